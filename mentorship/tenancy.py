@@ -1,0 +1,108 @@
+"""Tenancy: resolve the organization once, check membership, and scope every query.
+
+Every page under ``/o/<org_slug>/`` runs inside ``django_scopes.scope(organization=...)``.
+Tenant models use ``ScopedManager``, so a query made outside a scope raises
+``ScopeError`` instead of silently reading every tenant's rows. A person who is not an
+active member of the organization gets a 404 — the same answer as for an organization
+that does not exist, so nobody learns which organizations exist.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+
+from django.conf import settings
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest
+from django.urls import Resolver404, resolve
+from django_scopes import scope, scopes_disabled
+
+ORG_URL_KWARG = "org_slug"
+
+
+def _admin_prefix() -> str:
+    from django.urls import reverse
+
+    return reverse("admin:index")
+
+
+class TenancyMiddleware:
+    def __init__(self, get_response: Callable):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        request.organization = None
+        request.membership = None
+        try:
+            match = resolve(request.path_info)
+        except Resolver404:
+            match = None
+
+        if match is not None and ORG_URL_KWARG in match.kwargs:
+            if not request.user.is_authenticated:
+                # Same answer for every slug, existing or not.
+                return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
+            membership = get_active_membership(user=request.user, slug=match.kwargs[ORG_URL_KWARG])
+            if membership is None:
+                raise Http404("No such organization.")
+            request.organization = membership.organization
+            request.membership = membership
+            with scope(organization=membership.organization):
+                return self.get_response(request)
+
+        if request.path_info.startswith(_admin_prefix()) and request.user.is_authenticated and request.user.is_staff:
+            # Site staff work across tenants in the Django admin only.
+            with scopes_disabled():
+                return self.get_response(request)
+
+        return self.get_response(request)
+
+
+def get_active_membership(*, user, slug: str):
+    """The user's active membership in the organization with this slug, or None."""
+    from programs.models import Membership
+
+    return (
+        Membership.objects.with_scopes_disabled()
+        .select_related("organization", "user")
+        .filter(user=user, organization__slug=slug, is_active=True)
+        .first()
+    )
+
+
+def role_required(*, coordinator: bool = False, committee: bool = False) -> Callable:
+    """Allow a view to members holding any of the named roles; others get 403.
+
+    Only for views under ``/o/<org_slug>/``: non-members never get this far (404).
+    """
+
+    def decorator(view: Callable) -> Callable:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args, **kwargs):
+            membership = getattr(request, "membership", None)
+            if membership is None:
+                raise Http404
+            allowed = (coordinator and membership.is_coordinator) or (committee and membership.is_committee)
+            if not allowed:
+                raise PermissionDenied("Your role in this organization does not allow this page.")
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
+
+
+coordinator_required = role_required(coordinator=True)
+coordinator_or_committee_required = role_required(coordinator=True, committee=True)
+
+
+def member_required(view: Callable) -> Callable:
+    """Any active member of the organization in the URL (the middleware has checked)."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args, **kwargs):
+        if getattr(request, "membership", None) is None:
+            raise Http404
+        return view(request, *args, **kwargs)
+
+    return wrapped

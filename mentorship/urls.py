@@ -1,0 +1,15 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from mentorship import views
+from programs.urls import org_urlpatterns
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.health, name="health"),
+    path("accounts/profile/", views.profile, name="profile"),
+    path("accounts/", include("allauth.urls")),
+    path("admin/", admin.site.urls),
+    path("o/<slug:org_slug>/", include(org_urlpatterns)),
+    path("", include("programs.urls")),
+]

@@ -1,0 +1,316 @@
+"""Organization, membership and invitation actions.
+
+One function per business action. Each is transactional, checks the acting person's role
+in the organization that owns the object, and records an ``AuditEvent``. Callers pass
+objects they loaded inside the organization's scope; the services re-check ownership so
+a foreign id can never act across tenants.
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
+
+from mentorship.exceptions import ServiceError
+from mentorship.mail import queue_email, render_email
+from programs.models import (
+    AuditEvent,
+    Invitation,
+    InvitationStatus,
+    Membership,
+    MemberStatus,
+    Organization,
+)
+from django.conf import settings
+
+
+def audit(*, organization: Organization, actor, action: str, summary: str, **data) -> AuditEvent:
+    return AuditEvent.objects.create(
+        organization=organization, actor=actor, action=action, summary=summary[:300], data=data
+    )
+
+
+def _require_coordinator(actor: Membership, organization: Organization) -> None:
+    if actor is None or actor.organization_id != organization.pk or not actor.is_active or not actor.is_coordinator:
+        raise PermissionDenied("Only the organization's coordinators can do this.")
+
+
+# --- Organizations ----------------------------------------------------------------
+
+
+@transaction.atomic
+def organization_create(*, user, name: str, slug: str, contact_email: str, description: str = "") -> Organization:
+    """Any signed-in person may start an organization; they become its first coordinator."""
+    if Organization.objects.filter(slug=slug).exists():
+        raise ServiceError("That address is already taken; choose another.", field="slug")
+    try:
+        with transaction.atomic():
+            organization = Organization.objects.create(
+                name=name, slug=slug, contact_email=contact_email, description=description
+            )
+    except IntegrityError:
+        raise ServiceError("That address is already taken; choose another.", field="slug") from None
+    with scope(organization=organization):
+        Membership.objects.create(organization=organization, user=user, is_coordinator=True)
+        audit(organization=organization, actor=user, action="organization.created", summary=f"Created {name}")
+    return organization
+
+
+@transaction.atomic
+def organization_update(*, actor: Membership, name: str, contact_email: str, description: str) -> Organization:
+    """Coordinators edit their organization's name, contact address and description."""
+    organization = actor.organization
+    _require_coordinator(actor, organization)
+    organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    organization.name = name
+    organization.contact_email = contact_email
+    organization.description = description
+    organization.full_clean()
+    organization.save()
+    audit(organization=organization, actor=actor.user, action="organization.updated", summary="Updated settings")
+    return organization
+
+
+# --- Memberships ------------------------------------------------------------------
+
+
+@transaction.atomic
+def membership_update(
+    *,
+    actor: Membership,
+    membership: Membership,
+    status: str,
+    is_coordinator: bool,
+    is_committee: bool,
+    is_active: bool,
+) -> Membership:
+    """Coordinators change a member's status and roles, or remove them (history is kept).
+
+    Guarantees the organization always keeps at least one active coordinator.
+    """
+    organization = actor.organization
+    _require_coordinator(actor, organization)
+    if membership.organization_id != organization.pk:
+        raise PermissionDenied("That member belongs to another organization.")
+    if status not in MemberStatus.values:
+        raise ServiceError("Choose a valid member status.", field="status")
+    # Lock the coordinators so two concurrent demotions cannot both pass the check.
+    coordinators = list(
+        Membership.objects.select_for_update()
+        .filter(organization=organization, is_coordinator=True, is_active=True)
+        .values_list("pk", flat=True)
+    )
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    loses_coordination = membership.pk in coordinators and (not is_coordinator or not is_active)
+    if loses_coordination and len(coordinators) == 1:
+        raise ServiceError(
+            "An organization needs at least one coordinator. Make someone else a coordinator first."
+        )
+    changes = {}
+    for field, value in (
+        ("status", status),
+        ("is_coordinator", is_coordinator),
+        ("is_committee", is_committee),
+        ("is_active", is_active),
+    ):
+        if getattr(membership, field) != value:
+            changes[field] = [getattr(membership, field), value]
+            setattr(membership, field, value)
+    if changes:
+        membership.save()
+        verb = "Removed" if changes.get("is_active") == [True, False] else "Updated"
+        audit(
+            organization=organization,
+            actor=actor.user,
+            action="membership.updated",
+            summary=f"{verb} {membership.user.email}",
+            membership=membership.pk,
+            changes=changes,
+        )
+    return membership
+
+
+# --- Invitations ------------------------------------------------------------------
+
+
+def _invitation_email(invitation: Invitation):
+    accept_url = settings.SITE_URL + reverse("invitation_accept", kwargs={"token": invitation.token})
+    inviter = invitation.invited_by
+    return render_email(
+        "email/invitation",
+        {
+            "invitation": invitation,
+            "organization": invitation.organization,
+            "inviter_name": inviter.full_name if inviter else invitation.organization.name,
+            "accept_url": accept_url,
+        },
+        to=[invitation.email],
+        reply_to=[invitation.organization.contact_email],
+    )
+
+
+def _send_invitation(invitation: Invitation) -> None:
+    invitation.sent_at = timezone.now()
+    invitation.send_count += 1
+    invitation.save(update_fields=["sent_at", "send_count"])
+    queue_email(_invitation_email(invitation))
+
+
+@transaction.atomic
+def invitation_create(
+    *,
+    actor: Membership,
+    email: str,
+    member_status: str = MemberStatus.MEMBER,
+    is_coordinator: bool = False,
+    is_committee: bool = False,
+    message: str = "",
+) -> Invitation:
+    """A coordinator invites an email address; the email goes out through Celery after commit."""
+    organization = actor.organization
+    _require_coordinator(actor, organization)
+    email = email.strip().lower()
+    if Membership.objects.filter(organization=organization, user__email__iexact=email, is_active=True).exists():
+        raise ServiceError(f"{email} is already a member of {organization.name}.", field="email")
+    if Invitation.objects.filter(organization=organization, email__iexact=email, status=InvitationStatus.PENDING).exists():
+        raise ServiceError(
+            f"{email} already has an open invitation. Resend it from the list below instead.", field="email"
+        )
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                organization=organization,
+                email=email,
+                member_status=member_status,
+                is_coordinator=is_coordinator,
+                is_committee=is_committee,
+                message=message,
+                invited_by=actor.user,
+            )
+    except IntegrityError:
+        raise ServiceError(f"{email} already has an open invitation.", field="email") from None
+    _send_invitation(invitation)
+    audit(
+        organization=organization,
+        actor=actor.user,
+        action="invitation.created",
+        summary=f"Invited {email}",
+        invitation=invitation.pk,
+    )
+    return invitation
+
+
+def _lock_invitation(actor: Membership, invitation: Invitation) -> Invitation:
+    _require_coordinator(actor, actor.organization)
+    if invitation.organization_id != actor.organization_id:
+        raise PermissionDenied("That invitation belongs to another organization.")
+    return Invitation.objects.select_for_update().get(pk=invitation.pk)
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Send an open invitation again; an expired one gets a fresh validity period."""
+    invitation = _lock_invitation(actor, invitation)
+    if invitation.status != InvitationStatus.PENDING:
+        raise ServiceError(f"This invitation was {invitation.get_status_display().lower()}; it cannot be resent.")
+    invitation.expires_at = Invitation._meta.get_field("expires_at").get_default()
+    invitation.save(update_fields=["expires_at"])
+    _send_invitation(invitation)
+    audit(
+        organization=invitation.organization,
+        actor=actor.user,
+        action="invitation.resent",
+        summary=f"Resent the invitation to {invitation.email}",
+        invitation=invitation.pk,
+    )
+    return invitation
+
+
+@transaction.atomic
+def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Withdraw an open invitation; its link stops working at once."""
+    invitation = _lock_invitation(actor, invitation)
+    if invitation.status != InvitationStatus.PENDING:
+        raise ServiceError(f"This invitation was already {invitation.get_status_display().lower()}.")
+    invitation.status = InvitationStatus.REVOKED
+    invitation.save(update_fields=["status"])
+    audit(
+        organization=invitation.organization,
+        actor=actor.user,
+        action="invitation.revoked",
+        summary=f"Revoked the invitation to {invitation.email}",
+        invitation=invitation.pk,
+    )
+    return invitation
+
+
+def invitation_for_token(token: str) -> Invitation | None:
+    """Look up an invitation by its secret token (the link itself is the credential)."""
+    if not token or len(token) > 64:
+        return None
+    with scopes_disabled():
+        return Invitation.objects.select_related("organization", "invited_by").filter(token=token).first()
+
+
+def user_has_verified_email(user, email: str) -> bool:
+    from allauth.account.models import EmailAddress
+
+    return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
+
+
+def invitation_accept(*, token: str, user) -> Membership:
+    """The invited person accepts: their membership is created (or restored) with the invited roles.
+
+    Only the holder of a verified address matching the invitation may accept it, so a
+    forwarded link cannot add someone else.
+    """
+    invitation = invitation_for_token(token)
+    if invitation is None:
+        raise ServiceError("This invitation link is not valid.")
+    organization = invitation.organization
+    with scope(organization=organization), transaction.atomic():
+        invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+        if invitation.status == InvitationStatus.REVOKED:
+            raise ServiceError("This invitation was withdrawn. Ask the program office for a new one.")
+        if invitation.status == InvitationStatus.ACCEPTED:
+            if invitation.accepted_by_id == user.pk:
+                return Membership.objects.get(organization=organization, user=user)
+            raise ServiceError("This invitation has already been used.")
+        if invitation.is_expired:
+            raise ServiceError("This invitation has expired. Ask the program office to send it again.")
+        if not user_has_verified_email(user, invitation.email):
+            raise ServiceError(
+                f"This invitation was sent to {invitation.email}, but you are signed in as {user.email}. "
+                "Sign in with that address, or add and verify it under Account › Email addresses."
+            )
+        membership, created = Membership.objects.select_for_update().get_or_create(
+            organization=organization,
+            user=user,
+            defaults={
+                "status": invitation.member_status,
+                "is_coordinator": invitation.is_coordinator,
+                "is_committee": invitation.is_committee,
+            },
+        )
+        if not created:
+            if not membership.is_active:
+                membership.status = invitation.member_status
+                membership.is_active = True
+                membership.joined_at = timezone.now()
+            membership.is_coordinator = membership.is_coordinator or invitation.is_coordinator
+            membership.is_committee = membership.is_committee or invitation.is_committee
+            membership.save()
+        invitation.status = InvitationStatus.ACCEPTED
+        invitation.accepted_at = timezone.now()
+        invitation.accepted_by = user
+        invitation.save(update_fields=["status", "accepted_at", "accepted_by"])
+        audit(
+            organization=organization,
+            actor=user,
+            action="invitation.accepted",
+            summary=f"{user.email} joined",
+            invitation=invitation.pk,
+            membership=membership.pk,
+        )
+    return membership

@@ -1,0 +1,173 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_POST
+
+from allauth.account.adapter import get_adapter
+from mentorship.exceptions import ServiceError
+from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
+from programs import selectors, services
+from programs.forms import InvitationForm, MembershipForm, OrganizationCreateForm, OrganizationSettingsForm
+from programs.models import Invitation, Membership, MemberStatus
+
+MEMBERS_PER_PAGE = 50
+
+
+def _form_error(form, error: ServiceError) -> None:
+    form.add_error(error.field if error.field in form.fields else None, error.message)
+
+
+@member_required
+def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
+    organization = request.organization
+    membership = request.membership
+    context = {"organization": organization, "membership": membership}
+    if membership.is_coordinator or membership.is_committee:
+        context["counts"] = selectors.member_counts(organization=organization)
+    if membership.is_coordinator:
+        context["open_invitations"] = selectors.open_invitation_count(organization=organization)
+        context["activity"] = selectors.recent_activity(organization=organization)
+    return render(request, "programs/dashboard.html", context)
+
+
+@coordinator_or_committee_required
+def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    search = request.GET.get("q", "").strip()[:100]
+    status = request.GET.get("status", "")
+    status = status if status in MemberStatus.values else ""
+    role = request.GET.get("role", "")
+    role = role if role in ("coordinator", "committee") else ""
+    show_removed = request.GET.get("removed") == "1" and request.membership.is_coordinator
+    members = selectors.member_list(
+        organization=request.organization, search=search, status=status, role=role, show_removed=show_removed
+    )
+    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "programs/member_list.html",
+        {
+            "page": page,
+            "search": search,
+            "status": status,
+            "role": role,
+            "show_removed": show_removed,
+            "statuses": MemberStatus.choices,
+            "querystring": query.urlencode(),
+        },
+    )
+
+
+@coordinator_required
+def member_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    member = get_object_or_404(Membership.objects.select_related("user"), pk=pk)
+    initial = {f: getattr(member, f) for f in ("status", "is_coordinator", "is_committee", "is_active")}
+    form = MembershipForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.membership_update(actor=request.membership, membership=member, **form.cleaned_data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, f"Saved the changes to {member.user.full_name or member.user.email}.")
+            return redirect("member_list", org_slug=request.organization.slug)
+    return render(request, "programs/member_edit.html", {"member": member, "form": form})
+
+
+@coordinator_required
+def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(actor=request.membership, **form.cleaned_data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, f"Invitation sent to {invitation.email}.")
+            return redirect("invitations", org_slug=request.organization.slug)
+    page = Paginator(selectors.invitation_list(organization=request.organization), MEMBERS_PER_PAGE).get_page(
+        request.GET.get("page")
+    )
+    return render(request, "programs/invitations.html", {"form": form, "page": page})
+
+
+def _invitation_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
+    invitation = get_object_or_404(Invitation, pk=pk)
+    try:
+        action(actor=request.membership, invitation=invitation)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done.format(email=invitation.email))
+    return redirect("invitations", org_slug=request.organization.slug)
+
+
+@require_POST
+@coordinator_required
+def invitation_resend(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    return _invitation_action(request, pk, services.invitation_resend, "Invitation sent again to {email}.")
+
+
+@require_POST
+@coordinator_required
+def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    return _invitation_action(request, pk, services.invitation_revoke, "Invitation to {email} revoked.")
+
+
+@coordinator_required
+def organization_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = OrganizationSettingsForm(request.POST or None, instance=request.organization)
+    if request.method == "POST" and form.is_valid():
+        services.organization_update(actor=request.membership, **form.cleaned_data)
+        messages.success(request, "Organization settings saved.")
+        return redirect("organization_settings", org_slug=request.organization.slug)
+    return render(request, "programs/settings.html", {"form": form})
+
+
+# --- Outside any organization --------------------------------------------------------
+
+
+@login_required
+def organization_create(request: HttpRequest) -> HttpResponse:
+    form = OrganizationCreateForm(request.POST or None, initial={"contact_email": request.user.email})
+    if request.method == "POST" and form.is_valid():
+        try:
+            organization = services.organization_create(user=request.user, **form.cleaned_data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, f"{organization.name} is ready. Invite your members next.")
+            return redirect("organization_dashboard", org_slug=organization.slug)
+    return render(request, "programs/organization_create.html", {"form": form})
+
+
+def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
+    """The link in the invitation email: sign up or sign in, then accept."""
+    invitation = services.invitation_for_token(token)
+    if invitation is None:
+        return render(request, "programs/invitation_invalid.html", status=404)
+    here = reverse("invitation_accept", kwargs={"token": token})
+    context = {"invitation": invitation, "organization": invitation.organization, "here": here}
+
+    if not request.user.is_authenticated:
+        if invitation.is_open:
+            # Following the emailed link proves the address: allauth marks it verified
+            # if the person signs up now, so they need no second verification email.
+            get_adapter(request).stash_verified_email(request, invitation.email)
+        return render(request, "programs/invitation_accept.html", context)
+
+    if request.method == "POST":
+        try:
+            services.invitation_accept(token=token, user=request.user)
+        except ServiceError as error:
+            messages.error(request, error.message)
+            return redirect(here)
+        messages.success(request, f"Welcome to {invitation.organization.name}.")
+        return redirect("organization_dashboard", org_slug=invitation.organization.slug)
+
+    context["email_matches"] = services.user_has_verified_email(request.user, invitation.email)
+    return render(request, "programs/invitation_accept.html", context)
