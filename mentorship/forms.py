@@ -6,7 +6,9 @@ from mentorship.models import TIME_ZONE_CHOICES, User
 class SignupExtraForm(forms.Form):
     """Extra fields on allauth's sign-up form (email and password come from allauth)."""
 
-    full_name = forms.CharField(label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"}))
+    full_name = forms.CharField(
+        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
 
     field_order = ["full_name", "email", "password1", "password2"]
 

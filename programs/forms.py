@@ -43,5 +43,7 @@ class MembershipForm(forms.Form):
         label="Coordinator", required=False, help_text=Membership._meta.get_field("is_coordinator").help_text
     )
     is_active = forms.BooleanField(
-        label="Active member", required=False, help_text="Untick to remove them from the organization; their history is kept."
+        label="Active member",
+        required=False,
+        help_text="Untick to remove them from the organization; their history is kept.",
     )

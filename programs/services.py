@@ -6,6 +6,7 @@ objects they loaded inside the organization's scope; the services re-check owner
 a foreign id can never act across tenants.
 """
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
@@ -22,7 +23,6 @@ from programs.models import (
     MemberStatus,
     Organization,
 )
-from django.conf import settings
 
 
 def audit(*, organization: Organization, actor, action: str, summary: str, **data) -> AuditEvent:
@@ -104,9 +104,7 @@ def membership_update(
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     loses_coordination = membership.pk in coordinators and (not is_coordinator or not is_active)
     if loses_coordination and len(coordinators) == 1:
-        raise ServiceError(
-            "An organization needs at least one coordinator. Make someone else a coordinator first."
-        )
+        raise ServiceError("An organization needs at least one coordinator. Make someone else a coordinator first.")
     changes = {}
     for field, value in (
         ("status", status),
@@ -173,7 +171,9 @@ def invitation_create(
     email = email.strip().lower()
     if Membership.objects.filter(organization=organization, user__email__iexact=email, is_active=True).exists():
         raise ServiceError(f"{email} is already a member of {organization.name}.", field="email")
-    if Invitation.objects.filter(organization=organization, email__iexact=email, status=InvitationStatus.PENDING).exists():
+    if Invitation.objects.filter(
+        organization=organization, email__iexact=email, status=InvitationStatus.PENDING
+    ).exists():
         raise ServiceError(
             f"{email} already has an open invitation. Resend it from the list below instead.", field="email"
         )

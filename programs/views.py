@@ -1,3 +1,4 @@
+from allauth.account.adapter import get_adapter
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -6,7 +7,6 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from allauth.account.adapter import get_adapter
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import selectors, services

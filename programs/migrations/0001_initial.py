@@ -3,13 +3,13 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import programs.models
 from django.conf import settings
 from django.db import migrations, models
 
+import programs.models
+
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
@@ -18,76 +18,212 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name='Organization',
+            name="Organization",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=200)),
-                ('slug', models.SlugField(help_text='Used in the address of every page: /o/<slug>/', max_length=60, unique=True, validators=[django.core.validators.RegexValidator('^[a-z0-9]+(?:-[a-z0-9]+)*$', 'Use lowercase letters, digits and single hyphens (for example: surgical-society).')])),
-                ('contact_email', models.EmailField(help_text='Where participants can reach the program office.', max_length=254)),
-                ('description', models.TextField(blank=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=200)),
+                (
+                    "slug",
+                    models.SlugField(
+                        help_text="Used in the address of every page: /o/<slug>/",
+                        max_length=60,
+                        unique=True,
+                        validators=[
+                            django.core.validators.RegexValidator(
+                                "^[a-z0-9]+(?:-[a-z0-9]+)*$",
+                                "Use lowercase letters, digits and single hyphens (for example: surgical-society).",
+                            )
+                        ],
+                    ),
+                ),
+                (
+                    "contact_email",
+                    models.EmailField(help_text="Where participants can reach the program office.", max_length=254),
+                ),
+                ("description", models.TextField(blank=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now, editable=False)),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='AuditEvent',
+            name="AuditEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('action', models.CharField(max_length=100)),
-                ('summary', models.CharField(max_length=300)),
-                ('data', models.JSONField(blank=True, default=dict)),
-                ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
-                ('actor', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='audit_events', to='programs.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("action", models.CharField(max_length=100)),
+                ("summary", models.CharField(max_length=300)),
+                ("data", models.JSONField(blank=True, default=dict)),
+                ("created_at", models.DateTimeField(db_index=True, default=django.utils.timezone.now)),
+                (
+                    "actor",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="audit_events",
+                        to="programs.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
+                "ordering": ["-created_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='Membership',
+            name="Membership",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('member', 'Member'), ('candidate', 'Candidate member'), ('faculty', 'Faculty'), ('trainee', 'Trainee'), ('alumni', 'Alumni')], default='member', max_length=20, verbose_name='member status')),
-                ('is_coordinator', models.BooleanField(default=False, help_text="Runs the organization's programs: members, invitations, settings.", verbose_name='coordinator')),
-                ('is_committee', models.BooleanField(default=False, help_text='Reviews proposed pairings and votes on them.', verbose_name='committee member')),
-                ('is_active', models.BooleanField(default=True, help_text='Removed members keep their history but lose access to the organization.')),
-                ('joined_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='memberships', to='programs.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("member", "Member"),
+                            ("candidate", "Candidate member"),
+                            ("faculty", "Faculty"),
+                            ("trainee", "Trainee"),
+                            ("alumni", "Alumni"),
+                        ],
+                        default="member",
+                        max_length=20,
+                        verbose_name="member status",
+                    ),
+                ),
+                (
+                    "is_coordinator",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Runs the organization's programs: members, invitations, settings.",
+                        verbose_name="coordinator",
+                    ),
+                ),
+                (
+                    "is_committee",
+                    models.BooleanField(
+                        default=False,
+                        help_text="Reviews proposed pairings and votes on them.",
+                        verbose_name="committee member",
+                    ),
+                ),
+                (
+                    "is_active",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Removed members keep their history but lose access to the organization.",
+                    ),
+                ),
+                ("joined_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="memberships",
+                        to="programs.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__full_name', 'user__email'],
-                'indexes': [models.Index(fields=['organization', 'is_active', 'status'], name='programs_me_organiz_e8c59d_idx')],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'user'), name='membership_unique_per_org')],
+                "ordering": ["user__full_name", "user__email"],
+                "indexes": [
+                    models.Index(fields=["organization", "is_active", "status"], name="programs_me_organiz_e8c59d_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("organization", "user"), name="membership_unique_per_org")
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Invitation',
+            name="Invitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('email', models.EmailField(max_length=254)),
-                ('status', models.CharField(choices=[('pending', 'Pending'), ('accepted', 'Accepted'), ('revoked', 'Revoked')], default='pending', max_length=20)),
-                ('member_status', models.CharField(choices=[('member', 'Member'), ('candidate', 'Candidate member'), ('faculty', 'Faculty'), ('trainee', 'Trainee'), ('alumni', 'Alumni')], default='member', max_length=20)),
-                ('is_coordinator', models.BooleanField(default=False, verbose_name='coordinator')),
-                ('is_committee', models.BooleanField(default=False, verbose_name='committee member')),
-                ('message', models.TextField(blank=True, max_length=2000, verbose_name='personal message')),
-                ('token', models.CharField(default=programs.models._new_token, editable=False, max_length=64, unique=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('expires_at', models.DateTimeField(default=programs.models._default_expiry)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('send_count', models.PositiveIntegerField(default=0)),
-                ('accepted_at', models.DateTimeField(blank=True, null=True)),
-                ('accepted_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('invited_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='invitations_sent', to=settings.AUTH_USER_MODEL)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='programs.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("email", models.EmailField(max_length=254)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("pending", "Pending"), ("accepted", "Accepted"), ("revoked", "Revoked")],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "member_status",
+                    models.CharField(
+                        choices=[
+                            ("member", "Member"),
+                            ("candidate", "Candidate member"),
+                            ("faculty", "Faculty"),
+                            ("trainee", "Trainee"),
+                            ("alumni", "Alumni"),
+                        ],
+                        default="member",
+                        max_length=20,
+                    ),
+                ),
+                ("is_coordinator", models.BooleanField(default=False, verbose_name="coordinator")),
+                ("is_committee", models.BooleanField(default=False, verbose_name="committee member")),
+                ("message", models.TextField(blank=True, max_length=2000, verbose_name="personal message")),
+                (
+                    "token",
+                    models.CharField(default=programs.models._new_token, editable=False, max_length=64, unique=True),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("expires_at", models.DateTimeField(default=programs.models._default_expiry)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("send_count", models.PositiveIntegerField(default=0)),
+                ("accepted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "accepted_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "invited_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="invitations_sent",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="programs.organization",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'pending')), fields=('organization', 'email'), name='invitation_one_pending_per_email')],
+                "ordering": ["-created_at"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status", "pending")),
+                        fields=("organization", "email"),
+                        name="invitation_one_pending_per_email",
+                    )
+                ],
             },
         ),
     ]

@@ -1,0 +1,78 @@
+import os
+import time
+from contextlib import contextmanager
+
+import pytest
+from django.core.cache import cache
+
+from tests.factories import MembershipFactory, OrganizationFactory
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls our tests
+# make around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache():
+    # allauth's rate limits live in the cache; each test starts with none used.
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def org_a(db):
+    return OrganizationFactory(name="Alpha Surgical Society", slug="alpha")
+
+
+@pytest.fixture
+def org_b(db):
+    return OrganizationFactory(name="Bravo Anesthesiology Department", slug="bravo")
+
+
+@pytest.fixture
+def coordinator_a(org_a):
+    return MembershipFactory(organization=org_a, is_coordinator=True)
+
+
+@pytest.fixture
+def member_a(org_a):
+    return MembershipFactory(organization=org_a)
+
+
+@pytest.fixture
+def coordinator_b(org_b):
+    return MembershipFactory(organization=org_b, is_coordinator=True)
+
+
+def wait_for(predicate, *, timeout: float = 30.0, interval: float = 0.1):
+    """Wait for an outcome produced by another thread (a worker); fail if it never comes."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")
+
+
+@contextmanager
+def _real_worker():
+    from celery.contrib.testing.worker import start_worker
+
+    from mentorship.celery import app
+
+    app.conf.task_always_eager = False
+    app.control.purge()
+    try:
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
+            yield app
+    finally:
+        app.conf.task_always_eager = True
+
+
+@pytest.fixture
+def celery_worker(transactional_db):
+    """A real Celery worker (in a thread) consuming from the configured broker:
+    Redis when REDIS_URL is set, otherwise the embedded filesystem broker."""
+    with _real_worker() as app:
+        yield app
