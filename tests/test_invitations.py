@@ -42,7 +42,7 @@ def test_invitation_email_goes_through_a_real_worker_and_the_invitee_signs_up(cl
     assert message.subject == "Dana Whitfield invited you to join Alpha Surgical Society"
     assert "Welcome!" in message.body
     assert message.reply_to == ["office@alpha.example.org"]
-    html = dict((mimetype, content) for content, mimetype in message.alternatives)["text/html"]
+    html = {mimetype: content for content, mimetype in message.alternatives}["text/html"]
     assert "Accept the invitation" in html
     accept_path = _accept_path(message)
 
