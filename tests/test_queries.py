@@ -1,0 +1,29 @@
+"""List pages and dashboards run a bounded number of queries, whatever the data size."""
+
+import pytest
+
+from tests.factories import InvitationFactory, MembershipFactory, OrganizationFactory
+
+pytestmark = pytest.mark.django_db
+
+# Session, user, membership + organization (middleware), my memberships (switcher),
+# the page's own queries (count + page, or aggregates), and allauth's per-request lookups.
+MAX_QUERIES = 7
+
+
+def _grow(org, n):
+    for _ in range(n):
+        MembershipFactory(organization=org, is_committee=True)
+        InvitationFactory(organization=org)
+
+
+@pytest.mark.parametrize("size", [3, 60])
+@pytest.mark.parametrize("path", ["/o/alpha/", "/o/alpha/members/", "/o/alpha/invitations/", "/"])
+def test_pages_have_a_bounded_query_count(client, coordinator_a, django_assert_max_num_queries, size, path):
+    _grow(coordinator_a.organization, size)
+    for i in range(size // 10):  # the switcher grows with the person's organizations
+        MembershipFactory(user=coordinator_a.user, organization=OrganizationFactory(slug=f"extra-{i}"))
+    client.force_login(coordinator_a.user)
+    with django_assert_max_num_queries(MAX_QUERIES):
+        response = client.get(path)
+    assert response.status_code == 200
