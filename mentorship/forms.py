@@ -17,9 +17,10 @@ class SignupExtraForm(forms.Form):
         user.save(update_fields=["full_name"])
 
 
-class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(label="Time zone", choices=TIME_ZONE_CHOICES)
-
-    class Meta:
-        model = User
-        fields = ["full_name", "time_zone"]
+class ProfileForm(forms.Form):
+    full_name = forms.CharField(
+        label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
+    )
+    time_zone = forms.ChoiceField(
+        label="Time zone", choices=TIME_ZONE_CHOICES, help_text="Dates and times are shown to you in this time zone."
+    )

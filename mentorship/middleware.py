@@ -1,6 +1,25 @@
 import zoneinfo
 
+from django.http import HttpResponse
 from django.utils import timezone
+
+HEALTH_PATH = "/healthz"
+
+
+class HealthCheckMiddleware:
+    """Answer the liveness probe before host validation and the HTTPS redirect.
+
+    Container health checks call http://127.0.0.1:8000/healthz, which is neither an
+    allowed host nor HTTPS in production; the probe must not depend on either.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
+            return HttpResponse("ok", content_type="text/plain")
+        return self.get_response(request)
 
 
 class UserTimezoneMiddleware:

@@ -6,7 +6,7 @@ from programs.urls import org_urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
-    path("healthz", views.health, name="health"),
+    path("favicon.ico", views.favicon),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

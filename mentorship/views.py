@@ -1,9 +1,11 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import HttpRequest, HttpResponse, HttpResponsePermanentRedirect
 from django.shortcuts import redirect, render
 
 from mentorship.forms import ProfileForm
+from mentorship.services import user_update_profile
 from programs.selectors import memberships_for_user, pending_invitations_for_user
 
 
@@ -22,14 +24,16 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
-    form = ProfileForm(request.POST or None, instance=request.user)
+    form = ProfileForm(
+        request.POST or None, initial={"full_name": request.user.full_name, "time_zone": request.user.time_zone}
+    )
     if request.method == "POST" and form.is_valid():
-        form.save()
+        user_update_profile(user=request.user, **form.cleaned_data)
         messages.success(request, "Your profile was saved.")
         return redirect("profile")
     return render(request, "account/profile.html", {"form": form})
 
 
-def health(request: HttpRequest) -> HttpResponse:
-    """Liveness check for load balancers and docker-compose."""
-    return HttpResponse("ok", content_type="text/plain")
+def favicon(request: HttpRequest) -> HttpResponse:
+    # Browsers ask for /favicon.ico on pages without a <link rel="icon"> (the admin).
+    return HttpResponsePermanentRedirect(staticfiles_storage.url("favicon.svg"))
