@@ -1,12 +1,20 @@
+import logging
+
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.signals import user_signed_up
+from django.dispatch import receiver
 
 from mentorship.mail import RenderedEmail, queue_email
 
+logger = logging.getLogger(__name__)
+
+# The invitation link a signed-out visitor followed (its token, not its address).
+INVITATION_SESSION_KEY = "invitation_token"
+
 
 class AccountAdapter(DefaultAccountAdapter):
-    """allauth's emails (verification, password reset) go through the Celery email path."""
-
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's emails (verification, password reset) go through the Celery email path."""
         msg = self.render_mail(template_prefix, email, context)
         html = None
         for content, mimetype in getattr(msg, "alternatives", []) or []:
@@ -19,3 +27,25 @@ class AccountAdapter(DefaultAccountAdapter):
         queue_email(
             RenderedEmail(subject=msg.subject, body=body, html=html, to=list(msg.to), from_email=msg.from_email)
         )
+
+    def unstash_verified_email(self, request) -> str | None:
+        # allauth would add a stashed address to the new account whatever the person
+        # typed; we never stash one, so nobody can be handed an address they don't own.
+        return None
+
+    def is_email_verified(self, request, email: str) -> bool:
+        """An address counts as verified at sign-up only if it is exactly the address of
+        the still-open invitation whose emailed link this browser followed."""
+        from programs.services import invitation_for_token
+
+        token = request.session.get(INVITATION_SESSION_KEY) if hasattr(request, "session") else None
+        if not token:
+            return False
+        invitation = invitation_for_token(token)
+        return bool(invitation and invitation.is_open and invitation.email.lower() == email.strip().lower())
+
+
+@receiver(user_signed_up)
+def _forget_invitation_token(request, user, **kwargs) -> None:
+    if request is not None and hasattr(request, "session"):
+        request.session.pop(INVITATION_SESSION_KEY, None)

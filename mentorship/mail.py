@@ -5,12 +5,15 @@ Callers render a message from ``templates/<prefix>_subject.txt``, ``_message.txt
 the surrounding transaction commits, so a rolled-back action never emails anyone.
 """
 
+import logging
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass
@@ -40,7 +43,16 @@ def queue_email(message: RenderedEmail) -> None:
     from mentorship.tasks import deliver_email
 
     payload = asdict(message)
-    transaction.on_commit(lambda: deliver_email.delay(payload))
+
+    def enqueue() -> None:
+        try:
+            deliver_email.delay(payload)
+        except Exception:
+            # The action itself is committed; a broker outage must not turn it into an
+            # error page. The coordinator can resend; the failure is logged for the admins.
+            logger.exception("Could not queue email %r to %s", payload["subject"], payload["to"])
+
+    transaction.on_commit(enqueue)
 
 
 def send_now(payload: dict) -> None:

@@ -32,7 +32,19 @@ def audit(*, organization: Organization, actor, action: str, summary: str, **dat
 
 
 def _require_coordinator(actor: Membership, organization: Organization) -> None:
-    if actor is None or actor.organization_id != organization.pk or not actor.is_active or not actor.is_coordinator:
+    """The actor must be an active coordinator of ``organization`` *now*.
+
+    Called inside the service's transaction: the actor's row is re-read under a lock, so
+    a coordinator demoted a moment ago (or concurrently) can no longer act.
+    """
+    if actor is None or actor.organization_id != organization.pk:
+        raise PermissionDenied("Only the organization's coordinators can do this.")
+    still_coordinator = list(
+        Membership.objects.select_for_update()
+        .filter(pk=actor.pk, organization=organization, is_active=True, is_coordinator=True)
+        .values_list("pk", flat=True)
+    )
+    if not still_coordinator:
         raise PermissionDenied("Only the organization's coordinators can do this.")
 
 
@@ -90,17 +102,20 @@ def membership_update(
     Guarantees the organization always keeps at least one active coordinator.
     """
     organization = actor.organization
-    _require_coordinator(actor, organization)
     if membership.organization_id != organization.pk:
         raise PermissionDenied("That member belongs to another organization.")
     if status not in MemberStatus.values:
         raise ServiceError("Choose a valid member status.", field="status")
-    # Lock the coordinators so two concurrent demotions cannot both pass the check.
+    # Lock every coordinator row (in a fixed order, so two requests cannot deadlock)
+    # before checking: two coordinators demoting each other at once cannot both pass.
     coordinators = list(
         Membership.objects.select_for_update()
         .filter(organization=organization, is_coordinator=True, is_active=True)
+        .order_by("pk")
         .values_list("pk", flat=True)
     )
+    if actor.pk not in coordinators:
+        raise PermissionDenied("Only the organization's coordinators can do this.")
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     loses_coordination = membership.pk in coordinators and (not is_coordinator or not is_active)
     if loses_coordination and len(coordinators) == 1:
@@ -214,8 +229,10 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
     invitation = _lock_invitation(actor, invitation)
     if invitation.status != InvitationStatus.PENDING:
         raise ServiceError(f"This invitation was {invitation.get_status_display().lower()}; it cannot be resent.")
+    # A fresh link: whatever happened to the old one, it stops working now.
+    invitation.token = Invitation._meta.get_field("token").get_default()
     invitation.expires_at = Invitation._meta.get_field("expires_at").get_default()
-    invitation.save(update_fields=["expires_at"])
+    invitation.save(update_fields=["token", "expires_at"])
     _send_invitation(invitation)
     audit(
         organization=invitation.organization,
@@ -294,12 +311,18 @@ def invitation_accept(*, token: str, user) -> Membership:
             },
         )
         if not created:
-            if not membership.is_active:
+            if membership.is_active:
+                # Already a member: an invitation can add roles, never take them away.
+                membership.is_coordinator = membership.is_coordinator or invitation.is_coordinator
+                membership.is_committee = membership.is_committee or invitation.is_committee
+            else:
+                # Coming back after removal: exactly what this invitation grants, nothing
+                # left over from before.
                 membership.status = invitation.member_status
+                membership.is_coordinator = invitation.is_coordinator
+                membership.is_committee = invitation.is_committee
                 membership.is_active = True
                 membership.joined_at = timezone.now()
-            membership.is_coordinator = membership.is_coordinator or invitation.is_coordinator
-            membership.is_committee = membership.is_committee or invitation.is_committee
             membership.save()
         invitation.status = InvitationStatus.ACCEPTED
         invitation.accepted_at = timezone.now()

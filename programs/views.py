@@ -1,4 +1,5 @@
-from allauth.account.adapter import get_adapter
+import copy
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
@@ -7,6 +8,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from mentorship.adapters import INVITATION_SESSION_KEY
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import selectors, services
@@ -120,7 +122,8 @@ def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
 
 @coordinator_required
 def organization_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
-    form = OrganizationSettingsForm(request.POST or None, instance=request.organization)
+    # A copy, so a rejected POST does not change the organization shown in the header.
+    form = OrganizationSettingsForm(request.POST or None, instance=copy.copy(request.organization))
     if request.method == "POST" and form.is_valid():
         services.organization_update(actor=request.membership, **form.cleaned_data)
         messages.success(request, "Organization settings saved.")
@@ -155,9 +158,10 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
     if not request.user.is_authenticated:
         if invitation.is_open:
-            # Following the emailed link proves the address: allauth marks it verified
-            # if the person signs up now, so they need no second verification email.
-            get_adapter(request).stash_verified_email(request, invitation.email)
+            # Following the emailed link proves the address. Remember the link (not the
+            # address): if this visitor now signs up *with that address*, the adapter
+            # counts it as verified and no second verification email is needed.
+            request.session[INVITATION_SESSION_KEY] = invitation.token
         return render(request, "programs/invitation_accept.html", context)
 
     if request.method == "POST":

@@ -96,9 +96,16 @@ def test_password_reset_by_email(client, django_capture_on_commit_callbacks):
 
 
 def test_password_reset_does_not_reveal_whether_an_account_exists(client, django_capture_on_commit_callbacks):
+    UserFactory(email="known@example.org")
     with django_capture_on_commit_callbacks(execute=True):
-        response = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
-    assert response["Location"] == "/accounts/password/reset/done/"
+        known = client.post("/accounts/password/reset/", {"email": "known@example.org"})
+        unknown = client.post("/accounts/password/reset/", {"email": "nobody@example.org"})
+    assert (known.status_code, known["Location"]) == (unknown.status_code, unknown["Location"])
+    assert known["Location"] == "/accounts/password/reset/done/"
+    # Both addresses get an email; only the real account's holds a reset link.
+    assert [m.to for m in mail.outbox] == [["known@example.org"], ["nobody@example.org"]]
+    assert "/accounts/password/reset/key/" in mail.outbox[0].body
+    assert "/accounts/password/reset/key/" not in mail.outbox[1].body
 
 
 def test_sign_out_needs_a_post(client):

@@ -260,3 +260,117 @@ def test_anyone_signed_in_can_start_an_organization(client):
     )
     assert taken.status_code == 200
     assert b"already" in taken.content
+
+
+@pytest.mark.django_db
+def test_following_a_link_then_signing_up_with_another_address_verifies_nothing(
+    client, coordinator_a, django_capture_on_commit_callbacks
+):
+    """The link proves the invited address only: it is never attached to an account
+    registered under a different address, and that address still needs verifying."""
+    with scope(organization=coordinator_a.organization):
+        invitation = services.invitation_create(actor=coordinator_a, email="intended@example.org")
+    client.get(f"/invitations/{invitation.token}/")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            "/accounts/signup/",
+            {
+                "full_name": "Eve",
+                "email": "eve@example.org",
+                "password1": "a-long-enough-password",
+                "password2": "a-long-enough-password",
+            },
+        )
+    assert response["Location"] == "/accounts/confirm-email/"
+    eve = User.objects.get(email="eve@example.org")
+    assert list(EmailAddress.objects.filter(user=eve).values_list("email", "verified")) == [("eve@example.org", False)]
+    assert not EmailAddress.objects.filter(email__iexact="intended@example.org").exists()
+    assert mail.outbox[-1].to == ["eve@example.org"]  # a verification email for her own address
+    with scopes_disabled():
+        assert Invitation.objects.get().status == InvitationStatus.PENDING
+
+
+@pytest.mark.django_db
+def test_a_link_followed_before_revocation_no_longer_verifies(client, coordinator_a):
+    with scope(organization=coordinator_a.organization):
+        invitation = services.invitation_create(actor=coordinator_a, email="intended@example.org")
+    client.get(f"/invitations/{invitation.token}/")
+    with scope(organization=coordinator_a.organization):
+        services.invitation_revoke(actor=coordinator_a, invitation=invitation)
+    client.post(
+        "/accounts/signup/",
+        {
+            "full_name": "Late",
+            "email": "intended@example.org",
+            "password1": "a-long-enough-password",
+            "password2": "a-long-enough-password",
+        },
+    )
+    assert not EmailAddress.objects.get(email="intended@example.org").verified
+
+
+@pytest.mark.django_db
+def test_a_removed_coordinator_invited_back_as_a_member_is_only_a_member(client, coordinator_a):
+    old = MembershipFactory(organization=coordinator_a.organization, is_coordinator=True, is_committee=True)
+    with scope(organization=coordinator_a.organization):
+        services.membership_update(
+            actor=coordinator_a,
+            membership=old,
+            status="member",
+            is_coordinator=True,
+            is_committee=True,
+            is_active=False,
+        )
+        invitation = services.invitation_create(actor=coordinator_a, email=old.user.email, member_status="candidate")
+    client.force_login(old.user)
+    client.post(f"/invitations/{invitation.token}/")
+    with scopes_disabled():
+        old.refresh_from_db()
+    assert old.is_active and old.status == "candidate"
+    assert not old.is_coordinator and not old.is_committee
+
+
+@pytest.mark.django_db
+def test_resending_replaces_the_link(client, coordinator_a, django_capture_on_commit_callbacks):
+    with scope(organization=coordinator_a.organization):
+        invitation = services.invitation_create(actor=coordinator_a, email="again@example.org")
+    old_token = invitation.token
+    client.force_login(coordinator_a.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/o/alpha/invitations/{invitation.pk}/resend/")
+    assert client.get(f"/invitations/{old_token}/").status_code == 404
+    new_link = _accept_path(mail.outbox[-1])
+    assert old_token not in new_link
+    assert client.get(new_link).status_code == 200
+
+
+@pytest.mark.django_db
+def test_plain_text_emails_are_not_html_escaped(coordinator_a, django_capture_on_commit_callbacks):
+    User.objects.filter(pk=coordinator_a.user_id).update(full_name="Dana O'Brien")
+    coordinator_a.user.refresh_from_db()
+    with scope(organization=coordinator_a.organization), django_capture_on_commit_callbacks(execute=True):
+        services.invitation_create(actor=coordinator_a, email="x@example.org", message="Surgery & <b>you</b>")
+    message = mail.outbox[0]
+    assert message.subject == "Dana O'Brien invited you to join Alpha Surgical Society"
+    assert "Surgery & <b>you</b>" in message.body
+    html = {mimetype: content for content, mimetype in message.alternatives}["text/html"]
+    assert "Surgery &amp; &lt;b&gt;you&lt;/b&gt;" in html  # escaped where it is HTML
+
+
+@pytest.mark.django_db
+def test_a_broker_outage_does_not_turn_a_saved_invitation_into_an_error(
+    client, coordinator_a, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
+    from mentorship import tasks
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("broker unreachable")
+
+    monkeypatch.setattr(tasks.deliver_email, "delay", broker_down)
+    client.force_login(coordinator_a.user)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/o/alpha/invitations/", {"email": "offline@example.org", "member_status": "member"})
+    assert response.status_code == 302
+    with scopes_disabled():
+        assert Invitation.objects.filter(email="offline@example.org").exists()
+    assert "Could not queue email" in caplog.text

@@ -43,14 +43,28 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, live_server):
-    context = browser.new_context(base_url=live_server.url, viewport={"width": 1280, "height": 900})
-    context.set_default_timeout(15_000)
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-    yield page
-    context.close()
-    # No JavaScript errors and no Content-Security-Policy violations on any page visited.
+def make_page(browser, live_server):
+    """Open a page in a fresh browser context (a separate person); any JavaScript error or
+    Content-Security-Policy violation on any page it visits fails the test."""
+    contexts, errors = [], []
+
+    def _make(**context_options):
+        context = browser.new_context(
+            base_url=live_server.url, viewport={"width": 1280, "height": 900}, **context_options
+        )
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        page = context.new_page()
+        page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
+        page.on("console", lambda msg: errors.append(f"{page.url}: {msg.text}") if msg.type == "error" else None)
+        return page
+
+    yield _make
+    for context in contexts:
+        context.close()
     assert errors == []
+
+
+@pytest.fixture
+def page(make_page):
+    return make_page()

@@ -20,13 +20,12 @@ def _sign_in(page, email, password):
     page.get_by_role("button", name="Sign In").click()
 
 
-def test_coordinator_invites_and_the_invitee_signs_up_and_joins(browser, live_server, settings):
+def test_coordinator_invites_and_the_invitee_signs_up_and_joins(make_page, live_server, settings):
     settings.SITE_URL = live_server.url
     society = OrganizationFactory(name="Western Surgical Society", slug="western")
     coordinator = MembershipFactory(organization=society, is_coordinator=True, user__full_name="Dana Whitfield")
 
-    coordinator_ctx = browser.new_context(base_url=live_server.url)
-    page = coordinator_ctx.new_page()
+    page = make_page()
     _sign_in(page, coordinator.user.email, PASSWORD)
     page.get_by_role("link", name="Western Surgical Society").click()
     page.get_by_role("link", name="Invitations").click()
@@ -36,13 +35,11 @@ def test_coordinator_invites_and_the_invitee_signs_up_and_joins(browser, live_se
     page.get_by_role("button", name="Send invitation").click()
     expect(page.get_by_role("alert")).to_contain_text("Invitation sent to nia.mensah@example.org")
     expect(page.get_by_role("cell", name=re.compile(r"^nia\.mensah@example\.org"))).to_be_visible()
-    coordinator_ctx.close()
 
     assert len(mail.outbox) == 1
     link = re.search(r"http://\S+/invitations/\S+/", mail.outbox[0].body).group(0)
 
-    invitee_ctx = browser.new_context()
-    page = invitee_ctx.new_page()
+    page = make_page()  # the invitee, in a browser of their own
     page.goto(link)
     expect(page.get_by_role("heading", name="Join Western Surgical Society")).to_be_visible()
     expect(page.get_by_text("We'd love to have you in the program.")).to_be_visible()
@@ -57,7 +54,6 @@ def test_coordinator_invites_and_the_invitee_signs_up_and_joins(browser, live_se
     expect(page.get_by_role("alert")).to_contain_text("Welcome to Western Surgical Society")
     expect(page.get_by_role("heading", level=1)).to_have_text("Western Surgical Society")
     expect(page.get_by_text("You are a candidate member")).to_be_visible()
-    invitee_ctx.close()
 
     with scopes_disabled():
         membership = Membership.objects.get(user__email="nia.mensah@example.org")
