@@ -107,6 +107,9 @@ class Invitation(models.Model):
     is_coordinator = models.BooleanField("coordinator", default=False)
     is_committee = models.BooleanField("committee member", default=False)
     message = models.TextField("personal message", blank=True, max_length=2000)
+    profile_data = models.JSONField(
+        default=dict, blank=True, help_text="Profile details from a roster import, applied when the person joins."
+    )
     token = models.CharField(max_length=64, unique=True, default=_new_token, editable=False)
     invited_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="invitations_sent"
@@ -168,3 +171,405 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action}: {self.summary}"
+
+
+# =====================================================================================
+# Programs (issue: programs, eligibility, profiles and applications)
+# =====================================================================================
+
+DEFAULT_PRINCIPLES = (
+    "Participation is voluntary, and the mentoring relationship is a shared responsibility of both parties.\n"
+    "The mentee articulates goals and focus areas; the mentor helps build a successful, satisfying and "
+    "sustainable career around mutually agreed goals.\n"
+    "Mentor and mentee keep their discussions confidential unless both agree otherwise.\n"
+    "Both commit to the program's minimum commitment and meeting schedule.\n"
+    "The program complements training available at the mentee's own institution; the mentor is not a "
+    "tutor on patient-specific clinical issues."
+)
+
+# Seeds 001 and 004: areas a mentee may need help with.
+DEFAULT_GOAL_AREAS = (
+    "Board preparation",
+    "Success in research",
+    "Designing research",
+    "Writing grants and finding funding",
+    "Writing manuscripts",
+    "Leadership and leading teams",
+    "Work-life balance and wellness",
+    "Career development and job search",
+    "Preparing for promotion",
+    "Residency or fellowship application",
+    "Teaching effectively",
+    "Networking",
+    "Building a referral practice",
+    "Patient experience",
+    "Navigating the institution",
+    "Managing time, staff and budgets",
+    "Managing conflict",
+    "Medico-legal issues",
+    "Ethics and professionalism",
+    "Societies, advocacy and volunteering",
+)
+
+
+class ProgramModel(models.TextChoices):
+    COMMITTEE = "committee", "Committee pairs, both parties consent"
+    HUBS = "hubs", "Hubs: mentees rank their top three hubs"
+    SELF_SELECT = "self_select", "Self-selection: mentees browse biosketches and request a mentor"
+
+
+class Cadence(models.TextChoices):
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    TWICE_YEARLY = "twice_yearly", "Twice a year"
+
+
+class InPersonCadence(models.TextChoices):
+    NONE = "", "No in-person requirement"
+    MONTHLY = "monthly", "Monthly"
+    QUARTERLY = "quarterly", "Quarterly"
+    TWICE_YEARLY = "twice_yearly", "Twice a year"
+    YEARLY = "yearly", "Once a year"
+
+
+class Role(models.TextChoices):
+    MENTOR = "mentor", "Mentor"
+    MENTEE = "mentee", "Mentee"
+
+
+def _private_storage():
+    from django.core.files.storage import FileSystemStorage
+
+    # No base_url: these files are only ever served by permission-checked views.
+    return FileSystemStorage(location=settings.MEDIA_ROOT / "private", base_url=None)
+
+
+def _guide_path(instance, filename: str) -> str:
+    return f"org-{instance.organization_id}/guides/{secrets.token_hex(8)}-{filename}"
+
+
+def _cv_path(instance, filename: str) -> str:
+    return f"org-{instance.organization_id}/cvs/{secrets.token_hex(8)}.pdf"
+
+
+class Program(models.Model):
+    """A mentorship program an organization runs: its model and rules are data, not code."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="programs")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, validators=[slug_validator], help_text="Used in the program's address.")
+    description = models.TextField(blank=True)
+    model = models.CharField("pairing model", max_length=20, choices=ProgramModel.choices)
+    guide = models.FileField(
+        "program guide", storage=_private_storage, upload_to=_guide_path, blank=True, max_length=300
+    )
+    applications_open = models.DateTimeField("applications open", null=True, blank=True)
+    applications_close = models.DateTimeField("applications close", null=True, blank=True)
+    min_commitment_months = models.PositiveSmallIntegerField("minimum commitment (months)", default=12)
+    meeting_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.QUARTERLY)
+    in_person_cadence = models.CharField(
+        "minimum in-person meetings", max_length=20, choices=InPersonCadence.choices, blank=True, default=""
+    )
+    first_meeting_days = models.PositiveSmallIntegerField("first meeting within (days)", default=30)
+    six_month_assessment = models.BooleanField("6-month assessment", default=True)
+    yearly_review = models.BooleanField("yearly review", default=True)
+    default_mentees_per_mentor = models.PositiveSmallIntegerField(default=1)
+    max_mentees_per_mentor = models.PositiveSmallIntegerField(default=3)
+    principles = models.TextField(
+        "guiding principles", default=DEFAULT_PRINCIPLES, help_text="One per line. Applicants must accept them all."
+    )
+    is_published = models.BooleanField(
+        "published", default=False, help_text="Members see the program and can apply while applications are open."
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["organization", "slug"], name="program_slug_unique_per_org")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def principle_list(self) -> list[str]:
+        return [line.strip() for line in self.principles.splitlines() if line.strip()]
+
+    def applications_are_open(self, at=None) -> bool:
+        at = at or timezone.now()
+        if not self.is_published:
+            return False
+        if self.applications_open and at < self.applications_open:
+            return False
+        return not (self.applications_close and at >= self.applications_close)
+
+
+class GoalArea(models.Model):
+    """One entry of a program's goal-area catalogue (areas of need / areas of mentoring)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="goal_areas")
+    name = models.CharField(max_length=120)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["position", "name"]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="goal_area_unique_per_program")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class EligibilityRule(models.Model):
+    """Who may apply for a role in a program; evaluated automatically, with reasons."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="eligibility_rules")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    allowed_statuses = models.JSONField(
+        default=list, blank=True, help_text="Member statuses that may apply; empty means any status."
+    )
+    min_years_experience = models.PositiveSmallIntegerField(
+        "minimum years of experience", null=True, blank=True, help_text="Years since starting practice."
+    )
+    attestations = models.JSONField(
+        default=list, blank=True, help_text="Yes/no statements the applicant must confirm, one per entry."
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["program", "role"], name="eligibility_rule_per_role")]
+
+    def __str__(self) -> str:
+        return f"{self.program}: {self.get_role_display()} eligibility"
+
+
+class PracticeSetting(models.TextChoices):
+    ACADEMIC = "academic", "Academic"
+    PRIVATE = "private", "Private practice"
+    COMMUNITY = "community", "Community"
+    MILITARY = "military", "Military"
+    GOVERNMENT = "government", "Government / VA"
+    INDUSTRY = "industry", "Industry"
+    TRAINING = "training", "In training"
+    OTHER = "other", "Other"
+
+
+class Profile(models.Model):
+    """A member's profile in one organization; in self-select programs, their biosketch."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    membership = models.OneToOneField(Membership, on_delete=models.CASCADE, related_name="profile")
+    specialty = models.CharField(max_length=120, blank=True)
+    practice_setting = models.CharField(max_length=20, choices=PracticeSetting.choices, blank=True)
+    year_started_practice = models.PositiveSmallIntegerField(
+        null=True, blank=True, help_text="The year you started independent practice (after training)."
+    )
+    graduation_year = models.PositiveSmallIntegerField(null=True, blank=True)
+    institution = models.CharField("current institution", max_length=200, blank=True)
+    city = models.CharField(max_length=100, blank=True)
+    region = models.CharField("state / province / region", max_length=100, blank=True)
+    country = models.CharField(max_length=100, blank=True)
+    time_zone = models.CharField(max_length=64, blank=True)
+    clinical_interests = models.TextField(blank=True, max_length=2000)
+    research_interests = models.TextField(blank=True, max_length=2000)
+    languages = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
+    bio = models.TextField("short bio", blank=True, max_length=4000)
+    cv = models.FileField("CV (PDF)", storage=_private_storage, upload_to=_cv_path, blank=True, max_length=300)
+    cv_shared_with = models.ManyToManyField(
+        Membership, blank=True, related_name="cvs_shared_with_me", help_text="People who may download this CV."
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(organization="organization")
+
+    def __str__(self) -> str:
+        return f"Profile of {self.membership.user}"
+
+    @property
+    def years_in_practice(self) -> int | None:
+        if not self.year_started_practice:
+            return None
+        return max(0, timezone.now().year - self.year_started_practice)
+
+
+class AffinityGroup(models.Model):
+    """Hubs with thematic similarities, led by a senior mentor who mentors the hub mentors."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="affinity_groups")
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    senior_mentor = models.ForeignKey(
+        Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="led_affinity_groups"
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="affinity_group_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HubTheme(models.TextChoices):
+    RESEARCH = "research", "Research"
+    EDUCATION = "education", "Education"
+    LEADERSHIP = "leadership", "Leadership"
+    SERVICE = "service", "Service"
+
+
+class Hub(models.Model):
+    """A hub of scholarly excellence; mentees rank their top three."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="hubs")
+    affinity_group = models.ForeignKey(AffinityGroup, on_delete=models.PROTECT, related_name="hubs")
+    name = models.CharField(max_length=150)
+    description = models.TextField(blank=True)
+    theme = models.CharField(max_length=20, choices=HubTheme.choices)
+    is_active = models.BooleanField(default=True, help_text="Inactive hubs cannot be ranked by new applicants.")
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [models.UniqueConstraint(fields=["program", "name"], name="hub_unique_name")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class HubMentor(models.Model):
+    """A mentor in a hub, with how many mentees they can take."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="hub_mentors")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="hub_mentorships")
+    capacity = models.PositiveSmallIntegerField(default=2, help_text="How many mentees this mentor can take.")
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["hub__name", "membership__user__full_name"]
+        constraints = [models.UniqueConstraint(fields=["hub", "membership"], name="hub_mentor_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} in {self.hub}"
+
+
+class ApplicationStatus(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    SUBMITTED = "submitted", "Submitted"
+    ELIGIBLE = "eligible", "Eligible"
+    INELIGIBLE = "ineligible", "Not eligible"
+    ACCEPTED = "accepted", "Accepted"
+    WAITLISTED = "waitlisted", "Waitlisted"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn"
+
+
+class MeetingMode(models.TextChoices):
+    IN_PERSON = "in_person", "In person"
+    PHONE = "phone", "Phone"
+    VIDEO = "video", "Video"
+
+
+class Application(models.Model):
+    """A member's application to a program as mentor or mentee."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="applications")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="applications")
+    role = models.CharField(max_length=10, choices=Role.choices)
+    status = models.CharField(max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT)
+    goals_statement = models.TextField(blank=True, max_length=5000)
+    goal_areas = models.ManyToManyField(GoalArea, blank=True, related_name="applications")
+    meeting_modes = models.JSONField(default=list, blank=True)
+    preferences = models.TextField("preferences about the other person", blank=True, max_length=3000)
+    capacity = models.PositiveSmallIntegerField("mentees I can take", null=True, blank=True)
+    principles_accepted = models.BooleanField(default=False)
+    attestation_answers = models.JSONField(default=dict, blank=True)
+    eligibility_reasons = models.JSONField(default=list, blank=True)
+    eligibility_checked_at = models.DateTimeField(null=True, blank=True)
+    override_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    override_reason = models.TextField(blank=True, max_length=2000)
+    override_at = models.DateTimeField(null=True, blank=True)
+    decision_message = models.TextField(blank=True, max_length=3000)
+    decided_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-submitted_at", "-created_at"]
+        constraints = [
+            # One live application per person, program and role (a withdrawn one may be redone).
+            models.UniqueConstraint(
+                fields=["program", "membership", "role"],
+                condition=~Q(status="withdrawn"),
+                name="application_one_live_per_role",
+            )
+        ]
+        indexes = [models.Index(fields=["program", "status", "role"])]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} — {self.get_role_display()} application to {self.program}"
+
+
+class HubChoice(models.Model):
+    """One of a hub-model applicant's top three hubs."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    application = models.ForeignKey(Application, on_delete=models.CASCADE, related_name="hub_choices")
+    hub = models.ForeignKey(Hub, on_delete=models.CASCADE, related_name="choices")
+    rank = models.PositiveSmallIntegerField()
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["rank"]
+        constraints = [
+            models.UniqueConstraint(fields=["application", "rank"], name="hub_choice_unique_rank"),
+            models.UniqueConstraint(fields=["application", "hub"], name="hub_choice_unique_hub"),
+            models.CheckConstraint(condition=Q(rank__gte=1, rank__lte=3), name="hub_choice_rank_1_to_3"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rank}. {self.hub}"
+
+
+class RosterImportStatus(models.TextChoices):
+    PREVIEWED = "previewed", "Previewed"
+    APPLIED = "applied", "Applied"
+    DISCARDED = "discarded", "Discarded"
+
+
+class RosterImport(models.Model):
+    """An uploaded member roster: parsed and previewed first, written only on confirmation."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
+    filename = models.CharField(max_length=255)
+    rows = models.JSONField(default=list, help_text="Parsed rows with their errors and planned action.")
+    status = models.CharField(max_length=20, choices=RosterImportStatus.choices, default=RosterImportStatus.PREVIEWED)
+    summary = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    applied_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"Roster import {self.filename}"

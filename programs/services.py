@@ -31,7 +31,7 @@ def audit(*, organization: Organization, actor, action: str, summary: str, **dat
     )
 
 
-def _require_coordinator(actor: Membership, organization: Organization) -> None:
+def require_coordinator(actor: Membership, organization: Organization) -> None:
     """The actor must be an active coordinator of ``organization`` *now*.
 
     Called inside the service's transaction: the actor's row is re-read under a lock, so
@@ -73,7 +73,7 @@ def organization_create(*, user, name: str, slug: str, contact_email: str, descr
 def organization_update(*, actor: Membership, name: str, contact_email: str, description: str) -> Organization:
     """Coordinators edit their organization's name, contact address and description."""
     organization = actor.organization
-    _require_coordinator(actor, organization)
+    require_coordinator(actor, organization)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
     organization.name = name
     organization.contact_email = contact_email
@@ -182,7 +182,7 @@ def invitation_create(
 ) -> Invitation:
     """A coordinator invites an email address; the email goes out through Celery after commit."""
     organization = actor.organization
-    _require_coordinator(actor, organization)
+    require_coordinator(actor, organization)
     email = email.strip().lower()
     if Membership.objects.filter(organization=organization, user__email__iexact=email, is_active=True).exists():
         raise ServiceError(f"{email} is already a member of {organization.name}.", field="email")
@@ -217,7 +217,7 @@ def invitation_create(
 
 
 def _lock_invitation(actor: Membership, invitation: Invitation) -> Invitation:
-    _require_coordinator(actor, actor.organization)
+    require_coordinator(actor, actor.organization)
     if invitation.organization_id != actor.organization_id:
         raise PermissionDenied("That invitation belongs to another organization.")
     return Invitation.objects.select_for_update().get(pk=invitation.pk)

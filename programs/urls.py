@@ -1,6 +1,6 @@
 from django.urls import path
 
-from programs import views
+from programs import urls_hubs, urls_profiles, urls_roster, views
 
 # Mounted under /o/<org_slug>/ — the tenancy middleware scopes these.
 org_urlpatterns = [
@@ -11,6 +11,9 @@ org_urlpatterns = [
     path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("settings/", views.organization_settings, name="organization_settings"),
+    *urls_roster.org_urlpatterns,
+    *urls_hubs.org_urlpatterns,
+    *urls_profiles.org_urlpatterns,
 ]
 
 urlpatterns = [

@@ -5,7 +5,23 @@ from allauth.account.models import EmailAddress
 from django_scopes import scopes_disabled
 
 from mentorship.models import User
-from programs.models import Invitation, Membership, Organization
+from programs.models import (
+    AffinityGroup,
+    Application,
+    EligibilityRule,
+    GoalArea,
+    Hub,
+    HubChoice,
+    HubMentor,
+    HubTheme,
+    Invitation,
+    Membership,
+    Organization,
+    Profile,
+    Program,
+    ProgramModel,
+    Role,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -60,3 +76,90 @@ class InvitationFactory(UnscopedFactory):
     organization = factory.SubFactory(OrganizationFactory)
     email = factory.Sequence(lambda n: f"invitee{n}@example.org")
     invited_by = factory.SubFactory(UserFactory)
+
+
+class ProgramFactory(UnscopedFactory):
+    class Meta:
+        model = Program
+
+    organization = factory.SubFactory(OrganizationFactory)
+    name = factory.Sequence(lambda n: f"Mentorship Program {n}")
+    slug = factory.Sequence(lambda n: f"program-{n}")
+    model = ProgramModel.COMMITTEE
+    is_published = True
+
+
+class GoalAreaFactory(UnscopedFactory):
+    class Meta:
+        model = GoalArea
+
+    program = factory.SubFactory(ProgramFactory)
+    organization = factory.SelfAttribute("program.organization")
+    name = factory.Sequence(lambda n: f"Goal area {n}")
+
+
+class EligibilityRuleFactory(UnscopedFactory):
+    class Meta:
+        model = EligibilityRule
+
+    program = factory.SubFactory(ProgramFactory)
+    organization = factory.SelfAttribute("program.organization")
+    role = Role.MENTOR
+
+
+class ProfileFactory(UnscopedFactory):
+    class Meta:
+        model = Profile
+
+    membership = factory.SubFactory(MembershipFactory)
+    organization = factory.SelfAttribute("membership.organization")
+
+
+class AffinityGroupFactory(UnscopedFactory):
+    class Meta:
+        model = AffinityGroup
+
+    program = factory.SubFactory(ProgramFactory, model=ProgramModel.HUBS)
+    organization = factory.SelfAttribute("program.organization")
+    name = factory.Sequence(lambda n: f"Affinity group {n}")
+
+
+class HubFactory(UnscopedFactory):
+    class Meta:
+        model = Hub
+
+    affinity_group = factory.SubFactory(AffinityGroupFactory)
+    program = factory.SelfAttribute("affinity_group.program")
+    organization = factory.SelfAttribute("affinity_group.organization")
+    name = factory.Sequence(lambda n: f"Hub {n}")
+    theme = HubTheme.RESEARCH
+
+
+class HubMentorFactory(UnscopedFactory):
+    class Meta:
+        model = HubMentor
+
+    hub = factory.SubFactory(HubFactory)
+    organization = factory.SelfAttribute("hub.organization")
+    membership = factory.SubFactory(MembershipFactory, organization=factory.SelfAttribute("..organization"))
+
+
+class ApplicationFactory(UnscopedFactory):
+    class Meta:
+        model = Application
+
+    program = factory.SubFactory(ProgramFactory)
+    organization = factory.SelfAttribute("program.organization")
+    membership = factory.SubFactory(MembershipFactory, organization=factory.SelfAttribute("..organization"))
+    role = Role.MENTEE
+    principles_accepted = True
+
+
+class HubChoiceFactory(UnscopedFactory):
+    class Meta:
+        model = HubChoice
+
+    application = factory.SubFactory(ApplicationFactory)
+    organization = factory.SelfAttribute("application.organization")
+    hub = factory.SubFactory(HubFactory)
+    rank = 1
