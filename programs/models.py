@@ -347,6 +347,11 @@ class EligibilityRule(models.Model):
     def __str__(self) -> str:
         return f"{self.program}: {self.get_role_display()} eligibility"
 
+    @property
+    def allowed_status_labels(self) -> list[str]:
+        labels = dict(MemberStatus.choices)
+        return [labels.get(s, s) for s in self.allowed_statuses]
+
 
 class PracticeSetting(models.TextChoices):
     ACADEMIC = "academic", "Academic"
@@ -496,6 +501,7 @@ class Application(models.Model):
     capacity = models.PositiveSmallIntegerField("mentees I can take", null=True, blank=True)
     principles_accepted = models.BooleanField(default=False)
     attestation_answers = models.JSONField(default=dict, blank=True)
+    eligible = models.BooleanField(null=True, blank=True, help_text="Result of the last eligibility check.")
     eligibility_reasons = models.JSONField(default=list, blank=True)
     eligibility_checked_at = models.DateTimeField(null=True, blank=True)
     override_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -72,6 +72,26 @@ def invitation_list(*, organization) -> QuerySet[Invitation]:
     return Invitation.objects.filter(organization=organization).select_related("invited_by", "accepted_by")
 
 
+def programs_for(*, membership) -> list:
+    from programs.models import Program
+
+    programs = Program.objects.filter(organization=membership.organization)
+    if not membership.is_coordinator:
+        programs = programs.filter(is_published=True)
+    return list(programs)
+
+
+def applications_of(*, membership) -> list:
+    from programs.models import Application, ApplicationStatus
+
+    return list(
+        Application.objects.filter(membership=membership)
+        .exclude(status=ApplicationStatus.WITHDRAWN)
+        .select_related("program")
+        .order_by("-created_at")
+    )
+
+
 def open_invitation_count(*, organization) -> int:
     return Invitation.objects.filter(
         organization=organization, status=InvitationStatus.PENDING, expires_at__gt=timezone.now()

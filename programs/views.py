@@ -26,7 +26,12 @@ def _form_error(form, error: ServiceError) -> None:
 def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     membership = request.membership
-    context = {"organization": organization, "membership": membership}
+    context = {
+        "organization": organization,
+        "membership": membership,
+        "programs": selectors.programs_for(membership=membership),
+        "my_applications": selectors.applications_of(membership=membership),
+    }
     if membership.is_coordinator or membership.is_committee:
         context["counts"] = selectors.member_counts(organization=organization)
     if membership.is_coordinator:

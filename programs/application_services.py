@@ -1,0 +1,325 @@
+"""Applications: draft → submitted → eligible / ineligible → accepted / waitlisted /
+declined, or withdrawn by the applicant.
+
+Applicants act only on their own application; coordinators decide. Every transition
+locks the application row and checks who acts and from which state, so two clicks
+cannot break the state machine.
+"""
+
+from dataclasses import dataclass, field
+
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from mentorship.exceptions import ServiceError
+from mentorship.mail import queue_email, render_email
+from programs import eligibility
+from programs.models import (
+    Application,
+    ApplicationStatus,
+    EligibilityRule,
+    GoalArea,
+    Hub,
+    HubChoice,
+    MeetingMode,
+    Membership,
+    MemberStatus,
+    Program,
+    ProgramModel,
+    Role,
+)
+from programs.services import audit, require_coordinator
+
+S = ApplicationStatus
+# The applicant may edit while the window is open and nobody has decided yet.
+EDITABLE = {S.DRAFT, S.SUBMITTED, S.ELIGIBLE, S.INELIGIBLE}
+WITHDRAWABLE = {S.DRAFT, S.SUBMITTED, S.ELIGIBLE, S.INELIGIBLE, S.WAITLISTED, S.ACCEPTED}
+DECIDABLE = {S.ELIGIBLE, S.WAITLISTED, S.ACCEPTED, S.DECLINED}
+DECISIONS = {S.ACCEPTED, S.WAITLISTED, S.DECLINED}
+
+
+@dataclass
+class ApplicationData:
+    goals_statement: str = ""
+    goal_area_ids: list[int] = field(default_factory=list)
+    meeting_modes: list[str] = field(default_factory=list)
+    preferences: str = ""
+    capacity: int | None = None
+    principles_accepted: bool = False
+    attestation_answers: dict[str, bool] = field(default_factory=dict)
+    hub_ids: list[int | None] = field(default_factory=list)  # ranks 1..3, in order
+
+
+def _lock(application: Application) -> Application:
+    return Application.objects.select_for_update().select_related("program", "membership__user").get(pk=application.pk)
+
+
+def _own(actor: Membership, application: Application) -> None:
+    if application.membership_id != actor.pk or application.organization_id != actor.organization_id:
+        raise PermissionDenied("This is not your application.")
+
+
+def rule_for(program: Program, role: str) -> EligibilityRule | None:
+    return EligibilityRule.objects.filter(program=program, role=role).first()
+
+
+def check_eligibility(application: Application) -> eligibility.EligibilityResult:
+    """Evaluate the applicant against the program's rule for their role, from their
+    membership and profile as they are now."""
+    rule = rule_for(application.program, application.role)
+    if rule is None:
+        return eligibility.EligibilityResult()
+    profile = getattr(application.membership, "profile", None)
+    return eligibility.evaluate(
+        role_label=application.get_role_display().lower(),
+        allowed_statuses=rule.allowed_statuses,
+        status_labels=dict(MemberStatus.choices),
+        member_status=application.membership.status,
+        min_years_experience=rule.min_years_experience,
+        year_started_practice=profile.year_started_practice if profile else None,
+        current_year=timezone.now().year,
+        attestations=rule.attestations,
+        attestation_answers=application.attestation_answers or {},
+    )
+
+
+@transaction.atomic
+def application_start(*, actor: Membership, program: Program, role: str) -> Application:
+    """Open (or return) the person's own application for a role while applications are open."""
+    if program.organization_id != actor.organization_id:
+        raise PermissionDenied("That program belongs to another organization.")
+    if role not in Role.values:
+        raise ServiceError("Choose to apply as a mentor or as a mentee.")
+    existing = (
+        Application.objects.filter(program=program, membership=actor, role=role).exclude(status=S.WITHDRAWN).first()
+    )
+    if existing:
+        return existing
+    if not program.applications_are_open():
+        raise ServiceError(f"Applications for {program.name} are not open.")
+    rule = rule_for(program, role)
+    try:
+        with transaction.atomic():
+            application = Application.objects.create(
+                organization=program.organization,
+                program=program,
+                membership=actor,
+                role=role,
+                capacity=program.default_mentees_per_mentor if role == Role.MENTOR else None,
+                attestation_answers=dict.fromkeys(rule.attestations if rule else [], False),
+            )
+    except IntegrityError:  # a second click created it a moment ago
+        return Application.objects.exclude(status=S.WITHDRAWN).get(program=program, membership=actor, role=role)
+    return application
+
+
+def _validate_for_submit(application: Application, data: ApplicationData) -> dict[str, str]:
+    program = application.program
+    errors: dict[str, str] = {}
+    if not data.goals_statement.strip():
+        errors["goals_statement"] = (
+            "Describe what you hope to get from the program."
+            if application.role == Role.MENTEE
+            else "Describe what you can offer as a mentor."
+        )
+    if not data.goal_area_ids:
+        errors["goal_areas"] = "Choose at least one area."
+    if not data.meeting_modes:
+        errors["meeting_modes"] = "Choose at least one way of meeting."
+    if not data.principles_accepted:
+        errors["principles_accepted"] = "You need to accept the program's guiding principles to apply."
+    if application.role == Role.MENTOR:
+        if not data.capacity or data.capacity < 1:
+            errors["capacity"] = "Say how many mentees you can take (at least one)."
+        elif data.capacity > program.max_mentees_per_mentor:
+            errors["capacity"] = f"This program allows at most {program.max_mentees_per_mentor} mentees per mentor."
+    if program.model == ProgramModel.HUBS and application.role == Role.MENTEE:
+        chosen = [h for h in data.hub_ids if h]
+        if len(chosen) < 3:
+            errors["hubs"] = "Rank three hubs: your first, second and third choice."
+    return errors
+
+
+def _apply_data(application: Application, data: ApplicationData) -> None:
+    program = application.program
+    application.goals_statement = data.goals_statement.strip()
+    application.meeting_modes = [m for m in data.meeting_modes if m in MeetingMode.values]
+    application.preferences = data.preferences.strip()
+    application.capacity = data.capacity if application.role == Role.MENTOR else None
+    application.principles_accepted = bool(data.principles_accepted)
+    rule = rule_for(program, application.role)
+    statements = rule.attestations if rule else []
+    application.attestation_answers = {s: bool(data.attestation_answers.get(s)) for s in statements}
+    application.save()
+
+    areas = list(GoalArea.objects.filter(program=program, pk__in=data.goal_area_ids))
+    if len(areas) != len(set(data.goal_area_ids)):
+        raise ServiceError("Choose areas from this program's catalogue.", field="goal_areas")
+    application.goal_areas.set(areas)
+
+    if program.model == ProgramModel.HUBS and application.role == Role.MENTEE:
+        chosen = [h for h in data.hub_ids if h]
+        if len(chosen) != len(set(chosen)):
+            raise ServiceError("Rank three different hubs.", field="hubs")
+        hubs = {h.pk: h for h in Hub.objects.filter(program=program, is_active=True, pk__in=chosen)}
+        if len(hubs) != len(chosen):
+            raise ServiceError("Choose hubs from this program's catalogue.", field="hubs")
+        HubChoice.objects.filter(application=application).delete()
+        HubChoice.objects.bulk_create(
+            [
+                HubChoice(organization=application.organization, application=application, hub=hubs[hub_id], rank=rank)
+                for rank, hub_id in enumerate(data.hub_ids, start=1)
+                if hub_id
+            ]
+        )
+
+
+@transaction.atomic
+def application_save(
+    *, actor: Membership, application: Application, data: ApplicationData, submit: bool
+) -> Application:
+    """Save the applicant's answers; with ``submit`` (or once submitted) check
+    completeness and run eligibility. Editable until the window closes or a decision."""
+    _own(actor, application)
+    application = _lock(application)
+    program = application.program
+    if application.status not in EDITABLE:
+        raise ServiceError(f"This application is {application.get_status_display().lower()} and can no longer change.")
+    if not program.applications_are_open():
+        raise ServiceError(f"Applications for {program.name} have closed; your application can no longer change.")
+    submitting = submit or application.status != S.DRAFT
+    if submitting:
+        errors = _validate_for_submit(application, data)
+        if errors:
+            field_name, message = next(iter(errors.items()))
+            raise ServiceError(message, field=field_name)
+    _apply_data(application, data)
+    if submitting:
+        first = application.status == S.DRAFT
+        application.submitted_at = application.submitted_at or timezone.now()
+        if application.override_at is None:
+            _record_eligibility(application)
+        else:
+            application.save(update_fields=["submitted_at"])
+        audit(
+            organization=application.organization,
+            actor=actor.user,
+            action="application.submitted" if first else "application.updated",
+            summary=f"{'Submitted' if first else 'Updated'} a {application.get_role_display().lower()} application "
+            f"to {program.name}",
+            application=application.pk,
+        )
+    return application
+
+
+def _record_eligibility(application: Application) -> None:
+    result = check_eligibility(application)
+    application.eligible = result.eligible
+    application.eligibility_reasons = result.as_json()
+    application.eligibility_checked_at = timezone.now()
+    application.status = S.ELIGIBLE if result.eligible else S.INELIGIBLE
+    application.save(
+        update_fields=["eligible", "eligibility_reasons", "eligibility_checked_at", "status", "submitted_at"]
+    )
+
+
+@transaction.atomic
+def application_withdraw(*, actor: Membership, application: Application) -> Application:
+    """The applicant withdraws; a new application can be started later while the window is open."""
+    _own(actor, application)
+    application = _lock(application)
+    if application.status not in WITHDRAWABLE:
+        raise ServiceError(f"This application is {application.get_status_display().lower()}; it cannot be withdrawn.")
+    application.status = S.WITHDRAWN
+    application.save(update_fields=["status", "updated_at"])
+    audit(
+        organization=application.organization,
+        actor=actor.user,
+        action="application.withdrawn",
+        summary=f"Withdrew a {application.get_role_display().lower()} application to {application.program.name}",
+        application=application.pk,
+    )
+    return application
+
+
+@transaction.atomic
+def application_override_eligibility(
+    *, actor: Membership, application: Application, eligible: bool, reason: str
+) -> Application:
+    """A coordinator overrides the automatic result; the reason is recorded and shown."""
+    require_coordinator(actor, actor.organization)
+    if application.organization_id != actor.organization_id:
+        raise PermissionDenied("That application belongs to another organization.")
+    application = _lock(application)
+    if application.status not in {S.SUBMITTED, S.ELIGIBLE, S.INELIGIBLE}:
+        raise ServiceError("Eligibility can only be overridden before a decision is made.")
+    if not reason.strip():
+        raise ServiceError("Give a reason for the override; it is kept with the application.", field="reason")
+    application.eligible = eligible
+    application.status = S.ELIGIBLE if eligible else S.INELIGIBLE
+    application.override_by = actor
+    application.override_reason = reason.strip()
+    application.override_at = timezone.now()
+    application.save()
+    audit(
+        organization=application.organization,
+        actor=actor.user,
+        action="application.eligibility_overridden",
+        summary=f"Marked {application.membership.user} {'eligible' if eligible else 'not eligible'} "
+        f"for {application.program.name}",
+        application=application.pk,
+        reason=application.override_reason,
+    )
+    return application
+
+
+@transaction.atomic
+def application_decide(*, actor: Membership, application: Application, decision: str, message: str) -> Application:
+    """A coordinator accepts, waitlists or declines an eligible application; the applicant
+    is emailed (through Celery) with the message."""
+    require_coordinator(actor, actor.organization)
+    if application.organization_id != actor.organization_id:
+        raise PermissionDenied("That application belongs to another organization.")
+    if decision not in DECISIONS:
+        raise ServiceError("Choose accept, waitlist or decline.", field="decision")
+    application = _lock(application)
+    if application.status not in DECIDABLE:
+        if application.status == S.INELIGIBLE:
+            raise ServiceError(
+                "This applicant is not eligible. Override the eligibility (with a reason) before accepting."
+            )
+        raise ServiceError(f"An application that is {application.get_status_display().lower()} cannot be decided.")
+    if application.status == decision:
+        raise ServiceError(f"This application is already {application.get_status_display().lower()}.")
+    application.status = decision
+    application.decision_message = message.strip()
+    application.decided_by = actor
+    application.decided_at = timezone.now()
+    application.save()
+    audit(
+        organization=application.organization,
+        actor=actor.user,
+        action=f"application.{decision}",
+        summary=f"{application.get_status_display()} {application.membership.user} as "
+        f"{application.get_role_display().lower()} in {application.program.name}",
+        application=application.pk,
+    )
+    _email_decision(application)
+    return application
+
+
+def _email_decision(application: Application) -> None:
+    from django.conf import settings
+
+    organization = application.organization
+    url = settings.SITE_URL + reverse("application_edit", kwargs={"org_slug": organization.slug, "pk": application.pk})
+    queue_email(
+        render_email(
+            "email/application_decision",
+            {"application": application, "program": application.program, "organization": organization, "url": url},
+            to=[application.membership.user.email],
+            reply_to=[organization.contact_email],
+        )
+    )

@@ -1,0 +1,131 @@
+from django import forms
+
+from programs.models import DEFAULT_GOAL_AREAS, MemberStatus, Program, Role
+from programs.program_services import PROGRAM_FIELDS, RuleSettings
+
+GUIDE_MAX_BYTES = 20 * 1024 * 1024
+GUIDE_EXTENSIONS = (".pdf", ".docx", ".doc", ".odt")
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class ProgramForm(forms.ModelForm):
+    """A program's settings, its goal-area catalogue and both roles' eligibility rules."""
+
+    guide_file = forms.FileField(
+        label="Program guide",
+        required=False,
+        help_text="PDF or Word document, up to 20 MB. Participants download it from the program page.",
+    )
+    remove_guide = forms.BooleanField(label="Remove the current guide", required=False)
+    goal_areas = forms.CharField(
+        label="Goal-area catalogue",
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text="One per line. Mentees pick their areas of need from it; mentors the areas they mentor in.",
+    )
+    mentor_statuses = forms.MultipleChoiceField(
+        label="Who may apply as a mentor",
+        choices=MemberStatus.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to accept any member status.",
+    )
+    mentor_min_years = forms.IntegerField(
+        label="Minimum years of experience for mentors",
+        required=False,
+        min_value=0,
+        max_value=60,
+        help_text="Counted from the year they started practice (their profile). Leave empty for no minimum.",
+    )
+    mentor_attestations = forms.CharField(
+        label="Statements mentors must confirm",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional, one per line (for example: I am a member in good standing).",
+    )
+    mentee_statuses = forms.MultipleChoiceField(
+        label="Who may apply as a mentee",
+        choices=MemberStatus.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Leave all unticked to accept any member status. Mentees of any experience level are welcome.",
+    )
+    mentee_attestations = forms.CharField(
+        label="Statements mentees must confirm",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Optional, one per line.",
+    )
+
+    class Meta:
+        model = Program
+        fields = list(PROGRAM_FIELDS)
+        labels = {"slug": "Web address", "is_published": "Published (members can see the program and apply)"}
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "principles": forms.Textarea(attrs={"rows": 6}),
+            "applications_open": DateTimeLocalInput(),
+            "applications_close": DateTimeLocalInput(),
+        }
+        help_texts = {
+            "applications_open": "In your time zone. Leave empty to open as soon as the program is published.",
+            "applications_close": "In your time zone. Leave empty to keep applications open.",
+            "in_person_cadence": "Where the program asks pairs to meet in person at least this often.",
+        }
+
+    def __init__(self, *args, rules=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        program = self.instance
+        if program.pk:
+            self.fields["goal_areas"].initial = "\n".join(a.name for a in program.goal_areas.all())
+            if not program.guide:
+                del self.fields["remove_guide"]
+        else:
+            self.fields["goal_areas"].initial = "\n".join(DEFAULT_GOAL_AREAS)
+            del self.fields["remove_guide"]
+        for role, rule in (rules or {}).items():
+            self.fields[f"{role}_statuses"].initial = rule.allowed_statuses
+            self.fields[f"{role}_attestations"].initial = "\n".join(rule.attestations)
+            if role == Role.MENTOR:
+                self.fields["mentor_min_years"].initial = rule.min_years_experience
+
+    def clean_slug(self):
+        return self.cleaned_data["slug"].lower()
+
+    def clean_guide_file(self):
+        guide = self.cleaned_data.get("guide_file")
+        if not guide:
+            return guide
+        if not guide.name.lower().endswith(GUIDE_EXTENSIONS):
+            raise forms.ValidationError("Upload the guide as a PDF or Word document.")
+        if guide.size > GUIDE_MAX_BYTES:
+            raise forms.ValidationError("The guide is larger than 20 MB; upload a smaller file.")
+        return guide
+
+    def _post_clean(self):
+        # The service validates and saves; the form must not touch the instance.
+        pass
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "values": {k: data[k] for k in PROGRAM_FIELDS if k in data},
+            "goal_areas": data["goal_areas"].splitlines(),
+            "rules": {
+                Role.MENTOR: RuleSettings(
+                    allowed_statuses=data["mentor_statuses"],
+                    min_years_experience=data["mentor_min_years"],
+                    attestations=data["mentor_attestations"].splitlines(),
+                ),
+                Role.MENTEE: RuleSettings(
+                    allowed_statuses=data["mentee_statuses"],
+                    attestations=data["mentee_attestations"].splitlines(),
+                ),
+            },
+            "guide": data.get("guide_file"),
+        }

@@ -1,0 +1,202 @@
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from mentorship.exceptions import ServiceError
+from mentorship.tenancy import coordinator_required, member_required
+from programs import application_services as services
+from programs.forms_applications import (
+    ApplicationFilterForm,
+    ApplicationForm,
+    DecisionForm,
+    OverrideForm,
+    hubs_for_ranking,
+)
+from programs.models import Application, ApplicationStatus, Hub, HubChoice, Profile, Program, ProgramModel, Role
+from programs.views import _form_error
+from programs.views_programs import visible_program
+
+APPLICATIONS_PER_PAGE = 50
+
+
+# --- The applicant -----------------------------------------------------------------------
+
+
+@require_POST
+@member_required
+def application_start(request: HttpRequest, org_slug: str, program_slug: str, role: str) -> HttpResponse:
+    program = visible_program(request, program_slug)
+    try:
+        application = services.application_start(actor=request.membership, program=program, role=role)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("program_detail", org_slug=org_slug, program_slug=program.slug)
+    return redirect("application_edit", org_slug=org_slug, pk=application.pk)
+
+
+def _own_application(request: HttpRequest, pk: int) -> Application:
+    # Someone else's application is a 404, exactly like one that does not exist.
+    return get_object_or_404(
+        Application.objects.select_related("program", "membership__user"), pk=pk, membership=request.membership
+    )
+
+
+def _profile(membership) -> Profile | None:
+    try:
+        return membership.profile
+    except Profile.DoesNotExist:
+        return None
+
+
+@member_required
+def application_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    application = _own_application(request, pk)
+    program = application.program
+    hubs = hubs_for_ranking(program) if program.model == ProgramModel.HUBS and application.role == Role.MENTEE else None
+    form = ApplicationForm(request.POST or None, application=application, hubs=hubs)
+    editable = application.status in services.EDITABLE and program.applications_are_open()
+    if request.method == "POST" and editable and form.is_valid():
+        submit = request.POST.get("action") == "submit"
+        try:
+            application = services.application_save(
+                actor=request.membership, application=application, data=form.to_data(), submit=submit
+            )
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            if application.status == ApplicationStatus.DRAFT:
+                messages.success(request, "Draft saved. Submit it when you are ready.")
+            elif application.status == ApplicationStatus.INELIGIBLE:
+                messages.warning(request, "Your application is saved, but you are not eligible. See why below.")
+            else:
+                messages.success(request, "Your application is submitted. The program office will be in touch.")
+            return redirect("application_edit", org_slug=org_slug, pk=application.pk)
+    elif request.method == "POST" and not editable:
+        messages.error(request, "This application can no longer change.")
+        return redirect("application_edit", org_slug=org_slug, pk=application.pk)
+
+    precheck = None
+    if application.status == ApplicationStatus.DRAFT:
+        precheck = services.check_eligibility(application)
+    return render(
+        request,
+        "programs/application_form.html",
+        {
+            "application": application,
+            "program": program,
+            "form": form,
+            "editable": editable,
+            "precheck": precheck,
+            "profile": _profile(request.membership),
+            "hub_choices": HubChoice.objects.filter(application=application).select_related("hub"),
+        },
+    )
+
+
+@require_POST
+@member_required
+def application_withdraw(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    application = _own_application(request, pk)
+    try:
+        services.application_withdraw(actor=request.membership, application=application)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, f"You withdrew your application to {application.program.name}.")
+    return redirect("program_detail", org_slug=org_slug, program_slug=application.program.slug)
+
+
+# --- Coordinators ------------------------------------------------------------------------
+
+
+@coordinator_required
+def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug)
+    hubs = list(Hub.objects.filter(program=program).order_by("name")) if program.model == ProgramModel.HUBS else None
+    filters = ApplicationFilterForm(request.GET or None, hubs=hubs)
+    applications = (
+        Application.objects.filter(program=program)
+        .exclude(status=ApplicationStatus.DRAFT)
+        .select_related("membership__user")
+        .order_by("-submitted_at", "-pk")
+    )
+    if filters.is_valid():
+        f = filters.cleaned_data
+        if f.get("role"):
+            applications = applications.filter(role=f["role"])
+        if f.get("status"):
+            applications = applications.filter(status=f["status"])
+        if f.get("eligibility") == "yes":
+            applications = applications.filter(eligible=True)
+        elif f.get("eligibility") == "no":
+            applications = applications.filter(eligible=False)
+        elif f.get("eligibility") == "override":
+            applications = applications.filter(override_at__isnull=False)
+        if f.get("hub"):
+            applications = applications.filter(hub_choices__hub_id=f["hub"]).distinct()
+        if f.get("q"):
+            applications = applications.filter(
+                Q(membership__user__full_name__icontains=f["q"]) | Q(membership__user__email__icontains=f["q"])
+            )
+    if program.model == ProgramModel.HUBS:
+        applications = applications.prefetch_related("hub_choices__hub")
+    page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "programs/application_list.html",
+        {"program": program, "filters": filters, "page": page, "querystring": query.urlencode()},
+    )
+
+
+@coordinator_required
+def application_review(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug)
+    application = get_object_or_404(
+        Application.objects.select_related("membership__user", "override_by__user", "decided_by__user"),
+        pk=pk,
+        program=program,
+    )
+    override_form = OverrideForm(request.POST if request.POST.get("form") == "override" else None)
+    decision_form = DecisionForm(request.POST if request.POST.get("form") == "decision" else None)
+    if request.method == "POST":
+        try:
+            if request.POST.get("form") == "override" and override_form.is_valid():
+                services.application_override_eligibility(
+                    actor=request.membership, application=application, **override_form.cleaned_data
+                )
+                messages.success(request, "Eligibility overridden; the reason is recorded.")
+                return redirect("application_review", org_slug=org_slug, program_slug=program.slug, pk=pk)
+            if request.POST.get("form") == "decision" and decision_form.is_valid():
+                application = services.application_decide(
+                    actor=request.membership, application=application, **decision_form.cleaned_data
+                )
+                messages.success(
+                    request,
+                    f"{application.membership.user} is {application.get_status_display().lower()}; "
+                    "they have been emailed.",
+                )
+                return redirect("application_review", org_slug=org_slug, program_slug=program.slug, pk=pk)
+        except ServiceError as error:
+            target = override_form if request.POST.get("form") == "override" else decision_form
+            _form_error(target, error)
+    return render(
+        request,
+        "programs/application_review.html",
+        {
+            "program": program,
+            "application": application,
+            "profile": _profile(application.membership),
+            "goal_areas": list(application.goal_areas.all()),
+            "hub_choices": HubChoice.objects.filter(application=application).select_related("hub"),
+            "override_form": override_form,
+            "decision_form": decision_form,
+            "can_override": application.status
+            in {ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.INELIGIBLE},
+            "can_decide": application.status in services.DECIDABLE,
+        },
+    )

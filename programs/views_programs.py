@@ -1,0 +1,182 @@
+from django.contrib import messages
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+
+from mentorship.exceptions import ServiceError
+from mentorship.tenancy import coordinator_required, member_required
+from programs import program_services
+from programs.forms_programs import ProgramForm
+from programs.models import (
+    Application,
+    ApplicationStatus,
+    EligibilityRule,
+    Membership,
+    Profile,
+    Program,
+    ProgramModel,
+    Role,
+)
+from programs.program_services import RuleSettings
+from programs.views import _form_error
+
+
+def visible_program(request: HttpRequest, program_slug: str) -> Program:
+    """The program in the URL if this person may see it: coordinators see drafts too."""
+    programs = Program.objects.all()
+    if not request.membership.is_coordinator:
+        programs = programs.filter(is_published=True)
+    return get_object_or_404(programs, slug=program_slug)
+
+
+@member_required
+def program_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    programs = Program.objects.all()
+    if not request.membership.is_coordinator:
+        programs = programs.filter(is_published=True)
+    mine = {
+        (a.program_id, a.role): a
+        for a in Application.objects.filter(membership=request.membership).exclude(status=ApplicationStatus.WITHDRAWN)
+    }
+    rows = [(p, [mine.get((p.pk, role)) for role in (Role.MENTEE, Role.MENTOR)]) for p in programs]
+    return render(request, "programs/program_list.html", {"rows": rows})
+
+
+def _rules(program: Program | None) -> dict[str, RuleSettings]:
+    if program is None:
+        return {}
+    return {
+        rule.role: RuleSettings(rule.allowed_statuses, rule.min_years_experience, rule.attestations)
+        for rule in EligibilityRule.objects.filter(program=program)
+    }
+
+
+@coordinator_required
+def program_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = ProgramForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = program_services.program_create(actor=request.membership, **form.service_kwargs())
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, f"{program.name} is set up.")
+            return redirect("program_detail", org_slug=org_slug, program_slug=program.slug)
+    return render(request, "programs/program_form.html", {"form": form, "program": None})
+
+
+@coordinator_required
+def program_edit(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug)
+    form = ProgramForm(request.POST or None, request.FILES or None, instance=program, rules=_rules(program))
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = program_services.program_update(
+                actor=request.membership,
+                program=Program.objects.get(pk=program.pk),
+                remove_guide=form.cleaned_data.get("remove_guide", False),
+                **form.service_kwargs(),
+            )
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Program saved.")
+            return redirect("program_detail", org_slug=org_slug, program_slug=program.slug)
+    return render(request, "programs/program_form.html", {"form": form, "program": program})
+
+
+@member_required
+def program_detail(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = visible_program(request, program_slug)
+    mine = list(
+        Application.objects.filter(program=program, membership=request.membership).exclude(
+            status=ApplicationStatus.WITHDRAWN
+        )
+    )
+    my_roles = {a.role: a for a in mine}
+    context = {
+        "program": program,
+        "goal_areas": list(program.goal_areas.all()),
+        "rules": {r.role: r for r in EligibilityRule.objects.filter(program=program)},
+        "my_mentee_application": my_roles.get(Role.MENTEE),
+        "my_mentor_application": my_roles.get(Role.MENTOR),
+        "is_open": program.applications_are_open(),
+        "opens_later": bool(program.applications_open and program.applications_open > timezone.now()),
+        "can_browse_mentors": _can_browse_mentors(request.membership, program),
+    }
+    if request.membership.is_coordinator:
+        context["application_counts"] = {row["status"]: row["n"] for row in _status_counts(program)}
+    return render(request, "programs/program_detail.html", context)
+
+
+def _status_counts(program: Program):
+    from django.db.models import Count
+
+    return Application.objects.filter(program=program).values("status").annotate(n=Count("pk"))
+
+
+@member_required
+def program_guide(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = visible_program(request, program_slug)
+    if not program.guide:
+        raise Http404("This program has no guide.")
+    filename = program.guide.name.rsplit("/", 1)[-1].split("-", 1)[-1]
+    response = FileResponse(program.guide.open("rb"), as_attachment=True, filename=filename)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# --- Self-selection: the mentors' biosketches ----------------------------------------------
+
+LIVE_MENTOR_STATUSES = (ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
+BROWSING_MENTEE_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.ELIGIBLE,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.WAITLISTED,
+)
+
+
+def _can_browse_mentors(membership: Membership, program: Program) -> bool:
+    """Biosketches are for the program's mentees (and its coordinators), nobody else."""
+    if program.model != ProgramModel.SELF_SELECT:
+        return False
+    if membership.is_coordinator:
+        return True
+    return Application.objects.filter(
+        program=program, membership=membership, role=Role.MENTEE, status__in=BROWSING_MENTEE_STATUSES
+    ).exists()
+
+
+@member_required
+def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = visible_program(request, program_slug)
+    if program.model != ProgramModel.SELF_SELECT:
+        raise Http404("Only self-selection programs have a mentor directory.")
+    if not _can_browse_mentors(request.membership, program):
+        return render(request, "programs/mentor_directory_locked.html", {"program": program}, status=403)
+    search = request.GET.get("q", "").strip()[:100]
+    mentors = (
+        Application.objects.filter(program=program, role=Role.MENTOR, status__in=LIVE_MENTOR_STATUSES)
+        .select_related("membership__user", "membership__profile")
+        .prefetch_related("goal_areas")
+        .order_by("membership__user__full_name")
+    )
+    if search:
+        from django.db.models import Q
+
+        mentors = mentors.filter(
+            Q(membership__user__full_name__icontains=search)
+            | Q(membership__profile__institution__icontains=search)
+            | Q(membership__profile__clinical_interests__icontains=search)
+            | Q(membership__profile__research_interests__icontains=search)
+            | Q(membership__profile__specialty__icontains=search)
+        )
+    rows = []
+    for application in mentors:
+        try:
+            profile = application.membership.profile
+        except Profile.DoesNotExist:
+            profile = None
+        rows.append((application, profile))
+    return render(request, "programs/mentor_directory.html", {"program": program, "rows": rows, "search": search})
