@@ -24,7 +24,6 @@ from programs.models import (
     Role,
 )
 from tests.factories import (
-    ApplicationFactory,
     EligibilityRuleFactory,
     GoalAreaFactory,
     HubFactory,

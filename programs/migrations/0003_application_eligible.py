@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0002_programs_profiles_hubs_applications'),
+        ("programs", "0002_programs_profiles_hubs_applications"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='application',
-            name='eligible',
-            field=models.BooleanField(blank=True, help_text='Result of the last eligibility check.', null=True),
+            model_name="application",
+            name="eligible",
+            field=models.BooleanField(blank=True, help_text="Result of the last eligibility check.", null=True),
         ),
     ]
