@@ -48,7 +48,13 @@ class RuleSettings:
     attestations: list[str] = field(default_factory=list)
 
 
+# Addresses taken by pages under /programs/ itself.
+RESERVED_SLUGS = {"new"}
+
+
 def _validate(values: dict) -> None:
+    if values.get("slug") in RESERVED_SLUGS:
+        raise ServiceError("That address is reserved; choose another.", field="slug")
     opens, closes = values.get("applications_open"), values.get("applications_close")
     if opens and closes and closes <= opens:
         raise ServiceError("Applications must close after they open.", field="applications_close")

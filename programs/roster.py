@@ -522,7 +522,7 @@ def roster_apply(*, actor: Membership, roster_import: RosterImport) -> ApplyResu
         outcome = "errors" if summary[ACTION_ERROR] else "changed"
         return ApplyResult(outcome, roster_import, changed_rows=changed)
 
-    invited, updated = [], []
+    invited, updated, with_profile = [], [], []
     for row in planned:
         if row["action"] == ACTION_INVITE:
             invitation = invitation_create(
@@ -530,7 +530,7 @@ def roster_apply(*, actor: Membership, roster_import: RosterImport) -> ApplyResu
             )
             if row["profile"]:
                 invitation.profile_data = row["profile"]
-                invitation.save(update_fields=["profile_data"])
+                with_profile.append(invitation)
             invited.append(invitation.pk)
         elif row["action"] == ACTION_UPDATE:
             membership_id = row["membership"]
@@ -544,6 +544,7 @@ def roster_apply(*, actor: Membership, roster_import: RosterImport) -> ApplyResu
                 )
             updated.append(membership_id)
 
+    Invitation.objects.bulk_update(with_profile, ["profile_data"], batch_size=500)
     roster_import.rows = planned
     roster_import.summary = summary | file_info
     roster_import.status = RosterImportStatus.APPLIED

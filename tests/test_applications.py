@@ -477,3 +477,12 @@ def test_the_application_list_runs_a_bounded_number_of_queries(
         response = client.get("/o/alpha/programs/faculty/applications/?role=mentee&eligibility=yes")
     assert response.status_code == 200
     assert f"{count} applications".encode() in response.content
+
+
+@pytest.mark.django_db
+def test_a_program_cannot_take_a_reserved_address(coordinator_a):
+    with scope(organization=coordinator_a.organization), pytest.raises(ServiceError) as error:
+        from programs.program_services import program_create
+
+        program_create(actor=coordinator_a, values={"name": "New", "slug": "new", "model": "committee"})
+    assert "reserved" in error.value.message
