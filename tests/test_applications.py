@@ -486,3 +486,47 @@ def test_a_program_cannot_take_a_reserved_address(coordinator_a):
 
         program_create(actor=coordinator_a, values={"name": "New", "slug": "new", "model": "committee"})
     assert "reserved" in error.value.message
+
+
+@pytest.mark.django_db
+def test_the_program_guide_is_uploaded_and_downloaded_only_by_members(client, society, coordinator_a, coordinator_b):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client.force_login(coordinator_a.user)
+    edit = client.get("/o/alpha/programs/mentorship/edit/")
+    assert edit.status_code == 200
+    form = edit.context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None and k in form.fields}
+    data.update(
+        {
+            "mentor_statuses": ["member", "candidate"],
+            "mentee_statuses": ["member", "candidate"],
+            "mentor_min_years": 8,
+            "goal_areas": form.fields["goal_areas"].initial,
+            "six_month_assessment": "on",
+            "is_published": "on",
+            "guide_file": SimpleUploadedFile("Program Guide.pdf", b"%PDF-1.4 guide", content_type="application/pdf"),
+        }
+    )
+    for flag in ("six_month_assessment", "yearly_review", "is_published"):
+        if data.get(flag) is False:
+            data.pop(flag)
+    data["is_published"] = "on"
+    response = client.post("/o/alpha/programs/mentorship/edit/", data)
+    assert response.status_code == 302, response.context["form"].errors
+
+    member = MembershipFactory(organization=society.organization)
+    client.force_login(member.user)
+    download = client.get("/o/alpha/programs/mentorship/guide/")
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == b"%PDF-1.4 guide"
+    assert 'filename="Program_Guide.pdf"' in download["Content-Disposition"]
+    client.force_login(coordinator_b.user)
+    assert client.get("/o/alpha/programs/mentorship/guide/").status_code == 404
+
+    client.force_login(coordinator_a.user)
+    bad = client.post(
+        "/o/alpha/programs/mentorship/edit/",
+        {**data, "guide_file": SimpleUploadedFile("guide.exe", b"MZ", content_type="application/octet-stream")},
+    )
+    assert bad.status_code == 200 and b"Upload the guide as a PDF or Word document." in bad.content
