@@ -276,6 +276,37 @@ def user_has_verified_email(user, email: str) -> bool:
     return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
 
 
+PROFILE_IMPORT_FIELDS = (
+    "specialty",
+    "practice_setting",
+    "year_started_practice",
+    "graduation_year",
+    "institution",
+    "city",
+    "region",
+    "country",
+)
+
+
+def _apply_profile_data(membership: Membership, data: dict) -> None:
+    """Profile details a roster import carried for this person; what they already wrote
+    in their own profile wins."""
+    from programs.models import Profile
+
+    values = {k: v for k, v in (data or {}).items() if k in PROFILE_IMPORT_FIELDS and v not in (None, "")}
+    if not values:
+        return
+    profile, created = Profile.objects.get_or_create(
+        membership=membership, defaults={"organization": membership.organization, **values}
+    )
+    if not created:
+        missing = {k: v for k, v in values.items() if not getattr(profile, k)}
+        if missing:
+            for key, value in missing.items():
+                setattr(profile, key, value)
+            profile.save(update_fields=[*missing, "updated_at"])
+
+
 def invitation_accept(*, token: str, user) -> Membership:
     """The invited person accepts: their membership is created (or restored) with the invited roles.
 
@@ -324,6 +355,7 @@ def invitation_accept(*, token: str, user) -> Membership:
                 membership.is_active = True
                 membership.joined_at = timezone.now()
             membership.save()
+        _apply_profile_data(membership, invitation.profile_data)
         invitation.status = InvitationStatus.ACCEPTED
         invitation.accepted_at = timezone.now()
         invitation.accepted_by = user

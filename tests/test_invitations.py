@@ -374,3 +374,21 @@ def test_a_broker_outage_does_not_turn_a_saved_invitation_into_an_error(
     with scopes_disabled():
         assert Invitation.objects.filter(email="offline@example.org").exists()
     assert "Could not queue email" in caplog.text
+
+
+@pytest.mark.django_db
+def test_profile_details_from_a_roster_import_arrive_with_the_new_member(client, coordinator_a):
+    from programs.models import Profile
+
+    invitee = UserFactory(email="imported@example.org")
+    invitation = InvitationFactory(
+        organization=coordinator_a.organization,
+        email="imported@example.org",
+        profile_data={"specialty": "Vascular surgery", "year_started_practice": 2010, "unknown": "ignored"},
+    )
+    client.force_login(invitee)
+    client.post(f"/invitations/{invitation.token}/")
+    with scopes_disabled():
+        profile = Profile.objects.get(membership__user=invitee)
+    assert (profile.specialty, profile.year_started_practice) == ("Vascular surgery", 2010)
+    assert profile.organization_id == coordinator_a.organization_id
