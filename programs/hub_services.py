@@ -24,7 +24,7 @@ from programs.models import (
     Program,
     ProgramModel,
 )
-from programs.services import audit, require_coordinator
+from programs.services import apply_changes, audit, require_coordinator
 
 MAX_CAPACITY = 50
 
@@ -155,15 +155,14 @@ def affinity_group_update(
     name = _clean_name(name)
     if _group_name_taken(group.program, name, exclude_pk=group.pk):
         raise _group_taken_error(name)
-    changes = {}
-    for attr, value in (
-        ("name", name),
-        ("description", description.strip()),
-        ("senior_mentor_id", senior_mentor.pk if senior_mentor else None),
-    ):
-        if getattr(group, attr) != value:
-            changes[attr] = [getattr(group, attr), value]
-            setattr(group, attr, value)
+    changes = apply_changes(
+        group,
+        (
+            ("name", name),
+            ("description", description.strip()),
+            ("senior_mentor_id", senior_mentor.pk if senior_mentor else None),
+        ),
+    )
     if changes:
         try:
             with transaction.atomic():
@@ -292,17 +291,16 @@ def hub_update(
     _check_theme(theme)
     if _hub_name_taken(hub.program, name, exclude_pk=hub.pk):
         raise _hub_taken_error(name)
-    changes = {}
-    for attr, value in (
-        ("name", name),
-        ("description", description.strip()),
-        ("theme", theme),
-        ("affinity_group_id", affinity_group.pk),
-        ("is_active", bool(is_active)),
-    ):
-        if getattr(hub, attr) != value:
-            changes[attr] = [getattr(hub, attr), value]
-            setattr(hub, attr, value)
+    changes = apply_changes(
+        hub,
+        (
+            ("name", name),
+            ("description", description.strip()),
+            ("theme", theme),
+            ("affinity_group_id", affinity_group.pk),
+            ("is_active", bool(is_active)),
+        ),
+    )
     if changes:
         try:
             with transaction.atomic():

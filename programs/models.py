@@ -402,6 +402,19 @@ class Profile(models.Model):
         return max(0, timezone.now().year - self.year_started_practice)
 
 
+# Profile fields a roster import may carry (and that an accepted invitation fills in).
+PROFILE_IMPORT_FIELDS = (
+    "specialty",
+    "practice_setting",
+    "year_started_practice",
+    "graduation_year",
+    "institution",
+    "city",
+    "region",
+    "country",
+)
+
+
 class AffinityGroup(models.Model):
     """Hubs with thematic similarities, led by a senior mentor who mentors the hub mentors."""
 

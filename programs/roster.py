@@ -21,6 +21,7 @@ from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
 from programs.models import (
+    PROFILE_IMPORT_FIELDS,
     Invitation,
     InvitationStatus,
     Membership,
@@ -40,20 +41,8 @@ MAX_COLUMNS = 100
 MAX_XLSX_UNCOMPRESSED = 100 * 1024 * 1024
 MIN_YEAR = 1940
 
-FIELDS = [
-    "email",
-    "full_name",
-    "member_status",
-    "specialty",
-    "practice_setting",
-    "year_started_practice",
-    "graduation_year",
-    "institution",
-    "city",
-    "region",
-    "country",
-]
-PROFILE_FIELDS = FIELDS[3:]
+FIELDS = ["email", "full_name", "member_status", *PROFILE_IMPORT_FIELDS]
+PROFILE_FIELDS = list(PROFILE_IMPORT_FIELDS)
 YEAR_FIELDS = ("year_started_practice", "graduation_year")
 FIELD_LABELS = {
     "email": "Email",

@@ -16,6 +16,7 @@ from django_scopes import scope, scopes_disabled
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
 from programs.models import (
+    PROFILE_IMPORT_FIELDS,
     AuditEvent,
     Invitation,
     InvitationStatus,
@@ -29,6 +30,17 @@ def audit(*, organization: Organization, actor, action: str, summary: str, **dat
     return AuditEvent.objects.create(
         organization=organization, actor=actor, action=action, summary=summary[:300], data=data
     )
+
+
+def apply_changes(obj, values) -> dict:
+    """Set each (field, value) on ``obj``; return {field: [old, new]} for those that changed
+    (for the audit trail). The caller saves when the result is not empty."""
+    changes = {}
+    for field, value in values:
+        if getattr(obj, field) != value:
+            changes[field] = [getattr(obj, field), value]
+            setattr(obj, field, value)
+    return changes
 
 
 def require_coordinator(actor: Membership, organization: Organization) -> None:
@@ -120,16 +132,15 @@ def membership_update(
     loses_coordination = membership.pk in coordinators and (not is_coordinator or not is_active)
     if loses_coordination and len(coordinators) == 1:
         raise ServiceError("An organization needs at least one coordinator. Make someone else a coordinator first.")
-    changes = {}
-    for field, value in (
-        ("status", status),
-        ("is_coordinator", is_coordinator),
-        ("is_committee", is_committee),
-        ("is_active", is_active),
-    ):
-        if getattr(membership, field) != value:
-            changes[field] = [getattr(membership, field), value]
-            setattr(membership, field, value)
+    changes = apply_changes(
+        membership,
+        (
+            ("status", status),
+            ("is_coordinator", is_coordinator),
+            ("is_committee", is_committee),
+            ("is_active", is_active),
+        ),
+    )
     if changes:
         membership.save()
         verb = "Removed" if changes.get("is_active") == [True, False] else "Updated"
@@ -274,18 +285,6 @@ def user_has_verified_email(user, email: str) -> bool:
     from allauth.account.models import EmailAddress
 
     return EmailAddress.objects.filter(user=user, email__iexact=email, verified=True).exists()
-
-
-PROFILE_IMPORT_FIELDS = (
-    "specialty",
-    "practice_setting",
-    "year_started_practice",
-    "graduation_year",
-    "institution",
-    "city",
-    "region",
-    "country",
-)
 
 
 def _apply_profile_data(membership: Membership, data: dict) -> None:

@@ -4,14 +4,15 @@ from programs.demo import DEMO_PASSWORD, demo_sign_ins, seed_demo
 
 
 class Command(BaseCommand):
-    help = "Create the demo organizations (society, department, alumni network). Safe to run again."
+    help = "Create the demo organizations (society, department, alumni network) and their programs. Safe to run again."
 
     def handle(self, *args, **options):
         created = seed_demo()
         self.stdout.write(
             self.style.SUCCESS(
-                "Demo data ready ({organizations} organizations, {users} people and {memberships} "
-                "memberships created this run).".format(**created)
+                "Demo data ready ({organizations} organizations, {users} people, {memberships} memberships, "
+                "{programs} programs, {profiles} profiles, {hubs} hubs and {applications} applications "
+                "created this run).".format(**created)
             )
         )
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")
