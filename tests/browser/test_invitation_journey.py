@@ -53,7 +53,7 @@ def test_coordinator_invites_and_the_invitee_signs_up_and_joins(make_page, live_
     page.get_by_role("button", name="Accept invitation").click()
     expect(page.get_by_role("alert")).to_contain_text("Welcome to Western Surgical Society")
     expect(page.get_by_role("heading", level=1)).to_have_text("Western Surgical Society")
-    expect(page.get_by_text("You are a candidate member")).to_be_visible()
+    expect(page.get_by_text("Member status: Candidate member")).to_be_visible()
 
     with scopes_disabled():
         membership = Membership.objects.get(user__email="nia.mensah@example.org")
