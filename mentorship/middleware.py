@@ -22,6 +22,28 @@ class HealthCheckMiddleware:
         return self.get_response(request)
 
 
+class RequestSizeLimitMiddleware:
+    """Refuse a request body over MAX_REQUEST_BODY_BYTES before anything reads it, with a
+    page that says so: uploads are otherwise written to disk in full before a form can
+    check their size. (A proxy in front should enforce the same limit.)"""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+        from django.shortcuts import render
+
+        try:
+            length = int(request.META.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = 0
+        limit = settings.MAX_REQUEST_BODY_BYTES
+        if length > limit:
+            return render(request, "413.html", {"limit_mb": limit // (1024 * 1024)}, status=413)
+        return self.get_response(request)
+
+
 class UserTimezoneMiddleware:
     """Show dates and times in the signed-in person's own time zone (stored in UTC)."""
 

@@ -166,6 +166,8 @@ def _apply_data(application: Application, data: ApplicationData) -> None:
         hubs = {h.pk: h for h in Hub.objects.filter(program=program, is_active=True, pk__in=chosen)}
         if len(hubs) != len(chosen):
             raise ServiceError("Choose hubs from this program's catalogue.", field="hubs")
+        # Lock the chosen hubs: a hub deleted at this moment makes the choice fail cleanly.
+        list(Hub.objects.select_for_update().filter(pk__in=chosen).values_list("pk", flat=True))
         HubChoice.objects.filter(application=application).delete()
         HubChoice.objects.bulk_create(
             [
@@ -244,14 +246,20 @@ def application_withdraw(*, actor: Membership, application: Application) -> Appl
     return application
 
 
+def _require_deciding_coordinator(actor: Membership, application: Application) -> None:
+    require_coordinator(actor, actor.organization)
+    if application.organization_id != actor.organization_id:
+        raise PermissionDenied("That application belongs to another organization.")
+    if application.membership_id == actor.pk:
+        raise ServiceError("Another coordinator needs to decide on your own application.")
+
+
 @transaction.atomic
 def application_override_eligibility(
     *, actor: Membership, application: Application, eligible: bool, reason: str
 ) -> Application:
     """A coordinator overrides the automatic result; the reason is recorded and shown."""
-    require_coordinator(actor, actor.organization)
-    if application.organization_id != actor.organization_id:
-        raise PermissionDenied("That application belongs to another organization.")
+    _require_deciding_coordinator(actor, application)
     application = _lock(application)
     if application.status not in {S.SUBMITTED, S.ELIGIBLE, S.INELIGIBLE}:
         raise ServiceError("Eligibility can only be overridden before a decision is made.")
@@ -279,9 +287,7 @@ def application_override_eligibility(
 def application_decide(*, actor: Membership, application: Application, decision: str, message: str) -> Application:
     """A coordinator accepts, waitlists or declines an eligible application; the applicant
     is emailed (through Celery) with the message."""
-    require_coordinator(actor, actor.organization)
-    if application.organization_id != actor.organization_id:
-        raise PermissionDenied("That application belongs to another organization.")
+    _require_deciding_coordinator(actor, application)
     if decision not in DECISIONS:
         raise ServiceError("Choose accept, waitlist or decline.", field="decision")
     application = _lock(application)

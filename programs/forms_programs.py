@@ -97,6 +97,21 @@ class ProgramForm(forms.ModelForm):
     def clean_slug(self):
         return self.cleaned_data["slug"].lower()
 
+    def _clean_lines(self, name: str, limit: int = 300) -> str:
+        text = self.cleaned_data.get(name, "")
+        if any(len(line.strip()) > limit for line in text.splitlines()):
+            raise forms.ValidationError(f"Keep each statement under {limit} characters.")
+        return text
+
+    def clean_mentor_attestations(self):
+        return self._clean_lines("mentor_attestations")
+
+    def clean_mentee_attestations(self):
+        return self._clean_lines("mentee_attestations")
+
+    def clean_goal_areas(self):
+        return self._clean_lines("goal_areas", limit=120)
+
     def clean_guide_file(self):
         guide = self.cleaned_data.get("guide_file")
         if not guide:
@@ -106,10 +121,6 @@ class ProgramForm(forms.ModelForm):
         if guide.size > GUIDE_MAX_BYTES:
             raise forms.ValidationError("The guide is larger than 20 MB; upload a smaller file.")
         return guide
-
-    def _post_clean(self):
-        # The service validates and saves; the form must not touch the instance.
-        pass
 
     def service_kwargs(self) -> dict:
         data = self.cleaned_data

@@ -2,7 +2,7 @@ import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.validators import RegexValidator
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -265,16 +265,24 @@ class Program(models.Model):
     )
     applications_open = models.DateTimeField("applications open", null=True, blank=True)
     applications_close = models.DateTimeField("applications close", null=True, blank=True)
-    min_commitment_months = models.PositiveSmallIntegerField("minimum commitment (months)", default=12)
+    min_commitment_months = models.PositiveSmallIntegerField(
+        "minimum commitment (months)", default=12, validators=[MinValueValidator(1), MaxValueValidator(120)]
+    )
     meeting_cadence = models.CharField(max_length=20, choices=Cadence.choices, default=Cadence.QUARTERLY)
     in_person_cadence = models.CharField(
         "minimum in-person meetings", max_length=20, choices=InPersonCadence.choices, blank=True, default=""
     )
-    first_meeting_days = models.PositiveSmallIntegerField("first meeting within (days)", default=30)
+    first_meeting_days = models.PositiveSmallIntegerField(
+        "first meeting within (days)", default=30, validators=[MinValueValidator(1), MaxValueValidator(365)]
+    )
     six_month_assessment = models.BooleanField("6-month assessment", default=True)
     yearly_review = models.BooleanField("yearly review", default=True)
-    default_mentees_per_mentor = models.PositiveSmallIntegerField(default=1)
-    max_mentees_per_mentor = models.PositiveSmallIntegerField(default=3)
+    default_mentees_per_mentor = models.PositiveSmallIntegerField(
+        default=1, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    max_mentees_per_mentor = models.PositiveSmallIntegerField(
+        default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
     principles = models.TextField(
         "guiding principles", default=DEFAULT_PRINCIPLES, help_text="One per line. Applicants must accept them all."
     )

@@ -268,8 +268,8 @@ def profile_cv_share(*, actor: Membership, email: str, membership: Membership | 
     )
     if recipient is None:
         raise ServiceError(
-            f"{email} is not an active member of {actor.organization.name}. "
-            "You can only share your CV with members of this organization.",
+            "Your CV can only be shared with members of this organization. Check that this is the "
+            "address your colleague uses here.",
             field="email",
         )
     if recipient.pk == actor.pk:

@@ -6,6 +6,7 @@ transaction and records an audit event.
 
 from dataclasses import dataclass, field
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from mentorship.exceptions import ServiceError
@@ -65,6 +66,22 @@ def _validate(values: dict) -> None:
         )
     if maximum is not None and maximum < 1:
         raise ServiceError("A mentor must be able to take at least one mentee.", field="max_mentees_per_mentor")
+
+
+def _full_clean(program: Program) -> None:
+    try:
+        program.full_clean(exclude=["guide", "organization"])
+    except ValidationError as error:
+        field, messages = next(iter(error.message_dict.items()))
+        raise ServiceError(" ".join(messages), field=None if field == "__all__" else field) from None
+
+
+def _delete_file_after_commit(field_file) -> None:
+    """Remove a replaced file only once the change is committed: a rolled-back edit
+    must not lose the file the database still points to."""
+    if field_file:
+        storage, name = field_file.storage, field_file.name
+        transaction.on_commit(lambda: storage.delete(name))
 
 
 def _save_catalogue(program: Program, goal_areas: list[str]) -> None:
@@ -137,7 +154,7 @@ def program_create(
     program = Program(organization=organization, **{k: values[k] for k in PROGRAM_FIELDS if k in values})
     if guide:
         program.guide = guide
-    program.full_clean(exclude=["guide"])
+    _full_clean(program)
     try:
         with transaction.atomic():
             program.save()
@@ -182,14 +199,12 @@ def program_update(
     for key in PROGRAM_FIELDS:
         if key in values:
             setattr(program, key, values[key])
-    if remove_guide and program.guide:
-        program.guide.delete(save=False)
+    if (remove_guide or guide) and program.guide:
+        _delete_file_after_commit(program.guide)
         program.guide = ""
     if guide:
-        if program.guide:
-            program.guide.delete(save=False)
         program.guide = guide
-    program.full_clean(exclude=["guide"])
+    _full_clean(program)
     program.save()
     _save_catalogue(program, goal_areas)
     _save_rules(program, rules)

@@ -35,6 +35,7 @@ from programs.models import (
 from programs.services import audit, invitation_create, require_coordinator
 
 MAX_ROWS = 5000
+MAX_BLANK_ROWS = 1000  # blank rows tolerated between data rows in a workbook
 MAX_BYTES = 2 * 1024 * 1024
 MAX_COLUMNS = 100
 # An .xlsx is a zip: refuse one that would expand to far more than a 2 MB sheet can hold.
@@ -186,7 +187,10 @@ def _read_xlsx(data: bytes) -> list[list[str]]:
             return []
         rows = []
         non_blank = 0
-        for values in sheet.iter_rows(max_col=MAX_COLUMNS, values_only=True):
+        # Read a bounded number of rows of any kind: a tiny file can declare a million
+        # empty rows, and openpyxl would yield every one of them.
+        row_cap = MAX_ROWS + 1 + MAX_BLANK_ROWS
+        for values in sheet.iter_rows(max_col=MAX_COLUMNS, max_row=row_cap, values_only=True):
             row = [_cell_text(value) for value in values]
             rows.append(row)
             if any(row):

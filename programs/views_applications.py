@@ -123,24 +123,25 @@ def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> 
         .select_related("membership__user")
         .order_by("-submitted_at", "-pk")
     )
-    if filters.is_valid():
-        f = filters.cleaned_data
-        if f.get("role"):
-            applications = applications.filter(role=f["role"])
-        if f.get("status"):
-            applications = applications.filter(status=f["status"])
-        if f.get("eligibility") == "yes":
-            applications = applications.filter(eligible=True)
-        elif f.get("eligibility") == "no":
-            applications = applications.filter(eligible=False)
-        elif f.get("eligibility") == "override":
-            applications = applications.filter(override_at__isnull=False)
-        if f.get("hub"):
-            applications = applications.filter(hub_choices__hub_id=f["hub"]).distinct()
-        if f.get("q"):
-            applications = applications.filter(
-                Q(membership__user__full_name__icontains=f["q"]) | Q(membership__user__email__icontains=f["q"])
-            )
+    # Apply every valid filter even when another parameter is malformed.
+    filters.is_valid()
+    f = getattr(filters, "cleaned_data", {})
+    if f.get("role"):
+        applications = applications.filter(role=f["role"])
+    if f.get("status"):
+        applications = applications.filter(status=f["status"])
+    if f.get("eligibility") == "yes":
+        applications = applications.filter(eligible=True)
+    elif f.get("eligibility") == "no":
+        applications = applications.filter(eligible=False)
+    elif f.get("eligibility") == "override":
+        applications = applications.filter(override_at__isnull=False)
+    if f.get("hub"):
+        applications = applications.filter(hub_choices__hub_id=f["hub"]).distinct()
+    if f.get("q"):
+        applications = applications.filter(
+            Q(membership__user__full_name__icontains=f["q"]) | Q(membership__user__email__icontains=f["q"])
+        )
     if program.model == ProgramModel.HUBS:
         applications = applications.prefetch_related("hub_choices__hub")
     page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))

@@ -1,4 +1,5 @@
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -105,7 +106,12 @@ def program_detail(request: HttpRequest, org_slug: str, program_slug: str) -> Ht
         "can_browse_mentors": _can_browse_mentors(request.membership, program),
     }
     if request.membership.is_coordinator:
-        context["application_counts"] = {row["status"]: row["n"] for row in _status_counts(program)}
+        counts = {row["status"]: row["n"] for row in _status_counts(program)}
+        context["application_counts"] = [
+            (label, counts[value])
+            for value, label in ApplicationStatus.choices
+            if counts.get(value) and value != ApplicationStatus.DRAFT
+        ]
     return render(request, "programs/program_detail.html", context)
 
 
@@ -121,13 +127,18 @@ def program_guide(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
     if not program.guide:
         raise Http404("This program has no guide.")
     filename = program.guide.name.rsplit("/", 1)[-1].split("-", 1)[-1]
-    response = FileResponse(program.guide.open("rb"), as_attachment=True, filename=filename)
+    try:
+        handle = program.guide.open("rb")
+    except FileNotFoundError:
+        raise Http404("The guide file is missing; the program office can upload it again.") from None
+    response = FileResponse(handle, as_attachment=True, filename=filename)
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
 
 # --- Self-selection: the mentors' biosketches ----------------------------------------------
 
+MENTORS_PER_PAGE = 24
 LIVE_MENTOR_STATUSES = (ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
 BROWSING_MENTEE_STATUSES = (
     ApplicationStatus.SUBMITTED,
@@ -157,7 +168,9 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
         return render(request, "programs/mentor_directory_locked.html", {"program": program}, status=403)
     search = request.GET.get("q", "").strip()[:100]
     mentors = (
-        Application.objects.filter(program=program, role=Role.MENTOR, status__in=LIVE_MENTOR_STATUSES)
+        Application.objects.filter(
+            program=program, role=Role.MENTOR, status__in=LIVE_MENTOR_STATUSES, membership__is_active=True
+        )
         .select_related("membership__user", "membership__profile")
         .prefetch_related("goal_areas")
         .order_by("membership__user__full_name")
@@ -172,11 +185,18 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
             | Q(membership__profile__research_interests__icontains=search)
             | Q(membership__profile__specialty__icontains=search)
         )
+    page = Paginator(mentors, MENTORS_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
-    for application in mentors:
+    for application in page.object_list:
         try:
             profile = application.membership.profile
         except Profile.DoesNotExist:
             profile = None
         rows.append((application, profile))
-    return render(request, "programs/mentor_directory.html", {"program": program, "rows": rows, "search": search})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "programs/mentor_directory.html",
+        {"program": program, "rows": rows, "search": search, "page": page, "querystring": query.urlencode()},
+    )

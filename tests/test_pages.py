@@ -58,3 +58,14 @@ def test_the_navigation_shows_only_what_the_role_allows(client):
     client.force_login(coordinator.user)
     page = client.get("/o/alpha/").content
     assert b"/o/alpha/invitations/" in page and b"/o/alpha/members/" in page and b"/o/alpha/settings/" in page
+
+
+@override_settings(MAX_REQUEST_BODY_BYTES=1024)
+def test_an_oversized_upload_is_refused_before_it_is_read(client):
+    member = MembershipFactory(organization__slug="alpha")
+    client.force_login(member.user)
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = client.post("/o/alpha/profile/cv/", {"cv": SimpleUploadedFile("cv.pdf", b"%PDF-" + b"x" * 4096)})
+    assert response.status_code == 413
+    assert b"That upload is too large" in response.content

@@ -335,10 +335,10 @@ def test_sharing_with_an_unknown_or_foreign_email_is_refused(client, member_a, c
     outsider = UserFactory()
     client.force_login(member_a.user)
     for email, message in (
-        ("nobody@example.org", "not an active member"),
-        (coordinator_b.user.email, "not an active member"),
-        (outsider.email, "not an active member"),
-        (removed.user.email, "not an active member"),
+        ("nobody@example.org", "only be shared with members"),
+        (coordinator_b.user.email, "only be shared with members"),
+        (outsider.email, "only be shared with members"),
+        (removed.user.email, "only be shared with members"),
         (member_a.user.email, "your own CV"),
         ("not-an-email", "valid email"),
     ):
