@@ -187,6 +187,10 @@ CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+# Periodic jobs; django-celery-beat copies these into its database schedule at start.
+CELERY_BEAT_SCHEDULE = {
+    "expire-mentorship-requests": {"task": "matching.expire_requests", "schedule": 60 * 60},
+}
 
 # --- Accounts (django-allauth) ------------------------------------------------------
 AUTH_USER_MODEL = "mentorship.User"

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from matching.urls import org_urlpatterns as matching_org_urlpatterns
 from mentorship import views
 from programs.urls import org_urlpatterns
 
@@ -10,6 +11,6 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("o/<slug:org_slug>/", include(org_urlpatterns)),
+    path("o/<slug:org_slug>/", include(org_urlpatterns + matching_org_urlpatterns)),
     path("", include("programs.urls")),
 ]

@@ -283,6 +283,18 @@ class Program(models.Model):
     max_mentees_per_mentor = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )
+    max_open_requests = models.PositiveSmallIntegerField(
+        "open requests per mentee",
+        default=3,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="Self-selection programs: how many mentors a mentee may ask at once.",
+    )
+    request_response_days = models.PositiveSmallIntegerField(
+        "days a mentor has to answer",
+        default=14,
+        validators=[MinValueValidator(1), MaxValueValidator(90)],
+        help_text="Self-selection programs: an unanswered request expires after this.",
+    )
     principles = models.TextField(
         "guiding principles", default=DEFAULT_PRINCIPLES, help_text="One per line. Applicants must accept them all."
     )

@@ -37,6 +37,8 @@ PROGRAM_FIELDS = (
     "yearly_review",
     "default_mentees_per_mentor",
     "max_mentees_per_mentor",
+    "max_open_requests",
+    "request_response_days",
     "principles",
     "is_published",
 )

@@ -31,6 +31,7 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
         "membership": membership,
         "programs": selectors.programs_for(membership=membership),
         "my_applications": selectors.applications_of(membership=membership),
+        "my_mentorships": selectors.mentorships_of(membership=membership),
     }
     if membership.is_coordinator or membership.is_committee:
         context["counts"] = selectors.member_counts(organization=organization)

@@ -1,5 +1,6 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -176,8 +177,6 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
         .order_by("membership__user__full_name")
     )
     if search:
-        from django.db.models import Q
-
         mentors = mentors.filter(
             Q(membership__user__full_name__icontains=search)
             | Q(membership__profile__institution__icontains=search)
@@ -185,6 +184,32 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
             | Q(membership__profile__research_interests__icontains=search)
             | Q(membership__profile__specialty__icontains=search)
         )
+    from django.db.models import Count
+
+    mentors = mentors.annotate(
+        live_mentees=Count(
+            "membership__mentorships_as_mentor",
+            filter=Q(
+                membership__mentorships_as_mentor__program=program,
+                membership__mentorships_as_mentor__status__in=["active", "paused"],
+            ),
+            distinct=True,
+        ),
+        requests_received=Count(
+            "membership__requests_received",
+            filter=Q(membership__requests_received__program=program)
+            & ~Q(membership__requests_received__status="withdrawn"),
+            distinct=True,
+        ),
+        requests_answered=Count(
+            "membership__requests_received",
+            filter=Q(
+                membership__requests_received__program=program,
+                membership__requests_received__status__in=["accepted", "declined"],
+            ),
+            distinct=True,
+        ),
+    )
     page = Paginator(mentors, MENTORS_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for application in page.object_list:
@@ -192,6 +217,13 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
             profile = application.membership.profile
         except Profile.DoesNotExist:
             profile = None
+        capacity = application.capacity or program.default_mentees_per_mentor
+        application.open_places = max(0, capacity - application.live_mentees)
+        application.response_rate = (
+            round(100 * application.requests_answered / application.requests_received)
+            if application.requests_received
+            else None
+        )
         rows.append((application, profile))
     query = request.GET.copy()
     query.pop("page", None)

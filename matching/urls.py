@@ -1,0 +1,20 @@
+from django.urls import path
+
+from matching import views
+
+# Mounted under /o/<org_slug>/ — the tenancy middleware scopes these.
+org_urlpatterns = [
+    path(
+        "programs/<slug:program_slug>/mentors/<int:mentor_pk>/request/",
+        views.request_create,
+        name="request_create",
+    ),
+    path("programs/<slug:program_slug>/requests/", views.program_requests, name="program_requests"),
+    path("programs/<slug:program_slug>/mentorships/", views.program_mentorships, name="program_mentorships"),
+    path("requests/", views.request_list, name="request_list"),
+    path("requests/<int:pk>/accept/", views.request_accept, name="request_accept"),
+    path("requests/<int:pk>/decline/", views.request_decline, name="request_decline"),
+    path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
+    path("mentorships/<int:pk>/", views.mentorship_detail, name="mentorship_detail"),
+    path("mentorships/<int:pk>/end/", views.mentorship_end, name="mentorship_end"),
+]

@@ -1,0 +1,219 @@
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from matching import services
+from matching.models import LIVE_STATUSES, Mentorship, MentorshipRequest, RequestStatus
+from mentorship.exceptions import ServiceError
+from mentorship.tenancy import coordinator_required, member_required
+from programs.models import Membership, Profile, Program, ProgramModel
+from programs.views import _form_error
+from programs.views_programs import visible_program
+
+PER_PAGE = 50
+
+
+class RequestForm(forms.Form):
+    message = forms.CharField(
+        label="Your message to the mentor",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=2000,
+        help_text="Who you are, what you hope to work on, and how you would like to meet. "
+        "Your agenda for a first meeting helps the mentor say yes.",
+    )
+
+
+class DeclineForm(forms.Form):
+    reason = forms.CharField(
+        label="Private reason (optional)",
+        required=False,
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Only you see this. The mentee is told kindly, without a reason.",
+    )
+
+
+class GuidanceForm(forms.Form):
+    guidance = forms.CharField(
+        label="Guidance for this pair", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+# --- Mentees and mentors ------------------------------------------------------------------
+
+
+@member_required
+def request_create(request: HttpRequest, org_slug: str, program_slug: str, mentor_pk: int) -> HttpResponse:
+    program = visible_program(request, program_slug)
+    if program.model != ProgramModel.SELF_SELECT:
+        raise Http404("Only self-selection programs take requests.")
+    mentor = get_object_or_404(Membership.objects.select_related("user"), pk=mentor_pk, is_active=True)
+    if services.mentor_application(program, mentor) is None:
+        raise Http404("This person is not a mentor in this program.")
+    form = RequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_send(
+                actor=request.membership, program=program, mentor=mentor, message=form.cleaned_data["message"]
+            )
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(
+                request,
+                f"Your request is on its way to {mentor.user.full_name}. They have "
+                f"{program.request_response_days} days to answer.",
+            )
+            return redirect("request_list", org_slug=org_slug)
+    try:
+        profile = mentor.profile
+    except Profile.DoesNotExist:
+        profile = None
+    return render(
+        request, "matching/request_form.html", {"program": program, "mentor": mentor, "profile": profile, "form": form}
+    )
+
+
+@member_required
+def request_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    me = request.membership
+    base = MentorshipRequest.objects.select_related("program", "mentee__user", "mentor__user", "mentorship")
+    return render(
+        request,
+        "matching/request_list.html",
+        {
+            "received": list(base.filter(mentor=me)[:100]),
+            "sent": list(base.filter(mentee=me)[:100]),
+            "decline_form": DeclineForm(),
+        },
+    )
+
+
+def _own_request(request: HttpRequest, pk: int, *, as_role: str) -> MentorshipRequest:
+    # A request that is not yours (in this role) is a 404, like one that does not exist.
+    return get_object_or_404(MentorshipRequest, pk=pk, **{as_role: request.membership})
+
+
+@require_POST
+@member_required
+def request_accept(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    mentorship_request = _own_request(request, pk, as_role="mentor")
+    try:
+        mentorship = services.request_accept(actor=request.membership, request=mentorship_request)
+    except ServiceError as error:
+        messages.error(request, error.message)
+        return redirect("request_list", org_slug=org_slug)
+    messages.success(request, f"You are now mentoring {mentorship.mentee.user.full_name}. Plan your first meeting.")
+    return redirect("mentorship_detail", org_slug=org_slug, pk=mentorship.pk)
+
+
+@require_POST
+@member_required
+def request_decline(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    mentorship_request = _own_request(request, pk, as_role="mentor")
+    form = DeclineForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        services.request_decline(actor=request.membership, request=mentorship_request, reason=reason)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "You declined the request. The mentee has been told kindly, without a reason.")
+    return redirect("request_list", org_slug=org_slug)
+
+
+@require_POST
+@member_required
+def request_withdraw(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    mentorship_request = _own_request(request, pk, as_role="mentee")
+    try:
+        services.request_withdraw(actor=request.membership, request=mentorship_request)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "You withdrew your request.")
+    return redirect("request_list", org_slug=org_slug)
+
+
+@member_required
+def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    mentorship = get_object_or_404(
+        Mentorship.objects.select_related("program", "mentor__user", "mentee__user", "ended_by__user"), pk=pk
+    )
+    party = mentorship.party(request.membership)
+    if party is None and not request.membership.is_coordinator:
+        raise Http404("No such mentorship.")
+    return render(request, "matching/mentorship_detail.html", {"mentorship": mentorship, "party": party})
+
+
+@require_POST
+@member_required
+def mentorship_end(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    mentorship = get_object_or_404(
+        Mentorship.objects.filter(Q(mentor=request.membership) | Q(mentee=request.membership)), pk=pk
+    )
+    try:
+        services.mentorship_end_no_fault(actor=request.membership, mentorship=mentorship)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, "The mentorship has ended under the no-fault clause. Your shared history stays here for you both."
+        )
+    return redirect("mentorship_detail", org_slug=org_slug, pk=pk)
+
+
+# --- Coordinators -------------------------------------------------------------------------
+
+
+@coordinator_required
+def program_requests(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug, model=ProgramModel.SELF_SELECT)
+    if request.method == "POST":
+        target = get_object_or_404(MentorshipRequest, pk=request.POST.get("request_id") or 0, program=program)
+        form = GuidanceForm(request.POST)
+        if form.is_valid():
+            services.request_add_guidance(
+                actor=request.membership, request=target, guidance=form.cleaned_data["guidance"]
+            )
+            messages.success(request, "Guidance added; the mentee and the mentor both see it.")
+        else:
+            messages.error(request, "Write the guidance before saving it.")
+        return redirect("program_requests", org_slug=org_slug, program_slug=program.slug)
+    status = request.GET.get("status", "")
+    requests = MentorshipRequest.objects.filter(program=program).select_related(
+        "mentee__user", "mentor__user", "guidance_by__user"
+    )
+    if status in RequestStatus.values:
+        requests = requests.filter(status=status)
+    page = Paginator(requests, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "matching/program_requests.html",
+        {
+            "program": program,
+            "page": page,
+            "status": status,
+            "statuses": RequestStatus.choices,
+            "querystring": f"status={status}" if status else "",
+        },
+    )
+
+
+@coordinator_required
+def program_mentorships(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug)
+    live_only = request.GET.get("all") != "1"
+    mentorships = Mentorship.objects.filter(program=program).select_related("mentor__user", "mentee__user")
+    if live_only:
+        mentorships = mentorships.filter(status__in=LIVE_STATUSES)
+    page = Paginator(mentorships, PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "matching/program_mentorships.html",
+        {"program": program, "page": page, "live_only": live_only, "querystring": "" if live_only else "all=1"},
+    )
