@@ -161,3 +161,63 @@ class MentorshipRequest(models.Model):
     @property
     def is_expired(self) -> bool:
         return self.status == RequestStatus.OPEN and self.expires_at <= timezone.now()
+
+
+class ProposalStatus(models.TextChoices):
+    OFFERED = "offered", "Offered to both"
+    CONFIRMED = "confirmed", "Confirmed by both"
+    DECLINED = "declined", "Declined"
+    WITHDRAWN = "withdrawn", "Withdrawn by the program"
+
+
+class Response(models.TextChoices):
+    PENDING = "pending", "Not answered yet"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class Proposal(models.Model):
+    """A pairing the program proposes. Final only when both people accept (seed 000: both
+    parties must agree before a pairing is final)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="proposals")
+    mentor = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="proposals_as_mentor")
+    mentee = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="proposals_as_mentee")
+    status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.OFFERED)
+    note = models.TextField("why this pairing", blank=True, max_length=2000)
+    created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+    offered_at = models.DateTimeField(null=True, blank=True)
+    mentor_response = models.CharField(max_length=10, choices=Response.choices, default=Response.PENDING)
+    mentor_responded_at = models.DateTimeField(null=True, blank=True)
+    mentor_reason = models.TextField(blank=True, max_length=1000, help_text="Private: the program office only.")
+    mentee_response = models.CharField(max_length=10, choices=Response.choices, default=Response.PENDING)
+    mentee_responded_at = models.DateTimeField(null=True, blank=True)
+    mentee_reason = models.TextField(blank=True, max_length=1000, help_text="Private: the program office only.")
+    mentorship = models.OneToOneField(
+        Mentorship, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
+    )
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "mentor", "mentee"],
+                condition=Q(status="offered"),
+                name="proposal_one_open_per_pair",
+            ),
+            models.CheckConstraint(condition=~Q(mentor=F("mentee")), name="proposal_not_self"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.mentor.user} × {self.mentee.user} ({self.get_status_display()})"
+
+    def response_of(self, membership: Membership) -> str | None:
+        if membership.pk == self.mentor_id:
+            return self.mentor_response
+        if membership.pk == self.mentee_id:
+            return self.mentee_response
+        return None

@@ -356,3 +356,180 @@ def mentorship_end_no_fault(*, actor: Membership, mentorship: Mentorship) -> Men
     if coordinators:
         _notify("email/mentorship_ended_coordinator", context, coordinators, mentorship.organization.contact_email)
     return mentorship
+
+
+# --- Proposals and mutual consent ------------------------------------------------------------
+
+
+def accepted_application(program: Program, membership: Membership, role: str) -> Application | None:
+    return Application.objects.filter(
+        program=program, membership=membership, role=role, status=ApplicationStatus.ACCEPTED, membership__is_active=True
+    ).first()
+
+
+def _check_pair(program: Program, mentor: Membership, mentee: Membership) -> Application:
+    """The rules every proposed pair must meet; returns the mentor's application."""
+    if mentor.pk == mentee.pk:
+        raise ServiceError("A person cannot mentor themselves.")
+    mentor_app = accepted_application(program, mentor, Role.MENTOR)
+    if mentor_app is None:
+        raise ServiceError(f"{mentor.user} is not an accepted mentor in {program.name}.", field="mentor")
+    if accepted_application(program, mentee, Role.MENTEE) is None:
+        raise ServiceError(f"{mentee.user} is not an accepted mentee in {program.name}.", field="mentee")
+    if is_excluded(program, mentor, mentee):
+        raise ServiceError("This pair declined or ended a pairing before; it is never proposed again.")
+    if Mentorship.objects.filter(program=program, mentee=mentee, status__in=LIVE_STATUSES).exists():
+        raise ServiceError(f"{mentee.user} already has a mentor in this program.", field="mentee")
+    return mentor_app
+
+
+@transaction.atomic
+def proposal_offer(*, actor: Membership, program: Program, mentor: Membership, mentee: Membership, note: str = ""):
+    """A coordinator offers a pairing to both people; it becomes final only when both accept."""
+    from matching.models import Proposal, ProposalStatus
+
+    require_coordinator(actor, actor.organization)
+    if not (program.organization_id == mentor.organization_id == mentee.organization_id == actor.organization_id):
+        raise PermissionDenied("Everyone in a pairing must belong to this organization.")
+    _lock_memberships(mentor, mentee)
+    mentor_app = _check_pair(program, mentor, mentee)
+    if live_mentorship_count(program, mentor) >= (mentor_app.capacity or program.default_mentees_per_mentor):
+        raise ServiceError(f"{mentor.user} has no open places in this program.", field="mentor")
+    if Proposal.objects.filter(program=program, mentee=mentee, status=ProposalStatus.OFFERED).exists():
+        raise ServiceError(
+            f"{mentee.user} already has a pairing waiting for answers; withdraw it first.", field="mentee"
+        )
+    try:
+        with transaction.atomic():
+            proposal = Proposal.objects.create(
+                organization=program.organization,
+                program=program,
+                mentor=mentor,
+                mentee=mentee,
+                note=note.strip()[:2000],
+                created_by=actor,
+                offered_at=timezone.now(),
+            )
+    except IntegrityError:
+        raise ServiceError("This pairing is already waiting for answers.") from None
+    audit(
+        organization=program.organization,
+        actor=actor.user,
+        action="proposal.offered",
+        summary=f"Offered {mentor.user} as mentor to {mentee.user} in {program.name}",
+        proposal=proposal.pk,
+    )
+    _notify(
+        "email/proposal_offered",
+        {"proposal": proposal, "program": program, "url": _url("offer_list", org_slug=program.organization.slug)},
+        [mentor.user.email, mentee.user.email],
+        program.organization.contact_email,
+    )
+    return proposal
+
+
+@transaction.atomic
+def proposal_respond(*, actor: Membership, proposal, accept: bool, reason: str = ""):
+    """The mentor or the mentee answers. One acceptance is not enough: the Mentorship is
+    created only when both have accepted. A decline ends the proposal for good, releases
+    the place, and the pair is never proposed again. The reason stays with the program
+    office; the other person is told neutrally."""
+    from matching.models import Proposal, ProposalStatus, Response
+
+    if actor.pk not in (proposal.mentor_id, proposal.mentee_id):
+        raise PermissionDenied("Only the two people in a proposed pairing can answer it.")
+    _lock_memberships(proposal.mentor, proposal.mentee)
+    proposal = (
+        Proposal.objects.select_for_update()
+        .select_related("program", "mentor__user", "mentee__user")
+        .get(pk=proposal.pk)
+    )
+    if proposal.status != ProposalStatus.OFFERED:
+        raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
+    side = "mentor" if actor.pk == proposal.mentor_id else "mentee"
+    if getattr(proposal, f"{side}_response") != Response.PENDING:
+        raise ServiceError("You have already answered.")
+    now = timezone.now()
+    setattr(proposal, f"{side}_response", Response.ACCEPTED if accept else Response.DECLINED)
+    setattr(proposal, f"{side}_responded_at", now)
+    setattr(proposal, f"{side}_reason", reason.strip()[:1000])
+    program = proposal.program
+    context = {"proposal": proposal, "program": program}
+
+    if not accept:
+        proposal.status = ProposalStatus.DECLINED
+        proposal.save()
+        PairExclusion.objects.get_or_create(
+            program=program,
+            mentor=proposal.mentor,
+            mentee=proposal.mentee,
+            defaults={"organization": proposal.organization, "reason": ExclusionReason.DECLINED_PROPOSAL},
+        )
+        audit(
+            organization=proposal.organization,
+            actor=actor.user,
+            action="proposal.declined",
+            summary=f"The pairing of {proposal.mentor.user} and {proposal.mentee.user} will not go ahead",
+            proposal=proposal.pk,
+        )
+        other = proposal.mentee if side == "mentor" else proposal.mentor
+        _notify("email/proposal_declined", context, [other.user.email], program.organization.contact_email)
+        return proposal
+
+    if proposal.mentor_response == proposal.mentee_response == Response.ACCEPTED:
+        mentor_app = _check_pair(program, proposal.mentor, proposal.mentee)
+        if live_mentorship_count(program, proposal.mentor) >= (
+            mentor_app.capacity or program.default_mentees_per_mentor
+        ):
+            raise ServiceError("The mentor's places in this program have filled in the meantime.")
+        today = timezone.localdate()
+        mentorship = Mentorship.objects.create(
+            organization=program.organization,
+            program=program,
+            mentor=proposal.mentor,
+            mentee=proposal.mentee,
+            origin=Origin.PROPOSAL,
+            started_on=today,
+            planned_end_on=_add_months(today, program.min_commitment_months),
+        )
+        proposal.status = ProposalStatus.CONFIRMED
+        proposal.mentorship = mentorship
+        proposal.save()
+        audit(
+            organization=proposal.organization,
+            actor=actor.user,
+            action="mentorship.started",
+            summary=f"{proposal.mentor.user} and {proposal.mentee.user} are paired in {program.name}",
+            mentorship=mentorship.pk,
+            proposal=proposal.pk,
+        )
+        _notify(
+            "email/mentorship_started",
+            {
+                "mentorship": mentorship,
+                "program": program,
+                "url": _url("mentorship_detail", org_slug=program.organization.slug, pk=mentorship.pk),
+            },
+            [proposal.mentor.user.email, proposal.mentee.user.email],
+            program.organization.contact_email,
+        )
+        return proposal
+
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def proposal_withdraw(*, actor: Membership, proposal):
+    """A coordinator withdraws a pairing that is still waiting for answers."""
+    from matching.models import Proposal, ProposalStatus
+
+    require_coordinator(actor, actor.organization)
+    if proposal.organization_id != actor.organization_id:
+        raise PermissionDenied("That proposal belongs to another organization.")
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.OFFERED:
+        raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
+    proposal.status = ProposalStatus.WITHDRAWN
+    proposal.save(update_fields=["status"])
+    return proposal
