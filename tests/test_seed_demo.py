@@ -87,7 +87,7 @@ def seeded(db):
 def test_a_second_run_creates_nothing(seeded):
     first = _all_counts()
     assert seed_demo() == dict.fromkeys(
-        ("organizations", "users", "memberships", "programs", "profiles", "hubs", "applications"), 0
+        ("organizations", "users", "memberships", "programs", "profiles", "hubs", "applications", "mentorships"), 0
     )
     assert _all_counts() == first
 
@@ -282,7 +282,35 @@ def test_the_seed_is_the_same_every_time(seeded):
 
     first = snapshot()
     with scopes_disabled():
-        for model in (HubChoice, Application, HubMentor, Hub, AffinityGroup, Profile, Program):
+        from matching.models import Mentorship, MentorshipRequest, PairExclusion, Proposal
+
+        for model in (
+            Proposal,
+            MentorshipRequest,
+            PairExclusion,
+            Mentorship,
+            HubChoice,
+            Application,
+            HubMentor,
+            Hub,
+            AffinityGroup,
+            Profile,
+            Program,
+        ):
             model.objects.all().delete()
     seed_demo()
     assert snapshot() == first
+
+
+def test_the_portal_has_pairs_to_show(seeded):
+    from matching.models import Mentorship, MentorshipRequest, Proposal
+
+    with scopes_disabled():
+        alumni = Mentorship.objects.filter(program__slug="alumni-mentoring")
+        assert alumni.count() >= 2 and set(alumni.values_list("origin", flat=True)) == {"request"}
+        assert MentorshipRequest.objects.filter(status="open").count() >= 1
+        assert Proposal.objects.filter(status="offered", program__slug="mentorship").count() == 1
+        for m in Mentorship.objects.select_related("program", "mentor", "mentee"):
+            assert (
+                m.organization_id == m.program.organization_id == m.mentor.organization_id == m.mentee.organization_id
+            )

@@ -11,8 +11,8 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 "Demo data ready ({organizations} organizations, {users} people, {memberships} memberships, "
-                "{programs} programs, {profiles} profiles, {hubs} hubs and {applications} applications "
-                "created this run).".format(**created)
+                "{programs} programs, {profiles} profiles, {hubs} hubs, {applications} applications and "
+                "{mentorships} pairings created this run).".format(**created)
             )
         )
         self.stdout.write(f"\nDemo sign-ins (password for all: {DEMO_PASSWORD}):")
