@@ -164,6 +164,8 @@ class MentorshipRequest(models.Model):
 
 
 class ProposalStatus(models.TextChoices):
+    PROPOSED = "proposed", "Awaiting the committee"
+    REJECTED = "rejected", "Rejected by the committee"
     OFFERED = "offered", "Offered to both"
     CONFIRMED = "confirmed", "Confirmed by both"
     DECLINED = "declined", "Declined"
@@ -206,7 +208,7 @@ class Proposal(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["program", "mentor", "mentee"],
-                condition=Q(status="offered"),
+                condition=Q(status__in=["proposed", "offered"]),
                 name="proposal_one_open_per_pair",
             ),
             models.CheckConstraint(condition=~Q(mentor=F("mentee")), name="proposal_not_self"),
@@ -221,3 +223,28 @@ class Proposal(models.Model):
         if membership.pk == self.mentee_id:
             return self.mentee_response
         return None
+
+
+class VoteDecision(models.TextChoices):
+    APPROVE = "approve", "Approve"
+    REJECT = "reject", "Reject"
+
+
+class Vote(models.Model):
+    """A committee member's vote on a proposed pairing (never on one involving themselves)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes")
+    voter = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="votes")
+    decision = models.CharField(max_length=10, choices=VoteDecision.choices)
+    comment = models.TextField(blank=True, max_length=2000)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["created_at"]
+        constraints = [models.UniqueConstraint(fields=["proposal", "voter"], name="vote_one_per_member")]
+
+    def __str__(self) -> str:
+        return f"{self.voter.user}: {self.get_decision_display()}"

@@ -385,7 +385,9 @@ def _check_pair(program: Program, mentor: Membership, mentee: Membership) -> App
 
 @transaction.atomic
 def proposal_offer(*, actor: Membership, program: Program, mentor: Membership, mentee: Membership, note: str = ""):
-    """A coordinator offers a pairing to both people; it becomes final only when both accept."""
+    """A coordinator proposes a pairing. In committee-model programs it waits for the
+    committee; otherwise it is offered to both people at once. Either way it becomes final
+    only when both accept."""
     from matching.models import Proposal, ProposalStatus
 
     require_coordinator(actor, actor.organization)
@@ -395,7 +397,9 @@ def proposal_offer(*, actor: Membership, program: Program, mentor: Membership, m
     mentor_app = _check_pair(program, mentor, mentee)
     if live_mentorship_count(program, mentor) >= (mentor_app.capacity or program.default_mentees_per_mentor):
         raise ServiceError(f"{mentor.user} has no open places in this program.", field="mentor")
-    if Proposal.objects.filter(program=program, mentee=mentee, status=ProposalStatus.OFFERED).exists():
+    if Proposal.objects.filter(
+        program=program, mentee=mentee, status__in=[ProposalStatus.PROPOSED, ProposalStatus.OFFERED]
+    ).exists():
         raise ServiceError(
             f"{mentee.user} already has a pairing waiting for answers; withdraw it first.", field="mentee"
         )
@@ -408,23 +412,136 @@ def proposal_offer(*, actor: Membership, program: Program, mentor: Membership, m
                 mentee=mentee,
                 note=note.strip()[:2000],
                 created_by=actor,
-                offered_at=timezone.now(),
+                status=ProposalStatus.PROPOSED if program.model == ProgramModel.COMMITTEE else ProposalStatus.OFFERED,
             )
     except IntegrityError:
         raise ServiceError("This pairing is already waiting for answers.") from None
     audit(
         organization=program.organization,
         actor=actor.user,
-        action="proposal.offered",
-        summary=f"Offered {mentor.user} as mentor to {mentee.user} in {program.name}",
+        action="proposal.created",
+        summary=f"Proposed {mentor.user} as mentor to {mentee.user} in {program.name}",
         proposal=proposal.pk,
     )
+    if proposal.status == ProposalStatus.OFFERED:
+        _offer(proposal)
+    else:
+        committee = list(
+            Membership.objects.filter(organization=program.organization, is_committee=True, is_active=True)
+            .exclude(pk__in=[mentor.pk, mentee.pk])
+            .values_list("user__email", flat=True)
+        )
+        if committee:
+            _notify(
+                "email/proposal_for_review",
+                {
+                    "proposal": proposal,
+                    "program": program,
+                    "url": _url("committee_review", org_slug=program.organization.slug, program_slug=program.slug),
+                },
+                committee,
+                program.organization.contact_email,
+            )
+    return proposal
+
+
+def _offer(proposal) -> None:
+    """Offer a pairing to both people (after the committee approved it, or directly)."""
+    from matching.models import ProposalStatus
+
+    proposal.status = ProposalStatus.OFFERED
+    proposal.offered_at = timezone.now()
+    proposal.save(update_fields=["status", "offered_at"])
+    program = proposal.program
     _notify(
         "email/proposal_offered",
         {"proposal": proposal, "program": program, "url": _url("offer_list", org_slug=program.organization.slug)},
-        [mentor.user.email, mentee.user.email],
+        [proposal.mentor.user.email, proposal.mentee.user.email],
         program.organization.contact_email,
     )
+
+
+def _lock_proposal(proposal):
+    from matching.models import Proposal
+
+    return (
+        Proposal.objects.select_for_update()
+        .select_related("program", "mentor__user", "mentee__user")
+        .get(pk=proposal.pk)
+    )
+
+
+def _committee_decides(proposal, *, approve: bool, actor: Membership) -> None:
+    from matching.models import ProposalStatus
+
+    if approve:
+        _offer(proposal)
+    else:
+        proposal.status = ProposalStatus.REJECTED
+        proposal.save(update_fields=["status"])
+    audit(
+        organization=proposal.organization,
+        actor=actor.user,
+        action="proposal.approved" if approve else "proposal.rejected",
+        summary=f"{'Approved' if approve else 'Rejected'} the pairing of {proposal.mentor.user} and "
+        f"{proposal.mentee.user}",
+        proposal=proposal.pk,
+    )
+
+
+@transaction.atomic
+def proposal_vote(*, actor: Membership, proposal, approve: bool, comment: str = ""):
+    """A committee member votes (and may change their vote) on a pairing awaiting the
+    committee. Nobody votes on a pairing that involves themselves. Under the majority
+    rule, the vote that makes a majority decides."""
+    from matching.models import ProposalStatus, Vote, VoteDecision
+    from programs.models import CommitteeRule
+
+    if proposal.organization_id != actor.organization_id:
+        raise PermissionDenied("That proposal belongs to another organization.")
+    voter = Membership.objects.select_for_update().filter(pk=actor.pk, is_active=True, is_committee=True).first()
+    if voter is None:
+        raise PermissionDenied("Only committee members vote on proposed pairings.")
+    proposal = _lock_proposal(proposal)
+    if actor.pk in (proposal.mentor_id, proposal.mentee_id):
+        raise ServiceError("You are part of this pairing, so you cannot vote on it.")
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
+    Vote.objects.update_or_create(
+        proposal=proposal,
+        voter=actor,
+        defaults={
+            "organization": proposal.organization,
+            "decision": VoteDecision.APPROVE if approve else VoteDecision.REJECT,
+            "comment": comment.strip()[:2000],
+        },
+    )
+    if proposal.program.committee_rule == CommitteeRule.MAJORITY:
+        voters = (
+            Membership.objects.filter(organization=proposal.organization, is_committee=True, is_active=True)
+            .exclude(pk__in=[proposal.mentor_id, proposal.mentee_id])
+            .count()
+        )
+        votes = list(proposal.votes.values_list("decision", flat=True))
+        if votes.count(VoteDecision.APPROVE) * 2 > voters:
+            _committee_decides(proposal, approve=True, actor=actor)
+        elif votes.count(VoteDecision.REJECT) * 2 > voters:
+            _committee_decides(proposal, approve=False, actor=actor)
+    return proposal
+
+
+@transaction.atomic
+def proposal_finalize(*, actor: Membership, proposal, approve: bool):
+    """A coordinator approves (and so offers) or rejects a pairing awaiting the committee."""
+    from matching.models import ProposalStatus
+
+    require_coordinator(actor, actor.organization)
+    if proposal.organization_id != actor.organization_id:
+        raise PermissionDenied("That proposal belongs to another organization.")
+    proposal = _lock_proposal(proposal)
+    if proposal.status != ProposalStatus.PROPOSED:
+        raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
+    _committee_decides(proposal, approve=approve, actor=actor)
     return proposal
 
 
@@ -528,7 +645,7 @@ def proposal_withdraw(*, actor: Membership, proposal):
     if proposal.organization_id != actor.organization_id:
         raise PermissionDenied("That proposal belongs to another organization.")
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    if proposal.status != ProposalStatus.OFFERED:
+    if proposal.status not in (ProposalStatus.PROPOSED, ProposalStatus.OFFERED):
         raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.save(update_fields=["status"])

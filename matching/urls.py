@@ -17,6 +17,13 @@ org_urlpatterns = [
         views.proposal_withdraw,
         name="proposal_withdraw",
     ),
+    path("programs/<slug:program_slug>/review/", views.committee_review, name="committee_review"),
+    path("programs/<slug:program_slug>/review/<int:pk>/vote/", views.proposal_vote, name="proposal_vote"),
+    path(
+        "programs/<slug:program_slug>/review/<int:pk>/finalize/",
+        views.proposal_finalize,
+        name="proposal_finalize",
+    ),
     path("offers/", views.offer_list, name="offer_list"),
     path("offers/<int:pk>/respond/", views.offer_respond, name="offer_respond"),
     path("requests/", views.request_list, name="request_list"),

@@ -232,6 +232,11 @@ class InPersonCadence(models.TextChoices):
     YEARLY = "yearly", "Once a year"
 
 
+class CommitteeRule(models.TextChoices):
+    COORDINATOR = "coordinator", "The committee votes; a coordinator finalizes"
+    MAJORITY = "majority", "A majority of the committee decides"
+
+
 class Role(models.TextChoices):
     MENTOR = "mentor", "Mentor"
     MENTEE = "mentee", "Mentee"
@@ -282,6 +287,13 @@ class Program(models.Model):
     )
     max_mentees_per_mentor = models.PositiveSmallIntegerField(
         default=3, validators=[MinValueValidator(1), MaxValueValidator(50)]
+    )
+    committee_rule = models.CharField(
+        "committee decision",
+        max_length=20,
+        choices=CommitteeRule.choices,
+        default=CommitteeRule.COORDINATOR,
+        help_text="Committee-model programs: how a proposed pairing is approved before it is offered.",
     )
     max_open_requests = models.PositiveSmallIntegerField(
         "open requests per mentee",

@@ -37,6 +37,7 @@ PROGRAM_FIELDS = (
     "yearly_review",
     "default_mentees_per_mentor",
     "max_mentees_per_mentor",
+    "committee_rule",
     "max_open_requests",
     "request_response_days",
     "principles",

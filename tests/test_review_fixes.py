@@ -23,6 +23,7 @@ PROGRAM_POST = {
     "first_meeting_days": 30,
     "default_mentees_per_mentor": 1,
     "max_mentees_per_mentor": 2,
+    "committee_rule": "coordinator",
     "max_open_requests": 3,
     "request_response_days": 14,
     "principles": "P",

@@ -27,8 +27,12 @@ def accepted(program, role, capacity=None):
 
 
 def offer(coordinator, program, mentor, mentee):
+    """Propose, and (in a committee-model program) have the coordinator approve it."""
     with scope(organization=program.organization):
-        return services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
+        proposal = services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
+        if proposal.status == ProposalStatus.PROPOSED:
+            proposal = services.proposal_finalize(actor=coordinator, proposal=proposal, approve=True)
+        return proposal
 
 
 def respond(actor, proposal, accept=True, reason=""):
@@ -41,7 +45,7 @@ def test_one_acceptance_is_not_enough_both_make_it_final(society, coordinator_a,
     mentor, mentee = accepted(society, Role.MENTOR, 1), accepted(society, Role.MENTEE)
     with django_capture_on_commit_callbacks(execute=True):
         proposal = offer(coordinator_a, society, mentor, mentee)
-    assert sorted(mail.outbox[0].to) == sorted([mentor.user.email, mentee.user.email])
+    assert sorted(mail.outbox[-1].to) == sorted([mentor.user.email, mentee.user.email])
     half = respond(mentor, proposal)
     assert half.status == ProposalStatus.OFFERED
     with scopes_disabled():
@@ -165,3 +169,88 @@ def test_concurrent_final_acceptances_never_exceed_capacity(org_a):
     assert sorted(outcomes) == ["confirmed", "refused"]
     with scopes_disabled():
         assert Mentorship.objects.filter(mentor=mentor, status="active").count() == 1
+
+
+# --- Committee review ------------------------------------------------------------------------
+
+
+def propose(coordinator, program, mentor, mentee):
+    with scope(organization=program.organization):
+        return services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
+
+
+def vote(member, proposal, approve=True, comment=""):
+    with scope(organization=proposal.organization):
+        return services.proposal_vote(actor=member, proposal=proposal, approve=approve, comment=comment)
+
+
+@pytest.mark.django_db
+def test_committee_pairings_wait_for_the_committee(society, coordinator_a, django_capture_on_commit_callbacks):
+    committee = MembershipFactory(organization=society.organization, is_committee=True)
+    mentor, mentee = accepted(society, Role.MENTOR, 1), accepted(society, Role.MENTEE)
+    with django_capture_on_commit_callbacks(execute=True):
+        proposal = propose(coordinator_a, society, mentor, mentee)
+    assert proposal.status == ProposalStatus.PROPOSED
+    assert mail.outbox[-1].to == [committee.user.email]  # the committee is asked, not the pair
+    with pytest.raises(ServiceError):
+        respond(mentor, proposal)  # nothing to accept yet
+    vote(committee, proposal, comment="Good fit")
+    with scopes_disabled():
+        assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.PROPOSED  # coordinator finalizes
+    with scope(organization=society.organization):
+        approved = services.proposal_finalize(actor=coordinator_a, proposal=proposal, approve=True)
+    assert approved.status == ProposalStatus.OFFERED
+
+
+@pytest.mark.django_db
+def test_a_majority_of_the_committee_decides_when_the_program_says_so(org_a, coordinator_a):
+    program = ProgramFactory(organization=org_a, slug="society", committee_rule="majority")
+    members = [MembershipFactory(organization=org_a, is_committee=True) for _ in range(3)]
+    mentor, mentee = accepted(program, Role.MENTOR, 1), accepted(program, Role.MENTEE)
+    proposal = propose(coordinator_a, program, mentor, mentee)
+    vote(members[0], proposal)
+    vote(members[1], proposal, approve=False)
+    vote(members[1], proposal)  # changes their mind: 2 of 3 approve
+    with scopes_disabled():
+        assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.OFFERED
+    second = propose(coordinator_a, program, accepted(program, Role.MENTOR, 1), accepted(program, Role.MENTEE))
+    vote(members[0], second, approve=False)
+    vote(members[2], second, approve=False)
+    with scopes_disabled():
+        assert Proposal.objects.get(pk=second.pk).status == ProposalStatus.REJECTED
+    with pytest.raises(ServiceError):
+        vote(members[1], second)  # decided already
+
+
+@pytest.mark.django_db
+def test_nobody_votes_on_their_own_pairing_and_only_the_committee_votes(society, coordinator_a):
+    mentor_on_committee = MembershipFactory(organization=society.organization, is_committee=True)
+    ApplicationFactory(program=society, membership=mentor_on_committee, role=Role.MENTOR, status=ACCEPTED, capacity=1)
+    mentee = accepted(society, Role.MENTEE)
+    proposal = propose(coordinator_a, society, mentor_on_committee, mentee)
+    with pytest.raises(ServiceError) as error:
+        vote(mentor_on_committee, proposal)
+    assert "part of this pairing" in error.value.message
+    with pytest.raises(PermissionDenied):
+        vote(MembershipFactory(organization=society.organization), proposal)
+    with pytest.raises(PermissionDenied):
+        vote(mentee, proposal)
+
+
+@pytest.mark.django_db
+def test_the_review_page_is_for_the_committee(client, society, coordinator_a):
+    committee = MembershipFactory(organization=society.organization, is_committee=True)
+    proposal = propose(coordinator_a, society, accepted(society, Role.MENTOR, 1), accepted(society, Role.MENTEE))
+    client.force_login(committee.user)
+    page = client.get("/o/alpha/programs/society/review/")
+    assert page.status_code == 200 and proposal.mentee.user.full_name.encode() in page.content
+    response = client.post(
+        f"/o/alpha/programs/society/review/{proposal.pk}/vote/", {"decision": "approve", "comment": "Yes"}
+    )
+    assert response.status_code == 302
+    assert (
+        client.post(f"/o/alpha/programs/society/review/{proposal.pk}/finalize/", {"decision": "approve"}).status_code
+        == 403
+    )
+    client.force_login(MembershipFactory(organization=society.organization).user)
+    assert client.get("/o/alpha/programs/society/review/").status_code == 403
