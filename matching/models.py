@@ -248,3 +248,23 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter.user}: {self.get_decision_display()}"
+
+
+class ProgramRemoval(models.Model):
+    """A coordinator removed a person from a program (seed 000: the program may remove a
+    participant at any time). The reason is recorded for the program office."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="removals")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="program_removals")
+    reason = models.TextField(max_length=2000)
+    removed_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.membership.user} removed from {self.program}"

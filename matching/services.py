@@ -11,6 +11,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import Q as models_q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -650,3 +651,121 @@ def proposal_withdraw(*, actor: Membership, proposal):
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.save(update_fields=["status"])
     return proposal
+
+
+# --- Removal from a program and senior mentors --------------------------------------------------
+
+
+@transaction.atomic
+def participant_remove(*, actor: Membership, program: Program, membership: Membership, reason: str):
+    """A coordinator removes a person from a program with a recorded reason: their live
+    mentorships there end (the other party is told neutrally, history is kept), their open
+    requests and proposals are withdrawn, and their applications are withdrawn."""
+    from matching.models import ProgramRemoval, Proposal, ProposalStatus
+
+    require_coordinator(actor, actor.organization)
+    if not (program.organization_id == membership.organization_id == actor.organization_id):
+        raise PermissionDenied("That person or program belongs to another organization.")
+    if not reason.strip():
+        raise ServiceError("Record the reason for the removal.", field="reason")
+    if membership.pk == actor.pk:
+        raise ServiceError("Another coordinator needs to remove you.")
+    _lock_memberships(membership)
+    now = timezone.now()
+    removal = ProgramRemoval.objects.create(
+        organization=program.organization,
+        program=program,
+        membership=membership,
+        reason=reason.strip(),
+        removed_by=actor,
+    )
+    ended = list(
+        Mentorship.objects.select_for_update()
+        .filter(program=program, status__in=LIVE_STATUSES)
+        .filter(models_q(mentor=membership) | models_q(mentee=membership))
+        .select_related("mentor__user", "mentee__user")
+    )
+    for mentorship in ended:
+        mentorship.status = MentorshipStatus.ENDED
+        mentorship.end_reason = EndReason.REMOVED
+        mentorship.ended_at = now
+        mentorship.ended_by = actor
+        mentorship.save(update_fields=["status", "end_reason", "ended_at", "ended_by"])
+        other = mentorship.mentee if mentorship.mentor_id == membership.pk else mentorship.mentor
+        _notify(
+            "email/mentorship_ended_removed",
+            {
+                "mentorship": mentorship,
+                "program": program,
+                "other": other,
+                "rematch_url": _url("program_detail", org_slug=program.organization.slug, program_slug=program.slug),
+            },
+            [other.user.email],
+            program.organization.contact_email,
+        )
+    MentorshipRequest.objects.filter(program=program, status=RequestStatus.OPEN).filter(
+        models_q(mentor=membership) | models_q(mentee=membership)
+    ).update(status=RequestStatus.WITHDRAWN, responded_at=now)
+    Proposal.objects.filter(program=program, status__in=[ProposalStatus.PROPOSED, ProposalStatus.OFFERED]).filter(
+        models_q(mentor=membership) | models_q(mentee=membership)
+    ).update(status=ProposalStatus.WITHDRAWN)
+    Application.objects.filter(program=program, membership=membership).exclude(
+        status=ApplicationStatus.WITHDRAWN
+    ).update(status=ApplicationStatus.WITHDRAWN, updated_at=now)
+    audit(
+        organization=program.organization,
+        actor=actor.user,
+        action="program.participant_removed",
+        summary=f"Removed {membership.user} from {program.name}",
+        removal=removal.pk,
+        mentorships_ended=len(ended),
+        reason=removal.reason,
+    )
+    return removal
+
+
+@transaction.atomic
+def senior_mentors_pair(*, actor: Membership, program: Program) -> int:
+    """Hub model (seed 002): each hub mentor is mentored by their affinity group's senior
+    mentor. Creates the missing pairings; returns how many."""
+    from programs.models import HubMentor
+
+    require_coordinator(actor, actor.organization)
+    if program.organization_id != actor.organization_id:
+        raise PermissionDenied("That program belongs to another organization.")
+    if program.model != ProgramModel.HUBS:
+        raise ServiceError("Only hub-model programs have senior mentors.")
+    today = timezone.localdate()
+    created = 0
+    pairs = {
+        (hm.hub.affinity_group.senior_mentor_id, hm.membership_id)
+        for hm in HubMentor.objects.filter(hub__program=program, hub__affinity_group__senior_mentor__isnull=False)
+        .select_related("hub__affinity_group")
+        .filter(membership__is_active=True)
+    }
+    for senior_id, mentor_id in sorted(pairs):
+        if senior_id == mentor_id:
+            continue
+        exists = Mentorship.objects.filter(
+            program=program, mentor_id=senior_id, mentee_id=mentor_id, status__in=LIVE_STATUSES
+        ).exists()
+        if exists or PairExclusion.objects.filter(program=program, mentor_id=senior_id, mentee_id=mentor_id).exists():
+            continue
+        Mentorship.objects.create(
+            organization=program.organization,
+            program=program,
+            mentor_id=senior_id,
+            mentee_id=mentor_id,
+            origin=Origin.MANUAL,
+            started_on=today,
+            planned_end_on=_add_months(today, program.min_commitment_months),
+        )
+        created += 1
+    if created:
+        audit(
+            organization=program.organization,
+            actor=actor.user,
+            action="program.senior_mentors_paired",
+            summary=f"Paired {created} hub mentors with their senior mentors in {program.name}",
+        )
+    return created

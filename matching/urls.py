@@ -24,6 +24,12 @@ org_urlpatterns = [
         views.proposal_finalize,
         name="proposal_finalize",
     ),
+    path(
+        "programs/<slug:program_slug>/participants/<int:membership_pk>/remove/",
+        views.participant_remove,
+        name="participant_remove",
+    ),
+    path("programs/<slug:program_slug>/senior-mentors/", views.senior_mentors_pair, name="senior_mentors_pair"),
     path("offers/", views.offer_list, name="offer_list"),
     path("offers/<int:pk>/respond/", views.offer_respond, name="offer_respond"),
     path("requests/", views.request_list, name="request_list"),

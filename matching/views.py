@@ -472,3 +472,41 @@ def proposal_finalize(request: HttpRequest, org_slug: str, program_slug: str, pk
             request, "Approved: the pairing is offered to both." if approve else "The pairing was rejected."
         )
     return redirect("committee_review", org_slug=org_slug, program_slug=program.slug)
+
+
+@require_POST
+@coordinator_required
+def participant_remove(request: HttpRequest, org_slug: str, program_slug: str, membership_pk: int) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug)
+    membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_pk)
+    reason = request.POST.get("reason", "")[:2000]
+    try:
+        services.participant_remove(actor=request.membership, program=program, membership=membership, reason=reason)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request, f"{membership.user.full_name} was removed from {program.name}; the reason is recorded."
+        )
+    back = request.POST.get("back", "")
+    if back.startswith(f"/o/{org_slug}/"):
+        return redirect(back)
+    return redirect("program_detail", org_slug=org_slug, program_slug=program.slug)
+
+
+@require_POST
+@coordinator_required
+def senior_mentors_pair(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug)
+    try:
+        created = services.senior_mentors_pair(actor=request.membership, program=program)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"Paired {created} hub mentor{'s' if created != 1 else ''} with their senior mentor."
+            if created
+            else "Every hub mentor already has their senior mentor.",
+        )
+    return redirect("program_mentorships", org_slug=org_slug, program_slug=program.slug)

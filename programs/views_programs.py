@@ -184,6 +184,22 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
             | Q(membership__profile__research_interests__icontains=search)
             | Q(membership__profile__specialty__icontains=search)
         )
+    specialties = sorted(
+        {s for s in mentors.values_list("membership__profile__specialty", flat=True) if s}, key=str.lower
+    )
+    specialty = request.GET.get("specialty", "")
+    if specialty in specialties:
+        mentors = mentors.filter(membership__profile__specialty=specialty)
+    institution = request.GET.get("institution", "").strip()[:100]
+    if institution:
+        mentors = mentors.filter(membership__profile__institution__icontains=institution)
+    years = {}
+    for key, lookup in (("grad_from", "gte"), ("grad_to", "lte")):
+        raw = request.GET.get(key, "").strip()
+        if raw.isdigit() and 1900 <= int(raw) <= 2100:
+            years[key] = int(raw)
+            mentors = mentors.filter(**{f"membership__profile__graduation_year__{lookup}": int(raw)})
+
     from django.db.models import Count
 
     mentors = mentors.annotate(
@@ -230,5 +246,17 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
     return render(
         request,
         "programs/mentor_directory.html",
-        {"program": program, "rows": rows, "search": search, "page": page, "querystring": query.urlencode()},
+        {
+            "program": program,
+            "rows": rows,
+            "search": search,
+            "page": page,
+            "querystring": query.urlencode(),
+            "specialties": specialties,
+            "specialty": specialty,
+            "institution": institution,
+            "grad_from": years.get("grad_from", ""),
+            "grad_to": years.get("grad_to", ""),
+            "filtered": bool(search or specialty in specialties or institution or years),
+        },
     )
