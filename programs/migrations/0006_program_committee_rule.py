@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0005_program_max_open_requests_and_more'),
+        ("programs", "0005_program_max_open_requests_and_more"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='program',
-            name='committee_rule',
-            field=models.CharField(choices=[('coordinator', 'The committee votes; a coordinator finalizes'), ('majority', 'A majority of the committee decides')], default='coordinator', help_text='Committee-model programs: how a proposed pairing is approved before it is offered.', max_length=20, verbose_name='committee decision'),
+            model_name="program",
+            name="committee_rule",
+            field=models.CharField(
+                choices=[
+                    ("coordinator", "The committee votes; a coordinator finalizes"),
+                    ("majority", "A majority of the committee decides"),
+                ],
+                default="coordinator",
+                help_text="Committee-model programs: how a proposed pairing is approved before it is offered.",
+                max_length=20,
+                verbose_name="committee decision",
+            ),
         ),
     ]
