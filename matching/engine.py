@@ -144,7 +144,8 @@ class Participants:
         self.capacity = arr(self.capacity, np.int64, 1)
         self.hub = arr(self.hub, np.int64, -1)
         hc = np.full((n, 0), -1, np.int64) if self.hub_choices is None else np.asarray(self.hub_choices, np.int64)
-        self.hub_choices = hc.reshape(n, -1)
+        # An empty side keeps its number of rank columns (reshape(0, -1) is ambiguous).
+        self.hub_choices = hc.reshape(n, hc.shape[-1] if hc.ndim > 1 else 0) if n == 0 else hc.reshape(n, -1)
 
     def __len__(self) -> int:
         return len(self.person_id)
@@ -171,10 +172,11 @@ class MatchConfig:
     conflict_rules: Sequence[str] = ()
     excluded_pairs: Iterable[tuple[int, int]] | Mapping[tuple[int, int], str] = ()
     locked_pairs: Iterable[tuple[int, int]] = ()
-    n_candidates: int = 24
+    n_candidates: int | None = None  # None: 24, or 48 above 10 M pairs (measured)
     n_alternatives: int = 3
     block_elements: int = 2_000_000
     cache_elements: int = 150_000_000
+    threads: int = 2
 
     def __post_init__(self):
         unknown = set(self.weights) - set(FACTORS)
@@ -503,6 +505,16 @@ class _Scorer:
         return s, base, ok
 
 
+def _map_blocks(fn, blocks, threads):
+    """Apply ``fn`` to row blocks, in order; NumPy releases the GIL on the large array work."""
+    if threads <= 1 or len(blocks) < 4:
+        return [fn(b) for b in blocks]
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        return list(pool.map(fn, blocks))
+
+
 def _row_blocks(rows: np.ndarray, m: int, block_elements: int):
     b = max(1, block_elements // max(m, 1))
     for k in range(0, len(rows), b):
@@ -689,7 +701,7 @@ def match(
     scorer = _Scorer(mentees, mentors, cfg, mentor_ok=cap > 0)
 
     active = np.nonzero(~locked_mentee)[0]
-    k = max(1, int(cfg.n_candidates))
+    k = max(1, int(cfg.n_candidates or (24 if n * m <= 10_000_000 else 48)))
     n_eff = int(min(len(active), int(cap.sum()))) + 1
     levels = 2 if hub_mode else 0
     smax_abs = max(scorer.smax, -scorer.smin, 1e-9)
@@ -725,7 +737,7 @@ def match(
         rank = scorer.hub_rank(rows[:, None], all_cols)
         return s + rank_key * (rank == 1) + (rank_key / 2) * (rank == 2)
 
-    for rows in _row_blocks(active, m, cfg.block_elements):
+    def candidate_block(rows):
         s, base, ok = scorer.block(rows, hub_mode)
         base_cnt[rows] = np.count_nonzero(base, axis=1)
         feas_cnt[rows] = np.count_nonzero(ok, axis=1)
@@ -733,9 +745,12 @@ def match(
             cache[rows] = s
         r, c, bd = _top_k(key_of(rows, s), k)
         bound[rows] = bd
-        cand_r.append(rows[r])
+        return rows[r], c, s[r, c]
+
+    for r, c, sc_ in _map_blocks(candidate_block, list(_row_blocks(active, m, cfg.block_elements)), cfg.threads):
+        cand_r.append(r)
         cand_c.append(c)
-        cand_s.append(s[r, c])
+        cand_s.append(sc_)
     rows_e = np.concatenate(cand_r) if cand_r else np.zeros(0, np.int64)
     cols_e = np.concatenate(cand_c) if cand_c else np.zeros(0, np.int64)
     s_e = np.concatenate(cand_s).astype(np.float32) if cand_s else np.zeros(0, np.float32)
@@ -761,27 +776,49 @@ def match(
             ub = big + np.ceil(bnd * scale).astype(np.int64) + 1
             suspect = active[(feas_cnt[active] > 0) & np.isfinite(bound[active]) & (ub[active] - u[active] > 0)]
         priced_rows += len(suspect)
-        new_r, new_c, new_s = [], [], []
-        local = np.full(n, -1, np.int64)
-        for rows in _row_blocks(suspect, m, cfg.block_elements):
+        order_e = np.argsort(rows_e, kind="stable")
+        ptr_e = np.searchsorted(rows_e[order_e], np.arange(n + 1))
+
+        def price_block(rows, u=u, v=v, ptr_e=ptr_e, cols_e=cols_e, order_e=order_e):
             s = cache[rows] if cache is not None else scorer.block(rows, hub_mode)[0]
-            ok = s > -np.inf
-            rk = scorer.hub_rank(rows[:, None], all_cols) if hub_mode else None
-            red = gain_of(np.where(ok, s, 0), rk)
-            red += big - u[rows][:, None] - v[None, :]
-            red[~ok] = -1
-            local[rows] = np.arange(len(rows))
-            here = local[rows_e] >= 0
-            red[local[rows_e[here]], cols_e[here]] = -1
-            local[rows] = -1
+            if hub_mode:
+                ok = s > -np.inf
+                rk = scorer.hub_rank(rows[:, None], all_cols)
+                red = gain_of(np.where(ok, s, 0), rk)
+                red += big - u[rows][:, None] - v[None, :]
+                red[~ok] = -1
+            else:
+                # float32 screen in score units; rounding covered by a relative margin; exact int64 after
+                ta64 = (u[rows] - big).astype(np.float64) / scale
+                tb64 = v.astype(np.float64) / scale
+                ta = (ta64 - 1e-6 * np.abs(ta64) - 4.0 / scale).astype(np.float32)
+                tb = (tb64 - 1e-6 * np.abs(tb64)).astype(np.float32)
+                scr = s - ta[:, None]
+                scr -= tb[None, :]
+                rr, cc = np.nonzero(scr > 0)
+                if not len(rr):
+                    return None
+                red = np.full(s.shape, -1, np.int64)
+                red[rr, cc] = gain_of(s[rr, cc], None) + big - u[rows[rr]] - v[cc]
+            # candidate pairs of these rows are not "left out"
+            lo, hi = ptr_e[rows], ptr_e[rows + 1]
+            cnt = hi - lo
+            loc = np.repeat(np.arange(len(rows)), cnt)
+            pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
+            red[loc, cols_e[order_e[pos]]] = -1
             viol = red > 0
             if not viol.any():
-                continue
+                return None
             # add the most improving left-out pairs of each row (at most k per row per round)
             r, c, _ = _top_k(np.where(viol, red.astype(np.float64), -np.inf), k)
-            new_r.append(rows[r])
-            new_c.append(c)
-            new_s.append(s[r, c])
+            return rows[r], c, s[r, c]
+
+        found = [
+            x for x in _map_blocks(price_block, list(_row_blocks(suspect, m, cfg.block_elements)), cfg.threads) if x
+        ]
+        new_r = [x[0] for x in found]
+        new_c = [x[1] for x in found]
+        new_s = [x[2] for x in found]
         t_price += time.perf_counter() - tp
         if not new_r:
             break
@@ -869,15 +906,15 @@ def _explain_pairs(scorer: _Scorer, pairs) -> list[Assignment]:
 
 
 def _alternatives(rows, cols, s, mentor_of, n, k):
+    keep = cols != mentor_of[rows]
+    rows, cols, s = rows[keep], cols[keep], s[keep]
     order = np.lexsort((-s, rows))
     rows, cols, s = rows[order], cols[order], s[order]
+    first = np.searchsorted(rows, rows)
+    sel = (np.arange(len(rows)) - first) < k
     alts: dict[int, list[tuple[int, float]]] = {}
-    for r, c, sc in zip(rows.tolist(), cols.tolist(), s.tolist(), strict=True):
-        if c == mentor_of[r]:
-            continue
-        lst = alts.setdefault(r, [])
-        if len(lst) < k:
-            lst.append((c, float(sc)))
+    for r, c, sc in zip(rows[sel].tolist(), cols[sel].tolist(), s[sel].tolist(), strict=True):
+        alts.setdefault(r, []).append((c, sc))
     return alts
 
 
@@ -917,7 +954,7 @@ def greedy_match(
     rr, cc, ss = [], [], []
     for rows in _row_blocks(np.arange(n), m, config.block_elements):
         s, _, _ = scorer.block(rows, mode == "hub")
-        r, c, _ = _top_k(s, max(1, config.n_candidates))
+        r, c, _ = _top_k(s, max(1, config.n_candidates or 24))
         rr.append(rows[r])
         cc.append(c)
         ss.append(s[r, c])

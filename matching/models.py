@@ -163,7 +163,44 @@ class MentorshipRequest(models.Model):
         return self.status == RequestStatus.OPEN and self.expires_at <= timezone.now()
 
 
+class RoundStatus(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    COMPLETE = "complete", "Complete"
+    FAILED = "failed", "Failed"
+    SENT = "sent", "Sent for review"
+
+
+class MatchRound(models.Model):
+    """One run of the matching engine over a program's pool, with the weights used. Its
+    draft proposals can be locked, overridden and re-run before they are sent on."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="match_rounds")
+    created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
+    status = models.CharField(max_length=20, choices=RoundStatus.choices, default=RoundStatus.QUEUED)
+    mode = models.CharField(max_length=20, default="optimal")
+    weights = models.JSONField(default=dict)
+    progress = models.PositiveSmallIntegerField(default=0)
+    progress_note = models.CharField(max_length=200, blank=True)
+    objective = models.CharField(max_length=200, blank=True)
+    stats = models.JSONField(default=dict, blank=True)
+    unmatched = models.JSONField(default=list, blank=True, help_text="[{mentee: membership id, reason: text}]")
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Match round {self.pk} of {self.program}"
+
+
 class ProposalStatus(models.TextChoices):
+    DRAFT = "draft", "Draft in a match round"
     PROPOSED = "proposed", "Awaiting the committee"
     REJECTED = "rejected", "Rejected by the committee"
     OFFERED = "offered", "Offered to both"
@@ -187,6 +224,14 @@ class Proposal(models.Model):
     mentor = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="proposals_as_mentor")
     mentee = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="proposals_as_mentee")
     status = models.CharField(max_length=20, choices=ProposalStatus.choices, default=ProposalStatus.OFFERED)
+    match_round = models.ForeignKey(
+        MatchRound, on_delete=models.CASCADE, null=True, blank=True, related_name="proposals"
+    )
+    score = models.FloatField(null=True, blank=True)
+    contributions = models.JSONField(default=dict, blank=True, help_text="Score by factor; they add up to the score.")
+    alternatives = models.JSONField(default=list, blank=True, help_text="Next best mentors: [[membership id, score]].")
+    hub_rank = models.PositiveSmallIntegerField(null=True, blank=True)
+    locked = models.BooleanField(default=False, help_text="Kept as it is when the round is re-run.")
     note = models.TextField("why this pairing", blank=True, max_length=2000)
     created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)

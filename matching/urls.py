@@ -30,6 +30,13 @@ org_urlpatterns = [
         name="participant_remove",
     ),
     path("programs/<slug:program_slug>/senior-mentors/", views.senior_mentors_pair, name="senior_mentors_pair"),
+    path("programs/<slug:program_slug>/rounds/", views.match_rounds, name="match_rounds"),
+    path("programs/<slug:program_slug>/rounds/<int:pk>/", views.match_round_detail, name="match_round_detail"),
+    path(
+        "programs/<slug:program_slug>/rounds/<int:pk>/action/",
+        views.match_round_action,
+        name="match_round_action",
+    ),
     path("offers/", views.offer_list, name="offer_list"),
     path("offers/<int:pk>/respond/", views.offer_respond, name="offer_respond"),
     path("requests/", views.request_list, name="request_list"),

@@ -510,3 +510,114 @@ def senior_mentors_pair(request: HttpRequest, org_slug: str, program_slug: str) 
             else "Every hub mentor already has their senior mentor.",
         )
     return redirect("program_mentorships", org_slug=org_slug, program_slug=program.slug)
+
+
+# --- Match rounds ------------------------------------------------------------------------------
+
+
+class WeightsForm(forms.Form):
+    def __init__(self, *args, initial_weights: dict, **kwargs):
+        super().__init__(*args, **kwargs)
+        from matching.rounds import FACTOR_LABELS
+
+        for factor, label in FACTOR_LABELS.items():
+            self.fields[factor] = forms.FloatField(
+                label=label, min_value=0, max_value=10, initial=initial_weights.get(factor, 1.0)
+            )
+
+
+def _round_program(program_slug: str) -> Program:
+    return get_object_or_404(Program.objects.exclude(model=ProgramModel.SELF_SELECT), slug=program_slug)
+
+
+@coordinator_required
+def match_rounds(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    from matching.models import MatchRound
+    from matching.rounds import build_pool, default_weights, round_create
+
+    program = _round_program(program_slug)
+    form = WeightsForm(request.POST or None, initial_weights=default_weights(program))
+    if request.method == "POST" and form.is_valid():
+        try:
+            match_round = round_create(actor=request.membership, program=program, weights=form.cleaned_data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            return redirect("match_round_detail", org_slug=org_slug, program_slug=program.slug, pk=match_round.pk)
+    pool = build_pool(program)
+    return render(
+        request,
+        "matching/match_rounds.html",
+        {
+            "program": program,
+            "form": form,
+            "rounds": MatchRound.objects.filter(program=program).select_related("created_by__user")[:20],
+            "pool_mentees": len(pool.mentee_apps),
+            "pool_mentors": len({m.pk for m in pool.mentor_members}),
+            "pool_places": int(pool.mentors.capacity.sum()) if len(pool.mentor_members) else 0,
+        },
+    )
+
+
+@coordinator_required
+def match_round_detail(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
+    from matching.models import MatchRound, Proposal, ProposalStatus
+    from matching.rounds import FACTOR_LABELS
+
+    program = _round_program(program_slug)
+    match_round = get_object_or_404(MatchRound, pk=pk, program=program)
+    drafts = list(
+        Proposal.objects.filter(match_round=match_round)
+        .select_related("mentor__user", "mentee__user")
+        .order_by("-locked", "-score")
+    )
+    people_ids = {pk for p in drafts for pk, _score in p.alternatives} | {u["mentee"] for u in match_round.unmatched}
+    names = {m.pk: m.user.full_name for m in Membership.objects.filter(pk__in=people_ids).select_related("user")}
+    for p in drafts:
+        p.factor_rows = [(FACTOR_LABELS.get(k, k), v) for k, v in p.contributions.items() if v]
+        p.alternative_rows = [(pk, names.get(pk, "—"), score) for pk, score in p.alternatives]
+    unmatched = [(names.get(u["mentee"], "—"), u["reason"]) for u in match_round.unmatched]
+    return render(
+        request,
+        "matching/match_round_detail.html",
+        {
+            "program": program,
+            "match_round": match_round,
+            "drafts": drafts,
+            "unmatched": unmatched,
+            "is_draft": any(p.status == ProposalStatus.DRAFT for p in drafts),
+            "weights": [(FACTOR_LABELS[k], v) for k, v in match_round.weights.items() if k in FACTOR_LABELS],
+        },
+    )
+
+
+@require_POST
+@coordinator_required
+def match_round_action(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
+    from matching.models import MatchRound, Proposal
+    from matching.rounds import proposal_lock, proposal_override, round_send
+
+    program = _round_program(program_slug)
+    match_round = get_object_or_404(MatchRound, pk=pk, program=program)
+    action = request.POST.get("action")
+    try:
+        if action == "send":
+            sent = round_send(actor=request.membership, match_round=match_round)
+            messages.success(
+                request,
+                f"{sent} pairing{'s' if sent != 1 else ''} sent "
+                f"{'to the committee' if program.model == ProgramModel.COMMITTEE else 'to the people concerned'}.",
+            )
+        elif action in ("lock", "unlock", "override"):
+            proposal = get_object_or_404(Proposal, pk=request.POST.get("proposal") or 0, match_round=match_round)
+            if action == "override":
+                mentor = get_object_or_404(Membership, pk=request.POST.get("mentor") or 0)
+                proposal_override(actor=request.membership, proposal=proposal, mentor=mentor)
+                messages.success(request, "Pair changed by hand and locked; the engine's score for it is shown.")
+            else:
+                proposal_lock(actor=request.membership, proposal=proposal, locked=action == "lock")
+        else:
+            messages.error(request, "Unknown action.")
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("match_round_detail", org_slug=org_slug, program_slug=program.slug, pk=match_round.pk)

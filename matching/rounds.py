@@ -1,0 +1,488 @@
+"""Match rounds: turn a program's pool into engine inputs, run the engine, keep its
+explained draft proposals for the coordinator, and send them on for review.
+
+The engine (``matching/engine.py``) knows nothing of Django; this module is the only
+place that translates between model rows and its arrays.
+"""
+
+import re
+import zoneinfo
+from dataclasses import dataclass
+from datetime import datetime
+
+import numpy as np
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone
+
+from matching import engine
+from matching.models import (
+    LIVE_STATUSES,
+    MatchRound,
+    Mentorship,
+    PairExclusion,
+    Proposal,
+    ProposalStatus,
+    RoundStatus,
+)
+from mentorship.exceptions import ServiceError
+from programs.models import (
+    Application,
+    ApplicationStatus,
+    HubChoice,
+    HubMentor,
+    MeetingMode,
+    Membership,
+    PracticeSetting,
+    Program,
+    ProgramModel,
+    Role,
+)
+from programs.services import audit, require_coordinator
+
+FACTOR_LABELS = {
+    "specialty": "Specialty",
+    "practice_setting": "Practice setting",
+    "experience": "Experience gap",
+    "area_coverage": "Areas of need covered",
+    "interests": "Shared interests",
+    "geography": "Geography",
+    "timezone": "Time zone",
+    "meeting_mode": "Meeting mode",
+    "hub_rank": "Hub preference",
+}
+REASON_LABELS = {
+    engine.REASON_INELIGIBLE: "Not eligible for this round",
+    engine.REASON_NO_ELIGIBLE_MENTOR: "No eligible mentor in the pool",
+    engine.REASON_ONLY_EXCLUDED: "Only excluded pairs (declined or ended before, or a conflict rule)",
+    engine.REASON_CAPACITY: "Every suitable mentor's places are used",
+}
+MODE_BITS = {MeetingMode.IN_PERSON: 1, MeetingMode.PHONE: 2, MeetingMode.VIDEO: 4}
+OPEN_PROPOSALS = (ProposalStatus.PROPOSED, ProposalStatus.OFFERED)
+_WORD = re.compile(r"[a-z][a-z\-]{3,}")
+
+
+def default_weights(program: Program) -> dict[str, float]:
+    last = MatchRound.objects.filter(program=program).exclude(weights={}).first()
+    if last:
+        return {f: float(last.weights.get(f, 1.0)) for f in engine.FACTORS}
+    weights = dict.fromkeys(engine.FACTORS, 1.0)
+    weights["hub_rank"] = 3.0 if program.model == ProgramModel.HUBS else 0.0
+    weights["area_coverage"] = 2.0
+    return weights
+
+
+class _Codes:
+    """Stable small integers for strings (specialties, institutions, regions, words)."""
+
+    def __init__(self):
+        self.codes: dict[str, int] = {}
+
+    def __call__(self, value: str | None) -> int:
+        key = (value or "").strip().lower()
+        if not key:
+            return -1
+        return self.codes.setdefault(key, len(self.codes))
+
+
+def _utc_offset(tz_name: str) -> float:
+    try:
+        now = datetime.now(zoneinfo.ZoneInfo(tz_name)) if tz_name else None
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        now = None
+    return now.utcoffset().total_seconds() / 3600 if now else np.nan
+
+
+@dataclass
+class Pool:
+    mentee_apps: list[Application]
+    mentor_members: list[Membership]
+    mentees: engine.Participants
+    mentors: engine.Participants
+    excluded: dict[tuple[int, int], str]
+
+
+def build_pool(program: Program) -> Pool:
+    """Accepted mentees without a mentor or an open proposal, and mentors with open places
+    (accepted mentor applications; in the hub model, the hubs' mentors)."""
+    paired = Mentorship.objects.filter(program=program, status__in=LIVE_STATUSES).values("mentee_id")
+    pending = Proposal.objects.filter(program=program, status__in=OPEN_PROPOSALS).values("mentee_id")
+    mentee_apps = list(
+        Application.objects.filter(
+            program=program, role=Role.MENTEE, status=ApplicationStatus.ACCEPTED, membership__is_active=True
+        )
+        .exclude(membership_id__in=paired)
+        .exclude(membership_id__in=pending)
+        .select_related("membership__user", "membership__profile")
+        .prefetch_related("goal_areas")
+        .order_by("pk")
+    )
+    in_use = {
+        row["mentor_id"]: row["n"]
+        for row in Mentorship.objects.filter(program=program, status__in=LIVE_STATUSES)
+        .values("mentor_id")
+        .annotate(n=Count("pk"))
+    }
+    for row in (
+        Proposal.objects.filter(program=program, status__in=OPEN_PROPOSALS).values("mentor_id").annotate(n=Count("pk"))
+    ):
+        in_use[row["mentor_id"]] = in_use.get(row["mentor_id"], 0) + row["n"]
+
+    mentor_rows: list[tuple[Membership, int, int, list]] = []  # membership, capacity, hub, areas
+    if program.model == ProgramModel.HUBS:
+        for hm in (
+            HubMentor.objects.filter(hub__program=program, hub__is_active=True, membership__is_active=True)
+            .select_related("membership__user", "membership__profile")
+            .order_by("pk")
+        ):
+            mentor_rows.append((hm.membership, hm.capacity, hm.hub_id, []))
+    else:
+        for app in (
+            Application.objects.filter(
+                program=program, role=Role.MENTOR, status=ApplicationStatus.ACCEPTED, membership__is_active=True
+            )
+            .select_related("membership__user", "membership__profile")
+            .prefetch_related("goal_areas")
+            .order_by("pk")
+        ):
+            capacity = app.capacity or program.default_mentees_per_mentor
+            mentor_rows.append((app.membership, capacity, -1, [a.pk for a in app.goal_areas.all()]))
+
+    specialty, institution, region, words, areas = _Codes(), _Codes(), _Codes(), _Codes(), _Codes()
+    settings_codes = {value: i for i, value in enumerate(PracticeSetting.values)}
+
+    def profile_values(membership):
+        try:
+            profile = membership.profile
+        except Exception:  # no profile yet
+            profile = None
+        if profile is None:
+            return {
+                "specialty": -1,
+                "setting": -1,
+                "years": np.nan,
+                "institution": -1,
+                "region": -1,
+                "utc": np.nan,
+                "words": set(),
+            }
+        text = f"{profile.clinical_interests} {profile.research_interests}".lower()
+        return {
+            "specialty": specialty(profile.specialty),
+            "setting": settings_codes.get(profile.practice_setting, -1),
+            "years": float(profile.years_in_practice) if profile.years_in_practice is not None else np.nan,
+            "institution": institution(profile.institution),
+            "region": region(f"{profile.country}/{profile.region}" if profile.country else ""),
+            "utc": _utc_offset(profile.time_zone or membership.user.time_zone),
+            "words": {words(w) for w in set(_WORD.findall(text))},
+        }
+
+    def modes(values) -> int:
+        return sum(MODE_BITS.get(v, 0) for v in values or [])
+
+    hub_choices = {}
+    for choice in HubChoice.objects.filter(application__in=mentee_apps).values("application_id", "hub_id", "rank"):
+        hub_choices.setdefault(choice["application_id"], {})[choice["rank"]] = choice["hub_id"]
+
+    mentee_values = [profile_values(a.membership) for a in mentee_apps]
+    mentee_areas = [[areas(str(g.pk)) for g in a.goal_areas.all()] for a in mentee_apps]
+    mentor_values = [profile_values(m) for m, *_ in mentor_rows]
+    mentor_areas = [[areas(str(pk)) for pk in mentor_area_ids] for *_, mentor_area_ids in mentor_rows]
+    # Mentors' meeting modes come from their application; hub mentors did not write one.
+    mentor_modes = {
+        a.membership_id: modes(a.meeting_modes)
+        for a in Application.objects.filter(program=program, role=Role.MENTOR).only("membership_id", "meeting_modes")
+    }
+    n_words = max(1, len(words.codes))
+    n_areas = max(1, len(areas.codes))
+
+    mentees = engine.Participants(
+        person_id=[a.membership_id for a in mentee_apps],
+        specialty=[v["specialty"] for v in mentee_values],
+        practice_setting=[v["setting"] for v in mentee_values],
+        years=[v["years"] for v in mentee_values],
+        areas=engine.bitset(mentee_areas, n_areas),
+        interests=engine.bitset([v["words"] for v in mentee_values], n_words),
+        region=[v["region"] for v in mentee_values],
+        utc_offset=[v["utc"] for v in mentee_values],
+        modes=[modes(a.meeting_modes) for a in mentee_apps],
+        institution=[v["institution"] for v in mentee_values],
+        hub_choices=[[hub_choices.get(a.pk, {}).get(r, -1) for r in (1, 2, 3)] for a in mentee_apps]
+        if mentee_apps
+        else None,
+    )
+    # Places left: each row's capacity, minus the mentor's pairings and open proposals
+    # (taken from their first rows when a hub-model mentor is listed in several hubs).
+    used = dict(in_use)
+    capacities = []
+    for membership, capacity, _hub, _areas in mentor_rows:
+        take = min(capacity, used.get(membership.pk, 0))
+        used[membership.pk] = used.get(membership.pk, 0) - take
+        capacities.append(capacity - take)
+    mentors = engine.Participants(
+        person_id=[m.pk for m, *_ in mentor_rows],
+        specialty=[v["specialty"] for v in mentor_values],
+        practice_setting=[v["setting"] for v in mentor_values],
+        years=[v["years"] for v in mentor_values],
+        areas=engine.bitset(mentor_areas, n_areas),
+        interests=engine.bitset([v["words"] for v in mentor_values], n_words),
+        region=[v["region"] for v in mentor_values],
+        utc_offset=[v["utc"] for v in mentor_values],
+        modes=[mentor_modes.get(m.pk, 7) for m, *_ in mentor_rows],
+        institution=[v["institution"] for v in mentor_values],
+        capacity=capacities,
+        hub=[hub for _m, _c, hub, _a in mentor_rows],
+    )
+
+    mentee_index = {a.membership_id: i for i, a in enumerate(mentee_apps)}
+    mentor_index: dict[int, list[int]] = {}
+    for j, (m, *_rest) in enumerate(mentor_rows):
+        mentor_index.setdefault(m.pk, []).append(j)
+    excluded: dict[tuple[int, int], str] = {}
+    for mentor_id, mentee_id in PairExclusion.objects.filter(program=program).values_list("mentor_id", "mentee_id"):
+        for j in mentor_index.get(mentor_id, []):
+            if mentee_id in mentee_index:
+                excluded[(mentee_index[mentee_id], j)] = "declined or ended before"
+    for membership_id, i in mentee_index.items():
+        for j in mentor_index.get(membership_id, []):
+            excluded[(i, j)] = "the same person"
+    return Pool(mentee_apps, [m for m, *_ in mentor_rows], mentees, mentors, excluded)
+
+
+@transaction.atomic
+def round_create(*, actor: Membership, program: Program, weights: dict[str, float], locked: list | None = None):
+    """A coordinator starts a round; the engine runs in a Celery task after commit."""
+    require_coordinator(actor, actor.organization)
+    if program.organization_id != actor.organization_id:
+        raise PermissionDenied("That program belongs to another organization.")
+    if program.model == ProgramModel.SELF_SELECT:
+        raise ServiceError("In a self-selection program mentees choose their mentors; there is nothing to run.")
+    if MatchRound.objects.filter(program=program, status__in=[RoundStatus.QUEUED, RoundStatus.RUNNING]).exists():
+        raise ServiceError("A round is already running for this program; wait for it to finish.")
+    clean = {f: max(0.0, min(10.0, float(weights.get(f, 0.0)))) for f in engine.FACTORS}
+    match_round = MatchRound.objects.create(
+        organization=program.organization,
+        program=program,
+        created_by=actor,
+        weights=clean,
+        mode="hub" if program.model == ProgramModel.HUBS else "optimal",
+    )
+    audit(
+        organization=program.organization,
+        actor=actor.user,
+        action="match_round.started",
+        summary=f"Started a match round for {program.name}",
+        match_round=match_round.pk,
+    )
+    from matching.tasks import run_match_round
+
+    transaction.on_commit(lambda: run_match_round.delay(match_round.pk))
+    return match_round
+
+
+def _progress(match_round: MatchRound, percent: int, note: str) -> None:
+    MatchRound.objects.filter(pk=match_round.pk).update(progress=percent, progress_note=note)
+
+
+def run_round(match_round_id: int) -> MatchRound:
+    """Run one round (called by the Celery task; safe to call again: a finished round is
+    left alone). Earlier drafts of the program that were not locked are replaced."""
+    claimed = MatchRound.objects.filter(pk=match_round_id, status=RoundStatus.QUEUED).update(
+        status=RoundStatus.RUNNING, progress=5, progress_note="Collecting the pool"
+    )
+    match_round = MatchRound.objects.select_related("program").get(pk=match_round_id)
+    if not claimed:
+        return match_round
+    program = match_round.program
+    try:
+        with transaction.atomic():
+            locked = list(
+                Proposal.objects.filter(program=program, status=ProposalStatus.DRAFT, locked=True).select_related(
+                    "mentor", "mentee"
+                )
+            )
+            Proposal.objects.filter(program=program, status=ProposalStatus.DRAFT, locked=False).delete()
+            Proposal.objects.filter(pk__in=[p.pk for p in locked]).update(match_round=match_round)
+        pool = build_pool(program)
+        # Locked drafts keep their pair: their mentees leave the pool, their mentors' places are used.
+        locked_mentees = {p.mentee_id for p in locked}
+        keep = [i for i, a in enumerate(pool.mentee_apps) if a.membership_id not in locked_mentees]
+        for p in locked:
+            for j, m in enumerate(pool.mentor_members):
+                if m.pk == p.mentor_id and pool.mentors.capacity[j] > 0:
+                    pool.mentors.capacity[j] -= 1
+                    break
+        apps = [pool.mentee_apps[i] for i in keep]
+        if not apps or not len(pool.mentor_members) or int(pool.mentors.capacity.sum()) == 0:
+            # Nothing to optimize: everyone waiting is unmatched, for a plain reason.
+            reason = engine.REASON_NO_ELIGIBLE_MENTOR if not len(pool.mentor_members) else engine.REASON_CAPACITY
+            result = engine.MatchResult(
+                engine.OBJECTIVES[match_round.mode],
+                match_round.mode,
+                [],
+                [(i, reason) for i in range(len(apps))],
+                {},
+                {"matched": 0, "unmatched": len(apps)},
+            )
+        else:
+            position = {i: k for k, i in enumerate(keep)}
+            mentees = pool.mentees if len(keep) == len(pool.mentee_apps) else _subset(pool.mentees, keep)
+            excluded = {(position[i], j): why for (i, j), why in pool.excluded.items() if i in position}
+            _progress(match_round, 30, f"Scoring {len(apps)} mentees against {len(pool.mentor_members)} mentors")
+            config = engine.MatchConfig(weights=match_round.weights, excluded_pairs=excluded)
+            result = engine.match(mentees, pool.mentors, config, mode=match_round.mode)
+        _progress(match_round, 80, "Saving the proposals")
+        with transaction.atomic():
+            for a in result.assignments:
+                mentor = pool.mentor_members[a.mentor]
+                Proposal.objects.create(
+                    organization=program.organization,
+                    program=program,
+                    match_round=match_round,
+                    mentor=mentor,
+                    mentee=apps[a.mentee].membership,
+                    status=ProposalStatus.DRAFT,
+                    score=round(float(a.score), 4),
+                    contributions={k: round(float(v), 4) for k, v in a.contributions.items()},
+                    alternatives=[
+                        [pool.mentor_members[j].pk, round(float(s), 4)]
+                        for j, s in result.alternatives.get(a.mentee, [])
+                    ],
+                    hub_rank=a.hub_rank,
+                    created_by=match_round.created_by,
+                )
+            match_round.unmatched = [
+                {"mentee": apps[i].membership_id, "reason": REASON_LABELS.get(reason, reason)}
+                for i, reason in result.unmatched
+            ]
+            match_round.objective = result.objective
+            match_round.stats = {k: v for k, v in result.stats.items() if isinstance(v, int | float | str | dict)}
+            match_round.status = RoundStatus.COMPLETE
+            match_round.progress = 100
+            match_round.progress_note = "Done"
+            match_round.finished_at = timezone.now()
+            match_round.save()
+    except Exception as error:  # the coordinator sees that it failed, and why
+        MatchRound.objects.filter(pk=match_round.pk).update(
+            status=RoundStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+        )
+        raise
+    return match_round
+
+
+def _subset(p: engine.Participants, rows: list[int]) -> engine.Participants:
+    idx = np.asarray(rows, dtype=np.int64)
+    fields = {}
+    for name in (
+        "person_id",
+        "eligible",
+        "specialty",
+        "practice_setting",
+        "years",
+        "areas",
+        "interests",
+        "lat",
+        "lon",
+        "region",
+        "utc_offset",
+        "modes",
+        "institution",
+        "capacity",
+        "hub",
+        "hub_choices",
+    ):
+        value = getattr(p, name)
+        fields[name] = value[idx] if len(idx) else value[:0]
+    return engine.Participants(**fields)
+
+
+@transaction.atomic
+def proposal_lock(*, actor: Membership, proposal: Proposal, locked: bool) -> Proposal:
+    require_coordinator(actor, actor.organization)
+    if proposal.organization_id != actor.organization_id:
+        raise PermissionDenied("That proposal belongs to another organization.")
+    proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.DRAFT:
+        raise ServiceError("Only draft proposals in a round can be locked.")
+    proposal.locked = locked
+    proposal.save(update_fields=["locked"])
+    return proposal
+
+
+@transaction.atomic
+def proposal_override(*, actor: Membership, proposal: Proposal, mentor: Membership) -> Proposal:
+    """Give a draft's mentee another mentor by hand; the engine's score for the new pair
+    is recorded so the coordinator sees what the override costs. The pair is locked."""
+    require_coordinator(actor, actor.organization)
+    if proposal.organization_id != actor.organization_id or mentor.organization_id != actor.organization_id:
+        raise PermissionDenied("That belongs to another organization.")
+    proposal = Proposal.objects.select_for_update().select_related("program", "match_round").get(pk=proposal.pk)
+    if proposal.status != ProposalStatus.DRAFT:
+        raise ServiceError("Only draft proposals in a round can be changed.")
+    program = proposal.program
+    if mentor.pk == proposal.mentee_id:
+        raise ServiceError("A person cannot mentor themselves.")
+    if PairExclusion.objects.filter(program=program, mentor=mentor, mentee=proposal.mentee).exists():
+        raise ServiceError("This pair declined or ended a pairing before; it is never proposed again.")
+    pool = build_pool(program)
+    mentor_js = [j for j, m in enumerate(pool.mentor_members) if m.pk == mentor.pk]
+    if not mentor_js:
+        raise ServiceError(f"{mentor.user} is not a mentor with open places in this program.")
+    mentee_rows = [i for i, a in enumerate(pool.mentee_apps) if a.membership_id == proposal.mentee_id]
+    if not mentee_rows:
+        raise ServiceError(f"{proposal.mentee.user} is no longer in the pool.")
+    weights = proposal.match_round.weights if proposal.match_round else default_weights(program)
+    config = engine.MatchConfig(weights=weights)
+    contributions = engine.explain(pool.mentees, pool.mentors, config, mentee_rows[0], mentor_js[0])
+    proposal.mentor = mentor
+    proposal.contributions = {k: round(float(v), 4) for k, v in contributions.items()}
+    proposal.score = round(float(sum(contributions.values())), 4)
+    proposal.locked = True
+    proposal.note = (proposal.note + "\n" if proposal.note else "") + "Chosen by hand by the program office."
+    proposal.save()
+    audit(
+        organization=program.organization,
+        actor=actor.user,
+        action="proposal.overridden",
+        summary=f"Paired {proposal.mentee.user} with {mentor.user} by hand",
+        proposal=proposal.pk,
+    )
+    return proposal
+
+
+@transaction.atomic
+def round_send(*, actor: Membership, match_round: MatchRound) -> int:
+    """Send a round's drafts on: to the committee (committee model) or straight to both
+    people (hub model, where the office allocates)."""
+    from matching.services import _offer
+
+    require_coordinator(actor, actor.organization)
+    if match_round.organization_id != actor.organization_id:
+        raise PermissionDenied("That round belongs to another organization.")
+    match_round = MatchRound.objects.select_for_update().select_related("program").get(pk=match_round.pk)
+    if match_round.status != RoundStatus.COMPLETE:
+        raise ServiceError("Only a completed round can be sent.")
+    program = match_round.program
+    drafts = list(
+        Proposal.objects.select_for_update()
+        .filter(program=program, status=ProposalStatus.DRAFT)
+        .select_related("mentor__user", "mentee__user", "program")
+    )
+    for proposal in drafts:
+        if program.model == ProgramModel.COMMITTEE:
+            proposal.status = ProposalStatus.PROPOSED
+            proposal.save(update_fields=["status"])
+        else:
+            _offer(proposal)
+    match_round.status = RoundStatus.SENT
+    match_round.save(update_fields=["status"])
+    audit(
+        organization=program.organization,
+        actor=actor.user,
+        action="match_round.sent",
+        summary=f"Sent {len(drafts)} proposed pairings of {program.name} "
+        f"{'to the committee' if program.model == ProgramModel.COMMITTEE else 'to the people concerned'}",
+        match_round=match_round.pk,
+    )
+    return len(drafts)
