@@ -414,8 +414,14 @@ def committee_review(request: HttpRequest, org_slug: str, program_slug: str) -> 
         (a.membership_id, a.role): a
         for a in Application.objects.filter(program=program, membership_id__in=people).prefetch_related("goal_areas")
     }
+    from matching.rounds import FACTOR_LABELS
+
+    alternative_ids = {pk for p in proposals for pk, _score in p.alternatives}
+    names = {m.pk: m.user.full_name for m in Membership.objects.filter(pk__in=alternative_ids).select_related("user")}
     me = request.membership
     for p in proposals:
+        p.alternative_rows = [(names.get(pk, "—"), score) for pk, score in p.alternatives]
+        p.factor_rows = [(FACTOR_LABELS.get(k, k), v) for k, v in p.contributions.items() if v]
         p.mentor_application = applications.get((p.mentor_id, "mentor"))
         p.mentee_application = applications.get((p.mentee_id, "mentee"))
         p.involves_me = me.pk in (p.mentor_id, p.mentee_id)

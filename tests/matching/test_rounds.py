@@ -170,3 +170,19 @@ def test_round_pages_are_for_coordinators(client, org_a, coordinator_a, member_a
 
 def test_services_module_is_importable():
     assert services.proposal_offer
+
+
+@pytest.mark.django_db
+def test_the_committee_sees_the_engines_reasons_and_the_alternatives(client, org_a, coordinator_a):
+    program = ProgramFactory(organization=org_a, slug="society")
+    committee = MembershipFactory(organization=org_a, is_committee=True)
+    accepted(program, Role.MENTOR, 1, specialty="Trauma")
+    second = accepted(program, Role.MENTOR, 1, specialty="Colorectal")
+    accepted(program, Role.MENTEE, specialty="Trauma")
+    match_round = run(coordinator_a, program, specialty=5)
+    with scope(organization=org_a):
+        rounds.round_send(actor=coordinator_a, match_round=match_round)
+    client.force_login(committee.user)
+    page = client.get("/o/alpha/programs/society/review/").content.decode()
+    assert "Engine score" in page and "Specialty" in page
+    assert "Next best mentors" in page and second.user.full_name in page
