@@ -181,6 +181,7 @@ class MatchRound(models.Model):
     status = models.CharField(max_length=20, choices=RoundStatus.choices, default=RoundStatus.QUEUED)
     mode = models.CharField(max_length=20, default="optimal")
     weights = models.JSONField(default=dict)
+    conflict_rules = models.JSONField(default=list, blank=True, help_text="Hard rules, e.g. same_institution.")
     progress = models.PositiveSmallIntegerField(default=0)
     progress_note = models.CharField(max_length=200, blank=True)
     objective = models.CharField(max_length=200, blank=True)

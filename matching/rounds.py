@@ -250,8 +250,23 @@ def build_pool(program: Program) -> Pool:
     return Pool(mentee_apps, [m for m, *_ in mentor_rows], mentees, mentors, excluded)
 
 
+ROUND_MODES = {
+    "optimal": "Most pairs, then the best total score",
+    "stable_mentee": "Stable, mentee-proposing (no pair would rather swap; best for mentees)",
+    "stable_mentor": "Stable, mentor-proposing (no pair would rather swap; best for mentors)",
+}
+STABLE_MAX_PAIRS = 4_000_000  # stable mode builds dense preference lists
+
+
 @transaction.atomic
-def round_create(*, actor: Membership, program: Program, weights: dict[str, float], locked: list | None = None):
+def round_create(
+    *,
+    actor: Membership,
+    program: Program,
+    weights: dict[str, float],
+    mode: str = "optimal",
+    avoid_same_institution: bool = False,
+):
     """A coordinator starts a round; the engine runs in a Celery task after commit."""
     require_coordinator(actor, actor.organization)
     if program.organization_id != actor.organization_id:
@@ -261,12 +276,17 @@ def round_create(*, actor: Membership, program: Program, weights: dict[str, floa
     if MatchRound.objects.filter(program=program, status__in=[RoundStatus.QUEUED, RoundStatus.RUNNING]).exists():
         raise ServiceError("A round is already running for this program; wait for it to finish.")
     clean = {f: max(0.0, min(10.0, float(weights.get(f, 0.0)))) for f in engine.FACTORS}
+    if program.model == ProgramModel.HUBS:
+        mode = "hub"
+    elif mode not in ROUND_MODES:
+        raise ServiceError("Choose how the engine should pair people.", field="mode")
     match_round = MatchRound.objects.create(
         organization=program.organization,
         program=program,
         created_by=actor,
         weights=clean,
-        mode="hub" if program.model == ProgramModel.HUBS else "optimal",
+        mode=mode,
+        conflict_rules=["same_institution"] if avoid_same_institution else [],
     )
     audit(
         organization=program.organization,
@@ -318,7 +338,7 @@ def run_round(match_round_id: int) -> MatchRound:
             # Nothing to optimize: everyone waiting is unmatched, for a plain reason.
             reason = engine.REASON_NO_ELIGIBLE_MENTOR if not len(pool.mentor_members) else engine.REASON_CAPACITY
             result = engine.MatchResult(
-                engine.OBJECTIVES[match_round.mode],
+                engine.OBJECTIVES["stable" if match_round.mode.startswith("stable") else match_round.mode],
                 match_round.mode,
                 [],
                 [(i, reason) for i in range(len(apps))],
@@ -330,8 +350,18 @@ def run_round(match_round_id: int) -> MatchRound:
             mentees = pool.mentees if len(keep) == len(pool.mentee_apps) else _subset(pool.mentees, keep)
             excluded = {(position[i], j): why for (i, j), why in pool.excluded.items() if i in position}
             _progress(match_round, 30, f"Scoring {len(apps)} mentees against {len(pool.mentor_members)} mentors")
-            config = engine.MatchConfig(weights=match_round.weights, excluded_pairs=excluded)
-            result = engine.match(mentees, pool.mentors, config, mode=match_round.mode)
+            config = engine.MatchConfig(
+                weights=match_round.weights, excluded_pairs=excluded, conflict_rules=match_round.conflict_rules
+            )
+            if match_round.mode.startswith("stable"):
+                if len(apps) * len(pool.mentor_members) > STABLE_MAX_PAIRS:
+                    raise ServiceError("The pool is too large for stable mode; use the optimal mode.")
+                # Each side ranks the other by the program's scores (no explicit rankings yet).
+                result = engine.stable_match(
+                    mentees, pool.mentors, config, proposing=match_round.mode.removeprefix("stable_")
+                )
+            else:
+                result = engine.match(mentees, pool.mentors, config, mode=match_round.mode)
         _progress(match_round, 80, "Saving the proposals")
         with transaction.atomic():
             for a in result.assignments:
@@ -364,10 +394,13 @@ def run_round(match_round_id: int) -> MatchRound:
             match_round.finished_at = timezone.now()
             match_round.save()
     except Exception as error:  # the coordinator sees that it failed, and why
+        message = error.message if isinstance(error, ServiceError) else str(error)
         MatchRound.objects.filter(pk=match_round.pk).update(
-            status=RoundStatus.FAILED, error=str(error)[:2000], finished_at=timezone.now()
+            status=RoundStatus.FAILED, error=message[:2000], finished_at=timezone.now()
         )
-        raise
+        if not isinstance(error, ServiceError):
+            raise
+        match_round.refresh_from_db()
     return match_round
 
 
@@ -477,6 +510,25 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
             _offer(proposal)
     match_round.status = RoundStatus.SENT
     match_round.save(update_fields=["status"])
+    if drafts and program.model == ProgramModel.COMMITTEE:
+        from matching.services import _notify, _url
+
+        committee = list(
+            Membership.objects.filter(organization=program.organization, is_committee=True, is_active=True)
+            .select_related("user")
+            .values_list("user__email", flat=True)
+        )
+        if committee:
+            _notify(
+                "email/round_for_review",
+                {
+                    "program": program,
+                    "count": len(drafts),
+                    "url": _url("committee_review", org_slug=program.organization.slug, program_slug=program.slug),
+                },
+                committee,
+                program.organization.contact_email,
+            )
     audit(
         organization=program.organization,
         actor=actor.user,

@@ -522,14 +522,29 @@ def senior_mentors_pair(request: HttpRequest, org_slug: str, program_slug: str) 
 
 
 class WeightsForm(forms.Form):
-    def __init__(self, *args, initial_weights: dict, **kwargs):
+    def __init__(self, *args, initial_weights: dict, program: Program, **kwargs):
         super().__init__(*args, **kwargs)
-        from matching.rounds import FACTOR_LABELS
+        from matching.rounds import FACTOR_LABELS, ROUND_MODES
 
+        if program.model != ProgramModel.HUBS:
+            self.fields["mode"] = forms.ChoiceField(
+                label="How to pair",
+                choices=list(ROUND_MODES.items()),
+                initial="optimal",
+                help_text="Stable modes rank each side by these weights' scores.",
+            )
+        self.fields["avoid_same_institution"] = forms.BooleanField(
+            label="Never pair people from the same institution", required=False
+        )
         for factor, label in FACTOR_LABELS.items():
             self.fields[factor] = forms.FloatField(
                 label=label, min_value=0, max_value=10, initial=initial_weights.get(factor, 1.0)
             )
+
+    def weights(self) -> dict:
+        from matching.rounds import FACTOR_LABELS
+
+        return {f: self.cleaned_data[f] for f in FACTOR_LABELS}
 
 
 def _round_program(program_slug: str) -> Program:
@@ -542,10 +557,16 @@ def match_rounds(request: HttpRequest, org_slug: str, program_slug: str) -> Http
     from matching.rounds import build_pool, default_weights, round_create
 
     program = _round_program(program_slug)
-    form = WeightsForm(request.POST or None, initial_weights=default_weights(program))
+    form = WeightsForm(request.POST or None, initial_weights=default_weights(program), program=program)
     if request.method == "POST" and form.is_valid():
         try:
-            match_round = round_create(actor=request.membership, program=program, weights=form.cleaned_data)
+            match_round = round_create(
+                actor=request.membership,
+                program=program,
+                weights=form.weights(),
+                mode=form.cleaned_data.get("mode", "optimal"),
+                avoid_same_institution=form.cleaned_data["avoid_same_institution"],
+            )
         except ServiceError as error:
             _form_error(form, error)
         else:

@@ -30,10 +30,14 @@ def accepted(program, role, capacity=None, **profile):
     return application.membership
 
 
-def run(coordinator, program, **weights):
+def run(coordinator, program, mode="optimal", avoid_same_institution=False, **weights):
     with scope(organization=program.organization):
         match_round = rounds.round_create(
-            actor=coordinator, program=program, weights={**rounds.default_weights(program), **weights}
+            actor=coordinator,
+            program=program,
+            weights={**rounds.default_weights(program), **weights},
+            mode=mode,
+            avoid_same_institution=avoid_same_institution,
         )
     with scope(organization=program.organization):
         return rounds.run_round(match_round.pk)
@@ -147,7 +151,9 @@ def test_a_round_runs_in_a_real_celery_worker(client, celery_worker, org_a):
     accepted(program, Role.MENTOR, 2)
     accepted(program, Role.MENTEE)
     client.force_login(coordinator.user)
-    response = client.post("/o/alpha/programs/society/rounds/", dict.fromkeys(rounds.FACTOR_LABELS, 1))
+    response = client.post(
+        "/o/alpha/programs/society/rounds/", {**dict.fromkeys(rounds.FACTOR_LABELS, 1), "mode": "optimal"}
+    )
     assert response.status_code == 302
     with scopes_disabled():
         match_round = MatchRound.objects.get()
@@ -186,3 +192,36 @@ def test_the_committee_sees_the_engines_reasons_and_the_alternatives(client, org
     page = client.get("/o/alpha/programs/society/review/").content.decode()
     assert "Engine score" in page and "Specialty" in page
     assert "Next best mentors" in page and second.user.full_name in page
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("mode", ["stable_mentee", "stable_mentor"])
+def test_stable_rounds_pair_without_blocking_pairs(org_a, coordinator_a, mode):
+    program = ProgramFactory(organization=org_a, slug="society")
+    for specialty in ("Trauma", "Colorectal", "Vascular"):
+        accepted(program, Role.MENTOR, 1, specialty=specialty)
+        accepted(program, Role.MENTEE, specialty=specialty)
+    match_round = run(coordinator_a, program, mode=mode, specialty=5)
+    assert match_round.status == RoundStatus.COMPLETE
+    assert "stable" in match_round.objective
+    with scopes_disabled():
+        drafts = list(
+            Proposal.objects.filter(match_round=match_round).select_related("mentor__profile", "mentee__profile")
+        )
+    # With specialty dominating, the only stable matching pairs like with like.
+    assert len(drafts) == 3
+    assert all(p.mentor.profile.specialty == p.mentee.profile.specialty for p in drafts)
+
+
+@pytest.mark.django_db
+def test_the_same_institution_rule_is_a_hard_constraint(org_a, coordinator_a):
+    program = ProgramFactory(organization=org_a, slug="society")
+    accepted(program, Role.MENTOR, 1, institution="Lakeshore University")
+    accepted(program, Role.MENTEE, institution="Lakeshore University")
+    allowed = run(coordinator_a, program)
+    with scopes_disabled():
+        assert Proposal.objects.filter(match_round=allowed).count() == 1
+    refused = run(coordinator_a, program, avoid_same_institution=True)
+    with scopes_disabled():
+        assert not Proposal.objects.filter(match_round=refused).exists()
+    assert refused.conflict_rules == ["same_institution"]
