@@ -450,7 +450,9 @@ def proposal_override(*, actor: Membership, proposal: Proposal, mentor: Membersh
     require_coordinator(actor, actor.organization)
     if proposal.organization_id != actor.organization_id or mentor.organization_id != actor.organization_id:
         raise PermissionDenied("That belongs to another organization.")
-    proposal = Proposal.objects.select_for_update().select_related("program", "match_round").get(pk=proposal.pk)
+    proposal = (
+        Proposal.objects.select_for_update(of=("self",)).select_related("program", "match_round").get(pk=proposal.pk)
+    )
     if proposal.status != ProposalStatus.DRAFT:
         raise ServiceError("Only draft proposals in a round can be changed.")
     program = proposal.program
