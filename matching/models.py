@@ -30,6 +30,7 @@ class Origin(models.TextChoices):
     PROPOSAL = "proposal", "Proposed by the program"
     REQUEST = "request", "Requested by the mentee"
     MANUAL = "manual", "Paired by a coordinator"
+    SENIOR = "senior", "Senior mentor of a hub mentor"
 
 
 class EndReason(models.TextChoices):

@@ -21,11 +21,13 @@ from matching.models import (
     LIVE_STATUSES,
     MatchRound,
     Mentorship,
+    Origin,
     PairExclusion,
     Proposal,
     ProposalStatus,
     RoundStatus,
 )
+from matching.services import _check_pair, _lock_memberships, _notify, _offer, _url, live_mentorship_count
 from mentorship.exceptions import ServiceError
 from programs.models import (
     Application,
@@ -121,6 +123,7 @@ def build_pool(program: Program) -> Pool:
     in_use = {
         row["mentor_id"]: row["n"]
         for row in Mentorship.objects.filter(program=program, status__in=LIVE_STATUSES)
+        .exclude(origin=Origin.SENIOR)
         .values("mentor_id")
         .annotate(n=Count("pk"))
     }
@@ -316,14 +319,7 @@ def run_round(match_round_id: int) -> MatchRound:
         return match_round
     program = match_round.program
     try:
-        with transaction.atomic():
-            locked = list(
-                Proposal.objects.filter(program=program, status=ProposalStatus.DRAFT, locked=True).select_related(
-                    "mentor", "mentee"
-                )
-            )
-            Proposal.objects.filter(program=program, status=ProposalStatus.DRAFT, locked=False).delete()
-            Proposal.objects.filter(pk__in=[p.pk for p in locked]).update(match_round=match_round)
+        locked, dropped = _valid_locked_drafts(program)
         pool = build_pool(program)
         # Locked drafts keep their pair: their mentees leave the pool, their mentors' places are used.
         locked_mentees = {p.mentee_id for p in locked}
@@ -364,6 +360,9 @@ def run_round(match_round_id: int) -> MatchRound:
                 result = engine.match(mentees, pool.mentors, config, mode=match_round.mode)
         _progress(match_round, 80, "Saving the proposals")
         with transaction.atomic():
+            # The earlier round's unlocked drafts give way only now that this run succeeded.
+            Proposal.objects.filter(program=program, status=ProposalStatus.DRAFT, locked=False).delete()
+            Proposal.objects.filter(pk__in=[p.pk for p in locked]).update(match_round=match_round)
             for a in result.assignments:
                 mentor = pool.mentor_members[a.mentor]
                 Proposal.objects.create(
@@ -387,6 +386,8 @@ def run_round(match_round_id: int) -> MatchRound:
                 for i, reason in result.unmatched
             ]
             match_round.objective = result.objective
+            result.stats["locked_kept"] = len(locked)
+            result.stats["locked_dropped"] = dropped
             match_round.stats = {k: v for k, v in result.stats.items() if isinstance(v, int | float | str | dict)}
             match_round.status = RoundStatus.COMPLETE
             match_round.progress = 100
@@ -402,6 +403,28 @@ def run_round(match_round_id: int) -> MatchRound:
             raise
         match_round.refresh_from_db()
     return match_round
+
+
+def _valid_locked_drafts(program: Program) -> tuple[list[Proposal], int]:
+    """Locked drafts whose pair can still go ahead (people may have been removed, paired
+    or declined since); the others are deleted. Returns (kept, how many were dropped)."""
+
+    kept, dropped, used = [], 0, {}
+    for draft in Proposal.objects.filter(program=program, status=ProposalStatus.DRAFT, locked=True).select_related(
+        "mentor__user", "mentee__user"
+    ):
+        try:
+            capacity = _check_pair(program, draft.mentor, draft.mentee)
+
+            if live_mentorship_count(program, draft.mentor) + used.get(draft.mentor_id, 0) >= capacity:
+                raise ServiceError("no place left")
+        except ServiceError:
+            draft.delete()
+            dropped += 1
+            continue
+        used[draft.mentor_id] = used.get(draft.mentor_id, 0) + 1
+        kept.append(draft)
+    return kept, dropped
 
 
 def _subset(p: engine.Participants, rows: list[int]) -> engine.Participants:
@@ -462,8 +485,14 @@ def proposal_override(*, actor: Membership, proposal: Proposal, mentor: Membersh
         raise ServiceError("This pair declined or ended a pairing before; it is never proposed again.")
     pool = build_pool(program)
     mentor_js = [j for j, m in enumerate(pool.mentor_members) if m.pk == mentor.pk]
-    if not mentor_js:
-        raise ServiceError(f"{mentor.user} is not a mentor with open places in this program.")
+    places = int(sum(pool.mentors.capacity[j] for j in mentor_js))
+    drafted = (
+        Proposal.objects.filter(program=program, status=ProposalStatus.DRAFT, mentor=mentor)
+        .exclude(pk=proposal.pk)
+        .count()
+    )
+    if not mentor_js or places - drafted <= 0:
+        raise ServiceError(f"{mentor.user} has no open place left in this round.")
     mentee_rows = [i for i, a in enumerate(pool.mentee_apps) if a.membership_id == proposal.mentee_id]
     if not mentee_rows:
         raise ServiceError(f"{proposal.mentee.user} is no longer in the pool.")
@@ -490,7 +519,6 @@ def proposal_override(*, actor: Membership, proposal: Proposal, mentor: Membersh
 def round_send(*, actor: Membership, match_round: MatchRound) -> int:
     """Send a round's drafts on: to the committee (committee model) or straight to both
     people (hub model, where the office allocates)."""
-    from matching.services import _offer
 
     require_coordinator(actor, actor.organization)
     if match_round.organization_id != actor.organization_id:
@@ -499,22 +527,48 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
     if match_round.status != RoundStatus.COMPLETE:
         raise ServiceError("Only a completed round can be sent.")
     program = match_round.program
-    drafts = list(
-        Proposal.objects.select_for_update()
-        .filter(program=program, status=ProposalStatus.DRAFT)
+    if MatchRound.objects.filter(program=program, created_at__gt=match_round.created_at).exists():
+        raise ServiceError("A newer round has replaced this one; send that round instead.")
+
+    candidates = list(
+        Proposal.objects.select_for_update(of=("self",))
+        .filter(match_round=match_round, status=ProposalStatus.DRAFT)
         .select_related("mentor__user", "mentee__user", "program")
     )
+    _lock_memberships(*{p.mentor for p in candidates}, *{p.mentee for p in candidates})
+    drafts, dropped, used = [], [], {}
+    for proposal in candidates:
+        # Each pair is checked again: people may have been removed or paired since the run.
+        try:
+            capacity = _check_pair(program, proposal.mentor, proposal.mentee)
+            open_ones = Proposal.objects.filter(
+                program=program, mentor=proposal.mentor, status__in=OPEN_PROPOSALS
+            ).count()
+
+            if (
+                live_mentorship_count(program, proposal.mentor) + open_ones + used.get(proposal.mentor_id, 0)
+                >= capacity
+            ):
+                raise ServiceError("no place left")
+            if Proposal.objects.filter(program=program, mentee=proposal.mentee, status__in=OPEN_PROPOSALS).exists():
+                raise ServiceError("already has a pairing waiting")
+        except ServiceError:
+            proposal.status = ProposalStatus.WITHDRAWN
+            proposal.save(update_fields=["status"])
+            dropped.append(proposal)
+            continue
+        used[proposal.mentor_id] = used.get(proposal.mentor_id, 0) + 1
+        drafts.append(proposal)
     for proposal in drafts:
         if program.model == ProgramModel.COMMITTEE:
             proposal.status = ProposalStatus.PROPOSED
             proposal.save(update_fields=["status"])
         else:
             _offer(proposal)
+    match_round.stats = {**match_round.stats, "dropped_at_send": len(dropped)}
     match_round.status = RoundStatus.SENT
-    match_round.save(update_fields=["status"])
+    match_round.save(update_fields=["status", "stats"])
     if drafts and program.model == ProgramModel.COMMITTEE:
-        from matching.services import _notify, _url
-
         committee = list(
             Membership.objects.filter(organization=program.organization, is_committee=True, is_active=True)
             .select_related("user")

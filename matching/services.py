@@ -53,7 +53,31 @@ def mentor_application(program: Program, mentor: Membership) -> Application | No
 
 
 def live_mentorship_count(program: Program, mentor: Membership) -> int:
-    return Mentorship.objects.filter(program=program, mentor=mentor, status__in=LIVE_STATUSES).count()
+    """The mentor's live pairings that use a place (a senior mentor's coaching of hub
+    mentors does not)."""
+    return (
+        Mentorship.objects.filter(program=program, mentor=mentor, status__in=LIVE_STATUSES)
+        .exclude(origin=Origin.SENIOR)
+        .count()
+    )
+
+
+def mentor_capacity(program: Program, mentor: Membership) -> int | None:
+    """How many mentees this person may have in the program; None if not a mentor there.
+    Hub model: their largest hub capacity; otherwise their accepted mentor application."""
+    if program.model == ProgramModel.HUBS:
+        from programs.models import HubMentor
+
+        capacities = list(
+            HubMentor.objects.filter(
+                hub__program=program, hub__is_active=True, membership=mentor, membership__is_active=True
+            ).values_list("capacity", flat=True)
+        )
+        return max(capacities) if capacities else None
+    application = accepted_application(program, mentor, Role.MENTOR)
+    if application is None:
+        return None
+    return application.capacity or program.default_mentees_per_mentor
 
 
 def is_excluded(program: Program, mentor: Membership, mentee: Membership) -> bool:
@@ -368,20 +392,28 @@ def accepted_application(program: Program, membership: Membership, role: str) ->
     ).first()
 
 
-def _check_pair(program: Program, mentor: Membership, mentee: Membership) -> Application:
-    """The rules every proposed pair must meet; returns the mentor's application."""
+def _check_pair(program: Program, mentor: Membership, mentee: Membership, *, use_place: bool = True) -> int:
+    """The rules every proposed pair must meet, checked again at each step (people can
+    be removed, declined or paired meanwhile). Returns the mentor's capacity. The caller
+    holds the locks on both memberships."""
     if mentor.pk == mentee.pk:
         raise ServiceError("A person cannot mentor themselves.")
-    mentor_app = accepted_application(program, mentor, Role.MENTOR)
-    if mentor_app is None:
-        raise ServiceError(f"{mentor.user} is not an accepted mentor in {program.name}.", field="mentor")
+    capacity = mentor_capacity(program, mentor)
+    if capacity is None:
+        raise ServiceError(f"{mentor.user} is not a mentor in {program.name}.", field="mentor")
     if accepted_application(program, mentee, Role.MENTEE) is None:
         raise ServiceError(f"{mentee.user} is not an accepted mentee in {program.name}.", field="mentee")
     if is_excluded(program, mentor, mentee):
         raise ServiceError("This pair declined or ended a pairing before; it is never proposed again.")
-    if Mentorship.objects.filter(program=program, mentee=mentee, status__in=LIVE_STATUSES).exists():
+    if (
+        Mentorship.objects.filter(program=program, mentee=mentee, status__in=LIVE_STATUSES)
+        .exclude(origin=Origin.SENIOR)
+        .exists()
+    ):
         raise ServiceError(f"{mentee.user} already has a mentor in this program.", field="mentee")
-    return mentor_app
+    if use_place and live_mentorship_count(program, mentor) >= capacity:
+        raise ServiceError(f"{mentor.user} has no open places in this program.", field="mentor")
+    return capacity
 
 
 @transaction.atomic
@@ -391,13 +423,12 @@ def proposal_offer(*, actor: Membership, program: Program, mentor: Membership, m
     only when both accept."""
     from matching.models import Proposal, ProposalStatus
 
-    require_coordinator(actor, actor.organization)
     if not (program.organization_id == mentor.organization_id == mentee.organization_id == actor.organization_id):
         raise PermissionDenied("Everyone in a pairing must belong to this organization.")
-    _lock_memberships(mentor, mentee)
-    mentor_app = _check_pair(program, mentor, mentee)
-    if live_mentorship_count(program, mentor) >= (mentor_app.capacity or program.default_mentees_per_mentor):
-        raise ServiceError(f"{mentor.user} has no open places in this program.", field="mentor")
+    # One ordered lock for everyone involved (the coordinator may also be a participant).
+    _lock_memberships(actor, mentor, mentee)
+    require_coordinator(actor, actor.organization)
+    _check_pair(program, mentor, mentee)
     if Proposal.objects.filter(
         program=program, mentee=mentee, status__in=[ProposalStatus.PROPOSED, ProposalStatus.OFFERED]
     ).exists():
@@ -447,19 +478,29 @@ def proposal_offer(*, actor: Membership, program: Program, mentor: Membership, m
 
 
 def _offer(proposal) -> None:
-    """Offer a pairing to both people (after the committee approved it, or directly)."""
-    from matching.models import ProposalStatus
+    """Offer a pairing to both people (after the committee approved it, or directly),
+    after checking it can still go ahead. Each person gets their own email."""
+    from matching.models import Proposal, ProposalStatus
 
+    program = proposal.program
+    _lock_memberships(proposal.mentor, proposal.mentee)
+    _check_pair(program, proposal.mentor, proposal.mentee)
+    if (
+        Proposal.objects.filter(program=program, mentee=proposal.mentee, status=ProposalStatus.OFFERED)
+        .exclude(pk=proposal.pk)
+        .exists()
+    ):
+        raise ServiceError(f"{proposal.mentee.user} already has a pairing waiting for answers.")
     proposal.status = ProposalStatus.OFFERED
     proposal.offered_at = timezone.now()
     proposal.save(update_fields=["status", "offered_at"])
-    program = proposal.program
-    _notify(
-        "email/proposal_offered",
-        {"proposal": proposal, "program": program, "url": _url("offer_list", org_slug=program.organization.slug)},
-        [proposal.mentor.user.email, proposal.mentee.user.email],
-        program.organization.contact_email,
-    )
+    for person in (proposal.mentor, proposal.mentee):
+        _notify(
+            "email/proposal_offered",
+            {"proposal": proposal, "program": program, "url": _url("offer_list", org_slug=program.organization.slug)},
+            [person.user.email],
+            program.organization.contact_email,
+        )
 
 
 def _lock_proposal(proposal):
@@ -595,11 +636,10 @@ def proposal_respond(*, actor: Membership, proposal, accept: bool, reason: str =
         return proposal
 
     if proposal.mentor_response == proposal.mentee_response == Response.ACCEPTED:
-        mentor_app = _check_pair(program, proposal.mentor, proposal.mentee)
-        if live_mentorship_count(program, proposal.mentor) >= (
-            mentor_app.capacity or program.default_mentees_per_mentor
-        ):
-            raise ServiceError("The mentor's places in this program have filled in the meantime.")
+        try:
+            _check_pair(program, proposal.mentor, proposal.mentee)
+        except ServiceError as error:
+            raise ServiceError(f"This pairing can no longer go ahead: {error.message}") from None
         today = timezone.localdate()
         mentorship = Mentorship.objects.create(
             organization=program.organization,
@@ -670,7 +710,7 @@ def participant_remove(*, actor: Membership, program: Program, membership: Membe
         raise ServiceError("Record the reason for the removal.", field="reason")
     if membership.pk == actor.pk:
         raise ServiceError("Another coordinator needs to remove you.")
-    _lock_memberships(membership)
+    _lock_memberships(actor, membership)
     now = timezone.now()
     removal = ProgramRemoval.objects.create(
         organization=program.organization,
@@ -706,9 +746,9 @@ def participant_remove(*, actor: Membership, program: Program, membership: Membe
     MentorshipRequest.objects.filter(program=program, status=RequestStatus.OPEN).filter(
         models_q(mentor=membership) | models_q(mentee=membership)
     ).update(status=RequestStatus.WITHDRAWN, responded_at=now)
-    Proposal.objects.filter(program=program, status__in=[ProposalStatus.PROPOSED, ProposalStatus.OFFERED]).filter(
-        models_q(mentor=membership) | models_q(mentee=membership)
-    ).update(status=ProposalStatus.WITHDRAWN)
+    Proposal.objects.filter(
+        program=program, status__in=[ProposalStatus.DRAFT, ProposalStatus.PROPOSED, ProposalStatus.OFFERED]
+    ).filter(models_q(mentor=membership) | models_q(mentee=membership)).update(status=ProposalStatus.WITHDRAWN)
     Application.objects.filter(program=program, membership=membership).exclude(
         status=ApplicationStatus.WITHDRAWN
     ).update(status=ApplicationStatus.WITHDRAWN, updated_at=now)
@@ -743,23 +783,30 @@ def senior_mentors_pair(*, actor: Membership, program: Program) -> int:
         .select_related("hub__affinity_group")
         .filter(membership__is_active=True)
     }
+    people = {m.pk: m for m in Membership.objects.filter(pk__in={pk for pair in pairs for pk in pair})}
+    _lock_memberships(*people.values())
     for senior_id, mentor_id in sorted(pairs):
         if senior_id == mentor_id:
             continue
-        exists = Mentorship.objects.filter(
-            program=program, mentor_id=senior_id, mentee_id=mentor_id, status__in=LIVE_STATUSES
+        # One senior mentor per hub mentor: a hub mentor already coached keeps their coach.
+        coached = Mentorship.objects.filter(
+            program=program, mentee_id=mentor_id, origin=Origin.SENIOR, status__in=LIVE_STATUSES
         ).exists()
-        if exists or PairExclusion.objects.filter(program=program, mentor_id=senior_id, mentee_id=mentor_id).exists():
+        if coached or PairExclusion.objects.filter(program=program, mentor_id=senior_id, mentee_id=mentor_id).exists():
             continue
-        Mentorship.objects.create(
-            organization=program.organization,
-            program=program,
-            mentor_id=senior_id,
-            mentee_id=mentor_id,
-            origin=Origin.MANUAL,
-            started_on=today,
-            planned_end_on=_add_months(today, program.min_commitment_months),
-        )
+        try:
+            with transaction.atomic():
+                Mentorship.objects.create(
+                    organization=program.organization,
+                    program=program,
+                    mentor_id=senior_id,
+                    mentee_id=mentor_id,
+                    origin=Origin.SENIOR,
+                    started_on=today,
+                    planned_end_on=_add_months(today, program.min_commitment_months),
+                )
+        except IntegrityError:  # paired a moment ago by a concurrent click
+            continue
         created += 1
     if created:
         audit(

@@ -17,6 +17,13 @@ from programs.views_programs import visible_program
 PER_PAGE = 50
 
 
+def _id(value) -> int:
+    """An id from POST data: anything but digits is a 404, never a 500."""
+    if not str(value or "").isdigit():
+        raise Http404("No such item.")
+    return int(value)
+
+
 class RequestForm(forms.Form):
     message = forms.CharField(
         label="Your message to the mentor",
@@ -174,7 +181,7 @@ def mentorship_end(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
 def program_requests(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=program_slug, model=ProgramModel.SELF_SELECT)
     if request.method == "POST":
-        target = get_object_or_404(MentorshipRequest, pk=request.POST.get("request_id") or 0, program=program)
+        target = get_object_or_404(MentorshipRequest, pk=_id(request.POST.get("request_id")), program=program)
         form = GuidanceForm(request.POST)
         if form.is_valid():
             services.request_add_guidance(
@@ -338,8 +345,10 @@ def offer_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     from matching.models import Proposal
 
     me = request.membership
+    # Only what was actually put to the person: not drafts, nor the committee's business.
     offers = list(
         Proposal.objects.filter(Q(mentor=me) | Q(mentee=me))
+        .filter(status__in=["offered", "confirmed", "declined"])
         .select_related("program", "mentor__user", "mentee__user", "mentorship")
         .order_by("-created_at")[:50]
     )
@@ -636,9 +645,9 @@ def match_round_action(request: HttpRequest, org_slug: str, program_slug: str, p
                 f"{'to the committee' if program.model == ProgramModel.COMMITTEE else 'to the people concerned'}.",
             )
         elif action in ("lock", "unlock", "override"):
-            proposal = get_object_or_404(Proposal, pk=request.POST.get("proposal") or 0, match_round=match_round)
+            proposal = get_object_or_404(Proposal, pk=_id(request.POST.get("proposal")), match_round=match_round)
             if action == "override":
-                mentor = get_object_or_404(Membership, pk=request.POST.get("mentor") or 0)
+                mentor = get_object_or_404(Membership, pk=_id(request.POST.get("mentor")))
                 proposal_override(actor=request.membership, proposal=proposal, mentor=mentor)
                 messages.success(request, "Pair changed by hand and locked; the engine's score for it is shown.")
             else:
