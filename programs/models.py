@@ -1,11 +1,14 @@
+import os
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django_scopes import ScopedManager
 
 INVITATION_VALID_DAYS = 14
@@ -242,11 +245,23 @@ class Role(models.TextChoices):
     MENTEE = "mentee", "Mentee"
 
 
-def _private_storage():
-    from django.core.files.storage import FileSystemStorage
+class PrivateStorage(FileSystemStorage):
+    """Files under MEDIA_ROOT/private that have no URL: only permission-checked views
+    serve them. Follows MEDIA_ROOT when it changes (tests point it at a temp folder)."""
 
-    # No base_url: these files are only ever served by permission-checked views.
-    return FileSystemStorage(location=settings.MEDIA_ROOT / "private", base_url=None)
+    @cached_property
+    def base_location(self):
+        return os.path.join(settings.MEDIA_ROOT, "private")
+
+    def url(self, name):
+        raise ValueError("Private files have no URL; serve them through a permission-checked view.")
+
+
+_PRIVATE_STORAGE = PrivateStorage()
+
+
+def _private_storage():
+    return _PRIVATE_STORAGE
 
 
 def _guide_path(instance, filename: str) -> str:

@@ -262,18 +262,13 @@ def test_the_cv_is_not_reachable_under_any_public_url(client, member_a, private_
         assert not location.startswith(str(root))
 
 
-def test_overriding_media_root_does_not_reach_the_cv_storage(settings, tmp_path):
-    """Documents a limit of programs.models._private_storage: the field calls it once, at
-    import, and the FileSystemStorage it returns has an explicit location, so a later
-    MEDIA_ROOT override (settings fixture, override_settings) does not move it. Hence the
-    fixture above also swaps the field's storage."""
+def test_the_cv_storage_follows_media_root_and_has_no_url(settings, tmp_path):
+    """The private storage is created once but reads MEDIA_ROOT each time it changes, and
+    refuses to produce a URL: only the permission-checked view serves a CV."""
     settings.MEDIA_ROOT = tmp_path / "elsewhere"
-    assert not str(IMPORT_TIME_CV_STORAGE.location).startswith(str(tmp_path))
-    # A fresh call would see the override, which is what the fixture relies on.
-    assert str(Profile._meta.get_field("cv")._storage_callable().location).startswith(str(tmp_path / "elsewhere"))
-    # The storage has no base URL of its own: url() does not refuse, it falls back to
-    # MEDIA_URL. Nothing serves that address (test above), but it is not an error either.
-    assert IMPORT_TIME_CV_STORAGE.url("org-1/cvs/x.pdf").endswith("org-1/cvs/x.pdf")
+    assert str(IMPORT_TIME_CV_STORAGE.location).startswith(str(tmp_path / "elsewhere"))
+    with pytest.raises(ValueError):
+        IMPORT_TIME_CV_STORAGE.url("org-1/cvs/x.pdf")
 
 
 # --- CV download and sharing ----------------------------------------------------------
