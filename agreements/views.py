@@ -1,0 +1,225 @@
+from django import forms
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+
+from agreements import services
+from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signature, SigningConsent
+from matching.models import LIVE_STATUSES, Mentorship
+from mentorship.exceptions import ServiceError
+from mentorship.tenancy import coordinator_required, member_required
+from programs.models import Program
+
+
+def _meta(request: HttpRequest) -> dict:
+    return {"ip": request.META.get("REMOTE_ADDR"), "user_agent": request.META.get("HTTP_USER_AGENT", "")}
+
+
+def _mentorship_for(request: HttpRequest, pk: int) -> tuple[Mentorship, str | None]:
+    """The mentorship and the viewer's part in it; coordinators see status only, anyone
+    else gets a 404."""
+    mentorship = get_object_or_404(Mentorship.objects.select_related("program", "mentor__user", "mentee__user"), pk=pk)
+    party = mentorship.party(request.membership)
+    if party is None and not request.membership.is_coordinator:
+        raise Http404("No such mentorship.")
+    return mentorship, party
+
+
+def section_rows(agreement: Agreement) -> list[tuple[str, str]]:
+    """(heading, text) in order: the pair's text for editable sections, the clause otherwise."""
+    return [
+        (s["heading"], agreement.content.get(s["key"], "") if s.get("editable") else s.get("text", ""))
+        for s in agreement.sections
+    ]
+
+
+class DraftForm(forms.Form):
+    revision = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, agreement: Agreement, **kwargs):
+        super().__init__(*args, **kwargs)
+        for section in agreement.sections:
+            if section.get("editable"):
+                self.fields[section["key"]] = forms.CharField(
+                    label=section["heading"],
+                    required=False,
+                    max_length=10000,
+                    help_text=section.get("guidance", ""),
+                    widget=forms.Textarea(attrs={"rows": 4}),
+                )
+        if not self.is_bound:
+            self.initial = {"revision": agreement.revision, **agreement.content}
+
+
+class SignForm(forms.Form):
+    typed_name = forms.CharField(label="Type your full name to sign", max_length=150)
+    confirm = forms.BooleanField(label="I have read this agreement and I intend to sign it.", required=False)
+
+
+@member_required
+def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    mentorship, party = _mentorship_for(request, pk)
+    agreement = services.current_agreement(mentorship)
+    if agreement is None and party and request.method == "POST" and request.POST.get("action") == "start":
+        try:
+            services.agreement_start(actor=request.membership, mentorship=mentorship, request_meta=_meta(request))
+        except ServiceError as error:
+            messages.error(request, error.message)
+        return redirect("agreement_detail", org_slug=org_slug, pk=pk)
+    draft_form = sign_form = None
+    stale = None
+    if agreement and party:
+        services.record_view(actor=request.membership, agreement=agreement, request_meta=_meta(request))
+        draft_form = DraftForm(request.POST if request.POST.get("action") == "save" else None, agreement=agreement)
+        sign_form = SignForm(request.POST if request.POST.get("action") == "sign" else None)
+        if request.method == "POST":
+            action = request.POST.get("action")
+            try:
+                if action == "save" and draft_form.is_valid():
+                    data = draft_form.cleaned_data
+                    services.draft_save(
+                        actor=request.membership,
+                        agreement=agreement,
+                        content={k: v for k, v in data.items() if k != "revision"},
+                        revision=data["revision"],
+                        request_meta=_meta(request),
+                    )
+                    messages.success(request, "Draft saved. The other person sees your changes now.")
+                    return redirect("agreement_detail", org_slug=org_slug, pk=pk)
+                if action == "consent":
+                    services.consent_to_sign(actor=request.membership, request_meta=_meta(request))
+                    return redirect("agreement_detail", org_slug=org_slug, pk=pk)
+                if action == "sign" and sign_form.is_valid():
+                    signed = services.agreement_sign(
+                        actor=request.membership,
+                        agreement=agreement,
+                        typed_name=sign_form.cleaned_data["typed_name"],
+                        confirm=sign_form.cleaned_data["confirm"],
+                        request_meta=_meta(request),
+                    )
+                    messages.success(
+                        request,
+                        "Signed by both of you. The sealed PDF will be ready in a moment."
+                        if signed.status == AgreementStatus.SIGNED
+                        else "You signed. The other person has been asked to sign too.",
+                    )
+                    return redirect("agreement_detail", org_slug=org_slug, pk=pk)
+                if action == "reopen":
+                    services.agreement_reopen(
+                        actor=request.membership, agreement=agreement, request_meta=_meta(request)
+                    )
+                    messages.success(request, "Reopened for changes; the signature so far was withdrawn.")
+                    return redirect("agreement_detail", org_slug=org_slug, pk=pk)
+                if action == "new_version":
+                    services.agreement_start(
+                        actor=request.membership, mentorship=mentorship, request_meta=_meta(request)
+                    )
+                    messages.success(
+                        request, "A new version is open. It replaces the signed one once you both sign it."
+                    )
+                    return redirect("agreement_detail", org_slug=org_slug, pk=pk)
+            except services.StaleDraft as error:
+                stale = error.agreement
+                messages.error(request, error.message)
+            except ServiceError as error:
+                target = sign_form if action == "sign" else draft_form
+                target.add_error(error.field if error.field in target.fields else None, error.message)
+        agreement.refresh_from_db()
+    signatures = list(Signature.objects.filter(agreement=agreement).select_related("signer__user")) if agreement else []
+    stale_rows = (
+        [(s["heading"], stale.content.get(s["key"], "")) for s in stale.sections if s.get("editable")] if stale else []
+    )
+    return render(
+        request,
+        "agreements/agreement_detail.html",
+        {
+            "mentorship": mentorship,
+            "party": party,
+            "agreement": agreement,
+            "draft_form": draft_form,
+            "sign_form": sign_form,
+            "stale": stale,
+            "stale_rows": stale_rows,
+            "section_rows": section_rows(agreement) if agreement else [],
+            "signatures": signatures,
+            "signed_by_me": any(s.signer_id == request.membership.pk for s in signatures),
+            "consented": SigningConsent.objects.filter(membership=request.membership).exists(),
+            "consent_text": services.CONSENT_TEXT,
+            "versions": list(Agreement.objects.filter(mentorship=mentorship).order_by("-version")),
+            "edits": list(AgreementEdit.objects.filter(agreement=agreement).select_related("author__user")[:10])
+            if agreement
+            else [],
+        },
+    )
+
+
+@member_required
+def agreement_version(request: HttpRequest, org_slug: str, pk: int, version: int) -> HttpResponse:
+    mentorship, party = _mentorship_for(request, pk)
+    if party is None:
+        raise Http404("Only the pair reads their agreement here; coordinators download the signed PDF.")
+    agreement = get_object_or_404(Agreement, mentorship=mentorship, version=version)
+    signatures = list(Signature.objects.filter(agreement=agreement).select_related("signer__user"))
+    return render(
+        request,
+        "agreements/agreement_version.html",
+        {
+            "mentorship": mentorship,
+            "agreement": agreement,
+            "signatures": signatures,
+            "section_rows": section_rows(agreement),
+        },
+    )
+
+
+@coordinator_required
+def program_agreements(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    """Coordinators see where each pair stands: no agreement, draft, awaiting whom, signed."""
+    program = get_object_or_404(Program, slug=program_slug)
+    mentorships = list(
+        Mentorship.objects.filter(program=program, status__in=LIVE_STATUSES)
+        .exclude(origin="senior")
+        .select_related("mentor__user", "mentee__user")
+        .order_by("started_on")[:500]
+    )
+    latest = {}
+    for agreement in Agreement.objects.filter(mentorship__in=mentorships).order_by("mentorship_id", "-version"):
+        latest.setdefault(agreement.mentorship_id, agreement)
+    signed_roles = {}
+    for signature in Signature.objects.filter(agreement__in=latest.values()).values("agreement_id", "role"):
+        signed_roles.setdefault(signature["agreement_id"], set()).add(signature["role"])
+    rows = []
+    for m in mentorships:
+        agreement = latest.get(m.pk)
+        waiting = []
+        if agreement and agreement.status == AgreementStatus.AWAITING:
+            done = signed_roles.get(agreement.pk, set())
+            waiting = [m.mentor.user.full_name] if "mentor" not in done else [m.mentee.user.full_name]
+        rows.append((m, agreement, waiting))
+    return render(request, "agreements/program_agreements.html", {"program": program, "rows": rows})
+
+
+@coordinator_required
+def template_edit(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug)
+    template = services.template_for(program)
+    if request.method == "POST":
+        sections = [
+            {
+                "key": s["key"],
+                "heading": request.POST.get(f"heading-{s['key']}", s["heading"]),
+                "guidance": request.POST.get(f"guidance-{s['key']}", s.get("guidance", "")),
+                "text": request.POST.get(f"text-{s['key']}", s.get("text", "")),
+            }
+            for s in template.sections
+        ]
+        try:
+            services.template_update(
+                actor=request.membership, program=program, title=request.POST.get("title", ""), sections=sections
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            messages.success(request, "Agreement form saved. Agreements already started keep their text.")
+            return redirect("agreement_template", org_slug=org_slug, program_slug=program.slug)
+    return render(request, "agreements/template_edit.html", {"program": program, "template": template})
