@@ -190,7 +190,18 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs; django-celery-beat copies these into its database schedule at start.
 CELERY_BEAT_SCHEDULE = {
     "expire-mentorship-requests": {"task": "matching.expire_requests", "schedule": 60 * 60},
+    "remind-due-yearly-reviews": {"task": "agreements.remind_due_reviews", "schedule": 24 * 60 * 60},
 }
+
+# The key and certificate that seal agreement PDFs (PAdES): PEM text or file paths. Without
+# them a development key is generated under var/signing/ (fine locally, not in production:
+# set these, and keep old certificates in AGREEMENT_SIGNING_TRUSTED_CERTS after a rotation
+# so earlier PDFs still verify).
+AGREEMENT_SIGNING_KEY = env_str("AGREEMENT_SIGNING_KEY")
+AGREEMENT_SIGNING_CERT = env_str("AGREEMENT_SIGNING_CERT")
+AGREEMENT_SIGNING_KEY_PASSWORD = env_str("AGREEMENT_SIGNING_KEY_PASSWORD")
+AGREEMENT_SIGNING_CHAIN = env_str("AGREEMENT_SIGNING_CHAIN")
+AGREEMENT_SIGNING_TRUSTED_CERTS = env_str("AGREEMENT_SIGNING_TRUSTED_CERTS")
 
 # --- Accounts (django-allauth) ------------------------------------------------------
 AUTH_USER_MODEL = "mentorship.User"
