@@ -223,7 +223,13 @@ def _same_name(typed: str, full_name: str) -> bool:
 
 @transaction.atomic
 def agreement_sign(
-    *, actor: Membership, agreement: Agreement, typed_name: str, confirm: bool, request_meta: dict | None = None
+    *,
+    actor: Membership,
+    agreement: Agreement,
+    typed_name: str,
+    confirm: bool,
+    revision: int | None = None,
+    request_meta: dict | None = None,
 ) -> Agreement:
     """Sign the current text. When both have signed, the version is signed and immutable,
     its PDF is built and sealed in a Celery task, and the previous version is superseded."""
@@ -235,6 +241,9 @@ def agreement_sign(
     )
     if agreement.status not in OPEN:
         raise ServiceError("This version is already signed by both of you.")
+    if revision is not None and revision != agreement.revision:
+        # Never sign a text the signer has not seen.
+        raise ServiceError("The text changed since you opened it. Read it again, then sign.")
     if not SigningConsent.objects.filter(membership=actor).exists():
         raise ServiceError("First agree to sign electronically (the box above).")
     if not confirm:

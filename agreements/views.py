@@ -52,6 +52,7 @@ class DraftForm(forms.Form):
 
 
 class SignForm(forms.Form):
+    revision = forms.IntegerField(widget=forms.HiddenInput)
     typed_name = forms.CharField(label="Type your full name to sign", max_length=150)
     confirm = forms.BooleanField(label="I have read this agreement and I intend to sign it.", required=False)
 
@@ -71,7 +72,9 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
     if agreement and party:
         services.record_view(actor=request.membership, agreement=agreement, request_meta=_meta(request))
         draft_form = DraftForm(request.POST if request.POST.get("action") == "save" else None, agreement=agreement)
-        sign_form = SignForm(request.POST if request.POST.get("action") == "sign" else None)
+        sign_form = SignForm(
+            request.POST if request.POST.get("action") == "sign" else None, initial={"revision": agreement.revision}
+        )
         if request.method == "POST":
             action = request.POST.get("action")
             try:
@@ -95,6 +98,7 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
                         agreement=agreement,
                         typed_name=sign_form.cleaned_data["typed_name"],
                         confirm=sign_form.cleaned_data["confirm"],
+                        revision=sign_form.cleaned_data["revision"],
                         request_meta=_meta(request),
                     )
                     messages.success(

@@ -224,3 +224,19 @@ def test_coordinators_edit_the_form_and_new_agreements_use_it(client, pair, coor
     assert next(s for s in agreement.sections if s["key"] == "no_fault")["text"] == "Either of us may stop at any time."
     client.force_login(pair.mentor.user)
     assert client.get(url).status_code == 403
+
+
+@pytest.mark.django_db
+def test_nobody_signs_a_text_they_have_not_seen(pair):
+    agreement = start_and_fill(pair)
+    seen = agreement.revision
+    with scope(organization=pair.organization):
+        services.draft_save(
+            actor=pair.mentor, agreement=agreement, content=dict(agreement.content, goals="Changed"), revision=seen
+        )
+        services.consent_to_sign(actor=pair.mentee)
+        with pytest.raises(ServiceError) as error:
+            services.agreement_sign(
+                actor=pair.mentee, agreement=agreement, typed_name="Nia Mensah", confirm=True, revision=seen
+            )
+    assert "changed since you opened it" in error.value.message
