@@ -2,7 +2,7 @@ import re
 
 from django import forms
 
-MAX_PDF_BYTES = 20 * 1024 * 1024
+MAX_PDF_BYTES = 5 * 1024 * 1024  # agreement PDFs are tens of kilobytes
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
 

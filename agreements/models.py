@@ -112,6 +112,10 @@ class Agreement(models.Model):
     version = models.PositiveSmallIntegerField(default=1)
     status = models.CharField(max_length=20, choices=AgreementStatus.choices, default=AgreementStatus.DRAFT)
     title = models.CharField(max_length=200)
+    # Frozen when the version opens, so a later rename cannot change what was signed.
+    program_name = models.CharField(max_length=200, blank=True)
+    mentor_name = models.CharField(max_length=150, blank=True)
+    mentee_name = models.CharField(max_length=150, blank=True)
     sections = models.JSONField(default=list, help_text="The template's sections, as they were for this version.")
     content = models.JSONField(default=dict, help_text="The pair's text, by section key.")
     revision = models.PositiveIntegerField(default=0, help_text="Raised by every save; a stale save is refused.")
@@ -147,9 +151,9 @@ class Agreement(models.Model):
         payload = {
             "title": self.title,
             "version": self.version,
-            "program": self.mentorship.program.name,
-            "mentor": self.mentorship.mentor.user.full_name,
-            "mentee": self.mentorship.mentee.user.full_name,
+            "program": self.program_name or self.mentorship.program.name,
+            "mentor": self.mentor_name or self.mentorship.mentor.user.full_name,
+            "mentee": self.mentee_name or self.mentorship.mentee.user.full_name,
             "sections": parts,
         }
         return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))

@@ -169,6 +169,23 @@ def agreement_pdf_context(agreement) -> dict:
         }
         for event in agreement.events.select_related("actor__user").order_by("at", "pk")
     ]
+    # Each signer's consent to sign electronically (given once per person, before signing).
+    from agreements.models import SigningConsent
+
+    for consent in SigningConsent.objects.filter(membership__in=[s.signer_id for s in signatures]).select_related(
+        "membership__user"
+    ):
+        events.append(
+            {
+                "at": _utc(consent.consented_at),
+                "kind": "Consented to sign electronically",
+                "actor": _person(consent.membership),
+                "ip": consent.ip_address or "—",
+                "user_agent": consent.user_agent or "—",
+                "detail": f"Consent text SHA-256 {consent.consent_text_hash}",
+            }
+        )
+    events.sort(key=lambda e: e["at"])
     return {
         "agreement": agreement,
         "organization": program.organization,

@@ -8,6 +8,7 @@ one stays readable (superseded once the new one is signed).
 
 import copy
 import hashlib
+import logging
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
@@ -31,6 +32,8 @@ from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program
 from programs.services import audit, require_coordinator
 
+logger = logging.getLogger(__name__)
+
 CONSENT_TEXT = (
     "I agree to sign mentoring agreements electronically. Typing my full name and confirming has the "
     "same effect as my handwritten signature. The time, my IP address and my browser are recorded with "
@@ -50,6 +53,13 @@ def _party(actor: Membership, mentorship: Mentorship) -> str:
     if role is None or mentorship.organization_id != actor.organization_id:
         raise PermissionDenied("Only the mentor and the mentee write and sign their agreement.")
     return role
+
+
+def _require_live(agreement: Agreement) -> None:
+    """Lock the mentorship: an ended or concluded one keeps its agreements readable only."""
+    mentorship = Mentorship.objects.select_for_update().get(pk=agreement.mentorship_id)
+    if not mentorship.is_live:
+        raise ServiceError("This mentorship has ended; its agreements stay readable but cannot change.")
 
 
 def _event(agreement: Agreement, actor: Membership | None, kind: str, meta: dict | None, detail: str = "") -> None:
@@ -120,7 +130,11 @@ def agreement_start(*, actor: Membership, mentorship: Mentorship, request_meta: 
     """Open the next version for the pair to write: the first from the program's form,
     a later one from the last signed text (to restructure after a review)."""
     _party(actor, mentorship)
-    mentorship = Mentorship.objects.select_for_update().select_related("program").get(pk=mentorship.pk)
+    mentorship = (
+        Mentorship.objects.select_for_update()
+        .select_related("program", "mentor__user", "mentee__user")
+        .get(pk=mentorship.pk)
+    )
     if not mentorship.is_live:
         raise ServiceError("This mentorship has ended; its agreements stay readable but cannot change.")
     open_version = Agreement.objects.filter(mentorship=mentorship, status__in=OPEN).first()
@@ -136,6 +150,9 @@ def agreement_start(*, actor: Membership, mentorship: Mentorship, request_meta: 
                 mentorship=mentorship,
                 version=version,
                 title=template.title,
+                program_name=mentorship.program.name,
+                mentor_name=mentorship.mentor.user.full_name,
+                mentee_name=mentorship.mentee.user.full_name,
                 sections=copy.deepcopy(template.sections),
                 content=dict(last.content) if last else {},
             )
@@ -164,6 +181,7 @@ def draft_save(
     """Save the pair's shared draft. A save based on an older revision is refused (never
     silently overwriting the other person's words). Records who changed which section."""
     _party(actor, agreement.mentorship)
+    _require_live(agreement)
     agreement = Agreement.objects.select_for_update().select_related("mentorship").get(pk=agreement.pk)
     if agreement.status == AgreementStatus.AWAITING:
         raise ServiceError("One of you has signed this text, so it is locked. Reopen it for changes first.")
@@ -228,12 +246,13 @@ def agreement_sign(
     agreement: Agreement,
     typed_name: str,
     confirm: bool,
-    revision: int | None = None,
+    revision: int,
     request_meta: dict | None = None,
 ) -> Agreement:
     """Sign the current text. When both have signed, the version is signed and immutable,
     its PDF is built and sealed in a Celery task, and the previous version is superseded."""
     role = _party(actor, agreement.mentorship)
+    _require_live(agreement)
     agreement = (
         Agreement.objects.select_for_update()
         .select_related("mentorship__program", "mentorship__mentor__user", "mentorship__mentee__user")
@@ -241,7 +260,7 @@ def agreement_sign(
     )
     if agreement.status not in OPEN:
         raise ServiceError("This version is already signed by both of you.")
-    if revision is not None and revision != agreement.revision:
+    if revision != agreement.revision:
         # Never sign a text the signer has not seen.
         raise ServiceError("The text changed since you opened it. Read it again, then sign.")
     if not SigningConsent.objects.filter(membership=actor).exists():
@@ -256,6 +275,9 @@ def agreement_sign(
     if Signature.objects.filter(agreement=agreement, signer=actor).exists():
         raise ServiceError("You have already signed this version.")
     content_hash = agreement.compute_hash()
+    first = Signature.objects.filter(agreement=agreement).first()
+    if first and first.content_hash != content_hash:
+        raise ServiceError("The text changed since the first signature. Reopen it, agree the text, and sign again.")
     Signature.objects.create(
         organization=agreement.organization,
         agreement=agreement,
@@ -287,7 +309,13 @@ def agreement_sign(
         )
         from agreements.tasks import render_agreement_pdf_task
 
-        transaction.on_commit(lambda: render_agreement_pdf_task.delay(agreement.pk))
+        def build_pdf() -> None:
+            try:
+                render_agreement_pdf_task.delay(agreement.pk)
+            except Exception:  # broker down: the download page queues it again later
+                logger.exception("Could not queue the PDF of agreement %s", agreement.pk)
+
+        transaction.on_commit(build_pdf)
         _notify(
             "email/agreement_signed",
             {"agreement": agreement, "mentorship": mentorship, "url": _agreement_url(mentorship)},
@@ -311,6 +339,7 @@ def agreement_reopen(*, actor: Membership, agreement: Agreement, request_meta: d
     """Before both have signed, either party can reopen the text for changes; the
     signature given so far is withdrawn (the event stays in the audit trail)."""
     _party(actor, agreement.mentorship)
+    _require_live(agreement)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != AgreementStatus.AWAITING:
         raise ServiceError("Only a text waiting for the second signature can be reopened.")

@@ -126,9 +126,17 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
                 stale = error.agreement
                 messages.error(request, error.message)
             except ServiceError as error:
+                if action not in ("save", "sign"):
+                    messages.error(request, error.message)
+                    return redirect("agreement_detail", org_slug=org_slug, pk=pk)
                 target = sign_form if action == "sign" else draft_form
                 target.add_error(error.field if error.field in target.fields else None, error.message)
         agreement.refresh_from_db()
+        # After a refusal the forms must carry the current revision, or every retry is refused too.
+        for form in (draft_form, sign_form):
+            if form.is_bound:
+                form.data = form.data.copy()
+                form.data["revision"] = agreement.revision
     signatures = list(Signature.objects.filter(agreement=agreement).select_related("signer__user")) if agreement else []
     stale_rows = (
         [(s["heading"], stale.content.get(s["key"], "")) for s in stale.sections if s.get("editable")] if stale else []

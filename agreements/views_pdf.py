@@ -81,9 +81,14 @@ def agreement_pdf(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 def agreement_verify(request: HttpRequest) -> HttpResponse:
     """Public: does a hash or a PDF match a signed agreement? Says yes or no, nothing more."""
     result = None
+    status = 200
     if request.method == "POST":
         form = VerifyForm(request.POST, request.FILES)
-        if form.is_valid():
+        if _too_many_checks(request):
+            form.is_valid()
+            form.add_error(None, "Too many checks from your address. Please try again in a few minutes.")
+            status = 429
+        elif form.is_valid():
             try:
                 result = _check(form.cleaned_data)
             except Exception:  # noqa: BLE001 — never a 500 for a visitor's file
@@ -91,9 +96,25 @@ def agreement_verify(request: HttpRequest) -> HttpResponse:
                 result = {"kind": "error", "ok": False, "message": "This file could not be checked."}
     else:
         form = VerifyForm()
-    response = render(request, "agreements/verify.html", {"form": form, "result": result})
+    response = render(request, "agreements/verify.html", {"form": form, "result": result}, status=status)
     response["Cache-Control"] = "no-store"
     return response
+
+
+VERIFY_LIMIT = 30  # checks per address per ten minutes: each one may parse an uploaded PDF
+
+
+def _too_many_checks(request: HttpRequest) -> bool:
+    from django.core.cache import cache
+
+    key = f"agreement-verify:{request.META.get('REMOTE_ADDR', '')}"
+    cache.add(key, 0, timeout=600)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=600)
+        count = 1
+    return count > VERIFY_LIMIT
 
 
 def _signed():

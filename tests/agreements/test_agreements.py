@@ -46,8 +46,14 @@ def start_and_fill(pair, actor=None):
 def sign(actor, agreement, name=None):
     with scope(organization=agreement.organization):
         services.consent_to_sign(actor=actor, request_meta=META)
+        current = Agreement.objects.get(pk=agreement.pk)
         return services.agreement_sign(
-            actor=actor, agreement=agreement, typed_name=name or actor.user.full_name, confirm=True, request_meta=META
+            actor=actor,
+            agreement=agreement,
+            typed_name=name or actor.user.full_name,
+            confirm=True,
+            revision=current.revision,
+            request_meta=META,
         )
 
 
@@ -90,16 +96,39 @@ def test_signing_needs_consent_intent_and_the_exact_name(pair):
     agreement = start_and_fill(pair)
     with scope(organization=pair.organization):
         with pytest.raises(ServiceError) as error:
-            services.agreement_sign(actor=pair.mentor, agreement=agreement, typed_name="Dana Whitfield", confirm=True)
+            services.agreement_sign(
+                actor=pair.mentor,
+                agreement=agreement,
+                typed_name="Dana Whitfield",
+                confirm=True,
+                revision=agreement.revision,
+            )
         assert "agree to sign electronically" in error.value.message
         services.consent_to_sign(actor=pair.mentor, request_meta=META)
         with pytest.raises(ServiceError):
-            services.agreement_sign(actor=pair.mentor, agreement=agreement, typed_name="Dana Whitfield", confirm=False)
+            services.agreement_sign(
+                actor=pair.mentor,
+                agreement=agreement,
+                typed_name="Dana Whitfield",
+                confirm=False,
+                revision=agreement.revision,
+            )
         with pytest.raises(ServiceError) as error:
-            services.agreement_sign(actor=pair.mentor, agreement=agreement, typed_name="D. Whitfield", confirm=True)
+            services.agreement_sign(
+                actor=pair.mentor,
+                agreement=agreement,
+                typed_name="D. Whitfield",
+                confirm=True,
+                revision=agreement.revision,
+            )
         assert "exactly as it appears: Dana Whitfield" in error.value.message
         signed = services.agreement_sign(
-            actor=pair.mentor, agreement=agreement, typed_name="  dana  whitfield ", confirm=True, request_meta=META
+            actor=pair.mentor,
+            agreement=agreement,
+            typed_name="  dana  whitfield ",
+            confirm=True,
+            request_meta=META,
+            revision=agreement.revision,
         )
     assert signed.status == AgreementStatus.AWAITING
     with scopes_disabled():
@@ -130,7 +159,9 @@ def test_both_signatures_make_it_signed_and_immutable(pair, django_capture_on_co
         with pytest.raises(ServiceError):
             services.draft_save(actor=pair.mentor, agreement=done, content=fill(done), revision=done.revision)
         with pytest.raises(ServiceError):
-            services.agreement_sign(actor=pair.mentor, agreement=done, typed_name="Dana Whitfield", confirm=True)
+            services.agreement_sign(
+                actor=pair.mentor, agreement=done, typed_name="Dana Whitfield", confirm=True, revision=done.revision
+            )
 
 
 @pytest.mark.django_db
@@ -181,7 +212,9 @@ def test_only_the_pair_writes_and_signs(pair, coordinator_a, coordinator_b):
             with pytest.raises(PermissionDenied):
                 services.draft_save(actor=actor, agreement=agreement, content={}, revision=agreement.revision)
             with pytest.raises(PermissionDenied):
-                services.agreement_sign(actor=actor, agreement=agreement, typed_name="x", confirm=True)
+                services.agreement_sign(
+                    actor=actor, agreement=agreement, typed_name="x", confirm=True, revision=agreement.revision
+                )
         with pytest.raises(PermissionDenied):
             services.agreement_start(actor=coordinator_b, mentorship=pair)
 
@@ -240,3 +273,66 @@ def test_nobody_signs_a_text_they_have_not_seen(pair):
                 actor=pair.mentee, agreement=agreement, typed_name="Nia Mensah", confirm=True, revision=seen
             )
     assert "changed since you opened it" in error.value.message
+
+
+@pytest.mark.django_db
+def test_an_ended_mentorship_keeps_its_draft_readable_but_frozen(pair):
+    agreement = start_and_fill(pair)
+    with scopes_disabled():
+        Mentorship.objects.filter(pk=pair.pk).update(status="ended")
+    with scope(organization=pair.organization), pytest.raises(ServiceError) as error:
+        services.draft_save(
+            actor=pair.mentee, agreement=agreement, content=fill(agreement), revision=agreement.revision
+        )
+    assert "has ended" in error.value.message
+    with pytest.raises(ServiceError):
+        sign(pair.mentee, agreement)
+
+
+@pytest.mark.django_db
+def test_a_rename_after_the_first_signature_does_not_change_what_was_signed(pair, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+    agreement = start_and_fill(pair)
+    sign(pair.mentor, agreement)
+    with scopes_disabled():
+        type(pair.program).objects.filter(pk=pair.program_id).update(name="Renamed Program")
+    done = sign(pair.mentee, agreement)
+    with scopes_disabled():
+        hashes = set(Signature.objects.filter(agreement=agreement).values_list("content_hash", flat=True))
+    assert done.status == AgreementStatus.SIGNED and hashes == {done.content_hash}
+
+
+@pytest.mark.django_db
+def test_page_actions_that_fail_show_a_message_not_an_error(client, pair):
+    agreement = start_and_fill(pair)
+    client.force_login(pair.mentor.user)
+    url = f"/o/alpha/mentorships/{pair.pk}/agreement/"
+    response = client.post(url, {"action": "reopen"}, follow=True)  # nothing to reopen
+    assert response.status_code == 200 and b"Only a text waiting" in response.content
+    stale = client.post(url, {"action": "save", "revision": 0, "goals": "Old view"})
+    assert stale.status_code == 200 and b"saved a newer version" in stale.content
+    # The retry carries the current revision, so saving again works.
+    assert f'name="revision" value="{agreement.revision}"'.encode() in stale.content
+
+
+@pytest.mark.django_db
+def test_the_real_flow_puts_consent_and_signatures_on_the_pdfs_audit_page(
+    pair, settings, tmp_path, django_capture_on_commit_callbacks
+):
+    import io
+
+    from pypdf import PdfReader
+
+    settings.MEDIA_ROOT = tmp_path
+    agreement = start_and_fill(pair)
+    sign(pair.mentor, agreement)
+    with django_capture_on_commit_callbacks(execute=True):
+        sign(pair.mentee, agreement)
+    with scopes_disabled():
+        agreement = Agreement.objects.get(pk=agreement.pk)
+        data = agreement.pdf.read()
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
+    flat = " ".join(text.split())
+    assert "Consented to sign electronically" in flat
+    assert services.CONSENT_TEXT_HASH[:16] in flat.replace(" ", "")
+    assert "Dana Whitfield" in flat and "Nia Mensah" in flat and "203.0.113.7" in flat
