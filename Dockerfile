@@ -23,7 +23,7 @@ COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
 
-RUN DEBUG=0 SECRET_KEY=collectstatic-only SITE_URL=http://build.invalid python manage.py collectstatic --noinput \
+RUN DEBUG=0 SECRET_KEY=collectstatic-only SITE_URL=http://build.invalid FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1rZXktZm9yLWNvbGxlY3RzdGF0aWM= python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home /app app \
     && mkdir -p /app/var/media \
     && chown -R app /app/var

@@ -241,4 +241,5 @@ class AgreementEvent(models.Model):
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
 
 
+from agreements.models_record import *  # noqa: E402,F401,F403
 from agreements.models_review import *  # noqa: E402,F401,F403

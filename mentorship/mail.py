@@ -24,6 +24,8 @@ class RenderedEmail:
     html: str | None = None
     from_email: str | None = None
     reply_to: list[str] = field(default_factory=list)
+    # (filename, text content, mimetype), e.g. a calendar invitation.
+    attachments: list[tuple[str, str, str]] = field(default_factory=list)
 
 
 def render_email(template_prefix: str, context: dict, *, to: list[str], reply_to: list[str] | None = None):
@@ -67,4 +69,6 @@ def send_now(payload: dict) -> None:
     )
     if payload.get("html"):
         message.attach_alternative(payload["html"], "text/html")
+    for filename, content, mimetype in payload.get("attachments") or []:
+        message.attach(filename, content, mimetype)
     message.send()

@@ -193,6 +193,18 @@ CELERY_BEAT_SCHEDULE = {
     "remind-due-yearly-reviews": {"task": "agreements.remind_due_reviews", "schedule": 24 * 60 * 60},
 }
 
+# Keys for text encrypted at rest (meeting summaries, agendas, tasks, private notes):
+# comma-separated Fernet keys, the first encrypts, all decrypt (rotation). Required when
+# DEBUG is off; a fixed development key is used only in DEBUG.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "FIELD_ENCRYPTION_KEYS must be set when DEBUG is off. Generate one with: python -c "
+            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+        )
+    FIELD_ENCRYPTION_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LWluLXByb2Q="]  # development only
+
 # The key and certificate that seal agreement PDFs (PAdES): PEM text or file paths. Without
 # them a development key is generated under var/signing/ (fine locally, not in production:
 # set these, and keep old certificates in AGREEMENT_SIGNING_TRUSTED_CERTS after a rotation

@@ -10,6 +10,7 @@ import tempfile
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SITE_URL", "http://testserver")
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1zdWl0ZS1vbmx5LWtleS1uZXZlci1pbi11c2U=")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="mentorship-tests-"))
 
 from mentorship.settings import *  # noqa: E402,F403

@@ -8,7 +8,15 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 # Variables the test run sets for itself, which a production process would not have.
-_TEST_ONLY = {"DJANGO_SETTINGS_MODULE", "DEBUG", "SECRET_KEY", "DJANGO_ALLOW_ASYNC_UNSAFE", "VAR_DIR", "SITE_URL"}
+_TEST_ONLY = {
+    "DJANGO_SETTINGS_MODULE",
+    "DEBUG",
+    "SECRET_KEY",
+    "DJANGO_ALLOW_ASYNC_UNSAFE",
+    "VAR_DIR",
+    "SITE_URL",
+    "FIELD_ENCRYPTION_KEYS",
+}
 
 
 def _manage(*args: str, **env: str) -> subprocess.CompletedProcess:
@@ -29,6 +37,7 @@ def test_check_deploy_prints_no_warnings_with_production_settings():
         SECRET_KEY=secrets.token_urlsafe(64),
         ALLOWED_HOSTS="mentorship.example.org",
         SITE_URL="https://mentorship.example.org",
+        FIELD_ENCRYPTION_KEYS="cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItdGhlLXRzdCE=",
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output
