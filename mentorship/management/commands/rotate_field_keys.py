@@ -1,0 +1,33 @@
+from django.apps import apps
+from django.core.management.base import BaseCommand
+from django.db import connection, transaction
+
+from mentorship.fields import PREFIX, EncryptedTextField, rotate
+
+
+class Command(BaseCommand):
+    help = (
+        "Re-encrypt every encrypted column with the first key of FIELD_ENCRYPTION_KEYS. "
+        "Put the new key first, keep the old keys after it, run this, then drop the old keys."
+    )
+
+    def handle(self, *args, **options):
+        total = 0
+        for model in apps.get_models():
+            fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+            if not fields:
+                continue
+            table = connection.ops.quote_name(model._meta.db_table)
+            pk = connection.ops.quote_name(model._meta.pk.column)
+            for field in fields:
+                column = connection.ops.quote_name(field.column)
+                with transaction.atomic(), connection.cursor() as cursor:
+                    # Raw SQL on purpose: read and write the ciphertext without decrypting
+                    # into model instances (and without tenant scoping: this is a key job).
+                    cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} LIKE %s", [PREFIX + "%"])  # noqa: S608
+                    rows = cursor.fetchall()
+                    for row_pk, value in rows:
+                        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", [rotate(value), row_pk])  # noqa: S608
+                    total += len(rows)
+                self.stdout.write(f"{model._meta.label}.{field.name}: {len(rows)} values re-encrypted")
+        self.stdout.write(self.style.SUCCESS(f"Done: {total} values now use the current key."))
