@@ -154,7 +154,13 @@ def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     party = mentorship.party(request.membership)
     if party is None and not request.membership.is_coordinator:
         raise Http404("No such mentorship.")
-    return render(request, "matching/mentorship_detail.html", {"mentorship": mentorship, "party": party})
+    from agreements.record_services import record_summary
+
+    return render(
+        request,
+        "matching/mentorship_detail.html",
+        {"mentorship": mentorship, "party": party, "record_summary": record_summary(mentorship)},
+    )
 
 
 @require_POST
