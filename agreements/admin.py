@@ -19,6 +19,11 @@ class MetadataOnlyAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return False
 
+    def lookup_allowed(self, lookup, value, request=None):
+        # Only the declared filters: URL lookups on other fields would let staff probe
+        # the encrypted text (e.g. ?summary__isnull=) or plain fields around it.
+        return lookup.split("__")[0] in {f if isinstance(f, str) else f[0] for f in self.list_filter}
+
 
 @admin.register(Meeting)
 class MeetingAdmin(MetadataOnlyAdmin):

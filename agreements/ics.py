@@ -65,7 +65,7 @@ def invitation(meeting: Meeting, *, url: str = "") -> str:
                 member.user.full_name,
                 ROLE="REQ-PARTICIPANT",
                 PARTSTAT="NEEDS-ACTION",
-                RSVP="TRUE",
+                RSVP="FALSE",
                 CUTYPE="INDIVIDUAL",
             ),
             encode=0,

@@ -218,6 +218,23 @@ def meeting_cancel(*, actor: Membership, meeting: Meeting) -> Meeting:
     return meeting
 
 
+def cancel_upcoming(*, mentorship: Mentorship, actor: Membership | None) -> int:
+    """When a mentorship ends, its meetings still to come are cancelled, and both people
+    get the cancellation for their calendars. Returns how many."""
+    upcoming = list(
+        Meeting.objects.select_for_update()
+        .filter(mentorship=mentorship, status=MeetingStatus.SCHEDULED, starts_at__gt=timezone.now())
+        .defer("agenda", "summary")
+    )
+    for meeting in upcoming:
+        meeting.status = MeetingStatus.CANCELLED
+        meeting.sequence += 1
+        meeting.save(update_fields=["status", "sequence", "updated_at"])
+        meeting.mentorship = mentorship
+        _send_invitations(meeting, actor=actor, kind="cancel")
+    return len(upcoming)
+
+
 # --- Before: the mentee's agenda ------------------------------------------------------------
 
 
@@ -256,6 +273,7 @@ def meeting_log(
 ) -> Meeting:
     mentorship = meeting.mentorship
     require_party(actor, mentorship)
+    _require_live(mentorship)
     meeting = _lock(mentorship, meeting)
     if meeting.status == MeetingStatus.CANCELLED:
         raise ServiceError("This meeting was cancelled; there is nothing to log.")
@@ -381,7 +399,7 @@ def record_read(*, reader: Membership, mentorship: Mentorship, kind: str, object
     return True
 
 
-KIND_LABELS = {"agenda": "agenda", "summary": "meeting summary", "task": "task"}
+KIND_LABELS = {"agenda": "agenda", "summary": "meeting summary", "task": "task", "goal_note": "goal progress note"}
 
 
 @dataclass

@@ -38,7 +38,7 @@ class Meeting(models.Model):
     starts_at = models.DateTimeField(help_text="Stored in UTC; shown in each person's time zone.")
     duration_minutes = models.PositiveSmallIntegerField(default=60)
     mode = models.CharField(max_length=20, choices=MeetingMode.choices, default=MeetingMode.VIDEO)
-    location = models.CharField("place or link", max_length=500, blank=True)
+    location = EncryptedTextField("place or link", blank=True, max_length=500)
     status = models.CharField(max_length=20, choices=MeetingStatus.choices, default=MeetingStatus.SCHEDULED)
     # iCalendar identity: the UID never changes; SEQUENCE rises with every update.
     uid = models.CharField(max_length=100, unique=True, default=uuid.uuid4, editable=False)

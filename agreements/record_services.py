@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementStatus
-from agreements.models_record import ContentRead, Goal, GoalNote, GoalStatus, Meeting, MeetingStatus, ProgramResources
+from agreements.models_record import Goal, GoalNote, GoalStatus, Meeting, MeetingStatus, ProgramResources
 from matching.models import Mentorship, Stage
 from mentorship.exceptions import ServiceError
 from programs.models import Cadence, Membership, Program
@@ -280,13 +280,12 @@ def goal_note_add(*, actor: Membership, goal: Goal, text: str) -> GoalNote:
 def record_notes_read(*, actor: Membership, goal: Goal) -> None:
     """Log that one party opened progress notes the other wrote (the pair sees this log)."""
     _party(actor, goal.mentorship)
-    notes = [n.pk for n in goal.notes.all() if n.author_id and n.author_id != actor.pk]
-    ContentRead.objects.bulk_create(
-        ContentRead(
-            organization=goal.organization, mentorship=goal.mentorship, reader=actor, kind="goal_note", object_id=pk
+    from agreements.meeting_services import record_read
+
+    for note in goal.notes.all():
+        record_read(
+            reader=actor, mentorship=goal.mentorship, kind="goal_note", object_id=note.pk, author_id=note.author_id
         )
-        for pk in notes
-    )
 
 
 # --- The relationship page's summary ----------------------------------------------------------

@@ -173,6 +173,9 @@ def _conclude(mentorship: Mentorship, review: YearlyReview, *, actor: Membership
     mentorship.ended_at = now
     mentorship.ended_by = None  # a joint decision at review, not one person's
     mentorship.save(update_fields=["status", "end_reason", "ended_at", "ended_by"])
+    from agreements.meeting_services import cancel_upcoming
+
+    cancel_upcoming(mentorship=mentorship, actor=None)
     PairExclusion.objects.get_or_create(
         program=mentorship.program,
         mentor=mentorship.mentor,

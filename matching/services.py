@@ -349,6 +349,9 @@ def mentorship_end_no_fault(*, actor: Membership, mentorship: Mentorship) -> Men
     mentorship.ended_at = timezone.now()
     mentorship.ended_by = actor
     mentorship.save(update_fields=["status", "end_reason", "ended_at", "ended_by"])
+    from agreements.meeting_services import cancel_upcoming
+
+    cancel_upcoming(mentorship=mentorship, actor=actor)
     PairExclusion.objects.get_or_create(
         program=mentorship.program,
         mentor=mentorship.mentor,
@@ -731,6 +734,9 @@ def participant_remove(*, actor: Membership, program: Program, membership: Membe
         mentorship.ended_at = now
         mentorship.ended_by = actor
         mentorship.save(update_fields=["status", "end_reason", "ended_at", "ended_by"])
+        from agreements.meeting_services import cancel_upcoming
+
+        cancel_upcoming(mentorship=mentorship, actor=None)
         other = mentorship.mentee if mentorship.mentor_id == membership.pk else mentorship.mentor
         _notify(
             "email/mentorship_ended_removed",

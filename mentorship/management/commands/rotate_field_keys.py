@@ -27,7 +27,12 @@ class Command(BaseCommand):
                     cursor.execute(f"SELECT {pk}, {column} FROM {table} WHERE {column} LIKE %s", [PREFIX + "%"])  # noqa: S608
                     rows = cursor.fetchall()
                     for row_pk, value in rows:
-                        cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", [rotate(value), row_pk])  # noqa: S608
+                        # Only if unchanged since read: a value saved meanwhile already
+                        # uses the current key, and must not be replaced by the old text.
+                        cursor.execute(
+                            f"UPDATE {table} SET {column} = %s WHERE {pk} = %s AND {column} = %s",  # noqa: S608
+                            [rotate(value), row_pk, value],
+                        )
                     total += len(rows)
                 self.stdout.write(f"{model._meta.label}.{field.name}: {len(rows)} values re-encrypted")
         self.stdout.write(self.style.SUCCESS(f"Done: {total} values now use the current key."))
