@@ -138,6 +138,12 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
                 form.data = form.data.copy()
                 form.data["revision"] = agreement.revision
     signatures = list(Signature.objects.filter(agreement=agreement).select_related("signer__user")) if agreement else []
+    edits = (
+        list(AgreementEdit.objects.filter(agreement=agreement).select_related("author__user")[:10]) if agreement else []
+    )
+    headings = {s["key"]: s["heading"] for s in agreement.sections} if agreement else {}
+    for change in edits:
+        change.heading = headings.get(change.section, change.section)
     stale_rows = (
         [(s["heading"], stale.content.get(s["key"], "")) for s in stale.sections if s.get("editable")] if stale else []
     )
@@ -158,9 +164,7 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             "consented": SigningConsent.objects.filter(membership=request.membership).exists(),
             "consent_text": services.CONSENT_TEXT,
             "versions": list(Agreement.objects.filter(mentorship=mentorship).order_by("-version")),
-            "edits": list(AgreementEdit.objects.filter(agreement=agreement).select_related("author__user")[:10])
-            if agreement
-            else [],
+            "edits": edits,
         },
     )
 
