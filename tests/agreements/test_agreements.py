@@ -146,6 +146,7 @@ def test_an_empty_section_cannot_be_signed(pair):
     assert "Fill in every section" in error.value.message
 
 
+@pytest.mark.pdf
 @pytest.mark.django_db
 def test_both_signatures_make_it_signed_and_immutable(pair, django_capture_on_commit_callbacks, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
@@ -315,6 +316,7 @@ def test_page_actions_that_fail_show_a_message_not_an_error(client, pair):
     assert f'name="revision" value="{agreement.revision}"'.encode() in stale.content
 
 
+@pytest.mark.pdf
 @pytest.mark.django_db
 def test_the_real_flow_puts_consent_and_signatures_on_the_pdfs_audit_page(
     pair, settings, tmp_path, django_capture_on_commit_callbacks

@@ -17,6 +17,8 @@ from matching.models import Mentorship
 from tests.conftest import wait_for
 from tests.factories import MembershipFactory, ProgramFactory, UserFactory
 
+pytestmark = pytest.mark.pdf
+
 GOALS = "Submit a first-author manuscript on outcomes of the trauma registry by June."
 MENTOR_SIGNED = datetime(2025, 3, 4, 15, 6, 7, tzinfo=UTC)
 MENTEE_SIGNED = datetime(2025, 3, 5, 9, 10, 11, tzinfo=UTC)

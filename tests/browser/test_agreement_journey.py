@@ -10,7 +10,7 @@ from agreements.models import Agreement
 from matching.models import Mentorship
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProgramFactory
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.pdf]
 
 
 def _sign_in(page, email):
