@@ -26,7 +26,7 @@ from agreements.models_record import (
     PrivateNote,
 )
 from matching.models import Mentorship
-from matching.services import _lock_memberships, _url
+from matching.services import _lock_memberships, _url, require_party
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
 from programs.models import Membership
@@ -39,16 +39,6 @@ MAX_AHEAD = timedelta(days=2 * 365)
 
 
 # --- Checks ---------------------------------------------------------------------------------
-
-
-def require_party(actor: Membership, mentorship: Mentorship) -> str:
-    """'mentor' or 'mentee'; anyone else (coordinators too) is refused."""
-    if actor.organization_id != mentorship.organization_id or not actor.is_active:
-        raise PermissionDenied("That mentorship belongs to another organization.")
-    party = mentorship.party(actor)
-    if party is None:
-        raise PermissionDenied("Only the mentor and the mentee can do this.")
-    return party
 
 
 def _require_live(mentorship: Mentorship) -> None:

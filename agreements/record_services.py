@@ -15,6 +15,7 @@ from django.utils import timezone
 from agreements.models import Agreement, AgreementStatus
 from agreements.models_record import Goal, GoalNote, GoalStatus, Meeting, MeetingStatus, ProgramResources
 from matching.models import Mentorship, Stage
+from matching.services import require_party
 from mentorship.exceptions import ServiceError
 from programs.models import Cadence, Membership, Program
 from programs.services import audit, require_coordinator
@@ -56,13 +57,6 @@ def suggest_stage(mentorship: Mentorship) -> str:
     return Stage.ACTION_PLANNING.value
 
 
-def _party(actor: Membership, mentorship: Mentorship) -> str:
-    role = mentorship.party(actor) if actor is not None else None
-    if role is None or actor.organization_id != mentorship.organization_id:
-        raise PermissionDenied("Only the mentor and the mentee can do this.")
-    return role
-
-
 def _locked(mentorship: Mentorship) -> Mentorship:
     return Mentorship.objects.select_for_update().get(pk=mentorship.pk)
 
@@ -72,7 +66,7 @@ def stage_set(*, actor: Membership, mentorship: Mentorship, stage: str) -> Mento
     if stage not in Stage.values:
         raise ServiceError("Choose one of the stages.", field="stage")
     with transaction.atomic():
-        _party(actor, mentorship)
+        require_party(actor, mentorship)
         locked = _locked(mentorship)
         if not locked.is_live:
             raise ServiceError("This mentorship has ended; its stage can no longer change.")
@@ -171,7 +165,7 @@ def signed_agreement(mentorship: Mentorship) -> Agreement | None:
 def goals_import_from_agreement(*, actor: Membership, mentorship: Mentorship) -> list[Goal]:
     """Create a goal for each goal in the signed agreement not imported yet."""
     with transaction.atomic():
-        _party(actor, mentorship)
+        require_party(actor, mentorship)
         locked = _locked(mentorship)
         if not locked.is_live:
             raise ServiceError("This mentorship has ended; its goals are read-only.")
@@ -216,7 +210,7 @@ def _clean_goal(title: str, target_on, status: str, achieved_on) -> tuple[str, d
 def goal_add(*, actor: Membership, mentorship: Mentorship, title: str, target_on: date | None = None) -> Goal:
     title, _ = _clean_goal(title, target_on, GoalStatus.OPEN, None)
     with transaction.atomic():
-        _party(actor, mentorship)
+        require_party(actor, mentorship)
         locked = _locked(mentorship)
         if not locked.is_live:
             raise ServiceError("This mentorship has ended; its goals are read-only.")
@@ -226,7 +220,7 @@ def goal_add(*, actor: Membership, mentorship: Mentorship, title: str, target_on
 
 
 def _locked_goal(actor: Membership, goal: Goal) -> Goal:
-    _party(actor, goal.mentorship)
+    require_party(actor, goal.mentorship)
     locked = Goal.objects.select_for_update().select_related("mentorship").get(pk=goal.pk)
     if not locked.mentorship.is_live:
         raise ServiceError("This mentorship has ended; its goals are read-only.")
@@ -279,7 +273,7 @@ def goal_note_add(*, actor: Membership, goal: Goal, text: str) -> GoalNote:
 
 def record_notes_read(*, actor: Membership, goal: Goal) -> None:
     """Log that one party opened progress notes the other wrote (the pair sees this log)."""
-    _party(actor, goal.mentorship)
+    require_party(actor, goal.mentorship)
     from agreements.meeting_services import record_read
 
     for note in goal.notes.all():

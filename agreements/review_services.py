@@ -31,20 +31,13 @@ from matching.models import (
     MentorshipStatus,
     PairExclusion,
 )
-from matching.services import _notify, _url
+from matching.services import _notify, _url, require_party
 from mentorship.exceptions import ServiceError
 from programs.models import Membership
 from programs.services import audit
 
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
-
-
-def _party(actor: Membership, mentorship: Mentorship, what: str) -> str:
-    role = mentorship.party(actor) if actor is not None else None
-    if role is None or mentorship.organization_id != actor.organization_id:
-        raise PermissionDenied(f"Only the mentor and the mentee {what}.")
-    return role
 
 
 def _lock_mentorship(mentorship: Mentorship) -> Mentorship:
@@ -107,7 +100,7 @@ def review_answer(*, actor: Membership, mentorship: Mentorship, answer: str, com
     """A party answers this year's review: continue, restructure or conclude, with an
     optional comment both of them see. They can change their answer until the other has
     answered too; then the review is complete. Any "conclude" ends the mentorship."""
-    party = _party(actor, mentorship, "answer their yearly review")
+    party = require_party(actor, mentorship, "answer their yearly review")
     if answer not in ReviewAnswer.values:
         raise ServiceError("Choose continue, restructure or conclude.", field="answer")
     mentorship = _lock_mentorship(mentorship)
@@ -251,7 +244,7 @@ def _checklist_keys(party: str, keys: Iterable[str]) -> set[str]:
 @transaction.atomic
 def checklist_save(*, actor: Membership, mentorship: Mentorship, keys: Iterable[str]) -> set[str]:
     """Set which of their own first-meeting items the actor has done; returns them."""
-    party = _party(actor, mentorship, "tick their first-meeting checklist")
+    party = require_party(actor, mentorship, "tick their first-meeting checklist")
     wanted = _checklist_keys(party, keys)
     mentorship = _lock_mentorship(mentorship)
     if mentorship.status not in LIVE_STATUSES:
@@ -271,7 +264,7 @@ def checklist_save(*, actor: Membership, mentorship: Mentorship, keys: Iterable[
 @transaction.atomic
 def checklist_tick(*, actor: Membership, mentorship: Mentorship, item_key: str, ticked: bool = True) -> bool:
     """Tick (or untick) one of the actor's own items."""
-    party = _party(actor, mentorship, "tick their first-meeting checklist")
+    party = require_party(actor, mentorship, "tick their first-meeting checklist")
     _checklist_keys(party, [item_key])
     mentorship = _lock_mentorship(mentorship)
     if mentorship.status not in LIVE_STATUSES:
@@ -313,7 +306,7 @@ def document_error(upload) -> str | None:
 def document_upload(*, actor: Membership, mentorship: Mentorship, kind: str, upload) -> MentorshipDocument:
     """The mentee attaches their IDP or CV for the mentor (a PDF of at most 5 MB, in
     private storage). A new upload of the same kind replaces the previous one."""
-    party = _party(actor, mentorship, "share documents in their mentorship")
+    party = require_party(actor, mentorship, "share documents in their mentorship")
     if party != "mentee":
         raise PermissionDenied("The mentee attaches their IDP and CV.")
     if kind not in DocumentKind.values:
@@ -348,7 +341,7 @@ def document_upload(*, actor: Membership, mentorship: Mentorship, kind: str, upl
 def document_remove(*, actor: Membership, document: MentorshipDocument) -> None:
     """The mentee removes a document they shared; the file goes once this commits."""
     mentorship = document.mentorship
-    party = _party(actor, mentorship, "manage documents in their mentorship")
+    party = require_party(actor, mentorship, "manage documents in their mentorship")
     if party != "mentee":
         raise PermissionDenied("Only the mentee removes their documents.")
     _lock_mentorship(mentorship)

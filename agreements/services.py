@@ -27,7 +27,7 @@ from agreements.models import (
     SigningConsent,
 )
 from matching.models import Mentorship
-from matching.services import _notify, _url
+from matching.services import _notify, _url, require_party
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program
 from programs.services import audit, require_coordinator
@@ -46,13 +46,6 @@ OPEN = (AgreementStatus.DRAFT, AgreementStatus.AWAITING)
 def _meta(request_meta: dict | None) -> dict:
     meta = request_meta or {}
     return {"ip_address": meta.get("ip") or None, "user_agent": (meta.get("user_agent") or "")[:400]}
-
-
-def _party(actor: Membership, mentorship: Mentorship) -> str:
-    role = mentorship.party(actor)
-    if role is None or mentorship.organization_id != actor.organization_id:
-        raise PermissionDenied("Only the mentor and the mentee write and sign their agreement.")
-    return role
 
 
 def _require_live(agreement: Agreement) -> None:
@@ -129,7 +122,7 @@ def current_agreement(mentorship: Mentorship) -> Agreement | None:
 def agreement_start(*, actor: Membership, mentorship: Mentorship, request_meta: dict | None = None) -> Agreement:
     """Open the next version for the pair to write: the first from the program's form,
     a later one from the last signed text (to restructure after a review)."""
-    _party(actor, mentorship)
+    require_party(actor, mentorship, "write and sign their agreement")
     mentorship = (
         Mentorship.objects.select_for_update()
         .select_related("program", "mentor__user", "mentee__user")
@@ -180,7 +173,7 @@ def draft_save(
 ) -> Agreement:
     """Save the pair's shared draft. A save based on an older revision is refused (never
     silently overwriting the other person's words). Records who changed which section."""
-    _party(actor, agreement.mentorship)
+    require_party(actor, agreement.mentorship, "write and sign their agreement")
     _require_live(agreement)
     agreement = Agreement.objects.select_for_update().select_related("mentorship").get(pk=agreement.pk)
     if agreement.status == AgreementStatus.AWAITING:
@@ -251,7 +244,7 @@ def agreement_sign(
 ) -> Agreement:
     """Sign the current text. When both have signed, the version is signed and immutable,
     its PDF is built and sealed in a Celery task, and the previous version is superseded."""
-    role = _party(actor, agreement.mentorship)
+    role = require_party(actor, agreement.mentorship, "write and sign their agreement")
     _require_live(agreement)
     agreement = (
         Agreement.objects.select_for_update()
@@ -338,7 +331,7 @@ def agreement_sign(
 def agreement_reopen(*, actor: Membership, agreement: Agreement, request_meta: dict | None = None) -> Agreement:
     """Before both have signed, either party can reopen the text for changes; the
     signature given so far is withdrawn (the event stays in the audit trail)."""
-    _party(actor, agreement.mentorship)
+    require_party(actor, agreement.mentorship, "write and sign their agreement")
     _require_live(agreement)
     agreement = Agreement.objects.select_for_update().get(pk=agreement.pk)
     if agreement.status != AgreementStatus.AWAITING:

@@ -17,6 +17,7 @@ from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 from programs.views import _form_error
+from programs.views_programs import visible_program
 
 
 def _pair_mentorship(request: HttpRequest, pk: int) -> tuple[Mentorship, str]:
@@ -136,16 +137,9 @@ def stage_set(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     return redirect("mentorship_detail", org_slug=org_slug, pk=pk)
 
 
-def _visible_program(request: HttpRequest, program_slug: str) -> Program:
-    programs = Program.objects.all()
-    if not request.membership.is_coordinator:
-        programs = programs.filter(is_published=True)
-    return get_object_or_404(programs, slug=program_slug)
-
-
 @member_required
 def program_resources(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
-    program = _visible_program(request, program_slug)
+    program = visible_program(request, program_slug)
     body = record_services.resources_body(program)
     context = {
         "program": program,

@@ -84,6 +84,16 @@ def is_excluded(program: Program, mentor: Membership, mentee: Membership) -> boo
     return PairExclusion.objects.filter(program=program, mentor=mentor, mentee=mentee).exists()
 
 
+def require_party(actor: Membership, mentorship: Mentorship, what: str = "can do this") -> str:
+    """'mentor' or 'mentee'; anyone else (coordinators too) is refused."""
+    if actor is None or actor.organization_id != mentorship.organization_id or not actor.is_active:
+        raise PermissionDenied("That mentorship belongs to another organization.")
+    role = mentorship.party(actor)
+    if role is None:
+        raise PermissionDenied(f"Only the mentor and the mentee {what}.")
+    return role
+
+
 def _lock_memberships(*memberships: Membership) -> None:
     # A fixed order (by pk) so that two transactions locking the same rows cannot deadlock.
     pks = sorted({m.pk for m in memberships})

@@ -15,6 +15,7 @@ from mentorship.tenancy import coordinator_required, member_required
 from programs import hub_services
 from programs.forms_hubs import AffinityGroupForm, HubForm, HubMentorCapacityForm, HubMentorForm
 from programs.models import AffinityGroup, Hub, HubMentor, HubTheme, Program, ProgramModel
+from programs.views import _form_error
 
 SEARCH_MAX_LENGTH = 100
 
@@ -22,10 +23,6 @@ SEARCH_MAX_LENGTH = 100
 def _post_only(request: HttpRequest) -> HttpResponse | None:
     """405 for anything but POST, answered *after* the objects were found (foreign ids stay 404)."""
     return None if request.method == "POST" else HttpResponseNotAllowed(["POST"])
-
-
-def _form_error(form, error: ServiceError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 def _program(request: HttpRequest, program_slug: str) -> Program:

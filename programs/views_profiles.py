@@ -12,10 +12,7 @@ from mentorship.tenancy import member_required
 from programs import profile_selectors, profile_services
 from programs.forms_profiles import CVShareForm, CVUploadForm, ProfileForm
 from programs.models import Membership, Profile
-
-
-def _form_error(form, error: ServiceError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+from programs.views import _form_error
 
 
 def _back(request: HttpRequest) -> HttpResponse:
