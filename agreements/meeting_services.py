@@ -373,20 +373,32 @@ def private_note_save(*, actor: Membership, meeting: Meeting, text: str) -> Priv
 # --- The access log -------------------------------------------------------------------------
 
 
-def record_read(*, reader: Membership, mentorship: Mentorship, kind: str, object_id: int, author_id) -> bool:
-    """Record that ``reader`` opened content the OTHER party wrote, at most once per
-    reader/object/day. Returns True when a row was written."""
-    if author_id is None or author_id == reader.pk or mentorship.party(reader) is None:
-        return False
-    today = timezone.localdate()
-    if ContentRead.objects.filter(
-        mentorship=mentorship, reader=reader, kind=kind, object_id=object_id, at__date=today
-    ).exists():
-        return False
-    ContentRead.objects.create(
-        organization=mentorship.organization, mentorship=mentorship, reader=reader, kind=kind, object_id=object_id
+def record_reads(*, reader: Membership, mentorship: Mentorship, items) -> int:
+    """Record that ``reader`` opened content the OTHER party wrote — ``items`` are
+    (kind, object_id, author_id) — at most once per reader/object/day, in two queries
+    whatever the number of items. Returns how many rows were written."""
+    if mentorship.party(reader) is None:
+        return 0
+    wanted = {(kind, object_id) for kind, object_id, author_id in items if author_id and author_id != reader.pk}
+    if not wanted:
+        return 0
+    seen = set(
+        ContentRead.objects.filter(
+            mentorship=mentorship,
+            reader=reader,
+            kind__in={kind for kind, _ in wanted},
+            object_id__in={object_id for _, object_id in wanted},
+            at__date=timezone.localdate(),
+        ).values_list("kind", "object_id")
     )
-    return True
+    new = [
+        ContentRead(
+            organization=mentorship.organization, mentorship=mentorship, reader=reader, kind=kind, object_id=object_id
+        )
+        for kind, object_id in sorted(wanted - seen)
+    ]
+    ContentRead.objects.bulk_create(new)
+    return len(new)
 
 
 KIND_LABELS = {"agenda": "agenda", "summary": "meeting summary", "task": "task", "goal_note": "goal progress note"}

@@ -274,12 +274,13 @@ def goal_note_add(*, actor: Membership, goal: Goal, text: str) -> GoalNote:
 def record_notes_read(*, actor: Membership, goal: Goal) -> None:
     """Log that one party opened progress notes the other wrote (the pair sees this log)."""
     require_party(actor, goal.mentorship)
-    from agreements.meeting_services import record_read
+    from agreements.meeting_services import record_reads
 
-    for note in goal.notes.all():
-        record_read(
-            reader=actor, mentorship=goal.mentorship, kind="goal_note", object_id=note.pk, author_id=note.author_id
-        )
+    record_reads(
+        reader=actor,
+        mentorship=goal.mentorship,
+        items=[("goal_note", note.pk, note.author_id) for note in goal.notes.all()],
+    )
 
 
 # --- The relationship page's summary ----------------------------------------------------------

@@ -70,14 +70,11 @@ def meeting_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
             "owner__user", "meeting"
         )
     )
-    for task in tasks:
-        meeting_services.record_read(
-            reader=request.membership,
-            mentorship=mentorship,
-            kind="task",
-            object_id=task.pk,
-            author_id=task.created_by_id,
-        )
+    meeting_services.record_reads(
+        reader=request.membership,
+        mentorship=mentorship,
+        items=[("task", task.pk, task.created_by_id) for task in tasks],
+    )
     return render(
         request,
         "agreements/meeting_list.html",
@@ -98,19 +95,13 @@ def _render_detail(request: HttpRequest, mentorship: Mentorship, party: str, mee
     live = mentorship.is_live
     scheduled = meeting.status == MeetingStatus.SCHEDULED
     # Reading what the other person wrote goes into the pair's access log.
-    if meeting.agenda and party == "mentor":
-        meeting_services.record_read(
-            reader=me, mentorship=mentorship, kind="agenda", object_id=meeting.pk, author_id=mentorship.mentee_id
-        )
-    if meeting.summary:
-        meeting_services.record_read(
-            reader=me, mentorship=mentorship, kind="summary", object_id=meeting.pk, author_id=meeting.logged_by_id
-        )
     tasks = list(meeting.tasks.select_related("owner__user", "created_by__user"))
-    for task in tasks:
-        meeting_services.record_read(
-            reader=me, mentorship=mentorship, kind="task", object_id=task.pk, author_id=task.created_by_id
-        )
+    read = [("task", task.pk, task.created_by_id) for task in tasks]
+    if meeting.agenda and party == "mentor":
+        read.append(("agenda", meeting.pk, mentorship.mentee_id))
+    if meeting.summary:
+        read.append(("summary", meeting.pk, meeting.logged_by_id))
+    meeting_services.record_reads(reader=me, mentorship=mentorship, items=read)
     note = meeting_services.private_note_of(me, meeting)
     can_log = live and meeting_services.can_log(meeting)
     context = {

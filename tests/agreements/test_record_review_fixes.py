@@ -92,3 +92,31 @@ def test_the_admin_refuses_lookups_on_other_fields(client, pair):
     assert client.get("/admin/agreements/meeting/?status=scheduled").status_code == 200
     assert client.get("/admin/agreements/meeting/?summary__isnull=True").status_code == 400
     assert client.get("/admin/agreements/meeting/?location__icontains=Elm").status_code == 400
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("count", [2, 20])
+def test_the_meetings_list_logs_reads_in_a_bounded_number_of_queries(
+    client, pair, count, django_assert_max_num_queries
+):
+    from agreements.models_record import FollowUpTask
+
+    with scopes_disabled():
+        FollowUpTask.objects.bulk_create(
+            FollowUpTask(
+                organization=pair.organization,
+                mentorship=pair,
+                description=f"Task {i}",
+                owner=pair.mentee,
+                created_by=pair.mentee,
+            )
+            for i in range(count)
+        )
+    client.force_login(pair.mentor.user)
+    url = f"/o/alpha/mentorships/{pair.pk}/meetings/"
+    with django_assert_max_num_queries(11):  # the same at 2 and 20 tasks (was ~50 at 20)
+        assert client.get(url).status_code == 200
+    with scopes_disabled():
+        from agreements.models_record import ContentRead
+
+        assert ContentRead.objects.filter(reader=pair.mentor, kind="task").count() == count
