@@ -154,12 +154,19 @@ def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     party = mentorship.party(request.membership)
     if party is None and not request.membership.is_coordinator:
         raise Http404("No such mentorship.")
+    from agreements.meeting_services import overview
     from agreements.record_services import record_summary
 
     return render(
         request,
         "matching/mentorship_detail.html",
-        {"mentorship": mentorship, "party": party, "record_summary": record_summary(mentorship)},
+        {
+            "mentorship": mentorship,
+            "party": party,
+            "record_summary": record_summary(mentorship),
+            # Metadata only (no agenda or summary is loaded, let alone decrypted).
+            "meetings_overview": overview(mentorship),
+        },
     )
 
 
