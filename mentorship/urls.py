@@ -6,6 +6,7 @@ from agreements.urls import urlpatterns as agreements_urlpatterns
 from matching.urls import org_urlpatterns as matching_org_urlpatterns
 from mentorship import views
 from programs.urls import org_urlpatterns
+from surveys.urls import org_urlpatterns as surveys_org_urlpatterns
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -13,7 +14,7 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("o/<slug:org_slug>/", include(org_urlpatterns + matching_org_urlpatterns + agreements_org_urlpatterns)),
+    path("o/<slug:org_slug>/", include(org_urlpatterns + matching_org_urlpatterns + agreements_org_urlpatterns + surveys_org_urlpatterns)),
     path("", include(agreements_urlpatterns)),
     path("", include("programs.urls")),
 ]

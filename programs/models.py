@@ -63,6 +63,12 @@ class Membership(models.Model):
     is_active = models.BooleanField(
         default=True, help_text="Removed members keep their history but lose access to the organization."
     )
+    nudges_enabled = models.BooleanField(
+        "friendly nudges",
+        default=True,
+        help_text="Check-in and survey nudges. Reminders of something only you can do (a signature, "
+        "a consent, a review, a report) are always sent.",
+    )
     joined_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -297,6 +303,11 @@ class Program(models.Model):
     )
     six_month_assessment = models.BooleanField("6-month assessment", default=True)
     yearly_review = models.BooleanField("yearly review", default=True)
+    quarterly_reports = models.BooleanField(
+        "joint quarterly report",
+        default=False,
+        help_text="Each pair submits goals achieved, plans and barriers to the program office every quarter.",
+    )
     default_mentees_per_mentor = models.PositiveSmallIntegerField(
         default=1, validators=[MinValueValidator(1), MaxValueValidator(50)]
     )

@@ -35,6 +35,7 @@ def _fill(route: str, slug: str, pk: int, program_slug: str = "mentorship") -> s
     """A concrete URL for a route: every converter gets a value that resolves."""
     url = "/" + route.replace("<slug:org_slug>", slug).replace("<slug:program_slug>", program_slug)
     url = url.replace("<str:role>", "mentee")
+    url = re.sub(r"<(?:str|slug|uuid):\w+>", "00000000-0000-0000-0000-000000000000", url)
     url = re.sub(r"<int:\w+>", str(pk), url)
     assert "<" not in url, f"test_tenancy does not know how to fill {route}"
     return url

@@ -1,0 +1,2 @@
+# URL patterns under /o/<org_slug>/ for this feature; included by surveys/urls.py.
+org_urlpatterns = []
