@@ -14,7 +14,10 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
-    path("o/<slug:org_slug>/", include(org_urlpatterns + matching_org_urlpatterns + agreements_org_urlpatterns + surveys_org_urlpatterns)),
+    path(
+        "o/<slug:org_slug>/",
+        include(org_urlpatterns + matching_org_urlpatterns + agreements_org_urlpatterns + surveys_org_urlpatterns),
+    ),
     path("", include(agreements_urlpatterns)),
     path("", include("programs.urls")),
 ]

@@ -95,6 +95,9 @@ class ReminderScan(models.Model):
     class Meta:
         ordering = ["-started_at"]
 
+    def __str__(self) -> str:
+        return f"Reminder scan for {self.today} ({self.recorded} recorded)"
+
 
 # --- Quarterly report (seed 002) ---------------------------------------------------------
 
@@ -280,6 +283,9 @@ class SurveyInvitation(models.Model):
         ordering = ["-created_at", "-pk"]
         constraints = [models.UniqueConstraint(fields=["wave", "membership"], name="survey_invitation_once")]
 
+    def __str__(self) -> str:
+        return f"Invitation to {self.wave} for {self.membership_id}"
+
 
 class SurveyResponse(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -297,6 +303,9 @@ class SurveyResponse(models.Model):
         ordering = ["wave", "pk"]
         indexes = [models.Index(fields=["survey", "submitted_on"])]
 
+    def __str__(self) -> str:
+        return f"Response {self.pk} to {self.survey_id}"
+
 
 class SurveyAnswer(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
@@ -311,6 +320,9 @@ class SurveyAnswer(models.Model):
     class Meta:
         ordering = ["question", "pk"]
         constraints = [models.UniqueConstraint(fields=["response", "question"], name="survey_answer_once")]
+
+    def __str__(self) -> str:
+        return f"Answer to question {self.question_id}"
 
 
 class Feedback(models.Model):
@@ -330,3 +342,6 @@ class Feedback(models.Model):
 
     class Meta:
         ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"Feedback {self.pk}"
