@@ -4,20 +4,27 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0006_program_committee_rule'),
+        ("programs", "0006_program_committee_rule"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='membership',
-            name='nudges_enabled',
-            field=models.BooleanField(default=True, help_text='Check-in and survey nudges. Reminders of something only you can do (a signature, a consent, a review, a report) are always sent.', verbose_name='friendly nudges'),
+            model_name="membership",
+            name="nudges_enabled",
+            field=models.BooleanField(
+                default=True,
+                help_text="Check-in and survey nudges. Reminders of something only you can do (a signature, a consent, a review, a report) are always sent.",
+                verbose_name="friendly nudges",
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='quarterly_reports',
-            field=models.BooleanField(default=False, help_text='Each pair submits goals achieved, plans and barriers to the program office every quarter.', verbose_name='joint quarterly report'),
+            model_name="program",
+            name="quarterly_reports",
+            field=models.BooleanField(
+                default=False,
+                help_text="Each pair submits goals achieved, plans and barriers to the program office every quarter.",
+                verbose_name="joint quarterly report",
+            ),
         ),
     ]

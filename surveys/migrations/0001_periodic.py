@@ -8,227 +8,560 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('matching', '0007_senior_origin'),
-        ('programs', '0007_periodic'),
+        ("matching", "0007_senior_origin"),
+        ("programs", "0007_periodic"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ReminderScan',
+            name="ReminderScan",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('finished_at', models.DateTimeField(blank=True, null=True)),
-                ('today', models.DateField()),
-                ('recorded', models.PositiveIntegerField(default=0, help_text='New reminders recorded.')),
-                ('enqueued', models.PositiveIntegerField(default=0, help_text='Reminders handed to workers.')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("finished_at", models.DateTimeField(blank=True, null=True)),
+                ("today", models.DateField()),
+                ("recorded", models.PositiveIntegerField(default=0, help_text="New reminders recorded.")),
+                ("enqueued", models.PositiveIntegerField(default=0, help_text="Reminders handed to workers.")),
             ],
             options={
-                'ordering': ['-started_at'],
+                "ordering": ["-started_at"],
             },
         ),
         migrations.CreateModel(
-            name='Feedback',
+            name="Feedback",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('text', mentorship.fields.EncryptedTextField(max_length=5000)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('handled_at', models.DateTimeField(blank=True, null=True)),
-                ('author', models.ForeignKey(blank=True, help_text='Empty if anonymous.', null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.membership')),
-                ('handled_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('program', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.program')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("text", mentorship.fields.EncryptedTextField(max_length=5000)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("handled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "author",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty if anonymous.",
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.membership",
+                    ),
+                ),
+                (
+                    "handled_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Survey',
+            name="Survey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(max_length=200)),
-                ('intro', models.TextField(blank=True, max_length=3000, verbose_name='introduction')),
-                ('audience', models.CharField(choices=[('both', 'Mentors and mentees'), ('mentors', 'Mentors'), ('mentees', 'Mentees')], default='both', max_length=20)),
-                ('anonymous', models.BooleanField(default=True, help_text='Answers are not linked to people, and results are shown only for groups of 5 or more.')),
-                ('schedule', models.CharField(choices=[('once', 'Once'), ('every_n_months', 'Every N months'), ('after_pairing', 'N months into each pairing')], default='once', max_length=20)),
-                ('interval_months', models.PositiveSmallIntegerField(blank=True, help_text='Every N months, or N months into each pairing.', null=True, verbose_name='months')),
-                ('opens_on', models.DateField(default=django.utils.timezone.localdate, verbose_name='first sent on')),
-                ('open_days', models.PositiveSmallIntegerField(default=14, verbose_name='open for (days)')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('active', 'Active'), ('closed', 'Closed')], default='draft', max_length=20)),
-                ('builtin', models.CharField(blank=True, max_length=40)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('program', models.ForeignKey(blank=True, help_text='Empty: every program of the organization.', null=True, on_delete=django.db.models.deletion.CASCADE, related_name='surveys', to='programs.program')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(max_length=200)),
+                ("intro", models.TextField(blank=True, max_length=3000, verbose_name="introduction")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[("both", "Mentors and mentees"), ("mentors", "Mentors"), ("mentees", "Mentees")],
+                        default="both",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "anonymous",
+                    models.BooleanField(
+                        default=True,
+                        help_text="Answers are not linked to people, and results are shown only for groups of 5 or more.",
+                    ),
+                ),
+                (
+                    "schedule",
+                    models.CharField(
+                        choices=[
+                            ("once", "Once"),
+                            ("every_n_months", "Every N months"),
+                            ("after_pairing", "N months into each pairing"),
+                        ],
+                        default="once",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "interval_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Every N months, or N months into each pairing.",
+                        null=True,
+                        verbose_name="months",
+                    ),
+                ),
+                ("opens_on", models.DateField(default=django.utils.timezone.localdate, verbose_name="first sent on")),
+                ("open_days", models.PositiveSmallIntegerField(default=14, verbose_name="open for (days)")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("active", "Active"), ("closed", "Closed")],
+                        default="draft",
+                        max_length=20,
+                    ),
+                ),
+                ("builtin", models.CharField(blank=True, max_length=40)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        help_text="Empty: every program of the organization.",
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="surveys",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='Question',
+            name="Question",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('position', models.PositiveSmallIntegerField(default=0)),
-                ('kind', models.CharField(choices=[('likert', 'Agree / disagree (5 points)'), ('single', 'Single choice'), ('multiple', 'Multiple choice'), ('rating', 'Rating 0–10'), ('text', 'Free text')], max_length=20)),
-                ('text', models.CharField(max_length=500, verbose_name='question')),
-                ('choices', models.JSONField(blank=True, default=list, help_text='Options for single and multiple choice.')),
-                ('required', models.BooleanField(default=True)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='surveys.survey')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("position", models.PositiveSmallIntegerField(default=0)),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("likert", "Agree / disagree (5 points)"),
+                            ("single", "Single choice"),
+                            ("multiple", "Multiple choice"),
+                            ("rating", "Rating 0–10"),
+                            ("text", "Free text"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                ("text", models.CharField(max_length=500, verbose_name="question")),
+                (
+                    "choices",
+                    models.JSONField(blank=True, default=list, help_text="Options for single and multiple choice."),
+                ),
+                ("required", models.BooleanField(default=True)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="questions", to="surveys.survey"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['survey', 'position', 'pk'],
+                "ordering": ["survey", "position", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SurveyResponse',
+            name="SurveyResponse",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(blank=True, max_length=10)),
-                ('submitted_on', models.DateField(default=django.utils.timezone.localdate)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('program', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.program')),
-                ('respondent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.membership')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='surveys.survey')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(blank=True, max_length=10)),
+                ("submitted_on", models.DateField(default=django.utils.timezone.localdate)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "respondent",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.membership",
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="responses", to="surveys.survey"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['wave', 'pk'],
+                "ordering": ["wave", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SurveyAnswer',
+            name="SurveyAnswer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.SmallIntegerField(blank=True, help_text='Likert 1–5 or rating 0–10.', null=True)),
-                ('choices', models.JSONField(blank=True, default=list)),
-                ('text', mentorship.fields.EncryptedTextField(blank=True, max_length=5000)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('question', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='surveys.question')),
-                ('response', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='answers', to='surveys.surveyresponse')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.SmallIntegerField(blank=True, help_text="Likert 1–5 or rating 0–10.", null=True)),
+                ("choices", models.JSONField(blank=True, default=list)),
+                ("text", mentorship.fields.EncryptedTextField(blank=True, max_length=5000)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "question",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="answers", to="surveys.question"
+                    ),
+                ),
+                (
+                    "response",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="answers", to="surveys.surveyresponse"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['question', 'pk'],
+                "ordering": ["question", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SurveyWave',
+            name="SurveyWave",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('number', models.PositiveIntegerField(default=1)),
-                ('opens_on', models.DateField()),
-                ('closes_on', models.DateField()),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('mentorship', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='matching.mentorship')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('survey', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='waves', to='surveys.survey')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("number", models.PositiveIntegerField(default=1)),
+                ("opens_on", models.DateField()),
+                ("closes_on", models.DateField()),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "mentorship",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="matching.mentorship",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "survey",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="waves", to="surveys.survey"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-opens_on', '-pk'],
+                "ordering": ["-opens_on", "-pk"],
             },
         ),
         migrations.AddField(
-            model_name='surveyresponse',
-            name='wave',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='responses', to='surveys.surveywave'),
+            model_name="surveyresponse",
+            name="wave",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="responses", to="surveys.surveywave"
+            ),
         ),
         migrations.CreateModel(
-            name='SurveyInvitation',
+            name="SurveyInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(blank=True, max_length=10)),
-                ('token', models.CharField(default=uuid.uuid4, max_length=64, unique=True)),
-                ('responded_on', models.DateField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='survey_invitations', to='programs.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('program', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.program')),
-                ('wave', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='surveys.surveywave')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(blank=True, max_length=10)),
+                ("token", models.CharField(default=uuid.uuid4, max_length=64, unique=True)),
+                ("responded_on", models.DateField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="survey_invitations",
+                        to="programs.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "wave",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="invitations", to="surveys.surveywave"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
+                "ordering": ["-created_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='QuarterlyReport',
+            name="QuarterlyReport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('year', models.PositiveSmallIntegerField()),
-                ('quarter', models.PositiveSmallIntegerField()),
-                ('goals_achieved', mentorship.fields.EncryptedTextField(blank=True, max_length=5000, verbose_name='goals achieved')),
-                ('next_plans', mentorship.fields.EncryptedTextField(blank=True, max_length=5000, verbose_name='plans for the next quarter')),
-                ('barriers', mentorship.fields.EncryptedTextField(blank=True, max_length=5000, verbose_name='barriers to ongoing success')),
-                ('revision', models.PositiveIntegerField(default=0, help_text='Raised by every save; a stale save is refused.')),
-                ('updated_at', models.DateTimeField(blank=True, null=True)),
-                ('mentor_confirmed_revision', models.PositiveIntegerField(blank=True, null=True)),
-                ('mentee_confirmed_revision', models.PositiveIntegerField(blank=True, null=True)),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('mentorship', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='quarterly_reports', to='matching.mentorship')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("year", models.PositiveSmallIntegerField()),
+                ("quarter", models.PositiveSmallIntegerField()),
+                (
+                    "goals_achieved",
+                    mentorship.fields.EncryptedTextField(blank=True, max_length=5000, verbose_name="goals achieved"),
+                ),
+                (
+                    "next_plans",
+                    mentorship.fields.EncryptedTextField(
+                        blank=True, max_length=5000, verbose_name="plans for the next quarter"
+                    ),
+                ),
+                (
+                    "barriers",
+                    mentorship.fields.EncryptedTextField(
+                        blank=True, max_length=5000, verbose_name="barriers to ongoing success"
+                    ),
+                ),
+                (
+                    "revision",
+                    models.PositiveIntegerField(default=0, help_text="Raised by every save; a stale save is refused."),
+                ),
+                ("updated_at", models.DateTimeField(blank=True, null=True)),
+                ("mentor_confirmed_revision", models.PositiveIntegerField(blank=True, null=True)),
+                ("mentee_confirmed_revision", models.PositiveIntegerField(blank=True, null=True)),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "mentorship",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.PROTECT,
+                        related_name="quarterly_reports",
+                        to="matching.mentorship",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.membership",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-year', '-quarter', '-pk'],
-                'indexes': [models.Index(fields=['organization', 'year', 'quarter'], name='surveys_qua_organiz_de0c7a_idx')],
-                'constraints': [models.UniqueConstraint(fields=('mentorship', 'year', 'quarter'), name='quarterly_report_once'), models.CheckConstraint(condition=models.Q(('quarter__gte', 1), ('quarter__lte', 4)), name='quarterly_report_quarter')],
+                "ordering": ["-year", "-quarter", "-pk"],
+                "indexes": [
+                    models.Index(fields=["organization", "year", "quarter"], name="surveys_qua_organiz_de0c7a_idx")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("mentorship", "year", "quarter"), name="quarterly_report_once"),
+                    models.CheckConstraint(
+                        condition=models.Q(("quarter__gte", 1), ("quarter__lte", 4)), name="quarterly_report_quarter"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='Reminder',
+            name="Reminder",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('checkin', 'Check-in due'), ('first_meeting', 'First meeting due'), ('first_meeting_missed', 'First meeting missed'), ('assessment', '6-month assessment'), ('yearly_review', 'Yearly review'), ('senior_review', "Senior mentor's 6-month hub review"), ('quarterly_report', 'Quarterly report'), ('survey', 'Survey'), ('survey_last_call', 'Survey closing soon'), ('consent', 'Pairing awaiting your answer'), ('signature', 'Agreement awaiting your signature'), ('request', 'Mentoring request awaiting your answer')], max_length=30)),
-                ('key', models.CharField(max_length=200, unique=True)),
-                ('period', models.CharField(blank=True, help_text='Which period this reminder is for.', max_length=40)),
-                ('due_on', models.DateField(blank=True, null=True)),
-                ('path', models.CharField(help_text='Where the one-click link leads, relative to the site.', max_length=300)),
-                ('context', models.JSONField(blank=True, default=dict)),
-                ('status', models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('skipped', 'Not sent (nudges turned off)'), ('failed', 'Failed')], default='pending', max_length=20)),
-                ('claim_token', models.UUIDField(blank=True, null=True)),
-                ('claimed_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveSmallIntegerField(default=0)),
-                ('sent_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('mentorship', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='matching.mentorship')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('program', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.program')),
-                ('recipient', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='reminders', to='programs.membership')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("checkin", "Check-in due"),
+                            ("first_meeting", "First meeting due"),
+                            ("first_meeting_missed", "First meeting missed"),
+                            ("assessment", "6-month assessment"),
+                            ("yearly_review", "Yearly review"),
+                            ("senior_review", "Senior mentor's 6-month hub review"),
+                            ("quarterly_report", "Quarterly report"),
+                            ("survey", "Survey"),
+                            ("survey_last_call", "Survey closing soon"),
+                            ("consent", "Pairing awaiting your answer"),
+                            ("signature", "Agreement awaiting your signature"),
+                            ("request", "Mentoring request awaiting your answer"),
+                        ],
+                        max_length=30,
+                    ),
+                ),
+                ("key", models.CharField(max_length=200, unique=True)),
+                ("period", models.CharField(blank=True, help_text="Which period this reminder is for.", max_length=40)),
+                ("due_on", models.DateField(blank=True, null=True)),
+                (
+                    "path",
+                    models.CharField(help_text="Where the one-click link leads, relative to the site.", max_length=300),
+                ),
+                ("context", models.JSONField(blank=True, default=dict)),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting to be sent"),
+                            ("sending", "Being sent"),
+                            ("sent", "Sent"),
+                            ("skipped", "Not sent (nudges turned off)"),
+                            ("failed", "Failed"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                ("claim_token", models.UUIDField(blank=True, null=True)),
+                ("claimed_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveSmallIntegerField(default=0)),
+                ("sent_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "mentorship",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="matching.mentorship",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "recipient",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="reminders", to="programs.membership"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-pk'],
-                'indexes': [models.Index(fields=['organization', '-created_at'], name='surveys_rem_organiz_bcc273_idx'), models.Index(fields=['status', 'claimed_at'], name='surveys_rem_status_36194c_idx'), models.Index(fields=['recipient', '-created_at'], name='surveys_rem_recipie_6d1c76_idx')],
+                "ordering": ["-created_at", "-pk"],
+                "indexes": [
+                    models.Index(fields=["organization", "-created_at"], name="surveys_rem_organiz_bcc273_idx"),
+                    models.Index(fields=["status", "claimed_at"], name="surveys_rem_status_36194c_idx"),
+                    models.Index(fields=["recipient", "-created_at"], name="surveys_rem_recipie_6d1c76_idx"),
+                ],
             },
         ),
         migrations.AddConstraint(
-            model_name='survey',
-            constraint=models.UniqueConstraint(condition=models.Q(('builtin', ''), _negated=True), fields=('program', 'builtin'), name='survey_one_builtin_per_program'),
+            model_name="survey",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("builtin", ""), _negated=True),
+                fields=("program", "builtin"),
+                name="survey_one_builtin_per_program",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surveyanswer',
-            constraint=models.UniqueConstraint(fields=('response', 'question'), name='survey_answer_once'),
+            model_name="surveyanswer",
+            constraint=models.UniqueConstraint(fields=("response", "question"), name="survey_answer_once"),
         ),
         migrations.AddConstraint(
-            model_name='surveywave',
-            constraint=models.UniqueConstraint(condition=models.Q(('mentorship__isnull', True)), fields=('survey', 'number'), name='survey_wave_once_per_period'),
+            model_name="surveywave",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("mentorship__isnull", True)),
+                fields=("survey", "number"),
+                name="survey_wave_once_per_period",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='surveywave',
-            constraint=models.UniqueConstraint(condition=models.Q(('mentorship__isnull', False)), fields=('survey', 'mentorship'), name='survey_wave_once_per_pairing'),
+            model_name="surveywave",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("mentorship__isnull", False)),
+                fields=("survey", "mentorship"),
+                name="survey_wave_once_per_pairing",
+            ),
         ),
         migrations.AddIndex(
-            model_name='surveyresponse',
-            index=models.Index(fields=['survey', 'submitted_on'], name='surveys_sur_survey__a42cda_idx'),
+            model_name="surveyresponse",
+            index=models.Index(fields=["survey", "submitted_on"], name="surveys_sur_survey__a42cda_idx"),
         ),
         migrations.AddConstraint(
-            model_name='surveyinvitation',
-            constraint=models.UniqueConstraint(fields=('wave', 'membership'), name='survey_invitation_once'),
+            model_name="surveyinvitation",
+            constraint=models.UniqueConstraint(fields=("wave", "membership"), name="survey_invitation_once"),
         ),
     ]
