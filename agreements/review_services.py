@@ -186,46 +186,6 @@ def _conclude(mentorship: Mentorship, review: YearlyReview, *, actor: Membership
     )
 
 
-def reviews_remind_due(*, today=None) -> int:
-    """Open the yearly reviews that have fallen due and email both parties once. For a
-    periodic task (runs across organizations); returns how many reminders were sent."""
-    from django_scopes import scopes_disabled
-
-    today = today or timezone.localdate()
-    sent = 0
-    with scopes_disabled():
-        candidates = list(
-            Mentorship.objects.filter(status__in=LIVE_STATUSES, program__yearly_review=True).values_list(
-                "pk", flat=True
-            )
-        )
-        for pk in candidates:
-            with transaction.atomic():
-                mentorship = _lock_mentorship(Mentorship(pk=pk))
-                if mentorship.status not in LIVE_STATUSES:
-                    continue
-                review = YearlyReview.objects.filter(mentorship=mentorship, completed_at__isnull=True).first()
-                if review is None:
-                    due_on = next_review_due_on(mentorship)
-                    if due_on > today:
-                        continue
-                    review = YearlyReview.objects.create(
-                        organization=mentorship.organization, mentorship=mentorship, due_on=due_on
-                    )
-                if review.reminded_at is not None or review.due_on > today:
-                    continue
-                review.reminded_at = timezone.now()
-                review.save(update_fields=["reminded_at"])
-                _notify(
-                    "email/yearly_review_due",
-                    _context(mentorship, review),
-                    [mentorship.mentor.user.email, mentorship.mentee.user.email],
-                    mentorship.organization.contact_email,
-                )
-                sent += 1
-    return sent
-
-
 # --- First-meeting checklist ---------------------------------------------------------------------
 
 

@@ -45,11 +45,3 @@ def render_agreement_pdf_task(agreement_id: int) -> None:
                 kind="pdf",
                 detail=f"Sealed PDF stored (SHA-256 {digest})",
             )
-
-
-@shared_task(name="agreements.remind_due_reviews")
-def remind_due_reviews_task() -> int:
-    """Daily (beat): open the yearly reviews that fell due and email each pair once."""
-    from agreements.review_services import reviews_remind_due
-
-    return reviews_remind_due()

@@ -7,7 +7,8 @@ from celery import Celery
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorship.settings")
 
-app = Celery("mentorship")
+# DjangoTask adds delay_on_commit(): enqueue only once the surrounding transaction commits.
+app = Celery("mentorship", task_cls="celery.contrib.django.task:DjangoTask")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 

@@ -9,6 +9,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -177,6 +178,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "processed_folder": str(CELERY_BROKER_DIR / "processed"),
         "store_processed": False,
     }
+elif CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # A task taken by a worker that died unacknowledged goes back to the queue after this.
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 60 * 60)}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND") or REDIS_URL or None
 CELERY_TASK_IGNORE_RESULT = True
@@ -188,10 +192,22 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TIMEZONE = "UTC"
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Periodic jobs; django-celery-beat copies these into its database schedule at start.
+# Exactly one beat process may run (docker-compose.yml): two would double every job's
+# enqueueing — harmless for reminders (their keys are unique), wasteful for the rest.
+REMINDER_SCAN_EVERY_SECONDS = env_int("REMINDER_SCAN_EVERY_SECONDS", 0)  # tests: a few seconds
 CELERY_BEAT_SCHEDULE = {
     "expire-mentorship-requests": {"task": "matching.expire_requests", "schedule": 60 * 60},
-    "remind-due-yearly-reviews": {"task": "agreements.remind_due_reviews", "schedule": 24 * 60 * 60},
+    # The daily reminder scan (surveys/reminders.py), early in the morning UTC.
+    "scan-reminders": {
+        "task": "surveys.scan_reminders",
+        "schedule": REMINDER_SCAN_EVERY_SECONDS or crontab(minute=15, hour=6),
+    },
+    # Hands out reminders left behind by a lost task or a worker that died mid-batch.
+    "sweep-reminders": {"task": "surveys.sweep_reminders", "schedule": 10 * 60},
 }
+# A worker's claim on a reminder lapses after this long (it died); the row is sent again.
+REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 15 * 60)
+REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200)
 
 # Keys for text encrypted at rest (meeting summaries, agendas, tasks, private notes):
 # comma-separated Fernet keys, the first encrypts, all decrypt (rotation). Required when

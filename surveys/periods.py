@@ -3,6 +3,18 @@
 import calendar
 from datetime import date, timedelta
 
+from agreements.models_review import add_months
+
+__all__ = [
+    "REPORT_GRACE_DAYS",
+    "add_months",
+    "months_between",
+    "open_report_quarters",
+    "previous_quarter",
+    "quarter_bounds",
+    "quarter_of",
+]
+
 
 def quarter_of(day: date) -> tuple[int, int]:
     """(year, quarter) of ``day``; quarters are calendar quarters."""
@@ -18,13 +30,6 @@ def quarter_bounds(year: int, quarter: int) -> tuple[date, date]:
 
 def previous_quarter(year: int, quarter: int) -> tuple[int, int]:
     return (year, quarter - 1) if quarter > 1 else (year - 1, 4)
-
-
-def add_months(day: date, months: int) -> date:
-    """``day`` plus whole months, clamped to the month's last day (31 Jan + 1 → 28/29 Feb)."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def months_between(start: date, end: date) -> int:

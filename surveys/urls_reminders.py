@@ -1,2 +1,10 @@
 # URL patterns under /o/<org_slug>/ for this feature; included by surveys/urls.py.
-org_urlpatterns = []
+from django.urls import path
+
+from surveys import views_reminders
+
+org_urlpatterns = [
+    path("reminders/", views_reminders.reminder_log, name="reminder_log"),
+    path("reminders.csv", views_reminders.reminder_log_csv, name="reminder_log_csv"),
+    path("notifications/", views_reminders.notification_settings, name="notification_settings"),
+]

@@ -1,0 +1,88 @@
+"""What was sent to whom and when (coordinators), and each person's nudge setting."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+
+from mentorship.csvexport import csv_response
+from mentorship.tenancy import coordinator_required, member_required
+from surveys import reminder_services as services
+from surveys.models import ReminderKind, ReminderStatus
+
+PER_PAGE = 50
+
+
+def _filters(request: HttpRequest) -> dict:
+    kind = request.GET.get("kind", "")
+    status = request.GET.get("status", "")
+    return {
+        "search": request.GET.get("q", "").strip()[:100],
+        "kind": kind if kind in ReminderKind.values else "",
+        "status": status if status in ReminderStatus.values else "",
+    }
+
+
+@coordinator_required
+def reminder_log(request: HttpRequest, org_slug: str) -> HttpResponse:
+    filters = _filters(request)
+    rows = services.reminder_log(organization=request.organization, **filters)
+    page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "surveys/reminder_log.html",
+        {
+            "page": page,
+            **filters,
+            "kinds": ReminderKind.choices,
+            "statuses": ReminderStatus.choices,
+            "querystring": query.urlencode(),
+            "summary": services.reminder_summary(organization=request.organization),
+            "last_scan": services.last_scan(),
+        },
+    )
+
+
+@coordinator_required
+def reminder_log_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
+    rows = services.reminder_log(organization=request.organization, **_filters(request))
+    zone = timezone.get_current_timezone()
+    return csv_response(
+        f"reminders-{request.organization.slug}-{timezone.localdate():%Y-%m-%d}.csv",
+        ["recorded", "what", "to", "email", "program", "period", "due on", "status", "sent"],
+        (
+            [
+                timezone.localtime(r.created_at, zone).strftime("%Y-%m-%d %H:%M"),
+                r.get_kind_display(),
+                r.recipient.user.full_name,
+                r.recipient.user.email,
+                r.program.name if r.program else "",
+                r.period,
+                r.due_on or "",
+                r.get_status_display(),
+                timezone.localtime(r.sent_at, zone).strftime("%Y-%m-%d %H:%M") if r.sent_at else "",
+            ]
+            for r in rows.iterator(chunk_size=2000)
+        ),
+    )
+
+
+@member_required
+def notification_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
+    if request.method == "POST":
+        enabled = request.POST.get("nudges_enabled") == "on"
+        services.nudges_set(actor=request.membership, enabled=enabled)
+        messages.success(
+            request,
+            "Friendly nudges are on." if enabled else "Friendly nudges are off. We will still remind you of "
+            "things only you can do.",
+        )
+        return redirect("notification_settings", org_slug=request.organization.slug)
+    return render(
+        request,
+        "surveys/notification_settings.html",
+        {"recent": services.my_reminders(membership=request.membership)[:20]},
+    )
