@@ -2024,6 +2024,7 @@ def _seed_department(spec: DemoOrganization, organization: Organization, created
         first_meeting_days=30,
         six_month_assessment=True,
         yearly_review=True,
+        quarterly_reports=True,
         default_mentees_per_mentor=2,
         max_mentees_per_mentor=3,
         is_published=True,

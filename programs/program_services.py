@@ -35,6 +35,7 @@ PROGRAM_FIELDS = (
     "first_meeting_days",
     "six_month_assessment",
     "yearly_review",
+    "quarterly_reports",
     "default_mentees_per_mentor",
     "max_mentees_per_mentor",
     "committee_rule",
