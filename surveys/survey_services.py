@@ -1,0 +1,974 @@
+"""Surveys (seed 000: periodic feedback surveys; seed 004: the 6-month assessment) and
+feedback sent to the program office at any time.
+
+* The builder: coordinators write a survey while it is a draft, then activate it. Its
+  questions may change until the first person answers; after that they are fixed, so
+  every answer was given to the same question.
+* Waves: the daily scan calls ``ensure_builtin_surveys`` and ``open_due_waves``. Both run
+  outside any tenant scope, are idempotent (a second run the same day, or a run after
+  missed days, creates nothing twice and only the current period's wave) and set-based.
+* Answers: one response per invitation, written in one transaction. For an anonymous
+  survey the response is not linked to its author: the invitation records only that the
+  person answered, and the response keeps just the role and program for the aggregates
+  (and only the month it was given).
+* Results: aggregates, never over fewer than ``MIN_GROUP`` respondents when anonymous.
+"""
+
+import secrets
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Exists, OuterRef, Q, Sum
+from django.db.models.functions import TruncMonth
+from django.urls import reverse
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from matching.models import LIVE_STATUSES, Mentorship
+from mentorship.exceptions import ServiceError
+from mentorship.mail import queue_email, render_email
+from programs.models import Membership, Organization, Program
+from programs.services import audit, require_coordinator
+from surveys.models import (
+    LIKERT_LABELS,
+    Audience,
+    Feedback,
+    Question,
+    QuestionKind,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveySchedule,
+    SurveyStatus,
+    SurveyWave,
+)
+from surveys.periods import add_months
+
+MIN_GROUP = 5  # anonymous results are shown only for groups of at least this many people
+HIDDEN_MESSAGE = "Fewer than 5 people answered; results are hidden to protect anonymity."
+COMPLEMENT_MESSAGE = (
+    "Results for this group are hidden: together with the overall results they would reveal the answers "
+    "of fewer than 5 people."
+)
+MAX_CHOICES = 20
+MAX_CHOICE_LENGTH = 200
+MAX_ANSWER_LENGTH = 5000
+MAX_INTERVAL_MONTHS = 60
+MAX_OPEN_DAYS = 90
+CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
+NUMBER_KINDS = (QuestionKind.LIKERT, QuestionKind.RATING)
+ROLES = ("mentor", "mentee")
+SATISFACTION_SCALE = 10  # satisfaction_by_month reports means on a 0–10 scale
+
+BUILTIN_SIX_MONTH = "six_month_assessment"
+SIX_MONTH_TITLE = "6-month assessment"
+SIX_MONTH_INTRO = (
+    "Six months into your mentorship, both of you are asked to assess the partnership seriously. "
+    "Your answers are anonymous: the program office sees only totals over at least 5 people, never "
+    "who answered what. Talk about what you find with your partner — that conversation is yours."
+)
+SIX_MONTH_QUESTIONS = [
+    (QuestionKind.LIKERT, "We meet as often as we agreed."),
+    (QuestionKind.LIKERT, "Our goals are clear and we measure our progress."),
+    (QuestionKind.LIKERT, "We give each other honest and timely feedback."),
+    (QuestionKind.LIKERT, "Openness and trust are part of our relationship."),
+    (QuestionKind.LIKERT, "This relationship is right for both of us."),
+    (QuestionKind.RATING, "How valuable is this mentorship to you?"),
+]
+BATCH = 2000
+
+
+def _token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+def _url(name: str, **kwargs) -> str:
+    return settings.SITE_URL + reverse(name, kwargs=kwargs)
+
+
+def schedule_summary(survey: Survey) -> str:
+    n = survey.interval_months or 0
+    if survey.schedule == SurveySchedule.ONCE:
+        return f"Once, on {survey.opens_on:%-d %B %Y}"
+    if survey.schedule == SurveySchedule.EVERY_N_MONTHS:
+        return f"Every {n} month{'s' if n != 1 else ''} from {survey.opens_on:%-d %B %Y}"
+    return f"{n} month{'s' if n != 1 else ''} into each pairing"
+
+
+# --- The builder --------------------------------------------------------------------------
+
+
+def questions_locked_reason(survey: Survey) -> str:
+    """Why the questions can no longer change, or '' if they can."""
+    if survey.status == SurveyStatus.CLOSED:
+        return "This survey is closed; its questions can no longer change."
+    answered = SurveyResponse.objects.filter(survey=survey).count()
+    if answered:
+        return (
+            f"{answered} {'person has' if answered == 1 else 'people have'} already answered, so the questions can "
+            "no longer change (every answer must be to the same question). Create a new survey to ask different "
+            "questions."
+        )
+    return ""
+
+
+def _check_settings(organization: Organization, data: dict) -> dict:
+    title = (data.get("title") or "").strip()
+    if not title:
+        raise ServiceError("Give the survey a title.", field="title")
+    if len(title) > 200:
+        raise ServiceError("Keep the title under 200 characters.", field="title")
+    intro = (data.get("intro") or "").strip()
+    if len(intro) > 3000:
+        raise ServiceError("Keep the introduction under 3,000 characters.", field="intro")
+    program = data.get("program")
+    if program is not None and program.organization_id != organization.pk:
+        raise PermissionDenied("That program belongs to another organization.")
+    if data.get("audience") not in Audience.values:
+        raise ServiceError("Choose who receives the survey.", field="audience")
+    schedule = data.get("schedule")
+    if schedule not in SurveySchedule.values:
+        raise ServiceError("Choose when the survey is sent.", field="schedule")
+    interval = data.get("interval_months")
+    if schedule == SurveySchedule.ONCE:
+        interval = None
+    elif not interval or not 1 <= interval <= MAX_INTERVAL_MONTHS:
+        raise ServiceError(f"Give the number of months (1 to {MAX_INTERVAL_MONTHS}).", field="interval_months")
+    open_days = data.get("open_days")
+    if not open_days or not 1 <= open_days <= MAX_OPEN_DAYS:
+        raise ServiceError(f"A survey stays open for 1 to {MAX_OPEN_DAYS} days.", field="open_days")
+    opens_on = data.get("opens_on") or timezone.localdate()
+    return {
+        "title": title,
+        "intro": intro,
+        "program": program,
+        "audience": data["audience"],
+        "anonymous": bool(data.get("anonymous")),
+        "schedule": schedule,
+        "interval_months": interval,
+        "opens_on": opens_on,
+        "open_days": open_days,
+    }
+
+
+def survey_create(*, actor: Membership, **data) -> Survey:
+    organization = actor.organization
+    values = _check_settings(organization, data)
+    with transaction.atomic():
+        require_coordinator(actor, organization)
+        survey = Survey.objects.create(organization=organization, created_by=actor, **values)
+        audit(
+            organization=organization,
+            actor=actor.user,
+            action="survey.create",
+            summary=f"Survey “{survey.title}” created",
+            survey=survey.pk,
+        )
+    return survey
+
+
+def _locked_survey(survey: Survey) -> Survey:
+    return Survey.objects.select_for_update().get(pk=survey.pk)
+
+
+def survey_update(*, actor: Membership, survey: Survey, **data) -> Survey:
+    """Change a draft's settings (who, when, anonymous...)."""
+    values = _check_settings(survey.organization, data)
+    with transaction.atomic():
+        require_coordinator(actor, survey.organization)
+        locked = _locked_survey(survey)
+        if locked.builtin:
+            raise ServiceError("The settings of a built-in survey are fixed; only its questions may change.")
+        if locked.status != SurveyStatus.DRAFT:
+            raise ServiceError("Only a draft's settings can change. This survey has been activated.")
+        for name, value in values.items():
+            setattr(locked, name, value)
+        locked.save()
+    return locked
+
+
+def _clean_question(kind: str, text: str, choices) -> tuple[str, str, list[str]]:
+    if kind not in QuestionKind.values:
+        raise ServiceError("Choose a kind of question.", field="kind")
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("Write the question.", field="text")
+    if len(text) > 500:
+        raise ServiceError("Keep the question under 500 characters.", field="text")
+    if isinstance(choices, str):
+        choices = choices.splitlines()
+    options = []
+    for option in choices or []:
+        option = str(option).strip()
+        if option and option not in options:
+            options.append(option)
+    if kind in CHOICE_KINDS:
+        if len(options) < 2:
+            raise ServiceError("Give at least two options, one per line.", field="choices")
+        if len(options) > MAX_CHOICES:
+            raise ServiceError(f"Give at most {MAX_CHOICES} options.", field="choices")
+        if any(len(option) > MAX_CHOICE_LENGTH for option in options):
+            raise ServiceError(f"Keep each option under {MAX_CHOICE_LENGTH} characters.", field="choices")
+    else:
+        options = []
+    return kind, text, options
+
+
+def _editable_questions(actor: Membership, survey: Survey) -> Survey:
+    require_coordinator(actor, survey.organization)
+    locked = _locked_survey(survey)
+    reason = questions_locked_reason(locked)
+    if reason:
+        raise ServiceError(reason)
+    return locked
+
+
+def question_add(
+    *, actor: Membership, survey: Survey, kind: str, text: str, choices=(), required: bool = True
+) -> Question:
+    kind, text, options = _clean_question(kind, text, choices)
+    with transaction.atomic():
+        locked = _editable_questions(actor, survey)
+        if Question.objects.filter(survey=locked).count() >= 100:
+            raise ServiceError("A survey has at most 100 questions.")
+        last = Question.objects.filter(survey=locked).order_by("-position").values_list("position", flat=True).first()
+        return Question.objects.create(
+            organization=locked.organization,
+            survey=locked,
+            position=(last or 0) + 1,
+            kind=kind,
+            text=text,
+            choices=options,
+            required=required,
+        )
+
+
+def question_update(
+    *, actor: Membership, question: Question, kind: str, text: str, choices=(), required: bool = True
+) -> Question:
+    kind, text, options = _clean_question(kind, text, choices)
+    with transaction.atomic():
+        _editable_questions(actor, question.survey)
+        question.kind, question.text, question.choices, question.required = kind, text, options, required
+        question.save(update_fields=["kind", "text", "choices", "required"])
+    return question
+
+
+def question_remove(*, actor: Membership, question: Question) -> None:
+    with transaction.atomic():
+        _editable_questions(actor, question.survey)
+        question.delete()
+
+
+def question_move(*, actor: Membership, question: Question, direction: str) -> None:
+    """Move a question one place up or down."""
+    if direction not in ("up", "down"):
+        raise ServiceError("Move a question up or down.")
+    with transaction.atomic():
+        survey = _editable_questions(actor, question.survey)
+        ordered = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
+        index = next((i for i, q in enumerate(ordered) if q.pk == question.pk), None)
+        if index is None:
+            raise ServiceError("That question is no longer in the survey.")
+        other = index - 1 if direction == "up" else index + 1
+        if 0 <= other < len(ordered):
+            ordered[index], ordered[other] = ordered[other], ordered[index]
+        for position, item in enumerate(ordered, start=1):
+            item.position = position
+        Question.objects.bulk_update(ordered, ["position"])
+
+
+def survey_activate(*, actor: Membership, survey: Survey) -> Survey:
+    with transaction.atomic():
+        require_coordinator(actor, survey.organization)
+        locked = _locked_survey(survey)
+        if locked.status != SurveyStatus.DRAFT:
+            raise ServiceError("Only a draft can be activated.")
+        if not Question.objects.filter(survey=locked).exists():
+            raise ServiceError("Add at least one question before activating the survey.")
+        today = timezone.localdate()
+        if locked.schedule == SurveySchedule.ONCE and locked.opens_on + timedelta(days=locked.open_days) < today:
+            raise ServiceError("The survey's dates have passed. Choose a new date to send it on.", field="opens_on")
+        locked.status = SurveyStatus.ACTIVE
+        locked.save(update_fields=["status", "updated_at"])
+        audit(
+            organization=locked.organization,
+            actor=actor.user,
+            action="survey.activate",
+            summary=f"Survey “{locked.title}” activated",
+            survey=locked.pk,
+        )
+    return locked
+
+
+def survey_close(*, actor: Membership, survey: Survey) -> Survey:
+    with transaction.atomic():
+        require_coordinator(actor, survey.organization)
+        locked = _locked_survey(survey)
+        if locked.status == SurveyStatus.CLOSED:
+            raise ServiceError("This survey is already closed.")
+        locked.status = SurveyStatus.CLOSED
+        locked.save(update_fields=["status", "updated_at"])
+        # Waves still open close today: nobody can answer a closed survey.
+        today = timezone.localdate()
+        SurveyWave.objects.filter(survey=locked, closes_on__gt=today).update(closes_on=today)
+        audit(
+            organization=locked.organization,
+            actor=actor.user,
+            action="survey.close",
+            summary=f"Survey “{locked.title}” closed",
+            survey=locked.pk,
+        )
+    return locked
+
+
+# --- Built-in surveys and waves (the daily scan) -------------------------------------------
+
+
+def ensure_builtin_surveys(today: date | None = None) -> int:
+    """Every program with the 6-month assessment gets its built-in survey. Returns how many
+    surveys were created."""
+    today = today or timezone.localdate()
+    created = 0
+    with scopes_disabled():
+        programs = list(
+            Program.objects.filter(six_month_assessment=True)
+            .exclude(Exists(Survey.objects.filter(program=OuterRef("pk"), builtin=BUILTIN_SIX_MONTH)))
+            .order_by("pk")
+        )
+        for program in programs:
+            try:
+                with transaction.atomic():
+                    survey = Survey.objects.create(
+                        organization_id=program.organization_id,
+                        program=program,
+                        title=SIX_MONTH_TITLE,
+                        intro=SIX_MONTH_INTRO,
+                        audience=Audience.BOTH,
+                        anonymous=True,
+                        schedule=SurveySchedule.AFTER_PAIRING,
+                        interval_months=6,
+                        opens_on=today,
+                        open_days=21,
+                        status=SurveyStatus.ACTIVE,
+                        builtin=BUILTIN_SIX_MONTH,
+                    )
+                    Question.objects.bulk_create(
+                        Question(
+                            organization_id=program.organization_id,
+                            survey=survey,
+                            position=position,
+                            kind=kind,
+                            text=text,
+                            required=True,
+                        )
+                        for position, (kind, text) in enumerate(SIX_MONTH_QUESTIONS, start=1)
+                    )
+            except IntegrityError:  # another scan created it a moment ago
+                continue
+            created += 1
+    return created
+
+
+def _audience_roles(audience: str) -> tuple[str, ...]:
+    return {Audience.MENTORS: ("mentor",), Audience.MENTEES: ("mentee",)}.get(audience, ROLES)
+
+
+def _live_pairings(survey: Survey):
+    pairings = Mentorship.objects.filter(organization_id=survey.organization_id, status__in=LIVE_STATUSES)
+    if survey.program_id:
+        pairings = pairings.filter(program_id=survey.program_id)
+    return pairings.order_by()
+
+
+def _invite_program_wave(survey: Survey, wave: SurveyWave) -> int:
+    """Invite every live pairing's parties (by audience) not yet invited to ``wave``."""
+    already = SurveyInvitation.objects.filter(wave=wave).values("membership_id")
+    invitees: dict[int, tuple[str, int]] = {}
+    for role in _audience_roles(survey.audience):
+        rows = (
+            _live_pairings(survey)
+            .filter(**{f"{role}__is_active": True})
+            .exclude(**{f"{role}_id__in": already})
+            .values_list(f"{role}_id", "program_id")
+            .distinct()
+        )
+        for membership_id, program_id in rows.iterator(chunk_size=BATCH):
+            invitees.setdefault(membership_id, (role, program_id))
+    SurveyInvitation.objects.bulk_create(
+        (
+            SurveyInvitation(
+                organization_id=survey.organization_id,
+                wave=wave,
+                membership_id=membership_id,
+                role=role,
+                program_id=program_id,
+                token=_token(),
+            )
+            for membership_id, (role, program_id) in invitees.items()
+        ),
+        batch_size=BATCH,
+        ignore_conflicts=True,
+    )
+    return len(invitees)
+
+
+def _period_wave(survey: Survey, today: date) -> tuple[int, date] | None:
+    """(wave number, the day its period began) of the period containing ``today``, or None."""
+    if today < survey.opens_on:
+        return None
+    if survey.schedule == SurveySchedule.ONCE:
+        if today > survey.opens_on + timedelta(days=survey.open_days):
+            return None
+        return 1, survey.opens_on
+    step = survey.interval_months or 1
+    k = 0
+    # months_between would do; stepping keeps add_months' clamping identical to the start dates.
+    while add_months(survey.opens_on, (k + 1) * step) <= today:
+        k += 1
+    return k + 1, add_months(survey.opens_on, k * step)
+
+
+def _open_program_waves(survey: Survey, today: date) -> int:
+    period = _period_wave(survey, today)
+    if period is None:
+        return 0
+    number, start = period
+    if survey.schedule == SurveySchedule.ONCE:
+        closes_on = start + timedelta(days=survey.open_days)  # the date announced
+    else:
+        closes_on = today + timedelta(days=survey.open_days)
+    SurveyWave.objects.bulk_create(
+        [
+            SurveyWave(
+                organization_id=survey.organization_id,
+                survey=survey,
+                number=number,
+                opens_on=today,
+                closes_on=closes_on,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    wave = SurveyWave.objects.get(survey=survey, number=number, mentorship__isnull=True)
+    if wave.closes_on < today:
+        return 0
+    # Pairings formed while the wave is open are invited too (once).
+    return _invite_program_wave(survey, wave)
+
+
+def _latest_start(today: date, months: int) -> date:
+    """A little after the last start date whose ``+ months`` falls on or before today (the
+    exact test is made in Python, because add_months clamps to the end of a month)."""
+    return add_months(today, -months) + timedelta(days=3)
+
+
+def _open_pairing_waves(survey: Survey, today: date) -> int:
+    months = survey.interval_months or 6
+    earliest_due = today - timedelta(days=survey.open_days)
+    candidates = (
+        _live_pairings(survey)
+        .filter(
+            started_on__lte=_latest_start(today, months),
+            started_on__gte=add_months(earliest_due, -months) - timedelta(days=3),
+        )
+        .exclude(pk__in=SurveyWave.objects.filter(survey=survey, mentorship__isnull=False).values("mentorship_id"))
+        .values_list("pk", "started_on")
+    )
+    due = [pk for pk, started_on in candidates if earliest_due <= add_months(started_on, months) <= today]
+    SurveyWave.objects.bulk_create(
+        (
+            SurveyWave(
+                organization_id=survey.organization_id,
+                survey=survey,
+                number=1,
+                mentorship_id=pk,
+                opens_on=today,
+                closes_on=today + timedelta(days=survey.open_days),
+            )
+            for pk in due
+        ),
+        batch_size=BATCH,
+        ignore_conflicts=True,
+    )
+    # Waves without invitations yet: the ones just made (and any a crash left behind).
+    fresh = (
+        SurveyWave.objects.filter(survey=survey, mentorship__isnull=False, closes_on__gte=today)
+        .filter(~Exists(SurveyInvitation.objects.filter(wave=OuterRef("pk"))))
+        .values_list(
+            "pk",
+            "mentorship__program_id",
+            "mentorship__mentor_id",
+            "mentorship__mentee_id",
+            "mentorship__mentor__is_active",
+            "mentorship__mentee__is_active",
+        )
+    )
+    roles = _audience_roles(survey.audience)
+    invitations = []
+    for wave_id, program_id, mentor_id, mentee_id, mentor_active, mentee_active in fresh.iterator(chunk_size=BATCH):
+        for role, membership_id, active in (("mentor", mentor_id, mentor_active), ("mentee", mentee_id, mentee_active)):
+            if role in roles and active:
+                invitations.append(
+                    SurveyInvitation(
+                        organization_id=survey.organization_id,
+                        wave_id=wave_id,
+                        membership_id=membership_id,
+                        role=role,
+                        program_id=program_id,
+                        token=_token(),
+                    )
+                )
+    SurveyInvitation.objects.bulk_create(invitations, batch_size=BATCH, ignore_conflicts=True)
+    return len(invitations)
+
+
+def open_due_waves(today: date | None = None) -> int:
+    """Open every active survey's wave that is due today and invite its people. Returns how
+    many invitations were created. Safe to run twice, and after missed days (only the
+    current period's wave opens; a pairing's wave only within ``open_days`` of its date)."""
+    today = today or timezone.localdate()
+    created = 0
+    with scopes_disabled():
+        surveys = list(
+            Survey.objects.filter(status=SurveyStatus.ACTIVE)
+            .exclude(builtin=BUILTIN_SIX_MONTH, program__six_month_assessment=False)
+            .order_by("pk")
+        )
+        for survey in surveys:
+            with transaction.atomic():
+                if survey.schedule == SurveySchedule.AFTER_PAIRING:
+                    created += _open_pairing_waves(survey, today)
+                else:
+                    created += _open_program_waves(survey, today)
+    return created
+
+
+# --- Answering ------------------------------------------------------------------------------
+
+
+def wave_is_open(wave: SurveyWave, survey: Survey, today: date | None = None) -> bool:
+    today = today or timezone.localdate()
+    return survey.status == SurveyStatus.ACTIVE and wave.opens_on <= today <= wave.closes_on
+
+
+def clean_answer(question: Question, raw) -> dict | None:
+    """The stored values for one answer (``number``/``choices``/``text``), or None when it
+    was left empty. Raises ServiceError naming the question when the answer is invalid."""
+    field = f"q{question.pk}"
+    values = [v for v in (raw if isinstance(raw, list | tuple) else [raw]) if v not in (None, "")]
+    values = [str(v).strip() if isinstance(v, str) else v for v in values]
+    values = [v for v in values if v != ""]
+    if not values:
+        if question.required:
+            raise ServiceError("Please answer this question.", field=field)
+        return None
+    if question.kind in NUMBER_KINDS:
+        low, high = (1, 5) if question.kind == QuestionKind.LIKERT else (0, 10)
+        try:
+            number = int(values[0])
+        except (TypeError, ValueError):
+            number = None
+        if len(values) != 1 or number is None or not low <= number <= high:
+            raise ServiceError(f"Choose a value from {low} to {high}.", field=field)
+        return {"number": number}
+    if question.kind in CHOICE_KINDS:
+        if question.kind == QuestionKind.SINGLE and len(values) != 1:
+            raise ServiceError("Choose one option.", field=field)
+        if any(v not in question.choices for v in values):
+            raise ServiceError("Choose from the options given.", field=field)
+        return {"choices": [c for c in question.choices if c in values]}
+    text = str(values[0])
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise ServiceError(f"Keep your answer under {MAX_ANSWER_LENGTH:,} characters.", field=field)
+    return {"text": text}
+
+
+def survey_submit(*, actor: Membership, invitation: SurveyInvitation, answers: dict) -> SurveyResponse:
+    """Record the answers to an invitation: all of them or none. ``answers`` maps a
+    question's pk to its raw value (a string, or a list for multiple choice)."""
+    today = timezone.localdate()
+    with transaction.atomic():
+        locked = SurveyInvitation.objects.select_for_update().select_related("wave__survey").get(pk=invitation.pk)
+        if locked.membership_id != actor.pk or actor.organization_id != locked.organization_id:
+            raise PermissionDenied("This invitation is for someone else.")
+        if locked.responded_on is not None:
+            raise ServiceError("You have already answered this survey — thank you. Answers cannot be sent twice.")
+        wave, survey = locked.wave, locked.wave.survey
+        if not wave_is_open(wave, survey, today):
+            raise ServiceError("This survey is closed; answers are no longer accepted.")
+        questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
+        cleaned = []
+        for question in questions:
+            value = clean_answer(question, answers.get(question.pk, answers.get(str(question.pk))))
+            if value is not None:
+                cleaned.append((question, value))
+        response = SurveyResponse.objects.create(
+            organization_id=locked.organization_id,
+            survey=survey,
+            wave=wave,
+            respondent=None if survey.anonymous else actor,
+            role=locked.role,
+            program_id=locked.program_id,
+            # Anonymous: only the month, so the day of an invitation's answer does not point at it.
+            submitted_on=today.replace(day=1) if survey.anonymous else today,
+        )
+        SurveyAnswer.objects.bulk_create(
+            SurveyAnswer(organization_id=locked.organization_id, response=response, question=question, **value)
+            for question, value in cleaned
+        )
+        locked.responded_on = today
+        locked.save(update_fields=["responded_on"])
+    invitation.responded_on = today
+    return response
+
+
+def open_invitations(membership: Membership, today: date | None = None):
+    today = today or timezone.localdate()
+    return (
+        SurveyInvitation.objects.filter(
+            membership=membership,
+            responded_on__isnull=True,
+            wave__opens_on__lte=today,
+            wave__closes_on__gte=today,
+            wave__survey__status=SurveyStatus.ACTIVE,
+        )
+        .select_related("wave__survey", "wave__survey__program")
+        .order_by("wave__closes_on", "pk")
+    )
+
+
+# --- Results --------------------------------------------------------------------------------
+
+
+@dataclass
+class QuestionResult:
+    question: Question
+    answered: int = 0
+    rows: list = field(default_factory=list)  # [(label, count, percent)]
+    mean: float | None = None
+    texts: list = field(default_factory=list)
+    text_total: int = 0
+
+
+@dataclass
+class Results:
+    survey: Survey
+    invited: int
+    responded: int
+    respondents: int
+    hidden: str = ""
+    questions: list = field(default_factory=list)
+
+    @property
+    def rate(self) -> float | None:
+        return round(100 * self.responded / self.invited) if self.invited else None
+
+
+def group_sizes(survey: Survey, wave_id: int | None = None) -> dict:
+    """Respondents per role, for the whole survey (key ``(None, role)``) and, when a wave is
+    chosen, for that wave (``(wave_id, role)``): one or two small queries, whatever the number
+    of waves (a pairing's survey has one per pairing)."""
+    sizes = Counter()
+    responses = SurveyResponse.objects.filter(survey=survey)
+    for role, n in responses.values("role").annotate(n=Count("pk")).order_by().values_list("role", "n"):
+        sizes[(None, role)] += n
+    if wave_id is not None:
+        rows = responses.filter(wave_id=wave_id).values("role").annotate(n=Count("pk")).order_by()
+        for role, n in rows.values_list("role", "n"):
+            sizes[(wave_id, role)] += n
+    return sizes
+
+
+def _size(sizes: dict, wave_id: int | None, role: str) -> int:
+    return sum(n for (w, r), n in sizes.items() if w == wave_id and (not role or r == role))
+
+
+def hidden_reason(survey: Survey, sizes: dict, *, wave_id: int | None, role: str) -> str:
+    """Why the results for this filter must be hidden (anonymous surveys), or ''."""
+    if not survey.anonymous:
+        return ""
+    group = _size(sizes, wave_id, role)
+    if 0 < group < MIN_GROUP:
+        return HIDDEN_MESSAGE
+    # The rest of the larger group this one is cut from: shown next to it, a difference
+    # would give away a small group's answers.
+    if role:
+        rest = _size(sizes, wave_id, "") - group
+        if 0 < rest < MIN_GROUP:
+            return COMPLEMENT_MESSAGE
+    if wave_id is not None:
+        rest = _size(sizes, None, role) - group
+        if 0 < rest < MIN_GROUP:
+            return COMPLEMENT_MESSAGE
+    return ""
+
+
+TEXTS_SHOWN = 100
+
+
+def survey_results(survey: Survey, *, wave_id: int | None = None, role: str = "") -> Results:
+    """Per-question aggregates for a filter (a wave and/or a role). A bounded number of
+    queries: a handful, plus one per free-text question."""
+    responses = SurveyResponse.objects.filter(survey=survey)
+    invitations = SurveyInvitation.objects.filter(wave__survey=survey)
+    if wave_id is not None:
+        responses = responses.filter(wave_id=wave_id)
+        invitations = invitations.filter(wave_id=wave_id)
+    if role:
+        responses = responses.filter(role=role)
+        invitations = invitations.filter(role=role)
+    counts = invitations.aggregate(invited=Count("pk"), responded=Count("pk", filter=Q(responded_on__isnull=False)))
+    sizes = group_sizes(survey, wave_id)
+    respondents = _size(sizes, wave_id, role)
+    result = Results(survey=survey, invited=counts["invited"], responded=counts["responded"], respondents=respondents)
+    result.hidden = hidden_reason(survey, sizes, wave_id=wave_id, role=role)
+    questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
+    result.questions = [QuestionResult(question=q) for q in questions]
+    if result.hidden or not respondents:
+        return result
+    answers = SurveyAnswer.objects.filter(response__in=responses)
+    numbers = defaultdict(Counter)
+    for row in (
+        answers.filter(question__kind__in=NUMBER_KINDS, number__isnull=False)
+        .values("question_id", "number")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        numbers[row["question_id"]][row["number"]] += row["n"]
+    picks = defaultdict(Counter)
+    answered = Counter()
+    for question_id, chosen in answers.filter(question__kind__in=CHOICE_KINDS).values_list("question_id", "choices"):
+        answered[question_id] += 1
+        picks[question_id].update(chosen or [])
+    text_counts = dict(
+        answers.filter(question__kind=QuestionKind.TEXT)
+        .values("question_id")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("question_id", "n")
+    )
+    for item in result.questions:
+        q = item.question
+        if q.kind in NUMBER_KINDS:
+            counter = numbers[q.pk]
+            item.answered = sum(counter.values())
+            scale = range(1, 6) if q.kind == QuestionKind.LIKERT else range(0, 11)
+            labels = {n: (f"{n} {LIKERT_LABELS[n - 1]}" if q.kind == QuestionKind.LIKERT else str(n)) for n in scale}
+            item.rows = [(labels[n], counter[n], _percent(counter[n], item.answered)) for n in scale]
+            if item.answered:
+                item.mean = round(sum(n * c for n, c in counter.items()) / item.answered, 2)
+        elif q.kind in CHOICE_KINDS:
+            item.answered = answered[q.pk]
+            item.rows = [(c, picks[q.pk][c], _percent(picks[q.pk][c], item.answered)) for c in q.choices]
+        else:
+            item.answered = item.text_total = text_counts.get(q.pk, 0)
+    for item in result.questions:
+        if item.question.kind == QuestionKind.TEXT and item.answered:
+            item.texts = list(
+                answers.filter(question=item.question)
+                .order_by("-response__submitted_on", "-response_id")
+                .values_list("text", flat=True)[:TEXTS_SHOWN]
+            )
+    return result
+
+
+def _percent(count: int, total: int) -> float:
+    return round(100 * count / total, 1) if total else 0.0
+
+
+def _monthly_means(answers, responses, *, months: int, today: date) -> list[tuple[str, float | None]]:
+    """Mean of likert and rating answers per calendar month on a 0–10 scale; a month is
+    hidden (None) when 1–4 responses to anonymous surveys fall in it."""
+    first = add_months(today.replace(day=1), -(months - 1))
+    sums = defaultdict(float)
+    counts = Counter()
+    for row in (
+        answers.filter(
+            response__submitted_on__gte=first,
+            question__kind__in=NUMBER_KINDS,
+            number__isnull=False,
+        )
+        .annotate(month=TruncMonth("response__submitted_on"))
+        .values("month", "question__kind")
+        .annotate(total=Sum("number"), n=Count("pk"))
+        .order_by()
+    ):
+        month = row["month"]
+        month = month.date() if hasattr(month, "date") else month
+        if row["question__kind"] == QuestionKind.LIKERT:
+            sums[month] += (row["total"] - row["n"]) * 2.5  # 1–5 → 0–10
+        else:
+            sums[month] += row["total"]
+        counts[month] += row["n"]
+    anonymous = Counter()
+    for row in (
+        responses.filter(submitted_on__gte=first, survey__anonymous=True)
+        .annotate(month=TruncMonth("submitted_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        month = row["month"]
+        anonymous[month.date() if hasattr(month, "date") else month] += row["n"]
+    points = []
+    for index in range(months):
+        month = add_months(first, index)
+        value = None
+        if counts[month] and not 0 < anonymous[month] < MIN_GROUP:
+            value = round(sums[month] / counts[month], 1)
+        points.append((f"{month:%b %Y}", value))
+    return points
+
+
+def satisfaction_by_month(organization: Organization, months: int = 12, today: date | None = None):
+    """[(label, mean 0–10 or None)] for the last ``months`` calendar months across the
+    organization's surveys (likert answers mapped 1→0 … 5→10, ratings as given). A month
+    with 1–4 responses to anonymous surveys is None. Two queries."""
+    today = today or timezone.localdate()
+    with scopes_disabled():
+        return _monthly_means(
+            SurveyAnswer.objects.filter(organization=organization),
+            SurveyResponse.objects.filter(organization=organization),
+            months=months,
+            today=today,
+        )
+
+
+def survey_satisfaction_by_month(survey: Survey, months: int = 12, today: date | None = None):
+    today = today or timezone.localdate()
+    return _monthly_means(
+        SurveyAnswer.objects.filter(response__survey=survey),
+        SurveyResponse.objects.filter(survey=survey),
+        months=months,
+        today=today,
+    )
+
+
+def csv_safe(value):
+    """Neutralise spreadsheet formulas in text cells (= + - @, tab, carriage return)."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def aggregate_rows(result: Results) -> list[list]:
+    rows = [["question", "option", "count", "percent", "mean"]]
+    if result.hidden:
+        rows.append(["", result.hidden, "", "", ""])
+        return rows
+    for item in result.questions:
+        text = item.question.text
+        if item.question.kind == QuestionKind.TEXT:
+            rows.append([text, "(free-text answers)", item.answered, "", ""])
+            continue
+        for label, count, percent in item.rows:
+            rows.append([text, label, count, percent, ""])
+        rows.append([text, "(all answers)", item.answered, 100 if item.answered else 0, item.mean or ""])
+    return [[csv_safe(cell) for cell in row] for row in rows]
+
+
+def response_rows(survey: Survey, *, wave_id: int | None = None, role: str = "") -> list[list]:
+    """One row per response with the respondent's name: non-anonymous surveys only."""
+    if survey.anonymous:
+        raise PermissionDenied("Answers to an anonymous survey are not linked to people.")
+    questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
+    responses = SurveyResponse.objects.filter(survey=survey).select_related("respondent__user", "program", "wave")
+    if wave_id is not None:
+        responses = responses.filter(wave_id=wave_id)
+    if role:
+        responses = responses.filter(role=role)
+    answers = defaultdict(dict)
+    for answer in SurveyAnswer.objects.filter(response__in=responses).select_related("question"):
+        answers[answer.response_id][answer.question_id] = answer
+    rows = [["response", "name", "email", "role", "program", "wave", "submitted on", *[q.text for q in questions]]]
+    for response in responses.order_by("pk"):
+        person = response.respondent.user if response.respondent else None
+        row = [
+            response.pk,
+            person.full_name if person else "",
+            person.email if person else "",
+            response.role,
+            response.program.name if response.program else "",
+            response.wave.number,
+            response.submitted_on.isoformat(),
+        ]
+        for q in questions:
+            row.append(answer_display(answers[response.pk].get(q.pk)))
+        rows.append([csv_safe(cell) for cell in row])
+    return rows
+
+
+def answer_display(answer: SurveyAnswer | None) -> str:
+    if answer is None:
+        return ""
+    if answer.number is not None:
+        if answer.question.kind == QuestionKind.LIKERT and 1 <= answer.number <= 5:
+            return f"{answer.number} {LIKERT_LABELS[answer.number - 1]}"
+        return str(answer.number)
+    if answer.choices:
+        return "; ".join(answer.choices)
+    return answer.text
+
+
+# --- Feedback at any time (seed 000) ---------------------------------------------------------
+
+
+def feedback_send(*, actor: Membership, text: str, program: Program | None = None, anonymous: bool = False) -> Feedback:
+    text = (text or "").strip()
+    if not text:
+        raise ServiceError("Write your feedback.", field="text")
+    if len(text) > MAX_ANSWER_LENGTH:
+        raise ServiceError(f"Keep your feedback under {MAX_ANSWER_LENGTH:,} characters.", field="text")
+    organization = actor.organization
+    if program is not None and program.organization_id != organization.pk:
+        raise PermissionDenied("That program belongs to another organization.")
+    with transaction.atomic():
+        if not Membership.objects.filter(pk=actor.pk, organization=organization, is_active=True).exists():
+            raise PermissionDenied("Only the organization's members can send feedback.")
+        feedback = Feedback.objects.create(
+            organization=organization, program=program, author=None if anonymous else actor, text=text
+        )
+        recipients = list(
+            Membership.objects.filter(organization=organization, is_coordinator=True, is_active=True)
+            .order_by("pk")
+            .values_list("user__email", flat=True)
+        )
+        if recipients:
+            queue_email(
+                render_email(
+                    "email/feedback_received",
+                    {
+                        "organization": organization,
+                        "program": program,
+                        "author": None if anonymous else actor.user,
+                        "url": _url("feedback_list", org_slug=organization.slug),
+                    },
+                    to=recipients,
+                )
+            )
+    return feedback
+
+
+def feedback_handle(*, actor: Membership, feedback: Feedback) -> Feedback:
+    with transaction.atomic():
+        require_coordinator(actor, feedback.organization)
+        locked = Feedback.objects.select_for_update().get(pk=feedback.pk)
+        if locked.handled_at is not None:
+            raise ServiceError("This feedback was already marked as handled.")
+        locked.handled_at = timezone.now()
+        locked.handled_by = actor
+        locked.save(update_fields=["handled_at", "handled_by"])
+        audit(
+            organization=locked.organization,
+            actor=actor.user,
+            action="feedback.handle",
+            summary=f"Feedback {locked.pk} marked as handled",
+            feedback=locked.pk,
+        )
+    return locked

@@ -1,0 +1,407 @@
+"""Survey builder, answering, results and CSV export; feedback at any time (seed 000)."""
+
+import csv
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Count, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from mentorship.exceptions import ServiceError
+from mentorship.tenancy import coordinator_required, member_required
+from programs.models import Program
+from programs.views import _form_error
+from surveys import survey_services as services
+from surveys.charts import bar_chart, line_chart
+from surveys.forms_surveys import AnswerForm, FeedbackForm, QuestionForm, SurveyForm
+from surveys.models import (
+    Feedback,
+    Question,
+    Survey,
+    SurveyAnswer,
+    SurveyInvitation,
+    SurveyResponse,
+    SurveySchedule,
+    SurveyStatus,
+    SurveyWave,
+)
+
+RESPONSES_PER_PAGE = 25
+FEEDBACK_PER_PAGE = 25
+
+
+def _count(model, **filters):
+    return Coalesce(
+        Subquery(
+            model.objects.filter(**filters).order_by().values("survey_id").annotate(n=Count("pk")).values("n"),
+            output_field=IntegerField(),
+        ),
+        0,
+    )
+
+
+# --- Builder --------------------------------------------------------------------------------
+
+
+@coordinator_required
+def survey_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    surveys = (
+        Survey.objects.select_related("program")
+        .annotate(
+            question_count=_count(Question, survey=OuterRef("pk")),
+            response_count=_count(SurveyResponse, survey=OuterRef("pk")),
+        )
+        .order_by("status", "-created_at", "-pk")
+    )
+    page = Paginator(surveys, 50).get_page(request.GET.get("page"))
+    for survey in page.object_list:
+        survey.schedule_text = services.schedule_summary(survey)
+    satisfaction = services.satisfaction_by_month(request.organization)
+    context = {
+        "page": page,
+        "satisfaction": satisfaction,
+        "satisfaction_chart": line_chart(
+            satisfaction, label="Satisfaction over the last 12 months, 0 to 10", y_max=services.SATISFACTION_SCALE
+        ),
+        "open_feedback": Feedback.objects.filter(handled_at__isnull=True).count(),
+    }
+    return render(request, "surveys/survey_list.html", context)
+
+
+@coordinator_required
+def survey_create(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = SurveyForm(
+        request.POST or None, organization=request.organization, initial={"opens_on": timezone.localdate()}
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            survey = services.survey_create(actor=request.membership, **form.cleaned_data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Survey created as a draft. Add its questions, then activate it.")
+            return redirect("survey_edit", org_slug=org_slug, pk=survey.pk)
+    return render(request, "surveys/survey_create.html", {"form": form})
+
+
+def _settings_initial(survey: Survey) -> dict:
+    fields = ("title", "intro", "program", "audience", "anonymous", "schedule", "interval_months", "opens_on")
+    return {name: getattr(survey, name) for name in (*fields, "open_days")}
+
+
+def _question_initial(question: Question) -> dict:
+    return {
+        "kind": question.kind,
+        "text": question.text,
+        "choices": "\n".join(question.choices or []),
+        "required": question.required,
+    }
+
+
+@coordinator_required
+def survey_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    survey = get_object_or_404(Survey.objects.select_related("program", "organization"), pk=pk)
+    questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
+    action = request.POST.get("action") if request.method == "POST" else None
+    settings_editable = survey.status == SurveyStatus.DRAFT and not survey.builtin
+    locked_reason = services.questions_locked_reason(survey)
+
+    settings_form = SurveyForm(
+        request.POST if action == "settings" else None,
+        organization=request.organization,
+        initial=_settings_initial(survey),
+    )
+    new_form = QuestionForm(request.POST if action == "add" else None, prefix="new")
+    target = None
+    if action in ("update", "remove", "up", "down"):
+        try:
+            target_pk = int(request.POST.get("question", ""))
+        except ValueError:
+            raise Http404 from None
+        target = next((q for q in questions if q.pk == target_pk), None)
+        if target is None:
+            raise Http404
+        target.survey = survey
+    question_forms = []
+    for question in questions:
+        bound = action == "update" and question is target
+        question_forms.append(
+            (
+                question,
+                QuestionForm(
+                    request.POST if bound else None, prefix=f"q{question.pk}", initial=_question_initial(question)
+                ),
+            )
+        )
+
+    if action is not None:
+        try:
+            if action == "settings":
+                if settings_form.is_valid():
+                    services.survey_update(actor=request.membership, survey=survey, **settings_form.cleaned_data)
+                    messages.success(request, "Settings saved.")
+                    return redirect("survey_edit", org_slug=org_slug, pk=pk)
+            elif action == "add":
+                if new_form.is_valid():
+                    services.question_add(actor=request.membership, survey=survey, **new_form.cleaned_data)
+                    messages.success(request, "Question added.")
+                    return redirect("survey_edit", org_slug=org_slug, pk=pk)
+            elif action == "update":
+                form = next(f for q, f in question_forms if q is target)
+                if form.is_valid():
+                    services.question_update(actor=request.membership, question=target, **form.cleaned_data)
+                    messages.success(request, "Question saved.")
+                    return redirect("survey_edit", org_slug=org_slug, pk=pk)
+            elif action == "remove":
+                services.question_remove(actor=request.membership, question=target)
+                messages.success(request, "Question removed.")
+                return redirect("survey_edit", org_slug=org_slug, pk=pk)
+            elif action in ("up", "down"):
+                services.question_move(actor=request.membership, question=target, direction=action)
+                messages.success(request, "Question moved.")
+                return redirect("survey_edit", org_slug=org_slug, pk=pk)
+            else:
+                raise Http404
+        except ServiceError as error:
+            form = {"settings": settings_form, "add": new_form}.get(action)
+            if action == "update":
+                form = next(f for q, f in question_forms if q is target)
+            if form is not None:
+                _form_error(form, error)
+            else:
+                messages.error(request, error.message)
+                return redirect("survey_edit", org_slug=org_slug, pk=pk)
+
+    context = {
+        "survey": survey,
+        "schedule_text": services.schedule_summary(survey),
+        "settings_editable": settings_editable,
+        "settings_form": settings_form,
+        "question_forms": question_forms,
+        "new_form": new_form,
+        "locked_reason": locked_reason,
+        "question_count": len(questions),
+    }
+    return render(request, "surveys/survey_edit.html", context)
+
+
+@require_POST
+@coordinator_required
+def survey_activate(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    survey = get_object_or_404(Survey.objects.select_related("organization"), pk=pk)
+    try:
+        services.survey_activate(actor=request.membership, survey=survey)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Survey activated. Invitations go out on its dates with the daily reminders.")
+    return redirect("survey_edit", org_slug=org_slug, pk=pk)
+
+
+@require_POST
+@coordinator_required
+def survey_close(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    survey = get_object_or_404(Survey.objects.select_related("organization"), pk=pk)
+    try:
+        services.survey_close(actor=request.membership, survey=survey)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Survey closed. Nobody can answer it any more; its results stay here.")
+    return redirect("survey_edit", org_slug=org_slug, pk=pk)
+
+
+# --- Results --------------------------------------------------------------------------------
+
+
+def _filters(request: HttpRequest, survey: Survey) -> tuple[int | None, str, list[SurveyWave]]:
+    waves = []
+    if survey.schedule != SurveySchedule.AFTER_PAIRING:
+        waves = list(SurveyWave.objects.filter(survey=survey, mentorship__isnull=True).order_by("-number")[:60])
+    wave_id = None
+    try:
+        wave_id = int(request.GET.get("wave", ""))
+    except ValueError:
+        wave_id = None
+    if wave_id is not None and wave_id not in {w.pk for w in waves}:
+        wave_id = None
+    role = request.GET.get("role", "")
+    role = role if role in services.ROLES else ""
+    return wave_id, role, waves
+
+
+@coordinator_required
+def survey_results(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    survey = get_object_or_404(Survey.objects.select_related("program"), pk=pk)
+    wave_id, role, waves = _filters(request, survey)
+    result = services.survey_results(survey, wave_id=wave_id, role=role)
+    for item in result.questions:
+        if item.rows:
+            item.chart = bar_chart(
+                [(label, count) for label, count, _ in item.rows],
+                label=f"Answers to “{item.question.text}”",
+            )
+    satisfaction = services.survey_satisfaction_by_month(survey)
+    has_numbers = any(item.question.kind in services.NUMBER_KINDS for item in result.questions)
+    page = None
+    if not survey.anonymous and not result.hidden:
+        responses = SurveyResponse.objects.filter(survey=survey).select_related("respondent__user", "program")
+        if wave_id is not None:
+            responses = responses.filter(wave_id=wave_id)
+        if role:
+            responses = responses.filter(role=role)
+        page = Paginator(responses.order_by("-submitted_on", "-pk"), RESPONSES_PER_PAGE).get_page(
+            request.GET.get("page")
+        )
+        answers = {}
+        for answer in SurveyAnswer.objects.filter(response__in=list(page.object_list)).select_related("question"):
+            answers.setdefault(answer.response_id, {})[answer.question_id] = answer
+        for response in page.object_list:
+            by_question = answers.get(response.pk, {})
+            response.rows = [
+                (q.question, services.answer_display(by_question.get(q.question.pk))) for q in result.questions
+            ]
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "survey": survey,
+        "result": result,
+        "waves": waves,
+        "wave_id": wave_id,
+        "role": role,
+        "page": page,
+        "querystring": query.urlencode(),
+        "min_group": services.MIN_GROUP,
+        "satisfaction": satisfaction if has_numbers else None,
+        "satisfaction_chart": line_chart(
+            satisfaction,
+            label=f"Satisfaction with “{survey.title}” by month, 0 to 10",
+            y_max=services.SATISFACTION_SCALE,
+        )
+        if has_numbers
+        else None,
+        "schedule_text": services.schedule_summary(survey),
+    }
+    return render(request, "surveys/survey_results.html", context)
+
+
+@require_http_methods(["GET"])
+@coordinator_required
+def survey_results_csv(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    survey = get_object_or_404(Survey, pk=pk)
+    wave_id, role, _waves = _filters(request, survey)
+    per_response = request.GET.get("kind") == "responses"
+    if per_response:
+        if survey.anonymous:
+            raise Http404("Answers to an anonymous survey are not linked to people.")
+        rows = services.response_rows(survey, wave_id=wave_id, role=role)
+        name = f"survey-{survey.pk}-responses.csv"
+    else:
+        rows = services.aggregate_rows(services.survey_results(survey, wave_id=wave_id, role=role))
+        name = f"survey-{survey.pk}-results.csv"
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response.write("\ufeff")
+    csv.writer(response).writerows(rows)
+    return response
+
+
+# --- Answering ------------------------------------------------------------------------------
+
+
+@member_required
+def survey_answer(request: HttpRequest, org_slug: str, token: str) -> HttpResponse:
+    invitation = get_object_or_404(
+        SurveyInvitation.objects.select_related("wave__survey__program", "program"),
+        token=token,
+        membership=request.membership,
+    )
+    survey = invitation.wave.survey
+    questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
+    state = "open"
+    if invitation.responded_on is not None:
+        state = "answered"
+    elif not services.wave_is_open(invitation.wave, survey):
+        state = "closed"
+    form = AnswerForm(request.POST if request.method == "POST" and state == "open" else None, questions=questions)
+    if request.method == "POST":
+        if state == "answered":
+            messages.error(request, "You have already answered this survey — thank you. Answers cannot be sent twice.")
+        elif state == "closed":
+            messages.error(request, "This survey is closed; answers are no longer accepted.")
+        elif form.is_valid():
+            try:
+                services.survey_submit(actor=request.membership, invitation=invitation, answers=form.answers())
+            except ServiceError as error:
+                _form_error(form, error)
+            else:
+                messages.success(request, "Thank you — your answers were received.")
+                return redirect("survey_answer", org_slug=org_slug, token=token)
+    context = {"invitation": invitation, "survey": survey, "form": form, "state": state}
+    return render(request, "surveys/survey_answer.html", context)
+
+
+@member_required
+def my_surveys(request: HttpRequest, org_slug: str) -> HttpResponse:
+    today = timezone.localdate()
+    open_items = list(services.open_invitations(request.membership, today)[:50])
+    answered = list(
+        SurveyInvitation.objects.filter(membership=request.membership, responded_on__isnull=False)
+        .select_related("wave__survey")
+        .order_by("-responded_on", "-pk")[:20]
+    )
+    return render(request, "surveys/my_surveys.html", {"open_items": open_items, "answered": answered})
+
+
+# --- Feedback -------------------------------------------------------------------------------
+
+
+def _feedback_programs(request: HttpRequest):
+    programs = Program.objects.all()
+    if not request.membership.is_coordinator:
+        programs = programs.filter(is_published=True)
+    return programs
+
+
+@member_required
+def feedback(request: HttpRequest, org_slug: str) -> HttpResponse:
+    form = FeedbackForm(request.POST or None, programs=_feedback_programs(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.feedback_send(actor=request.membership, **form.cleaned_data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Thank you — your feedback was sent to the program office.")
+            return redirect("feedback", org_slug=org_slug)
+    return render(request, "surveys/feedback_form.html", {"form": form})
+
+
+@coordinator_required
+def feedback_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    show = request.GET.get("show", "open")
+    show = show if show in ("open", "handled", "all") else "open"
+    items = Feedback.objects.select_related("author__user", "program", "handled_by__user")
+    if show == "open":
+        items = items.filter(handled_at__isnull=True)
+    elif show == "handled":
+        items = items.filter(handled_at__isnull=False)
+    page = Paginator(items.order_by("-created_at", "-pk"), FEEDBACK_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "surveys/feedback_list.html", {"page": page, "show": show, "querystring": f"show={show}"})
+
+
+@require_POST
+@coordinator_required
+def feedback_handle(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    item = get_object_or_404(Feedback.objects.select_related("organization"), pk=pk)
+    try:
+        services.feedback_handle(actor=request.membership, feedback=item)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Marked as handled.")
+    return redirect("feedback_list", org_slug=org_slug)
