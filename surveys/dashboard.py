@@ -1,0 +1,658 @@
+"""Program health for coordinators: one selector per dashboard panel.
+
+Every selector reads the organization's data (optionally one program's) inside the
+active tenancy scope and runs a fixed number of queries whatever the number of
+applications, pairings or reminders: counts are grouped in the database, and the few
+rules that need Python (the meeting cadence, a request's half-time) run over
+``.values()`` rows fetched in one query.
+
+Metadata only: names, programs, stages, dates and counts. Nothing here reads a meeting's
+agenda, summary or location, a private note, a goal note or a survey's free text.
+"""
+
+from collections import Counter
+from datetime import date, datetime, timedelta
+
+from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models.functions import TruncWeek
+from django.utils import timezone
+
+from agreements.models import Agreement, AgreementStatus, Signature
+from agreements.models_record import MeetingStatus
+from agreements.record_services import CADENCE_DAYS
+from matching.models import (
+    LIVE_STATUSES,
+    Mentorship,
+    MentorshipRequest,
+    MentorshipStatus,
+    Proposal,
+    ProposalStatus,
+    RequestStatus,
+    Response,
+    Stage,
+)
+from programs.models import Application, ApplicationStatus, Cadence, Organization, Program, Role
+from surveys.models import Reminder, ReminderKind, ReminderStatus
+from surveys.reminders import CONSENT_STALE_DAYS, DRAFT_STALE_DAYS, SIGNATURE_STALE_DAYS
+
+OVERDUE_SHOWN = 50  # the page lists the most overdue pairs; the CSV has them all
+STALE_SHOWN = 50
+REMINDER_WEEKS = 12
+SATISFACTION_MONTHS = 12
+
+
+def _name(full_name: str, email: str) -> str:
+    return full_name or email
+
+
+def _percent(part: int, whole: int) -> float | None:
+    return round(100 * part / whole, 1) if whole else None
+
+
+def _scoped(queryset, organization: Organization, program: Program | None, program_field: str = "program"):
+    queryset = queryset.filter(organization=organization)
+    if program is not None:
+        queryset = queryset.filter(**{program_field: program})
+    return queryset
+
+
+# --- Programs (the filter) -------------------------------------------------------------------
+
+
+def program_choices(organization: Organization) -> list[dict]:
+    """Every program of the organization, for the filter select. One query."""
+    return list(Program.objects.filter(organization=organization).order_by("name").values("pk", "slug", "name"))
+
+
+# --- Applications ----------------------------------------------------------------------------
+
+
+def applications(organization: Organization, program: Program | None = None) -> dict:
+    """Applications by state and role, and how many people applied. Two queries."""
+    queryset = _scoped(Application.objects.all(), organization, program)
+    counts = {
+        (row["status"], row["role"]): row["n"]
+        for row in queryset.values("status", "role").annotate(n=Count("pk")).order_by()
+    }
+    rows = []
+    for status, label in ApplicationStatus.choices:
+        mentees, mentors = counts.get((status, Role.MENTEE), 0), counts.get((status, Role.MENTOR), 0)
+        rows.append(
+            {"status": status, "label": label, "mentees": mentees, "mentors": mentors, "total": mentees + mentors}
+        )
+    applicants = queryset.exclude(status=ApplicationStatus.DRAFT).aggregate(n=Count("membership", distinct=True))["n"]
+    return {
+        "rows": rows,
+        "applicants": applicants,
+        "total": sum(r["total"] for r in rows),
+        "chart_rows": [(r["label"], r["total"]) for r in rows if r["total"]],
+    }
+
+
+# --- Proposals and requests ------------------------------------------------------------------
+
+
+def proposals(organization: Organization, program: Program | None = None) -> dict:
+    """Pairings waiting for the committee or for consent, and open mentoring requests.
+    Two queries."""
+    offered = Q(status=ProposalStatus.OFFERED)
+    mentor_pending, mentee_pending = Q(mentor_response=Response.PENDING), Q(mentee_response=Response.PENDING)
+    counts = _scoped(Proposal.objects.all(), organization, program).aggregate(
+        committee=Count("pk", filter=Q(status=ProposalStatus.PROPOSED)),
+        consent=Count("pk", filter=offered),
+        both=Count("pk", filter=offered & mentor_pending & mentee_pending),
+        mentor=Count("pk", filter=offered & mentor_pending & ~mentee_pending),
+        mentee=Count("pk", filter=offered & ~mentor_pending & mentee_pending),
+    )
+    open_requests = (
+        _scoped(MentorshipRequest.objects.all(), organization, program).filter(status=RequestStatus.OPEN).count()
+    )
+    rows = [
+        {"key": "committee", "label": "Awaiting the committee", "count": counts["committee"]},
+        {"key": "consent_both", "label": "Offered, neither has answered", "count": counts["both"]},
+        {"key": "consent_mentor", "label": "Offered, waiting for the mentor", "count": counts["mentor"]},
+        {"key": "consent_mentee", "label": "Offered, waiting for the mentee", "count": counts["mentee"]},
+        {"key": "requests", "label": "Mentoring requests waiting for the mentor", "count": open_requests},
+    ]
+    return {
+        "awaiting_committee": counts["committee"],
+        "awaiting_consent": counts["consent"],
+        "open_requests": open_requests,
+        "rows": rows,
+        "total": sum(r["count"] for r in rows),
+    }
+
+
+# --- Pairings by stage -----------------------------------------------------------------------
+
+
+def stages(organization: Organization, program: Program | None = None) -> dict:
+    """Live pairings by stage (active and paused), and how many have ended. One query."""
+    counts = Counter()
+    for row in (
+        _scoped(Mentorship.objects.all(), organization, program)
+        .values("status", "stage")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        counts[(row["status"], row["stage"])] += row["n"]
+    rows = []
+    for stage, label in Stage.choices:
+        active, paused = counts[(MentorshipStatus.ACTIVE, stage)], counts[(MentorshipStatus.PAUSED, stage)]
+        rows.append({"stage": stage, "label": label, "active": active, "paused": paused, "total": active + paused})
+    by_status = Counter()
+    for (status, _), n in counts.items():
+        by_status[status] += n
+    return {
+        "rows": rows,
+        "active": by_status[MentorshipStatus.ACTIVE],
+        "paused": by_status[MentorshipStatus.PAUSED],
+        "concluded": by_status[MentorshipStatus.CONCLUDED],
+        "ended": by_status[MentorshipStatus.ENDED],
+        "live": by_status[MentorshipStatus.ACTIVE] + by_status[MentorshipStatus.PAUSED],
+        "all": sum(by_status.values()),
+        "chart_rows": [(r["label"], r["active"]) for r in rows],
+    }
+
+
+# --- Meeting cadence (agreements.record_services.cadence_status, set-based) -----------------
+
+
+def _held(prefix: str = "meetings__") -> Q:
+    return Q(**{f"{prefix}status": MeetingStatus.HELD})
+
+
+def due_state(
+    *, started_on: date, first_meeting_days: int, cadence: str, last_held: datetime | None, today: date
+) -> dict:
+    """The rule of ``agreements.record_services.cadence_status`` for one row: before the
+    first held meeting the deadline is ``started_on + first_meeting_days``; afterwards the
+    last held meeting's date plus the program's interval. Overdue when today is past it."""
+    last_held_on = timezone.localdate(last_held) if last_held else None
+    if last_held_on is None:
+        due_on = started_on + timedelta(days=first_meeting_days)
+    else:
+        due_on = last_held_on + timedelta(days=CADENCE_DAYS.get(cadence, CADENCE_DAYS[Cadence.QUARTERLY]))
+    days_overdue = max((today - due_on).days, 0)
+    return {"last_held_on": last_held_on, "due_on": due_on, "days_overdue": days_overdue, "overdue": days_overdue > 0}
+
+
+def _active_pairs(organization: Organization, program: Program | None, today: date) -> list[dict]:
+    """Every active pairing with its cadence state, most overdue first. One query."""
+    rows = (
+        _scoped(Mentorship.objects.all(), organization, program)
+        .filter(status=MentorshipStatus.ACTIVE)
+        .annotate(last_held=Max("meetings__starts_at", filter=_held()))
+        .values(
+            "pk",
+            "stage",
+            "started_on",
+            "program_id",
+            "last_held",
+            program_name=F("program__name"),
+            program_slug=F("program__slug"),
+            cadence=F("program__meeting_cadence"),
+            first_meeting_days=F("program__first_meeting_days"),
+            mentor_name=F("mentor__user__full_name"),
+            mentor_email=F("mentor__user__email"),
+            mentee_name=F("mentee__user__full_name"),
+            mentee_email=F("mentee__user__email"),
+        )
+        .order_by()
+    )
+    stage_labels = dict(Stage.choices)
+    pairs = []
+    for row in rows:
+        state = due_state(
+            started_on=row["started_on"],
+            first_meeting_days=row["first_meeting_days"],
+            cadence=row["cadence"],
+            last_held=row.pop("last_held"),
+            today=today,
+        )
+        pairs.append(
+            {
+                **row,
+                **state,
+                "first_meeting": state["last_held_on"] is None,
+                "stage_label": stage_labels.get(row["stage"], row["stage"]),
+                "mentor": _name(row["mentor_name"], row["mentor_email"]),
+                "mentee": _name(row["mentee_name"], row["mentee_email"]),
+            }
+        )
+    pairs.sort(key=lambda p: (-p["days_overdue"], p["due_on"], p["pk"]))
+    return pairs
+
+
+def schedule(organization: Organization, program: Program | None = None, today: date | None = None) -> dict:
+    """The share of active pairings on schedule, by program; the overdue pairs (most
+    overdue first) and the missed first meetings. Paused pairings are not expected to
+    meet and are left out. One query."""
+    today = today or timezone.localdate()
+    pairs = _active_pairs(organization, program, today)
+    overdue = [p for p in pairs if p["overdue"]]
+    first_missed = [p for p in overdue if p["first_meeting"]]
+    by_program: dict[int, dict] = {}
+    for p in pairs:
+        entry = by_program.setdefault(
+            p["program_id"], {"program": p["program_name"], "active": 0, "on_schedule": 0, "overdue": 0}
+        )
+        entry["active"] += 1
+        entry["overdue" if p["overdue"] else "on_schedule"] += 1
+    program_rows = sorted(by_program.values(), key=lambda r: r["program"].lower())
+    for row in program_rows:
+        row["percent"] = _percent(row["on_schedule"], row["active"])
+    on_schedule = len(pairs) - len(overdue)
+    return {
+        "today": today,
+        "active": len(pairs),
+        "on_schedule": on_schedule,
+        "overdue_count": len(overdue),
+        "percent": _percent(on_schedule, len(pairs)),
+        "overdue": overdue,
+        "overdue_shown": overdue[:OVERDUE_SHOWN],
+        "first_missed": first_missed,
+        "first_missed_count": len(first_missed),
+        "programs": program_rows,
+        "chart_rows": [("On schedule", on_schedule), ("Overdue", len(overdue))],
+    }
+
+
+# --- Agreements ------------------------------------------------------------------------------
+
+
+def agreements(organization: Organization, program: Program | None = None) -> dict:
+    """Live pairings by the state of their agreement. One query."""
+
+    def version(status):
+        return Exists(Agreement.objects.filter(mentorship=OuterRef("pk"), status=status))
+
+    rows = (
+        _scoped(Mentorship.objects.all(), organization, program)
+        .filter(status__in=LIVE_STATUSES)
+        .annotate(
+            signed=version(AgreementStatus.SIGNED),
+            awaiting=version(AgreementStatus.AWAITING),
+            draft=version(AgreementStatus.DRAFT),
+        )
+        .values("signed", "awaiting", "draft")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    counts = Counter()
+    for row in rows:
+        if row["signed"]:
+            counts["signed"] += row["n"]
+        elif row["awaiting"]:
+            counts["awaiting"] += row["n"]
+        elif row["draft"]:
+            counts["draft"] += row["n"]
+        else:
+            counts["none"] += row["n"]
+    table = [
+        {"key": "signed", "label": "Signed", "count": counts["signed"]},
+        {"key": "awaiting", "label": "Awaiting signatures", "count": counts["awaiting"]},
+        {"key": "draft", "label": "Being drafted", "count": counts["draft"]},
+        {"key": "none", "label": "Not started", "count": counts["none"]},
+    ]
+    live = sum(counts.values())
+    return {
+        "rows": table,
+        "live": live,
+        "signed": counts["signed"],
+        "unsigned": live - counts["signed"],
+        "chart_rows": [(r["label"], r["count"]) for r in table],
+    }
+
+
+# --- Stale consents, requests and signatures (DESIGN.md) -------------------------------------
+
+
+def stale(organization: Organization, program: Program | None = None, now: datetime | None = None) -> dict:
+    """Offers nobody answered for a week, requests past half their answer time, agreements
+    waiting for a signature (or a draft nobody touched): what the reminders chase, for
+    the coordinator to follow up. Longest waiting first. Four queries."""
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    items = []
+
+    offers = (
+        _scoped(Proposal.objects.all(), organization, program)
+        .filter(status=ProposalStatus.OFFERED, offered_at__lte=now - timedelta(days=CONSENT_STALE_DAYS))
+        .values(
+            "pk",
+            "offered_at",
+            "mentor_response",
+            "mentee_response",
+            program_name=F("program__name"),
+            mentor_name=F("mentor__user__full_name"),
+            mentor_email=F("mentor__user__email"),
+            mentee_name=F("mentee__user__full_name"),
+            mentee_email=F("mentee__user__email"),
+        )
+    )
+    for offer in offers:
+        waiting = [role for role in ("mentor", "mentee") if offer[f"{role}_response"] == Response.PENDING]
+        if not waiting:
+            continue
+        items.append(
+            _stale_item(
+                offer,
+                kind="Pairing offer",
+                waiting_on=" and ".join(waiting),
+                since=offer["offered_at"],
+                today=today,
+            )
+        )
+
+    requests = (
+        _scoped(MentorshipRequest.objects.all(), organization, program)
+        .filter(status=RequestStatus.OPEN)
+        .values(
+            "pk",
+            "created_at",
+            "expires_at",
+            program_name=F("program__name"),
+            mentor_name=F("mentor__user__full_name"),
+            mentor_email=F("mentor__user__email"),
+            mentee_name=F("mentee__user__full_name"),
+            mentee_email=F("mentee__user__email"),
+        )
+    )
+    for request in requests:
+        if now < request["created_at"] + (request["expires_at"] - request["created_at"]) / 2:
+            continue
+        expired = request["expires_at"] <= now
+        items.append(
+            _stale_item(
+                request,
+                kind="Mentoring request (expired)" if expired else "Mentoring request",
+                waiting_on="mentor",
+                since=request["created_at"],
+                today=today,
+            )
+        )
+
+    agreement_rows = list(
+        _scoped(Agreement.objects.all(), organization, program, "mentorship__program")
+        .filter(
+            Q(status=AgreementStatus.AWAITING, updated_at__lte=now - timedelta(days=SIGNATURE_STALE_DAYS))
+            | Q(status=AgreementStatus.DRAFT, updated_at__lte=now - timedelta(days=DRAFT_STALE_DAYS)),
+            mentorship__status__in=LIVE_STATUSES,
+        )
+        .values(
+            "pk",
+            "status",
+            "version",
+            "updated_at",
+            "mentorship_id",
+            # Agreement has frozen program_name / mentor_name / mentee_name fields: read the live ones.
+            pair_program=F("mentorship__program__name"),
+            pair_mentor_name=F("mentorship__mentor__user__full_name"),
+            pair_mentor_email=F("mentorship__mentor__user__email"),
+            pair_mentee_name=F("mentorship__mentee__user__full_name"),
+            pair_mentee_email=F("mentorship__mentee__user__email"),
+        )
+    )
+    signed = set(
+        Signature.objects.filter(
+            organization=organization, agreement_id__in=[a["pk"] for a in agreement_rows]
+        ).values_list("agreement_id", "role")
+    )
+    for agreement in agreement_rows:
+        agreement.update(
+            program_name=agreement["pair_program"],
+            mentor_name=agreement["pair_mentor_name"],
+            mentor_email=agreement["pair_mentor_email"],
+            mentee_name=agreement["pair_mentee_name"],
+            mentee_email=agreement["pair_mentee_email"],
+        )
+        awaiting = agreement["status"] == AgreementStatus.AWAITING
+        if awaiting:
+            waiting = [role for role in ("mentor", "mentee") if (agreement["pk"], role) not in signed]
+            if not waiting:
+                continue
+            waiting_on, kind = " and ".join(waiting), f"Agreement v{agreement['version']} signature"
+        else:
+            waiting_on, kind = "mentor and mentee", f"Agreement v{agreement['version']} draft"
+        items.append(
+            _stale_item(agreement, kind=kind, waiting_on=waiting_on, since=agreement["updated_at"], today=today)
+        )
+        items[-1]["mentorship_id"] = agreement["mentorship_id"]
+
+    items.sort(key=lambda item: (-item["days_waiting"], item["kind"], item["mentee"]))
+    kinds = Counter(item["group"] for item in items)
+    return {
+        "items": items,
+        "shown": items[:STALE_SHOWN],
+        "count": len(items),
+        "offers": kinds["Pairing offer"],
+        "requests": kinds["Mentoring request"],
+        "agreements": kinds["Agreement"],
+        "thresholds": {
+            "consent": CONSENT_STALE_DAYS,
+            "signature": SIGNATURE_STALE_DAYS,
+            "draft": DRAFT_STALE_DAYS,
+        },
+    }
+
+
+def _stale_item(row: dict, *, kind: str, waiting_on: str, since: datetime, today: date) -> dict:
+    since_on = timezone.localdate(since)
+    return {
+        "kind": kind,
+        "group": "Agreement" if kind.startswith("Agreement") else kind.split(" (")[0],
+        "program": row["program_name"],
+        "mentor": _name(row["mentor_name"], row["mentor_email"]),
+        "mentee": _name(row["mentee_name"], row["mentee_email"]),
+        "waiting_on": waiting_on,
+        "since": since_on,
+        "days_waiting": max((today - since_on).days, 0),
+        "mentorship_id": None,
+    }
+
+
+# --- Reminders -------------------------------------------------------------------------------
+
+
+def _week_start(day: date) -> date:
+    return day - timedelta(days=day.weekday())
+
+
+def reminders(
+    organization: Organization, program: Program | None = None, today: date | None = None, weeks: int = REMINDER_WEEKS
+) -> dict:
+    """Reminders sent per week (Monday to Sunday) over the last ``weeks`` weeks and by
+    kind over the same weeks, and how many went out in the last 30 days. Two queries."""
+    today = today or timezone.localdate()
+    zone = timezone.get_current_timezone()
+    first_week = _week_start(today) - timedelta(weeks=weeks - 1)
+    start = datetime.combine(first_week, datetime.min.time(), tzinfo=zone)
+    sent = _scoped(Reminder.objects.all(), organization, program).filter(status=ReminderStatus.SENT)
+    per_week: Counter = Counter()
+    per_kind: Counter = Counter()
+    for row in (
+        sent.filter(sent_at__gte=start)
+        .annotate(week=TruncWeek("sent_at", tzinfo=zone))
+        .values("week", "kind")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        week = row["week"]
+        week = timezone.localtime(week, zone).date() if isinstance(week, datetime) else week
+        per_week[week] += row["n"]
+        per_kind[row["kind"]] += row["n"]
+    last_30 = sent.filter(sent_at__gte=timezone.now() - timedelta(days=30)).count()
+    week_rows = [
+        {"week": week, "label": f"{week:%d %b}", "count": per_week[week]}
+        for week in (first_week + timedelta(weeks=i) for i in range(weeks))
+    ]
+    kind_labels = dict(ReminderKind.choices)
+    kind_rows = sorted(
+        ({"kind": kind, "label": kind_labels.get(kind, kind), "count": n} for kind, n in per_kind.items()),
+        key=lambda r: (-r["count"], r["label"]),
+    )
+    return {
+        "weeks": week_rows,
+        "kinds": kind_rows,
+        "total": sum(per_kind.values()),
+        "last_30_days": last_30,
+        "first_week": first_week,
+        "week_points": [(r["label"], r["count"]) for r in week_rows],
+        "kind_chart_rows": [(r["label"], r["count"]) for r in kind_rows],
+    }
+
+
+# --- Survey satisfaction ---------------------------------------------------------------------
+
+
+def satisfaction(organization: Organization, months: int = SATISFACTION_MONTHS) -> dict:
+    """Mean survey satisfaction (0–10) per month across the organization, months with too
+    few anonymous answers hidden. Empty when the surveys feature is not there."""
+    try:
+        from surveys.survey_services import satisfaction_by_month
+    except (ImportError, AttributeError):
+        points = []
+    else:
+        points = [(str(label), value) for label, value in satisfaction_by_month(organization, months=months)]
+    return {
+        "points": points,
+        "has_data": any(value is not None for _, value in points),
+        "available": bool(points),
+        "scale": 10,
+    }
+
+
+# --- Everything at once ----------------------------------------------------------------------
+
+
+def health(organization: Organization, program: Program | None = None) -> dict:
+    """Every panel of the dashboard (a fixed number of queries in all)."""
+    today = timezone.localdate()
+    panels = {
+        "applications": applications(organization, program),
+        "proposals": proposals(organization, program),
+        "stages": stages(organization, program),
+        "schedule": schedule(organization, program, today),
+        "agreements": agreements(organization, program),
+        "stale": stale(organization, program),
+        "reminders": reminders(organization, program, today),
+        "satisfaction": satisfaction(organization),
+    }
+    panels["cards"] = {
+        "applicants": panels["applications"]["applicants"],
+        "awaiting_committee": panels["proposals"]["awaiting_committee"],
+        "awaiting_consent": panels["proposals"]["awaiting_consent"],
+        "active": panels["stages"]["active"],
+        "on_schedule_percent": panels["schedule"]["percent"],
+        "first_missed": panels["schedule"]["first_missed_count"],
+        "unsigned": panels["agreements"]["unsigned"],
+        "reminders_30": panels["reminders"]["last_30_days"],
+    }
+    return panels
+
+
+# --- CSV tables ------------------------------------------------------------------------------
+
+
+def _d(value: date | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _pair_columns(p: dict) -> list:
+    return [p["mentor"], p["mentor_email"], p["mentee"], p["mentee_email"], p["program_name"], p["stage_label"]]
+
+
+def csv_table(name: str, organization: Organization, program: Program | None = None) -> tuple[list, list] | None:
+    """(header, rows) of one dashboard table, or None for an unknown name."""
+    builder = CSV_TABLES.get(name)
+    return builder(organization, program) if builder else None
+
+
+def _applications_csv(organization, program):
+    data = applications(organization, program)
+    return ["state", "mentees", "mentors", "total"], [
+        [r["label"], r["mentees"], r["mentors"], r["total"]] for r in data["rows"]
+    ]
+
+
+def _proposals_csv(organization, program):
+    return ["waiting", "count"], [[r["label"], r["count"]] for r in proposals(organization, program)["rows"]]
+
+
+def _stages_csv(organization, program):
+    data = stages(organization, program)
+    rows = [[r["label"], r["active"], r["paused"], r["total"]] for r in data["rows"]]
+    return ["stage", "active", "paused", "total"], rows
+
+
+def _schedule_csv(organization, program):
+    data = schedule(organization, program)
+    rows = [[r["program"], r["active"], r["on_schedule"], r["overdue"], r["percent"]] for r in data["programs"]]
+    rows.append(["All programs", data["active"], data["on_schedule"], data["overdue_count"], data["percent"]])
+    return ["program", "active pairings", "on schedule", "overdue", "percent on schedule"], rows
+
+
+_PAIR_HEADER = ["mentor", "mentor email", "mentee", "mentee email", "program", "stage"]
+
+
+def _overdue_csv(organization, program):
+    data = schedule(organization, program)
+    header = [*_PAIR_HEADER, "started on", "last held meeting", "due on", "days overdue"]
+    rows = [
+        [*_pair_columns(p), _d(p["started_on"]), _d(p["last_held_on"]), _d(p["due_on"]), p["days_overdue"]]
+        for p in data["overdue"]
+    ]
+    return header, rows
+
+
+def _first_meetings_csv(organization, program):
+    data = schedule(organization, program)
+    header = [*_PAIR_HEADER, "started on", "first meeting due on", "days overdue"]
+    rows = [[*_pair_columns(p), _d(p["started_on"]), _d(p["due_on"]), p["days_overdue"]] for p in data["first_missed"]]
+    return header, rows
+
+
+def _agreements_csv(organization, program):
+    return ["agreement", "live pairings"], [[r["label"], r["count"]] for r in agreements(organization, program)["rows"]]
+
+
+def _stale_csv(organization, program):
+    header = ["what", "program", "mentor", "mentee", "waiting on", "since", "days waiting"]
+    rows = [
+        [i["kind"], i["program"], i["mentor"], i["mentee"], i["waiting_on"], _d(i["since"]), i["days_waiting"]]
+        for i in stale(organization, program)["items"]
+    ]
+    return header, rows
+
+
+def _reminders_csv(organization, program):
+    data = reminders(organization, program)
+    return ["reminder", "sent"], [[r["label"], r["count"]] for r in data["kinds"]]
+
+
+def _reminders_weekly_csv(organization, program):
+    data = reminders(organization, program)
+    return ["week starting", "sent"], [[_d(r["week"]), r["count"]] for r in data["weeks"]]
+
+
+def _satisfaction_csv(organization, program):
+    data = satisfaction(organization)
+    return ["month", "mean satisfaction (0-10)"], [
+        [label, "" if value is None else value] for label, value in data["points"]
+    ]
+
+
+CSV_TABLES = {
+    "applications": _applications_csv,
+    "proposals": _proposals_csv,
+    "stages": _stages_csv,
+    "schedule": _schedule_csv,
+    "overdue": _overdue_csv,
+    "first-meetings": _first_meetings_csv,
+    "agreements": _agreements_csv,
+    "stale": _stale_csv,
+    "reminders": _reminders_csv,
+    "reminders-weekly": _reminders_weekly_csv,
+    "satisfaction": _satisfaction_csv,
+}

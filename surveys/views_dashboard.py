@@ -1,0 +1,132 @@
+"""The program-health dashboard (coordinators), its CSV tables and the REDCap export."""
+
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.views.decorators.http import require_GET
+
+from mentorship.csvexport import csv_response
+from mentorship.tenancy import coordinator_required
+from programs.models import Program
+from surveys import dashboard, redcap
+from surveys.charts import bar_chart, line_chart
+
+
+def _program_filter(request: HttpRequest) -> tuple[Program | None, str]:
+    """The program in ``?program=<slug>``, or None for every program; an unknown slug is
+    reported, not an error page."""
+    slug = request.GET.get("program", "").strip()[:60]
+    if not slug:
+        return None, ""
+    program = Program.objects.filter(organization=request.organization, slug=slug).first()
+    if program is None:
+        return None, "There is no such program; showing every program."
+    return program, ""
+
+
+def _strict_program(request: HttpRequest) -> Program | None:
+    program, error = _program_filter(request)
+    if error:
+        raise Http404("No such program.")
+    return program
+
+
+def _filename(request: HttpRequest, name: str, program: Program | None) -> str:
+    parts = [name, request.organization.slug]
+    if program is not None:
+        parts.append(program.slug)
+    parts.append(f"{timezone.localdate():%Y-%m-%d}")
+    return "-".join(parts) + ".csv"
+
+
+@require_GET
+@coordinator_required
+def health_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
+    program, filter_error = _program_filter(request)
+    data = dashboard.health(request.organization, program)
+    charts = {
+        "applications": bar_chart(data["applications"]["chart_rows"], label="Applications by state"),
+        "stages": bar_chart(data["stages"]["chart_rows"], label="Active pairings by stage"),
+        "schedule": bar_chart(
+            data["schedule"]["chart_rows"],
+            label="Active pairings on schedule and overdue",
+            css_class="chart-bar-warning",
+        ),
+        "agreements": bar_chart(
+            data["agreements"]["chart_rows"], label="Live pairings by agreement state", css_class="chart-bar-muted"
+        ),
+        "reminder_kinds": bar_chart(data["reminders"]["kind_chart_rows"], label="Reminders sent by kind"),
+        "reminder_weeks": line_chart(data["reminders"]["week_points"], label="Reminders sent per week"),
+        "satisfaction": line_chart(
+            data["satisfaction"]["points"], label="Mean survey satisfaction per month, 0 to 10", y_max=10
+        ),
+    }
+    return render(
+        request,
+        "surveys/dashboard.html",
+        {
+            **data,
+            "charts": charts,
+            "program": program,
+            "programs": dashboard.program_choices(request.organization),
+            "filter_error": filter_error,
+            "query": f"?program={program.slug}" if program else "",
+            "overdue_limit": dashboard.OVERDUE_SHOWN,
+            "stale_limit": dashboard.STALE_SHOWN,
+        },
+    )
+
+
+@require_GET
+@coordinator_required
+def health_csv(request: HttpRequest, org_slug: str, table: str) -> HttpResponse:
+    if table not in dashboard.CSV_TABLES:
+        raise Http404("No such table.")
+    program = _strict_program(request)
+    header, rows = dashboard.csv_table(table, request.organization, program)
+    return csv_response(_filename(request, table, program), header, rows)
+
+
+@require_GET
+@coordinator_required
+def redcap_export(request: HttpRequest, org_slug: str) -> HttpResponse:
+    program, filter_error = _program_filter(request)
+    return render(
+        request,
+        "surveys/redcap.html",
+        {
+            "program": program,
+            "programs": dashboard.program_choices(request.organization),
+            "filter_error": filter_error,
+            "query": f"?program={program.slug}" if program else "",
+            "fields": redcap.fields(request.organization),
+        },
+    )
+
+
+def _redcap_response(filename: str, write) -> HttpResponse:
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    write(response)
+    return response
+
+
+@require_GET
+@coordinator_required
+def redcap_dictionary(request: HttpRequest, org_slug: str) -> HttpResponse:
+    rows = redcap.dictionary_rows(redcap.fields(request.organization))
+    return _redcap_response(
+        _filename(request, "redcap-dictionary", None),
+        lambda out: redcap.write_csv(out, redcap.DICTIONARY_HEADER, rows),
+    )
+
+
+@require_GET
+@coordinator_required
+def redcap_records(request: HttpRequest, org_slug: str) -> HttpResponse:
+    program = _strict_program(request)
+    header = [f.name for f in redcap.fields(request.organization)]
+    rows = redcap.record_rows(request.organization, program)
+    return _redcap_response(
+        _filename(request, "redcap-records", program), lambda out: redcap.write_csv(out, header, rows)
+    )
