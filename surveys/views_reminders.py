@@ -77,8 +77,9 @@ def notification_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
         services.nudges_set(actor=request.membership, enabled=enabled)
         messages.success(
             request,
-            "Friendly nudges are on." if enabled else "Friendly nudges are off. We will still remind you of "
-            "things only you can do.",
+            "Friendly nudges are on."
+            if enabled
+            else "Friendly nudges are off. We will still remind you of things only you can do.",
         )
         return redirect("notification_settings", org_slug=request.organization.slug)
     return render(
