@@ -4,7 +4,8 @@
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_reminders \\
         .venv/bin/python benchmarks/reminders.py 50000        # on PostgreSQL (database recreated)
 
-Sets Django up itself (DEBUG=1, VAR_DIR in a temporary folder, locmem email), migrates a
+Sets Django up itself (production settings with throwaway secrets, VAR_DIR in a temporary
+folder, locmem email), migrates a
 scratch database and creates one organization with N live pairings in three programs
 (quarterly, monthly, twice-yearly cadence; 6-month assessment on), started over the last
 two years, about 70% of them with a held meeting at a random date in the last 200 days.
@@ -28,7 +29,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 SCRATCH = Path(tempfile.mkdtemp(prefix="bench-reminders-"))
-os.environ["DEBUG"] = "1"
+# Production settings (DEBUG off: cached templates, no query log), with throwaway secrets.
+os.environ["DEBUG"] = "0"
+os.environ["SECRET_KEY"] = "benchmark-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz"
+os.environ["SITE_URL"] = "https://mentorship.example.org"
+os.environ["FIELD_ENCRYPTION_KEYS"] = "dGVzdC1zdWl0ZS1vbmx5LWtleS1uZXZlci1pbi11c2U="
 os.environ["VAR_DIR"] = str(SCRATCH)
 os.environ.pop("REDIS_URL", None)
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or f"sqlite:///{SCRATCH / 'bench.sqlite3'}"
