@@ -25,6 +25,7 @@ from matching.models import (
     Mentorship,
     MentorshipRequest,
     MentorshipStatus,
+    Origin,
     Proposal,
     ProposalStatus,
     RequestStatus,
@@ -34,6 +35,7 @@ from matching.models import (
 from programs.models import Application, ApplicationStatus, Cadence, Organization, Program, Role
 from surveys.models import Reminder, ReminderKind, ReminderStatus
 from surveys.reminders import CONSENT_STALE_DAYS, DRAFT_STALE_DAYS, SIGNATURE_STALE_DAYS
+from surveys.rules import senior_review_due
 
 OVERDUE_SHOWN = 50  # the page lists the most overdue pairs; the CSV has them all
 STALE_SHOWN = 50
@@ -163,12 +165,30 @@ def _held(prefix: str = "meetings__") -> Q:
 
 
 def due_state(
-    *, started_on: date, first_meeting_days: int, cadence: str, last_held: datetime | None, today: date
+    *,
+    started_on: date,
+    first_meeting_days: int,
+    cadence: str,
+    last_held: datetime | None,
+    today: date,
+    origin: str = "",
 ) -> dict:
     """The rule of ``agreements.record_services.cadence_status`` for one row: before the
     first held meeting the deadline is ``started_on + first_meeting_days``; afterwards the
-    last held meeting's date plus the program's interval. Overdue when today is past it."""
+    last held meeting's date plus the program's interval. Overdue when today is past it.
+    A senior mentor's pairing with a hub mentor follows its own 6-monthly review instead
+    (``surveys.rules``), as the reminders do."""
     last_held_on = timezone.localdate(last_held) if last_held else None
+    if origin == Origin.SENIOR:
+        due_on = senior_review_due(started_on, last_held_on, today)
+        days_overdue = max((today - due_on).days, 0)
+        return {
+            "last_held_on": last_held_on,
+            "due_on": due_on,
+            "days_overdue": days_overdue,
+            "overdue": days_overdue > 0,
+            "senior": True,
+        }
     if last_held_on is None:
         due_on = started_on + timedelta(days=first_meeting_days)
     else:
@@ -187,6 +207,7 @@ def _active_pairs(organization: Organization, program: Program | None, today: da
             "pk",
             "stage",
             "started_on",
+            "origin",
             "program_id",
             "last_held",
             program_name=F("program__name"),
@@ -209,12 +230,13 @@ def _active_pairs(organization: Organization, program: Program | None, today: da
             cadence=row["cadence"],
             last_held=row.pop("last_held"),
             today=today,
+            origin=row["origin"],
         )
         pairs.append(
             {
                 **row,
                 **state,
-                "first_meeting": state["last_held_on"] is None,
+                "first_meeting": state["last_held_on"] is None and not state.get("senior"),
                 "stage_label": stage_labels.get(row["stage"], row["stage"]),
                 "mentor": _name(row["mentor_name"], row["mentor_email"]),
                 "mentee": _name(row["mentee_name"], row["mentee_email"]),

@@ -44,7 +44,7 @@ class ReminderStatus(models.TextChoices):
     PENDING = "pending", "Waiting to be sent"
     SENDING = "sending", "Being sent"
     SENT = "sent", "Sent"
-    SKIPPED = "skipped", "Not sent (nudges turned off)"
+    SKIPPED = "skipped", "Not sent (nudges off or no longer due)"
     FAILED = "failed", "Failed"
 
 
@@ -62,6 +62,7 @@ class Reminder(models.Model):
     # What the email says beyond its kind (a survey's title, the other person's name...).
     context = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=20, choices=ReminderStatus.choices, default=ReminderStatus.PENDING)
+    handed_out_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to a worker.")
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

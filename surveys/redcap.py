@@ -231,6 +231,7 @@ def record_rows(organization: Organization, program: Program | None = None, toda
                 cadence=row["cadence"],
                 last_held=row["last_held"],
                 today=today,
+                origin=row["origin"],
             )
             on_schedule, days_overdue = YESNO[not state["overdue"]], state["days_overdue"]
         yield [

@@ -27,6 +27,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Max, Min, Q
@@ -43,6 +44,7 @@ from matching.models import (
     LIVE_STATUSES,
     Mentorship,
     MentorshipRequest,
+    MentorshipStatus,
     Origin,
     Proposal,
     ProposalStatus,
@@ -58,8 +60,10 @@ from surveys.models import (
     ReminderScan,
     ReminderStatus,
     SurveyInvitation,
+    SurveyStatus,
 )
-from surveys.periods import add_months, months_between, open_report_quarters, quarter_bounds, quarter_of
+from surveys.periods import REPORT_GRACE_DAYS, add_months, open_report_quarters, quarter_bounds, quarter_of
+from surveys.rules import senior_review_due
 
 logger = logging.getLogger(__name__)
 
@@ -132,6 +136,7 @@ def _pairings(now) -> list[dict]:
             "pk",
             "organization_id",
             "origin",
+            "status",
             "started_on",
             "last_held",
             "next_scheduled",
@@ -183,13 +188,12 @@ def due_meetings(rows: list[dict], today: date) -> Iterator[Due]:
         path = _path("meeting_list", slug, "pk", pk)
         last_held = timezone.localdate(row["last_held"]) if row["last_held"] else None
         scheduled = row["next_scheduled"] is not None
+        if row["status"] != MentorshipStatus.ACTIVE:
+            continue  # a paused pairing is not expected to meet
         if row["origin"] == Origin.SENIOR:
-            k = months_between(row["started_on"], today + timedelta(days=SENIOR_REVIEW_LEAD_DAYS)) // 6
-            if k < 1:
+            due_on = senior_review_due(row["started_on"], last_held, today + timedelta(days=SENIOR_REVIEW_LEAD_DAYS))
+            if today < due_on - timedelta(days=SENIOR_REVIEW_LEAD_DAYS):
                 continue
-            due_on = add_months(row["started_on"], 6 * k)
-            if last_held is not None and last_held > add_months(due_on, -6):
-                continue  # they have met this half-year
             yield from _pair_due(
                 row,
                 ReminderKind.SENIOR_REVIEW,
@@ -262,13 +266,15 @@ def due_quarterly_reports(rows: list[dict], today: date) -> Iterator[Due]:
                 continue
             label = f"Q{quarter} {year}"
             path = _path("quarterly_report", row["org_slug"], "pk", row["pk"])
+            # A past quarter's report can still be written during the grace period.
+            due_on = last if (year, quarter) == current else last + timedelta(days=REPORT_GRACE_DAYS)
             for due in _pair_due(
                 row,
                 ReminderKind.QUARTERLY_REPORT,
                 f"quarterly_report:{row['pk']}:{year}Q{quarter}",
                 path,
                 period=f"{year}Q{quarter}",
-                due_on=last,
+                due_on=due_on,
                 context={"quarter": label},
             ):
                 role = due.context["role"]
@@ -300,7 +306,8 @@ def open_due_yearly_reviews(today: date) -> int:
             due_on = add_months(base, REVIEW_INTERVAL_MONTHS)
         if due_on <= today:
             new.append(YearlyReview(organization_id=row["organization_id"], mentorship_id=row["pk"], due_on=due_on))
-    YearlyReview.objects.bulk_create(new, batch_size=KEY_CHUNK)
+    # ignore_conflicts: a pair opening its review at this moment, or a second scan, wins.
+    YearlyReview.objects.bulk_create(new, batch_size=KEY_CHUNK, ignore_conflicts=True)
     return len(new)
 
 
@@ -453,7 +460,10 @@ def due_surveys(today: date) -> Iterator[Due]:
     """An invitation to every open survey wave (the 6-month assessment among them), and a
     last call a few days before the wave closes to those who have not answered."""
     invitations = SurveyInvitation.objects.filter(
-        responded_on__isnull=True, wave__opens_on__lte=today, wave__closes_on__gte=today
+        responded_on__isnull=True,
+        wave__opens_on__lte=today,
+        wave__closes_on__gte=today,
+        wave__survey__status=SurveyStatus.ACTIVE,
     ).values(
         "pk",
         "token",
@@ -569,16 +579,19 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.REMINDER_CLAIM_LEASE_SECONDS)
 
 
-def ids_to_send(since) -> list[int]:
-    """Rows to hand to workers: those recorded by this scan, and any left behind — pending
-    longer than the lease (their task was lost) or claimed by a worker that died."""
+def ids_to_send() -> list[int]:
+    """Rows to hand to workers: those never handed out, those handed out a lease ago and
+    still waiting (their task was lost, or a send failed and released them), and those
+    claimed by a worker that died. A row handed out moments ago is left to its task."""
     stale = timezone.now() - lease()
     return list(
         Reminder.objects.filter(
-            Q(status=ReminderStatus.PENDING, created_at__gte=since)
-            | Q(status=ReminderStatus.PENDING, created_at__lt=stale, claimed_at__isnull=True)
-            | Q(status=ReminderStatus.PENDING, claimed_at__lt=stale)
-            | Q(status=ReminderStatus.SENDING, claimed_at__lt=stale)
+            Q(status=ReminderStatus.PENDING, handed_out_at__isnull=True)
+            | Q(status=ReminderStatus.PENDING, handed_out_at__lt=stale)
+            | (
+                Q(status=ReminderStatus.SENDING, claimed_at__lt=stale)
+                & (Q(handed_out_at__isnull=True) | Q(handed_out_at__lt=stale))
+            )
         )
         .order_by("pk")
         .values_list("pk", flat=True)
@@ -589,6 +602,7 @@ def enqueue(ids: list[int]) -> int:
     from surveys.tasks import send_reminders
 
     for batch in _chunks(ids, settings.REMINDER_BATCH_SIZE):
+        Reminder.objects.filter(pk__in=batch).update(handed_out_at=timezone.now())
         send_reminders.delay_on_commit(batch)
     return len(ids)
 
@@ -599,7 +613,7 @@ def scan(today: date | None = None) -> ReminderScan:
     with scopes_disabled():
         run = ReminderScan.objects.create(today=today)
         run.recorded = record(due_items(today))
-        run.enqueued = enqueue(ids_to_send(run.started_at))
+        run.enqueued = enqueue(ids_to_send())
         run.finished_at = timezone.now()
         run.save(update_fields=["recorded", "enqueued", "finished_at"])
     logger.info("Reminder scan for %s: %s recorded, %s handed out", today, run.recorded, run.enqueued)
@@ -609,7 +623,7 @@ def scan(today: date | None = None) -> ReminderScan:
 def sweep() -> int:
     """Hand out reminders left behind by a lost task or a dead worker (runs often)."""
     with scopes_disabled():
-        return enqueue(ids_to_send(timezone.now() + timedelta(days=1)))
+        return enqueue(ids_to_send())
 
 
 # --- Sending ----------------------------------------------------------------------------------
@@ -772,11 +786,45 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
 MAX_ATTEMPTS = 5
 
 
+SURVEY_KINDS = (ReminderKind.SURVEY, ReminderKind.ASSESSMENT, ReminderKind.SURVEY_LAST_CALL)
+
+
+def _surveys_still_open(reminders: list[Reminder]) -> set[int]:
+    """Invitations (by id) that can still be answered: a survey closed or answered since
+    the scan needs no reminder. One query per batch."""
+    ids = [int(r.key.split(":")[1]) for r in reminders if r.kind in SURVEY_KINDS]
+    if not ids:
+        return set()
+    today = timezone.localdate()
+    return set(
+        SurveyInvitation.objects.filter(
+            pk__in=ids,
+            responded_on__isnull=True,
+            wave__closes_on__gte=today,
+            wave__survey__status=SurveyStatus.ACTIVE,
+        ).values_list("pk", flat=True)
+    )
+
+
+def _no_longer_wanted(reminder: Reminder, open_invitations: set[int]) -> str:
+    if not reminder.recipient.is_active:
+        return "no longer a member"
+    if reminder.kind in NON_ESSENTIAL_KINDS and not reminder.recipient.nudges_enabled:
+        return "nudges turned off"
+    if reminder.kind in SURVEY_KINDS and int(reminder.key.split(":")[1]) not in open_invitations:
+        return "survey answered or closed"
+    return ""
+
+
 def send(ids: list[int]) -> int:
     """Claim, send and mark the given reminders; returns how many this call sent. Safe to
-    run twice on the same ids, at the same time, or after a worker died halfway."""
+    run twice on the same ids, at the same time, or after a worker died halfway.
+
+    The claim is good for one lease; the loop stops well inside it (and releases what it
+    has not sent), so no other worker can take a row this one is still sending."""
     with scopes_disabled():
         token = claim(ids)
+        stop_at = timezone.now() + lease() * 0.8
         claimed = list(
             Reminder.objects.filter(claim_token=token, status=ReminderStatus.SENDING)
             .select_related("recipient__user", "organization")
@@ -784,17 +832,23 @@ def send(ids: list[int]) -> int:
         )
         if not claimed:
             return 0
+        open_invitations = _surveys_still_open(claimed)
         sent = 0
         connection = get_connection()
         try:
             for reminder in claimed:
-                if not reminder.recipient.is_active or (
-                    reminder.kind in NON_ESSENTIAL_KINDS and not reminder.recipient.nudges_enabled
-                ):
-                    Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(status=ReminderStatus.SKIPPED)
+                if timezone.now() > stop_at:
+                    break
+                reason = _no_longer_wanted(reminder, open_invitations)
+                if reason:
+                    Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
+                        status=ReminderStatus.SKIPPED, error=reason
+                    )
                     continue
                 try:
                     connection.send_messages([build_message(reminder)])
+                except SoftTimeLimitExceeded:
+                    raise
                 except Exception as error:  # a mail-server error: release the row for a later try
                     logger.exception("Reminder %s could not be sent", reminder.pk)
                     failed = reminder.attempts >= MAX_ATTEMPTS
@@ -808,5 +862,9 @@ def send(ids: list[int]) -> int:
                 )
                 sent += 1
         finally:
+            # Whatever this call claimed and did not send goes back for another worker.
+            Reminder.objects.filter(claim_token=token, status=ReminderStatus.SENDING).update(
+                status=ReminderStatus.PENDING, claim_token=None
+            )
             connection.close()
     return sent

@@ -27,6 +27,7 @@ def sweep_reminders() -> int:
     reject_on_worker_lost=True,
     # Give up well before the claim lapses, so no other worker starts on the same rows.
     soft_time_limit=max(settings.REMINDER_CLAIM_LEASE_SECONDS // 2, 1),
+    time_limit=max(settings.REMINDER_CLAIM_LEASE_SECONDS * 9 // 10, 2),
 )
 def send_reminders(ids: list[int]) -> int:
     """Claim, send and mark a batch of reminders (see surveys.reminders.send)."""

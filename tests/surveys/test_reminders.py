@@ -320,7 +320,7 @@ def test_a_claim_is_exclusive_and_a_dead_workers_claim_lapses(society):
         assert mail.outbox == []
         # The first worker "died"; after the lease the rows are handed out again and sent.
         Reminder.objects.update(claimed_at=timezone.now() - timedelta(hours=1))
-        assert sorted(reminders.ids_to_send(timezone.now())) == sorted(ids)
+        assert sorted(reminders.ids_to_send()) == sorted(ids)
         assert reminders.send(ids) == 2
         assert reminders.send(ids) == 0
     assert len(mail.outbox) == 2 and pair.pk
@@ -439,14 +439,78 @@ def test_the_reminder_record_runs_a_bounded_number_of_queries(
 
 @override_settings(REMINDER_CLAIM_LEASE_SECONDS=60)
 @pytest.mark.django_db
-def test_a_pending_reminder_recorded_moments_ago_is_not_handed_out_twice(society):
+def test_a_reminder_handed_out_moments_ago_is_not_handed_out_again(society, django_capture_on_commit_callbacks):
     org, program = society
     _pair(org, program, started_on=TODAY - timedelta(days=40))
     with scopes_disabled():
-        before = timezone.now()
         reminders.record(reminders.due_items(TODAY))
-        assert len(reminders.ids_to_send(before)) == 2  # this scan's own rows
-        assert reminders.ids_to_send(timezone.now() + timedelta(seconds=1)) == []  # a later scan: assumed queued
+        ids = reminders.ids_to_send()
+        assert len(ids) == 2  # recorded, never handed out
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            reminders.enqueue(ids)  # the task is queued, not run yet
+        assert len(callbacks) == 1
+        assert reminders.ids_to_send() == []  # a sweep now leaves them to their task
+        Reminder.objects.update(handed_out_at=timezone.now() - timedelta(minutes=5))
+        assert sorted(reminders.ids_to_send()) == sorted(ids)  # that task was lost
+
+
+@pytest.mark.django_db
+def test_a_send_that_runs_out_of_time_stops_and_releases_what_it_has_not_sent(society, monkeypatch):
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    org, program = society
+    for _ in range(2):
+        _pair(org, program, started_on=TODAY - timedelta(days=40))
+
+    class Slow:
+        sent = 0
+
+        def send_messages(self, messages):
+            if Slow.sent == 1:
+                raise SoftTimeLimitExceeded()
+            Slow.sent += 1
+
+        def close(self):
+            pass
+
+    with scopes_disabled():
+        reminders.record(reminders.due_items(TODAY))
+        ids = list(Reminder.objects.values_list("pk", flat=True))
+        monkeypatch.setattr(reminders, "get_connection", lambda: Slow())
+        with pytest.raises(SoftTimeLimitExceeded):
+            reminders.send(ids)
+        statuses = sorted(Reminder.objects.values_list("status", flat=True))
+        assert statuses == ["pending", "pending", "pending", "sent"]  # nothing left claimed
+        assert not Reminder.objects.filter(claim_token__isnull=False, status="sending").exists()
+
+
+@pytest.mark.django_db
+def test_a_survey_closed_after_the_scan_gets_no_reminder(society, django_capture_on_commit_callbacks):
+    org, program = society
+    pair = _pair(org, program, started_on=TODAY - timedelta(days=20))
+    with scopes_disabled():
+        survey = Survey.objects.create(organization=org, program=program, title="Winter", status="active")
+        wave = SurveyWave.objects.create(
+            organization=org, survey=survey, opens_on=TODAY - timedelta(days=1), closes_on=TODAY + timedelta(days=13)
+        )
+        SurveyInvitation.objects.create(organization=org, wave=wave, membership=pair.mentor, role="mentor")
+        reminders.record(reminders.due_surveys(TODAY))
+        Survey.objects.filter(pk=survey.pk).update(status="closed")
+        ids = list(Reminder.objects.values_list("pk", flat=True))
+        assert reminders.send(ids) == 0
+        assert Reminder.objects.get().status == ReminderStatus.SKIPPED
+        assert reminders.record(reminders.due_surveys(TODAY)) == 0
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_a_paused_pairing_gets_no_meeting_nudges(society, django_capture_on_commit_callbacks):
+    org, program = society
+    pair = _pair(org, program, started_on=TODAY - timedelta(days=40))
+    with scopes_disabled():
+        Mentorship.objects.filter(pk=pair.pk).update(status="paused")
+    _scan(TODAY, django_capture_on_commit_callbacks)
+    assert _rows() == []
 
 
 @pytest.mark.django_db
@@ -465,3 +529,39 @@ def test_the_six_month_assessment_is_sent_six_months_into_each_pairing(society, 
     assert any("6-month assessment" in m.subject for m in mail.outbox)
     _scan(TODAY + timedelta(days=1), django_capture_on_commit_callbacks)
     assert len(_rows(kind=ReminderKind.ASSESSMENT)) == 2
+
+
+@pytest.mark.django_db
+def test_dashboard_and_reminders_agree_on_a_senior_mentors_half_yearly_review(society):
+    from surveys.dashboard import due_state
+
+    org, program = society
+    pair = _pair(org, program, started_on=date(2026, 6, 1), origin="senior")
+    # No first-meeting deadline for a senior pairing: due at six months, not overdue before.
+    state = due_state(
+        started_on=pair.started_on,
+        first_meeting_days=30,
+        cadence="monthly",
+        last_held=None,
+        today=date(2026, 11, 20),
+        origin="senior",
+    )
+    assert state["due_on"] == date(2026, 12, 1) and not state["overdue"]
+    late = due_state(
+        started_on=pair.started_on,
+        first_meeting_days=30,
+        cadence="monthly",
+        last_held=None,
+        today=date(2026, 12, 11),
+        origin="senior",
+    )
+    assert late["overdue"] and late["days_overdue"] == 10
+    held = due_state(
+        started_on=pair.started_on,
+        first_meeting_days=30,
+        cadence="monthly",
+        last_held=datetime(2026, 11, 28, 12, tzinfo=UTC),
+        today=date(2026, 12, 11),
+        origin="senior",
+    )
+    assert held["due_on"] == date(2027, 6, 1) and not held["overdue"]
