@@ -4,8 +4,6 @@
 Only the pair reads a report before it is submitted (anyone else gets a 404 on the pair's
 pages); coordinators read submitted reports on the program's page."""
 
-import csv
-
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from matching.models import Mentorship
+from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
@@ -232,15 +231,6 @@ def program_reports(request: HttpRequest, org_slug: str, program_slug: str) -> H
     )
 
 
-FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_cell(value) -> str:
-    """A spreadsheet must not run a cell as a formula: prefix such text with a quote."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(FORMULA_PREFIXES) else text
-
-
 @coordinator_required
 def program_reports_csv(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = _reports_program(request, program_slug)
@@ -248,40 +238,32 @@ def program_reports_csv(request: HttpRequest, org_slug: str, program_slug: str) 
         raise Http404("This program does not use quarterly reports.")
     (year, quarter), _quarters, _bad = _chosen_quarter(request)
     rows = services.program_report_rows(actor=request.membership, program=program, year=year, quarter=quarter)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{program.slug}-reports-{year}-q{quarter}.csv"'
-    response.write("\ufeff")  # so spreadsheet programs read the file as UTF-8
-    writer = csv.writer(response, quoting=csv.QUOTE_MINIMAL)
-    writer.writerow(
-        [
-            "Quarter",
-            "Mentor",
-            "Mentee",
-            "Pairing started",
-            "Status",
-            "Submitted on",
-            "Goals achieved",
-            "Plans for the next quarter",
-            "Barriers to ongoing success",
-        ]
+    header = [
+        "Quarter",
+        "Mentor",
+        "Mentee",
+        "Pairing started",
+        "Status",
+        "Submitted on",
+        "Goals achieved",
+        "Plans for the next quarter",
+        "Barriers to ongoing success",
+    ]
+    return csv_response(
+        f"{program.slug}-reports-{year}-q{quarter}.csv",
+        header,
+        (
+            (
+                services.quarter_label(year, quarter),
+                row["mentorship"].mentor.user.full_name,
+                row["mentorship"].mentee.user.full_name,
+                row["mentorship"].started_on.isoformat(),
+                row["state"].label,
+                timezone.localdate(row["submitted_at"]).isoformat() if row["submitted_at"] else "",
+                row["goals_achieved"],
+                row["next_plans"],
+                row["barriers"],
+            )
+            for row in rows
+        ),
     )
-    for row in rows:
-        m = row["mentorship"]
-        submitted = row["submitted_at"]
-        writer.writerow(
-            [
-                csv_cell(value)
-                for value in (
-                    services.quarter_label(year, quarter),
-                    m.mentor.user.full_name,
-                    m.mentee.user.full_name,
-                    m.started_on.isoformat(),
-                    row["state"].label,
-                    timezone.localdate(submitted).isoformat() if submitted else "",
-                    row["goals_achieved"],
-                    row["next_plans"],
-                    row["barriers"],
-                )
-            ]
-        )
-    return response

@@ -14,12 +14,12 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from matching.models import Mentorship
+from mentorship.csvexport import safe_cell as csv_cell
 from mentorship.exceptions import ServiceError
 from programs.models import AuditEvent
 from surveys import report_services as services
 from surveys.models import QuarterlyReport
 from surveys.periods import previous_quarter, quarter_bounds, quarter_of
-from surveys.views_reports import csv_cell
 from tests.factories import MembershipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
