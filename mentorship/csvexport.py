@@ -21,7 +21,7 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence])
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response.write("\ufeff")  # a BOM, so spreadsheet programs read UTF-8 names correctly
     writer = csv.writer(response)
-    writer.writerow(header)
+    writer.writerow([safe_cell(cell) for cell in header])
     for row in rows:
         writer.writerow([safe_cell(cell) for cell in row])
     return response

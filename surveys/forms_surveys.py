@@ -43,7 +43,10 @@ class SurveyForm(forms.Form):
         label="First sent on",
         widget=DateInput,
         required=False,
-        help_text="For “once” and “every N months”. A pairing's survey is sent N months after it began.",
+        help_text=(
+            "For “once” and “every N months”, within a year back and five years ahead. A pairing's survey is sent "
+            "N months after it began."
+        ),
     )
     open_days = forms.IntegerField(label="Open for (days)", min_value=1, max_value=services.MAX_OPEN_DAYS, initial=14)
 

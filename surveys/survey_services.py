@@ -12,12 +12,21 @@ feedback sent to the program office at any time.
   person answered, and the response keeps just the role and program for the aggregates
   (and only the month it was given).
 * Results: aggregates, never over fewer than ``MIN_GROUP`` respondents when anonymous.
+  Anonymous answers are released in batches (``release_plan``): only months that are
+  over, and only once at least ``MIN_GROUP`` answers came in since the last batch, so two
+  looks at the results a few answers apart never differ by a handful of people. Results
+  are broken down by wave or by role (never both), and only while every wave (or role)
+  holds none or at least ``MIN_GROUP`` answers, so no small group can be worked out by
+  subtracting the others from the total.
+* A pairing's survey (the 6-month assessment) invites each pairing in its own wave, but
+  an anonymous answer is filed under one shared wave without a pairing, so no response
+  row points at a pair.
 """
 
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -28,7 +37,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from matching.models import LIVE_STATUSES, Mentorship
+from matching.models import LIVE_STATUSES, Mentorship, Origin
+from mentorship.csvexport import safe_cell
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
 from programs.models import Membership, Organization, Program
@@ -51,15 +61,24 @@ from surveys.periods import add_months
 
 MIN_GROUP = 5  # anonymous results are shown only for groups of at least this many people
 HIDDEN_MESSAGE = "Fewer than 5 people answered; results are hidden to protect anonymity."
-COMPLEMENT_MESSAGE = (
-    "Results for this group are hidden: together with the overall results they would reveal the answers "
-    "of fewer than 5 people."
+BOTH_FILTERS_MESSAGE = (
+    "An anonymous survey's results are shown for one wave or for one role, not both at once: such small "
+    "groups could give away individual answers. Choose all waves or both roles."
+)
+BREAKDOWN_MESSAGE = (
+    "Results by {what} are hidden: {which} has answers from fewer than 5 people, which the other groups and the "
+    "overall results would give away."
+)
+UNRELEASED_MESSAGE = (
+    "No results are released yet. Anonymous results are released in batches of at least 5 answers, once the "
+    "month they were given in is over."
 )
 MAX_CHOICES = 20
 MAX_CHOICE_LENGTH = 200
 MAX_ANSWER_LENGTH = 5000
 MAX_INTERVAL_MONTHS = 60
 MAX_OPEN_DAYS = 90
+MAX_YEARS_AHEAD = 5  # a survey's first date lies within a year back and five years ahead
 CHOICE_KINDS = (QuestionKind.SINGLE, QuestionKind.MULTIPLE)
 NUMBER_KINDS = (QuestionKind.LIKERT, QuestionKind.RATING)
 ROLES = ("mentor", "mentee")
@@ -142,7 +161,13 @@ def _check_settings(organization: Organization, data: dict) -> dict:
     open_days = data.get("open_days")
     if not open_days or not 1 <= open_days <= MAX_OPEN_DAYS:
         raise ServiceError(f"A survey stays open for 1 to {MAX_OPEN_DAYS} days.", field="open_days")
-    opens_on = data.get("opens_on") or timezone.localdate()
+    today = timezone.localdate()
+    opens_on = data.get("opens_on") or today
+    earliest, latest = add_months(today, -12), add_months(today, 12 * MAX_YEARS_AHEAD)
+    if not earliest <= opens_on <= latest:
+        raise ServiceError(
+            f"Choose a first date between {earliest:%-d %B %Y} and {latest:%-d %B %Y}.", field="opens_on"
+        )
     return {
         "title": title,
         "intro": intro,
@@ -292,6 +317,11 @@ def survey_activate(*, actor: Membership, survey: Survey) -> Survey:
         if not Question.objects.filter(survey=locked).exists():
             raise ServiceError("Add at least one question before activating the survey.")
         today = timezone.localdate()
+        if not locked.builtin and locked.opens_on > add_months(today, 12 * MAX_YEARS_AHEAD):
+            raise ServiceError(
+                f"The survey's first date is more than {MAX_YEARS_AHEAD} years away. Choose an earlier date.",
+                field="opens_on",
+            )
         if locked.schedule == SurveySchedule.ONCE and locked.opens_on + timedelta(days=locked.open_days) < today:
             raise ServiceError("The survey's dates have passed. Choose a new date to send it on.", field="opens_on")
         locked.status = SurveyStatus.ACTIVE
@@ -380,7 +410,11 @@ def _audience_roles(audience: str) -> tuple[str, ...]:
 
 
 def _live_pairings(survey: Survey):
-    pairings = Mentorship.objects.filter(organization_id=survey.organization_id, status__in=LIVE_STATUSES)
+    """The live pairings a survey goes to. A senior pairing (a senior mentor and a hub mentor)
+    is not a mentorship the surveys ask about: its hub mentor is no mentee."""
+    pairings = Mentorship.objects.filter(organization_id=survey.organization_id, status__in=LIVE_STATUSES).exclude(
+        origin=Origin.SENIOR
+    )
     if survey.program_id:
         pairings = pairings.filter(program_id=survey.program_id)
     return pairings.order_by()
@@ -589,6 +623,28 @@ def clean_answer(question: Question, raw) -> dict | None:
     return {"text": text}
 
 
+POOLED_WAVE_NUMBER = 0  # a pairing survey's shared wave for anonymous answers (periods count from 1)
+
+
+def _pooled_wave(survey: Survey) -> SurveyWave:
+    """The wave without a pairing that a pairing survey's anonymous answers are filed under,
+    so no anonymous response points at a pair (created once, safe against a concurrent
+    answer)."""
+    SurveyWave.objects.bulk_create(
+        [
+            SurveyWave(
+                organization_id=survey.organization_id,
+                survey=survey,
+                number=POOLED_WAVE_NUMBER,
+                opens_on=survey.opens_on,
+                closes_on=survey.opens_on,
+            )
+        ],
+        ignore_conflicts=True,
+    )
+    return SurveyWave.objects.get(survey=survey, number=POOLED_WAVE_NUMBER, mentorship__isnull=True)
+
+
 def survey_submit(*, actor: Membership, invitation: SurveyInvitation, answers: dict) -> SurveyResponse:
     """Record the answers to an invitation: all of them or none. ``answers`` maps a
     question's pk to its raw value (a string, or a list for multiple choice)."""
@@ -608,6 +664,8 @@ def survey_submit(*, actor: Membership, invitation: SurveyInvitation, answers: d
             value = clean_answer(question, answers.get(question.pk, answers.get(str(question.pk))))
             if value is not None:
                 cleaned.append((question, value))
+        if survey.anonymous and wave.mentorship_id is not None:
+            wave = _pooled_wave(survey)  # the invitation keeps the pairing's wave; the answer does not
         response = SurveyResponse.objects.create(
             organization_id=locked.organization_id,
             survey=survey,
@@ -661,7 +719,11 @@ class Results:
     survey: Survey
     invited: int
     responded: int
-    respondents: int
+    respondents: int  # answers received for this filter (the invitations tell as much)
+    released: int = 0  # the answers the figures are made of
+    released_until: date | None = None  # anonymous: answers given up to the end of this month
+    pending: int = 0  # anonymous: answers received since, waiting for the next batch
+    batch_until: date | None = None  # anonymous: the last batch released (a breakdown may lag behind)
     hidden: str = ""
     questions: list = field(default_factory=list)
 
@@ -670,51 +732,113 @@ class Results:
         return round(100 * self.responded / self.invited) if self.invited else None
 
 
-def group_sizes(survey: Survey, wave_id: int | None = None) -> dict:
-    """Respondents per role, for the whole survey (key ``(None, role)``) and, when a wave is
-    chosen, for that wave (``(wave_id, role)``): one or two small queries, whatever the number
-    of waves (a pairing's survey has one per pairing)."""
-    sizes = Counter()
-    responses = SurveyResponse.objects.filter(survey=survey)
-    for role, n in responses.values("role").annotate(n=Count("pk")).order_by().values_list("role", "n"):
-        sizes[(None, role)] += n
+def _month(value) -> date:
+    if isinstance(value, datetime):
+        value = value.date()
+    return value.replace(day=1)
+
+
+@dataclass
+class Release:
+    """Which of an anonymous survey's answers may be shown (see ``release_plan``). Each date
+    is the first day of the last month released: answers given up to the end of it."""
+
+    until: date | None = None
+    by_wave_until: date | None = None
+    by_role_until: date | None = None
+    batches: dict = field(default_factory=dict)  # month answered → month its batch was released at
+    total: int = 0
+    released: int = 0
+
+    @property
+    def pending(self) -> int:
+        return self.total - self.released
+
+
+def _breakdown_safe(now: Counter, before: Counter) -> bool:
+    """Every group holds none or at least MIN_GROUP answers, and so does what each gained
+    since the breakdown was last shown."""
+    return all(
+        not 0 < now[key] < MIN_GROUP and not 0 < now[key] - before[key] < MIN_GROUP for key in set(now) | set(before)
+    )
+
+
+def release_plan(counts: dict, today: date) -> Release:
+    """The batches an anonymous survey's answers are released in. ``counts`` maps
+    ``(month answered, wave id, role)`` to a number of answers.
+
+    Months are walked in order, never the current one: answers still arrive in it, while no
+    answer can arrive in a month that is over, so a released batch never changes. A batch is
+    released at the end of the month where at least ``MIN_GROUP`` answers have come in since
+    the previous batch. The breakdown by wave (or by role) moves along with a batch only when
+    every wave (role) then holds none or at least ``MIN_GROUP`` answers and gained none or at
+    least ``MIN_GROUP`` since the breakdown last moved; otherwise it stays where it was. So no
+    wave or role of fewer than 5 people can be worked out by subtracting the others from the
+    total, nor by comparing two batches."""
+    current = today.replace(day=1)
+    per_month = defaultdict(Counter)
+    plan = Release()
+    for (month, wave_id, role), n in counts.items():
+        per_month[_month(month)][(wave_id, role)] += n
+        plan.total += n
+    waves, roles = Counter(), Counter()
+    shown_waves, shown_roles = Counter(), Counter()
+    running, waiting = 0, []
+    for month in sorted(m for m in per_month if m < current):
+        for (wave_id, role), n in per_month[month].items():
+            waves[wave_id] += n
+            roles[role] += n
+            running += n
+        waiting.append(month)
+        if running < MIN_GROUP:
+            continue
+        plan.until = month
+        plan.released += running
+        plan.batches.update((m, month) for m in waiting)
+        running, waiting = 0, []
+        if _breakdown_safe(waves, shown_waves):
+            plan.by_wave_until, shown_waves = month, waves.copy()
+        if _breakdown_safe(roles, shown_roles):
+            plan.by_role_until, shown_roles = month, roles.copy()
+    return plan
+
+
+def answer_counts(survey: Survey) -> dict:
+    """``{(month answered, wave id, role): answers}`` for a survey: one query."""
+    counts = Counter()
+    rows = SurveyResponse.objects.filter(survey=survey).values_list("submitted_on", "wave_id", "role")
+    for day, wave_id, role, n in rows.annotate(n=Count("pk")).order_by():
+        counts[(_month(day), wave_id, role)] += n
+    return counts
+
+
+def _anonymous_view(plan: Release, *, wave_id: int | None, role: str) -> tuple[str, date | None]:
+    """(why the view is hidden or '', the last month it shows) for an anonymous survey."""
+    if wave_id is not None and role:
+        return BOTH_FILTERS_MESSAGE, None
+    if plan.until is None:
+        if not plan.total:
+            return "", None
+        return (HIDDEN_MESSAGE if plan.total < MIN_GROUP else UNRELEASED_MESSAGE), None
     if wave_id is not None:
-        rows = responses.filter(wave_id=wave_id).values("role").annotate(n=Count("pk")).order_by()
-        for role, n in rows.values_list("role", "n"):
-            sizes[(wave_id, role)] += n
-    return sizes
-
-
-def _size(sizes: dict, wave_id: int | None, role: str) -> int:
-    return sum(n for (w, r), n in sizes.items() if w == wave_id and (not role or r == role))
-
-
-def hidden_reason(survey: Survey, sizes: dict, *, wave_id: int | None, role: str) -> str:
-    """Why the results for this filter must be hidden (anonymous surveys), or ''."""
-    if not survey.anonymous:
-        return ""
-    group = _size(sizes, wave_id, role)
-    if 0 < group < MIN_GROUP:
-        return HIDDEN_MESSAGE
-    # The rest of the larger group this one is cut from: shown next to it, a difference
-    # would give away a small group's answers.
+        if plan.by_wave_until is None:
+            return BREAKDOWN_MESSAGE.format(what="wave", which="a wave"), None
+        return "", plan.by_wave_until
     if role:
-        rest = _size(sizes, wave_id, "") - group
-        if 0 < rest < MIN_GROUP:
-            return COMPLEMENT_MESSAGE
-    if wave_id is not None:
-        rest = _size(sizes, None, role) - group
-        if 0 < rest < MIN_GROUP:
-            return COMPLEMENT_MESSAGE
-    return ""
+        if plan.by_role_until is None:
+            return BREAKDOWN_MESSAGE.format(what="role", which="a role"), None
+        return "", plan.by_role_until
+    return "", plan.until
 
 
 TEXTS_SHOWN = 100
 
 
-def survey_results(survey: Survey, *, wave_id: int | None = None, role: str = "") -> Results:
-    """Per-question aggregates for a filter (a wave and/or a role). A bounded number of
+def survey_results(survey: Survey, *, wave_id: int | None = None, role: str = "", today: date | None = None) -> Results:
+    """Per-question aggregates for a filter (a wave or a role; both for a named survey). For
+    an anonymous survey only released answers count (``release_plan``). A bounded number of
     queries: a handful, plus one per free-text question."""
+    today = today or timezone.localdate()
     responses = SurveyResponse.objects.filter(survey=survey)
     invitations = SurveyInvitation.objects.filter(wave__survey=survey)
     if wave_id is not None:
@@ -724,13 +848,30 @@ def survey_results(survey: Survey, *, wave_id: int | None = None, role: str = ""
         responses = responses.filter(role=role)
         invitations = invitations.filter(role=role)
     counts = invitations.aggregate(invited=Count("pk"), responded=Count("pk", filter=Q(responded_on__isnull=False)))
-    sizes = group_sizes(survey, wave_id)
-    respondents = _size(sizes, wave_id, role)
-    result = Results(survey=survey, invited=counts["invited"], responded=counts["responded"], respondents=respondents)
-    result.hidden = hidden_reason(survey, sizes, wave_id=wave_id, role=role)
+    result = Results(survey=survey, invited=counts["invited"], responded=counts["responded"], respondents=0)
     questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
     result.questions = [QuestionResult(question=q) for q in questions]
-    if result.hidden or not respondents:
+    if survey.anonymous:
+        sizes = answer_counts(survey)
+        plan = release_plan(sizes, today)
+        mine = Counter()
+        for (month, w, r), n in sizes.items():
+            if (wave_id is None or w == wave_id) and (not role or r == role):
+                mine[month] += n
+        result.respondents = sum(mine.values())
+        result.pending = plan.pending
+        result.batch_until = plan.until
+        result.hidden, until = _anonymous_view(plan, wave_id=wave_id, role=role)
+        if until is not None:
+            cutoff = add_months(until, 1)
+            result.released_until = until
+            result.released = sum(n for month, n in mine.items() if month < cutoff)
+            responses = responses.filter(submitted_on__lt=cutoff)
+        if not result.hidden and 0 < result.released < MIN_GROUP:  # never, by the release rules; kept as a guard
+            result.hidden = HIDDEN_MESSAGE
+    else:
+        result.respondents = result.released = responses.count()
+    if result.hidden or not result.released:
         return result
     answers = SurveyAnswer.objects.filter(response__in=responses)
     numbers = defaultdict(Counter)
@@ -769,11 +910,16 @@ def survey_results(survey: Survey, *, wave_id: int | None = None, role: str = ""
         else:
             item.answered = item.text_total = text_counts.get(q.pk, 0)
     for item in result.questions:
-        if item.question.kind == QuestionKind.TEXT and item.answered:
+        if item.question.kind != QuestionKind.TEXT or not item.answered:
+            continue
+        texts = answers.filter(question=item.question)
+        if survey.anonymous:
+            # In alphabetical order, never by date: the order must not tell who wrote what.
+            # (Sorted here: the texts are stored encrypted, and a cipher text starts with its time.)
+            item.texts = sorted(texts.values_list("text", flat=True), key=lambda t: (t.casefold(), t))[:TEXTS_SHOWN]
+        else:
             item.texts = list(
-                answers.filter(question=item.question)
-                .order_by("-response__submitted_on", "-response_id")
-                .values_list("text", flat=True)[:TEXTS_SHOWN]
+                texts.order_by("-response__submitted_on", "-response_id").values_list("text", flat=True)[:TEXTS_SHOWN]
             )
     return result
 
@@ -783,53 +929,65 @@ def _percent(count: int, total: int) -> float:
 
 
 def _monthly_means(answers, responses, *, months: int, today: date) -> list[tuple[str, float | None]]:
-    """Mean of likert and rating answers per calendar month on a 0–10 scale; a month is
-    hidden (None) when 1–4 responses to anonymous surveys fall in it."""
+    """Mean of likert and rating answers per calendar month on a 0–10 scale (None: no data).
+
+    A named survey's answers count in the month they were given. An anonymous survey's count
+    only once released (``release_plan``), a whole batch in the month it was released at: so
+    a month holds none or at least MIN_GROUP answers of each anonymous survey (one survey's
+    handful cannot be worked out by subtracting another survey's figures), never the current
+    month's, and never changes once the month is over. Two queries."""
     first = add_months(today.replace(day=1), -(months - 1))
+    per_survey = defaultdict(Counter)
+    for survey_id, day, n in (
+        responses.filter(survey__anonymous=True)
+        .values_list("survey_id", "submitted_on")
+        .annotate(n=Count("pk"))
+        .order_by()
+    ):
+        per_survey[survey_id][(_month(day), None, "")] += n
+    shown_in = {}
+    for survey_id, counts in per_survey.items():
+        for month, released_in in release_plan(counts, today).batches.items():
+            shown_in[(survey_id, month)] = released_in
+    start = min([first, *(month for (_survey, month), released_in in shown_in.items() if released_in >= first)])
     sums = defaultdict(float)
     counts = Counter()
     for row in (
         answers.filter(
-            response__submitted_on__gte=first,
+            response__submitted_on__gte=start,
             question__kind__in=NUMBER_KINDS,
             number__isnull=False,
         )
         .annotate(month=TruncMonth("response__submitted_on"))
-        .values("month", "question__kind")
+        .values("response__survey_id", "response__survey__anonymous", "month", "question__kind")
         .annotate(total=Sum("number"), n=Count("pk"))
         .order_by()
     ):
-        month = row["month"]
-        month = month.date() if hasattr(month, "date") else month
+        month = _month(row["month"])
+        if row["response__survey__anonymous"]:
+            month = shown_in.get((row["response__survey_id"], month))
+            if month is None:
+                continue
+        if month < first:
+            continue
         if row["question__kind"] == QuestionKind.LIKERT:
             sums[month] += (row["total"] - row["n"]) * 2.5  # 1–5 → 0–10
         else:
             sums[month] += row["total"]
         counts[month] += row["n"]
-    anonymous = Counter()
-    for row in (
-        responses.filter(submitted_on__gte=first, survey__anonymous=True)
-        .annotate(month=TruncMonth("submitted_on"))
-        .values("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    ):
-        month = row["month"]
-        anonymous[month.date() if hasattr(month, "date") else month] += row["n"]
     points = []
     for index in range(months):
         month = add_months(first, index)
-        value = None
-        if counts[month] and not 0 < anonymous[month] < MIN_GROUP:
-            value = round(sums[month] / counts[month], 1)
+        value = round(sums[month] / counts[month], 1) if counts[month] else None
         points.append((f"{month:%b %Y}", value))
     return points
 
 
 def satisfaction_by_month(organization: Organization, months: int = 12, today: date | None = None):
     """[(label, mean 0–10 or None)] for the last ``months`` calendar months across the
-    organization's surveys (likert answers mapped 1→0 … 5→10, ratings as given). A month
-    with 1–4 responses to anonymous surveys is None. Two queries."""
+    organization's surveys (likert answers mapped 1→0 … 5→10, ratings as given). Anonymous
+    answers count only in released batches of at least 5 (see ``_monthly_means``). Two
+    queries."""
     today = today or timezone.localdate()
     with scopes_disabled():
         return _monthly_means(
@@ -850,18 +1008,36 @@ def survey_satisfaction_by_month(survey: Survey, months: int = 12, today: date |
     )
 
 
-def csv_safe(value):
-    """Neutralise spreadsheet formulas in text cells (= + - @, tab, carriage return)."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
+def release_note(result: Results) -> str:
+    """What an anonymous survey's results are made of, in a sentence or two ('' if named)."""
+    if not result.survey.anonymous:
+        return ""
+    if result.batch_until is None:
+        return (
+            "Anonymous results are released in batches of at least 5 answers, once the month they were given in "
+            "is over; none are released yet."
+        )
+    note = (
+        f"Anonymous results are released in batches of at least 5 answers, up to the end of {result.batch_until:%B %Y}."
+    )
+    if result.released_until is not None and result.released_until < result.batch_until:
+        note += (
+            f" This breakdown shows the answers up to the end of {result.released_until:%B %Y}: after that, a "
+            "group gained fewer than 5 answers in a batch."
+        )
+    if result.pending:
+        note += (
+            f" {result.pending} answer{'s' if result.pending != 1 else ''} given since will follow in a later batch."
+        )
+    return note
 
 
 def aggregate_rows(result: Results) -> list[list]:
+    """The results as CSV rows (header first), every cell safe for a spreadsheet."""
     rows = [["question", "option", "count", "percent", "mean"]]
     if result.hidden:
         rows.append(["", result.hidden, "", "", ""])
-        return rows
+        return [[safe_cell(cell) for cell in row] for row in rows]
     for item in result.questions:
         text = item.question.text
         if item.question.kind == QuestionKind.TEXT:
@@ -870,11 +1046,15 @@ def aggregate_rows(result: Results) -> list[list]:
         for label, count, percent in item.rows:
             rows.append([text, label, count, percent, ""])
         rows.append([text, "(all answers)", item.answered, 100 if item.answered else 0, item.mean or ""])
-    return [[csv_safe(cell) for cell in row] for row in rows]
+    note = release_note(result)
+    if note:
+        rows.append(["", note, "", "", ""])
+    return [[safe_cell(cell) for cell in row] for row in rows]
 
 
 def response_rows(survey: Survey, *, wave_id: int | None = None, role: str = "") -> list[list]:
-    """One row per response with the respondent's name: non-anonymous surveys only."""
+    """One row per response with the respondent's name (header first, question texts
+    included, every cell safe for a spreadsheet): non-anonymous surveys only."""
     if survey.anonymous:
         raise PermissionDenied("Answers to an anonymous survey are not linked to people.")
     questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
@@ -886,7 +1066,8 @@ def response_rows(survey: Survey, *, wave_id: int | None = None, role: str = "")
     answers = defaultdict(dict)
     for answer in SurveyAnswer.objects.filter(response__in=responses).select_related("question"):
         answers[answer.response_id][answer.question_id] = answer
-    rows = [["response", "name", "email", "role", "program", "wave", "submitted on", *[q.text for q in questions]]]
+    header = ["response", "name", "email", "role", "program", "wave", "submitted on", *[q.text for q in questions]]
+    rows = [[safe_cell(cell) for cell in header]]
     for response in responses.order_by("pk"):
         person = response.respondent.user if response.respondent else None
         row = [
@@ -900,7 +1081,7 @@ def response_rows(survey: Survey, *, wave_id: int | None = None, role: str = "")
         ]
         for q in questions:
             row.append(answer_display(answers[response.pk].get(q.pk)))
-        rows.append([csv_safe(cell) for cell in row])
+        rows.append([safe_cell(cell) for cell in row])
     return rows
 
 

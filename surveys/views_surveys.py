@@ -1,7 +1,5 @@
 """Survey builder, answering, results and CSV export; feedback at any time (seed 000)."""
 
-import csv
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -11,6 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
@@ -285,6 +284,7 @@ def survey_results(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
         if has_numbers
         else None,
         "schedule_text": services.schedule_summary(survey),
+        "release_note": services.release_note(result),
     }
     return render(request, "surveys/survey_results.html", context)
 
@@ -303,11 +303,8 @@ def survey_results_csv(request: HttpRequest, org_slug: str, pk: int) -> HttpResp
     else:
         rows = services.aggregate_rows(services.survey_results(survey, wave_id=wave_id, role=role))
         name = f"survey-{survey.pk}-results.csv"
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{name}"'
-    response.write("\ufeff")
-    csv.writer(response).writerows(rows)
-    return response
+    header, *body = rows  # every cell, the header's question texts too, is already safe for a spreadsheet
+    return csv_response(name, header, body)
 
 
 # --- Answering ------------------------------------------------------------------------------

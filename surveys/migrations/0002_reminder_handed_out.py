@@ -4,20 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveys', '0001_periodic'),
+        ("surveys", "0001_periodic"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='reminder',
-            name='handed_out_at',
-            field=models.DateTimeField(blank=True, help_text='Last handed to a worker.', null=True),
+            model_name="reminder",
+            name="handed_out_at",
+            field=models.DateTimeField(blank=True, help_text="Last handed to a worker.", null=True),
         ),
         migrations.AlterField(
-            model_name='reminder',
-            name='status',
-            field=models.CharField(choices=[('pending', 'Waiting to be sent'), ('sending', 'Being sent'), ('sent', 'Sent'), ('skipped', 'Not sent (nudges off or no longer due)'), ('failed', 'Failed')], default='pending', max_length=20),
+            model_name="reminder",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("pending", "Waiting to be sent"),
+                    ("sending", "Being sent"),
+                    ("sent", "Sent"),
+                    ("skipped", "Not sent (nudges off or no longer due)"),
+                    ("failed", "Failed"),
+                ],
+                default="pending",
+                max_length=20,
+            ),
         ),
     ]

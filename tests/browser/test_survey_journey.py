@@ -1,6 +1,7 @@
 """Journey: a coordinator builds a survey (agree/disagree, single choice, 0–10 rating and free
 text), activates it; the daily scan opens its wave; mentees answer from "My surveys"; the
-coordinator sees the results once 5 people answered (hidden before, as it is anonymous)."""
+coordinator sees the results once 5 people answered and their month is over (hidden before,
+as it is anonymous: its results are released in batches of at least 5, after the month)."""
 
 import re
 from datetime import date
@@ -13,6 +14,7 @@ from playwright.sync_api import expect
 from matching.models import Mentorship
 from surveys import survey_services
 from surveys.models import Question, Survey, SurveyInvitation, SurveyResponse
+from surveys.periods import add_months
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -132,8 +134,22 @@ def test_a_coordinator_builds_a_survey_and_sees_its_results(make_page, live_serv
     with scopes_disabled():
         assert SurveyResponse.objects.filter(survey=survey, respondent=None).count() == 5
 
+    # Five answers, all this month: an anonymous survey releases them once the month is over.
+    page.reload()
+    expect(page.locator("#results-hidden")).to_contain_text("No results are released yet")
+    expect(page.locator("#respondents")).to_have_text("5")
+    expect(page.locator(".question-result")).to_have_count(0)
+
+    # The month ends: the answers now belong to a month that is over (moved back to last month,
+    # as they would be seen next month), so they are released as one batch of 5.
+    last_month = add_months(timezone.localdate().replace(day=1), -1)
+    with scopes_disabled():
+        assert SurveyResponse.objects.filter(survey=survey).update(submitted_on=last_month) == 5
     page.reload()
     expect(page.locator("#results-hidden")).to_have_count(0)
+    expect(page.locator("#release-note")).to_contain_text(
+        f"Anonymous results are released in batches of at least 5 answers, up to the end of {last_month:%B %Y}"
+    )
     expect(page.locator("#respondents")).to_have_text("5")
     expect(page.locator("#response-rate")).to_have_text("83%")
     first = page.locator(".question-result").nth(0)

@@ -6,11 +6,12 @@ from datetime import date, timedelta
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django_scopes import scopes_disabled
+from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 
 from matching.models import Mentorship
 from surveys import survey_services as services
-from surveys.models import Question, QuestionKind, Survey, SurveyInvitation, SurveyWave
+from surveys.models import Question, QuestionKind, Survey, SurveyInvitation, SurveyResponse, SurveyWave
 from surveys.periods import add_months
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 TODAY = date(2026, 3, 16)
 
 
-def pair(program, *, started_on=TODAY, mentor=None, mentee=None, status="active"):
+def pair(program, *, started_on=TODAY, mentor=None, mentee=None, status="active", origin="proposal"):
     org = program.organization
     with scopes_disabled():
         return Mentorship.objects.create(
@@ -27,7 +28,7 @@ def pair(program, *, started_on=TODAY, mentor=None, mentee=None, status="active"
             program=program,
             mentor=mentor or MembershipFactory(organization=org),
             mentee=mentee or MembershipFactory(organization=org),
-            origin="proposal",
+            origin=origin,
             started_on=started_on,
             planned_end_on=date(2030, 1, 1),
             status=status,
@@ -227,3 +228,44 @@ def _queries(count: int) -> int:
 def test_opening_waves_runs_a_bounded_number_of_queries(count):
     # One query for the surveys, then at most seven per survey, however many pairings.
     assert _queries(count) <= 1 + 3 * 7
+
+
+def test_senior_pairings_get_no_surveys_nor_the_assessment(org_a, program):
+    # A senior mentor paired with a hub mentor: the hub mentor is no mentee.
+    hub_mentor = MembershipFactory(organization=org_a)
+    senior = pair(program, mentee=hub_mentor, origin="senior", started_on=add_months(TODAY, -6))
+    regular = pair(program, started_on=add_months(TODAY, -6))
+    once = survey(org_a, program=program)
+    assessment = survey(org_a, program=program, schedule="after_pairing", interval_months=6)
+    assert services.open_due_waves(TODAY) == 2 + 2
+    assert {w.mentorship_id for w in waves(assessment)} == {regular.pk}
+    for made in (once, assessment):
+        invited = {i.membership_id for i in invitations(made)}
+        assert invited == {regular.mentor_id, regular.mentee_id}
+        assert not invited & {senior.mentor_id, hub_mentor.pk}
+
+
+@pytest.mark.parametrize("anonymous", [True, False])
+def test_an_anonymous_assessment_answer_points_at_no_pairing(org_a, program, anonymous):
+    today = timezone.localdate()
+    made = survey(
+        org_a, program=program, schedule="after_pairing", interval_months=6, opens_on=today, anonymous=anonymous
+    )
+    pairs = [pair(program, started_on=add_months(today, -6)) for _ in range(2)]
+    assert services.open_due_waves(today) == 4
+    rows = invitations(made)
+    with scopes_disabled():
+        question = Question.objects.get(survey=made)
+    with scope(organization=org_a):
+        for invitation in rows:
+            services.survey_submit(actor=invitation.membership, invitation=invitation, answers={question.pk: "4"})
+    with scopes_disabled():
+        responses = list(SurveyResponse.objects.filter(survey=made).select_related("wave"))
+        invitation_waves = {i.wave.mentorship_id for i in SurveyInvitation.objects.filter(wave__survey=made)}
+    assert len(responses) == 4 and invitation_waves == {p.pk for p in pairs}  # invitations keep their pairing
+    if anonymous:
+        # One shared wave without a pairing: no response row leads to a pair.
+        assert {(r.wave.mentorship_id, r.wave.number) for r in responses} == {(None, 0)}
+        assert len({r.wave_id for r in responses}) == 1
+    else:
+        assert {r.wave.mentorship_id for r in responses} == {p.pk for p in pairs}

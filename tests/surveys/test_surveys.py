@@ -3,6 +3,7 @@ anonymous), CSV export, and feedback at any time."""
 
 import csv
 import io
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -22,11 +23,26 @@ from surveys.models import (
     SurveyResponse,
     SurveyWave,
 )
+from surveys.periods import add_months
 from tests.factories import MembershipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
 HIDDEN = "Fewer than 5 people answered; results are hidden to protect anonymity."
+UNRELEASED = "No results are released yet"
+
+
+def last_month() -> date:
+    return add_months(timezone.localdate().replace(day=1), -1)
+
+
+def release(survey, month=None):
+    """Anonymous answers are released only once the month they were given in is over: move
+    the answers given this month to last month (or ``month``), as if it were over."""
+    with scopes_disabled():
+        SurveyResponse.objects.filter(survey=survey, submitted_on__gte=timezone.localdate().replace(day=1)).update(
+            submitted_on=month or last_month()
+        )
 
 
 @pytest.fixture
@@ -426,19 +442,32 @@ def test_anonymous_results_are_hidden_under_5_respondents(client, coordinator_a)
     assert rows[1][1] == HIDDEN and len(rows) == 2
 
     answer_all_more(survey, 1)
+    # Five answers, all given this month: released once the month is over.
     page = client.get(url).content.decode()
-    assert HIDDEN not in page
+    assert HIDDEN not in page and UNRELEASED in page and 'id="respondents">5<' in page
+    assert "question-mean" not in page and "Going well" not in page
+    rows = _csv(client.get(f"/o/alpha/surveys/{survey.pk}/results.csv"))
+    assert UNRELEASED in rows[1][1] and len(rows) == 2
+
+    release(survey)
+    page = client.get(url).content.decode()
+    assert HIDDEN not in page and UNRELEASED not in page
     assert "Mean 4.0" in page and "<svg" in page and "Going well" in page
     assert 'id="respondents">5<' in page
+    assert f"released in batches of at least 5 answers, up to the end of {last_month():%B %Y}" in page
     rows = _csv(client.get(f"/o/alpha/surveys/{survey.pk}/results.csv"))
     assert ["The program helps me.", "4 Agree", "5", "100.0", ""] in rows
     assert ["The program helps me.", "(all answers)", "5", "100", "4.0"] in rows
     assert ["How likely to recommend?", "(all answers)", "5", "100", "8.0"] in rows
     assert not any(HIDDEN in cell for row in rows for cell in row)
+    assert any(f"up to the end of {last_month():%B %Y}" in row[1] for row in rows)
     with scopes_disabled():
         wave = SurveyWave.objects.get(survey=survey)
-    page = client.get(f"{url}?wave={wave.pk}&role=mentee").content.decode()
+    page = client.get(f"{url}?wave={wave.pk}").content.decode()
     assert "Mean 4.0" in page and f'<option value="{wave.pk}" selected>' in page
+    # Never a wave and a role at once.
+    page = client.get(f"{url}?wave={wave.pk}&role=mentee").content.decode()
+    assert "for one wave or for one role, not both" in page and "question-mean" not in page
 
 
 def answer_all_more(survey, count):
@@ -453,18 +482,20 @@ def answer_all_more(survey, count):
 
 def test_a_role_filter_leaving_4_is_hidden_and_so_is_its_complement(client, coordinator_a):
     survey = answered_survey(coordinator_a, mentors=4, mentees=5)
+    release(survey)
     client.force_login(coordinator_a.user)
     url = f"/o/alpha/surveys/{survey.pk}/results/"
     whole = client.get(url).content.decode()
     assert HIDDEN not in whole and "Mean 4.0" in whole
     mentors = client.get(url + "?role=mentor").content.decode()
-    assert HIDDEN in mentors and "question-mean" not in mentors
+    assert "Results by role are hidden" in mentors and "question-mean" not in mentors
     # Mentees (5) minus the whole (9) would give away the 4 mentors' answers.
     mentees = client.get(url + "?role=mentee").content.decode()
-    assert "would reveal the answers" in mentees and "question-mean" not in mentees
+    assert "Results by role are hidden" in mentees and "question-mean" not in mentees
     rows = _csv(client.get(f"/o/alpha/surveys/{survey.pk}/results.csv?role=mentor"))
-    assert rows[1][1] == HIDDEN and len(rows) == 2
+    assert "Results by role are hidden" in rows[1][1] and len(rows) == 2
     answer_all_more_role(survey, "mentor", 1)
+    release(survey)  # the fifth mentor answered last month too
     mentors = client.get(url + "?role=mentor").content.decode()
     assert HIDDEN not in mentors and "Mean 4.0" in mentors
 
@@ -481,23 +512,6 @@ def answer_all_more_role(survey, role, count):
             services.survey_submit(actor=invitation.membership, invitation=invitation, answers=good_answers(survey))
 
 
-def test_group_rule_applies_per_wave(coordinator_a):
-    survey = answered_survey(coordinator_a, mentees=5, pairs=8)
-    with scopes_disabled():
-        wave = SurveyWave.objects.get(survey=survey)
-        sizes = services.group_sizes(survey, wave.pk)
-    assert sizes == {(None, "mentee"): 5, (wave.pk, "mentee"): 5}
-    assert services.hidden_reason(survey, sizes, wave_id=wave.pk, role="") == ""
-    # Eight answered in all: a wave of 3 is hidden, and so is a wave of 5 (the other 3 by difference).
-    assert services.hidden_reason(survey, {(None, "mentee"): 8, (7, "mentee"): 3}, wave_id=7, role="") == HIDDEN
-    assert "reveal" in services.hidden_reason(survey, {(None, "mentee"): 8, (7, "mentee"): 5}, wave_id=7, role="")
-    # Wave × role.
-    mixed = {(None, "mentee"): 10, (None, "mentor"): 10, (7, "mentee"): 4, (7, "mentor"): 6}
-    assert services.hidden_reason(survey, mixed, wave_id=7, role="mentee") == HIDDEN
-    assert "reveal" in services.hidden_reason(survey, mixed, wave_id=7, role="mentor")
-    assert services.hidden_reason(survey, mixed, wave_id=None, role="mentor") == ""
-
-
 def test_non_anonymous_results_show_names_and_a_guarded_csv(client, coordinator_a):
     survey = answered_survey(coordinator_a, mentees=2, anonymous=False, text='=HYPERLINK("http://x")')
     client.force_login(coordinator_a.user)
@@ -509,7 +523,6 @@ def test_non_anonymous_results_show_names_and_a_guarded_csv(client, coordinator_
     assert rows[0][:3] == ["response", "name", "email"] and len(rows) == 3
     assert {row[1] for row in rows[1:]} == set(names)
     assert rows[1][-1] == '\'=HYPERLINK("http://x")'
-    assert services.csv_safe("+1") == "'+1" and services.csv_safe("@x") == "'@x" and services.csv_safe(-1) == -1
 
 
 def test_an_anonymous_survey_has_no_per_response_csv(client, coordinator_a):
@@ -525,10 +538,11 @@ def test_an_anonymous_survey_has_no_per_response_csv(client, coordinator_a):
 @pytest.mark.parametrize("count", [5, 200])
 def test_results_run_a_bounded_number_of_queries(client, coordinator_a, count, django_assert_max_num_queries):
     survey = answered_survey(coordinator_a, mentees=count)
+    release(survey)
     client.force_login(coordinator_a.user)
     with django_assert_max_num_queries(16):
         page = client.get(f"/o/alpha/surveys/{survey.pk}/results/")
-    assert f'id="respondents">{count}<'.encode() in page.content
+    assert f'id="respondents">{count}<'.encode() in page.content and b"question-mean" in page.content
     with django_assert_max_num_queries(12):
         client.get(f"/o/alpha/surveys/{survey.pk}/results.csv")
     with django_assert_max_num_queries(10):
@@ -552,12 +566,182 @@ def test_satisfaction_by_month_honours_the_group_rule(coordinator_a):
     points = services.satisfaction_by_month(coordinator_a.organization, months=3, today=today)
     assert len(points) == 3 and points[-1] == (f"{today:%b %Y}", None)
     answer_all_more(survey, 1)
+    # Five anonymous answers this month: never shown while the month runs.
+    assert services.satisfaction_by_month(coordinator_a.organization, months=3, today=today)[-1][1] is None
+    release(survey)
     points = services.satisfaction_by_month(coordinator_a.organization, months=3, today=today)
     # Four likert 5s (→ 10) and one likert 4 (→ 7.5), five ratings of 8.
-    assert points[-1][1] == round((4 * 10 + 7.5 + 5 * 8) / 10, 1)
-    assert points[0][1] is None
+    assert points[-2] == (f"{last_month():%b %Y}", round((4 * 10 + 7.5 + 5 * 8) / 10, 1))
+    assert points[0][1] is None and points[-1][1] is None
     with scope(organization=coordinator_a.organization):
-        assert services.survey_satisfaction_by_month(survey, months=1, today=today)[-1][1] == points[-1][1]
+        assert services.survey_satisfaction_by_month(survey, months=2, today=today)[-2][1] == points[-2][1]
+
+
+# --- Review fixes: no small group can be rebuilt, no answer traced, nothing run as a formula ---
+
+
+def this_month() -> date:
+    return timezone.localdate().replace(day=1)
+
+
+def stored_answers(survey, wave, *, month, role, count, likert=4):
+    """``count`` anonymous responses to ``wave`` given in ``month``, written directly."""
+    likert_q = questions_of(survey)[0]
+    with scopes_disabled():
+        for _ in range(count):
+            response = SurveyResponse.objects.create(
+                organization=survey.organization, survey=survey, wave=wave, role=role, submitted_on=month
+            )
+            SurveyAnswer.objects.create(
+                organization=survey.organization, response=response, question=likert_q, number=likert
+            )
+
+
+def test_a_small_wave_cannot_be_rebuilt_by_subtracting_the_other_waves(client, coordinator_a):
+    # Mentors answered 2, 6 and 6 in waves 1–3: all waves − wave 2 − wave 3 would give wave 1's two.
+    survey = build_survey(coordinator_a, audience="mentors")
+    with scopes_disabled():
+        Survey.objects.filter(pk=survey.pk).update(schedule="every_n_months", interval_months=1)
+        waves = [
+            SurveyWave.objects.create(
+                organization=survey.organization,
+                survey=survey,
+                number=n,
+                opens_on=add_months(this_month(), n - 5),
+                closes_on=add_months(this_month(), n - 5) + timedelta(days=14),
+            )
+            for n in (1, 2, 3)
+        ]
+    for wave, count, months_ago in zip(waves, (2, 6, 6), (4, 3, 2), strict=True):
+        stored_answers(survey, wave, month=add_months(this_month(), -months_ago), role="mentor", count=count)
+    client.force_login(coordinator_a.user)
+    url = f"/o/alpha/surveys/{survey.pk}/results/"
+    whole = client.get(url).content.decode()
+    assert 'id="respondents">14<' in whole and "question-mean" in whole
+    for wave in reversed(waves):  # waves 3 and 2 (6 answers each) first: they were the leak
+        page = client.get(f"{url}?wave={wave.pk}").content.decode()
+        assert "Results by wave are hidden" in page and "question-mean" not in page, wave.number
+        rows = _csv(client.get(f"/o/alpha/surveys/{survey.pk}/results.csv?wave={wave.pk}"))
+        assert "Results by wave are hidden" in rows[1][1] and len(rows) == 2
+    assert "one wave or for one role, never both" in whole
+
+
+def test_release_plan_batches_and_breakdowns():
+    jan, feb, mar, apr, _may, jun = (date(2026, month, 1) for month in range(1, 7))
+    counts = {
+        (jan, 1, "mentor"): 3,
+        (feb, 1, "mentor"): 2,
+        (feb, 1, "mentee"): 5,
+        (mar, 2, "mentor"): 5,
+        (apr, 2, "mentee"): 2,
+        (jun, 2, "mentee"): 9,
+    }
+    plan = services.release_plan(counts, date(2026, 6, 15))
+    # January's 3 wait for February; April's 2 wait; June is not over.
+    assert (plan.until, plan.by_wave_until, plan.by_role_until) == (mar, mar, mar)
+    assert plan.batches == {jan: feb, feb: feb, mar: mar}
+    assert (plan.total, plan.released, plan.pending) == (26, 15, 11)
+    plan = services.release_plan(counts, date(2026, 7, 1))
+    assert (plan.until, plan.by_wave_until, plan.by_role_until) == (jun, jun, jun)
+    assert plan.batches[apr] == jun and plan.pending == 0
+    # Two mentors in June's batch: the role breakdown stays at March (mentors would grow by 2).
+    plan = services.release_plan({**counts, (jun, 2, "mentor"): 2}, date(2026, 7, 1))
+    assert (plan.until, plan.by_wave_until, plan.by_role_until) == (jun, jun, mar)
+    # A wave of 4 next to a wave of 6: the wave breakdown never shows.
+    plan = services.release_plan({(jan, 1, "mentor"): 4, (jan, 2, "mentor"): 6}, date(2026, 2, 1))
+    assert (plan.until, plan.by_wave_until, plan.by_role_until) == (jan, None, jan)
+
+
+def test_anonymous_results_are_released_in_batches_of_5_after_the_month(client, coordinator_a):
+    survey = answered_survey(coordinator_a, mentees=5, pairs=8)
+    with scope(organization=survey.organization):
+        result = services.survey_results(survey)
+    assert (result.respondents, result.released) == (5, 0) and result.hidden.startswith(UNRELEASED)
+    release(survey)
+    answer_all_more(survey, 2)  # two more this month: not in the results
+    with scope(organization=survey.organization):
+        result = services.survey_results(survey)
+        next_month = services.survey_results(survey, today=add_months(this_month(), 1))
+    assert (result.respondents, result.released, result.pending, result.released_until) == (7, 5, 2, last_month())
+    assert result.questions[0].answered == 5
+    # Next month the two are in a month that is over, but a batch needs 5.
+    assert (next_month.released, next_month.pending, next_month.released_until) == (5, 2, last_month())
+    client.force_login(coordinator_a.user)
+    page = client.get(f"/o/alpha/surveys/{survey.pk}/results/").content.decode()
+    assert f"up to the end of {last_month():%B %Y}. 2 answers given since will follow in a later batch" in page
+    rows = _csv(client.get(f"/o/alpha/surveys/{survey.pk}/results.csv"))
+    assert ["The program helps me.", "(all answers)", "5", "100", "4.0"] in rows
+
+
+def test_anonymous_written_answers_are_in_alphabetical_order(client, coordinator_a, program):
+    make_pairs(program, 5)
+    survey = build_survey(coordinator_a, program, audience="mentees")
+    services.open_due_waves(timezone.localdate())
+    with scopes_disabled():
+        invitations = list(SurveyInvitation.objects.filter(wave__survey=survey).select_related("membership"))
+    with scope(organization=survey.organization):
+        for invitation, text in zip(invitations, ["Bravo", "delta", "Alpha", "Echo", "charlie"], strict=True):
+            services.survey_submit(
+                actor=invitation.membership, invitation=invitation, answers=good_answers(survey, text=text)
+            )
+    release(survey)
+    client.force_login(coordinator_a.user)
+    page = client.get(f"/o/alpha/surveys/{survey.pk}/results/").content.decode()
+    shown = re.findall(r'<li class="border-start border-3 ps-2 mb-2">([^<]*)</li>', page)
+    assert shown == ["Alpha", "Bravo", "charlie", "delta", "Echo"]
+
+
+def test_monthly_satisfaction_leaves_out_a_survey_with_fewer_than_5_answers_in_a_month(coordinator_a):
+    # Five answers to one survey, two to another, the same month: seven in all, but the two
+    # would be the difference between the organization's figure and the first survey's.
+    big = answered_survey(coordinator_a, mentees=5, likert="5")
+    small = answered_survey(coordinator_a, mentees=2, likert="1")
+    release(big)
+    release(small)
+    today = timezone.localdate()
+    points = services.satisfaction_by_month(coordinator_a.organization, months=2, today=today)
+    assert points[0] == (f"{last_month():%b %Y}", round((5 * 10 + 5 * 8) / 10, 1))
+    with scope(organization=coordinator_a.organization):
+        assert services.survey_satisfaction_by_month(small, months=2, today=today)[0][1] is None
+        assert services.survey_satisfaction_by_month(big, months=2, today=today)[0] == points[0]
+
+
+def test_a_question_starting_like_a_formula_is_quoted_in_the_csv_header(client, coordinator_a):
+    survey = answered_survey(coordinator_a, mentees=1, anonymous=False)
+    with scopes_disabled():
+        Question.objects.filter(survey=survey, position=1).update(text='=HYPERLINK("http://x")')
+    client.force_login(coordinator_a.user)
+    rows = _csv(client.get(f"/o/alpha/surveys/{survey.pk}/results.csv?kind=responses"))
+    assert rows[0][7] == '\'=HYPERLINK("http://x")'
+    rows = _csv(client.get(f"/o/alpha/surveys/{survey.pk}/results.csv"))
+    assert rows[1][0] == '\'=HYPERLINK("http://x")'
+
+
+@pytest.mark.parametrize("opens_on", ["9999-12-31", "2019-01-01"])
+def test_a_first_date_far_off_is_refused_on_the_form(client, coordinator_a, opens_on):
+    client.force_login(coordinator_a.user)
+    response = client.post(
+        "/o/alpha/surveys/new/",
+        {"title": "X", "audience": "both", "schedule": "once", "opens_on": opens_on, "open_days": "14"},
+    )
+    assert response.status_code == 200 and b"Choose a first date between" in response.content
+    with scopes_disabled():
+        assert not Survey.objects.exists()
+
+
+def test_activating_a_draft_dated_far_ahead_is_refused_not_a_500(client, coordinator_a):
+    with scope(organization=coordinator_a.organization):
+        survey = services.survey_create(
+            actor=coordinator_a, title="X", audience="both", schedule="once", opens_on=None, open_days=14
+        )
+        services.question_add(actor=coordinator_a, survey=survey, kind="likert", text="Fine?")
+    with scopes_disabled():
+        Survey.objects.filter(pk=survey.pk).update(opens_on=date(9999, 12, 31))
+    client.force_login(coordinator_a.user)
+    response = client.post(f"/o/alpha/surveys/{survey.pk}/activate/", follow=True)
+    assert response.status_code == 200 and b"more than 5 years away" in response.content
+    survey.refresh_from_db()
+    assert survey.status == "draft"
 
 
 # --- Feedback -------------------------------------------------------------------------------
