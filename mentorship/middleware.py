@@ -61,3 +61,48 @@ class UserTimezoneMiddleware:
         else:
             timezone.deactivate()
         return self.get_response(request)
+
+
+class SessionTimeoutMiddleware:
+    """Sign a person out after SESSION_IDLE_TIMEOUT seconds without a request, and in any
+    case SESSION_ABSOLUTE_TIMEOUT seconds after they signed in. The last-seen time is
+    written at most once a minute, so an active session costs no extra write per request."""
+
+    TOUCH_EVERY = 60
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        import time
+
+        from django.conf import settings
+        from django.contrib import messages
+        from django.contrib.auth import logout
+        from django.contrib.auth.views import redirect_to_login
+
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated:
+            now = int(time.time())
+            session = request.session
+            started = session.get("_auth_started")
+            seen = session.get("_last_seen")
+            idle = seen is not None and now - seen > settings.SESSION_IDLE_TIMEOUT
+            expired = started is not None and now - started > settings.SESSION_ABSOLUTE_TIMEOUT
+            if idle or expired:
+                logout(request)
+                messages.info(
+                    request,
+                    "You were signed out after a period of inactivity. Please sign in again."
+                    if idle
+                    else "For your security, sessions last at most "
+                    f"{settings.SESSION_ABSOLUTE_TIMEOUT // 3600} hours. Please sign in again.",
+                )
+                if request.method == "GET":
+                    return redirect_to_login(request.get_full_path())
+                return redirect_to_login("/")
+            if started is None:
+                session["_auth_started"] = now
+            if seen is None or now - seen >= self.TOUCH_EVERY:
+                session["_last_seen"] = now
+        return self.get_response(request)

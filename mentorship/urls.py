@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
 from agreements.urls import org_urlpatterns as agreements_org_urlpatterns
@@ -7,6 +8,11 @@ from matching.urls import org_urlpatterns as matching_org_urlpatterns
 from mentorship import views
 from programs.urls import org_urlpatterns
 from surveys.urls import org_urlpatterns as surveys_org_urlpatterns
+
+# The admin signs in through the site's own sign-in (allauth): its rate limits, its
+# enumeration resistance and the session timeouts apply; the admin's own login form,
+# which has no throttling, is never shown to someone who is not signed in.
+admin.site.login = login_required(admin.site.login)
 
 urlpatterns = [
     path("", views.home, name="home"),
