@@ -6,4 +6,9 @@ class MentorshipConfig(AppConfig):
     verbose_name = "Accounts and platform"
 
     def ready(self) -> None:
+        from django.contrib.auth.signals import user_logged_in
+
         from mentorship import adapters  # noqa: F401  (connects the sign-up signal receiver)
+        from mentorship.middleware import stamp_session_on_login
+
+        user_logged_in.connect(stamp_session_on_login, dispatch_uid="mentorship.stamp_session_on_login")

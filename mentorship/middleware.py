@@ -63,6 +63,16 @@ class UserTimezoneMiddleware:
         return self.get_response(request)
 
 
+def stamp_session_on_login(sender, request, user, **kwargs) -> None:
+    """Start the session clocks at sign-in, in the same session write as the login."""
+    import time
+
+    if request is not None and hasattr(request, "session"):
+        now = int(time.time())
+        request.session["_auth_started"] = now
+        request.session["_last_seen"] = now
+
+
 class SessionTimeoutMiddleware:
     """Sign a person out after SESSION_IDLE_TIMEOUT seconds without a request, and in any
     case SESSION_ABSOLUTE_TIMEOUT seconds after they signed in. The last-seen time is
@@ -106,3 +116,55 @@ class SessionTimeoutMiddleware:
             if seen is None or now - seen >= self.TOUCH_EVERY:
                 session["_last_seen"] = now
         return self.get_response(request)
+
+
+class CoordinatorMFAMiddleware:
+    """A coordinator sees members' data: until they have set up a second factor, every
+    page except the account pages sends them to set one up. The check is remembered in
+    the session for ten minutes, so it costs nothing on most requests."""
+
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/favicon.ico", "/healthz")
+    RECHECK_SECONDS = 600
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        from django.conf import settings
+
+        user = getattr(request, "user", None)
+        if (
+            settings.MFA_REQUIRED_FOR_COORDINATORS
+            and user is not None
+            and user.is_authenticated
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and self._needs_second_factor(request, user)
+        ):
+            from django.contrib import messages
+            from django.shortcuts import redirect
+
+            messages.warning(
+                request,
+                "Coordinators protect their sign-in with a second factor. Set up an authenticator app "
+                "(or a security key) to continue.",
+            )
+            return redirect("mfa_activate_totp")
+        return self.get_response(request)
+
+    def _needs_second_factor(self, request, user) -> bool:
+        import time
+
+        checked = request.session.get("_mfa_checked")
+        if checked and time.time() - checked < self.RECHECK_SECONDS:
+            return False
+        from allauth.mfa.models import Authenticator
+        from django_scopes import scopes_disabled
+
+        from programs.models import Membership
+
+        with scopes_disabled():
+            coordinator = Membership.objects.filter(user=user, is_coordinator=True, is_active=True).exists()
+        if coordinator and not Authenticator.objects.filter(user=user).exists():
+            return True
+        request.session["_mfa_checked"] = time.time()
+        return False

@@ -86,6 +86,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "allauth",
     "allauth.account",
+    "allauth.mfa",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_celery_beat",
@@ -110,6 +111,7 @@ MIDDLEWARE = [
     "mentorship.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "mentorship.middleware.CoordinatorMFAMiddleware",
     "csp.middleware.CSPMiddleware",
     "mentorship.middleware.UserTimezoneMiddleware",
     # Last, so that it wraps the view: resolves /o/<slug>/, checks membership, and
@@ -272,6 +274,14 @@ ACCOUNT_RATE_LIMITS = {
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
 }
+
+# Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes,
+# and security keys / passkeys (WebAuthn) where the browser has them. Offered to everyone;
+# coordinators must set one up before they reach the program's data (production default).
+MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_TOTP_ISSUER = SITE_NAME
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 in development
+MFA_REQUIRED_FOR_COORDINATORS = env_bool("MFA_REQUIRED_FOR_COORDINATORS", not DEBUG)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

@@ -16,6 +16,9 @@ os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="mentorship-tests-"))
 from mentorship.settings import *  # noqa: E402,F403
 
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
+# Coordinators' second factor is tested on its own (tests/test_mfa.py); elsewhere a
+# coordinator signs in with a password only, as most fixtures do with force_login.
+MFA_REQUIRED_FOR_COORDINATORS = False
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False
