@@ -1,0 +1,293 @@
+"""Locust scenario for the load benchmark (run by benchmarks/load/run.sh).
+
+Two kinds of client, 9 to 1:
+
+- a pair member (a mentee or a mentor of one of the seeded pairings): the portal home
+  ``/o/<org>/`` (weight 3) and their relationship page ``/o/<org>/mentorships/<pk>/`` (2);
+- a coordinator: the application list ``/o/<org>/programs/<program>/applications/``
+  (weight 4; half on page 1, the rest on any page or with a filter), the program-health
+  dashboard ``/o/<org>/health/`` (3; a third filtered to one program), the portal home
+  (2) and any pairing's relationship page (1).
+
+Every client signs in once through allauth's form (CSRF token from the page; a TOTP code
+when MFA asks for one), from its own loopback address (127.0.0.x), so allauth's per-IP
+login limit sees one sign-in per address as it would from real people. Sign-ins are not
+measured: when the last client is in, the statistics are reset and the run stops
+BENCH_MEASURE_SECONDS (60) later. No think time by default (a closed loop: each client
+sends its next request when the last one is answered); BENCH_THINK_SECONDS=n waits
+0–2n seconds between requests instead.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import hashlib
+import hmac
+import itertools
+import json
+import math
+import os
+import random
+import re
+import struct
+import time
+from pathlib import Path
+
+import gevent
+import psutil
+from locust import HttpUser, between, constant, events, task
+from requests.adapters import HTTPAdapter
+
+HERE = Path(__file__).resolve().parent
+ACCOUNTS = json.loads(Path(os.environ.get("BENCH_ACCOUNTS") or HERE / "results" / "accounts.json").read_text())
+ORG = ACCOUNTS["organization"]
+MEASURE_SECONDS = float(os.environ.get("BENCH_MEASURE_SECONDS", "60"))
+THINK = float(os.environ.get("BENCH_THINK_SECONDS", "0"))
+CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+_pair_members = itertools.cycle(ACCOUNTS["pair_members"])
+_coordinators = itertools.cycle(ACCOUNTS["coordinators"])
+_addresses = itertools.count(10)
+_signed_in = {"count": 0, "seconds": [], "started": None}
+_cpu: dict[str, CpuMeter] = {}
+
+
+def _cpu_seconds(process: psutil.Process) -> float:
+    try:
+        times = process.cpu_times()
+    except psutil.Error:
+        return 0.0
+    return times.user + times.system
+
+
+def _server_processes() -> dict[int, tuple[str, psutil.Process]]:
+    """The gunicorn workers and the PostgreSQL backends connected to the benchmark database."""
+    found = {}
+    master = os.environ.get("BENCH_GUNICORN_PID")
+    if master:
+        with contextlib.suppress(psutil.Error):
+            found |= {worker.pid: ("gunicorn", worker) for worker in psutil.Process(int(master)).children()}
+    database = os.environ.get("BENCH_DATABASE_NAME", "bench_load")
+    for process in psutil.process_iter(["cmdline"]):
+        cmdline = " ".join(process.info["cmdline"] or [])
+        if cmdline.startswith("postgres:") and f" {database} " in f"{cmdline} ":
+            found[process.pid] = ("postgres", process)
+    return found
+
+
+class CpuMeter:
+    """CPU seconds used during the measurement by the server (gunicorn workers, the
+    benchmark database's PostgreSQL backends), by this load generator and by the whole
+    machine. Sampled every second, so a backend that closes its connection mid-run
+    (CONN_MAX_AGE) loses at most its last second."""
+
+    def __init__(self) -> None:
+        self.seen: dict[int, list] = {}  # pid -> [kind, cpu at start or 0 if born later, last cpu]
+        for pid, (kind, process) in _server_processes().items():
+            cpu = _cpu_seconds(process)
+            self.seen[pid] = [kind, cpu, cpu]
+        self.locust = _cpu_seconds(psutil.Process())
+        self.machine = self._machine()
+        gevent.spawn(self._poll)
+
+    @staticmethod
+    def _machine() -> float:
+        times = psutil.cpu_times()
+        return sum(times) - times.idle - getattr(times, "iowait", 0.0)
+
+    def sample(self) -> None:
+        for pid, (kind, process) in _server_processes().items():
+            entry = self.seen.setdefault(pid, [kind, 0.0, 0.0])  # born during the run: all its CPU counts
+            entry[2] = max(entry[2], _cpu_seconds(process))
+
+    def _poll(self) -> None:
+        while True:
+            gevent.sleep(1)
+            self.sample()
+
+    def used(self) -> dict[str, float]:
+        self.sample()
+        used = {"gunicorn": 0.0, "postgres": 0.0}
+        for kind, first, last in self.seen.values():
+            used[kind] += last - first
+        used["locust"] = _cpu_seconds(psutil.Process()) - self.locust
+        used["machine"] = self._machine() - self.machine
+        used["other"] = max(0.0, used["machine"] - used["gunicorn"] - used["postgres"] - used["locust"])
+        return used
+
+
+class SourceAddressAdapter(HTTPAdapter):
+    """Connect from a given loopback address (Linux routes all of 127.0.0.0/8 to lo)."""
+
+    def __init__(self, address: str, **kwargs):
+        self.address = address
+        super().__init__(**kwargs)
+
+    def init_poolmanager(self, *args, **kwargs):
+        kwargs["source_address"] = (self.address, 0)
+        super().init_poolmanager(*args, **kwargs)
+
+
+def totp(secret: str, at: float | None = None) -> str:
+    counter = int((at or time.time()) // 30)
+    digest = hmac.new(base64.b32decode(secret, casefold=True), struct.pack(">Q", counter), hashlib.sha1).digest()
+    offset = digest[-1] & 0x0F
+    value = struct.unpack(">I", digest[offset : offset + 4])[0] & 0x7FFFFFFF
+    return f"{value % 1_000_000:06d}"
+
+
+class Client(HttpUser):
+    abstract = True
+    wait_time = between(0, 2 * THINK) if THINK > 0 else constant(0)
+
+    def account(self) -> dict:
+        raise NotImplementedError
+
+    def on_start(self) -> None:
+        n = next(_addresses)
+        self.client.mount("http://", SourceAddressAdapter(f"127.0.{n // 250}.{n % 250 + 1}"))
+        self.me = self.account()
+        started = time.perf_counter()
+        self.sign_in()
+        _signed_in["seconds"].append(time.perf_counter() - started)
+        _signed_in["count"] += 1
+        runner = self.environment.runner
+        if _signed_in["count"] == runner.target_user_count and _signed_in["started"] is None:
+            # Everybody is in: measure from now on, for MEASURE_SECONDS.
+            self.environment.stats.reset_all()
+            _cpu["meter"] = CpuMeter()
+            _signed_in["started"] = time.time()
+            gevent.spawn_later(MEASURE_SECONDS, runner.quit)
+
+    def _post_form(self, path: str, fields: dict, name: str):
+        page = self.client.get(path, name=f"{name} (form)")
+        token = CSRF_RE.search(page.text)
+        if not token:
+            raise RuntimeError(f"no CSRF token on {path} (HTTP {page.status_code})")
+        return self.client.post(page.url, data={"csrfmiddlewaretoken": token.group(1), **fields}, name=name)
+
+    def sign_in(self) -> None:
+        response = self._post_form(
+            "/accounts/login/", {"login": self.me["email"], "password": ACCOUNTS["password"]}, "sign in"
+        )
+        if "/2fa/authenticate" in response.url:
+            if not self.me.get("totp_secret"):
+                raise RuntimeError(f"{self.me['email']}: MFA asked for a code but the seed set up no TOTP")
+            response = self._post_form(
+                "/accounts/2fa/authenticate/", {"code": totp(self.me["totp_secret"])}, "sign in (TOTP)"
+            )
+        if "/accounts/" in response.url or "sessionid" not in self.client.cookies:
+            raise RuntimeError(f"{self.me['email']}: sign-in failed, ended on {response.url} ({response.status_code})")
+
+    def page(self, path: str, name: str) -> None:
+        with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as response:
+            if response.status_code != 200:
+                response.failure(f"HTTP {response.status_code} {response.headers.get('Location', '')}")
+
+
+class PairMember(Client):
+    weight = 9
+
+    def account(self) -> dict:
+        return next(_pair_members)
+
+    @task(3)
+    def portal_home(self) -> None:
+        self.page(f"/o/{ORG}/", "portal home")
+
+    @task(2)
+    def relationship(self) -> None:
+        self.page(f"/o/{ORG}/mentorships/{self.me['mentorship']}/", "relationship page")
+
+
+class Coordinator(Client):
+    weight = 1
+
+    def account(self) -> dict:
+        return next(_coordinators)
+
+    @task(4)
+    def applications(self) -> None:
+        program = random.choice(ACCOUNTS["programs"])
+        pages = ACCOUNTS["application_pages"][program]
+        roll = random.random()
+        if roll < 0.5:
+            query = ""
+        elif roll < 0.8:
+            query = f"?page={random.randint(2, pages)}"
+        else:
+            query = f"?status={random.choice(['submitted', 'eligible', 'waitlisted'])}&role=mentee"
+        self.page(f"/o/{ORG}/programs/{program}/applications/{query}", "application list")
+
+    @task(3)
+    def dashboard(self) -> None:
+        query = f"?program={random.choice(ACCOUNTS['programs'])}" if random.random() < 1 / 3 else ""
+        self.page(f"/o/{ORG}/health/{query}", "dashboard")
+
+    @task(2)
+    def portal_home(self) -> None:
+        self.page(f"/o/{ORG}/", "portal home [coordinator]")
+
+    @task(1)
+    def relationship(self) -> None:
+        pk = random.choice(ACCOUNTS["mentorship_ids"])
+        self.page(f"/o/{ORG}/mentorships/{pk}/", "relationship page [coordinator]")
+
+
+_samples: dict[str, list[float]] = {}
+_failures: dict[str, int] = {}
+
+
+@events.request.add_listener
+def _record(request_type, name, response_time, response_length, exception=None, **kwargs) -> None:
+    if _signed_in["started"] is None:  # signing in: not measured
+        return
+    _samples.setdefault(name, []).append(response_time)
+    if exception is not None:
+        _failures[name] = _failures.get(name, 0) + 1
+
+
+def _percentile(ordered: list[float], q: float) -> float:
+    """Nearest-rank percentile of sorted milliseconds."""
+    return ordered[max(0, min(len(ordered) - 1, math.ceil(len(ordered) * q / 100) - 1))] if ordered else 0.0
+
+
+@events.quitting.add_listener
+def _write_results(environment, **kwargs) -> None:
+    """Exact percentiles of every measured request (locust's CSV rounds them), as JSON."""
+    out = os.environ.get("BENCH_RESULT")
+    if not out or _signed_in["started"] is None:
+        return
+    seconds = time.time() - _signed_in["started"]
+    used = _cpu["meter"].used()
+
+    def row(times: list[float], failures: int) -> dict:
+        ordered = sorted(times)
+        return {
+            "requests": len(ordered),
+            "failures": failures,
+            "p50_ms": _percentile(ordered, 50),
+            "p95_ms": _percentile(ordered, 95),
+            "p99_ms": _percentile(ordered, 99),
+            "max_ms": ordered[-1] if ordered else 0.0,
+            "rps": len(ordered) / seconds,
+        }
+
+    sign_ins = sorted(_signed_in["seconds"])
+    Path(out).write_text(
+        json.dumps(
+            {
+                "clients": environment.runner.target_user_count,
+                "measured_seconds": seconds,
+                "think_seconds": THINK,
+                "cpus": psutil.cpu_count(),
+                # CPU seconds per measured second (cores busy), by whom.
+                "cores_busy": {key: value / seconds for key, value in used.items()},
+                "sign_in": {"count": len(sign_ins), "median_s": sign_ins[len(sign_ins) // 2], "max_s": sign_ins[-1]},
+                "endpoints": {name: row(times, _failures.get(name, 0)) for name, times in sorted(_samples.items())},
+                "overall": row([t for times in _samples.values() for t in times], sum(_failures.values())),
+            },
+            indent=1,
+        )
+    )
