@@ -79,6 +79,7 @@ SITE_NAME = env_str("SITE_NAME", "Mentorship")
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",
+    "django.contrib.humanize",  # allauth MFA templates load it
     "django.contrib.contenttypes",
     "django.contrib.sessions",
     "django.contrib.messages",

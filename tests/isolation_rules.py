@@ -1,0 +1,257 @@
+"""The declared access rule of every URL of the project, read by tests/test_isolation_matrix.py.
+
+A URL that the resolver knows and this file does not fails the matrix test: whoever adds a
+view states here who may open it. Keys are URL names; a pattern without a name is keyed by
+its route.
+
+``allowed`` lists the roles that may use the URL with *their own* object ids (the pairing
+P1 of mentor M1 and mentee E1, the objects of organization A). With the ids of another
+pairing of A (P2) the mentor and the mentee lose any access they had through P1, and with
+the ids of organization B nobody in A has access. Roles:
+
+- ``anonymous``: not signed in;
+- ``member``: a plain member of A, in no program;
+- ``mentee`` / ``mentor``: E1 and M1, the pair of P1;
+- ``committee``: a committee member of A;
+- ``coordinator``: a coordinator of A;
+- ``other_coordinator``: a coordinator of B (never a member of A).
+"""
+
+from dataclasses import dataclass, field
+
+ANONYMOUS = "anonymous"
+MEMBER = "member"
+MENTEE = "mentee"
+MENTOR = "mentor"
+COMMITTEE = "committee"
+COORDINATOR = "coordinator"
+OTHER_COORDINATOR = "other_coordinator"
+ROLES = (ANONYMOUS, MEMBER, MENTEE, MENTOR, COMMITTEE, COORDINATOR, OTHER_COORDINATOR)
+
+SIGNED_IN = frozenset(ROLES) - {ANONYMOUS}
+EVERYONE = frozenset(ROLES)
+# Inside organization A:
+MEMBERS = frozenset({MEMBER, MENTEE, MENTOR, COMMITTEE, COORDINATOR})
+STAFF = frozenset({COMMITTEE, COORDINATOR})
+COORDINATORS = frozenset({COORDINATOR})
+PAIR = frozenset({MENTOR, MENTEE})
+PAIR_AND_COORDINATORS = frozenset({MENTOR, MENTEE, COORDINATOR})  # coordinators: metadata only
+ONLY_MENTEE = frozenset({MENTEE})
+ONLY_MENTOR = frozenset({MENTOR})
+
+GET = ("GET",)
+POST = ("POST",)
+BOTH = ("GET", "POST")
+
+# Values that are not object ids: no other-pairing or other-organization variant.
+NOT_OBJECTS = frozenset({"role", "health_table"})
+
+# Object kinds that belong to one pairing or one person: with the P2 variant the pair of
+# P1 must lose access. The other kinds (a program, a hub, a survey...) belong to the
+# organization as a whole.
+PERSONAL_KINDS = frozenset(
+    {
+        "mentorship",
+        "meeting",
+        "task",
+        "goal",
+        "document",
+        "agreement",
+        "report_year",
+        "report_quarter",
+        "request",
+        "offer",
+        "application",
+        "profile",
+        "survey_token",
+    }
+)
+
+
+@dataclass(frozen=True)
+class Rule:
+    allowed: frozenset
+    ids: dict = field(default_factory=dict)  # URL kwarg -> object kind
+    methods: tuple = BOTH  # the methods the view answers; others get 405
+    program: str = "society"  # which program of the organization fills <program_slug>
+    extra_ok: frozenset = frozenset()  # further statuses an allowed role may get (with the reason in note)
+    post_allowed: frozenset | None = None  # who may POST, when fewer than ``allowed`` (who may GET)
+    note: str = ""
+
+    def allows(self, role: str, method: str) -> bool:
+        if method == "POST" and self.post_allowed is not None:
+            return role in self.post_allowed
+        return role in self.allowed
+
+
+PAIR_IDS = {"pk": "mentorship"}
+MEETING_IDS = {"pk": "mentorship", "meeting_pk": "meeting"}
+
+RULES: dict[str, Rule] = {
+    # --- Outside any organization ---------------------------------------------------------
+    "home": Rule(EVERYONE),
+    "favicon.ico": Rule(EVERYONE, note="a redirect to the static icon"),
+    "profile": Rule(SIGNED_IN),
+    "organization_create": Rule(SIGNED_IN),
+    "invitation_accept": Rule(EVERYONE, ids={"token": "invitation_token"}, note="the emailed token is the credential"),
+    "agreement_verify": Rule(EVERYONE, note="public: says whether a hash or PDF matches, nothing more"),
+    # allauth: account pages of the signed-in user, or the public sign-in/up/reset flow.
+    "account_login": Rule(EVERYONE),
+    "account_logout": Rule(EVERYONE),
+    "account_inactive": Rule(EVERYONE, methods=GET),
+    "account_signup": Rule(EVERYONE),
+    "account_reauthenticate": Rule(SIGNED_IN),
+    "account_email": Rule(SIGNED_IN),
+    "account_email_verification_sent": Rule(EVERYONE, methods=GET),
+    "account_change_password": Rule(SIGNED_IN),
+    "account_set_password": Rule(SIGNED_IN),
+    "account_reset_password": Rule(EVERYONE),
+    "account_confirm_login_code": Rule(EVERYONE),
+    "account_confirm_email": Rule(EVERYONE, extra_ok=frozenset({404}), note="an unknown key is a 404"),
+    "account_reset_password_from_key_done": Rule(EVERYONE, methods=GET),
+    "account_reset_password_from_key": Rule(EVERYONE, extra_ok=frozenset({404}), note="an unknown key is a 404"),
+    "account_reset_password_done": Rule(EVERYONE, methods=GET),
+    "mfa_index": Rule(SIGNED_IN, methods=GET),
+    "mfa_authenticate": Rule(EVERYONE, note="only during a sign-in in progress; otherwise a redirect"),
+    "mfa_reauthenticate": Rule(SIGNED_IN),
+    "mfa_activate_totp": Rule(SIGNED_IN),
+    "mfa_deactivate_totp": Rule(SIGNED_IN, extra_ok=frozenset({404}), note="404 without an authenticator app"),
+    "mfa_view_recovery_codes": Rule(
+        SIGNED_IN, methods=GET, extra_ok=frozenset({404}), note="404 without recovery codes"
+    ),
+    "mfa_generate_recovery_codes": Rule(SIGNED_IN),
+    "mfa_download_recovery_codes": Rule(SIGNED_IN, extra_ok=frozenset({404}), note="404 without recovery codes"),
+    "mfa_list_webauthn": Rule(SIGNED_IN, methods=GET),
+    "mfa_add_webauthn": Rule(SIGNED_IN),
+    "mfa_reauthenticate_webauthn": Rule(SIGNED_IN),
+    "mfa_remove_webauthn": Rule(SIGNED_IN, extra_ok=frozenset({404}), note="the user's own keys only"),
+    "mfa_edit_webauthn": Rule(SIGNED_IN, extra_ok=frozenset({404}), note="the user's own keys only"),
+    # --- Organization: members, invitations, settings ---------------------------------------
+    "organization_dashboard": Rule(MEMBERS),
+    "member_list": Rule(STAFF),
+    "member_edit": Rule(COORDINATORS, ids={"pk": "membership"}),
+    "invitations": Rule(COORDINATORS),
+    "invitation_resend": Rule(COORDINATORS, ids={"pk": "invitation"}, methods=POST),
+    "invitation_revoke": Rule(COORDINATORS, ids={"pk": "invitation"}, methods=POST),
+    "organization_settings": Rule(COORDINATORS),
+    "roster_import": Rule(COORDINATORS),
+    "roster_template": Rule(COORDINATORS, methods=GET),
+    "roster_preview": Rule(COORDINATORS, ids={"pk": "roster"}),
+    # --- Programs -----------------------------------------------------------------------------
+    "program_list": Rule(MEMBERS),
+    "program_create": Rule(COORDINATORS),
+    "program_detail": Rule(MEMBERS),
+    "program_edit": Rule(COORDINATORS),
+    "program_guide": Rule(MEMBERS, note="a file download; a POST is answered like a GET"),
+    "mentor_directory": Rule(
+        frozenset({MENTEE, COORDINATOR}), program="alumni", note="the program's mentees and its coordinators"
+    ),
+    "program_resources": Rule(MEMBERS),
+    "program_resources_edit": Rule(COORDINATORS),
+    # --- Applications ---------------------------------------------------------------------------
+    "application_start": Rule(MEMBERS, ids={"role": "role"}, methods=POST),
+    "application_list": Rule(COORDINATORS),
+    "application_review": Rule(COORDINATORS, ids={"pk": "application"}),
+    "application_edit": Rule(ONLY_MENTEE, ids={"pk": "application"}, note="the applicant only"),
+    "application_withdraw": Rule(ONLY_MENTEE, ids={"pk": "application"}, methods=POST),
+    # --- Hubs ---------------------------------------------------------------------------------
+    "hub_list": Rule(MEMBERS, program="hubs"),
+    "hub_create": Rule(COORDINATORS, program="hubs"),
+    "hub_edit": Rule(COORDINATORS, ids={"pk": "hub"}, program="hubs"),
+    "hub_set_active": Rule(COORDINATORS, ids={"pk": "hub"}, program="hubs", methods=POST),
+    "hub_delete": Rule(COORDINATORS, ids={"pk": "hub"}, program="hubs", methods=POST),
+    "hub_mentor_add": Rule(COORDINATORS, ids={"pk": "hub"}, program="hubs", methods=POST),
+    "hub_mentor_capacity": Rule(COORDINATORS, ids={"pk": "hub_mentor"}, program="hubs", methods=POST),
+    "hub_mentor_remove": Rule(COORDINATORS, ids={"pk": "hub_mentor"}, program="hubs", methods=POST),
+    "affinity_group_create": Rule(COORDINATORS, program="hubs"),
+    "affinity_group_edit": Rule(COORDINATORS, ids={"pk": "affinity_group"}, program="hubs"),
+    "affinity_group_delete": Rule(COORDINATORS, ids={"pk": "affinity_group"}, program="hubs", methods=POST),
+    # --- Profiles and CVs -------------------------------------------------------------------------
+    "my_profile": Rule(MEMBERS),
+    "profile_cv_upload": Rule(MEMBERS, methods=POST),
+    "profile_cv_remove": Rule(MEMBERS, methods=POST),
+    "profile_cv_share": Rule(MEMBERS, methods=POST),
+    "profile_cv_unshare": Rule(MEMBERS, ids={"pk": "membership"}, methods=POST, note="from one's own profile"),
+    "profile_cv": Rule(ONLY_MENTOR, ids={"pk": "profile"}, methods=GET, note="the owner and whom they shared it with"),
+    # --- Matching -----------------------------------------------------------------------------------
+    "request_create": Rule(MEMBERS, ids={"mentor_pk": "alumni_mentor"}, program="alumni"),
+    "program_requests": Rule(
+        COORDINATORS, program="alumni", extra_ok=frozenset({404}), note="a POST without a request id is a 404"
+    ),
+    "program_mentorships": Rule(COORDINATORS),
+    "program_pairings": Rule(COORDINATORS),
+    "proposal_withdraw": Rule(COORDINATORS, ids={"pk": "proposal"}, methods=POST),
+    "committee_review": Rule(STAFF),
+    "proposal_vote": Rule(STAFF, ids={"pk": "proposal"}, methods=POST),
+    "proposal_finalize": Rule(COORDINATORS, ids={"pk": "proposal"}, methods=POST),
+    "participant_remove": Rule(COORDINATORS, ids={"membership_pk": "membership"}, methods=POST),
+    "senior_mentors_pair": Rule(COORDINATORS, program="hubs", methods=POST),
+    "match_rounds": Rule(COORDINATORS),
+    "match_round_detail": Rule(COORDINATORS, ids={"pk": "match_round"}),
+    "match_round_action": Rule(COORDINATORS, ids={"pk": "match_round"}, methods=POST),
+    "offer_list": Rule(MEMBERS),
+    "offer_respond": Rule(PAIR, ids={"pk": "offer"}, methods=POST, note="the two people offered"),
+    "request_list": Rule(MEMBERS),
+    "request_accept": Rule(ONLY_MENTOR, ids={"pk": "request"}, methods=POST),
+    "request_decline": Rule(ONLY_MENTOR, ids={"pk": "request"}, methods=POST),
+    "request_withdraw": Rule(ONLY_MENTEE, ids={"pk": "request"}, methods=POST),
+    "mentorship_detail": Rule(PAIR_AND_COORDINATORS, ids=PAIR_IDS),
+    "mentorship_end": Rule(PAIR, ids=PAIR_IDS, methods=POST),
+    # --- Agreements -------------------------------------------------------------------------------
+    "agreement_detail": Rule(PAIR_AND_COORDINATORS, ids=PAIR_IDS),
+    "agreement_version": Rule(PAIR, ids={"pk": "mentorship", "version": "agreement_version"}),
+    "program_agreements": Rule(COORDINATORS),
+    "agreement_template": Rule(COORDINATORS),
+    "agreement_pdf": Rule(PAIR_AND_COORDINATORS, ids={"pk": "agreement"}),
+    "mentorship_review": Rule(PAIR_AND_COORDINATORS, ids=PAIR_IDS, post_allowed=PAIR, note="only the pair answers"),
+    "mentorship_checklist": Rule(PAIR, ids=PAIR_IDS),
+    "mentorship_document": Rule(PAIR, ids={"pk": "mentorship", "doc_pk": "document"}, methods=GET),
+    "mentorship_document_remove": Rule(
+        ONLY_MENTEE, ids={"pk": "mentorship", "doc_pk": "document"}, methods=POST, note="the uploader"
+    ),
+    # --- The pair's record -------------------------------------------------------------------------
+    "meeting_list": Rule(PAIR, ids=PAIR_IDS),
+    "meeting_detail": Rule(PAIR, ids=MEETING_IDS, methods=GET),
+    "meeting_ics": Rule(PAIR, ids=MEETING_IDS, methods=GET),
+    "meeting_reschedule": Rule(PAIR, ids=MEETING_IDS, methods=POST),
+    "meeting_cancel": Rule(PAIR, ids=MEETING_IDS, methods=POST),
+    "meeting_agenda": Rule(PAIR, ids=MEETING_IDS, methods=POST),
+    "meeting_log": Rule(PAIR, ids=MEETING_IDS, methods=POST),
+    "meeting_task_add": Rule(PAIR, ids=MEETING_IDS, methods=POST),
+    "meeting_task_done": Rule(PAIR, ids={"pk": "mentorship", "task_pk": "task"}, methods=POST),
+    "meeting_note": Rule(PAIR, ids=MEETING_IDS, methods=POST),
+    "goal_list": Rule(PAIR, ids=PAIR_IDS),
+    "goal_detail": Rule(PAIR, ids={"pk": "mentorship", "goal_pk": "goal"}),
+    "stage_set": Rule(PAIR, ids=PAIR_IDS, methods=POST),
+    # --- Periodic work: reminders, reports, surveys, feedback, health -----------------------------
+    "reminder_log": Rule(COORDINATORS),
+    "reminder_log_csv": Rule(COORDINATORS),
+    "notification_settings": Rule(MEMBERS),
+    "quarterly_report": Rule(PAIR, ids=PAIR_IDS),
+    "quarterly_report_edit": Rule(PAIR, ids={"pk": "mentorship", "year": "report_year", "quarter": "report_quarter"}),
+    "program_reports": Rule(COORDINATORS),
+    "program_reports_csv": Rule(COORDINATORS),
+    "survey_list": Rule(COORDINATORS),
+    "survey_create": Rule(COORDINATORS),
+    "my_surveys": Rule(MEMBERS),
+    "survey_answer": Rule(ONLY_MENTEE, ids={"token": "survey_token"}, note="the invitee only"),
+    "survey_edit": Rule(COORDINATORS, ids={"pk": "survey"}),
+    "survey_activate": Rule(COORDINATORS, ids={"pk": "survey"}, methods=POST),
+    "survey_close": Rule(COORDINATORS, ids={"pk": "survey"}, methods=POST),
+    "survey_results": Rule(COORDINATORS, ids={"pk": "survey"}),
+    "survey_results_csv": Rule(COORDINATORS, ids={"pk": "survey"}, methods=GET),
+    "feedback": Rule(MEMBERS),
+    "feedback_list": Rule(COORDINATORS),
+    "feedback_handle": Rule(COORDINATORS, ids={"pk": "feedback"}, methods=POST),
+    "health_dashboard": Rule(COORDINATORS, methods=GET),
+    "health_csv": Rule(COORDINATORS, ids={"table": "health_table"}, methods=GET),
+    "redcap_export": Rule(COORDINATORS, methods=GET),
+    "redcap_records": Rule(COORDINATORS, methods=GET),
+    "redcap_dictionary": Rule(COORDINATORS, methods=GET),
+}
+
+# URL prefixes the matrix does not walk, with the reason.
+SKIPPED_PREFIXES = {
+    "admin/": "the Django admin is for site staff (is_staff) only; none of the matrix's roles is staff, and the "
+    "admin's own login is behind allauth (tests/test_session_security.py covers it)",
+}
