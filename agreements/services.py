@@ -84,6 +84,9 @@ def template_update(*, actor: Membership, program: Program, title: str, sections
     require_coordinator(actor, actor.organization)
     if program.organization_id != actor.organization_id:
         raise PermissionDenied("That program belongs to another organization.")
+    if any("\x00" in str(text) for text in [title, *(v for s in sections for v in s.values())]):
+        # PostgreSQL cannot store it (in text or JSON): refuse it with a message, not a 500.
+        raise ServiceError("The text contains a null character, which cannot be saved. Remove it and try again.")
     template = AgreementTemplate.objects.select_for_update().get(pk=template_for(program).pk)
     by_key = {s["key"]: s for s in sections}
     updated = []
@@ -124,7 +127,7 @@ def agreement_start(*, actor: Membership, mentorship: Mentorship, request_meta: 
     a later one from the last signed text (to restructure after a review)."""
     require_party(actor, mentorship, "write and sign their agreement")
     mentorship = (
-        Mentorship.objects.select_for_update()
+        Mentorship.objects.select_for_update(of=("self",))
         .select_related("program", "mentor__user", "mentee__user")
         .get(pk=mentorship.pk)
     )
@@ -175,7 +178,7 @@ def draft_save(
     silently overwriting the other person's words). Records who changed which section."""
     require_party(actor, agreement.mentorship, "write and sign their agreement")
     _require_live(agreement)
-    agreement = Agreement.objects.select_for_update().select_related("mentorship").get(pk=agreement.pk)
+    agreement = Agreement.objects.select_for_update(of=("self",)).select_related("mentorship").get(pk=agreement.pk)
     if agreement.status == AgreementStatus.AWAITING:
         raise ServiceError("One of you has signed this text, so it is locked. Reopen it for changes first.")
     if agreement.status != AgreementStatus.DRAFT:
@@ -247,7 +250,7 @@ def agreement_sign(
     role = require_party(actor, agreement.mentorship, "write and sign their agreement")
     _require_live(agreement)
     agreement = (
-        Agreement.objects.select_for_update()
+        Agreement.objects.select_for_update(of=("self",))
         .select_related("mentorship__program", "mentorship__mentor__user", "mentorship__mentee__user")
         .get(pk=agreement.pk)
     )

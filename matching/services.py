@@ -175,7 +175,7 @@ def request_send(*, actor: Membership, program: Program, mentor: Membership, mes
 
 def _lock_request(request: MentorshipRequest) -> MentorshipRequest:
     return (
-        MentorshipRequest.objects.select_for_update()
+        MentorshipRequest.objects.select_for_update(of=("self",))
         .select_related("program", "mentee__user", "mentor__user")
         .get(pk=request.pk)
     )
@@ -192,6 +192,7 @@ def _expire_if_due(request: MentorshipRequest) -> None:
 def request_withdraw(*, actor: Membership, request: MentorshipRequest) -> MentorshipRequest:
     if request.mentee_id != actor.pk:
         raise PermissionDenied("Only the person who sent a request can withdraw it.")
+    _lock_memberships(request.mentor, request.mentee)
     request = _lock_request(request)
     if request.status != RequestStatus.OPEN:
         raise ServiceError(f"This request is already {request.get_status_display().lower()}.")
@@ -264,6 +265,7 @@ def request_decline(*, actor: Membership, request: MentorshipRequest, reason: st
     """The mentor declines; the reason stays private to them. The pair is not offered again."""
     if request.mentor_id != actor.pk:
         raise PermissionDenied("Only the mentor who was asked can decline.")
+    _lock_memberships(request.mentor, request.mentee)
     request = _lock_request(request)
     if request.status != RequestStatus.OPEN:
         raise ServiceError(f"This request is already {request.get_status_display().lower()}.")
@@ -348,7 +350,7 @@ def mentorship_end_no_fault(*, actor: Membership, mentorship: Mentorship) -> Men
     if actor.pk not in (mentorship.mentor_id, mentorship.mentee_id):
         raise PermissionDenied("Only the mentor or the mentee can end their mentorship.")
     mentorship = (
-        Mentorship.objects.select_for_update()
+        Mentorship.objects.select_for_update(of=("self",))
         .select_related("program", "mentor__user", "mentee__user")
         .get(pk=mentorship.pk)
     )
@@ -520,7 +522,7 @@ def _lock_proposal(proposal):
     from matching.models import Proposal
 
     return (
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("program", "mentor__user", "mentee__user")
         .get(pk=proposal.pk)
     )
@@ -554,6 +556,7 @@ def proposal_vote(*, actor: Membership, proposal, approve: bool, comment: str = 
 
     if proposal.organization_id != actor.organization_id:
         raise PermissionDenied("That proposal belongs to another organization.")
+    _lock_memberships(actor, Membership(pk=proposal.mentor_id), Membership(pk=proposal.mentee_id))
     voter = Membership.objects.select_for_update().filter(pk=actor.pk, is_active=True, is_committee=True).first()
     if voter is None:
         raise PermissionDenied("Only committee members vote on proposed pairings.")
@@ -590,9 +593,10 @@ def proposal_finalize(*, actor: Membership, proposal, approve: bool):
     """A coordinator approves (and so offers) or rejects a pairing awaiting the committee."""
     from matching.models import ProposalStatus
 
-    require_coordinator(actor, actor.organization)
     if proposal.organization_id != actor.organization_id:
         raise PermissionDenied("That proposal belongs to another organization.")
+    _lock_memberships(actor, Membership(pk=proposal.mentor_id), Membership(pk=proposal.mentee_id))
+    require_coordinator(actor, actor.organization)
     proposal = _lock_proposal(proposal)
     if proposal.status != ProposalStatus.PROPOSED:
         raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
@@ -612,7 +616,7 @@ def proposal_respond(*, actor: Membership, proposal, accept: bool, reason: str =
         raise PermissionDenied("Only the two people in a proposed pairing can answer it.")
     _lock_memberships(proposal.mentor, proposal.mentee)
     proposal = (
-        Proposal.objects.select_for_update()
+        Proposal.objects.select_for_update(of=("self",))
         .select_related("program", "mentor__user", "mentee__user")
         .get(pk=proposal.pk)
     )
