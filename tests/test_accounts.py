@@ -135,3 +135,31 @@ def test_profile_sets_name_and_time_zone(client):
     client.post("/accounts/profile/", {"full_name": "Ines Dubois", "time_zone": "Europe/Paris"})
     user.refresh_from_db()
     assert (user.full_name, user.time_zone) == ("Ines Dubois", "Europe/Paris")
+
+
+def test_sign_in_does_not_reveal_whether_an_account_exists(client):
+    UserFactory(email="known@example.org")
+    known = client.post("/accounts/login/", {"login": "known@example.org", "password": "wrong-guess"})
+    unknown = client.post("/accounts/login/", {"login": "nobody@example.org", "password": "wrong-guess"})
+    assert known.status_code == unknown.status_code == 200
+    message = b"The email address and/or password you specified are not correct."
+    assert message in known.content and message in unknown.content
+
+
+def test_sign_up_does_not_reveal_an_existing_account(client, django_capture_on_commit_callbacks):
+    from django.contrib.auth import get_user_model
+
+    UserFactory(email="taken@example.org")
+    with django_capture_on_commit_callbacks(execute=True):
+        taken = client.post(
+            "/accounts/signup/",
+            {
+                "email": "taken@example.org",
+                "full_name": "Someone",
+                "password1": "a-Long-pass-phrase-9",
+                "password2": "a-Long-pass-phrase-9",
+            },
+        )
+    assert taken.status_code == 302  # the same answer as a new address: "check your email"
+    assert get_user_model().objects.filter(email__iexact="taken@example.org").count() == 1
+    assert b"already" not in client.get(taken["Location"]).content
