@@ -104,6 +104,15 @@ def apply_suggested_stage(mentorship: Mentorship) -> str:
 CADENCE_DAYS = {Cadence.MONTHLY: 30, Cadence.QUARTERLY: 91, Cadence.TWICE_YEARLY: 182}
 
 
+def next_contact_due(*, started_on: date, first_meeting_days: int, cadence: str, last_held_on: date | None) -> date:
+    """The one cadence rule (seed 002): before the first held meeting, the program's
+    first-meeting deadline after the start; afterwards, the last held meeting plus the
+    program's interval. The relationship page, the dashboard and the reminders use it."""
+    if last_held_on is None:
+        return started_on + timedelta(days=first_meeting_days)
+    return last_held_on + timedelta(days=CADENCE_DAYS.get(cadence, CADENCE_DAYS[Cadence.QUARTERLY]))
+
+
 def cadence_status(mentorship: Mentorship, today: date | None = None) -> dict:
     """When the pair's next contact is due and whether they are on schedule.
 
@@ -115,10 +124,12 @@ def cadence_status(mentorship: Mentorship, today: date | None = None) -> dict:
     interval = CADENCE_DAYS.get(program.meeting_cadence, CADENCE_DAYS[Cadence.QUARTERLY])
     last = held_meetings(mentorship).order_by("-starts_at").values_list("starts_at", flat=True).first()
     last_held_on = timezone.localdate(last) if last else None
-    if last_held_on is None:
-        due_on = mentorship.started_on + timedelta(days=program.first_meeting_days)
-    else:
-        due_on = last_held_on + timedelta(days=interval)
+    due_on = next_contact_due(
+        started_on=mentorship.started_on,
+        first_meeting_days=program.first_meeting_days,
+        cadence=program.meeting_cadence,
+        last_held_on=last_held_on,
+    )
     days_overdue = max((today - due_on).days, 0)
     overdue = days_overdue > 0
     label = f"Overdue by {days_overdue} day{'s' if days_overdue != 1 else ''}" if overdue else "On schedule"

@@ -19,7 +19,7 @@ from django.utils import timezone
 
 from agreements.models import Agreement, AgreementStatus, Signature
 from agreements.models_record import MeetingStatus
-from agreements.record_services import CADENCE_DAYS
+from agreements.record_services import next_contact_due
 from matching.models import (
     LIVE_STATUSES,
     Mentorship,
@@ -32,19 +32,15 @@ from matching.models import (
     Response,
     Stage,
 )
-from programs.models import Application, ApplicationStatus, Cadence, Organization, Program, Role
+from programs.models import Application, ApplicationStatus, Organization, Program, Role
 from surveys.models import Reminder, ReminderKind, ReminderStatus
 from surveys.reminders import CONSENT_STALE_DAYS, DRAFT_STALE_DAYS, SIGNATURE_STALE_DAYS
-from surveys.rules import senior_review_due
+from surveys.rules import display_name, senior_review_due
 
 OVERDUE_SHOWN = 50  # the page lists the most overdue pairs; the CSV has them all
 STALE_SHOWN = 50
 REMINDER_WEEKS = 12
 SATISFACTION_MONTHS = 12
-
-
-def _name(full_name: str, email: str) -> str:
-    return full_name or email
 
 
 def _percent(part: int, whole: int) -> float | None:
@@ -189,10 +185,9 @@ def due_state(
             "overdue": days_overdue > 0,
             "senior": True,
         }
-    if last_held_on is None:
-        due_on = started_on + timedelta(days=first_meeting_days)
-    else:
-        due_on = last_held_on + timedelta(days=CADENCE_DAYS.get(cadence, CADENCE_DAYS[Cadence.QUARTERLY]))
+    due_on = next_contact_due(
+        started_on=started_on, first_meeting_days=first_meeting_days, cadence=cadence, last_held_on=last_held_on
+    )
     days_overdue = max((today - due_on).days, 0)
     return {"last_held_on": last_held_on, "due_on": due_on, "days_overdue": days_overdue, "overdue": days_overdue > 0}
 
@@ -238,8 +233,8 @@ def _active_pairs(organization: Organization, program: Program | None, today: da
                 **state,
                 "first_meeting": state["last_held_on"] is None and not state.get("senior"),
                 "stage_label": stage_labels.get(row["stage"], row["stage"]),
-                "mentor": _name(row["mentor_name"], row["mentor_email"]),
-                "mentee": _name(row["mentee_name"], row["mentee_email"]),
+                "mentor": display_name(row["mentor_name"], row["mentor_email"]),
+                "mentee": display_name(row["mentee_name"], row["mentee_email"]),
             }
         )
     pairs.sort(key=lambda p: (-p["days_overdue"], p["due_on"], p["pk"]))
@@ -465,8 +460,8 @@ def _stale_item(row: dict, *, kind: str, waiting_on: str, since: datetime, today
         "kind": kind,
         "group": "Agreement" if kind.startswith("Agreement") else kind.split(" (")[0],
         "program": row["program_name"],
-        "mentor": _name(row["mentor_name"], row["mentor_email"]),
-        "mentee": _name(row["mentee_name"], row["mentee_email"]),
+        "mentor": display_name(row["mentor_name"], row["mentor_email"]),
+        "mentee": display_name(row["mentee_name"], row["mentee_email"]),
         "waiting_on": waiting_on,
         "since": since_on,
         "days_waiting": max((today - since_on).days, 0),

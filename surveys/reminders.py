@@ -39,7 +39,7 @@ from django_scopes import scopes_disabled
 from agreements.models import Agreement, AgreementStatus, Signature
 from agreements.models_record import MeetingStatus
 from agreements.models_review import REVIEW_INTERVAL_MONTHS, YearlyReview
-from agreements.record_services import CADENCE_DAYS
+from agreements.record_services import next_contact_due
 from matching.models import (
     LIVE_STATUSES,
     Mentorship,
@@ -63,7 +63,7 @@ from surveys.models import (
     SurveyStatus,
 )
 from surveys.periods import REPORT_GRACE_DAYS, add_months, open_report_quarters, quarter_bounds, quarter_of
-from surveys.rules import senior_review_due
+from surveys.rules import display_name, senior_review_due
 
 logger = logging.getLogger(__name__)
 
@@ -114,10 +114,6 @@ def _unprefix(row: dict) -> dict:
     return {key.removeprefix("x_"): value for key, value in row.items()}
 
 
-def _name(full_name: str, email: str) -> str:
-    return full_name or email
-
-
 # --- What is due -----------------------------------------------------------------------------
 
 
@@ -159,8 +155,8 @@ def _pairings(now) -> list[dict]:
 
 def _parties(row: dict) -> list[tuple[int, str, str]]:
     """(recipient, their role, the other person's name) for both people of a pairing."""
-    mentor = _name(row["mentor_name"], row["mentor_email"])
-    mentee = _name(row["mentee_name"], row["mentee_email"])
+    mentor = display_name(row["mentor_name"], row["mentor_email"])
+    mentee = display_name(row["mentee_name"], row["mentee_email"])
     return [(row["mentor_id"], "mentor", mentee), (row["mentee_id"], "mentee", mentor)]
 
 
@@ -203,24 +199,27 @@ def due_meetings(rows: list[dict], today: date) -> Iterator[Due]:
                 due_on=due_on,
             )
             continue
-        if last_held is None:
-            deadline = row["started_on"] + timedelta(days=row["first_meeting_days"])
-            if today > deadline:
+        due_on = next_contact_due(
+            started_on=row["started_on"],
+            first_meeting_days=row["first_meeting_days"],
+            cadence=row["cadence"],
+            last_held_on=last_held,
+        )
+        if last_held is None:  # due_on is the first-meeting due_on
+            if today > due_on:
                 yield from _pair_due(
                     row,
                     ReminderKind.FIRST_MEETING_MISSED,
                     f"first_meeting_missed:{pk}",
                     path,
-                    period=str(deadline),
-                    due_on=deadline,
+                    period=str(due_on),
+                    due_on=due_on,
                 )
-            elif today >= deadline - timedelta(days=LEAD_DAYS) and not scheduled:
+            elif today >= due_on - timedelta(days=LEAD_DAYS) and not scheduled:
                 yield from _pair_due(
-                    row, ReminderKind.FIRST_MEETING, f"first_meeting:{pk}", path, period=str(deadline), due_on=deadline
+                    row, ReminderKind.FIRST_MEETING, f"first_meeting:{pk}", path, period=str(due_on), due_on=due_on
                 )
             continue
-        interval = CADENCE_DAYS.get(row["cadence"], CADENCE_DAYS[Cadence.QUARTERLY])
-        due_on = last_held + timedelta(days=interval)
         if today >= due_on - timedelta(days=LEAD_DAYS) and not scheduled:
             yield from _pair_due(
                 row,
@@ -451,7 +450,7 @@ def due_requests(now) -> Iterator[Due]:
             due_on=expires_on,
             context={
                 "program": request["program_name"],
-                "other": _name(request["mentee_name"], request["mentee_email"]),
+                "other": display_name(request["mentee_name"], request["mentee_email"]),
             },
         )
 
