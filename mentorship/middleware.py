@@ -1,7 +1,17 @@
+import time
 import zoneinfo
 
+from allauth.mfa.models import Authenticator
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from programs.models import Membership
 
 HEALTH_PATH = "/healthz"
 
@@ -31,9 +41,6 @@ class RequestSizeLimitMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-        from django.shortcuts import render
-
         try:
             length = int(request.META.get("CONTENT_LENGTH") or 0)
         except ValueError:
@@ -65,8 +72,6 @@ class UserTimezoneMiddleware:
 
 def stamp_session_on_login(sender, request, user, **kwargs) -> None:
     """Start the session clocks at sign-in, in the same session write as the login."""
-    import time
-
     if request is not None and hasattr(request, "session"):
         now = int(time.time())
         request.session["_auth_started"] = now
@@ -84,13 +89,6 @@ class SessionTimeoutMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        import time
-
-        from django.conf import settings
-        from django.contrib import messages
-        from django.contrib.auth import logout
-        from django.contrib.auth.views import redirect_to_login
-
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated:
             now = int(time.time())
@@ -130,8 +128,6 @@ class CoordinatorMFAMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        from django.conf import settings
-
         user = getattr(request, "user", None)
         if (
             settings.MFA_REQUIRED_FOR_COORDINATORS
@@ -140,9 +136,6 @@ class CoordinatorMFAMiddleware:
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and self._needs_second_factor(request, user)
         ):
-            from django.contrib import messages
-            from django.shortcuts import redirect
-
             messages.warning(
                 request,
                 "Coordinators protect their sign-in with a second factor. Set up an authenticator app "
@@ -152,16 +145,9 @@ class CoordinatorMFAMiddleware:
         return self.get_response(request)
 
     def _needs_second_factor(self, request, user) -> bool:
-        import time
-
         checked = request.session.get("_mfa_checked")
         if checked and time.time() - checked < self.RECHECK_SECONDS:
             return False
-        from allauth.mfa.models import Authenticator
-        from django_scopes import scopes_disabled
-
-        from programs.models import Membership
-
         with scopes_disabled():
             coordinator = Membership.objects.filter(user=user, is_coordinator=True, is_active=True).exists()
         if coordinator and not Authenticator.objects.filter(user=user).exists():
