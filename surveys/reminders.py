@@ -486,7 +486,7 @@ def due_surveys(today: date) -> Iterator[Due]:
             "program_id": invitation["program_id"],
             "mentorship_id": invitation["mentorship_id"],
             "due_on": invitation["closes_on"],
-            "context": {"survey": invitation["title"]},
+            "context": {"survey": invitation["title"], "invitation": invitation["pk"]},
         }
         kind = ReminderKind.ASSESSMENT if invitation["builtin"] == ASSESSMENT_SURVEY else ReminderKind.SURVEY
         yield Due(kind=kind, key=f"survey:{invitation['pk']}", period=str(invitation["opens_on"]), **common)
@@ -791,7 +791,7 @@ SURVEY_KINDS = (ReminderKind.SURVEY, ReminderKind.ASSESSMENT, ReminderKind.SURVE
 def _surveys_still_open(reminders: list[Reminder]) -> set[int]:
     """Invitations (by id) that can still be answered: a survey closed or answered since
     the scan needs no reminder. One query per batch."""
-    ids = [int(r.key.split(":")[1]) for r in reminders if r.kind in SURVEY_KINDS]
+    ids = [r.context["invitation"] for r in reminders if r.kind in SURVEY_KINDS]
     if not ids:
         return set()
     today = timezone.localdate()
@@ -810,7 +810,7 @@ def _no_longer_wanted(reminder: Reminder, open_invitations: set[int]) -> str:
         return "no longer a member"
     if reminder.kind in NON_ESSENTIAL_KINDS and not reminder.recipient.nudges_enabled:
         return "nudges turned off"
-    if reminder.kind in SURVEY_KINDS and int(reminder.key.split(":")[1]) not in open_invitations:
+    if reminder.kind in SURVEY_KINDS and reminder.context["invitation"] not in open_invitations:
         return "survey answered or closed"
     return ""
 

@@ -38,7 +38,6 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from matching.models import LIVE_STATUSES, Mentorship, Origin
-from mentorship.csvexport import safe_cell
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
 from programs.models import Membership, Organization, Program
@@ -1033,11 +1032,11 @@ def release_note(result: Results) -> str:
 
 
 def aggregate_rows(result: Results) -> list[list]:
-    """The results as CSV rows (header first), every cell safe for a spreadsheet."""
+    """The results as CSV rows (header first); ``csv_response`` makes every cell safe."""
     rows = [["question", "option", "count", "percent", "mean"]]
     if result.hidden:
         rows.append(["", result.hidden, "", "", ""])
-        return [[safe_cell(cell) for cell in row] for row in rows]
+        return rows
     for item in result.questions:
         text = item.question.text
         if item.question.kind == QuestionKind.TEXT:
@@ -1049,12 +1048,12 @@ def aggregate_rows(result: Results) -> list[list]:
     note = release_note(result)
     if note:
         rows.append(["", note, "", "", ""])
-    return [[safe_cell(cell) for cell in row] for row in rows]
+    return rows
 
 
 def response_rows(survey: Survey, *, wave_id: int | None = None, role: str = "") -> list[list]:
     """One row per response with the respondent's name (header first, question texts
-    included, every cell safe for a spreadsheet): non-anonymous surveys only."""
+    included; ``csv_response`` makes every cell safe): non-anonymous surveys only."""
     if survey.anonymous:
         raise PermissionDenied("Answers to an anonymous survey are not linked to people.")
     questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
@@ -1067,7 +1066,7 @@ def response_rows(survey: Survey, *, wave_id: int | None = None, role: str = "")
     for answer in SurveyAnswer.objects.filter(response__in=responses).select_related("question"):
         answers[answer.response_id][answer.question_id] = answer
     header = ["response", "name", "email", "role", "program", "wave", "submitted on", *[q.text for q in questions]]
-    rows = [[safe_cell(cell) for cell in header]]
+    rows = [header]
     for response in responses.order_by("pk"):
         person = response.respondent.user if response.respondent else None
         row = [
@@ -1081,7 +1080,7 @@ def response_rows(survey: Survey, *, wave_id: int | None = None, role: str = "")
         ]
         for q in questions:
             row.append(answer_display(answers[response.pk].get(q.pk)))
-        rows.append([safe_cell(cell) for cell in row])
+        rows.append(row)
     return rows
 
 

@@ -303,7 +303,7 @@ def survey_results_csv(request: HttpRequest, org_slug: str, pk: int) -> HttpResp
     else:
         rows = services.aggregate_rows(services.survey_results(survey, wave_id=wave_id, role=role))
         name = f"survey-{survey.pk}-results.csv"
-    header, *body = rows  # every cell, the header's question texts too, is already safe for a spreadsheet
+    header, *body = rows  # csv_response defuses formulas in every cell, the question texts too
     return csv_response(name, header, body)
 
 
