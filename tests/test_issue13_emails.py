@@ -425,6 +425,8 @@ def test_allauths_emails_have_text_and_html_from_the_one_layout(
     assert len(mail.outbox) == 1
     text, page = assert_text_and_html_from_the_layout(mail.outbox[0])
     assert mail.outbox[0].subject.startswith(f"[{settings.SITE_NAME}]")
+    # allauth's greeting names this site, as its other emails do (it read "Hello from !").
+    assert text.startswith(f"Hello from {settings.SITE_NAME}!"), text[:80]
 
 
 def _allauth_kinds() -> list[str]:
