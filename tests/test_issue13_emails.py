@@ -6,6 +6,7 @@ The class test triggers every kind through the real action that sends it: each
 ``test_every_email_kind_has_a_trigger``) and each email allauth sends with our settings.
 Every message sent along the way is checked, not only the one named."""
 
+import re
 import uuid
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -492,3 +493,22 @@ def test_the_html_of_a_text_only_kind_says_what_the_text_says(org_a, django_capt
     assert "I&#x27;d value your advice on research." in page or "I'd value your advice on research." in page
     first_link = next(word for word in text.split() if word.startswith("http"))
     assert f'href="{first_link}"' in page
+
+
+def test_no_email_bypasses_the_one_email_path():
+    """Messages are built only in mentorship/mail.py, so none can skip the layout, the
+    HTML part or the calendar's method; email templates are rendered only there too."""
+    bypass = re.compile(
+        r"\b(?:EmailMessage|EmailMultiAlternatives)\("  # building a message
+        r"|(?<!def )\bsend_(?:mass_)?mail\("  # Django's shortcuts (allauth's adapter method is defined, not called)
+        r"|render_to_string\(\s*f?[\"']email/"  # an email template rendered outside the path
+    )
+    offenders = []
+    for app in ("mentorship", "programs", "matching", "agreements", "surveys"):
+        for path in sorted((settings.BASE_DIR / app).rglob("*.py")):
+            if path.relative_to(settings.BASE_DIR).as_posix() == "mentorship/mail.py" or "migrations" in path.parts:
+                continue
+            for number, line in enumerate(path.read_text().splitlines(), start=1):
+                if bypass.search(line):
+                    offenders.append(f"{path.relative_to(settings.BASE_DIR)}:{number}: {line.strip()}")
+    assert not offenders, offenders
