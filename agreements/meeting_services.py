@@ -99,7 +99,8 @@ def meeting_url(meeting: Meeting) -> str:
 
 
 def _send_invitations(meeting: Meeting, *, actor: Membership, kind: str) -> None:
-    """One email per person (times in their own zone), each with the same .ics."""
+    """One email per person (times and the subject in their own zone), each carrying the
+    same iCalendar invitation or cancellation (see ``mentorship.mail``)."""
     mentorship = meeting.mentorship
     try:
         url = meeting_url(meeting)
@@ -126,7 +127,8 @@ def _send_invitations(meeting: Meeting, *, actor: Membership, kind: str) -> None
                 to=[member.user.email],
                 reply_to=[mentorship.organization.contact_email],
             )
-        message.attachments.append((ics.filename(meeting), calendar, "text/calendar"))
+        message.calendar = calendar
+        message.calendar_filename = ics.filename(meeting)
         queue_email(message)
 
 

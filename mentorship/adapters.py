@@ -1,10 +1,15 @@
 import logging
+from types import SimpleNamespace
+from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.signals import user_signed_up
+from allauth.core import context as allauth_context
+from django.conf import settings
 from django.dispatch import receiver
+from django.utils.html import strip_tags
 
-from mentorship.mail import RenderedEmail, queue_email
+from mentorship.mail import RenderedEmail, html_from_text, queue_email
 
 logger = logging.getLogger(__name__)
 
@@ -14,18 +19,30 @@ INVITATION_SESSION_KEY = "invitation_token"
 
 class AccountAdapter(DefaultAccountAdapter):
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
-        """allauth's emails (verification, password reset) go through the Celery email path."""
+        """allauth's emails (verification, password reset) go through the Celery email path,
+        with text and HTML from the one email layout like every other email."""
+        # allauth's templates greet "from {{ current_site.name }}": this site's name and
+        # address (SITE_NAME, SITE_URL), as in every other email, not the request's Host.
+        site = SimpleNamespace(name=settings.SITE_NAME, domain=urlsplit(settings.SITE_URL).netloc)
+        context = {"request": getattr(allauth_context, "request", None), "email": email, **context}
+        context["current_site"] = site
         msg = self.render_mail(template_prefix, email, context)
         html = None
         for content, mimetype in getattr(msg, "alternatives", []) or []:
             if mimetype == "text/html":
                 html = content
         if getattr(msg, "content_subtype", "plain") == "html":
-            html, body = msg.body, ""
+            html, body = msg.body, strip_tags(msg.body)
         else:
             body = msg.body
         queue_email(
-            RenderedEmail(subject=msg.subject, body=body, html=html, to=list(msg.to), from_email=msg.from_email)
+            RenderedEmail(
+                subject=msg.subject,
+                body=body,
+                html=html or html_from_text(msg.subject, body),
+                to=list(msg.to),
+                from_email=msg.from_email,
+            )
         )
 
     def unstash_verified_email(self, request) -> str | None:

@@ -3,17 +3,31 @@
 Callers render a message from ``templates/<prefix>_subject.txt``, ``_message.txt`` and
 (optionally) ``_message.html``, then queue it; the ``deliver_email`` task sends it after
 the surrounding transaction commits, so a rolled-back action never emails anyone.
+
+Every message has a text and an HTML part, and every HTML part comes from the one email
+layout, ``templates/email/base.html``: a kind with its own ``_message.html`` extends it;
+any other kind (allauth's too) has its text shown in that layout, so the text template
+stays the one source of what the message says.
+
+A message may carry an iCalendar object (a meeting invitation or cancellation). It is
+sent as iMIP (RFC 6047) does it and mail clients expect: a ``text/calendar`` alternative
+whose ``method`` parameter is the calendar's METHOD, next to the text and HTML, inside
+``multipart/alternative``, plus the same calendar as an ``.ics`` attachment for programs
+that only import files.
 """
 
 import logging
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
 logger = logging.getLogger(__name__)
+
+CALENDAR_METHODS = frozenset({"PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER", "DECLINECOUNTER"})
 
 
 @dataclass
@@ -24,20 +38,48 @@ class RenderedEmail:
     html: str | None = None
     from_email: str | None = None
     reply_to: list[str] = field(default_factory=list)
-    # (filename, text content, mimetype), e.g. a calendar invitation.
+    headers: dict[str, str] = field(default_factory=dict)
+    # An iCalendar object (RFC 5545) with a METHOD property: an invitation (REQUEST) or a
+    # cancellation (CANCEL), sent as an iMIP text/calendar alternative.
+    calendar: str | None = None
+    calendar_filename: str = "invite.ics"
+    # (filename, text content, mimetype): other files.
     attachments: list[tuple[str, str, str]] = field(default_factory=list)
 
 
-def render_email(template_prefix: str, context: dict, *, to: list[str], reply_to: list[str] | None = None):
+def html_from_text(subject: str, body: str) -> str:
+    """The HTML part of a message that only has a text template: the same words (links
+    made clickable, paragraphs kept) in the one email layout."""
+    return render_to_string(
+        "email/text_layout.html",
+        {
+            "site_name": settings.SITE_NAME,
+            "site_url": settings.SITE_URL,
+            "email_subject": subject,
+            "text": body.strip(),
+        },
+    )
+
+
+def render_email(
+    template_prefix: str,
+    context: dict,
+    *,
+    to: list[str],
+    reply_to: list[str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> RenderedEmail:
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
     subject = render_to_string(f"{template_prefix}_subject.txt", context)
     subject = " ".join(subject.split())  # one line, no header injection
     body = render_to_string(f"{template_prefix}_message.txt", context)
     try:
-        html = render_to_string(f"{template_prefix}_message.html", context)
+        html = render_to_string(f"{template_prefix}_message.html", {**context, "email_subject": subject})
     except TemplateDoesNotExist:
-        html = None
-    return RenderedEmail(subject=subject, body=body, html=html, to=list(to), reply_to=list(reply_to or []))
+        html = html_from_text(subject, body)
+    return RenderedEmail(
+        subject=subject, body=body, html=html, to=list(to), reply_to=list(reply_to or []), headers=dict(headers or {})
+    )
 
 
 def queue_email(message: RenderedEmail) -> None:
@@ -57,18 +99,59 @@ def queue_email(message: RenderedEmail) -> None:
     transaction.on_commit(enqueue)
 
 
-def send_now(payload: dict) -> None:
-    from django.core.mail import EmailMultiAlternatives
+def calendar_method(calendar: str) -> str:
+    """The METHOD property of an iCalendar object; the Content-Type must carry the same."""
+    from icalendar import Calendar
 
-    message = EmailMultiAlternatives(
+    method = str(Calendar.from_ical(calendar).get("METHOD", "")).upper()
+    if method not in CALENDAR_METHODS:
+        raise ValueError(f"An emailed calendar needs an iTIP METHOD (RFC 5546), not {method or 'none'}.")
+    return method
+
+
+class _Message(EmailMultiAlternatives):
+    """Django's message, with MIME parameters on a part's type ("text/calendar; method=REQUEST")."""
+
+    def _create_mime_attachment(self, content, mimetype):
+        mimetype, *params = (part.strip() for part in mimetype.split(";"))
+        attachment = super()._create_mime_attachment(content, mimetype)
+        for param in params:
+            name, _, value = param.partition("=")
+            # Unquoted, as calendar programs have always been sent it: method=REQUEST.
+            attachment.set_param(name.strip(), value.strip().strip('"'), requote=False)
+        return attachment
+
+
+def build_message(payload: dict | RenderedEmail) -> EmailMultiAlternatives:
+    """The MIME message for a rendered email:
+
+    multipart/mixed                       (only when there are files)
+      multipart/alternative
+        text/plain
+        text/html
+        text/calendar; method=…           (an invitation or cancellation)
+      application/ics  invite.ics         (the same calendar, as a file)
+    """
+    if isinstance(payload, RenderedEmail):
+        payload = asdict(payload)
+    message = _Message(
         subject=payload["subject"],
         body=payload["body"],
         from_email=payload.get("from_email") or settings.DEFAULT_FROM_EMAIL,
         to=payload["to"],
         reply_to=payload.get("reply_to") or None,
+        headers=payload.get("headers") or {},
     )
-    if payload.get("html"):
-        message.attach_alternative(payload["html"], "text/html")
+    message.attach_alternative(payload.get("html") or html_from_text(payload["subject"], payload["body"]), "text/html")
+    calendar = payload.get("calendar")
+    if calendar:
+        method = calendar_method(calendar)
+        message.attach_alternative(calendar, f"text/calendar; method={method}")
+        message.attach(payload.get("calendar_filename") or "invite.ics", calendar.encode("utf-8"), "application/ics")
     for filename, content, mimetype in payload.get("attachments") or []:
         message.attach(filename, content, mimetype)
-    message.send()
+    return message
+
+
+def send_now(payload: dict) -> None:
+    build_message(payload).send()

@@ -8,6 +8,7 @@ from matching.urls import org_urlpatterns as matching_org_urlpatterns
 from mentorship import views
 from programs.urls import org_urlpatterns
 from surveys.urls import org_urlpatterns as surveys_org_urlpatterns
+from surveys.urls import urlpatterns as surveys_urlpatterns
 
 # The admin signs in through the site's own sign-in (allauth): its rate limits, its
 # enumeration resistance and the session timeouts apply; the admin's own login form,
@@ -25,5 +26,6 @@ urlpatterns = [
         include(org_urlpatterns + matching_org_urlpatterns + agreements_org_urlpatterns + surveys_org_urlpatterns),
     ),
     path("", include(agreements_urlpatterns)),
+    path("", include(surveys_urlpatterns)),
     path("", include("programs.urls")),
 ]

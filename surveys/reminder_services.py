@@ -1,11 +1,17 @@
-"""Reading the reminder record, and each person's nudge setting."""
+"""Reading the reminder record, and each person's nudge setting (also turned off with the
+one-click unsubscribe link of a nudge email, RFC 8058)."""
 
 from datetime import timedelta
 
+from django.conf import settings
+from django.core import signing
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 
+from mentorship.exceptions import ServiceError
 from programs.models import Membership, Organization
 from programs.services import audit
 from surveys.models import Reminder, ReminderScan, ReminderStatus
@@ -59,3 +65,39 @@ def nudges_set(*, actor: Membership, enabled: bool) -> Membership:
         )
     actor.nudges_enabled = enabled
     return member
+
+
+# --- One-click unsubscribe from nudges (RFC 8058) ----------------------------------------------
+
+UNSUBSCRIBE_SALT = "surveys.nudges.unsubscribe"
+
+
+def unsubscribe_token(membership: Membership) -> str:
+    """A signed token naming one person in one organization (their membership). It is
+    sent only to that person, in their nudge emails; it never expires, like the link."""
+    return signing.Signer(salt=UNSUBSCRIBE_SALT).sign(str(membership.pk))
+
+
+def unsubscribe_url(membership: Membership) -> str:
+    return settings.SITE_URL + reverse("nudges_unsubscribe", kwargs={"token": unsubscribe_token(membership)})
+
+
+def membership_for_unsubscribe(token: str) -> Membership | None:
+    """The membership a token was made for, or None for a token that was not (tampered
+    with, truncated, signed for something else)."""
+    try:
+        pk = int(signing.Signer(salt=UNSUBSCRIBE_SALT).unsign(token))
+    except (signing.BadSignature, ValueError):
+        return None
+    with scopes_disabled():
+        return Membership.objects.select_related("organization", "user").filter(pk=pk).first()
+
+
+def nudges_unsubscribe(*, token: str) -> Membership:
+    """Turn off the nudges of the person a nudge email was sent to, in that email's
+    organization only. No sign-in: the signed token is the permission. Idempotent."""
+    member = membership_for_unsubscribe(token)
+    if member is None:
+        raise ServiceError("This unsubscribe link is not valid. Copy the whole link from the email.")
+    with scope(organization=member.organization):
+        return nudges_set(actor=member, enabled=False)

@@ -31,7 +31,6 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db.models import F, Max, Min, Q
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -51,6 +50,7 @@ from matching.models import (
     RequestStatus,
     Response,
 )
+from mentorship import mail
 from programs.models import Cadence, Membership
 from surveys.models import (
     NON_ESSENTIAL_KINDS,
@@ -63,6 +63,7 @@ from surveys.models import (
     SurveyStatus,
 )
 from surveys.periods import REPORT_GRACE_DAYS, add_months, open_report_quarters, quarter_bounds, quarter_of
+from surveys.reminder_services import unsubscribe_url
 from surveys.rules import display_name, senior_review_due
 
 logger = logging.getLogger(__name__)
@@ -758,28 +759,33 @@ def _copy(reminder: Reminder) -> dict:
 
 
 def build_message(reminder: Reminder) -> EmailMultiAlternatives:
+    """The reminder's email, text and HTML through the one email path's builder. A nudge
+    (a reminder the person may turn off) carries a one-click unsubscribe (RFC 8058)."""
     recipient = reminder.recipient
+    nudge = reminder.kind in NON_ESSENTIAL_KINDS
+    headers = {"Message-ID": message_id(reminder.key), "Auto-Submitted": "auto-generated"}
     context = {
         **_copy(reminder),
-        "site_name": settings.SITE_NAME,
-        "site_url": settings.SITE_URL,
         "organization": reminder.organization.name,
         "name": recipient.user.full_name or recipient.user.email,
         "link": settings.SITE_URL + reminder.path,
-        "essential": reminder.kind not in NON_ESSENTIAL_KINDS,
+        "essential": not nudge,
         "settings_link": settings.SITE_URL + _path("notification_settings", reminder.organization.slug),
     }
-    subject = " ".join(render_to_string("email/reminder_subject.txt", context).split())
-    message = EmailMultiAlternatives(
-        subject=subject,
-        body=render_to_string("email/reminder_message.txt", context),
-        from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient.user.email],
-        reply_to=[reminder.organization.contact_email] if reminder.organization.contact_email else None,
-        headers={"Message-ID": message_id(reminder.key), "Auto-Submitted": "auto-generated"},
+    if nudge:
+        context["unsubscribe_link"] = unsubscribe_url(recipient)
+        headers["List-Unsubscribe"] = f"<{context['unsubscribe_link']}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    contact = reminder.organization.contact_email
+    return mail.build_message(
+        mail.render_email(
+            "email/reminder",
+            context,
+            to=[recipient.user.email],
+            reply_to=[contact] if contact else None,
+            headers=headers,
+        )
     )
-    message.attach_alternative(render_to_string("email/reminder_message.html", context), "text/html")
-    return message
 
 
 MAX_ATTEMPTS = 5

@@ -7,3 +7,6 @@ org_urlpatterns = [
     *urls_surveys.org_urlpatterns,
     *urls_dashboard.org_urlpatterns,
 ]
+
+# Outside any organization.
+urlpatterns = [*urls_reminders.urlpatterns]

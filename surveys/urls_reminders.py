@@ -8,3 +8,7 @@ org_urlpatterns = [
     path("reminders.csv", views_reminders.reminder_log_csv, name="reminder_log_csv"),
     path("notifications/", views_reminders.notification_settings, name="notification_settings"),
 ]
+
+urlpatterns = [  # outside any organization: the link in a nudge email works without signing in
+    path("unsubscribe/<str:token>/", views_reminders.nudges_unsubscribe, name="nudges_unsubscribe"),
+]

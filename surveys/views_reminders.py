@@ -5,6 +5,8 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_http_methods
 
 from mentorship.csvexport import csv_response
 from mentorship.tenancy import coordinator_required, member_required
@@ -87,3 +89,26 @@ def notification_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
         "surveys/notification_settings.html",
         {"recent": services.my_reminders(membership=request.membership)[:20]},
     )
+
+
+# RFC 8058 one-click: the mail provider POSTs "List-Unsubscribe=One-Click" to this URL with
+# no session and no CSRF token, so it is CSRF-exempt by design; the signed token in the URL
+# is the permission. A GET (a person's click, or a link scanner) only shows a button.
+@csrf_exempt
+@require_http_methods(["GET", "POST"])
+def nudges_unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
+    member = services.membership_for_unsubscribe(token)
+    if member is None:
+        response = render(request, "surveys/unsubscribe.html", {"invalid": True}, status=404)
+    else:
+        done = request.method == "POST"
+        if done:
+            member = services.nudges_unsubscribe(token=token)
+        response = render(
+            request,
+            "surveys/unsubscribe.html",
+            {"member": member, "organization": member.organization, "done": done, "token": token},
+        )
+    response["Cache-Control"] = "no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

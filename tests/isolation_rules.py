@@ -95,6 +95,11 @@ RULES: dict[str, Rule] = {
     "organization_create": Rule(SIGNED_IN),
     "invitation_accept": Rule(EVERYONE, ids={"token": "invitation_token"}, note="the emailed token is the credential"),
     "agreement_verify": Rule(EVERYONE, note="public: says whether a hash or PDF matches, nothing more"),
+    "nudges_unsubscribe": Rule(
+        EVERYONE,
+        ids={"token": "unsubscribe_token"},
+        note="the signed token emailed in a nudge is the credential (RFC 8058 one-click: no sign-in, no CSRF)",
+    ),
     # allauth: account pages of the signed-in user, or the public sign-in/up/reset flow.
     "account_login": Rule(EVERYONE),
     "account_logout": Rule(EVERYONE),

@@ -53,7 +53,7 @@ def _calendars():
     found = []
     for message in mail.outbox:
         for _name, content, mimetype in message.attachments:
-            assert mimetype.startswith("text/calendar")
+            assert mimetype == "application/ics"
             found.append(Calendar.from_ical(content))
     return found
 

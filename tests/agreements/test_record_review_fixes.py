@@ -49,7 +49,7 @@ def test_ending_a_mentorship_cancels_its_upcoming_meetings(pair, django_capture_
         assert Meeting.objects.get(pk=upcoming.pk).sequence == 1
         assert Meeting.objects.get(pk=past.pk).status == "scheduled"  # to be logged, not cancelled
     cancellations = [m for m in mail.outbox if any(a[0].endswith(".ics") for a in m.attachments)]
-    assert len(cancellations) == 2 and all("METHOD:CANCEL" in m.attachments[0][1] for m in cancellations)
+    assert len(cancellations) == 2 and all(b"METHOD:CANCEL" in m.attachments[0][1] for m in cancellations)
 
 
 @pytest.mark.django_db
