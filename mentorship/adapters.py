@@ -2,8 +2,10 @@ import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.signals import user_signed_up
+from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 
+from mentorship.clientaddr import client_ip
 from mentorship.mail import RenderedEmail, queue_email
 
 logger = logging.getLogger(__name__)
@@ -13,6 +15,14 @@ INVITATION_SESSION_KEY = "invitation_token"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        """allauth's rate limits key on the same address as everything else (behind the TLS
+        proxy: the client's, not the proxy's)."""
+        address = client_ip(request)
+        if not address:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return address
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth's emails (verification, password reset) go through the Celery email path."""
         msg = self.render_mail(template_prefix, email, context)
