@@ -330,11 +330,13 @@ ACCOUNT_RATE_LIMITS = {
 
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes,
 # and security keys / passkeys (WebAuthn) where the browser has them. Offered to everyone;
-# coordinators must set one up before they reach the program's data (production default).
+# coordinators and site staff must set one up before they reach any data (production default).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 in development
 MFA_REQUIRED_FOR_COORDINATORS = env_bool("MFA_REQUIRED_FOR_COORDINATORS", not DEBUG)
+# Site staff and superusers reach every organization's data in the Django admin.
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", not DEBUG)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
