@@ -2,9 +2,11 @@ import logging
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.signals import user_signed_up
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 
+from mentorship import mfa_secrets
 from mentorship.clientaddr import client_ip
 from mentorship.mail import RenderedEmail, queue_email
 
@@ -53,6 +55,16 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         invitation = invitation_for_token(token)
         return bool(invitation and invitation.is_open and invitation.email.lower() == email.strip().lower())
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP keys and recovery-code seeds are stored encrypted (FIELD_ENCRYPTION_KEYS)."""
+
+    def encrypt(self, text: str) -> str:
+        return mfa_secrets.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return mfa_secrets.decrypt(encrypted_text)
 
 
 @receiver(user_signed_up)

@@ -332,6 +332,7 @@ ACCOUNT_RATE_LIMITS = {
 # and security keys / passkeys (WebAuthn) where the browser has them. Offered to everyone;
 # coordinators and site staff must set one up before they reach any data (production default).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_ADAPTER = "mentorship.adapters.MFAAdapter"  # TOTP keys and recovery seeds encrypted at rest
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 in development
 MFA_REQUIRED_FOR_COORDINATORS = env_bool("MFA_REQUIRED_FOR_COORDINATORS", not DEBUG)
