@@ -20,7 +20,6 @@ from django_scopes import scope, scopes_disabled
 from agreements import services
 from agreements.models import AgreementEvent
 from matching.models import Mentorship
-from mentorship.clientaddr import client_ip
 from tests.factories import MembershipFactory, ProgramFactory
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -54,6 +53,8 @@ def _via_proxy(client_address: str, sent_by_client: str | None = None) -> dict:
 
 
 def _ip(**meta) -> str | None:
+    from mentorship.clientaddr import client_ip
+
     return client_ip(RequestFactory().get("/", **meta))
 
 
