@@ -7,13 +7,12 @@ the header is ignored. Audit trails record the same address, and nothing but
 mentorship.clientaddr reads it.
 """
 
-import os
+import importlib.util
 import re
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django_scopes import scope, scopes_disabled
 
@@ -27,19 +26,41 @@ PROXY = "10.0.0.2"  # what REMOTE_ADDR holds for every request that came through
 ALICE, BOB, FORGED = "203.0.113.7", "198.51.100.20", "192.0.2.99"
 
 
-@pytest.fixture
-def behind_proxy(settings):
-    """What BEHIND_TLS_PROXY=1 configures (test_settings_wiring below checks it does)."""
-    settings.BEHIND_TLS_PROXY = True
-    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
-    settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
+_PROXY_ENV = ("BEHIND_TLS_PROXY", "TRUSTED_PROXY_COUNT", "TRUSTED_CLIENT_IP_HEADER")
+_PROXY_SETTINGS = ("BEHIND_TLS_PROXY", "ALLAUTH_TRUSTED_PROXY_COUNT", "ALLAUTH_TRUSTED_CLIENT_IP_HEADER")
+
+
+def _settings_module(monkeypatch, **env: str):
+    """mentorship/settings.py evaluated afresh with these variables (the rest of the test
+    run's environment: production, DEBUG off), as a process of the deployment reads it."""
+    for name in _PROXY_ENV:
+        monkeypatch.delenv(name, raising=False)
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    spec = importlib.util.spec_from_file_location("_settings_probe", ROOT / "mentorship" / "settings.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _configure(settings, monkeypatch, **env: str) -> None:
+    """Apply what the settings module makes of these variables to the running test."""
+    module = _settings_module(monkeypatch, **env)
+    for name in _PROXY_SETTINGS:
+        if hasattr(module, name):
+            setattr(settings, name, getattr(module, name))
+        elif hasattr(settings, name):
+            delattr(settings, name)
 
 
 @pytest.fixture
-def no_proxy(settings):
-    settings.BEHIND_TLS_PROXY = False
-    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 0
-    settings.ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
+def behind_proxy(settings, monkeypatch):
+    _configure(settings, monkeypatch, BEHIND_TLS_PROXY="1")
+
+
+@pytest.fixture
+def no_proxy(settings, monkeypatch):
+    _configure(settings, monkeypatch)
 
 
 def _via_proxy(client_address: str, sent_by_client: str | None = None) -> dict:
@@ -224,31 +245,17 @@ def test_nothing_but_the_helper_reads_the_client_address():
 # --- BEHIND_TLS_PROXY configures it --------------------------------------------------------------------
 
 
-def _settings_of(**env: str) -> subprocess.CompletedProcess:
-    environment = {
-        k: v
-        for k, v in os.environ.items()
-        if k not in {"DJANGO_SETTINGS_MODULE", "BEHIND_TLS_PROXY", "TRUSTED_PROXY_COUNT", "TRUSTED_CLIENT_IP_HEADER"}
-    }
-    environment.update({"DJANGO_SETTINGS_MODULE": "mentorship.settings", "DEBUG": "1", **env})
-    code = (
-        "from django.conf import settings as s; "
-        "print(s.ALLAUTH_TRUSTED_PROXY_COUNT, s.ALLAUTH_TRUSTED_CLIENT_IP_HEADER, "
-        "getattr(s, 'SECURE_PROXY_SSL_HEADER', None) is not None)"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True, timeout=120
-    )
+def test_settings_wiring(monkeypatch):
+    def proxy_settings(**env):
+        module = _settings_module(monkeypatch, **env)
+        return [getattr(module, name, None) for name in _PROXY_SETTINGS]
 
-
-def test_settings_wiring():
-    assert _settings_of().stdout.split() == ["0", "None", "False"]
-    assert _settings_of(BEHIND_TLS_PROXY="1").stdout.split() == ["1", "None", "True"]
-    assert _settings_of(BEHIND_TLS_PROXY="1", TRUSTED_PROXY_COUNT="2").stdout.split() == ["2", "None", "True"]
-    assert _settings_of(BEHIND_TLS_PROXY="1", TRUSTED_CLIENT_IP_HEADER="X-Real-IP").stdout.split() == [
-        "1",
-        "X-Real-IP",
-        "True",
-    ]
-    refused = _settings_of(TRUSTED_PROXY_COUNT="1")
-    assert refused.returncode != 0 and "set BEHIND_TLS_PROXY=1 too" in refused.stderr
+    assert proxy_settings() == [False, 0, None]
+    assert proxy_settings(BEHIND_TLS_PROXY="1") == [True, 1, None]
+    assert proxy_settings(BEHIND_TLS_PROXY="1", TRUSTED_PROXY_COUNT="2") == [True, 2, None]
+    assert proxy_settings(BEHIND_TLS_PROXY="1", TRUSTED_CLIENT_IP_HEADER="X-Real-IP") == [True, 1, "X-Real-IP"]
+    assert _settings_module(monkeypatch, BEHIND_TLS_PROXY="1").SECURE_PROXY_SSL_HEADER
+    with pytest.raises(ImproperlyConfigured, match="set BEHIND_TLS_PROXY=1 too"):
+        _settings_module(monkeypatch, TRUSTED_PROXY_COUNT="1")
+    with pytest.raises(ImproperlyConfigured, match="at least 1"):
+        _settings_module(monkeypatch, BEHIND_TLS_PROXY="1", TRUSTED_PROXY_COUNT="0")
