@@ -23,7 +23,11 @@ COPY manage.py ./
 COPY templates ./templates
 COPY static ./static
 
-RUN DEBUG=0 SECRET_KEY=collectstatic-only SITE_URL=http://build.invalid FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1rZXktZm9yLWNvbGxlY3RzdGF0aWM= python manage.py collectstatic --noinput \
+# collectstatic needs production settings; these build-only values are never used at run
+# time (compose supplies the real secrets and mounts the seal key into every container).
+RUN DEBUG=0 SECRET_KEY=collectstatic-only SITE_URL=http://build.invalid FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1rZXktZm9yLWNvbGxlY3RzdGF0aWM= \
+    AGREEMENT_SIGNING_KEY="-----BEGIN build-only-----" AGREEMENT_SIGNING_CERT="-----BEGIN build-only-----" \
+    python manage.py collectstatic --noinput \
     && useradd --system --uid 1000 --home /app app \
     && mkdir -p /app/var/media \
     && chown -R app /app/var

@@ -9,8 +9,10 @@ Key material: ``AGREEMENT_SIGNING_KEY`` and ``AGREEMENT_SIGNING_CERT`` (PEM text
 to a PEM/DER file), optional ``AGREEMENT_SIGNING_KEY_PASSWORD``, optional
 ``AGREEMENT_SIGNING_CHAIN`` (intermediate certificates, embedded in the signature) and
 ``AGREEMENT_SIGNING_TRUSTED_CERTS`` (more certificates ``verify_pdf`` trusts, e.g. the
-certificate used before a key rotation). Without them a self-signed development key and
-certificate are generated once under ``VAR_DIR / "signing"`` and reused.
+certificate used before a key rotation). Required when DEBUG is off (settings refuse to
+start without them; ``manage.py generate_seal_key`` makes a pair). In DEBUG only, a
+self-signed development key and certificate are generated once under
+``VAR_DIR / "signing"`` and reused.
 """
 
 from __future__ import annotations
@@ -19,16 +21,16 @@ import fcntl
 import hashlib
 import ipaddress
 import logging
-import os
 import socket
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import lru_cache
 from io import BytesIO
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -238,56 +240,14 @@ def _ensure_dev_key(folder: Path) -> tuple[bytes, bytes]:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if key_path.exists() and cert_path.exists():
             return key_path.read_bytes(), cert_path.read_bytes()
-        from cryptography import x509
-        from cryptography.hazmat.primitives import hashes, serialization
-        from cryptography.hazmat.primitives.asymmetric import rsa
-        from cryptography.x509.oid import NameOID
+        from agreements.sealkey import generate_seal_key_pair, write_private
 
         logger.warning("No AGREEMENT_SIGNING_KEY configured: generating a development seal key in %s", folder)
-        key = rsa.generate_private_key(public_exponent=65537, key_size=3072)
-        name = x509.Name(
-            [
-                x509.NameAttribute(NameOID.COMMON_NAME, "Mentorship agreements seal (development)"),
-                x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Mentorship (development)"),
-            ]
+        key_pem, cert_pem = generate_seal_key_pair(
+            common_name="Mentorship agreements seal (development)", organization="Mentorship (development)"
         )
-        now = datetime.now(UTC)
-        cert = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - timedelta(days=1))
-            .not_valid_after(now + timedelta(days=3650))
-            .add_extension(x509.BasicConstraints(ca=False, path_length=None), critical=True)
-            .add_extension(
-                x509.KeyUsage(
-                    digital_signature=True,
-                    content_commitment=True,
-                    key_encipherment=False,
-                    data_encipherment=False,
-                    key_agreement=False,
-                    key_cert_sign=False,
-                    crl_sign=False,
-                    encipher_only=False,
-                    decipher_only=False,
-                ),
-                critical=True,
-            )
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256())
-        )
-        key_pem = key.private_bytes(
-            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-        )
-        cert_pem = cert.public_bytes(serialization.Encoding.PEM)
         for path, data in ((key_path, key_pem), (cert_path, cert_pem)):
-            tmp = path.with_suffix(".tmp")
-            fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(data)
-            os.replace(tmp, path)
+            write_private(path, data)
         return key_pem, cert_pem
 
 
@@ -341,6 +301,11 @@ def _load_material(key_setting, cert_setting, password, chain_setting, trusted_s
     from pyhanko_certvalidator.registry import SimpleCertificateStore
 
     development = not (key_setting and cert_setting)
+    if development and not settings.DEBUG:
+        # Each container would make its own key: the worker would seal with one, the web
+        # verify with another, and every genuine PDF would fail /verify/ (settings refuse
+        # to start like this; this guards a process whose settings were changed later).
+        raise ImproperlyConfigured("AGREEMENT_SIGNING_KEY and AGREEMENT_SIGNING_CERT must be set when DEBUG is off.")
     if development:
         key_data, cert_data = _ensure_dev_key(Path(var_dir) / "signing")
     else:

@@ -6,13 +6,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from agreements import services
 from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signature, SigningConsent
 from matching.models import LIVE_STATUSES, Mentorship
+from mentorship.clientaddr import client_ip
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 
 
 def _meta(request: HttpRequest) -> dict:
-    return {"ip": request.META.get("REMOTE_ADDR"), "user_agent": request.META.get("HTTP_USER_AGENT", "")}
+    return {"ip": client_ip(request), "user_agent": request.META.get("HTTP_USER_AGENT", "")}
 
 
 def _mentorship_for(request: HttpRequest, pk: int) -> tuple[Mentorship, str | None]:

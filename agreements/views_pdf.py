@@ -4,6 +4,7 @@ and a public page to check a content hash or a PDF."""
 import hashlib
 import logging
 
+from allauth.core import ratelimit
 from django.core.cache import cache
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
@@ -13,6 +14,7 @@ from django_scopes import scopes_disabled
 
 from agreements.forms_pdf import VerifyForm
 from agreements.models import Agreement, AgreementEvent, AgreementStatus
+from mentorship.clientaddr import client_ip
 from mentorship.tenancy import member_required
 
 logger = logging.getLogger(__name__)
@@ -66,7 +68,7 @@ def agreement_pdf(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         agreement=agreement,
         actor=request.membership,
         kind="downloaded",
-        ip_address=request.META.get("REMOTE_ADDR") or None,
+        ip_address=client_ip(request),
         user_agent=request.META.get("HTTP_USER_AGENT", "")[:400],
         detail="Sealed PDF downloaded",
     )
@@ -101,20 +103,11 @@ def agreement_verify(request: HttpRequest) -> HttpResponse:
     return response
 
 
-VERIFY_LIMIT = 30  # checks per address per ten minutes: each one may parse an uploaded PDF
-
-
 def _too_many_checks(request: HttpRequest) -> bool:
-    from django.core.cache import cache
-
-    key = f"agreement-verify:{request.META.get('REMOTE_ADDR', '')}"
-    cache.add(key, 0, timeout=600)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=600)
-        count = 1
-    return count > VERIFY_LIMIT
+    """At most 30 checks per visitor's address in ten minutes (ACCOUNT_RATE_LIMITS
+    "verify_agreement"): each one may parse an uploaded PDF. allauth's limiter, so the
+    address is the visitor's behind the TLS proxy and IPv6 counts per /64 like sign-in."""
+    return not ratelimit.consume(request, action="verify_agreement")
 
 
 def _signed():

@@ -5,10 +5,14 @@ from urllib.parse import urlsplit
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.signals import user_signed_up
 from allauth.core import context as allauth_context
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.dispatch import receiver
 from django.utils.html import strip_tags
 
+from mentorship import mfa_secrets
+from mentorship.clientaddr import client_ip
 from mentorship.mail import RenderedEmail, html_from_text, queue_email
 
 logger = logging.getLogger(__name__)
@@ -18,6 +22,14 @@ INVITATION_SESSION_KEY = "invitation_token"
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_client_ip(self, request) -> str:
+        """allauth's rate limits key on the same address as everything else (behind the TLS
+        proxy: the client's, not the proxy's)."""
+        address = client_ip(request)
+        if not address:
+            raise PermissionDenied("Unable to determine the client's address.")
+        return address
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """allauth's emails (verification, password reset) go through the Celery email path,
         with text and HTML from the one email layout like every other email."""
@@ -60,6 +72,16 @@ class AccountAdapter(DefaultAccountAdapter):
             return False
         invitation = invitation_for_token(token)
         return bool(invitation and invitation.is_open and invitation.email.lower() == email.strip().lower())
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    """TOTP keys and recovery-code seeds are stored encrypted (FIELD_ENCRYPTION_KEYS)."""
+
+    def encrypt(self, text: str) -> str:
+        return mfa_secrets.encrypt(text)
+
+    def decrypt(self, encrypted_text: str) -> str:
+        return mfa_secrets.decrypt(encrypted_text)
 
 
 @receiver(user_signed_up)

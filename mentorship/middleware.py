@@ -1,7 +1,6 @@
 import time
 import zoneinfo
 
-from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -9,9 +8,8 @@ from django.contrib.auth.views import redirect_to_login
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django_scopes import scopes_disabled
 
-from programs.models import Membership
+from mentorship import second_factor
 
 HEALTH_PATH = "/healthz"
 
@@ -117,12 +115,24 @@ class SessionTimeoutMiddleware:
 
 
 class CoordinatorMFAMiddleware:
-    """A coordinator sees members' data: until they have set up a second factor, every
-    page except the account pages sends them to set one up. The check is remembered in
-    the session for ten minutes, so it costs nothing on most requests."""
+    """Coordinators see members' data and site staff reach every organization in the Django
+    admin: until they have set up a second factor, every page except the account pages sends
+    them to set one up (mentorship.second_factor says who and when).
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/favicon.ico", "/healthz")
+    A passed check is noted in the session with the person's requirement stamp, and holds at
+    most ten minutes: a role granted or an authenticator removed moves the stamp, so the next
+    request checks again, in every session of that person."""
+
+    # /unsubscribe/: an emailed one-click link works for a coordinator still setting up a factor.
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/favicon.ico", "/healthz", "/unsubscribe/")
     RECHECK_SECONDS = 600
+    SESSION_KEY = "_mfa_checked"
+    MESSAGES = {
+        "coordinator": "Coordinators protect their sign-in with a second factor. Set up an authenticator app "
+        "(or a security key) to continue.",
+        "staff": "Site staff protect their sign-in with a second factor. Set up an authenticator app "
+        "(or a security key) to continue.",
+    }
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -130,27 +140,31 @@ class CoordinatorMFAMiddleware:
     def __call__(self, request):
         user = getattr(request, "user", None)
         if (
-            settings.MFA_REQUIRED_FOR_COORDINATORS
+            (settings.MFA_REQUIRED_FOR_COORDINATORS or settings.MFA_REQUIRED_FOR_STAFF)
             and user is not None
             and user.is_authenticated
             and not request.path.startswith(self.ALLOWED_PREFIXES)
-            and self._needs_second_factor(request, user)
         ):
-            messages.warning(
-                request,
-                "Coordinators protect their sign-in with a second factor. Set up an authenticator app "
-                "(or a security key) to continue.",
-            )
-            return redirect("mfa_activate_totp")
+            reason = self._missing_second_factor(request, user)
+            if reason:
+                messages.warning(request, self.MESSAGES[reason])
+                return redirect("mfa_activate_totp")
         return self.get_response(request)
 
-    def _needs_second_factor(self, request, user) -> bool:
-        checked = request.session.get("_mfa_checked")
-        if checked and time.time() - checked < self.RECHECK_SECONDS:
-            return False
-        with scopes_disabled():
-            coordinator = Membership.objects.filter(user=user, is_coordinator=True, is_active=True).exists()
-        if coordinator and not Authenticator.objects.filter(user=user).exists():
-            return True
-        request.session["_mfa_checked"] = time.time()
-        return False
+    def _missing_second_factor(self, request, user) -> str | None:
+        """Why this person must still set up a second factor, or None."""
+        key = second_factor.requirement_key(user)
+        checked = request.session.get(self.SESSION_KEY)
+        if (
+            isinstance(checked, list)
+            and len(checked) == 2
+            and checked[0] == key
+            and time.time() - checked[1] < self.RECHECK_SECONDS
+        ):
+            return None
+        reason = second_factor.requirement_reason(user)
+        if reason and not second_factor.has_second_factor(user):
+            request.session.pop(self.SESSION_KEY, None)
+            return reason
+        request.session[self.SESSION_KEY] = [key, time.time()]
+        return None

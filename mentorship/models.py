@@ -51,6 +51,11 @@ class User(AbstractUser):
         help_text="Dates and times are shown to you in this time zone.",
     )
 
+    # Moved on (by an UPDATE, see mentorship.second_factor) whenever this person gains a role
+    # that needs a second factor or loses an authenticator: a session's "second factor
+    # checked" note names the value it saw, so it lapses on the very next request.
+    mfa_requirement_stamp = models.PositiveIntegerField(default=0, editable=False)
+
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS = ["full_name"]
 
@@ -62,6 +67,14 @@ class User(AbstractUser):
 
     def __str__(self) -> str:
         return self.full_name or self.email
+
+    def save(self, *args, **kwargs):
+        # An instance loaded before the stamp moved must not write the old value back.
+        if not self._state.adding and not kwargs.get("force_insert") and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                f.name for f in self._meta.concrete_fields if not f.primary_key and f.name != "mfa_requirement_stamp"
+            ]
+        super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:
         return self.full_name

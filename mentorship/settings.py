@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
@@ -52,18 +53,34 @@ def env_list(name: str, default: list[str]) -> list[str]:
     return [item.strip() for item in raw.split(",") if item.strip()]
 
 
+# Words that mark a value copied from documentation (.env.example) rather than generated.
+_PLACEHOLDER_MARKERS = ("change-me", "changeme", "change_me", "replace-me", "replaceme", "placeholder")
+
+
+def is_placeholder(value: str) -> bool:
+    """A documented placeholder, not a secret: refused as a secret when DEBUG is off."""
+    lowered = value.strip().lower()
+    return any(marker in lowered for marker in _PLACEHOLDER_MARKERS) or lowered.startswith("django-insecure")
+
+
 DEBUG = env_bool("DEBUG", False)
 
 VAR_DIR = Path(env_str("VAR_DIR", str(BASE_DIR / "var")))
 
+_GENERATE_SECRET_KEY = "python -c 'import secrets; print(secrets.token_urlsafe(64))'"
 SECRET_KEY = env_str("SECRET_KEY")
 if not SECRET_KEY:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "SECRET_KEY must be set when DEBUG is off. For local development set DEBUG=1 "
-            "(the Makefile does this for `make run`)."
+            "SECRET_KEY must be set when DEBUG is off. Generate one with: "
+            f"{_GENERATE_SECRET_KEY}. For local development set DEBUG=1 (the Makefile does this for `make run`)."
         )
     SECRET_KEY = "django-insecure-local-development-only-never-use-in-production"
+elif not DEBUG and is_placeholder(SECRET_KEY):
+    raise ImproperlyConfigured(
+        "SECRET_KEY is still a placeholder (from .env.example or the documentation), not a secret. "
+        f"Generate one with: {_GENERATE_SECRET_KEY}"
+    )
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["localhost", "127.0.0.1", "[::1]"] if DEBUG else [])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
@@ -216,24 +233,57 @@ REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200)
 # Keys for text encrypted at rest (meeting summaries, agendas, tasks, private notes):
 # comma-separated Fernet keys, the first encrypts, all decrypt (rotation). Required when
 # DEBUG is off; a fixed development key is used only in DEBUG.
+_GENERATE_FERNET_KEY = "python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS", [])
 if not FIELD_ENCRYPTION_KEYS:
     if not DEBUG:
         raise ImproperlyConfigured(
-            "FIELD_ENCRYPTION_KEYS must be set when DEBUG is off. Generate one with: python -c "
-            "'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'"
+            f"FIELD_ENCRYPTION_KEYS must be set when DEBUG is off. Generate one with: {_GENERATE_FERNET_KEY}"
         )
     FIELD_ENCRYPTION_KEYS = ["ZGV2ZWxvcG1lbnQtb25seS1rZXktbm90LWluLXByb2Q="]  # development only
+for _position, _key in enumerate(FIELD_ENCRYPTION_KEYS, start=1):
+    # A key that is not a Fernet key (a placeholder, a truncated paste) fails here, at
+    # startup, rather than at the first page that reads or writes encrypted text.
+    try:
+        Fernet(_key.encode())
+    except ValueError:
+        raise ImproperlyConfigured(
+            f"FIELD_ENCRYPTION_KEYS: key {_position} is not a Fernet key (32 url-safe base64-encoded bytes)"
+            + (", it is still the placeholder from .env.example" if is_placeholder(_key) else "")
+            + f". Generate one with: {_GENERATE_FERNET_KEY}"
+        ) from None
 
-# The key and certificate that seal agreement PDFs (PAdES): PEM text or file paths. Without
-# them a development key is generated under var/signing/ (fine locally, not in production:
-# set these, and keep old certificates in AGREEMENT_SIGNING_TRUSTED_CERTS after a rotation
-# so earlier PDFs still verify).
-AGREEMENT_SIGNING_KEY = env_str("AGREEMENT_SIGNING_KEY")
-AGREEMENT_SIGNING_CERT = env_str("AGREEMENT_SIGNING_CERT")
-AGREEMENT_SIGNING_KEY_PASSWORD = env_str("AGREEMENT_SIGNING_KEY_PASSWORD")
-AGREEMENT_SIGNING_CHAIN = env_str("AGREEMENT_SIGNING_CHAIN")
-AGREEMENT_SIGNING_TRUSTED_CERTS = env_str("AGREEMENT_SIGNING_TRUSTED_CERTS")
+# The key and certificate that seal agreement PDFs (PAdES): PEM text or file paths. Required
+# when DEBUG is off: the worker seals and the web verifies, so every container must hold the
+# same pair (docker-compose.yml mounts it into each). In DEBUG only, a development key is
+# generated under var/signing/. After a rotation keep the old certificates in
+# AGREEMENT_SIGNING_TRUSTED_CERTS so earlier PDFs still verify.
+AGREEMENT_SIGNING_KEY = env_str("AGREEMENT_SIGNING_KEY") or None
+AGREEMENT_SIGNING_CERT = env_str("AGREEMENT_SIGNING_CERT") or None
+AGREEMENT_SIGNING_KEY_PASSWORD = env_str("AGREEMENT_SIGNING_KEY_PASSWORD") or None
+AGREEMENT_SIGNING_CHAIN = env_str("AGREEMENT_SIGNING_CHAIN") or None
+AGREEMENT_SIGNING_TRUSTED_CERTS = env_str("AGREEMENT_SIGNING_TRUSTED_CERTS") or None
+if not DEBUG:
+    _missing = [name for name in ("AGREEMENT_SIGNING_KEY", "AGREEMENT_SIGNING_CERT") if not globals()[name]]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"{' and '.join(_missing)} must be set when DEBUG is off: the worker seals agreement PDFs and the "
+            "web checks them at /verify/, so every container needs the same key and certificate (PEM text or "
+            "file paths). Generate a pair with: DEBUG=1 python manage.py generate_seal_key --out-dir secrets "
+            "(README, Production)."
+        )
+for _name in (
+    "AGREEMENT_SIGNING_KEY",
+    "AGREEMENT_SIGNING_CERT",
+    "AGREEMENT_SIGNING_CHAIN",
+    "AGREEMENT_SIGNING_TRUSTED_CERTS",
+):
+    _value = globals()[_name]
+    if _value and "-----BEGIN" not in _value and not (Path(_value).is_file() and os.access(_value, os.R_OK)):
+        raise ImproperlyConfigured(
+            f"{_name}={_value!r} is neither PEM text nor a file this process can read "
+            "(in docker compose: is the secret file in place and readable by uid 1000?)."
+        )
 
 # --- Accounts (django-allauth) ------------------------------------------------------
 AUTH_USER_MODEL = "mentorship.User"
@@ -274,15 +324,20 @@ ACCOUNT_RATE_LIMITS = {
     "confirm_email": "1/3m/key",
     "change_password": "5/m/user",
     "manage_email": "10/m/user",
+    # /verify/ (agreements.views_pdf): each check may parse an uploaded PDF.
+    "verify_agreement": "30/10m/ip",
 }
 
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes,
 # and security keys / passkeys (WebAuthn) where the browser has them. Offered to everyone;
-# coordinators must set one up before they reach the program's data (production default).
+# coordinators and site staff must set one up before they reach any data (production default).
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
+MFA_ADAPTER = "mentorship.adapters.MFAAdapter"  # TOTP keys and recovery seeds encrypted at rest
 MFA_TOTP_ISSUER = SITE_NAME
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 in development
 MFA_REQUIRED_FOR_COORDINATORS = env_bool("MFA_REQUIRED_FOR_COORDINATORS", not DEBUG)
+# Site staff and superusers reach every organization's data in the Django admin.
+MFA_REQUIRED_FOR_STAFF = env_bool("MFA_REQUIRED_FOR_STAFF", not DEBUG)
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
@@ -293,6 +348,8 @@ EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD", "")
+if not DEBUG and EMAIL_HOST_PASSWORD and is_placeholder(EMAIL_HOST_PASSWORD):
+    raise ImproperlyConfigured("EMAIL_HOST_PASSWORD is still a placeholder (from .env.example), not the password.")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
@@ -330,8 +387,26 @@ CSRF_COOKIE_SECURE = env_bool("CSRF_COOKIE_SECURE", not DEBUG)
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0 if DEBUG else 31536000)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
 SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", not DEBUG)
-if env_bool("BEHIND_TLS_PROXY", False):
+# Behind the TLS-terminating proxy every request comes from the proxy's address: the
+# client's own address is the one the proxy adds to X-Forwarded-For (or puts in its own
+# header, e.g. X-Real-IP). mentorship.clientaddr.client_ip() reads it the same way for
+# allauth's rate limits, ours and the audit trails; without the proxy these headers are
+# ignored (anyone can send them).
+BEHIND_TLS_PROXY = env_bool("BEHIND_TLS_PROXY", False)
+if BEHIND_TLS_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    # How many proxies of ours append to X-Forwarded-For: the client's address is that
+    # many entries from the right; entries further left were sent by the client.
+    ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 1)
+    if ALLAUTH_TRUSTED_PROXY_COUNT < 1:
+        raise ImproperlyConfigured("TRUSTED_PROXY_COUNT must be at least 1 with BEHIND_TLS_PROXY on.")
+    ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env_str("TRUSTED_CLIENT_IP_HEADER") or None
+else:
+    for _name in ("TRUSTED_PROXY_COUNT", "TRUSTED_CLIENT_IP_HEADER"):
+        if env_str(_name):
+            raise ImproperlyConfigured(f"{_name} only applies behind the TLS proxy: set BEHIND_TLS_PROXY=1 too.")
+    ALLAUTH_TRUSTED_PROXY_COUNT = 0
+    ALLAUTH_TRUSTED_CLIENT_IP_HEADER = None
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 # Signed out after 2 hours without a request, and 12 hours after signing in at the latest.

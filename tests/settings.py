@@ -12,6 +12,13 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SITE_URL", "http://testserver")
 os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "dGVzdC1zdWl0ZS1vbmx5LWtleS1uZXZlci1pbi11c2U=")
 os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="mentorship-tests-"))
+if not os.environ.get("AGREEMENT_SIGNING_KEY"):
+    # Production requires a seal key (settings refuse to start without one): the run makes
+    # one pair, and the processes it starts (a worker, beat) inherit it, as containers do.
+    from agreements.sealkey import generate_seal_key_pair
+
+    _key, _cert = generate_seal_key_pair(common_name="Mentorship agreements seal (tests)", organization="Tests")
+    os.environ["AGREEMENT_SIGNING_KEY"], os.environ["AGREEMENT_SIGNING_CERT"] = _key.decode(), _cert.decode()
 
 from mentorship.settings import *  # noqa: E402,F403
 
@@ -19,6 +26,7 @@ ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 # Coordinators' second factor is tested on its own (tests/test_mfa.py); elsewhere a
 # coordinator signs in with a password only, as most fixtures do with force_login.
 MFA_REQUIRED_FOR_COORDINATORS = False
+MFA_REQUIRED_FOR_STAFF = False
 SECURE_SSL_REDIRECT = False
 SESSION_COOKIE_SECURE = False
 CSRF_COOKIE_SECURE = False

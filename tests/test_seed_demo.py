@@ -39,9 +39,11 @@ def _counts():
 
 
 def test_seed_demo_builds_three_program_models_and_is_idempotent(capsys, client):
-    call_command("seed_demo")
+    # The tests run with DEBUG off, where the command wants to be told this is no production
+    # (tests/test_seed_demo_production.py).
+    call_command("seed_demo", "--i-know-this-is-not-production")
     first = _counts()
-    call_command("seed_demo")
+    call_command("seed_demo", "--i-know-this-is-not-production")
     assert _counts() == first
     out = capsys.readouterr().out
     assert "coordinator@western-surgical.example.org" in out and DEMO_PASSWORD in out

@@ -16,6 +16,8 @@ _TEST_ONLY = {
     "VAR_DIR",
     "SITE_URL",
     "FIELD_ENCRYPTION_KEYS",
+    "AGREEMENT_SIGNING_KEY",
+    "AGREEMENT_SIGNING_CERT",
 }
 
 
@@ -38,6 +40,9 @@ def test_check_deploy_prints_no_warnings_with_production_settings():
         ALLOWED_HOSTS="mentorship.example.org",
         SITE_URL="https://mentorship.example.org",
         FIELD_ENCRYPTION_KEYS="cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItdGhlLXRzdCE=",
+        # The seal pair the test run made (tests/settings.py), as PEM text.
+        AGREEMENT_SIGNING_KEY=os.environ["AGREEMENT_SIGNING_KEY"],
+        AGREEMENT_SIGNING_CERT=os.environ["AGREEMENT_SIGNING_CERT"],
     )
     output = result.stdout + result.stderr
     assert result.returncode == 0, output

@@ -122,6 +122,15 @@ def test_a_get_only_asks_so_link_scanners_unsubscribe_nobody(client, member_a):
     assert f"/o/{member_a.organization.slug}/notifications/" in done.content.decode()
 
 
+def test_a_coordinator_without_a_second_factor_can_still_use_the_emailed_link(client, coordinator_a, settings):
+    settings.MFA_REQUIRED_FOR_COORDINATORS = True
+    client.force_login(coordinator_a.user)
+    url = reminder_services.unsubscribe_url(coordinator_a)
+    assert client.get(url).status_code == 200  # not sent to set up a factor first
+    assert client.post(url).status_code == 200
+    assert _nudges_enabled(coordinator_a) is False
+
+
 @pytest.mark.parametrize(
     "tamper",
     [

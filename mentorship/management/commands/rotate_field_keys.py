@@ -1,13 +1,15 @@
+from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.core.management.base import BaseCommand
 from django.db import connection, transaction
 
+from mentorship import mfa_secrets
 from mentorship.fields import PREFIX, EncryptedTextField, rotate
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every encrypted column with the first key of FIELD_ENCRYPTION_KEYS. "
+        "Re-encrypt every encrypted column, and the two-factor secrets, with the first key of FIELD_ENCRYPTION_KEYS. "
         "Put the new key first, keep the old keys after it, run this, then drop the old keys."
     )
 
@@ -35,4 +37,21 @@ class Command(BaseCommand):
                         )
                     total += len(rows)
                 self.stdout.write(f"{model._meta.label}.{field.name}: {len(rows)} values re-encrypted")
+        total += self._rotate_mfa_secrets()
         self.stdout.write(self.style.SUCCESS(f"Done: {total} values now use the current key."))
+
+    def _rotate_mfa_secrets(self) -> int:
+        """Two-factor secrets live inside allauth's JSON (mentorship.mfa_secrets): each
+        row is re-encrypted under its lock, so a code being used meanwhile is not lost."""
+        count = 0
+        pks = Authenticator.objects.filter(type__in=["totp", "recovery_codes"]).values_list("pk", flat=True)
+        for pk in list(pks):
+            with transaction.atomic():
+                authenticator = Authenticator.objects.select_for_update().filter(pk=pk).first()
+                if authenticator is None:
+                    continue
+                data = mfa_secrets.map_secrets(authenticator.type, authenticator.data, mfa_secrets.rotate)
+                Authenticator.objects.filter(pk=pk).update(data=data)
+                count += 1
+        self.stdout.write(f"mfa.Authenticator.data: {count} two-factor secrets re-encrypted")
+        return count

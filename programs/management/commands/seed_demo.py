@@ -1,12 +1,34 @@
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
 from programs.demo import DEMO_PASSWORD, demo_sign_ins, seed_demo
 
+NOT_PRODUCTION_FLAG = "--i-know-this-is-not-production"
+
 
 class Command(BaseCommand):
-    help = "Create the demo organizations (society, department, alumni network) and their programs. Safe to run again."
+    help = (
+        "Create the demo organizations (society, department, alumni network) and their programs. Safe to run again. "
+        "Every demo account, coordinators included, gets the password published in the README, so with DEBUG off "
+        f"it refuses to run unless given {NOT_PRODUCTION_FLAG}."
+    )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            NOT_PRODUCTION_FLAG,
+            action="store_true",
+            dest="not_production",
+            help="Run with DEBUG off anyway (a staging or test site nobody real uses).",
+        )
+
+    def handle(self, *args, not_production=False, **options):
+        if not settings.DEBUG and not not_production:
+            raise CommandError(
+                "seed_demo creates coordinator accounts with the password published in the README "
+                f"({DEMO_PASSWORD}), and DEBUG is off, so this looks like production: refusing. For a demo or "
+                f"staging site that holds no real people's data, run it again with {NOT_PRODUCTION_FLAG}. For "
+                "local development, set DEBUG=1 (`make run` does)."
+            )
         created = seed_demo()
         self.stdout.write(
             self.style.SUCCESS(
