@@ -19,6 +19,16 @@ from mentorship.fields import PREFIX, decrypt, decrypt_bytes, encrypt, is_encryp
 from mentorship.storage import ENCRYPTED_SUFFIX, EncryptedStorage, PrivateStorage, random_name
 
 
+def _fire_deferred_checks(schema_editor) -> None:
+    """On PostgreSQL, run the deferred foreign-key checks these updates queued now: a later
+    ALTER TABLE in the same migration (e.g. content back to jsonb when reversing) is refused
+    while "pending trigger events" remain."""
+    if schema_editor.connection.vendor == "postgresql":
+        with schema_editor.connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+
+
 def _transform_columns(apps, schema_editor, *, app_label, model_name, field_names, forward):
     model = apps.get_model(app_label, model_name)
     connection = schema_editor.connection
@@ -36,6 +46,7 @@ def _transform_columns(apps, schema_editor, *, app_label, model_name, field_name
                     continue  # empty, or already as this direction leaves it
                 new = encrypt(value) if forward else decrypt(value)
                 cursor.execute(f"UPDATE {table} SET {column} = %s WHERE {pk} = %s", [new, row_pk])  # noqa: S608
+    _fire_deferred_checks(schema_editor)
 
 
 def encrypt_columns(app_label: str, model_name: str, *field_names: str) -> migrations.RunPython:
@@ -66,6 +77,7 @@ def _transform_files(apps, schema_editor, *, app_label, model_name, field_name, 
             new_name = plain.save(target, ContentFile(decrypt_bytes(raw)))
         manager.filter(pk=row_pk).update(**{field_name: new_name})
         transaction.on_commit(partial(plain.delete, name), using=schema_editor.connection.alias)
+    _fire_deferred_checks(schema_editor)
 
 
 def encrypt_files(app_label: str, model_name: str, field_name: str, area: str) -> migrations.RunPython:
