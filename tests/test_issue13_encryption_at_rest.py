@@ -503,7 +503,7 @@ def test_the_data_migrations_encrypt_existing_rows_and_files_and_reverse(transac
 
     from agreements.models import Agreement, MentorshipDocument, YearlyReview
     from matching.models import Mentorship, MentorshipRequest
-    from programs.models import Application, Profile
+    from programs.models import Application, AuditEvent, Profile
     from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, ProgramFactory
 
     settings.MEDIA_ROOT = tmp_path / "media"
@@ -541,6 +541,13 @@ def test_the_data_migrations_encrypt_existing_rows_and_files_and_reverse(transac
         document.file.save("idp.pdf", SimpleUploadedFile("idp.pdf", IDP))
         profile = Profile.objects.create(organization=org, membership=mentor)
         profile.cv.save("cv.pdf", SimpleUploadedFile("cv.pdf", CV))
+        # An audit event written before: it copied the removal's reason into its data.
+        event = AuditEvent.objects.create(
+            organization=org,
+            action="program.participant_removed",
+            summary="Removed someone",
+            data={"removal": 1, "reason": TEXTS["removal reason"]},
+        )
     rows = [
         ("programs_application", "goals_statement", application.pk, TEXTS["goals statement"]),
         ("matching_mentorshiprequest", "message", request.pk, TEXTS["accepted request"]),
@@ -603,6 +610,7 @@ def test_the_data_migrations_encrypt_existing_rows_and_files_and_reverse(transac
             assert Application.objects.get(pk=application.pk).goals_statement == TEXTS["goals statement"]
             assert Agreement.objects.get(pk=agreement.pk).content == {"goals": TEXTS["agreement goals"]}
             assert MentorshipRequest.objects.get(pk=request.pk).message == TEXTS["accepted request"]
+            assert AuditEvent.objects.get(pk=event.pk).data == {"removal": 1}
     finally:
         executor = MigrationExecutor(connection)
         executor.migrate(executor.loader.graph.leaf_nodes())

@@ -7,6 +7,19 @@ from mentorship.encryption_migrations import encrypt_columns, encrypt_files
 from django.db import migrations, models
 
 
+# Audit events used to copy these reasons into their data in clear; the reason stays on
+# the (now encrypted) removal or application row that the event names by id.
+AUDITED_REASONS = ("program.participant_removed", "application.eligibility_overridden")
+
+
+def drop_reasons_from_audit_events(apps, schema_editor):
+    AuditEvent = apps.get_model("programs", "AuditEvent")
+    for event in AuditEvent.objects.filter(action__in=AUDITED_REASONS).only("pk", "data"):
+        if isinstance(event.data, dict) and "reason" in event.data:
+            event.data.pop("reason")
+            event.save(update_fields=["data"])
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("programs", "0007_periodic"),
@@ -51,4 +64,6 @@ class Migration(migrations.Migration):
             "programs", "application", "goals_statement", "preferences", "override_reason", "decision_message"
         ),
         encrypt_files("programs", "profile", "cv", "cvs"),
+        # Not put back when reversed: the reasons are still on their rows.
+        migrations.RunPython(drop_reasons_from_audit_events, migrations.RunPython.noop),
     ]
