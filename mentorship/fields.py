@@ -149,7 +149,7 @@ class EncryptedJSONField(EncryptedTextField):
         return value
 
     def value_to_string(self, obj):
-        return json.dumps(self.value_from_object(obj), ensure_ascii=False, sort_keys=True)
+        return self.value_from_object(obj)  # as JSONField: serializers embed the object itself
 
     def formfield(self, **kwargs):
         from django import forms
