@@ -11,8 +11,9 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from matching.models import Mentorship
+from mentorship.fields import EncryptedJSONField
+from mentorship.storage import encrypted_storage, random_name
 from programs.models import Membership, Organization, Program
-from programs.models import _private_storage as private_storage
 
 # Seed 004's agreement form. Editable sections are written by the pair; fixed ones are
 # clauses the program sets. Guidance is shown while drafting, not printed.
@@ -96,6 +97,10 @@ class AgreementTemplate(models.Model):
         return f"{self.title} ({self.program})"
 
 
+def _pdf_path(instance, filename: str) -> str:
+    return random_name(instance.organization_id, "agreements")
+
+
 class AgreementStatus(models.TextChoices):
     DRAFT = "draft", "Draft"
     AWAITING = "awaiting", "Awaiting signatures"
@@ -117,11 +122,13 @@ class Agreement(models.Model):
     mentor_name = models.CharField(max_length=150, blank=True)
     mentee_name = models.CharField(max_length=150, blank=True)
     sections = models.JSONField(default=list, help_text="The template's sections, as they were for this version.")
-    content = models.JSONField(default=dict, help_text="The pair's text, by section key.")
+    # The pair's text, encrypted at rest (the sections above are the program's template).
+    content = EncryptedJSONField(default=dict, help_text="The pair's text, by section key.")
     revision = models.PositiveIntegerField(default=0, help_text="Raised by every save; a stale save is refused.")
     content_hash = models.CharField(max_length=64, blank=True)
     signed_at = models.DateTimeField(null=True, blank=True)
-    pdf = models.FileField(storage=private_storage, upload_to="agreements/", blank=True, max_length=300)
+    # The sealed PDF, encrypted at rest under a random name (pdf_sha256 is the plain file's).
+    pdf = models.FileField(storage=encrypted_storage, upload_to=_pdf_path, blank=True, max_length=300)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)

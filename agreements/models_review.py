@@ -9,7 +9,6 @@ available on the reverse managers: ``mentorship.checklist_ticks.progress`` and
 """
 
 import calendar
-import secrets
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -19,8 +18,9 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from matching.models import Mentorship
+from mentorship.fields import EncryptedTextField
+from mentorship.storage import encrypted_storage, random_name
 from programs.models import Membership, Organization
-from programs.models import _private_storage as private_storage
 
 __all__ = [
     "CHECKLIST_ITEMS",
@@ -192,7 +192,7 @@ class DocumentKind(models.TextChoices):
 
 
 def _document_path(instance, filename: str) -> str:
-    return f"org-{instance.organization_id}/mentorships/{instance.mentorship_id}/{secrets.token_hex(8)}.pdf"
+    return random_name(instance.organization_id, "documents")
 
 
 class MentorshipDocument(models.Model):
@@ -203,7 +203,8 @@ class MentorshipDocument(models.Model):
     mentorship = models.ForeignKey(Mentorship, on_delete=models.CASCADE, related_name="documents")
     uploaded_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
     kind = models.CharField(max_length=10, choices=DocumentKind.choices)
-    file = models.FileField(storage=private_storage, upload_to=_document_path, max_length=300)
+    # Encrypted at rest, under a random name (mentorship.storage).
+    file = models.FileField(storage=encrypted_storage, upload_to=_document_path, max_length=300)
     size = models.PositiveIntegerField(default=0)
     uploaded_at = models.DateTimeField(default=timezone.now)
 
@@ -324,8 +325,9 @@ class YearlyReview(models.Model):
     due_on = models.DateField()
     mentor_answer = models.CharField(max_length=20, choices=ReviewAnswer.choices, blank=True)
     mentee_answer = models.CharField(max_length=20, choices=ReviewAnswer.choices, blank=True)
-    mentor_comment = models.TextField(blank=True, max_length=2000)
-    mentee_comment = models.TextField(blank=True, max_length=2000)
+    # The pair's own words about their year: encrypted at rest.
+    mentor_comment = EncryptedTextField(blank=True, max_length=2000)
+    mentee_comment = EncryptedTextField(blank=True, max_length=2000)
     mentor_answered_at = models.DateTimeField(null=True, blank=True)
     mentee_answered_at = models.DateTimeField(null=True, blank=True)
     outcome = models.CharField(max_length=20, choices=ReviewOutcome.choices, blank=True)

@@ -35,8 +35,8 @@ def render_agreement_pdf_task(agreement_id: int) -> None:
             if locked.pdf:  # another run stored it meanwhile
                 return
             digest = hashlib.sha256(data).hexdigest()
-            filename = f"org-{locked.organization_id}/agreement-{locked.pk}-v{locked.version}.pdf"
-            locked.pdf.save(filename, ContentFile(data), save=False)
+            # Stored encrypted under a random name (Agreement.pdf's storage and upload_to).
+            locked.pdf.save("agreement.pdf", ContentFile(data), save=False)
             locked.pdf_sha256 = digest
             locked.save(update_fields=["pdf", "pdf_sha256", "updated_at"])
             AgreementEvent.objects.create(

@@ -200,7 +200,9 @@ def program_agreements(request: HttpRequest, org_slug: str, program_slug: str) -
         .order_by("started_on")[:500]
     )
     latest = {}
-    for agreement in Agreement.objects.filter(mentorship__in=mentorships).order_by("mentorship_id", "-version"):
+    # Status only: the pair's text (encrypted) is neither read nor decrypted here.
+    versions = Agreement.objects.filter(mentorship__in=mentorships).defer("content", "sections")
+    for agreement in versions.order_by("mentorship_id", "-version"):
         latest.setdefault(agreement.mentorship_id, agreement)
     signed_roles = {}
     for signature in Signature.objects.filter(agreement__in=latest.values()).values("agreement_id", "role"):

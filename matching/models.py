@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from mentorship.fields import EncryptedTextField
 from programs.models import Membership, Organization, Program
 
 
@@ -126,15 +127,16 @@ class MentorshipRequest(models.Model):
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="mentorship_requests")
     mentee = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="requests_sent")
     mentor = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="requests_received")
-    message = models.TextField(max_length=2000)
+    # The request's texts are the pair's (and the program leads') business: encrypted at rest.
+    message = EncryptedTextField(max_length=2000)
     status = models.CharField(max_length=20, choices=RequestStatus.choices, default=RequestStatus.OPEN)
     created_at = models.DateTimeField(default=timezone.now)
     expires_at = models.DateTimeField()
     responded_at = models.DateTimeField(null=True, blank=True)
-    decline_reason = models.TextField(
+    decline_reason = EncryptedTextField(
         "private reason", blank=True, max_length=1000, help_text="Only the mentor sees this."
     )
-    guidance = models.TextField(blank=True, max_length=2000, help_text="A note from the program leads.")
+    guidance = EncryptedTextField(blank=True, max_length=2000, help_text="A note from the program leads.")
     guidance_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     guidance_at = models.DateTimeField(null=True, blank=True)
     mentorship = models.OneToOneField(
@@ -234,16 +236,17 @@ class Proposal(models.Model):
     alternatives = models.JSONField(default=list, blank=True, help_text="Next best mentors: [[membership id, score]].")
     hub_rank = models.PositiveSmallIntegerField(null=True, blank=True)
     locked = models.BooleanField(default=False, help_text="Kept as it is when the round is re-run.")
-    note = models.TextField("why this pairing", blank=True, max_length=2000)
+    # Why the pair was proposed and why either declined: encrypted at rest.
+    note = EncryptedTextField("why this pairing", blank=True, max_length=2000)
     created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     offered_at = models.DateTimeField(null=True, blank=True)
     mentor_response = models.CharField(max_length=10, choices=Response.choices, default=Response.PENDING)
     mentor_responded_at = models.DateTimeField(null=True, blank=True)
-    mentor_reason = models.TextField(blank=True, max_length=1000, help_text="Private: the program office only.")
+    mentor_reason = EncryptedTextField(blank=True, max_length=1000, help_text="Private: the program office only.")
     mentee_response = models.CharField(max_length=10, choices=Response.choices, default=Response.PENDING)
     mentee_responded_at = models.DateTimeField(null=True, blank=True)
-    mentee_reason = models.TextField(blank=True, max_length=1000, help_text="Private: the program office only.")
+    mentee_reason = EncryptedTextField(blank=True, max_length=1000, help_text="Private: the program office only.")
     mentorship = models.OneToOneField(
         Mentorship, on_delete=models.SET_NULL, null=True, blank=True, related_name="proposal"
     )
@@ -284,7 +287,7 @@ class Vote(models.Model):
     proposal = models.ForeignKey(Proposal, on_delete=models.CASCADE, related_name="votes")
     voter = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="votes")
     decision = models.CharField(max_length=10, choices=VoteDecision.choices)
-    comment = models.TextField(blank=True, max_length=2000)
+    comment = EncryptedTextField(blank=True, max_length=2000)  # about a proposed pair: encrypted at rest
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(organization="organization")
@@ -304,7 +307,7 @@ class ProgramRemoval(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="removals")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="program_removals")
-    reason = models.TextField(max_length=2000)
+    reason = EncryptedTextField(max_length=2000)  # about one person: encrypted at rest
     removed_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
 

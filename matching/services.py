@@ -778,8 +778,7 @@ def participant_remove(*, actor: Membership, program: Program, membership: Membe
         action="program.participant_removed",
         summary=f"Removed {membership.user} from {program.name}",
         removal=removal.pk,
-        mentorships_ended=len(ended),
-        reason=removal.reason,
+        mentorships_ended=len(ended),  # the reason stays on the removal, encrypted
     )
     return removal
 

@@ -277,8 +277,7 @@ def application_override_eligibility(
         action="application.eligibility_overridden",
         summary=f"Marked {application.membership.user} {'eligible' if eligible else 'not eligible'} "
         f"for {application.program.name}",
-        application=application.pk,
-        reason=application.override_reason,
+        application=application.pk,  # the reason stays on the application, encrypted
     )
     return application
 

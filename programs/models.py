@@ -1,15 +1,15 @@
-import os
 import secrets
 from datetime import timedelta
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
-from django.utils.functional import cached_property
 from django_scopes import ScopedManager
+
+from mentorship.fields import EncryptedTextField
+from mentorship.storage import encrypted_storage, private_storage, random_name
 
 INVITATION_VALID_DAYS = 14
 
@@ -251,23 +251,9 @@ class Role(models.TextChoices):
     MENTEE = "mentee", "Mentee"
 
 
-class PrivateStorage(FileSystemStorage):
-    """Files under MEDIA_ROOT/private that have no URL: only permission-checked views
-    serve them. Follows MEDIA_ROOT when it changes (tests point it at a temp folder)."""
-
-    @cached_property
-    def base_location(self):
-        return os.path.join(settings.MEDIA_ROOT, "private")
-
-    def url(self, name):
-        raise ValueError("Private files have no URL; serve them through a permission-checked view.")
-
-
-_PRIVATE_STORAGE = PrivateStorage()
-
-
 def _private_storage():
-    return _PRIVATE_STORAGE
+    """Program-wide files (the program guide): private, not encrypted (not a pair's)."""
+    return private_storage()
 
 
 def _guide_path(instance, filename: str) -> str:
@@ -275,7 +261,7 @@ def _guide_path(instance, filename: str) -> str:
 
 
 def _cv_path(instance, filename: str) -> str:
-    return f"org-{instance.organization_id}/cvs/{secrets.token_hex(8)}.pdf"
+    return random_name(instance.organization_id, "cvs")
 
 
 class Program(models.Model):
@@ -442,7 +428,8 @@ class Profile(models.Model):
     research_interests = models.TextField(blank=True, max_length=2000)
     languages = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
     bio = models.TextField("short bio", blank=True, max_length=4000)
-    cv = models.FileField("CV (PDF)", storage=_private_storage, upload_to=_cv_path, blank=True, max_length=300)
+    # Encrypted at rest, under a random name: shared only with the people chosen below.
+    cv = models.FileField("CV (PDF)", storage=encrypted_storage, upload_to=_cv_path, blank=True, max_length=300)
     cv_shared_with = models.ManyToManyField(
         Membership, blank=True, related_name="cvs_shared_with_me", help_text="People who may download this CV."
     )
@@ -565,10 +552,12 @@ class Application(models.Model):
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="applications")
     role = models.CharField(max_length=10, choices=Role.choices)
     status = models.CharField(max_length=20, choices=ApplicationStatus.choices, default=ApplicationStatus.DRAFT)
-    goals_statement = models.TextField(blank=True, max_length=5000)
+    # What the person writes about themselves and their pairing is encrypted at rest
+    # (read by the person and the program office; never searched in the database).
+    goals_statement = EncryptedTextField(blank=True, max_length=5000)
     goal_areas = models.ManyToManyField(GoalArea, blank=True, related_name="applications")
     meeting_modes = models.JSONField(default=list, blank=True)
-    preferences = models.TextField("preferences about the other person", blank=True, max_length=3000)
+    preferences = EncryptedTextField("preferences about the other person", blank=True, max_length=3000)
     capacity = models.PositiveSmallIntegerField("mentees I can take", null=True, blank=True)
     principles_accepted = models.BooleanField(default=False)
     attestation_answers = models.JSONField(default=dict, blank=True)
@@ -576,9 +565,9 @@ class Application(models.Model):
     eligibility_reasons = models.JSONField(default=list, blank=True)
     eligibility_checked_at = models.DateTimeField(null=True, blank=True)
     override_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    override_reason = models.TextField(blank=True, max_length=2000)
+    override_reason = EncryptedTextField(blank=True, max_length=2000)
     override_at = models.DateTimeField(null=True, blank=True)
-    decision_message = models.TextField(blank=True, max_length=3000)
+    decision_message = EncryptedTextField(blank=True, max_length=3000)
     decided_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     decided_at = models.DateTimeField(null=True, blank=True)
     submitted_at = models.DateTimeField(null=True, blank=True)

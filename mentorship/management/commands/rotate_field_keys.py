@@ -1,15 +1,17 @@
 from allauth.mfa.models import Authenticator
 from django.apps import apps
 from django.core.management.base import BaseCommand
-from django.db import connection, transaction
+from django.db import connection, models, transaction
 
 from mentorship import mfa_secrets
 from mentorship.fields import PREFIX, EncryptedTextField, rotate
+from mentorship.storage import EncryptedStorage
 
 
 class Command(BaseCommand):
     help = (
-        "Re-encrypt every encrypted column, and the two-factor secrets, with the first key of FIELD_ENCRYPTION_KEYS. "
+        "Re-encrypt every encrypted column and file, and the two-factor secrets, with the first key of "
+        "FIELD_ENCRYPTION_KEYS. "
         "Put the new key first, keep the old keys after it, run this, then drop the old keys."
     )
 
@@ -38,7 +40,8 @@ class Command(BaseCommand):
                     total += len(rows)
                 self.stdout.write(f"{model._meta.label}.{field.name}: {len(rows)} values re-encrypted")
         total += self._rotate_mfa_secrets()
-        self.stdout.write(self.style.SUCCESS(f"Done: {total} values now use the current key."))
+        files = self._rotate_files()
+        self.stdout.write(self.style.SUCCESS(f"Done: {total} values and {files} files now use the current key."))
 
     def _rotate_mfa_secrets(self) -> int:
         """Two-factor secrets live inside allauth's JSON (mentorship.mfa_secrets): each
@@ -55,3 +58,18 @@ class Command(BaseCommand):
                 count += 1
         self.stdout.write(f"mfa.Authenticator.data: {count} two-factor secrets re-encrypted")
         return count
+
+    def _rotate_files(self) -> int:
+        """Every file of an encrypted FileField, rewritten whole (atomically) with the new key.
+        Stored files never change in place (a new upload gets a new name), so a file
+        rewritten here cannot overwrite a newer one."""
+        total = 0
+        for model in apps.get_models():
+            for field in model._meta.concrete_fields:
+                if not isinstance(field, models.FileField) or not isinstance(field.storage, EncryptedStorage):
+                    continue
+                names = model._base_manager.exclude(**{field.name: ""}).values_list(field.name, flat=True)
+                done = sum(1 for name in names.iterator() if field.storage.rotate(name))
+                total += done
+                self.stdout.write(f"{model._meta.label}.{field.name}: {done} files re-encrypted")
+        return total
