@@ -115,9 +115,15 @@ def _utc(dt: datetime | None) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _person(membership) -> str:
+def _person(membership, agreement=None) -> str:
+    """Who did something: one of the pair by the name the version froze, anyone else
+    (the program office) by their account name."""
     if membership is None:
         return "System"
+    if agreement is not None:
+        frozen = agreement.name_for(membership.pk)
+        if frozen:
+            return frozen
     user = membership.user
     return user.full_name or user.email
 
@@ -151,7 +157,7 @@ def agreement_pdf_context(agreement) -> dict:
         parties.append(
             {
                 "role": role.capitalize(),
-                "name": _person(membership),
+                "name": agreement.frozen_name(role),
                 "email": membership.user.email,
                 "typed_name": signature.typed_name if signature else "",
                 "signed_at": _utc(signature.signed_at) if signature else "",
@@ -162,7 +168,7 @@ def agreement_pdf_context(agreement) -> dict:
         {
             "at": _utc(event.at),
             "kind": EVENT_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize()),
-            "actor": _person(event.actor),
+            "actor": _person(event.actor, agreement),
             "ip": event.ip_address or "—",
             "user_agent": event.user_agent or "—",
             "detail": event.detail,
@@ -179,7 +185,7 @@ def agreement_pdf_context(agreement) -> dict:
             {
                 "at": _utc(consent.consented_at),
                 "kind": "Consented to sign electronically",
-                "actor": _person(consent.membership),
+                "actor": _person(consent.membership, agreement),
                 "ip": consent.ip_address or "—",
                 "user_agent": consent.user_agent or "—",
                 "detail": f"Consent text SHA-256 {consent.consent_text_hash}",
@@ -190,6 +196,7 @@ def agreement_pdf_context(agreement) -> dict:
         "agreement": agreement,
         "organization": program.organization,
         "program": program,
+        "program_name": agreement.program_name or program.name,
         "mentorship": mentorship,
         "parties": parties,
         "sections": sections,

@@ -263,8 +263,13 @@ def agreement_sign(
         raise ServiceError("First agree to sign electronically (the box above).")
     if not confirm:
         raise ServiceError("Tick the box to confirm that you intend to sign this agreement.", field="confirm")
-    if not _same_name(typed_name, actor.user.full_name):
-        raise ServiceError(f"Type your full name exactly as it appears: {actor.user.full_name}.", field="typed_name")
+    # The name this version records (frozen when it opened), never the account's current
+    # name: a rename before signing must not put another name on the signature line.
+    expected_name = agreement.frozen_name(role)
+    if not _same_name(typed_name, expected_name):
+        raise ServiceError(
+            f"Type your full name exactly as this agreement names you: {expected_name}.", field="typed_name"
+        )
     empty = [s["heading"] for s in agreement.sections if s.get("editable") and not agreement.content.get(s["key"])]
     if empty:
         raise ServiceError("Fill in every section before signing: " + ", ".join(empty) + ".")
@@ -299,8 +304,8 @@ def agreement_sign(
             organization=agreement.organization,
             actor=actor.user,
             action="agreement.signed",
-            summary=f"{mentorship.mentor.user} and {mentorship.mentee.user} signed version {agreement.version} "
-            "of their agreement",
+            summary=f"{agreement.frozen_name('mentor')} and {agreement.frozen_name('mentee')} signed version "
+            f"{agreement.version} of their agreement",
             agreement=agreement.pk,
         )
         from agreements.tasks import render_agreement_pdf_task
@@ -323,7 +328,13 @@ def agreement_sign(
         agreement.save(update_fields=["status", "updated_at"])
         _notify(
             "email/agreement_awaiting",
-            {"agreement": agreement, "mentorship": mentorship, "signer": actor, "url": _agreement_url(mentorship)},
+            {
+                "agreement": agreement,
+                "mentorship": mentorship,
+                "signer": actor,
+                "signer_name": expected_name,
+                "url": _agreement_url(mentorship),
+            },
             [other.user.email],
             mentorship.organization.contact_email,
         )

@@ -75,6 +75,10 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
         sign_form = SignForm(
             request.POST if request.POST.get("action") == "sign" else None, initial={"revision": agreement.revision}
         )
+        sign_form.fields["typed_name"].help_text = (
+            f"Exactly as this version names you: {agreement.frozen_name(party)}. A name changed on your account "
+            "later appears in the next version."
+        )
         if request.method == "POST":
             action = request.POST.get("action")
             try:
@@ -144,6 +148,11 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
     headings = {s["key"]: s["heading"] for s in agreement.sections} if agreement else {}
     for change in edits:
         change.heading = headings.get(change.section, change.section)
+        change.author_name = agreement.name_for(change.author_id) or (
+            change.author.user.full_name if change.author else "A former participant"
+        )
+    for signature in signatures:
+        signature.party_name = agreement.frozen_name(signature.role)
     stale_rows = (
         [(s["heading"], stale.content.get(s["key"], "")) for s in stale.sections if s.get("editable")] if stale else []
     )
@@ -154,6 +163,9 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             "mentorship": mentorship,
             "party": party,
             "agreement": agreement,
+            # The names this version records (frozen when it opened), not the accounts' names now.
+            "mentor_name": agreement.frozen_name("mentor") if agreement else mentorship.mentor.user.full_name,
+            "mentee_name": agreement.frozen_name("mentee") if agreement else mentorship.mentee.user.full_name,
             "draft_form": draft_form,
             "sign_form": sign_form,
             "stale": stale,
@@ -210,7 +222,8 @@ def program_agreements(request: HttpRequest, org_slug: str, program_slug: str) -
         waiting = []
         if agreement and agreement.status == AgreementStatus.AWAITING:
             done = signed_roles.get(agreement.pk, set())
-            waiting = [m.mentor.user.full_name] if "mentor" not in done else [m.mentee.user.full_name]
+            agreement.mentorship = m  # for the frozen names without another query
+            waiting = [agreement.frozen_name("mentor" if "mentor" not in done else "mentee")]
         rows.append((m, agreement, waiting))
     return render(request, "agreements/program_agreements.html", {"program": program, "rows": rows})
 
