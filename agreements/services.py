@@ -9,6 +9,7 @@ one stays readable (superseded once the new one is signed).
 import copy
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
@@ -158,45 +159,126 @@ def agreement_start(*, actor: Membership, mentorship: Mentorship, request_meta: 
     return agreement
 
 
-class StaleDraft(ServiceError):
-    """Someone saved a newer text; the caller shows it next to theirs."""
+def clean_section_text(text: str | None) -> str:
+    """A section's text as stored: one kind of line break (browsers send CR LF from a
+    textarea), no surrounding blanks, at most 10,000 characters."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()[:10000]
 
-    def __init__(self, agreement: Agreement, author: Membership | None):
-        who = author.user.full_name if author else "The other person"
+
+def section_fingerprint(text: str | None) -> str:
+    """What a draft page remembers of a section's text as it was when the page loaded: a
+    save compares it to tell what this person changed from what someone else changed."""
+    return hashlib.sha256(clean_section_text(text).encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class SectionConflict:
+    """A section both people changed since the page was loaded, with both texts."""
+
+    key: str
+    heading: str
+    mine: str
+    theirs: str
+    theirs_author: str
+
+
+class StaleDraft(ServiceError):
+    """Both people changed the same section(s) since the page was loaded. Nothing was
+    saved; ``proposed`` is what each field should hold on the page shown next (this
+    person's text where they changed it, the saved text elsewhere), and ``conflicts``
+    gives both texts of each section to show side by side."""
+
+    def __init__(self, agreement: Agreement, conflicts: list[SectionConflict], proposed: dict[str, str]):
+        authors = sorted({c.theirs_author for c in conflicts})
+        who = " and ".join(authors) if authors else "The other person"
+        headings = ", ".join(f"“{c.heading}”" for c in conflicts)
         super().__init__(
-            f"{who} saved a newer version of this draft while you were writing. Your text is kept below; "
-            "compare it with theirs and save again."
+            f"{who} saved a newer version of this draft while you were writing, and changed {headings} too. "
+            "Nothing was saved yet: both texts are shown side by side below. Keep yours, take theirs or "
+            "combine them, then save again."
         )
         self.agreement = agreement
+        self.conflicts = conflicts
+        self.proposed = proposed
+
+
+def _last_authors(agreement: Agreement) -> dict[str, str]:
+    """Who last changed each section (by the name the version froze)."""
+    names: dict[str, str] = {}
+    for edit in AgreementEdit.objects.filter(agreement=agreement).select_related("author__user"):
+        if edit.section not in names:  # newest first
+            names[edit.section] = agreement.name_for(edit.author_id) or (
+                edit.author.user.full_name if edit.author else "A former participant"
+            )
+    return names
 
 
 @transaction.atomic
 def draft_save(
-    *, actor: Membership, agreement: Agreement, content: dict[str, str], revision: int, request_meta: dict | None = None
+    *,
+    actor: Membership,
+    agreement: Agreement,
+    content: dict[str, str],
+    revision: int,
+    base: dict[str, str] | None = None,
+    request_meta: dict | None = None,
 ) -> Agreement:
-    """Save the pair's shared draft. A save based on an older revision is refused (never
-    silently overwriting the other person's words). Records who changed which section."""
+    """Save the pair's shared draft, merged section by section with what the other person
+    saved meanwhile (a three-way merge against the page's ``base``: the fingerprint of
+    each section as the page loaded it, see ``section_fingerprint``).
+
+    A section this person did not change is never written, so a page loaded before the
+    other person's save cannot undo it. A section only this person changed is written.
+    A section both changed (to different texts) is a conflict: nothing is saved and
+    ``StaleDraft`` carries both texts. Without a fingerprint for a section (a page from
+    before fingerprints), a save based on an older revision cannot tell who changed it,
+    so any difference in that section is a conflict. Records who changed which section."""
     require_party(actor, agreement.mentorship, "write and sign their agreement")
     _require_live(agreement)
-    agreement = Agreement.objects.select_for_update(of=("self",)).select_related("mentorship").get(pk=agreement.pk)
+    agreement = (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("mentorship__mentor__user", "mentorship__mentee__user")
+        .get(pk=agreement.pk)
+    )
     if agreement.status == AgreementStatus.AWAITING:
         raise ServiceError("One of you has signed this text, so it is locked. Reopen it for changes first.")
     if agreement.status != AgreementStatus.DRAFT:
         raise ServiceError("A signed agreement cannot change. Start a new version instead.")
-    if revision != agreement.revision:
-        last = AgreementEdit.objects.filter(agreement=agreement).select_related("author__user").first()
-        raise StaleDraft(agreement, last.author if last else None)
-    changed = []
+    base = base or {}
+    up_to_date = revision == agreement.revision
+    changed, conflicts, proposed = [], [], {}
+    authors = None
     for section in agreement.sections:
         if not section.get("editable"):
             continue
         key = section["key"]
-        new = (content.get(key) or "").strip()[:10000]
-        if new != agreement.content.get(key, ""):
-            agreement.content[key] = new
-            changed.append(section)
+        mine = clean_section_text(content.get(key))
+        saved = clean_section_text(agreement.content.get(key, ""))
+        base_print = base.get(key) or (section_fingerprint(saved) if up_to_date else None)
+        mine_changed = base_print is None or section_fingerprint(mine) != base_print
+        proposed[key] = mine if mine_changed else saved
+        if not mine_changed or mine == saved:
+            continue
+        if base_print is not None and section_fingerprint(saved) == base_print:
+            changed.append((section, mine))
+            continue
+        if authors is None:
+            authors = _last_authors(agreement)
+        conflicts.append(
+            SectionConflict(
+                key=key,
+                heading=section["heading"],
+                mine=mine,
+                theirs=saved,
+                theirs_author=authors.get(key, "The other person"),
+            )
+        )
+    if conflicts:
+        raise StaleDraft(agreement, conflicts, proposed)
     if not changed:
         return agreement
+    for section, text in changed:
+        agreement.content[section["key"]] = text
     agreement.revision += 1
     agreement.save(update_fields=["content", "revision", "updated_at"])
     AgreementEdit.objects.bulk_create(
@@ -208,10 +290,10 @@ def draft_save(
                 section=s["key"],
                 revision=agreement.revision,
             )
-            for s in changed
+            for s, _ in changed
         ]
     )
-    _event(agreement, actor, "edited", request_meta, ", ".join(s["heading"] for s in changed))
+    _event(agreement, actor, "edited", request_meta, ", ".join(s["heading"] for s, _ in changed))
     return agreement
 
 

@@ -33,22 +33,44 @@ def section_rows(agreement: Agreement) -> list[tuple[str, str]]:
     ]
 
 
+BASE_PREFIX = "base__"
+
+
 class DraftForm(forms.Form):
+    """The shared draft. Besides the text, the page carries what it loaded: the revision
+    and a fingerprint of each section (hidden), so a save is merged section by section
+    with what the other person saved meanwhile (``services.draft_save``)."""
+
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, agreement: Agreement, **kwargs):
         super().__init__(*args, **kwargs)
+        self.keys = []
         for section in agreement.sections:
             if section.get("editable"):
-                self.fields[section["key"]] = forms.CharField(
+                key = section["key"]
+                self.keys.append(key)
+                self.fields[key] = forms.CharField(
                     label=section["heading"],
                     required=False,
                     max_length=10000,
                     help_text=section.get("guidance", ""),
                     widget=forms.Textarea(attrs={"rows": 4}),
                 )
+                self.fields[BASE_PREFIX + key] = forms.CharField(
+                    required=False, max_length=64, widget=forms.HiddenInput
+                )
         if not self.is_bound:
-            self.initial = {"revision": agreement.revision, **agreement.content}
+            self.initial = {"revision": agreement.revision, **agreement.content, **self.base_of(agreement)}
+
+    def base_of(self, agreement: Agreement) -> dict[str, str]:
+        return {BASE_PREFIX + k: services.section_fingerprint(agreement.content.get(k, "")) for k in self.keys}
+
+    def content(self) -> dict[str, str]:
+        return {k: self.cleaned_data.get(k, "") for k in self.keys}
+
+    def base(self) -> dict[str, str]:
+        return {k: self.cleaned_data[BASE_PREFIX + k] for k in self.keys if self.cleaned_data.get(BASE_PREFIX + k)}
 
 
 class SignForm(forms.Form):
@@ -68,7 +90,7 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             messages.error(request, error.message)
         return redirect("agreement_detail", org_slug=org_slug, pk=pk)
     draft_form = sign_form = None
-    stale = None
+    conflicts = {}
     if agreement and party:
         services.record_view(actor=request.membership, agreement=agreement, request_meta=_meta(request))
         draft_form = DraftForm(request.POST if request.POST.get("action") == "save" else None, agreement=agreement)
@@ -83,15 +105,22 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             action = request.POST.get("action")
             try:
                 if action == "save" and draft_form.is_valid():
-                    data = draft_form.cleaned_data
-                    services.draft_save(
+                    loaded = draft_form.cleaned_data["revision"]
+                    saved = services.draft_save(
                         actor=request.membership,
                         agreement=agreement,
-                        content={k: v for k, v in data.items() if k != "revision"},
-                        revision=data["revision"],
+                        content=draft_form.content(),
+                        revision=loaded,
+                        base=draft_form.base(),
                         request_meta=_meta(request),
                     )
-                    messages.success(request, "Draft saved. The other person sees your changes now.")
+                    merged = saved.revision > loaded + 1  # someone else saved in between
+                    messages.success(
+                        request,
+                        "Draft saved. The other person's changes made meanwhile to other sections are kept too."
+                        if merged
+                        else "Draft saved. The other person sees your changes now.",
+                    )
                     return redirect("agreement_detail", org_slug=org_slug, pk=pk)
                 if action == "consent":
                     services.consent_to_sign(actor=request.membership, request_meta=_meta(request))
@@ -127,7 +156,16 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
                     )
                     return redirect("agreement_detail", org_slug=org_slug, pk=pk)
             except services.StaleDraft as error:
-                stale = error.agreement
+                # Show the page again based on the text saved now: each field holds this
+                # person's text where they changed it and the saved text elsewhere, with
+                # both texts side by side where both changed it. Nothing typed is lost.
+                current = error.agreement
+                data = draft_form.data.copy()
+                for name, value in {**error.proposed, **draft_form.base_of(current)}.items():
+                    data[name] = value  # QueryDict: assignment replaces, update() would append
+                data["revision"] = current.revision
+                draft_form = DraftForm(data, agreement=current)
+                conflicts = {c.key: c for c in error.conflicts}
                 messages.error(request, error.message)
             except ServiceError as error:
                 if action not in ("save", "sign"):
@@ -153,9 +191,17 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
         )
     for signature in signatures:
         signature.party_name = agreement.frozen_name(signature.role)
-    stale_rows = (
-        [(s["heading"], stale.content.get(s["key"], "")) for s in stale.sections if s.get("editable")] if stale else []
-    )
+    draft_rows = []
+    if draft_form is not None:
+        for section in agreement.sections:
+            key = section["key"]
+            draft_rows.append(
+                {
+                    "section": section,
+                    "field": draft_form[key] if section.get("editable") and key in draft_form.fields else None,
+                    "conflict": conflicts.get(key),
+                }
+            )
     return render(
         request,
         "agreements/agreement_detail.html",
@@ -168,8 +214,8 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             "mentee_name": agreement.frozen_name("mentee") if agreement else mentorship.mentee.user.full_name,
             "draft_form": draft_form,
             "sign_form": sign_form,
-            "stale": stale,
-            "stale_rows": stale_rows,
+            "draft_rows": draft_rows,
+            "conflicts": list(conflicts.values()),
             "section_rows": section_rows(agreement) if agreement else [],
             "signatures": signatures,
             "signed_by_me": any(s.signer_id == request.membership.pk for s in signatures),
