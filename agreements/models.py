@@ -211,6 +211,9 @@ class SigningConsent(models.Model):
     consented_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
+    # Set when the person withdraws consent (ESIGN § 7001(c)(1)(B)): no electronic signing
+    # until they agree again; what they signed before stays valid.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(organization="organization")
 

@@ -14,7 +14,7 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from agreements.models import (
@@ -27,7 +27,7 @@ from agreements.models import (
     Signature,
     SigningConsent,
 )
-from matching.models import Mentorship
+from matching.models import LIVE_STATUSES, Mentorship
 from matching.services import _notify, _url, require_party
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program
@@ -35,12 +35,67 @@ from programs.services import audit, require_coordinator
 
 logger = logging.getLogger(__name__)
 
-CONSENT_TEXT = (
+# The disclosure a person agrees to before signing electronically, with what ESIGN
+# (15 U.S.C. § 7001(c)(1)) requires: scope, the right to paper and how to get it, the right
+# to withdraw (how, conditions, consequences, no fee), keeping contact details current,
+# the hardware and software needed, and a confirmation that the person can open PDFs.
+# Its hash is stored with each consent; a consent to any other text (the shorter one used
+# before) no longer lets anyone sign: they read and agree to this one first.
+CONSENT_PARAGRAPHS = (
+    (
+        "What you agree to",
+        "You agree to receive, read and sign your mentoring agreements electronically on this site. This consent "
+        "covers every version of every mentoring agreement you sign in this organization's programs, until you "
+        "withdraw it. Typing your full name and confirming has the same effect as your handwritten signature. The "
+        "time, your IP address and your browser are recorded with each signature.",
+    ),
+    (
+        "Your right to paper",
+        "You may have this notice and any agreement on paper instead. To get a paper copy of this notice or of any "
+        "agreement, at any time, ask the program office (its email address is on your agreement page and in every "
+        "email about your agreement). Paper copies are free. You can also print the PDF of a signed agreement.",
+    ),
+    (
+        "Withdrawing your consent",
+        "You may withdraw this consent at any time, free of charge: press “Withdraw my consent to sign "
+        "electronically” on your agreement page, or write to the program office. After you withdraw, you can no "
+        "longer sign electronically; the program office is told and arranges for you to sign on paper instead. "
+        "Withdrawing does not undo anything you signed before it: those agreements stay valid. You may agree "
+        "again later.",
+    ),
+    (
+        "Keeping your details current",
+        "Notices about your agreements go to the email address of your account. Keep it current in your account "
+        "settings, or tell the program office if it changes.",
+    ),
+    (
+        "What you need",
+        "A device with a current web browser (for example a recent Firefox, Chrome, Edge or Safari) with cookies "
+        "enabled; access to the email address of your account; a PDF reader (the one built into your browser, or "
+        "another such as Adobe Acrobat Reader) to open, read and print signed agreements; and storage space or a "
+        "printer to keep a copy. If these requirements change in a way that could stop you from opening or keeping "
+        "your agreements, you will be told first, and you may withdraw without any fee.",
+    ),
+    (
+        "Confirming you can use electronic records",
+        "By agreeing, you confirm that you could read this notice on your device and that you can open and keep "
+        "PDF files.",
+    ),
+)
+CONSENT_TITLE = "Consent to sign electronically (ESIGN Act and UETA)"
+CONSENT_TEXT = "\n\n".join([CONSENT_TITLE, *(f"{heading}. {body}" for heading, body in CONSENT_PARAGRAPHS)])
+CONSENT_TEXT_HASH = hashlib.sha256(CONSENT_TEXT.encode("utf-8")).hexdigest()
+# The text consented to before the full disclosure: its consents are printed with it on
+# the PDFs of the agreements they signed, but no longer allow a new signature.
+LEGACY_CONSENT_TEXT = (
     "I agree to sign mentoring agreements electronically. Typing my full name and confirming has the "
     "same effect as my handwritten signature. The time, my IP address and my browser are recorded with "
     "each signature, and I can download every signed agreement as a PDF."
 )
-CONSENT_TEXT_HASH = hashlib.sha256(CONSENT_TEXT.encode("utf-8")).hexdigest()
+CONSENT_TEXTS = {
+    CONSENT_TEXT_HASH: CONSENT_TEXT,
+    hashlib.sha256(LEGACY_CONSENT_TEXT.encode("utf-8")).hexdigest(): LEGACY_CONSENT_TEXT,
+}
 OPEN = (AgreementStatus.DRAFT, AgreementStatus.AWAITING)
 
 
@@ -300,13 +355,104 @@ def draft_save(
 # --- Signing ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def consent_to_sign(*, actor: Membership, request_meta: dict | None = None) -> SigningConsent:
-    """Consent to sign electronically (ESIGN Act / UETA), given once; the text's hash is kept."""
-    consent, _ = SigningConsent.objects.get_or_create(
-        membership=actor,
-        defaults={"organization": actor.organization, "consent_text_hash": CONSENT_TEXT_HASH, **_meta(request_meta)},
+def consent_in_force(consent: SigningConsent | None) -> bool:
+    """Whether a consent lets its person sign now: given to the current disclosure, and
+    not withdrawn."""
+    return consent is not None and consent.withdrawn_at is None and consent.consent_text_hash == CONSENT_TEXT_HASH
+
+
+def _open_agreements_of(actor: Membership) -> list[Agreement]:
+    """The versions not yet signed in the actor's live mentorships (theirs to sign)."""
+    return list(
+        Agreement.objects.filter(
+            Q(mentorship__mentor=actor) | Q(mentorship__mentee=actor),
+            mentorship__status__in=LIVE_STATUSES,
+            status__in=OPEN,
+        ).select_related("mentorship__program", "mentorship__mentor__user", "mentorship__mentee__user")
     )
+
+
+@transaction.atomic
+def consent_to_sign(
+    *, actor: Membership, agreement: Agreement | None = None, request_meta: dict | None = None
+) -> SigningConsent:
+    """Consent to sign electronically (ESIGN Act / UETA) after reading ``CONSENT_TEXT``;
+    the text's hash, time, address and browser are kept. Given once per person; given
+    again after a withdrawal or when the disclosure changed. Recorded in the audit trail
+    of ``agreement`` (the one whose page the person agreed on) when given."""
+    if agreement is not None:
+        require_party(actor, agreement.mentorship, "write and sign their agreement")
+    consent = SigningConsent.objects.select_for_update().filter(membership=actor).first()
+    if consent_in_force(consent):
+        return consent
+    fields = {"consent_text_hash": CONSENT_TEXT_HASH, "consented_at": timezone.now(), "withdrawn_at": None}
+    if consent is None:
+        consent = SigningConsent.objects.create(
+            organization=actor.organization, membership=actor, **fields, **_meta(request_meta)
+        )
+    else:
+        for name, value in {**fields, **_meta(request_meta)}.items():
+            setattr(consent, name, value)
+        consent.save()
+    if agreement is not None:
+        _event(agreement, actor, "consent", request_meta, f"Consent text SHA-256 {CONSENT_TEXT_HASH}")
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: Membership, agreement: Agreement, request_meta: dict | None = None) -> SigningConsent:
+    """Withdraw one's own consent to sign electronically (ESIGN § 7001(c)(1)(B)). From then
+    on the person cannot sign electronically; signatures given before stay valid. The
+    withdrawal goes into the audit trail of ``agreement`` and of every version still open
+    for them, and the program office is asked by email to arrange signing on paper."""
+    require_party(actor, agreement.mentorship, "write and sign their agreement")
+    consent = SigningConsent.objects.select_for_update().filter(membership=actor).first()
+    if consent is None or consent.withdrawn_at is not None:
+        raise ServiceError("You have not agreed to sign electronically, so there is nothing to withdraw.")
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    open_versions = _open_agreements_of(actor)
+    detail = "Withdrew consent to sign electronically; the program office arranges signing on paper"
+    for version in {agreement.pk: agreement, **{a.pk: a for a in open_versions}}.values():
+        _event(version, actor, "consent_withdrawn", request_meta, detail)
+    name = agreement.name_for(actor.pk) or actor.user.full_name
+    audit(
+        organization=actor.organization,
+        actor=actor.user,
+        action="agreement.consent_withdrawn",
+        summary=f"{name} withdrew their consent to sign agreements electronically",
+        agreement=agreement.pk,
+    )
+    coordinators = list(
+        Membership.objects.filter(organization=actor.organization, is_coordinator=True, is_active=True)
+        .exclude(pk=actor.pk)
+        .values_list("user__email", flat=True)
+    )
+    if coordinators:
+        organization = actor.organization
+        _notify(
+            "email/agreement_consent_withdrawn",
+            {
+                "name": name,
+                "withdrawn_at": consent.withdrawn_at,
+                "open_versions": [
+                    {
+                        "agreement": version,
+                        "mentor_name": version.frozen_name("mentor"),
+                        "mentee_name": version.frozen_name("mentee"),
+                        "program_name": version.program_name or version.mentorship.program.name,
+                        "url": _url(
+                            "program_agreements",
+                            org_slug=organization.slug,
+                            program_slug=version.mentorship.program.slug,
+                        ),
+                    }
+                    for version in open_versions
+                ],
+            },
+            coordinators,
+            organization.contact_email,
+        )
     return consent
 
 
@@ -341,8 +487,15 @@ def agreement_sign(
     if revision != agreement.revision:
         # Never sign a text the signer has not seen.
         raise ServiceError("The text changed since you opened it. Read it again, then sign.")
-    if not SigningConsent.objects.filter(membership=actor).exists():
-        raise ServiceError("First agree to sign electronically (the box above).")
+    consent = SigningConsent.objects.filter(membership=actor).first()
+    if consent is not None and consent.withdrawn_at is not None:
+        raise ServiceError(
+            f"You withdrew your consent to sign electronically on {consent.withdrawn_at:%d %B %Y}, so you cannot "
+            "sign here: the program office arranges for you to sign on paper. To sign electronically after all, "
+            "agree to it again (the box above)."
+        )
+    if not consent_in_force(consent):
+        raise ServiceError("First read and agree to sign electronically (the box above).")
     if not confirm:
         raise ServiceError("Tick the box to confirm that you intend to sign this agreement.", field="confirm")
     # The name this version records (frozen when it opened), never the account's current
@@ -350,7 +503,8 @@ def agreement_sign(
     expected_name = agreement.frozen_name(role)
     if not _same_name(typed_name, expected_name):
         raise ServiceError(
-            f"Type your full name exactly as this agreement names you: {expected_name}.", field="typed_name"
+            f"Type your full name exactly as it appears: {expected_name} (the name this version records).",
+            field="typed_name",
         )
     empty = [s["heading"] for s in agreement.sections if s.get("editable") and not agreement.content.get(s["key"])]
     if empty:

@@ -123,7 +123,18 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
                     )
                     return redirect("agreement_detail", org_slug=org_slug, pk=pk)
                 if action == "consent":
-                    services.consent_to_sign(actor=request.membership, request_meta=_meta(request))
+                    services.consent_to_sign(actor=request.membership, agreement=agreement, request_meta=_meta(request))
+                    messages.success(request, "You agreed to sign electronically. You can withdraw this at any time.")
+                    return redirect("agreement_detail", org_slug=org_slug, pk=pk)
+                if action == "withdraw_consent":
+                    services.consent_withdraw(
+                        actor=request.membership, agreement=agreement, request_meta=_meta(request)
+                    )
+                    messages.success(
+                        request,
+                        "You withdrew your consent to sign electronically. The program office has been asked to "
+                        "arrange for you to sign on paper; what you signed before stays valid.",
+                    )
                     return redirect("agreement_detail", org_slug=org_slug, pk=pk)
                 if action == "sign" and sign_form.is_valid():
                     signed = services.agreement_sign(
@@ -191,6 +202,23 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
         )
     for signature in signatures:
         signature.party_name = agreement.frozen_name(signature.role)
+    consents = (
+        {
+            c.membership_id: c
+            for c in SigningConsent.objects.filter(membership__in=[mentorship.mentor_id, mentorship.mentee_id])
+        }
+        if agreement
+        else {}
+    )
+    consent = consents.get(request.membership.pk)
+    # Parties who withdrew consent to sign electronically and have not signed this version:
+    # they sign on paper, which the program office arranges.
+    signed_ids = {s.signer_id for s in signatures}
+    paper_needed = [
+        {"name": agreement.name_for(member_id), "at": c.withdrawn_at, "me": member_id == request.membership.pk}
+        for member_id, c in consents.items()
+        if c.withdrawn_at and agreement.status in services.OPEN and member_id not in signed_ids
+    ]
     draft_rows = []
     if draft_form is not None:
         for section in agreement.sections:
@@ -219,8 +247,11 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             "section_rows": section_rows(agreement) if agreement else [],
             "signatures": signatures,
             "signed_by_me": any(s.signer_id == request.membership.pk for s in signatures),
-            "consented": SigningConsent.objects.filter(membership=request.membership).exists(),
-            "consent_text": services.CONSENT_TEXT,
+            "consent": consent,
+            "consented": services.consent_in_force(consent),
+            "consent_title": services.CONSENT_TITLE,
+            "consent_paragraphs": services.CONSENT_PARAGRAPHS,
+            "paper_needed": paper_needed,
             "versions": list(Agreement.objects.filter(mentorship=mentorship).order_by("-version")),
             "edits": edits,
         },
@@ -262,10 +293,23 @@ def program_agreements(request: HttpRequest, org_slug: str, program_slug: str) -
     signed_roles = {}
     for signature in Signature.objects.filter(agreement__in=latest.values()).values("agreement_id", "role"):
         signed_roles.setdefault(signature["agreement_id"], set()).add(signature["role"])
+    withdrawn = set(
+        SigningConsent.objects.filter(
+            membership__in=[p for m in mentorships for p in (m.mentor_id, m.mentee_id)], withdrawn_at__isnull=False
+        ).values_list("membership_id", flat=True)
+    )
     rows = []
     for m in mentorships:
         agreement = latest.get(m.pk)
         waiting = []
+        if agreement and agreement.status in services.OPEN:
+            agreement.mentorship = m
+            done = signed_roles.get(agreement.pk, set())
+            agreement.paper = [
+                agreement.frozen_name(role)
+                for role, member_id in (("mentor", m.mentor_id), ("mentee", m.mentee_id))
+                if member_id in withdrawn and role not in done
+            ]
         if agreement and agreement.status == AgreementStatus.AWAITING:
             done = signed_roles.get(agreement.pk, set())
             agreement.mentorship = m  # for the frozen names without another query
