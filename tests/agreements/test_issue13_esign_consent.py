@@ -177,3 +177,25 @@ def test_the_withdrawal_through_the_pages(pair, client, coordinator_a):
     other = MembershipFactory(organization=pair.organization)
     client.force_login(other.user)
     assert client.post(url, {"action": "withdraw_consent"}).status_code == 404
+
+
+@pytest.mark.django_db
+def test_no_review_and_sign_reminder_goes_to_someone_who_signs_on_paper(pair):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from surveys.reminders import SIGNATURE_STALE_DAYS, due_signatures
+
+    agreement = _filled(pair)
+    with scope(organization=pair.organization):
+        for person in (pair.mentor, pair.mentee):
+            services.consent_to_sign(actor=person, agreement=agreement)
+    _sign(pair.mentor, agreement)
+    later = timezone.now() + timedelta(days=SIGNATURE_STALE_DAYS + 1)
+    with scopes_disabled():
+        assert [d.recipient_id for d in due_signatures(later)] == [pair.mentee.pk]
+    with scope(organization=pair.organization):
+        services.consent_withdraw(actor=pair.mentee, agreement=agreement)
+    with scopes_disabled():
+        assert list(due_signatures(later)) == []

@@ -152,3 +152,20 @@ def test_every_surface_of_an_awaiting_and_a_signed_version_names_the_frozen_part
     assert "/s/ Dana Whitfield" in text and "/s/ Nia Mensah" in text
     audit = text[text.index("Audit trail") :]
     assert "Dana Whitfield" in audit and "Nia Mensah" in audit
+
+
+@pytest.mark.django_db
+def test_the_reminder_to_sign_names_the_other_party_as_the_version_does(pair):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from surveys.reminders import SIGNATURE_STALE_DAYS, due_signatures
+
+    agreement = _open_and_fill(pair)
+    _sign(pair.mentor, agreement, "Dana Whitfield")
+    _rename(pair.mentor, FAKE)
+    with scopes_disabled():
+        [due] = due_signatures(timezone.now() + timedelta(days=SIGNATURE_STALE_DAYS + 1))
+    assert due.recipient_id == pair.mentee.pk
+    assert due.context["other"] == "Dana Whitfield"
