@@ -114,13 +114,15 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
                         base=draft_form.base(),
                         request_meta=_meta(request),
                     )
-                    merged = saved.revision > loaded + 1  # someone else saved in between
-                    messages.success(
-                        request,
-                        "Draft saved. The other person's changes made meanwhile to other sections are kept too."
-                        if merged
-                        else "Draft saved. The other person sees your changes now.",
-                    )
+                    if saved.revision == agreement.revision:  # nothing differed from the saved draft
+                        messages.info(request, "Nothing new to save: the draft already holds this text.")
+                    elif saved.revision > loaded + 1:  # someone else saved in between
+                        messages.success(
+                            request,
+                            "Draft saved. The other person's changes made meanwhile to other sections are kept too.",
+                        )
+                    else:
+                        messages.success(request, "Draft saved. The other person sees your changes now.")
                     return redirect("agreement_detail", org_slug=org_slug, pk=pk)
                 if action == "consent":
                     services.consent_to_sign(actor=request.membership, agreement=agreement, request_meta=_meta(request))

@@ -66,7 +66,7 @@ def test_two_pages_on_one_draft_lose_nothing(make_page, live_server):
     expect(mentee_page.get_by_role("alert")).to_contain_text("Draft saved")
     expect(mentee_page.get_by_label("Ground rules")).to_have_value(GROUND_RULES)
     mentee_page.get_by_role("button", name="Save the draft").click()  # and again
-    expect(mentee_page.get_by_role("alert")).to_contain_text("Draft saved")
+    expect(mentee_page.get_by_role("alert")).to_contain_text("Nothing new to save")
     assert (_stored()["ground_rules"], _stored()["feedback"]) == (GROUND_RULES, FEEDBACK)
 
     # The mentor's page still holds the older Feedback: both changed it.
