@@ -387,9 +387,13 @@ def consent_to_sign(
         return consent
     fields = {"consent_text_hash": CONSENT_TEXT_HASH, "consented_at": timezone.now(), "withdrawn_at": None}
     if consent is None:
-        consent = SigningConsent.objects.create(
-            organization=actor.organization, membership=actor, **fields, **_meta(request_meta)
-        )
+        try:
+            with transaction.atomic():
+                consent = SigningConsent.objects.create(
+                    organization=actor.organization, membership=actor, **fields, **_meta(request_meta)
+                )
+        except IntegrityError:  # a second click a moment ago created it
+            return SigningConsent.objects.get(membership=actor)
     else:
         for name, value in {**fields, **_meta(request_meta)}.items():
             setattr(consent, name, value)
