@@ -149,6 +149,27 @@ class Agreement(models.Model):
     def __str__(self) -> str:
         return f"{self.title} v{self.version} ({self.get_status_display()})"
 
+    def frozen_name(self, role: str) -> str:
+        """The party's name as this version records it: frozen when the version opened, so a
+        rename afterwards changes neither what is signed, nor the name a signer must type,
+        nor what the PDF, the pages and the emails print. (Versions opened before names were
+        frozen fall back to the account's name; migration 0006 froze those too.)"""
+        mentorship = self.mentorship
+        if role == "mentor":
+            return self.mentor_name or mentorship.mentor.user.full_name
+        if role == "mentee":
+            return self.mentee_name or mentorship.mentee.user.full_name
+        raise ValueError(f"Unknown role {role!r}")
+
+    def name_for(self, membership_id: int | None) -> str | None:
+        """The frozen name of one of the pair (by membership id); None for anyone else."""
+        mentorship = self.mentorship
+        if membership_id is not None and membership_id == mentorship.mentor_id:
+            return self.frozen_name("mentor")
+        if membership_id is not None and membership_id == mentorship.mentee_id:
+            return self.frozen_name("mentee")
+        return None
+
     def canonical(self) -> str:
         """The exact text both parties sign: every section in order, with its heading."""
         parts = []
@@ -159,8 +180,8 @@ class Agreement(models.Model):
             "title": self.title,
             "version": self.version,
             "program": self.program_name or self.mentorship.program.name,
-            "mentor": self.mentor_name or self.mentorship.mentor.user.full_name,
-            "mentee": self.mentee_name or self.mentorship.mentee.user.full_name,
+            "mentor": self.frozen_name("mentor"),
+            "mentee": self.frozen_name("mentee"),
             "sections": parts,
         }
         return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
@@ -197,6 +218,9 @@ class SigningConsent(models.Model):
     consented_at = models.DateTimeField(default=timezone.now)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=400, blank=True)
+    # Set when the person withdraws consent (ESIGN § 7001(c)(1)(B)): no electronic signing
+    # until they agree again; what they signed before stays valid.
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
 
     objects = ScopedManager(organization="organization")
 

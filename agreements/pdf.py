@@ -117,21 +117,73 @@ def _utc(dt: datetime | None) -> str:
     return dt.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _person(membership) -> str:
+def _person(membership, agreement=None) -> str:
+    """Who did something: one of the pair by the name the version froze, anyone else
+    (the program office) by their account name."""
     if membership is None:
         return "System"
+    if agreement is not None:
+        frozen = agreement.name_for(membership.pk)
+        if frozen:
+            return frozen
     user = membership.user
     return user.full_name or user.email
 
 
+def _utc_precise(dt: datetime) -> str:
+    """An audit-trail time, to the millisecond, so rows in the same second read in order."""
+    if timezone.is_naive(dt):
+        dt = timezone.make_aware(dt, UTC)
+    dt = dt.astimezone(UTC)
+    return f"{dt:%Y-%m-%d %H:%M:%S}.{dt.microsecond // 1000:03d} UTC"
+
+
 EVENT_LABELS = {
+    "created": "Version opened",
     "consent": "Consented to sign electronically",
+    "consent_withdrawn": "Withdrew consent to sign electronically",
     "viewed": "Viewed",
     "downloaded": "Downloaded",
     "edited": "Edited",
+    "reopened": "Reopened for changes",
     "signed": "Signed",
     "pdf": "Sealed PDF produced",
 }
+
+
+def _consents(agreement, signatures) -> tuple[list[dict], list[dict]]:
+    """Each signer's consent to sign electronically: audit rows for consents the trail
+    does not already hold (given before consent was recorded per agreement), and the
+    consent texts themselves, each printed once with who agreed to it and when."""
+    from agreements.models import SigningConsent
+    from agreements.services import CONSENT_TEXTS
+
+    signer_ids = [s.signer_id for s in signatures]
+    recorded = set(agreement.events.filter(kind="consent").values_list("actor_id", flat=True))
+    rows, texts = [], {}
+    for consent in (
+        SigningConsent.objects.filter(membership__in=signer_ids).select_related("membership__user").order_by("pk")
+    ):
+        name = _person(consent.membership, agreement)
+        if consent.membership_id not in recorded:
+            rows.append(
+                {
+                    "sort": (consent.consented_at, 0, 0),
+                    "kind": EVENT_LABELS["consent"],
+                    "actor": name,
+                    "ip": consent.ip_address or "—",
+                    "user_agent": consent.user_agent or "—",
+                    "detail": f"Consent text SHA-256 {consent.consent_text_hash}",
+                }
+            )
+        entry = texts.setdefault(
+            consent.consent_text_hash,
+            {"hash": consent.consent_text_hash, "text": CONSENT_TEXTS.get(consent.consent_text_hash, ""), "by": []},
+        )
+        entry["by"].append(f"{name} ({_utc(consent.consented_at)})")
+    for entry in texts.values():
+        entry["paragraphs"] = [p for p in entry["text"].split("\n\n") if p.strip()]
+    return rows, list(texts.values())
 
 
 def agreement_pdf_context(agreement) -> dict:
@@ -153,7 +205,7 @@ def agreement_pdf_context(agreement) -> dict:
         parties.append(
             {
                 "role": role.capitalize(),
-                "name": _person(membership),
+                "name": agreement.frozen_name(role),
                 "email": membership.user.email,
                 "typed_name": signature.typed_name if signature else "",
                 "signed_at": _utc(signature.signed_at) if signature else "",
@@ -162,40 +214,32 @@ def agreement_pdf_context(agreement) -> dict:
         )
     events = [
         {
-            "at": _utc(event.at),
+            "sort": (event.at, 1, event.pk),
             "kind": EVENT_LABELS.get(event.kind, event.kind.replace("_", " ").capitalize()),
-            "actor": _person(event.actor),
+            "actor": _person(event.actor, agreement),
             "ip": event.ip_address or "—",
             "user_agent": event.user_agent or "—",
             "detail": event.detail,
         }
-        for event in agreement.events.select_related("actor__user").order_by("at", "pk")
+        for event in agreement.events.select_related("actor__user")
     ]
-    # Each signer's consent to sign electronically (given once per person, before signing).
-    from agreements.models import SigningConsent
-
-    for consent in SigningConsent.objects.filter(membership__in=[s.signer_id for s in signatures]).select_related(
-        "membership__user"
-    ):
-        events.append(
-            {
-                "at": _utc(consent.consented_at),
-                "kind": "Consented to sign electronically",
-                "actor": _person(consent.membership),
-                "ip": consent.ip_address or "—",
-                "user_agent": consent.user_agent or "—",
-                "detail": f"Consent text SHA-256 {consent.consent_text_hash}",
-            }
-        )
-    events.sort(key=lambda e: e["at"])
+    consent_rows, consent_texts = _consents(agreement, signatures)
+    events.extend(consent_rows)
+    # By the real instant (full precision), never by its printed form; at the same
+    # instant a consent comes first (it precedes what it allows), then in recorded order.
+    events.sort(key=lambda e: e["sort"])
+    for event in events:
+        event["at"] = _utc_precise(event["sort"][0])
     return {
         "agreement": agreement,
         "organization": program.organization,
         "program": program,
+        "program_name": agreement.program_name or program.name,
         "mentorship": mentorship,
         "parties": parties,
         "sections": sections,
         "events": events,
+        "consent_texts": consent_texts,
         "content_hash": agreement.content_hash or agreement.compute_hash(),
         "signed_at": _utc(agreement.signed_at),
         "started_on": mentorship.started_on,
@@ -204,11 +248,67 @@ def agreement_pdf_context(agreement) -> dict:
     }
 
 
-def render_unsealed_pdf(agreement) -> bytes:
+# PDF/A-3b for archiving (ISO 19005-3: fonts embedded, an sRGB output intent, XMP
+# metadata), and tagged (a structure tree, the document's language and title) to PDF/UA-1
+# (ISO 14289-1). WeasyPrint 70 sets one variant per document, so the variant is PDF/A-3b
+# with tags switched on, and ``_UAMetadata`` adds the PDF/UA-1 identification (declared as
+# a PDF/A extension schema, as PDF/A requires for a schema it does not predefine). The
+# seal keeps both: its invisible widget is printable (PDF/A) and lies outside the page
+# (PDF/UA), see ``seal_pdf``.
+PDF_OPTIONS = {"pdf_variant": "pdf/a-3b", "pdf_tags": True}
+
+_PDFUA_EXTENSION = b"""<rdf:Description xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" \
+xmlns:pdfaExtension="http://www.aiim.org/pdfa/ns/extension/" xmlns:pdfaSchema="http://www.aiim.org/pdfa/ns/schema#" \
+xmlns:pdfaProperty="http://www.aiim.org/pdfa/ns/property#" rdf:about=""><pdfaExtension:schemas><rdf:Bag>\
+<rdf:li rdf:parseType="Resource"><pdfaSchema:schema>PDF/UA Universal Accessibility Schema</pdfaSchema:schema>\
+<pdfaSchema:namespaceURI>http://www.aiim.org/pdfua/ns/id/</pdfaSchema:namespaceURI>\
+<pdfaSchema:prefix>pdfuaid</pdfaSchema:prefix><pdfaSchema:property><rdf:Seq><rdf:li rdf:parseType="Resource">\
+<pdfaProperty:name>part</pdfaProperty:name><pdfaProperty:valueType>Integer</pdfaProperty:valueType>\
+<pdfaProperty:category>internal</pdfaProperty:category>\
+<pdfaProperty:description>Indicates which part of ISO 14289 standard is followed</pdfaProperty:description>\
+</rdf:li></rdf:Seq></pdfaSchema:property></rdf:li></rdf:Bag></pdfaExtension:schemas></rdf:Description>"""
+
+
+def _ua_metadata_class():
+    from xml.etree.ElementTree import SubElement, fromstring, tostring
+
+    from weasyprint.pdf.metadata import NS, DocumentMetadata
+
+    class UAMetadata(DocumentMetadata):
+        """WeasyPrint's metadata plus the PDF/UA-1 identification, in the same RDF packet."""
+
+        def generate_rdf_metadata(self, variant, version, conformance):
+            # Both XML texts are made here (WeasyPrint's packet, our constant), never
+            # read from outside, so the standard parser is safe for them.
+            rdf = fromstring(super().generate_rdf_metadata(variant, version, conformance))  # noqa: S314
+            description = SubElement(rdf, f"{{{NS['rdf']}}}Description")
+            description.attrib[f"{{{NS['rdf']}}}about"] = ""
+            description.attrib[f"{{{NS['pdfuaid']}}}part"] = "1"
+            rdf.append(fromstring(_PDFUA_EXTENSION))  # noqa: S314
+            return tostring(rdf, encoding="utf-8")
+
+    return UAMetadata
+
+
+def render_document(agreement):
+    """The laid-out document (WeasyPrint pages and boxes), before it is written as a PDF."""
     from weasyprint import HTML
 
     html = render_to_string("agreements/agreement_pdf.html", agreement_pdf_context(agreement))
-    return HTML(string=html, base_url=None, url_fetcher=safe_url_fetcher()).write_pdf()
+    document = HTML(string=html, base_url=None, url_fetcher=safe_url_fetcher()).render(**PDF_OPTIONS)
+    document.metadata = _ua_metadata_class()(**vars(document.metadata))
+    return document
+
+
+def _leave_producer_to_the_seal(document, pdf) -> None:
+    """The seal (pyHanko) names itself the producer in the XMP metadata and appends its
+    name to the information dictionary's; without a producer there, both say the same,
+    as PDF/A requires of the two."""
+    pdf.info.pop("Producer", None)
+
+
+def render_unsealed_pdf(agreement) -> bytes:
+    return render_document(agreement).write_pdf(finisher=_leave_producer_to_the_seal, **PDF_OPTIONS)
 
 
 def render_agreement_pdf(agreement) -> bytes:
@@ -350,7 +450,13 @@ def seal_pdf(data: bytes, *, reason: str = "") -> bytes:
         certify=True,
         docmdp_permissions=fields.MDPPerm.NO_CHANGES,
     )
-    output = signers.PdfSigner(meta, signer=material.signer).sign_pdf(writer)
+    # An invisible seal that keeps the document PDF/A (printable widget) and PDF/UA (a
+    # widget outside the page needs no tag): pyHanko's documented setting for both.
+    field_spec = fields.SigFieldSpec(
+        sig_field_name=SEAL_FIELD_NAME,
+        invis_sig_settings=fields.InvisSigSettings(set_print_flag=True, box_out_of_bounds=True),
+    )
+    output = signers.PdfSigner(meta, signer=material.signer, new_field_spec=field_spec).sign_pdf(writer)
     return output.getvalue()
 
 

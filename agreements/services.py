@@ -9,11 +9,12 @@ one stays readable (superseded once the new one is signed).
 import copy
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from agreements.models import (
@@ -26,7 +27,7 @@ from agreements.models import (
     Signature,
     SigningConsent,
 )
-from matching.models import Mentorship
+from matching.models import LIVE_STATUSES, Mentorship
 from matching.services import _notify, _url, require_party
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program
@@ -34,12 +35,67 @@ from programs.services import audit, require_coordinator
 
 logger = logging.getLogger(__name__)
 
-CONSENT_TEXT = (
+# The disclosure a person agrees to before signing electronically, with what ESIGN
+# (15 U.S.C. § 7001(c)(1)) requires: scope, the right to paper and how to get it, the right
+# to withdraw (how, conditions, consequences, no fee), keeping contact details current,
+# the hardware and software needed, and a confirmation that the person can open PDFs.
+# Its hash is stored with each consent; a consent to any other text (the shorter one used
+# before) no longer lets anyone sign: they read and agree to this one first.
+CONSENT_PARAGRAPHS = (
+    (
+        "What you agree to",
+        "You agree to receive, read and sign your mentoring agreements electronically on this site. This consent "
+        "covers every version of every mentoring agreement you sign in this organization's programs, until you "
+        "withdraw it. Typing your full name and confirming has the same effect as your handwritten signature. The "
+        "time, your IP address and your browser are recorded with each signature.",
+    ),
+    (
+        "Your right to paper",
+        "You may have this notice and any agreement on paper instead. To get a paper copy of this notice or of any "
+        "agreement, at any time, ask the program office (its email address is on your agreement page and in every "
+        "email about your agreement). Paper copies are free. You can also print the PDF of a signed agreement.",
+    ),
+    (
+        "Withdrawing your consent",
+        "You may withdraw this consent at any time, free of charge: press “Withdraw my consent to sign "
+        "electronically” on your agreement page, or write to the program office. After you withdraw, you can no "
+        "longer sign electronically; the program office is told and arranges for you to sign on paper instead. "
+        "Withdrawing does not undo anything you signed before it: those agreements stay valid. You may agree "
+        "again later.",
+    ),
+    (
+        "Keeping your details current",
+        "Notices about your agreements go to the email address of your account. Keep it current in your account "
+        "settings, or tell the program office if it changes.",
+    ),
+    (
+        "What you need",
+        "A device with a current web browser (for example a recent Firefox, Chrome, Edge or Safari) with cookies "
+        "enabled; access to the email address of your account; a PDF reader (the one built into your browser, or "
+        "another such as Adobe Acrobat Reader) to open, read and print signed agreements; and storage space or a "
+        "printer to keep a copy. If these requirements change in a way that could stop you from opening or keeping "
+        "your agreements, you will be told first, and you may withdraw without any fee.",
+    ),
+    (
+        "Confirming you can use electronic records",
+        "By agreeing, you confirm that you could read this notice on your device and that you can open and keep "
+        "PDF files.",
+    ),
+)
+CONSENT_TITLE = "Consent to sign electronically (ESIGN Act and UETA)"
+CONSENT_TEXT = "\n\n".join([CONSENT_TITLE, *(f"{heading}. {body}" for heading, body in CONSENT_PARAGRAPHS)])
+CONSENT_TEXT_HASH = hashlib.sha256(CONSENT_TEXT.encode("utf-8")).hexdigest()
+# The text consented to before the full disclosure: its consents are printed with it on
+# the PDFs of the agreements they signed, but no longer allow a new signature.
+LEGACY_CONSENT_TEXT = (
     "I agree to sign mentoring agreements electronically. Typing my full name and confirming has the "
     "same effect as my handwritten signature. The time, my IP address and my browser are recorded with "
     "each signature, and I can download every signed agreement as a PDF."
 )
-CONSENT_TEXT_HASH = hashlib.sha256(CONSENT_TEXT.encode("utf-8")).hexdigest()
+CONSENT_TEXTS = {
+    CONSENT_TEXT_HASH: CONSENT_TEXT,
+    hashlib.sha256(LEGACY_CONSENT_TEXT.encode("utf-8")).hexdigest(): LEGACY_CONSENT_TEXT,
+}
 OPEN = (AgreementStatus.DRAFT, AgreementStatus.AWAITING)
 
 
@@ -158,45 +214,126 @@ def agreement_start(*, actor: Membership, mentorship: Mentorship, request_meta: 
     return agreement
 
 
-class StaleDraft(ServiceError):
-    """Someone saved a newer text; the caller shows it next to theirs."""
+def clean_section_text(text: str | None) -> str:
+    """A section's text as stored: one kind of line break (browsers send CR LF from a
+    textarea), no surrounding blanks, at most 10,000 characters."""
+    return (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()[:10000]
 
-    def __init__(self, agreement: Agreement, author: Membership | None):
-        who = author.user.full_name if author else "The other person"
+
+def section_fingerprint(text: str | None) -> str:
+    """What a draft page remembers of a section's text as it was when the page loaded: a
+    save compares it to tell what this person changed from what someone else changed."""
+    return hashlib.sha256(clean_section_text(text).encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class SectionConflict:
+    """A section both people changed since the page was loaded, with both texts."""
+
+    key: str
+    heading: str
+    mine: str
+    theirs: str
+    theirs_author: str
+
+
+class StaleDraft(ServiceError):
+    """Both people changed the same section(s) since the page was loaded. Nothing was
+    saved; ``proposed`` is what each field should hold on the page shown next (this
+    person's text where they changed it, the saved text elsewhere), and ``conflicts``
+    gives both texts of each section to show side by side."""
+
+    def __init__(self, agreement: Agreement, conflicts: list[SectionConflict], proposed: dict[str, str]):
+        authors = sorted({c.theirs_author for c in conflicts})
+        who = " and ".join(authors) if authors else "The other person"
+        headings = ", ".join(f"“{c.heading}”" for c in conflicts)
         super().__init__(
-            f"{who} saved a newer version of this draft while you were writing. Your text is kept below; "
-            "compare it with theirs and save again."
+            f"{who} saved a newer version of this draft while you were writing, and changed {headings} too. "
+            "Nothing was saved yet: both texts are shown side by side below. Keep yours, take theirs or "
+            "combine them, then save again."
         )
         self.agreement = agreement
+        self.conflicts = conflicts
+        self.proposed = proposed
+
+
+def _last_authors(agreement: Agreement) -> dict[str, str]:
+    """Who last changed each section (by the name the version froze)."""
+    names: dict[str, str] = {}
+    for edit in AgreementEdit.objects.filter(agreement=agreement).select_related("author__user"):
+        if edit.section not in names:  # newest first
+            names[edit.section] = agreement.name_for(edit.author_id) or (
+                edit.author.user.full_name if edit.author else "A former participant"
+            )
+    return names
 
 
 @transaction.atomic
 def draft_save(
-    *, actor: Membership, agreement: Agreement, content: dict[str, str], revision: int, request_meta: dict | None = None
+    *,
+    actor: Membership,
+    agreement: Agreement,
+    content: dict[str, str],
+    revision: int,
+    base: dict[str, str] | None = None,
+    request_meta: dict | None = None,
 ) -> Agreement:
-    """Save the pair's shared draft. A save based on an older revision is refused (never
-    silently overwriting the other person's words). Records who changed which section."""
+    """Save the pair's shared draft, merged section by section with what the other person
+    saved meanwhile (a three-way merge against the page's ``base``: the fingerprint of
+    each section as the page loaded it, see ``section_fingerprint``).
+
+    A section this person did not change is never written, so a page loaded before the
+    other person's save cannot undo it. A section only this person changed is written.
+    A section both changed (to different texts) is a conflict: nothing is saved and
+    ``StaleDraft`` carries both texts. Without a fingerprint for a section (a page from
+    before fingerprints), a save based on an older revision cannot tell who changed it,
+    so any difference in that section is a conflict. Records who changed which section."""
     require_party(actor, agreement.mentorship, "write and sign their agreement")
     _require_live(agreement)
-    agreement = Agreement.objects.select_for_update(of=("self",)).select_related("mentorship").get(pk=agreement.pk)
+    agreement = (
+        Agreement.objects.select_for_update(of=("self",))
+        .select_related("mentorship__mentor__user", "mentorship__mentee__user")
+        .get(pk=agreement.pk)
+    )
     if agreement.status == AgreementStatus.AWAITING:
         raise ServiceError("One of you has signed this text, so it is locked. Reopen it for changes first.")
     if agreement.status != AgreementStatus.DRAFT:
         raise ServiceError("A signed agreement cannot change. Start a new version instead.")
-    if revision != agreement.revision:
-        last = AgreementEdit.objects.filter(agreement=agreement).select_related("author__user").first()
-        raise StaleDraft(agreement, last.author if last else None)
-    changed = []
+    base = base or {}
+    up_to_date = revision == agreement.revision
+    changed, conflicts, proposed = [], [], {}
+    authors = None
     for section in agreement.sections:
         if not section.get("editable"):
             continue
         key = section["key"]
-        new = (content.get(key) or "").strip()[:10000]
-        if new != agreement.content.get(key, ""):
-            agreement.content[key] = new
-            changed.append(section)
+        mine = clean_section_text(content.get(key))
+        saved = clean_section_text(agreement.content.get(key, ""))
+        base_print = base.get(key) or (section_fingerprint(saved) if up_to_date else None)
+        mine_changed = base_print is None or section_fingerprint(mine) != base_print
+        proposed[key] = mine if mine_changed else saved
+        if not mine_changed or mine == saved:
+            continue
+        if base_print is not None and section_fingerprint(saved) == base_print:
+            changed.append((section, mine))
+            continue
+        if authors is None:
+            authors = _last_authors(agreement)
+        conflicts.append(
+            SectionConflict(
+                key=key,
+                heading=section["heading"],
+                mine=mine,
+                theirs=saved,
+                theirs_author=authors.get(key, "The other person"),
+            )
+        )
+    if conflicts:
+        raise StaleDraft(agreement, conflicts, proposed)
     if not changed:
         return agreement
+    for section, text in changed:
+        agreement.content[section["key"]] = text
     agreement.revision += 1
     agreement.save(update_fields=["content", "revision", "updated_at"])
     AgreementEdit.objects.bulk_create(
@@ -208,23 +345,118 @@ def draft_save(
                 section=s["key"],
                 revision=agreement.revision,
             )
-            for s in changed
+            for s, _ in changed
         ]
     )
-    _event(agreement, actor, "edited", request_meta, ", ".join(s["heading"] for s in changed))
+    _event(agreement, actor, "edited", request_meta, ", ".join(s["heading"] for s, _ in changed))
     return agreement
 
 
 # --- Signing ------------------------------------------------------------------------------
 
 
-@transaction.atomic
-def consent_to_sign(*, actor: Membership, request_meta: dict | None = None) -> SigningConsent:
-    """Consent to sign electronically (ESIGN Act / UETA), given once; the text's hash is kept."""
-    consent, _ = SigningConsent.objects.get_or_create(
-        membership=actor,
-        defaults={"organization": actor.organization, "consent_text_hash": CONSENT_TEXT_HASH, **_meta(request_meta)},
+def consent_in_force(consent: SigningConsent | None) -> bool:
+    """Whether a consent lets its person sign now: given to the current disclosure, and
+    not withdrawn."""
+    return consent is not None and consent.withdrawn_at is None and consent.consent_text_hash == CONSENT_TEXT_HASH
+
+
+def _open_agreements_of(actor: Membership) -> list[Agreement]:
+    """The versions not yet signed in the actor's live mentorships (theirs to sign)."""
+    return list(
+        Agreement.objects.filter(
+            Q(mentorship__mentor=actor) | Q(mentorship__mentee=actor),
+            mentorship__status__in=LIVE_STATUSES,
+            status__in=OPEN,
+        ).select_related("mentorship__program", "mentorship__mentor__user", "mentorship__mentee__user")
     )
+
+
+@transaction.atomic
+def consent_to_sign(
+    *, actor: Membership, agreement: Agreement | None = None, request_meta: dict | None = None
+) -> SigningConsent:
+    """Consent to sign electronically (ESIGN Act / UETA) after reading ``CONSENT_TEXT``;
+    the text's hash, time, address and browser are kept. Given once per person; given
+    again after a withdrawal or when the disclosure changed. Recorded in the audit trail
+    of ``agreement`` (the one whose page the person agreed on) when given."""
+    if agreement is not None:
+        require_party(actor, agreement.mentorship, "write and sign their agreement")
+    consent = SigningConsent.objects.select_for_update().filter(membership=actor).first()
+    if consent_in_force(consent):
+        return consent
+    fields = {"consent_text_hash": CONSENT_TEXT_HASH, "consented_at": timezone.now(), "withdrawn_at": None}
+    if consent is None:
+        try:
+            with transaction.atomic():
+                consent = SigningConsent.objects.create(
+                    organization=actor.organization, membership=actor, **fields, **_meta(request_meta)
+                )
+        except IntegrityError:  # a second click a moment ago created it
+            return SigningConsent.objects.get(membership=actor)
+    else:
+        for name, value in {**fields, **_meta(request_meta)}.items():
+            setattr(consent, name, value)
+        consent.save()
+    if agreement is not None:
+        _event(agreement, actor, "consent", request_meta, f"Consent text SHA-256 {CONSENT_TEXT_HASH}")
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, actor: Membership, agreement: Agreement, request_meta: dict | None = None) -> SigningConsent:
+    """Withdraw one's own consent to sign electronically (ESIGN § 7001(c)(1)(B)). From then
+    on the person cannot sign electronically; signatures given before stay valid. The
+    withdrawal goes into the audit trail of ``agreement`` and of every version still open
+    for them, and the program office is asked by email to arrange signing on paper."""
+    require_party(actor, agreement.mentorship, "write and sign their agreement")
+    consent = SigningConsent.objects.select_for_update().filter(membership=actor).first()
+    if consent is None or consent.withdrawn_at is not None:
+        raise ServiceError("You have not agreed to sign electronically, so there is nothing to withdraw.")
+    consent.withdrawn_at = timezone.now()
+    consent.save(update_fields=["withdrawn_at"])
+    open_versions = _open_agreements_of(actor)
+    detail = "Withdrew consent to sign electronically; the program office arranges signing on paper"
+    for version in {agreement.pk: agreement, **{a.pk: a for a in open_versions}}.values():
+        _event(version, actor, "consent_withdrawn", request_meta, detail)
+    name = agreement.name_for(actor.pk) or actor.user.full_name
+    audit(
+        organization=actor.organization,
+        actor=actor.user,
+        action="agreement.consent_withdrawn",
+        summary=f"{name} withdrew their consent to sign agreements electronically",
+        agreement=agreement.pk,
+    )
+    coordinators = list(
+        Membership.objects.filter(organization=actor.organization, is_coordinator=True, is_active=True)
+        .exclude(pk=actor.pk)
+        .values_list("user__email", flat=True)
+    )
+    if coordinators:
+        organization = actor.organization
+        _notify(
+            "email/agreement_consent_withdrawn",
+            {
+                "name": name,
+                "withdrawn_at": consent.withdrawn_at,
+                "open_versions": [
+                    {
+                        "agreement": version,
+                        "mentor_name": version.frozen_name("mentor"),
+                        "mentee_name": version.frozen_name("mentee"),
+                        "program_name": version.program_name or version.mentorship.program.name,
+                        "url": _url(
+                            "program_agreements",
+                            org_slug=organization.slug,
+                            program_slug=version.mentorship.program.slug,
+                        ),
+                    }
+                    for version in open_versions
+                ],
+            },
+            coordinators,
+            organization.contact_email,
+        )
     return consent
 
 
@@ -259,12 +491,25 @@ def agreement_sign(
     if revision != agreement.revision:
         # Never sign a text the signer has not seen.
         raise ServiceError("The text changed since you opened it. Read it again, then sign.")
-    if not SigningConsent.objects.filter(membership=actor).exists():
-        raise ServiceError("First agree to sign electronically (the box above).")
+    consent = SigningConsent.objects.filter(membership=actor).first()
+    if consent is not None and consent.withdrawn_at is not None:
+        raise ServiceError(
+            f"You withdrew your consent to sign electronically on {consent.withdrawn_at:%d %B %Y}, so you cannot "
+            "sign here: the program office arranges for you to sign on paper. To sign electronically after all, "
+            "agree to it again (the box above)."
+        )
+    if not consent_in_force(consent):
+        raise ServiceError("First read and agree to sign electronically (the box above).")
     if not confirm:
         raise ServiceError("Tick the box to confirm that you intend to sign this agreement.", field="confirm")
-    if not _same_name(typed_name, actor.user.full_name):
-        raise ServiceError(f"Type your full name exactly as it appears: {actor.user.full_name}.", field="typed_name")
+    # The name this version records (frozen when it opened), never the account's current
+    # name: a rename before signing must not put another name on the signature line.
+    expected_name = agreement.frozen_name(role)
+    if not _same_name(typed_name, expected_name):
+        raise ServiceError(
+            f"Type your full name exactly as it appears: {expected_name} (the name this version records).",
+            field="typed_name",
+        )
     empty = [s["heading"] for s in agreement.sections if s.get("editable") and not agreement.content.get(s["key"])]
     if empty:
         raise ServiceError("Fill in every section before signing: " + ", ".join(empty) + ".")
@@ -299,8 +544,8 @@ def agreement_sign(
             organization=agreement.organization,
             actor=actor.user,
             action="agreement.signed",
-            summary=f"{mentorship.mentor.user} and {mentorship.mentee.user} signed version {agreement.version} "
-            "of their agreement",
+            summary=f"{agreement.frozen_name('mentor')} and {agreement.frozen_name('mentee')} signed version "
+            f"{agreement.version} of their agreement",
             agreement=agreement.pk,
         )
         from agreements.tasks import render_agreement_pdf_task
@@ -323,7 +568,13 @@ def agreement_sign(
         agreement.save(update_fields=["status", "updated_at"])
         _notify(
             "email/agreement_awaiting",
-            {"agreement": agreement, "mentorship": mentorship, "signer": actor, "url": _agreement_url(mentorship)},
+            {
+                "agreement": agreement,
+                "mentorship": mentorship,
+                "signer": actor,
+                "signer_name": expected_name,
+                "url": _agreement_url(mentorship),
+            },
             [other.user.email],
             mentorship.organization.contact_email,
         )

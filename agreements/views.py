@@ -34,22 +34,44 @@ def section_rows(agreement: Agreement) -> list[tuple[str, str]]:
     ]
 
 
+BASE_PREFIX = "base__"
+
+
 class DraftForm(forms.Form):
+    """The shared draft. Besides the text, the page carries what it loaded: the revision
+    and a fingerprint of each section (hidden), so a save is merged section by section
+    with what the other person saved meanwhile (``services.draft_save``)."""
+
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, agreement: Agreement, **kwargs):
         super().__init__(*args, **kwargs)
+        self.keys = []
         for section in agreement.sections:
             if section.get("editable"):
-                self.fields[section["key"]] = forms.CharField(
+                key = section["key"]
+                self.keys.append(key)
+                self.fields[key] = forms.CharField(
                     label=section["heading"],
                     required=False,
                     max_length=10000,
                     help_text=section.get("guidance", ""),
                     widget=forms.Textarea(attrs={"rows": 4}),
                 )
+                self.fields[BASE_PREFIX + key] = forms.CharField(
+                    required=False, max_length=64, widget=forms.HiddenInput
+                )
         if not self.is_bound:
-            self.initial = {"revision": agreement.revision, **agreement.content}
+            self.initial = {"revision": agreement.revision, **agreement.content, **self.base_of(agreement)}
+
+    def base_of(self, agreement: Agreement) -> dict[str, str]:
+        return {BASE_PREFIX + k: services.section_fingerprint(agreement.content.get(k, "")) for k in self.keys}
+
+    def content(self) -> dict[str, str]:
+        return {k: self.cleaned_data.get(k, "") for k in self.keys}
+
+    def base(self) -> dict[str, str]:
+        return {k: self.cleaned_data[BASE_PREFIX + k] for k in self.keys if self.cleaned_data.get(BASE_PREFIX + k)}
 
 
 class SignForm(forms.Form):
@@ -69,29 +91,53 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             messages.error(request, error.message)
         return redirect("agreement_detail", org_slug=org_slug, pk=pk)
     draft_form = sign_form = None
-    stale = None
+    conflicts = {}
     if agreement and party:
         services.record_view(actor=request.membership, agreement=agreement, request_meta=_meta(request))
         draft_form = DraftForm(request.POST if request.POST.get("action") == "save" else None, agreement=agreement)
         sign_form = SignForm(
             request.POST if request.POST.get("action") == "sign" else None, initial={"revision": agreement.revision}
         )
+        sign_form.fields["typed_name"].help_text = (
+            f"Exactly as this version names you: {agreement.frozen_name(party)}. A name changed on your account "
+            "later appears in the next version."
+        )
         if request.method == "POST":
             action = request.POST.get("action")
             try:
                 if action == "save" and draft_form.is_valid():
-                    data = draft_form.cleaned_data
-                    services.draft_save(
+                    loaded = draft_form.cleaned_data["revision"]
+                    saved = services.draft_save(
                         actor=request.membership,
                         agreement=agreement,
-                        content={k: v for k, v in data.items() if k != "revision"},
-                        revision=data["revision"],
+                        content=draft_form.content(),
+                        revision=loaded,
+                        base=draft_form.base(),
                         request_meta=_meta(request),
                     )
-                    messages.success(request, "Draft saved. The other person sees your changes now.")
+                    if saved.revision == agreement.revision:  # nothing differed from the saved draft
+                        messages.info(request, "Nothing new to save: the draft already holds this text.")
+                    elif saved.revision > loaded + 1:  # someone else saved in between
+                        messages.success(
+                            request,
+                            "Draft saved. The other person's changes made meanwhile to other sections are kept too.",
+                        )
+                    else:
+                        messages.success(request, "Draft saved. The other person sees your changes now.")
                     return redirect("agreement_detail", org_slug=org_slug, pk=pk)
                 if action == "consent":
-                    services.consent_to_sign(actor=request.membership, request_meta=_meta(request))
+                    services.consent_to_sign(actor=request.membership, agreement=agreement, request_meta=_meta(request))
+                    messages.success(request, "You agreed to sign electronically. You can withdraw this at any time.")
+                    return redirect("agreement_detail", org_slug=org_slug, pk=pk)
+                if action == "withdraw_consent":
+                    services.consent_withdraw(
+                        actor=request.membership, agreement=agreement, request_meta=_meta(request)
+                    )
+                    messages.success(
+                        request,
+                        "You withdrew your consent to sign electronically. The program office has been asked to "
+                        "arrange for you to sign on paper; what you signed before stays valid.",
+                    )
                     return redirect("agreement_detail", org_slug=org_slug, pk=pk)
                 if action == "sign" and sign_form.is_valid():
                     signed = services.agreement_sign(
@@ -124,7 +170,16 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
                     )
                     return redirect("agreement_detail", org_slug=org_slug, pk=pk)
             except services.StaleDraft as error:
-                stale = error.agreement
+                # Show the page again based on the text saved now: each field holds this
+                # person's text where they changed it and the saved text elsewhere, with
+                # both texts side by side where both changed it. Nothing typed is lost.
+                current = error.agreement
+                data = draft_form.data.copy()
+                for name, value in {**error.proposed, **draft_form.base_of(current)}.items():
+                    data[name] = value  # QueryDict: assignment replaces, update() would append
+                data["revision"] = current.revision
+                draft_form = DraftForm(data, agreement=current)
+                conflicts = {c.key: c for c in error.conflicts}
                 messages.error(request, error.message)
             except ServiceError as error:
                 if action not in ("save", "sign"):
@@ -145,9 +200,39 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
     headings = {s["key"]: s["heading"] for s in agreement.sections} if agreement else {}
     for change in edits:
         change.heading = headings.get(change.section, change.section)
-    stale_rows = (
-        [(s["heading"], stale.content.get(s["key"], "")) for s in stale.sections if s.get("editable")] if stale else []
+        change.author_name = agreement.name_for(change.author_id) or (
+            change.author.user.full_name if change.author else "A former participant"
+        )
+    for signature in signatures:
+        signature.party_name = agreement.frozen_name(signature.role)
+    consents = (
+        {
+            c.membership_id: c
+            for c in SigningConsent.objects.filter(membership__in=[mentorship.mentor_id, mentorship.mentee_id])
+        }
+        if agreement
+        else {}
     )
+    consent = consents.get(request.membership.pk)
+    # Parties who withdrew consent to sign electronically and have not signed this version:
+    # they sign on paper, which the program office arranges.
+    signed_ids = {s.signer_id for s in signatures}
+    paper_needed = [
+        {"name": agreement.name_for(member_id), "at": c.withdrawn_at, "me": member_id == request.membership.pk}
+        for member_id, c in consents.items()
+        if c.withdrawn_at and agreement.status in services.OPEN and member_id not in signed_ids
+    ]
+    draft_rows = []
+    if draft_form is not None:
+        for section in agreement.sections:
+            key = section["key"]
+            draft_rows.append(
+                {
+                    "section": section,
+                    "field": draft_form[key] if section.get("editable") and key in draft_form.fields else None,
+                    "conflict": conflicts.get(key),
+                }
+            )
     return render(
         request,
         "agreements/agreement_detail.html",
@@ -155,15 +240,21 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             "mentorship": mentorship,
             "party": party,
             "agreement": agreement,
+            # The names this version records (frozen when it opened), not the accounts' names now.
+            "mentor_name": agreement.frozen_name("mentor") if agreement else mentorship.mentor.user.full_name,
+            "mentee_name": agreement.frozen_name("mentee") if agreement else mentorship.mentee.user.full_name,
             "draft_form": draft_form,
             "sign_form": sign_form,
-            "stale": stale,
-            "stale_rows": stale_rows,
+            "draft_rows": draft_rows,
+            "conflicts": list(conflicts.values()),
             "section_rows": section_rows(agreement) if agreement else [],
             "signatures": signatures,
             "signed_by_me": any(s.signer_id == request.membership.pk for s in signatures),
-            "consented": SigningConsent.objects.filter(membership=request.membership).exists(),
-            "consent_text": services.CONSENT_TEXT,
+            "consent": consent,
+            "consented": services.consent_in_force(consent),
+            "consent_title": services.CONSENT_TITLE,
+            "consent_paragraphs": services.CONSENT_PARAGRAPHS,
+            "paper_needed": paper_needed,
             "versions": list(Agreement.objects.filter(mentorship=mentorship).order_by("-version")),
             "edits": edits,
         },
@@ -207,13 +298,27 @@ def program_agreements(request: HttpRequest, org_slug: str, program_slug: str) -
     signed_roles = {}
     for signature in Signature.objects.filter(agreement__in=latest.values()).values("agreement_id", "role"):
         signed_roles.setdefault(signature["agreement_id"], set()).add(signature["role"])
+    withdrawn = set(
+        SigningConsent.objects.filter(
+            membership__in=[p for m in mentorships for p in (m.mentor_id, m.mentee_id)], withdrawn_at__isnull=False
+        ).values_list("membership_id", flat=True)
+    )
     rows = []
     for m in mentorships:
         agreement = latest.get(m.pk)
         waiting = []
+        if agreement and agreement.status in services.OPEN:
+            agreement.mentorship = m
+            done = signed_roles.get(agreement.pk, set())
+            agreement.paper = [
+                agreement.frozen_name(role)
+                for role, member_id in (("mentor", m.mentor_id), ("mentee", m.mentee_id))
+                if member_id in withdrawn and role not in done
+            ]
         if agreement and agreement.status == AgreementStatus.AWAITING:
             done = signed_roles.get(agreement.pk, set())
-            waiting = [m.mentor.user.full_name] if "mentor" not in done else [m.mentee.user.full_name]
+            agreement.mentorship = m  # for the frozen names without another query
+            waiting = [agreement.frozen_name("mentor" if "mentor" not in done else "mentee")]
         rows.append((m, agreement, waiting))
     return render(request, "agreements/program_agreements.html", {"program": program, "rows": rows})
 

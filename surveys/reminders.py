@@ -30,12 +30,13 @@ from functools import lru_cache
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
-from django.db.models import F, Max, Min, Q
+from django.db.models import F, Max, Min, Q, Value
+from django.db.models.functions import Coalesce, NullIf
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from agreements.models import Agreement, AgreementStatus, Signature
+from agreements.models import Agreement, AgreementStatus, Signature, SigningConsent
 from agreements.models_record import MeetingStatus
 from agreements.models_review import REVIEW_INTERVAL_MONTHS, YearlyReview
 from agreements.record_services import next_contact_due
@@ -398,14 +399,22 @@ def due_signatures(now) -> Iterator[Due]:
         program_label=F("mentorship__program__name"),
         x_mentor_id=F("mentorship__mentor_id"),
         x_mentee_id=F("mentorship__mentee_id"),
-        x_mentor_name=F("mentorship__mentor__user__full_name"),
+        # The names the version froze (what the pair signs), the account's for older rows.
+        x_mentor_name=Coalesce(NullIf(F("mentor_name"), Value("")), F("mentorship__mentor__user__full_name")),
         x_mentor_email=F("mentorship__mentor__user__email"),
-        x_mentee_name=F("mentorship__mentee__user__full_name"),
+        x_mentee_name=Coalesce(NullIf(F("mentee_name"), Value("")), F("mentorship__mentee__user__full_name")),
         x_mentee_email=F("mentorship__mentee__user__email"),
     )
     agreements = [_unprefix(row) for row in agreements]
     signed = set(
         Signature.objects.filter(agreement_id__in=[a["pk"] for a in agreements]).values_list("agreement_id", "role")
+    )
+    # Whoever withdrew consent to sign electronically signs on paper (the program office
+    # arranges it): no "review and sign" nudges for them.
+    on_paper = set(
+        SigningConsent.objects.filter(
+            membership__in=[m for a in agreements for m in (a["mentor_id"], a["mentee_id"])], withdrawn_at__isnull=False
+        ).values_list("membership_id", flat=True)
     )
     for agreement in agreements:
         row = {**agreement, "pk": agreement["mentorship_id"], "program_name": agreement["program_label"]}
@@ -418,8 +427,11 @@ def due_signatures(now) -> Iterator[Due]:
             period=f"v{agreement['version']}.{agreement['revision']}",
             context={"awaiting": awaiting, "version": agreement["version"]},
         ):
-            if (agreement["pk"], due.context["role"]) not in signed:
-                yield due
+            if (agreement["pk"], due.context["role"]) in signed:
+                continue
+            if awaiting and due.recipient_id in on_paper:
+                continue
+            yield due
 
 
 def due_requests(now) -> Iterator[Due]:
