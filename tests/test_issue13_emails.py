@@ -129,6 +129,12 @@ def agreement_awaiting(w, monkeypatch):
     _sign(pair.mentor, agreement)
 
 
+def agreement_consent_withdrawn(w, monkeypatch):
+    pair, agreement = _agreement_ready(w)
+    agreement_services.consent_to_sign(actor=pair.mentee, agreement=agreement, request_meta=META)
+    agreement_services.consent_withdraw(actor=pair.mentee, agreement=agreement, request_meta=META)
+
+
 def agreement_signed(w, monkeypatch):
     from agreements.tasks import render_agreement_pdf_task
 
@@ -330,6 +336,7 @@ TRIGGERS = {
     name: globals()[name]
     for name in (
         "agreement_awaiting",
+        "agreement_consent_withdrawn",
         "agreement_signed",
         "application_decision",
         "feedback_received",
