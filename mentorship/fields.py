@@ -4,6 +4,10 @@ Fernet (AES-128-CBC + HMAC-SHA256) from ``cryptography``, with rotation through
 MultiFernet: ``FIELD_ENCRYPTION_KEYS`` is a comma-separated list of keys, the first one
 encrypts, all of them decrypt. To rotate, put a new key first, keep the old ones, and run
 ``manage.py rotate_field_keys`` to re-encrypt every row with the new key.
+
+A Fernet token carries the second it was made in. A ``timeless`` field (anonymous survey
+answers) writes tokens dated 0 instead, so the cipher text does not tell when, or in which
+order, the text was written; rotation keeps a token's date, so it stays 0.
 """
 
 from functools import lru_cache
@@ -35,8 +39,10 @@ def _reset(setting, **kwargs):
         _fernet.cache_clear()
 
 
-def encrypt(text: str) -> str:
-    return PREFIX + _fernet().encrypt(text.encode("utf-8")).decode("ascii")
+def encrypt(text: str, *, timeless: bool = False) -> str:
+    data = text.encode("utf-8")
+    token = _fernet().encrypt_at_time(data, 0) if timeless else _fernet().encrypt(data)
+    return PREFIX + token.decode("ascii")
 
 
 def decrypt(value: str) -> str:
@@ -54,7 +60,18 @@ def rotate(value: str) -> str:
 
 
 class EncryptedTextField(models.TextField):
-    """A TextField stored encrypted; empty text is stored empty. Not searchable or sortable."""
+    """A TextField stored encrypted; empty text is stored empty. Not searchable or sortable.
+    ``timeless=True``: tokens carry no time (see the module's docstring)."""
+
+    def __init__(self, *args, timeless: bool = False, **kwargs):
+        self.timeless = timeless
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.timeless:
+            kwargs["timeless"] = True
+        return name, path, args, kwargs
 
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):
@@ -65,4 +82,4 @@ class EncryptedTextField(models.TextField):
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value
-        return encrypt(value)
+        return encrypt(value, timeless=self.timeless)
