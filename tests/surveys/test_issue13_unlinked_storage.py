@@ -19,7 +19,7 @@ from django.db.migrations.executor import MigrationExecutor
 from django_scopes import scope, scopes_disabled
 
 from matching.models import Mentorship
-from mentorship.fields import PREFIX, decrypt
+from mentorship.fields import PREFIX, decrypt, rotate
 from surveys import survey_services as services
 from surveys.models import Question, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
 from tests.factories import MembershipFactory, ProgramFactory
@@ -143,6 +143,7 @@ def test_anonymous_answers_given_at_different_times_carry_no_order_or_time(coord
     assert not _monotonic([order[r.pk] for r in listed])
     # The cipher texts carry no time (a Fernet token dates itself to the second otherwise).
     assert {_fernet_time(r["text"]) for r in answers if r["text"]} == {0}
+    assert {_fernet_time(rotate(r["text"])) for r in answers if r["text"]} == {0}  # a key rotation keeps it so
 
     # And the results add up, once May is over.
     with time_machine.travel(datetime(2026, 6, 2, 9, tzinfo=UTC), tick=False), scope(organization=org):
