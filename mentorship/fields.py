@@ -12,6 +12,10 @@ An encrypted column cannot be searched, filtered or sorted in the database (the 
 gives a different cipher text each time): the fields refuse every lookup except a
 comparison with empty text and ``isnull``, so a query that would silently match nothing
 fails loudly instead.
+
+A Fernet token carries the second it was made in. A ``timeless`` field (anonymous survey
+answers) writes tokens dated 0 instead, so the cipher text does not tell when, or in which
+order, the text was written; rotation keeps a token's date, so it stays 0.
 """
 
 import json
@@ -45,8 +49,10 @@ def _reset(setting, **kwargs):
         _fernet.cache_clear()
 
 
-def encrypt(text: str) -> str:
-    return PREFIX + _fernet().encrypt(text.encode("utf-8")).decode("ascii")
+def encrypt(text: str, *, timeless: bool = False) -> str:
+    data = text.encode("utf-8")
+    token = _fernet().encrypt_at_time(data, 0) if timeless else _fernet().encrypt(data)
+    return PREFIX + token.decode("ascii")
 
 
 def decrypt(value: str) -> str:
@@ -117,7 +123,18 @@ class EncryptedLookupsMixin:
 
 
 class EncryptedTextField(EncryptedLookupsMixin, models.TextField):
-    """A TextField stored encrypted; empty text is stored empty. Not searchable or sortable."""
+    """A TextField stored encrypted; empty text is stored empty. Not searchable or sortable.
+    ``timeless=True``: tokens carry no time (see the module's docstring)."""
+
+    def __init__(self, *args, timeless: bool = False, **kwargs):
+        self.timeless = timeless
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self):
+        name, path, args, kwargs = super().deconstruct()
+        if self.timeless:
+            kwargs["timeless"] = True
+        return name, path, args, kwargs
 
     def from_db_value(self, value, expression, connection):
         if value in (None, ""):
@@ -128,7 +145,7 @@ class EncryptedTextField(EncryptedLookupsMixin, models.TextField):
         value = super().get_prep_value(value)
         if value in (None, ""):
             return value
-        return encrypt(value)
+        return encrypt(value, timeless=self.timeless)
 
 
 class EncryptedJSONField(EncryptedTextField):

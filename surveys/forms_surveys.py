@@ -90,11 +90,14 @@ CHECK = {"class": "form-check-input"}
 
 
 class AnswerForm(forms.Form):
-    """One field per question, named ``q<pk>``; the service validates again."""
+    """One field per question, named ``q<pk>``; the service validates again. The page
+    carries ``version`` (``questions_version``) in a hidden input: answers posted from a page
+    built on other questions are refused, and shown again on the current questions."""
 
     def __init__(self, *args, questions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
+        self.version = services.questions_version(self.questions)
         for question in self.questions:
             name = f"q{question.pk}"
             common = {"label": question.text, "required": question.required}
@@ -131,8 +134,15 @@ class AnswerForm(forms.Form):
             field.question = question
             self.fields[name] = field
 
+    @property
+    def changed(self) -> bool:
+        """The page posted was built on other questions than these."""
+        return self.is_bound and self.data.get("version") != self.version
+
     def clean(self):
         data = super().clean()
+        if self.changed:
+            raise forms.ValidationError(services.QUESTIONS_CHANGED_MESSAGE, code="questions_changed")
         for question in self.questions:
             name = f"q{question.pk}"
             if name in self.errors:
@@ -142,6 +152,19 @@ class AnswerForm(forms.Form):
             except ServiceError as error:
                 self.add_error(name, error.message)
         return data
+
+    def orphan_answers(self) -> list[str]:
+        """After the questions changed: what the person wrote to questions no longer asked,
+        so nothing they typed is lost."""
+        if not self.changed:
+            return []
+        asked = {f"q{q.pk}" for q in self.questions}
+        texts = []
+        for name in self.data:
+            if name.startswith("q") and name[1:].isdigit() and name not in asked:
+                values = self.data.getlist(name) if hasattr(self.data, "getlist") else [self.data[name]]
+                texts.extend(v.strip() for v in values if isinstance(v, str) and v.strip())
+        return texts[:20]
 
     def answers(self) -> dict:
         return {q.pk: self.cleaned_data.get(f"q{q.pk}") for q in self.questions}

@@ -266,8 +266,9 @@ class SurveyWave(models.Model):
 
 
 class SurveyInvitation(models.Model):
-    """Who was asked to answer a wave. For an anonymous survey this records only *that*
-    the person answered (the day), never which response is theirs."""
+    """Who was asked to answer a wave. ``answered`` records only *that* the person answered:
+    for an anonymous survey the row keeps no date, and nothing that points at the response
+    (the day is kept, in ``responded_on``, for a named survey only)."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="invitations")
@@ -275,7 +276,10 @@ class SurveyInvitation(models.Model):
     role = models.CharField(max_length=10, blank=True)
     program = models.ForeignKey(Program, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     token = models.CharField(max_length=64, unique=True, default=uuid.uuid4)
-    responded_on = models.DateField(null=True, blank=True)
+    answered = models.BooleanField(default=False)
+    responded_on = models.DateField(
+        null=True, blank=True, help_text="The day a named survey was answered; never set for an anonymous one."
+    )
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(organization="organization")
@@ -289,14 +293,20 @@ class SurveyInvitation(models.Model):
 
 
 class SurveyResponse(models.Model):
+    """One person's answers to a wave. An anonymous response keeps only what its aggregates
+    need (the wave, the role, and the month: see ``survey_services.release_plan``): a random
+    id, no respondent, no program, no day or time. Nothing in the row orders it among the
+    others or points at an invitation, and listing by id lists in random order."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     survey = models.ForeignKey(Survey, on_delete=models.CASCADE, related_name="responses")
     wave = models.ForeignKey(SurveyWave, on_delete=models.CASCADE, related_name="responses")
-    # Empty for anonymous surveys; role and program stay for the aggregates.
+    # Empty for anonymous surveys.
     respondent = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     role = models.CharField(max_length=10, blank=True)
     program = models.ForeignKey(Program, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    submitted_on = models.DateField(default=timezone.localdate)
+    submitted_on = models.DateField(help_text="Named: the day. Anonymous: the first day of the month, nothing finer.")
 
     objects = ScopedManager(organization="organization")
 
@@ -309,12 +319,15 @@ class SurveyResponse(models.Model):
 
 
 class SurveyAnswer(models.Model):
+    """One answer of a response: a random id, and written text encrypted without a time."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     response = models.ForeignKey(SurveyResponse, on_delete=models.CASCADE, related_name="answers")
     question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="answers")
     number = models.SmallIntegerField(null=True, blank=True, help_text="Likert 1–5 or rating 0–10.")
     choices = models.JSONField(default=list, blank=True)
-    text = EncryptedTextField(blank=True, max_length=5000)
+    text = EncryptedTextField(blank=True, max_length=5000, timeless=True)
 
     objects = ScopedManager(organization="organization")
 

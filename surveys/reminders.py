@@ -472,7 +472,7 @@ def due_surveys(today: date) -> Iterator[Due]:
     """An invitation to every open survey wave (the 6-month assessment among them), and a
     last call a few days before the wave closes to those who have not answered."""
     invitations = SurveyInvitation.objects.filter(
-        responded_on__isnull=True,
+        answered=False,
         wave__opens_on__lte=today,
         wave__closes_on__gte=today,
         wave__survey__status=SurveyStatus.ACTIVE,
@@ -816,7 +816,7 @@ def _surveys_still_open(reminders: list[Reminder]) -> set[int]:
     return set(
         SurveyInvitation.objects.filter(
             pk__in=ids,
-            responded_on__isnull=True,
+            answered=False,
             wave__closes_on__gte=today,
             wave__survey__status=SurveyStatus.ACTIVE,
         ).values_list("pk", flat=True)

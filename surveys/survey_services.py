@@ -2,27 +2,34 @@
 feedback sent to the program office at any time.
 
 * The builder: coordinators write a survey while it is a draft, then activate it. Its
-  questions may change until the first person answers; after that they are fixed, so
-  every answer was given to the same question.
+  questions may change until its first wave opens; from then on people may be answering
+  them, so they are fixed (a coordinator copies the survey into a new draft to ask
+  something else). An answer is also refused if the questions it was given to differ from
+  the survey's (``questions_version``): no answer is ever stored against another question.
 * Waves: the daily scan calls ``ensure_builtin_surveys`` and ``open_due_waves``. Both run
   outside any tenant scope, are idempotent (a second run the same day, or a run after
   missed days, creates nothing twice and only the current period's wave) and set-based.
 * Answers: one response per invitation, written in one transaction. For an anonymous
-  survey the response is not linked to its author: the invitation records only that the
-  person answered, and the response keeps just the role and program for the aggregates
-  (and only the month it was given).
-* Results: aggregates, never over fewer than ``MIN_GROUP`` respondents when anonymous.
-  Anonymous answers are released in batches (``release_plan``): only months that are
-  over, and only once at least ``MIN_GROUP`` answers came in since the last batch, so two
-  looks at the results a few answers apart never differ by a handful of people. Results
-  are broken down by wave or by role (never both), and only while every wave (or role)
-  holds none or at least ``MIN_GROUP`` answers, so no small group can be worked out by
-  subtracting the others from the total.
+  survey the response is not linked to its author: the invitation records only *that* the
+  person answered (a flag, no date), and the response keeps just its wave, role and month
+  for the aggregates, under a random id (see ``SurveyResponse``).
+* Results of an anonymous survey (the rule, README "Surveys"): the reader is assumed to
+  know who answered, when, in which wave and role; what they answered stays hidden.
+  Answers are released in batches (``release_plan``): months that are over, once at least
+  ``MIN_GROUP`` answers came in since the last batch. The finest group ever shown is a
+  *cell*: one batch's answers from one wave and role (``PARTITION``). A batch is broken
+  down only if each of its cells holds none or at least ``MIN_GROUP`` answers; every
+  filtered figure sums such cells, and every other figure sums whole batches. So any two
+  views, any filters, any two dates, intersected or subtracted, give whole cells or
+  batches: never fewer than ``MIN_GROUP`` people. Written answers are listed for the whole
+  survey only, never for a filter.
 * A pairing's survey (the 6-month assessment) invites each pairing in its own wave, but
   an anonymous answer is filed under one shared wave without a pairing, so no response
   row points at a pair.
 """
 
+import hashlib
+import json
 import secrets
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -60,13 +67,18 @@ from surveys.periods import add_months
 
 MIN_GROUP = 5  # anonymous results are shown only for groups of at least this many people
 HIDDEN_MESSAGE = "Fewer than 5 people answered; results are hidden to protect anonymity."
-BOTH_FILTERS_MESSAGE = (
-    "An anonymous survey's results are shown for one wave or for one role, not both at once: such small "
-    "groups could give away individual answers. Choose all waves or both roles."
-)
 BREAKDOWN_MESSAGE = (
-    "Results by {what} are hidden: {which} has answers from fewer than 5 people, which the other groups and the "
-    "overall results would give away."
+    "Results by wave or role are hidden for this choice: its answers came in batches in which a wave or a role had "
+    "answers from fewer than 5 people, which the results for the whole survey would give away. They count in the "
+    "results for the whole survey."
+)
+POOLED_TEXT_MESSAGE = (
+    "Written answers to an anonymous survey are listed only for the whole survey (all waves and roles), never for "
+    "a wave or a role."
+)
+QUESTIONS_CHANGED_MESSAGE = (
+    "The questions of this survey changed while you were answering, so your answers were not sent. They are still "
+    "here: check them against the questions as they are now, and send them again."
 )
 UNRELEASED_MESSAGE = (
     "No results are released yet. Anonymous results are released in batches of at least 5 answers, once the "
@@ -121,18 +133,31 @@ def schedule_summary(survey: Survey) -> str:
 # --- The builder --------------------------------------------------------------------------
 
 
+COPY_HINT = "To ask something different, copy the survey into a new draft"
+
+
 def questions_locked_reason(survey: Survey) -> str:
-    """Why the questions can no longer change, or '' if they can."""
+    """Why the questions can no longer change, or '' if they can: once a wave has opened,
+    people may be answering them (their form shows the questions as they were)."""
     if survey.status == SurveyStatus.CLOSED:
-        return "This survey is closed; its questions can no longer change."
-    answered = SurveyResponse.objects.filter(survey=survey).count()
-    if answered:
+        return f"This survey is closed; its questions can no longer change. {COPY_HINT} and activate it."
+    first = (
+        SurveyWave.objects.filter(survey=survey).order_by("opens_on", "pk").values_list("opens_on", flat=True).first()
+    )
+    if first is not None:
         return (
-            f"{answered} {'person has' if answered == 1 else 'people have'} already answered, so the questions can "
-            "no longer change (every answer must be to the same question). Create a new survey to ask different "
-            "questions."
+            f"The first wave of this survey opened on {first:%-d %B %Y}, so its questions can no longer change: "
+            "people may be answering them right now, and every answer must be to the question as it was asked. "
+            f"{COPY_HINT} (and close this one if it should stop)."
         )
     return ""
+
+
+def questions_version(questions) -> str:
+    """A fingerprint of the questions as asked (ids, order, kinds, texts, options, whether
+    required). The answer form carries it; answers given to other questions are refused."""
+    shape = [[q.pk, q.position, q.kind, q.text, list(q.choices or []), bool(q.required)] for q in questions]
+    return hashlib.sha256(json.dumps(shape, ensure_ascii=False).encode("utf-8")).hexdigest()[:32]
 
 
 def _check_settings(organization: Organization, data: dict) -> dict:
@@ -305,6 +330,51 @@ def question_move(*, actor: Membership, question: Question, direction: str) -> N
         for position, item in enumerate(ordered, start=1):
             item.position = position
         Question.objects.bulk_update(ordered, ["position"])
+
+
+def survey_duplicate(*, actor: Membership, survey: Survey) -> Survey:
+    """A new draft with the survey's settings and questions (coordinators only): what a
+    coordinator does to change the questions of a survey whose questions are fixed. A copy
+    of a built-in survey is an ordinary one; a first date in the past becomes today."""
+    with transaction.atomic():
+        require_coordinator(actor, survey.organization)
+        source = Survey.objects.get(pk=survey.pk, organization=survey.organization)
+        suffix = " (copy)"
+        copy = Survey.objects.create(
+            organization=source.organization,
+            program=source.program,
+            title=source.title[: 200 - len(suffix)] + suffix,
+            intro=source.intro,
+            audience=source.audience,
+            anonymous=source.anonymous,
+            schedule=source.schedule,
+            interval_months=source.interval_months,
+            opens_on=max(source.opens_on, timezone.localdate()),
+            open_days=source.open_days,
+            status=SurveyStatus.DRAFT,
+            created_by=actor,
+        )
+        Question.objects.bulk_create(
+            Question(
+                organization=source.organization,
+                survey=copy,
+                position=position,
+                kind=q.kind,
+                text=q.text,
+                choices=list(q.choices or []),
+                required=q.required,
+            )
+            for position, q in enumerate(Question.objects.filter(survey=source).order_by("position", "pk"), start=1)
+        )
+        audit(
+            organization=source.organization,
+            actor=actor.user,
+            action="survey.duplicate",
+            summary=f"Survey “{copy.title}” copied from “{source.title}”",
+            survey=copy.pk,
+            source=source.pk,
+        )
+    return copy
 
 
 def survey_activate(*, actor: Membership, survey: Survey) -> Survey:
@@ -575,6 +645,10 @@ def open_due_waves(today: date | None = None) -> int:
         )
         for survey in surveys:
             with transaction.atomic():
+                # The builder takes the same lock: questions never change as a wave opens.
+                survey = Survey.objects.select_for_update().filter(pk=survey.pk, status=SurveyStatus.ACTIVE).first()
+                if survey is None:
+                    continue
                 if survey.schedule == SurveySchedule.AFTER_PAIRING:
                     created += _open_pairing_waves(survey, today)
                 else:
@@ -628,7 +702,8 @@ POOLED_WAVE_NUMBER = 0  # a pairing survey's shared wave for anonymous answers (
 def _pooled_wave(survey: Survey) -> SurveyWave:
     """The wave without a pairing that a pairing survey's anonymous answers are filed under,
     so no anonymous response points at a pair (created once, safe against a concurrent
-    answer)."""
+    answer). It is made with the first answer, but dated like the survey, so that it does not
+    tell when the first answer came in."""
     SurveyWave.objects.bulk_create(
         [
             SurveyWave(
@@ -637,6 +712,7 @@ def _pooled_wave(survey: Survey) -> SurveyWave:
                 number=POOLED_WAVE_NUMBER,
                 opens_on=survey.opens_on,
                 closes_on=survey.opens_on,
+                created_at=survey.created_at,
             )
         ],
         ignore_conflicts=True,
@@ -644,20 +720,29 @@ def _pooled_wave(survey: Survey) -> SurveyWave:
     return SurveyWave.objects.get(survey=survey, number=POOLED_WAVE_NUMBER, mentorship__isnull=True)
 
 
-def survey_submit(*, actor: Membership, invitation: SurveyInvitation, answers: dict) -> SurveyResponse:
+def survey_submit(
+    *, actor: Membership, invitation: SurveyInvitation, answers: dict, version: str | None = None
+) -> SurveyResponse:
     """Record the answers to an invitation: all of them or none. ``answers`` maps a
-    question's pk to its raw value (a string, or a list for multiple choice)."""
+    question's pk to its raw value (a string, or a list for multiple choice). ``version``
+    is the ``questions_version`` of the questions the person saw (the answer form sends
+    it): if the questions differ now, nothing is stored.
+
+    An anonymous response is stored under a random id with its wave, role and month only;
+    the invitation gets ``answered`` and nothing else."""
     today = timezone.localdate()
     with transaction.atomic():
         locked = SurveyInvitation.objects.select_for_update().select_related("wave__survey").get(pk=invitation.pk)
         if locked.membership_id != actor.pk or actor.organization_id != locked.organization_id:
             raise PermissionDenied("This invitation is for someone else.")
-        if locked.responded_on is not None:
+        if locked.answered:
             raise ServiceError("You have already answered this survey — thank you. Answers cannot be sent twice.")
         wave, survey = locked.wave, locked.wave.survey
         if not wave_is_open(wave, survey, today):
             raise ServiceError("This survey is closed; answers are no longer accepted.")
         questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
+        if version is not None and version != questions_version(questions):
+            raise ServiceError(QUESTIONS_CHANGED_MESSAGE, field="version")
         cleaned = []
         for question in questions:
             value = clean_answer(question, answers.get(question.pk, answers.get(str(question.pk))))
@@ -671,17 +756,18 @@ def survey_submit(*, actor: Membership, invitation: SurveyInvitation, answers: d
             wave=wave,
             respondent=None if survey.anonymous else actor,
             role=locked.role,
-            program_id=locked.program_id,
-            # Anonymous: only the month, so the day of an invitation's answer does not point at it.
+            program_id=None if survey.anonymous else locked.program_id,
+            # Anonymous: only the month (the release batches need it), nothing that dates the answer.
             submitted_on=today.replace(day=1) if survey.anonymous else today,
         )
         SurveyAnswer.objects.bulk_create(
             SurveyAnswer(organization_id=locked.organization_id, response=response, question=question, **value)
             for question, value in cleaned
         )
-        locked.responded_on = today
-        locked.save(update_fields=["responded_on"])
-    invitation.responded_on = today
+        locked.answered = True
+        locked.responded_on = None if survey.anonymous else today
+        locked.save(update_fields=["answered", "responded_on"])
+    invitation.answered, invitation.responded_on = True, locked.responded_on
     return response
 
 
@@ -690,7 +776,7 @@ def open_invitations(membership: Membership, today: date | None = None):
     return (
         SurveyInvitation.objects.filter(
             membership=membership,
-            responded_on__isnull=True,
+            answered=False,
             wave__opens_on__lte=today,
             wave__closes_on__gte=today,
             wave__survey__status=SurveyStatus.ACTIVE,
@@ -702,6 +788,11 @@ def open_invitations(membership: Membership, today: date | None = None):
 
 # --- Results --------------------------------------------------------------------------------
 
+# An anonymous survey's answers are grouped by these (with the release batch), never finer:
+# a filter on anything else would cut a group the release rule has not checked. A future
+# breakdown (by program, say) adds its field here, and the rule covers it.
+PARTITION = ("wave_id", "role")
+
 
 @dataclass
 class QuestionResult:
@@ -711,6 +802,7 @@ class QuestionResult:
     mean: float | None = None
     texts: list = field(default_factory=list)
     text_total: int = 0
+    texts_pooled: bool = False  # anonymous and filtered: written answers are listed for the whole survey only
 
 
 @dataclass
@@ -720,9 +812,10 @@ class Results:
     responded: int
     respondents: int  # answers received for this filter (the invitations tell as much)
     released: int = 0  # the answers the figures are made of
-    released_until: date | None = None  # anonymous: answers given up to the end of this month
-    pending: int = 0  # anonymous: answers received since, waiting for the next batch
-    batch_until: date | None = None  # anonymous: the last batch released (a breakdown may lag behind)
+    left_out: int = 0  # anonymous breakdown: released answers of this filter in batches that are not broken down
+    pending: int = 0  # anonymous: answers received since the last batch, waiting for the next one
+    batch_until: date | None = None  # anonymous: the last month of the last batch released
+    filtered: bool = False
     hidden: str = ""
     questions: list = field(default_factory=list)
 
@@ -739,13 +832,11 @@ def _month(value) -> date:
 
 @dataclass
 class Release:
-    """Which of an anonymous survey's answers may be shown (see ``release_plan``). Each date
-    is the first day of the last month released: answers given up to the end of it."""
+    """Which of an anonymous survey's answers may be shown (see ``release_plan``)."""
 
-    until: date | None = None
-    by_wave_until: date | None = None
-    by_role_until: date | None = None
+    until: date | None = None  # the first day of the last month released: answers given up to its end
     batches: dict = field(default_factory=dict)  # month answered → month its batch was released at
+    broken_down: set = field(default_factory=set)  # months answered whose batch may be broken down
     total: int = 0
     released: int = 0
 
@@ -754,116 +845,106 @@ class Release:
         return self.total - self.released
 
 
-def _breakdown_safe(now: Counter, before: Counter) -> bool:
-    """Every group holds none or at least MIN_GROUP answers, and so does what each gained
-    since the breakdown was last shown."""
-    return all(
-        not 0 < now[key] < MIN_GROUP and not 0 < now[key] - before[key] < MIN_GROUP for key in set(now) | set(before)
-    )
-
-
 def release_plan(counts: dict, today: date) -> Release:
     """The batches an anonymous survey's answers are released in. ``counts`` maps
-    ``(month answered, wave id, role)`` to a number of answers.
+    ``(month answered, *cell)`` to a number of answers, a cell being the values of
+    ``PARTITION`` (a wave id and a role).
 
     Months are walked in order, never the current one: answers still arrive in it, while no
     answer can arrive in a month that is over, so a released batch never changes. A batch is
     released at the end of the month where at least ``MIN_GROUP`` answers have come in since
-    the previous batch. The breakdown by wave (or by role) moves along with a batch only when
-    every wave (role) then holds none or at least ``MIN_GROUP`` answers and gained none or at
-    least ``MIN_GROUP`` since the breakdown last moved; otherwise it stays where it was. So no
-    wave or role of fewer than 5 people can be worked out by subtracting the others from the
-    total, nor by comparing two batches."""
+    the previous batch. A batch may be broken down (by wave, by role, or both) only if each
+    of its cells holds none or at least ``MIN_GROUP`` answers; a breakdown sums the cells of
+    such batches and leaves the others out. Whatever two figures are compared (two filters,
+    a filter and the whole survey, two dates), their difference and their overlap are whole
+    batches or whole cells of such batches: never fewer than ``MIN_GROUP`` people."""
     current = today.replace(day=1)
     per_month = defaultdict(Counter)
     plan = Release()
-    for (month, wave_id, role), n in counts.items():
-        per_month[_month(month)][(wave_id, role)] += n
+    for (month, *cell), n in counts.items():
+        per_month[_month(month)][tuple(cell)] += n
         plan.total += n
-    waves, roles = Counter(), Counter()
-    shown_waves, shown_roles = Counter(), Counter()
-    running, waiting = 0, []
+    cells, running, waiting = Counter(), 0, []
     for month in sorted(m for m in per_month if m < current):
-        for (wave_id, role), n in per_month[month].items():
-            waves[wave_id] += n
-            roles[role] += n
-            running += n
+        cells.update(per_month[month])
+        running += sum(per_month[month].values())
         waiting.append(month)
         if running < MIN_GROUP:
             continue
         plan.until = month
         plan.released += running
         plan.batches.update((m, month) for m in waiting)
-        running, waiting = 0, []
-        if _breakdown_safe(waves, shown_waves):
-            plan.by_wave_until, shown_waves = month, waves.copy()
-        if _breakdown_safe(roles, shown_roles):
-            plan.by_role_until, shown_roles = month, roles.copy()
+        if all(n == 0 or n >= MIN_GROUP for n in cells.values()):
+            plan.broken_down.update(waiting)
+        cells, running, waiting = Counter(), 0, []
     return plan
 
 
 def answer_counts(survey: Survey) -> dict:
-    """``{(month answered, wave id, role): answers}`` for a survey: one query."""
+    """``{(month answered, *cell): answers}`` for a survey (see ``release_plan``): one query."""
     counts = Counter()
-    rows = SurveyResponse.objects.filter(survey=survey).values_list("submitted_on", "wave_id", "role")
-    for day, wave_id, role, n in rows.annotate(n=Count("pk")).order_by():
-        counts[(_month(day), wave_id, role)] += n
+    rows = SurveyResponse.objects.filter(survey=survey).values_list("submitted_on", *PARTITION)
+    for day, *cell, n in rows.annotate(n=Count("pk")).order_by():
+        counts[(_month(day), *cell)] += n
     return counts
 
 
-def _anonymous_view(plan: Release, *, wave_id: int | None, role: str) -> tuple[str, date | None]:
-    """(why the view is hidden or '', the last month it shows) for an anonymous survey."""
-    if wave_id is not None and role:
-        return BOTH_FILTERS_MESSAGE, None
-    if plan.until is None:
-        if not plan.total:
-            return "", None
-        return (HIDDEN_MESSAGE if plan.total < MIN_GROUP else UNRELEASED_MESSAGE), None
-    if wave_id is not None:
-        if plan.by_wave_until is None:
-            return BREAKDOWN_MESSAGE.format(what="wave", which="a wave"), None
-        return "", plan.by_wave_until
-    if role:
-        if plan.by_role_until is None:
-            return BREAKDOWN_MESSAGE.format(what="role", which="a role"), None
-        return "", plan.by_role_until
-    return "", plan.until
+def _in_filter(cell, filters: dict) -> bool:
+    values = dict(zip(PARTITION, cell, strict=True))
+    return all(values[name] == value for name, value in filters.items())
 
 
 TEXTS_SHOWN = 100
 
 
 def survey_results(survey: Survey, *, wave_id: int | None = None, role: str = "", today: date | None = None) -> Results:
-    """Per-question aggregates for a filter (a wave or a role; both for a named survey). For
-    an anonymous survey only released answers count (``release_plan``). A bounded number of
-    queries: a handful, plus one per free-text question."""
+    """Per-question aggregates for a filter (a wave, a role, or both). For an anonymous
+    survey only released answers count (``release_plan``): the whole survey shows every
+    released batch, a filter only the cells of batches that may be broken down, and written
+    answers are listed for the whole survey only. A bounded number of queries: a handful,
+    plus one per free-text question."""
     today = today or timezone.localdate()
-    responses = SurveyResponse.objects.filter(survey=survey)
+    filters = {name: value for name, value in (("wave_id", wave_id), ("role", role)) if value not in (None, "")}
+    if survey.anonymous and set(filters) - set(PARTITION):
+        raise ValueError(f"An anonymous survey is broken down by {', '.join(PARTITION)} only.")
+    responses = SurveyResponse.objects.filter(survey=survey, **filters)
     invitations = SurveyInvitation.objects.filter(wave__survey=survey)
     if wave_id is not None:
-        responses = responses.filter(wave_id=wave_id)
         invitations = invitations.filter(wave_id=wave_id)
     if role:
-        responses = responses.filter(role=role)
         invitations = invitations.filter(role=role)
-    counts = invitations.aggregate(invited=Count("pk"), responded=Count("pk", filter=Q(responded_on__isnull=False)))
-    result = Results(survey=survey, invited=counts["invited"], responded=counts["responded"], respondents=0)
+    counts = invitations.aggregate(invited=Count("pk"), responded=Count("pk", filter=Q(answered=True)))
+    result = Results(
+        survey=survey,
+        invited=counts["invited"],
+        responded=counts["responded"],
+        respondents=0,
+        filtered=bool(filters),
+    )
     questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
     result.questions = [QuestionResult(question=q) for q in questions]
     if survey.anonymous:
         sizes = answer_counts(survey)
         plan = release_plan(sizes, today)
         mine = Counter()
-        for (month, w, r), n in sizes.items():
-            if (wave_id is None or w == wave_id) and (not role or r == role):
+        for (month, *cell), n in sizes.items():
+            if _in_filter(cell, filters):
                 mine[month] += n
         result.respondents = sum(mine.values())
         result.pending = plan.pending
         result.batch_until = plan.until
-        result.hidden, until = _anonymous_view(plan, wave_id=wave_id, role=role)
-        if until is not None:
-            cutoff = add_months(until, 1)
-            result.released_until = until
+        if plan.until is None:
+            if plan.total:
+                result.hidden = HIDDEN_MESSAGE if plan.total < MIN_GROUP else UNRELEASED_MESSAGE
+        elif filters:
+            months = sorted(plan.broken_down)
+            result.released = sum(n for month, n in mine.items() if month in plan.broken_down)
+            result.left_out = sum(n for month, n in mine.items() if month in plan.batches) - result.released
+            if not result.released and result.left_out:
+                result.hidden = BREAKDOWN_MESSAGE
+            responses = responses.filter(submitted_on__in=months)
+        else:
+            cutoff = add_months(plan.until, 1)
             result.released = sum(n for month, n in mine.items() if month < cutoff)
             responses = responses.filter(submitted_on__lt=cutoff)
         if not result.hidden and 0 < result.released < MIN_GROUP:  # never, by the release rules; kept as a guard
@@ -911,10 +992,12 @@ def survey_results(survey: Survey, *, wave_id: int | None = None, role: str = ""
     for item in result.questions:
         if item.question.kind != QuestionKind.TEXT or not item.answered:
             continue
+        if survey.anonymous and filters:
+            item.texts_pooled = True  # one wave's texts next to one role's would single out their overlap
+            continue
         texts = answers.filter(question=item.question)
         if survey.anonymous:
-            # In alphabetical order, never by date: the order must not tell who wrote what.
-            # (Sorted here: the texts are stored encrypted, and a cipher text starts with its time.)
+            # In alphabetical order, never by date or id: the order must not tell who wrote what.
             item.texts = sorted(texts.values_list("text", flat=True), key=lambda t: (t.casefold(), t))[:TEXTS_SHOWN]
         else:
             item.texts = list(
@@ -1019,10 +1102,11 @@ def release_note(result: Results) -> str:
     note = (
         f"Anonymous results are released in batches of at least 5 answers, up to the end of {result.batch_until:%B %Y}."
     )
-    if result.released_until is not None and result.released_until < result.batch_until:
+    if result.left_out:
         note += (
-            f" This breakdown shows the answers up to the end of {result.released_until:%B %Y}: after that, a "
-            "group gained fewer than 5 answers in a batch."
+            f" This breakdown leaves out {result.left_out} released answer{'s' if result.left_out != 1 else ''}: "
+            f"{'they' if result.left_out != 1 else 'it'} came in batches in which a wave or a role had fewer than 5 "
+            "answers, so they count only in the results for the whole survey."
         )
     if result.pending:
         note += (
@@ -1067,7 +1151,7 @@ def response_rows(survey: Survey, *, wave_id: int | None = None, role: str = "")
         answers[answer.response_id][answer.question_id] = answer
     header = ["response", "name", "email", "role", "program", "wave", "submitted on", *[q.text for q in questions]]
     rows = [header]
-    for response in responses.order_by("pk"):
+    for response in responses.order_by("submitted_on", "pk"):
         person = response.respondent.user if response.respondent else None
         row = [
             response.pk,

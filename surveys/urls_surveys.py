@@ -11,6 +11,7 @@ org_urlpatterns = [
     path("surveys/<int:pk>/", views.survey_edit, name="survey_edit"),
     path("surveys/<int:pk>/activate/", views.survey_activate, name="survey_activate"),
     path("surveys/<int:pk>/close/", views.survey_close, name="survey_close"),
+    path("surveys/<int:pk>/copy/", views.survey_duplicate, name="survey_duplicate"),
     path("surveys/<int:pk>/results/", views.survey_results, name="survey_results"),
     path("surveys/<int:pk>/results.csv", views.survey_results_csv, name="survey_results_csv"),
     path("feedback/", views.feedback, name="feedback"),

@@ -137,6 +137,7 @@ def survey_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
             )
         )
 
+    refused = None
     if action is not None:
         try:
             if action == "settings":
@@ -171,6 +172,9 @@ def survey_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
                 form = next(f for q, f in question_forms if q is target)
             if form is not None:
                 _form_error(form, error)
+                locked_reason = services.questions_locked_reason(survey)
+                if action in ("add", "update") and locked_reason:
+                    refused = form  # shown read-only, so what was typed is not lost
             else:
                 messages.error(request, error.message)
                 return redirect("survey_edit", org_slug=org_slug, pk=pk)
@@ -183,6 +187,7 @@ def survey_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         "question_forms": question_forms,
         "new_form": new_form,
         "locked_reason": locked_reason,
+        "refused": refused,
         "question_count": len(questions),
     }
     return render(request, "surveys/survey_edit.html", context)
@@ -199,6 +204,19 @@ def survey_activate(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
     else:
         messages.success(request, "Survey activated. Invitations go out on its dates with the daily reminders.")
     return redirect("survey_edit", org_slug=org_slug, pk=pk)
+
+
+@require_POST
+@coordinator_required
+def survey_duplicate(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    survey = get_object_or_404(Survey.objects.select_related("organization"), pk=pk)
+    copy = services.survey_duplicate(actor=request.membership, survey=survey)
+    messages.success(
+        request,
+        f"“{survey.title}” was copied into this new draft. Change its questions, then activate it"
+        + (", and close the original if it should stop." if survey.status == SurveyStatus.ACTIVE else "."),
+    )
+    return redirect("survey_edit", org_slug=org_slug, pk=copy.pk)
 
 
 @require_POST
@@ -275,6 +293,7 @@ def survey_results(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
         "page": page,
         "querystring": query.urlencode(),
         "min_group": services.MIN_GROUP,
+        "pooled_text_message": services.POOLED_TEXT_MESSAGE,
         "satisfaction": satisfaction if has_numbers else None,
         "satisfaction_chart": line_chart(
             satisfaction,
@@ -320,7 +339,7 @@ def survey_answer(request: HttpRequest, org_slug: str, token: str) -> HttpRespon
     survey = invitation.wave.survey
     questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
     state = "open"
-    if invitation.responded_on is not None:
+    if invitation.answered:
         state = "answered"
     elif not services.wave_is_open(invitation.wave, survey):
         state = "closed"
@@ -332,9 +351,19 @@ def survey_answer(request: HttpRequest, org_slug: str, token: str) -> HttpRespon
             messages.error(request, "This survey is closed; answers are no longer accepted.")
         elif form.is_valid():
             try:
-                services.survey_submit(actor=request.membership, invitation=invitation, answers=form.answers())
+                services.survey_submit(
+                    actor=request.membership,
+                    invitation=invitation,
+                    answers=form.answers(),
+                    version=request.POST.get("version", ""),
+                )
             except ServiceError as error:
-                _form_error(form, error)
+                if error.field == "version":  # changed since this request read them: show the new ones
+                    questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
+                    form = AnswerForm(request.POST, questions=questions)
+                    form.is_valid()
+                else:
+                    _form_error(form, error)
             else:
                 messages.success(request, "Thank you — your answers were received.")
                 return redirect("survey_answer", org_slug=org_slug, token=token)
@@ -347,9 +376,9 @@ def my_surveys(request: HttpRequest, org_slug: str) -> HttpResponse:
     today = timezone.localdate()
     open_items = list(services.open_invitations(request.membership, today)[:50])
     answered = list(
-        SurveyInvitation.objects.filter(membership=request.membership, responded_on__isnull=False)
+        SurveyInvitation.objects.filter(membership=request.membership, answered=True)
         .select_related("wave__survey")
-        .order_by("-responded_on", "-pk")[:20]
+        .order_by("-wave__opens_on", "-pk")[:20]
     )
     return render(request, "surveys/my_surveys.html", {"open_items": open_items, "answered": answered})
 

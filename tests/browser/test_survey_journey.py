@@ -115,7 +115,7 @@ def test_a_coordinator_builds_a_survey_and_sees_its_results(make_page, live_serv
     with scopes_disabled():
         questions = list(Question.objects.filter(survey=survey).order_by("position"))
         invitations = list(
-            SurveyInvitation.objects.filter(wave__survey=survey, responded_on=None)
+            SurveyInvitation.objects.filter(wave__survey=survey, answered=False)
             .select_related("membership")
             .order_by("pk")[:3]
         )

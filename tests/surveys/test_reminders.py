@@ -289,7 +289,7 @@ def test_survey_invitations_and_a_last_call_to_those_who_have_not_answered(socie
         )
         invited = SurveyInvitation.objects.create(organization=org, wave=wave, membership=pair.mentor, role="mentor")
         answered = SurveyInvitation.objects.create(
-            organization=org, wave=wave, membership=pair.mentee, role="mentee", responded_on=TODAY
+            organization=org, wave=wave, membership=pair.mentee, role="mentee", answered=True
         )
         SurveyInvitation.objects.filter(pk__in=[invited.pk, answered.pk]).update(
             created_at=timezone.now() - timedelta(days=10)

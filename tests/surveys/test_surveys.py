@@ -228,20 +228,20 @@ def test_draft_settings_are_validated(client, coordinator_a, program):
         assert not Survey.objects.exists()
 
 
-def test_questions_are_locked_once_someone_answered(client, coordinator_a):
+def test_questions_are_locked_once_a_wave_opened(client, coordinator_a):
     survey = answered_survey(coordinator_a, mentees=1)
     client.force_login(coordinator_a.user)
     url = f"/o/alpha/surveys/{survey.pk}/"
     page = client.get(url)
-    assert b"1 person has already answered" in page.content
+    assert b"The first wave of this survey opened on" in page.content
     response = client.post(
         url, {"action": "add", "new-kind": "likert", "new-text": "Late question", "new-required": "on"}
     )
-    assert b"already answered" in response.content
+    assert b"can no longer change" in response.content and b"Late question" in response.content
     q = questions_of(survey)[0]
     client.post(url, {"action": "remove", "question": q.pk})
     assert len(questions_of(survey)) == 4
-    with scope(organization=survey.organization), pytest.raises(ServiceError, match="already answered"):
+    with scope(organization=survey.organization), pytest.raises(ServiceError, match="can no longer change"):
         services.question_update(actor=coordinator_a, question=q, kind="likert", text="Changed")
 
 
@@ -320,6 +320,7 @@ def _post(survey, **overrides):
     for key, value in overrides.items():
         q = {"likert": likert_q, "single": single_q, "rating": rating_q, "text": text_q}[key]
         data[f"q{q.pk}"] = value
+    data["version"] = services.questions_version(questions_of(survey))
     return data
 
 
@@ -353,8 +354,8 @@ def test_answering_validates_and_writes_everything_once(client, invited):
         stored = SurveyResponse.objects.get()
         invitation.refresh_from_db()
         numbers = sorted(SurveyAnswer.objects.exclude(number=None).values_list("number", flat=True))
-    assert stored.respondent is None and stored.role == "mentee" and stored.program_id == invitation.program_id
-    assert invitation.responded_on == timezone.localdate()
+    assert stored.respondent is None and stored.role == "mentee" and stored.program_id is None
+    assert invitation.answered and invitation.responded_on is None  # anonymous: not even the day
     assert numbers == [5, 9]
 
     response = client.post(url, _post(survey), follow=True)
@@ -465,15 +466,15 @@ def test_anonymous_results_are_hidden_under_5_respondents(client, coordinator_a)
         wave = SurveyWave.objects.get(survey=survey)
     page = client.get(f"{url}?wave={wave.pk}").content.decode()
     assert "Mean 4.0" in page and f'<option value="{wave.pk}" selected>' in page
-    # Never a wave and a role at once.
+    # A wave and a role at once: the one cell of five. Written answers only for the whole survey.
     page = client.get(f"{url}?wave={wave.pk}&role=mentee").content.decode()
-    assert "for one wave or for one role, not both" in page and "question-mean" not in page
+    assert "Mean 4.0" in page and "Going well" not in page and services.POOLED_TEXT_MESSAGE in page
 
 
 def answer_all_more(survey, count):
     with scopes_disabled():
         invites = list(
-            SurveyInvitation.objects.filter(wave__survey=survey, responded_on=None).select_related("membership")
+            SurveyInvitation.objects.filter(wave__survey=survey, answered=False).select_related("membership")
         )[:count]
     with scope(organization=survey.organization):
         for invitation in invites:
@@ -488,12 +489,12 @@ def test_a_role_filter_leaving_4_is_hidden_and_so_is_its_complement(client, coor
     whole = client.get(url).content.decode()
     assert HIDDEN not in whole and "Mean 4.0" in whole
     mentors = client.get(url + "?role=mentor").content.decode()
-    assert "Results by role are hidden" in mentors and "question-mean" not in mentors
+    assert "Results by wave or role are hidden" in mentors and "question-mean" not in mentors
     # Mentees (5) minus the whole (9) would give away the 4 mentors' answers.
     mentees = client.get(url + "?role=mentee").content.decode()
-    assert "Results by role are hidden" in mentees and "question-mean" not in mentees
+    assert "Results by wave or role are hidden" in mentees and "question-mean" not in mentees
     rows = _csv(client.get(f"/o/alpha/surveys/{survey.pk}/results.csv?role=mentor"))
-    assert "Results by role are hidden" in rows[1][1] and len(rows) == 2
+    assert "Results by wave or role are hidden" in rows[1][1] and len(rows) == 2
     answer_all_more_role(survey, "mentor", 1)
     release(survey)  # the fifth mentor answered last month too
     mentors = client.get(url + "?role=mentor").content.decode()
@@ -503,9 +504,7 @@ def test_a_role_filter_leaving_4_is_hidden_and_so_is_its_complement(client, coor
 def answer_all_more_role(survey, role, count):
     with scopes_disabled():
         invites = list(
-            SurveyInvitation.objects.filter(wave__survey=survey, responded_on=None, role=role).select_related(
-                "membership"
-            )
+            SurveyInvitation.objects.filter(wave__survey=survey, answered=False, role=role).select_related("membership")
         )[:count]
     with scope(organization=survey.organization):
         for invitation in invites:
@@ -618,12 +617,15 @@ def test_a_small_wave_cannot_be_rebuilt_by_subtracting_the_other_waves(client, c
     url = f"/o/alpha/surveys/{survey.pk}/results/"
     whole = client.get(url).content.decode()
     assert 'id="respondents">14<' in whole and "question-mean" in whole
-    for wave in reversed(waves):  # waves 3 and 2 (6 answers each) first: they were the leak
+    # The first batch (waves 1 and 2: 2 + 6) is never broken down; the second (wave 3's 6) is.
+    for wave in waves[:2]:
         page = client.get(f"{url}?wave={wave.pk}").content.decode()
-        assert "Results by wave are hidden" in page and "question-mean" not in page, wave.number
+        assert "Results by wave or role are hidden" in page and "question-mean" not in page, wave.number
         rows = _csv(client.get(f"/o/alpha/surveys/{survey.pk}/results.csv?wave={wave.pk}"))
-        assert "Results by wave are hidden" in rows[1][1] and len(rows) == 2
-    assert "one wave or for one role, never both" in whole
+        assert "Results by wave or role are hidden" in rows[1][1] and len(rows) == 2
+    third = client.get(f"{url}?wave={waves[2].pk}").content.decode()
+    assert "question-mean" in third and "6 answers" in third
+    assert "every wave and role had none or at least 5 answers" in whole
 
 
 def test_release_plan_batches_and_breakdowns():
@@ -637,19 +639,20 @@ def test_release_plan_batches_and_breakdowns():
         (jun, 2, "mentee"): 9,
     }
     plan = services.release_plan(counts, date(2026, 6, 15))
-    # January's 3 wait for February; April's 2 wait; June is not over.
-    assert (plan.until, plan.by_wave_until, plan.by_role_until) == (mar, mar, mar)
+    # January's 3 wait for February; April's 2 wait; June is not over. Both batches' cells
+    # (wave 1: 5 mentors, 5 mentees; wave 2: 5 mentors) hold 5 or more: broken down.
+    assert plan.until == mar and plan.broken_down == {jan, feb, mar}
     assert plan.batches == {jan: feb, feb: feb, mar: mar}
     assert (plan.total, plan.released, plan.pending) == (26, 15, 11)
     plan = services.release_plan(counts, date(2026, 7, 1))
-    assert (plan.until, plan.by_wave_until, plan.by_role_until) == (jun, jun, jun)
+    assert plan.until == jun and plan.broken_down == {jan, feb, mar, apr, jun}
     assert plan.batches[apr] == jun and plan.pending == 0
-    # Two mentors in June's batch: the role breakdown stays at March (mentors would grow by 2).
+    # Two mentors in June's batch: that batch counts in the whole survey only, never in a breakdown.
     plan = services.release_plan({**counts, (jun, 2, "mentor"): 2}, date(2026, 7, 1))
-    assert (plan.until, plan.by_wave_until, plan.by_role_until) == (jun, jun, mar)
-    # A wave of 4 next to a wave of 6: the wave breakdown never shows.
+    assert plan.until == jun and plan.broken_down == {jan, feb, mar}
+    # A wave of 4 next to a wave of 6: that batch is never broken down.
     plan = services.release_plan({(jan, 1, "mentor"): 4, (jan, 2, "mentor"): 6}, date(2026, 2, 1))
-    assert (plan.until, plan.by_wave_until, plan.by_role_until) == (jan, None, jan)
+    assert plan.until == jan and plan.broken_down == set()
 
 
 def test_anonymous_results_are_released_in_batches_of_5_after_the_month(client, coordinator_a):
@@ -662,10 +665,10 @@ def test_anonymous_results_are_released_in_batches_of_5_after_the_month(client, 
     with scope(organization=survey.organization):
         result = services.survey_results(survey)
         next_month = services.survey_results(survey, today=add_months(this_month(), 1))
-    assert (result.respondents, result.released, result.pending, result.released_until) == (7, 5, 2, last_month())
+    assert (result.respondents, result.released, result.pending, result.batch_until) == (7, 5, 2, last_month())
     assert result.questions[0].answered == 5
     # Next month the two are in a month that is over, but a batch needs 5.
-    assert (next_month.released, next_month.pending, next_month.released_until) == (5, 2, last_month())
+    assert (next_month.released, next_month.pending, next_month.batch_until) == (5, 2, last_month())
     client.force_login(coordinator_a.user)
     page = client.get(f"/o/alpha/surveys/{survey.pk}/results/").content.decode()
     assert f"up to the end of {last_month():%B %Y}. 2 answers given since will follow in a later batch" in page
