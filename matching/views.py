@@ -531,12 +531,21 @@ def senior_mentors_pair(request: HttpRequest, org_slug: str, program_slug: str) 
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            f"Paired {created} hub mentor{'s' if created != 1 else ''} with their senior mentor."
-            if created
-            else "Every hub mentor already has their senior mentor.",
-        )
+        left = services.senior_pairs_left_to_others(actor=request.membership, program=program)
+        if created or not left:
+            messages.success(
+                request,
+                f"Paired {created} hub mentor{'s' if created != 1 else ''} with their senior mentor."
+                if created
+                else "Every hub mentor already has their senior mentor.",
+            )
+        if left:
+            messages.warning(
+                request,
+                f"{left} senior-mentor pairing{'s' if left != 1 else ''} include{'' if left != 1 else 's'} you, "
+                "so another coordinator has to create "
+                f"{'them' if left != 1 else 'it'}.",
+            )
     return redirect("program_mentorships", org_slug=org_slug, program_slug=program.slug)
 
 
@@ -657,6 +666,15 @@ def match_round_action(request: HttpRequest, org_slug: str, program_slug: str, p
                 f"{sent} pairing{'s' if sent != 1 else ''} sent "
                 f"{'to the committee' if program.model == ProgramModel.COMMITTEE else 'to the people concerned'}.",
             )
+            match_round.refresh_from_db(fields=["stats"])
+            withheld = match_round.stats.get("withheld_own", 0)
+            if withheld:
+                messages.warning(
+                    request,
+                    f"{withheld} pairing{'s' if withheld != 1 else ''} of this round included you and "
+                    f"{'were' if withheld != 1 else 'was'} not offered: another coordinator can propose "
+                    "it under Pairings.",
+                )
         elif action in ("lock", "unlock", "override"):
             proposal = get_object_or_404(Proposal, pk=_id(request.POST.get("proposal")), match_round=match_round)
             if action == "override":
