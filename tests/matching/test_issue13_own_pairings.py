@@ -129,7 +129,9 @@ def test_a_coordinator_cannot_hand_pick_or_lock_a_draft_that_includes_them(org_a
     with scope(organization=org_a):
         # Choosing oneself as the mentor by hand.
         _refused(
-            lambda: rounds.proposal_override(actor=coordinator_mentor, proposal=someone_elses, mentor=coordinator_mentor)
+            lambda: rounds.proposal_override(
+                actor=coordinator_mentor, proposal=someone_elses, mentor=coordinator_mentor
+            )
         )
     with scopes_disabled():
         someone_elses.delete()
