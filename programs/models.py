@@ -13,6 +13,10 @@ from django_scopes import ScopedManager
 
 INVITATION_VALID_DAYS = 14
 
+# An organization's web address is the stem its founder chooses plus "-" and four random
+# characters (programs.services.organization_create).
+ORGANIZATION_SLUG_STEM_LENGTH = 55
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     "Use lowercase letters, digits and single hyphens (for example: surgical-society).",

@@ -11,11 +11,13 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
 from programs.models import (
+    ORGANIZATION_SLUG_STEM_LENGTH,
     PROFILE_IMPORT_FIELDS,
     AuditEvent,
     Invitation,
@@ -63,18 +65,36 @@ def require_coordinator(actor: Membership, organization: Organization) -> None:
 # --- Organizations ----------------------------------------------------------------
 
 
+SLUG_SUFFIX_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to read aloud
+
+
+def _organization_slug(stem: str) -> str:
+    stem = stem.strip("-")[:ORGANIZATION_SLUG_STEM_LENGTH].strip("-") or "organization"
+    return f"{stem}-{get_random_string(4, SLUG_SUFFIX_ALPHABET)}"
+
+
 @transaction.atomic
 def organization_create(*, user, name: str, slug: str, contact_email: str, description: str = "") -> Organization:
-    """Any signed-in person may start an organization; they become its first coordinator."""
-    if Organization.objects.filter(slug=slug).exists():
-        raise ServiceError("That address is already taken; choose another.", field="slug")
-    try:
-        with transaction.atomic():
-            organization = Organization.objects.create(
-                name=name, slug=slug, contact_email=contact_email, description=description
-            )
-    except IntegrityError:
-        raise ServiceError("That address is already taken; choose another.", field="slug") from None
+    """Any signed-in person may start an organization; they become its first coordinator.
+
+    ``slug`` is only the stem of the web address: four random characters are always added,
+    so what the founder gets never depends on which addresses exist, and nobody learns
+    whether an organization exists by trying to create it (its pages are a 404 to
+    outsiders for the same reason)."""
+    for _attempt in range(20):
+        candidate = _organization_slug(slug)
+        if Organization.objects.filter(slug=candidate).exists():
+            continue
+        try:
+            with transaction.atomic():
+                organization = Organization.objects.create(
+                    name=name, slug=candidate, contact_email=contact_email, description=description
+                )
+        except IntegrityError:  # taken a moment ago by someone else
+            continue
+        break
+    else:  # 31**4 endings per stem: only reachable if the stem has been used about a million times
+        raise ServiceError("Could not find a free web address; try another one.", field="slug")
     with scope(organization=organization):
         Membership.objects.create(organization=organization, user=user, is_coordinator=True)
         audit(organization=organization, actor=user, action="organization.created", summary=f"Created {name}")

@@ -12,7 +12,13 @@ from mentorship.adapters import INVITATION_SESSION_KEY
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import selectors, services
-from programs.forms import InvitationForm, MembershipForm, OrganizationCreateForm, OrganizationSettingsForm
+from programs.forms import (
+    InvitationForm,
+    MemberFilterForm,
+    MembershipForm,
+    OrganizationCreateForm,
+    OrganizationSettingsForm,
+)
 from programs.models import Invitation, Membership, MemberStatus
 
 MEMBERS_PER_PAGE = 50
@@ -43,18 +49,14 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @coordinator_or_committee_required
 def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:100]
-    status = request.GET.get("status", "")
-    status = status if status in MemberStatus.values else ""
-    role = request.GET.get("role", "")
-    role = role if role in ("coordinator", "committee") else ""
-    show_removed = request.GET.get("removed") == "1" and request.membership.is_coordinator
+    filters = MemberFilterForm(request.GET)
+    f = filters.values
+    search, status, role = f.get("q", ""), f.get("status", ""), f.get("role", "")
+    show_removed = bool(f.get("removed")) and request.membership.is_coordinator
     members = selectors.member_list(
         organization=request.organization, search=search, status=status, role=role, show_removed=show_removed
     )
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "programs/member_list.html",
@@ -65,7 +67,8 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
             "role": role,
             "show_removed": show_removed,
             "statuses": MemberStatus.choices,
-            "querystring": query.urlencode(),
+            "querystring": filters.querystring(),
+            "filter_errors": filters.error_list(),
         },
     )
 
@@ -149,7 +152,11 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         except ServiceError as error:
             _form_error(form, error)
         else:
-            messages.success(request, f"{organization.name} is ready. Invite your members next.")
+            messages.success(
+                request,
+                f"{organization.name} is ready at {request.build_absolute_uri(f'/o/{organization.slug}/')}. "
+                "Invite your members next.",
+            )
             return redirect("organization_dashboard", org_slug=organization.slug)
     return render(request, "programs/organization_create.html", {"form": form})
 

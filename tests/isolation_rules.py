@@ -174,7 +174,12 @@ RULES: dict[str, Rule] = {
     "profile_cv_unshare": Rule(MEMBERS, ids={"pk": "membership"}, methods=POST, note="from one's own profile"),
     "profile_cv": Rule(ONLY_MENTOR, ids={"pk": "profile"}, methods=GET, note="the owner and whom they shared it with"),
     # --- Matching -----------------------------------------------------------------------------------
-    "request_create": Rule(MEMBERS, ids={"mentor_pk": "alumni_mentor"}, program="alumni"),
+    "request_create": Rule(
+        frozenset({MENTEE, COORDINATOR}),
+        ids={"mentor_pk": "alumni_mentor"},
+        program="alumni",
+        note="shows the biosketch: the mentor directory's rule (issue 13 item 1)",
+    ),
     "program_requests": Rule(
         COORDINATORS, program="alumni", extra_ok=frozenset({404}), note="a POST without a request id is a 404"
     ),
