@@ -93,6 +93,9 @@ RULES: dict[str, Rule] = {
     "favicon.ico": Rule(EVERYONE, note="a redirect to the static icon"),
     "profile": Rule(SIGNED_IN),
     "organization_create": Rule(SIGNED_IN),
+    "organization_contact_confirm": Rule(
+        EVERYONE, ids={"token": "contact_token"}, note="the link emailed to the contact address is the credential"
+    ),
     "invitation_accept": Rule(EVERYONE, ids={"token": "invitation_token"}, note="the emailed token is the credential"),
     "agreement_verify": Rule(EVERYONE, note="public: says whether a hash or PDF matches, nothing more"),
     # allauth: account pages of the signed-in user, or the public sign-in/up/reset flow.
@@ -134,6 +137,7 @@ RULES: dict[str, Rule] = {
     "invitation_resend": Rule(COORDINATORS, ids={"pk": "invitation"}, methods=POST),
     "invitation_revoke": Rule(COORDINATORS, ids={"pk": "invitation"}, methods=POST),
     "organization_settings": Rule(COORDINATORS),
+    "organization_contact_resend": Rule(COORDINATORS, methods=POST),
     "roster_import": Rule(COORDINATORS),
     "roster_template": Rule(COORDINATORS, methods=GET),
     "roster_preview": Rule(COORDINATORS, ids={"pk": "roster"}),

@@ -49,6 +49,7 @@ from programs.models import (
     Role,
     RosterImport,
 )
+from programs.services import contact_confirmation_token
 from surveys.models import Feedback, QuarterlyReport, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import previous_quarter, quarter_of
 from tests import isolation_rules as rules
@@ -304,6 +305,7 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
         "roster": RosterImport.objects.create(organization=org, created_by=coordinator, filename="roster.csv").pk,
         "invitation": InvitationFactory(organization=org, invited_by=coordinator.user).pk,
         "invitation_token": Invitation.objects.filter(organization=org).first().token,
+        "contact_token": contact_confirmation_token(org),
         "survey": survey.pk,
         "feedback": Feedback.objects.create(organization=org, program=programs["society"], text="Thanks").pk,
         "role": "mentee",
