@@ -45,7 +45,9 @@ def _when(moment: datetime) -> str:
 def _free_again(times: list[datetime], needed: int) -> datetime:
     """When ``needed`` of the sends counted now will have left the window."""
     times = sorted(times)
-    return times[min(needed, len(times)) - 1] + WINDOW
+    if not times:
+        return timezone.now()
+    return times[max(1, min(needed, len(times))) - 1] + WINDOW
 
 
 def lock_sender(*, organization: Organization, user) -> Organization:
@@ -98,6 +100,12 @@ def check_invitations(*, organization: Organization, user, count: int = 1, now: 
         ).values_list("created_at", flat=True)
     )
     what = f"these {count} invitations" if count > 1 else "another invitation"
+    most = min(limit, settings.INVITATION_LIMIT_PER_PERSON)
+    if count > most:
+        raise ServiceError(
+            f"This would send {count} invitations at once, more than can go out in a day ({most}). "
+            f"Split the file into parts of at most {most} people and import one a day."
+        )
     if len(sent) + count > limit:
         left = max(0, limit - len(sent))
         new = (

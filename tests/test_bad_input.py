@@ -597,6 +597,13 @@ ECHO_BOUND = 16_000
 LIKELY_QUERY_NAMES = ["page", "q", "next", "sort", "order", "format", "id", "filter", "search"]
 
 
+def _content(response) -> bytes:
+    """The body, also of a streamed file (a download)."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
 def _get_views() -> list[tuple[str, str]]:
     views = []
     for name, route in _project_routes():
@@ -631,9 +638,10 @@ def _crawl_queries(world: World, clients: dict) -> tuple:
             if not rule.allows(role, "GET"):
                 continue
             response = clients[role].get(url)
-            baseline[(name, role)] = (response.status_code, len(response.content))
+            content = _content(response)
+            baseline[(name, role)] = (response.status_code, len(content))
             if response.status_code == 200 and "html" in response.get("Content-Type", ""):
-                read_query_forms(url, response.content.decode(), found)
+                read_query_forms(url, content.decode(), found)
     return found, baseline
 
 
@@ -683,14 +691,15 @@ def _query_driver(name, url, roles, own_fields, names, clients, world, baseline,
         if status >= 500:
             failures.append(f"{name} GET {url} as {role}: server error {status} for {_short(query)}")
             return
+        content = _content(response)
         if status != 200 or "html" not in response.get("Content-Type", ""):
             return
         _base_status, base_length = baseline[(name, role)]
-        if len(response.content) > base_length + ECHO_BOUND:
-            grown = len(response.content) - base_length
+        if len(content) > base_length + ECHO_BOUND:
+            grown = len(content) - base_length
             failures.append(f"{name} GET {url} as {role}: the page grew by {grown} bytes for {_short(query)}")
         due = [key for key, value in query if key in own_fields and must_be_refused(own_fields[key], value)]
-        if due and not (MARKERS_OF_AN_ERROR.search(response.content) or _error_messages(response)):
+        if due and not (MARKERS_OF_AN_ERROR.search(content) or _error_messages(response)):
             failures.append(f"{name} GET {url} as {role}: {due} not usable, but no message, for {_short(query)}")
         STATS["get refused with a message" if due else "get answered"] += 1
 

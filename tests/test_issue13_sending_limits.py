@@ -135,7 +135,9 @@ def test_a_roster_import_over_the_limit_sends_nothing(settings, clock, django_ca
     settings.INVITATION_LIMIT_NEW_ORGANIZATION = 5
     org = OrganizationFactory(slug="alpha")
     _membership, client = _coordinator(org)
-    rows = "".join(f"p{i}@example.org,Person {i}\n" for i in range(6))
+    for i in range(2):
+        _invite(client, org, f"single{i}@example.org", django_capture_on_commit_callbacks)
+    rows = "".join(f"p{i}@example.org,Person {i}\n" for i in range(4))
     upload = SimpleUploadedFile("roster.csv", ("email,name\n" + rows).encode(), content_type="text/csv")
     response = client.post("/o/alpha/members/import/", {"file": upload})
     assert response.status_code == 302
@@ -144,10 +146,16 @@ def test_a_roster_import_over_the_limit_sends_nothing(settings, clock, django_ca
     with django_capture_on_commit_callbacks(execute=True):
         confirmed = client.post(f"/o/alpha/members/import/{roster_import.pk}/", {"action": "confirm"})
     text = _page_text(client, confirmed)
-    assert "these 6 invitations cannot go out" in text and "It can send 5 now" in text
-    assert _invitations(org) == 0 and not mail.outbox
+    assert "these 4 invitations cannot go out" in text and "It can send 3 now" in text
+    assert _invitations(org) == 2 and len(mail.outbox) == 2
     with scopes_disabled():
         assert RosterImport.objects.get().status == "previewed"
+    # A file larger than a whole day's limit is told to be split.
+    settings.INVITATION_LIMIT_NEW_ORGANIZATION = 3
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed = client.post(f"/o/alpha/members/import/{roster_import.pk}/", {"action": "confirm"})
+    assert "Split the file into parts of at most 3 people" in _page_text(client, confirmed)
+    assert _invitations(org) == 2 and len(mail.outbox) == 2
 
 
 def test_feedback_is_limited_per_person_and_its_emails_per_organization(
