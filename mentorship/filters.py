@@ -55,7 +55,6 @@ class FilterForm(forms.Form):
 
     def __init__(self, data: QueryDict | dict | None = None, *args, **kwargs):
         self.refused: dict[str, str] = {}
-        self.raw = data if data is not None else QueryDict()
         super().__init__(self._screen(data) if data else None, *args, **kwargs)
         for field in self.fields.values():
             # Django's own message repeats the value (which may be long); ours does not.
