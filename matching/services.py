@@ -312,6 +312,7 @@ def request_add_guidance(*, actor: Membership, request: MentorshipRequest, guida
     if request.organization_id != actor.organization_id:
         raise PermissionDenied("That request belongs to another organization.")
     request = _lock_request(request)
+    refuse_own_pairing(actor, request.mentor_id, request.mentee_id, doing="add the program office's guidance to")
     request.guidance = guidance.strip()[:2000]
     request.guidance_by = actor
     request.guidance_at = timezone.now()

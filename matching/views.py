@@ -211,10 +211,14 @@ def program_requests(request: HttpRequest, org_slug: str, program_slug: str) -> 
         target = get_object_or_404(MentorshipRequest, pk=_id(request.POST.get("request_id")), program=program)
         form = GuidanceForm(request.POST)
         if form.is_valid():
-            services.request_add_guidance(
-                actor=request.membership, request=target, guidance=form.cleaned_data["guidance"]
-            )
-            messages.success(request, "Guidance added; the mentee and the mentor both see it.")
+            try:
+                services.request_add_guidance(
+                    actor=request.membership, request=target, guidance=form.cleaned_data["guidance"]
+                )
+            except ServiceError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "Guidance added; the mentee and the mentor both see it.")
         else:
             messages.error(request, "Write the guidance before saving it.")
         return redirect("program_requests", org_slug=org_slug, program_slug=program.slug)

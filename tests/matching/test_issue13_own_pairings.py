@@ -7,12 +7,15 @@ create senior-mentor pairings) refuses the pairings that include the person acti
 service, and changes nothing.
 """
 
+from datetime import timedelta
+
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from matching import rounds, services
-from matching.models import MatchRound, Mentorship, Proposal, ProposalStatus, RoundStatus, Vote
+from matching.models import MatchRound, Mentorship, MentorshipRequest, Proposal, ProposalStatus, RoundStatus, Vote
 from mentorship.exceptions import ServiceError
 from programs.models import Application, ApplicationStatus, ProgramModel, Role
 from tests.factories import (
@@ -117,6 +120,26 @@ def test_a_coordinator_cannot_withdraw_their_own_pairing(org_a, coordinator_ment
     proposal = _proposal(program, coordinator_mentor, mentee, ProposalStatus.OFFERED)
     with scope(organization=org_a):
         _refused(lambda: services.proposal_withdraw(actor=coordinator_mentor, proposal=proposal))
+
+
+def test_a_coordinator_does_not_add_the_offices_guidance_to_their_own_request(org_a, coordinator_mentor):
+    program = ProgramFactory(organization=org_a, slug="alumni", model=ProgramModel.SELF_SELECT)
+    accepted(program, Role.MENTOR, coordinator_mentor)
+    mentee = accepted(program, Role.MENTEE)
+    with scopes_disabled():
+        request = MentorshipRequest.objects.create(
+            organization=org_a,
+            program=program,
+            mentee=mentee,
+            mentor=coordinator_mentor,
+            message="Hello",
+            expires_at=timezone.now() + timedelta(days=5),
+        )
+    with scope(organization=org_a), pytest.raises(ServiceError) as error:
+        services.request_add_guidance(actor=coordinator_mentor, request=request, guidance="Pick me")
+    assert "part of this pairing" in error.value.message
+    with scopes_disabled():
+        assert MentorshipRequest.objects.get(pk=request.pk).guidance == ""
 
 
 def test_a_coordinator_cannot_hand_pick_or_lock_a_draft_that_includes_them(org_a, coordinator_mentor):
