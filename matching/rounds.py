@@ -27,7 +27,15 @@ from matching.models import (
     ProposalStatus,
     RoundStatus,
 )
-from matching.services import _check_pair, _lock_memberships, _notify, _offer, _url, live_mentorship_count
+from matching.services import (
+    _check_pair,
+    _lock_memberships,
+    _notify,
+    _offer,
+    _url,
+    live_mentorship_count,
+    refuse_own_pairing,
+)
 from mentorship.exceptions import ServiceError
 from programs.models import (
     Application,
@@ -459,6 +467,7 @@ def proposal_lock(*, actor: Membership, proposal: Proposal, locked: bool) -> Pro
     if proposal.organization_id != actor.organization_id:
         raise PermissionDenied("That proposal belongs to another organization.")
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    refuse_own_pairing(actor, proposal.mentor_id, proposal.mentee_id, doing="lock or unlock")
     if proposal.status != ProposalStatus.DRAFT:
         raise ServiceError("Only draft proposals in a round can be locked.")
     proposal.locked = locked
@@ -476,6 +485,8 @@ def proposal_override(*, actor: Membership, proposal: Proposal, mentor: Membersh
     proposal = (
         Proposal.objects.select_for_update(of=("self",)).select_related("program", "match_round").get(pk=proposal.pk)
     )
+    # Neither the pairing as it stands nor the one chosen may include the coordinator.
+    refuse_own_pairing(actor, proposal.mentor_id, proposal.mentee_id, mentor, doing="choose a mentor for")
     if proposal.status != ProposalStatus.DRAFT:
         raise ServiceError("Only draft proposals in a round can be changed.")
     program = proposal.program
@@ -537,8 +548,17 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
     )
     _lock_memberships(*{p.mentor for p in candidates}, *{p.mentee for p in candidates})
     drafts, dropped, used = [], [], {}
+    # Offering a pairing is the program office's decision, so a pairing that includes the
+    # coordinator who sends is not offered by them (hub model). In a committee-model
+    # program sending only asks the committee, which decides without them.
+    withheld = []
     for proposal in candidates:
         # Each pair is checked again: people may have been removed or paired since the run.
+        if program.model != ProgramModel.COMMITTEE and actor.pk in (proposal.mentor_id, proposal.mentee_id):
+            proposal.status = ProposalStatus.WITHDRAWN
+            proposal.save(update_fields=["status"])
+            withheld.append(proposal)
+            continue
         try:
             capacity = _check_pair(program, proposal.mentor, proposal.mentee)
             open_ones = Proposal.objects.filter(
@@ -565,7 +585,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
             proposal.save(update_fields=["status"])
         else:
             _offer(proposal)
-    match_round.stats = {**match_round.stats, "dropped_at_send": len(dropped)}
+    match_round.stats = {**match_round.stats, "dropped_at_send": len(dropped), "withheld_own": len(withheld)}
     match_round.status = RoundStatus.SENT
     match_round.save(update_fields=["status", "stats"])
     if drafts and program.model == ProgramModel.COMMITTEE:

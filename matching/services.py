@@ -94,6 +94,19 @@ def require_party(actor: Membership, mentorship: Mentorship, what: str = "can do
     return role
 
 
+def refuse_own_pairing(actor: Membership, *people, doing: str) -> None:
+    """Nobody reviews a pairing that includes themselves: offering, approving, finalizing,
+    hand-picking, locking, withdrawing or voting on it is for someone else (another
+    coordinator, or the committee). ``people`` are the memberships (or their ids) in the
+    pairing. Called inside the service, so no page or task can skip it."""
+    ids = {getattr(person, "pk", person) for person in people if person is not None}
+    if actor is not None and actor.pk in ids:
+        raise ServiceError(
+            f"You are part of this pairing, so you cannot {doing} it. "
+            "Another coordinator or the committee decides on pairings that include you."
+        )
+
+
 def _lock_memberships(*memberships: Membership) -> None:
     # A fixed order (by pk) so that two transactions locking the same rows cannot deadlock.
     pks = sorted({m.pk for m in memberships})
@@ -299,6 +312,7 @@ def request_add_guidance(*, actor: Membership, request: MentorshipRequest, guida
     if request.organization_id != actor.organization_id:
         raise PermissionDenied("That request belongs to another organization.")
     request = _lock_request(request)
+    refuse_own_pairing(actor, request.mentor_id, request.mentee_id, doing="add the program office's guidance to")
     request.guidance = guidance.strip()[:2000]
     request.guidance_by = actor
     request.guidance_at = timezone.now()
@@ -443,6 +457,7 @@ def proposal_offer(*, actor: Membership, program: Program, mentor: Membership, m
     # One ordered lock for everyone involved (the coordinator may also be a participant).
     _lock_memberships(actor, mentor, mentee)
     require_coordinator(actor, actor.organization)
+    refuse_own_pairing(actor, mentor, mentee, doing="propose")
     _check_pair(program, mentor, mentee)
     if Proposal.objects.filter(
         program=program, mentee=mentee, status__in=[ProposalStatus.PROPOSED, ProposalStatus.OFFERED]
@@ -561,8 +576,7 @@ def proposal_vote(*, actor: Membership, proposal, approve: bool, comment: str = 
     if voter is None:
         raise PermissionDenied("Only committee members vote on proposed pairings.")
     proposal = _lock_proposal(proposal)
-    if actor.pk in (proposal.mentor_id, proposal.mentee_id):
-        raise ServiceError("You are part of this pairing, so you cannot vote on it.")
+    refuse_own_pairing(actor, proposal.mentor_id, proposal.mentee_id, doing="vote on")
     if proposal.status != ProposalStatus.PROPOSED:
         raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
     Vote.objects.update_or_create(
@@ -598,6 +612,7 @@ def proposal_finalize(*, actor: Membership, proposal, approve: bool):
     _lock_memberships(actor, Membership(pk=proposal.mentor_id), Membership(pk=proposal.mentee_id))
     require_coordinator(actor, actor.organization)
     proposal = _lock_proposal(proposal)
+    refuse_own_pairing(actor, proposal.mentor_id, proposal.mentee_id, doing="approve or reject")
     if proposal.status != ProposalStatus.PROPOSED:
         raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
     _committee_decides(proposal, approve=approve, actor=actor)
@@ -703,6 +718,7 @@ def proposal_withdraw(*, actor: Membership, proposal):
     if proposal.organization_id != actor.organization_id:
         raise PermissionDenied("That proposal belongs to another organization.")
     proposal = Proposal.objects.select_for_update().get(pk=proposal.pk)
+    refuse_own_pairing(actor, proposal.mentor_id, proposal.mentee_id, doing="withdraw")
     if proposal.status not in (ProposalStatus.PROPOSED, ProposalStatus.OFFERED):
         raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
     proposal.status = ProposalStatus.WITHDRAWN
@@ -783,12 +799,44 @@ def participant_remove(*, actor: Membership, program: Program, membership: Membe
     return removal
 
 
+def _senior_pairs(program: Program) -> set[tuple[int, int]]:
+    """(senior mentor, hub mentor) for every active hub mentor of the program whose
+    affinity group has a senior mentor."""
+    from programs.models import HubMentor
+
+    return {
+        (hm.hub.affinity_group.senior_mentor_id, hm.membership_id)
+        for hm in HubMentor.objects.filter(hub__program=program, hub__affinity_group__senior_mentor__isnull=False)
+        .select_related("hub__affinity_group")
+        .filter(membership__is_active=True)
+        if hm.hub.affinity_group.senior_mentor_id != hm.membership_id
+    }
+
+
+def senior_pairs_left_to_others(*, actor: Membership, program: Program) -> int:
+    """How many senior-mentor pairings that include ``actor`` are still missing: the
+    actor cannot create them (``refuse_own_pairing``); another coordinator can."""
+    pairs = [pair for pair in _senior_pairs(program) if actor.pk in pair]
+    if not pairs:
+        return 0
+    coached = set(
+        Mentorship.objects.filter(
+            program=program, mentee_id__in=[m for _s, m in pairs], origin=Origin.SENIOR, status__in=LIVE_STATUSES
+        ).values_list("mentee_id", flat=True)
+    )
+    return sum(
+        1
+        for senior_id, mentor_id in pairs
+        if mentor_id not in coached
+        and not PairExclusion.objects.filter(program=program, mentor_id=senior_id, mentee_id=mentor_id).exists()
+    )
+
+
 @transaction.atomic
 def senior_mentors_pair(*, actor: Membership, program: Program) -> int:
     """Hub model (seed 002): each hub mentor is mentored by their affinity group's senior
-    mentor. Creates the missing pairings; returns how many."""
-    from programs.models import HubMentor
-
+    mentor. Creates the missing pairings; returns how many. Pairings that include the
+    coordinator who asks are left for another coordinator (``refuse_own_pairing``)."""
     require_coordinator(actor, actor.organization)
     if program.organization_id != actor.organization_id:
         raise PermissionDenied("That program belongs to another organization.")
@@ -796,16 +844,13 @@ def senior_mentors_pair(*, actor: Membership, program: Program) -> int:
         raise ServiceError("Only hub-model programs have senior mentors.")
     today = timezone.localdate()
     created = 0
-    pairs = {
-        (hm.hub.affinity_group.senior_mentor_id, hm.membership_id)
-        for hm in HubMentor.objects.filter(hub__program=program, hub__affinity_group__senior_mentor__isnull=False)
-        .select_related("hub__affinity_group")
-        .filter(membership__is_active=True)
-    }
+    pairs = _senior_pairs(program)
     people = {m.pk: m for m in Membership.objects.filter(pk__in={pk for pair in pairs for pk in pair})}
     _lock_memberships(*people.values())
     for senior_id, mentor_id in sorted(pairs):
-        if senior_id == mentor_id:
+        try:
+            refuse_own_pairing(actor, senior_id, mentor_id, doing="create")
+        except ServiceError:
             continue
         # One senior mentor per hub mentor: a hub mentor already coached keeps their coach.
         coached = Mentorship.objects.filter(

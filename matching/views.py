@@ -9,19 +9,22 @@ from django.views.decorators.http import require_POST
 from matching import services
 from matching.models import LIVE_STATUSES, Mentorship, MentorshipRequest, RequestStatus
 from mentorship.exceptions import ServiceError
+from mentorship.filters import FilterForm, FlagField
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Membership, Profile, Program, ProgramModel
 from programs.views import _form_error
-from programs.views_programs import visible_program
+from programs.views_programs import biosketch_refusal, visible_program
 
 PER_PAGE = 50
 
 
 def _id(value) -> int:
-    """An id from POST data: anything but digits is a 404, never a 500."""
-    if not str(value or "").isdigit():
+    """An id from POST data: anything but ASCII digits is a 404, never a 500 ("²" and
+    "١" are digits to ``str.isdigit``, and int() refuses the first)."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 18:
         raise Http404("No such item.")
-    return int(value)
+    return int(text)
 
 
 class RequestForm(forms.Form):
@@ -44,6 +47,14 @@ class DeclineForm(forms.Form):
     )
 
 
+class RequestFilterForm(FilterForm):
+    status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *RequestStatus.choices], required=False)
+
+
+class MentorshipFilterForm(FilterForm):
+    all = FlagField(label="Include ended ones")
+
+
 class GuidanceForm(forms.Form):
     guidance = forms.CharField(
         label="Guidance for this pair", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
@@ -58,6 +69,9 @@ def request_create(request: HttpRequest, org_slug: str, program_slug: str, mento
     program = visible_program(request, program_slug)
     if program.model != ProgramModel.SELF_SELECT:
         raise Http404("Only self-selection programs take requests.")
+    # The page shows the mentor's biosketch: the directory's rule, before anyone is loaded.
+    if refusal := biosketch_refusal(request, program):
+        return refusal
     mentor = get_object_or_404(Membership.objects.select_related("user"), pk=mentor_pk, is_active=True)
     if services.mentor_application(program, mentor) is None:
         raise Http404("This person is not a mentor in this program.")
@@ -197,18 +211,23 @@ def program_requests(request: HttpRequest, org_slug: str, program_slug: str) -> 
         target = get_object_or_404(MentorshipRequest, pk=_id(request.POST.get("request_id")), program=program)
         form = GuidanceForm(request.POST)
         if form.is_valid():
-            services.request_add_guidance(
-                actor=request.membership, request=target, guidance=form.cleaned_data["guidance"]
-            )
-            messages.success(request, "Guidance added; the mentee and the mentor both see it.")
+            try:
+                services.request_add_guidance(
+                    actor=request.membership, request=target, guidance=form.cleaned_data["guidance"]
+                )
+            except ServiceError as error:
+                messages.error(request, error.message)
+            else:
+                messages.success(request, "Guidance added; the mentee and the mentor both see it.")
         else:
             messages.error(request, "Write the guidance before saving it.")
         return redirect("program_requests", org_slug=org_slug, program_slug=program.slug)
-    status = request.GET.get("status", "")
+    filters = RequestFilterForm(request.GET)
+    status = filters.values.get("status", "")
     requests = MentorshipRequest.objects.filter(program=program).select_related(
         "mentee__user", "mentor__user", "guidance_by__user"
     )
-    if status in RequestStatus.values:
+    if status:
         requests = requests.filter(status=status)
     page = Paginator(requests, PER_PAGE).get_page(request.GET.get("page"))
     return render(
@@ -219,7 +238,8 @@ def program_requests(request: HttpRequest, org_slug: str, program_slug: str) -> 
             "page": page,
             "status": status,
             "statuses": RequestStatus.choices,
-            "querystring": f"status={status}" if status else "",
+            "querystring": filters.querystring(),
+            "filter_errors": filters.error_list(),
         },
     )
 
@@ -227,7 +247,8 @@ def program_requests(request: HttpRequest, org_slug: str, program_slug: str) -> 
 @coordinator_required
 def program_mentorships(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=program_slug)
-    live_only = request.GET.get("all") != "1"
+    filters = MentorshipFilterForm(request.GET)
+    live_only = not filters.values.get("all")
     mentorships = Mentorship.objects.filter(program=program).select_related("mentor__user", "mentee__user")
     if live_only:
         mentorships = mentorships.filter(status__in=LIVE_STATUSES)
@@ -235,7 +256,13 @@ def program_mentorships(request: HttpRequest, org_slug: str, program_slug: str) 
     return render(
         request,
         "matching/program_mentorships.html",
-        {"program": program, "page": page, "live_only": live_only, "querystring": "" if live_only else "all=1"},
+        {
+            "program": program,
+            "page": page,
+            "live_only": live_only,
+            "querystring": "" if live_only else "all=1",
+            "filter_errors": filters.error_list(),
+        },
     )
 
 
@@ -531,12 +558,21 @@ def senior_mentors_pair(request: HttpRequest, org_slug: str, program_slug: str) 
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        messages.success(
-            request,
-            f"Paired {created} hub mentor{'s' if created != 1 else ''} with their senior mentor."
-            if created
-            else "Every hub mentor already has their senior mentor.",
-        )
+        left = services.senior_pairs_left_to_others(actor=request.membership, program=program)
+        if created or not left:
+            messages.success(
+                request,
+                f"Paired {created} hub mentor{'s' if created != 1 else ''} with their senior mentor."
+                if created
+                else "Every hub mentor already has their senior mentor.",
+            )
+        if left:
+            messages.warning(
+                request,
+                f"{left} senior-mentor pairing{'s' if left != 1 else ''} include{'' if left != 1 else 's'} you, "
+                "so another coordinator has to create "
+                f"{'them' if left != 1 else 'it'}.",
+            )
     return redirect("program_mentorships", org_slug=org_slug, program_slug=program.slug)
 
 
@@ -657,6 +693,15 @@ def match_round_action(request: HttpRequest, org_slug: str, program_slug: str, p
                 f"{sent} pairing{'s' if sent != 1 else ''} sent "
                 f"{'to the committee' if program.model == ProgramModel.COMMITTEE else 'to the people concerned'}.",
             )
+            match_round.refresh_from_db(fields=["stats"])
+            withheld = match_round.stats.get("withheld_own", 0)
+            if withheld:
+                messages.warning(
+                    request,
+                    f"{withheld} pairing{'s' if withheld != 1 else ''} of this round included you and "
+                    f"{'were' if withheld != 1 else 'was'} not offered: another coordinator can propose "
+                    "it under Pairings.",
+                )
         elif action in ("lock", "unlock", "override"):
             proposal = get_object_or_404(Proposal, pk=_id(request.POST.get("proposal")), match_round=match_round)
             if action == "override":

@@ -356,6 +356,18 @@ EMAIL_TIMEOUT = env_int("EMAIL_TIMEOUT", 30)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", f"{SITE_NAME} <noreply@localhost>")
 SERVER_EMAIL = env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
 
+# Sending limits (programs/sending.py): emails that people make the site send to addresses
+# they choose, counted from the database over a sliding 24 hours (feedback: per hour).
+INVITATION_LIMIT_PER_ORGANIZATION = env_int("INVITATION_LIMIT_PER_ORGANIZATION", 500)
+INVITATION_LIMIT_NEW_ORGANIZATION = env_int("INVITATION_LIMIT_NEW_ORGANIZATION", 50)
+NEW_ORGANIZATION_DAYS = env_int("NEW_ORGANIZATION_DAYS", 30)
+INVITATION_LIMIT_PER_PERSON = env_int("INVITATION_LIMIT_PER_PERSON", 200)
+INVITATION_SENDS_PER_INVITATION = env_int("INVITATION_SENDS_PER_INVITATION", 3)
+CONTACT_CONFIRMATIONS_PER_ORGANIZATION = env_int("CONTACT_CONFIRMATIONS_PER_ORGANIZATION", 3)
+CONTACT_CONFIRMATION_DAYS = env_int("CONTACT_CONFIRMATION_DAYS", 7)
+FEEDBACK_LIMIT_PER_PERSON = env_int("FEEDBACK_LIMIT_PER_PERSON", 10)
+FEEDBACK_EMAILS_PER_ORGANIZATION_PER_HOUR = env_int("FEEDBACK_EMAILS_PER_ORGANIZATION_PER_HOUR", 10)
+
 # --- Internationalization ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"  # stored in UTC; shown in each person's own time zone

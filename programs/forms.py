@@ -1,17 +1,52 @@
 from django import forms
+from django.utils.text import slugify
 
-from programs.models import Invitation, Membership, MemberStatus, Organization
+from mentorship.filters import FilterForm, FlagField, SearchField
+from programs.models import (
+    ORGANIZATION_SLUG_STEM_LENGTH,
+    Invitation,
+    Membership,
+    MemberStatus,
+    Organization,
+    slug_validator,
+)
 
 
-class OrganizationCreateForm(forms.ModelForm):
-    class Meta:
-        model = Organization
-        fields = ["name", "slug", "contact_email", "description"]
-        labels = {"slug": "Web address"}
-        widgets = {"description": forms.Textarea(attrs={"rows": 3})}
+def unidecode_ascii(text: str) -> str:
+    """Accents dropped (Société → Societe) so that the name gives a usable address."""
+    import unicodedata
+
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+
+
+class OrganizationCreateForm(forms.Form):
+    """Starting an organization. Deliberately not a ModelForm: its uniqueness check would
+    tell anyone which web addresses (and so which organizations) exist."""
+
+    name = forms.CharField(label="Name", max_length=Organization._meta.get_field("name").max_length)
+    slug = forms.CharField(
+        label="Web address",
+        max_length=ORGANIZATION_SLUG_STEM_LENGTH,
+        required=False,
+        validators=[slug_validator],
+        help_text="Lowercase letters, digits and hyphens, for example surgical-society. We add four random "
+        "characters (surgical-society-7kq2), so nobody can find out which organizations exist by trying "
+        "addresses. Leave it empty to use the name.",
+    )
+    contact_email = forms.EmailField(
+        label="Contact email", help_text=Organization._meta.get_field("contact_email").help_text
+    )
+    description = forms.CharField(label="Description", required=False, widget=forms.Textarea(attrs={"rows": 3}))
 
     def clean_slug(self):
-        return self.cleaned_data["slug"].lower()
+        return self.cleaned_data["slug"].strip().lower()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("slug") and cleaned.get("name"):
+            stem = slugify(unidecode_ascii(cleaned["name"]))[:ORGANIZATION_SLUG_STEM_LENGTH].strip("-")
+            cleaned["slug"] = stem or "organization"
+        return cleaned
 
 
 class OrganizationSettingsForm(forms.ModelForm):
@@ -47,3 +82,16 @@ class MembershipForm(forms.Form):
         required=False,
         help_text="Untick to remove them from the organization; their history is kept.",
     )
+
+
+class MemberFilterForm(FilterForm):
+    q = SearchField(label="Name or email")
+    status = forms.ChoiceField(
+        label="Member status", choices=[("", "Any status"), *MemberStatus.choices], required=False
+    )
+    role = forms.ChoiceField(
+        label="Role",
+        choices=[("", "Any role"), ("coordinator", "Coordinators"), ("committee", "Committee")],
+        required=False,
+    )
+    removed = FlagField(label="Include removed")

@@ -1,5 +1,6 @@
 from django import forms
 
+from mentorship.filters import FilterForm, SearchField
 from programs.application_services import ApplicationData, rule_for
 from programs.models import Application, ApplicationStatus, Hub, HubChoice, MeetingMode, ProgramModel, Role
 
@@ -133,7 +134,7 @@ class DecisionForm(forms.Form):
     )
 
 
-class ApplicationFilterForm(forms.Form):
+class ApplicationFilterForm(FilterForm):
     role = forms.ChoiceField(label="Role", choices=[("", "Both roles"), *Role.choices], required=False)
     status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *ApplicationStatus.choices], required=False)
     eligibility = forms.ChoiceField(
@@ -142,7 +143,7 @@ class ApplicationFilterForm(forms.Form):
         required=False,
     )
     hub = forms.ChoiceField(label="Hub", required=False)
-    q = forms.CharField(label="Name or email", required=False, max_length=100)
+    q = SearchField(label="Name or email")
 
     def __init__(self, *args, hubs=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,6 +7,7 @@ before a service ever sees it (the services check again).
 
 from django import forms
 
+from mentorship.filters import FilterForm, SearchField
 from programs.hub_services import MAX_CAPACITY
 from programs.models import AffinityGroup, Hub, HubMentor, HubTheme, Membership
 
@@ -87,3 +88,14 @@ class HubMentorCapacityForm(forms.Form):
     capacity = forms.IntegerField(
         min_value=1, max_value=MAX_CAPACITY, error_messages={"min_value": "Capacity must be at least 1 mentee."}
     )
+
+
+class HubFilterForm(FilterForm):
+    q = SearchField(label="Search hubs")
+    theme = forms.ChoiceField(label="Theme", choices=[("", "All themes"), *HubTheme.choices], required=False)
+
+
+class HubStartForm(FilterForm):
+    """``?group=<id>``: the affinity group a new hub starts in (from its group's link)."""
+
+    group = forms.IntegerField(label="Affinity group", min_value=1, required=False)

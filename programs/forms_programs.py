@@ -1,5 +1,6 @@
 from django import forms
 
+from mentorship.filters import FilterForm, SearchField
 from programs.models import DEFAULT_GOAL_AREAS, MemberStatus, Program, Role
 from programs.program_services import PROGRAM_FIELDS, RuleSettings
 
@@ -140,3 +141,17 @@ class ProgramForm(forms.ModelForm):
             },
             "guide": data.get("guide_file"),
         }
+
+
+class MentorFilterForm(FilterForm):
+    """The mentor directory's search (a self-selection program's biosketches)."""
+
+    q = SearchField(label="Name or interest")
+    specialty = forms.ChoiceField(label="Specialty", required=False)
+    institution = SearchField(label="Institution")
+    grad_from = forms.IntegerField(label="Graduated from", min_value=1900, max_value=2100, required=False)
+    grad_to = forms.IntegerField(label="Graduated to", min_value=1900, max_value=2100, required=False)
+
+    def __init__(self, *args, specialties: list[str], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["specialty"].choices = [("", "Any specialty"), *((s, s) for s in specialties)]

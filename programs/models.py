@@ -13,6 +13,10 @@ from mentorship.storage import encrypted_storage, private_storage, random_name
 
 INVITATION_VALID_DAYS = 14
 
+# An organization's web address is the stem its founder chooses plus "-" and four random
+# characters (programs.services.organization_create).
+ORGANIZATION_SLUG_STEM_LENGTH = 55
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     "Use lowercase letters, digits and single hyphens (for example: surgical-society).",
@@ -30,6 +34,13 @@ class Organization(models.Model):
         help_text="Used in the address of every page: /o/<slug>/",
     )
     contact_email = models.EmailField(help_text="Where participants can reach the program office.")
+    contact_email_confirmed_at = models.DateTimeField(
+        "contact address confirmed",
+        null=True,
+        blank=True,
+        help_text="When someone with access to the contact address confirmed it. Invitations, which go out with "
+        "it as their reply address, wait until then.",
+    )
     description = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
@@ -38,6 +49,10 @@ class Organization(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def contact_email_confirmed(self) -> bool:
+        return self.contact_email_confirmed_at is not None
 
 
 class MemberStatus(models.TextChoices):
@@ -161,6 +176,40 @@ class Invitation(models.Model):
         if self.status == InvitationStatus.PENDING and self.is_expired:
             return "Expired"
         return self.get_status_display()
+
+
+class SentEmailKind(models.TextChoices):
+    INVITATION = "invitation", "Invitation"
+    CONTACT_CONFIRMATION = "contact_confirmation", "Contact address confirmation"
+    FEEDBACK = "feedback", "Feedback notification"
+
+
+class SentEmail(models.Model):
+    """One email that someone in an organization made the site send to addresses they
+    chose (or with words they chose): the rows the sending limits count
+    (``programs.sending``). ``sent_by`` is empty where the sender must stay unknown
+    (anonymous feedback)."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=30, choices=SentEmailKind.choices)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    invitation = models.ForeignKey(
+        "Invitation", on_delete=models.CASCADE, null=True, blank=True, related_name="sent_emails"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["organization", "kind", "created_at"], name="sentemail_org_kind_time"),
+            models.Index(fields=["sent_by", "kind", "created_at"], name="sentemail_sender_kind_time"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} sent {self.created_at:%Y-%m-%d %H:%M}"
 
 
 class AuditEvent(models.Model):

@@ -4,7 +4,15 @@ Queries go through the scoped managers and also filter by the membership's own
 organization, so a profile of another organization is never returned.
 """
 
-from programs.models import Membership, Profile
+from programs.models import Application, ApplicationStatus, Membership, Profile, Program, ProgramModel, Role
+
+# The mentee applications whose holder may read a self-selection program's biosketches.
+BIOSKETCH_READER_STATUSES = (
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.ELIGIBLE,
+    ApplicationStatus.ACCEPTED,
+    ApplicationStatus.WAITLISTED,
+)
 
 
 def profile_for(*, membership: Membership | None) -> Profile | None:
@@ -48,3 +56,23 @@ def cv_shares(*, profile: Profile | None) -> list[Membership]:
         .select_related("user")
         .order_by("user__full_name", "user__email")
     )
+
+
+def can_read_biosketches(*, membership: Membership | None, program: Program) -> bool:
+    """May ``membership`` read the biosketches of ``program``'s mentors?
+
+    The one rule for every page that shows a mentor's biosketch or starts a request from
+    it (the mentor directory, a mentor's request page, the link to them): the program's
+    mentees (an application submitted, eligible, accepted or waitlisted) and the
+    organization's coordinators, in a self-selection program. Nobody else: not plain
+    members, not the mentors, not the committee.
+    """
+    if membership is None or not membership.is_active or membership.organization_id != program.organization_id:
+        return False
+    if program.model != ProgramModel.SELF_SELECT:
+        return False
+    if membership.is_coordinator:
+        return True
+    return Application.objects.filter(
+        program=program, membership=membership, role=Role.MENTEE, status__in=BIOSKETCH_READER_STATUSES
+    ).exists()

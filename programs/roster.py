@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
+from programs import sending
 from programs.models import (
     PROFILE_IMPORT_FIELDS,
     Invitation,
@@ -515,6 +516,12 @@ def roster_apply(*, actor: Membership, roster_import: RosterImport) -> ApplyResu
         outcome = "errors" if summary[ACTION_ERROR] else "changed"
         return ApplyResult(outcome, roster_import, changed_rows=changed)
 
+    # Every invitation of the file goes out, or none: the limits are checked for all of
+    # them before anything is written (programs.sending).
+    to_invite = sum(1 for row in planned if row["action"] == ACTION_INVITE)
+    if to_invite:
+        locked = sending.lock_sender(organization=organization, user=actor.user)
+        sending.check_invitations(organization=locked, user=actor.user, count=to_invite)
     invited, updated, with_profile = [], [], []
     for row in planned:
         if row["action"] == ACTION_INVITE:

@@ -6,16 +6,22 @@ objects they loaded inside the organization's scope; the services re-check owner
 a foreign id can never act across tenants.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
+from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import get_random_string
 from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
+from programs import sending
 from programs.models import (
+    ORGANIZATION_SLUG_STEM_LENGTH,
     PROFILE_IMPORT_FIELDS,
     AuditEvent,
     Invitation,
@@ -63,36 +69,165 @@ def require_coordinator(actor: Membership, organization: Organization) -> None:
 # --- Organizations ----------------------------------------------------------------
 
 
+SLUG_SUFFIX_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"  # no 0/o, 1/l/i: easy to read aloud
+
+
+def _organization_slug(stem: str) -> str:
+    stem = stem.strip("-")[:ORGANIZATION_SLUG_STEM_LENGTH].strip("-") or "organization"
+    return f"{stem}-{get_random_string(4, SLUG_SUFFIX_ALPHABET)}"
+
+
 @transaction.atomic
 def organization_create(*, user, name: str, slug: str, contact_email: str, description: str = "") -> Organization:
-    """Any signed-in person may start an organization; they become its first coordinator."""
-    if Organization.objects.filter(slug=slug).exists():
-        raise ServiceError("That address is already taken; choose another.", field="slug")
-    try:
-        with transaction.atomic():
-            organization = Organization.objects.create(
-                name=name, slug=slug, contact_email=contact_email, description=description
-            )
-    except IntegrityError:
-        raise ServiceError("That address is already taken; choose another.", field="slug") from None
+    """Any signed-in person may start an organization; they become its first coordinator.
+
+    ``slug`` is only the stem of the web address: four random characters are always added,
+    so what the founder gets never depends on which addresses exist, and nobody learns
+    whether an organization exists by trying to create it (its pages are a 404 to
+    outsiders for the same reason)."""
+    for _attempt in range(20):
+        candidate = _organization_slug(slug)
+        if Organization.objects.filter(slug=candidate).exists():
+            continue
+        try:
+            with transaction.atomic():
+                organization = Organization.objects.create(
+                    name=name, slug=candidate, contact_email=contact_email, description=description
+                )
+        except IntegrityError:  # taken a moment ago by someone else
+            continue
+        break
+    else:  # 31**4 endings per stem: only reachable if the stem has been used about a million times
+        raise ServiceError("Could not find a free web address; try another one.", field="slug")
     with scope(organization=organization):
         Membership.objects.create(organization=organization, user=user, is_coordinator=True)
         audit(organization=organization, actor=user, action="organization.created", summary=f"Created {name}")
+        _confirm_or_ask(organization, user)
     return organization
 
 
 @transaction.atomic
 def organization_update(*, actor: Membership, name: str, contact_email: str, description: str) -> Organization:
-    """Coordinators edit their organization's name, contact address and description."""
+    """Coordinators edit their organization's name, contact address and description.
+
+    A new contact address is confirmed at once if it is one of the coordinator's own
+    verified addresses; otherwise it gets a confirmation link and invitations wait
+    (``programs.sending``)."""
     organization = actor.organization
     require_coordinator(actor, organization)
     organization = Organization.objects.select_for_update().get(pk=organization.pk)
+    new_address = contact_email.strip().lower() != organization.contact_email.strip().lower()
     organization.name = name
     organization.contact_email = contact_email
     organization.description = description
+    if new_address:
+        organization.contact_email_confirmed_at = None
     organization.full_clean()
     organization.save()
     audit(organization=organization, actor=actor.user, action="organization.updated", summary="Updated settings")
+    if new_address:
+        _confirm_or_ask(organization, actor.user)
+    return organization
+
+
+# --- The contact address -------------------------------------------------------------------
+
+CONTACT_TOKEN_SALT = "programs.organization-contact-address"
+
+
+def contact_confirmation_token(organization: Organization) -> str:
+    """A signed link token naming the organization and the address it confirms, so a
+    link sent for an earlier address confirms nothing."""
+    return signing.dumps(
+        {"o": organization.pk, "e": organization.contact_email.strip().lower()}, salt=CONTACT_TOKEN_SALT
+    )
+
+
+def organization_for_contact_token(token: str) -> Organization | None:
+    """The organization whose current contact address the token confirms, or None (a
+    forged, expired or outdated link)."""
+    if not token or len(token) > 300:
+        return None
+    try:
+        data = signing.loads(token, salt=CONTACT_TOKEN_SALT, max_age=timedelta(days=settings.CONTACT_CONFIRMATION_DAYS))
+    except signing.BadSignature:  # SignatureExpired too
+        return None
+    if not isinstance(data, dict) or not isinstance(data.get("o"), int):
+        return None
+    organization = Organization.objects.filter(pk=data["o"]).first()
+    if organization is None or organization.contact_email.strip().lower() != data.get("e"):
+        return None
+    return organization
+
+
+def _confirm_or_ask(organization: Organization, user) -> None:
+    """Confirm the contact address if it is one of ``user``'s verified addresses (they
+    proved it at sign-up or under Account); otherwise email it a confirmation link."""
+    if user_has_verified_email(user, organization.contact_email):
+        organization.contact_email_confirmed_at = timezone.now()
+        organization.save(update_fields=["contact_email_confirmed_at"])
+        return
+    sending.check_contact_confirmation(organization=organization, user=user)
+    url = settings.SITE_URL + reverse(
+        "organization_contact_confirm", kwargs={"token": contact_confirmation_token(organization)}
+    )
+    queue_email(
+        render_email(
+            "email/organization_contact_confirm",
+            {
+                "organization": organization,
+                "requested_by": user.full_name or user.email,
+                "confirm_url": url,
+                "valid_days": settings.CONTACT_CONFIRMATION_DAYS,
+            },
+            to=[organization.contact_email],
+        )
+    )
+    sending.record_contact_confirmation(organization=organization, user=user)
+
+
+@transaction.atomic
+def organization_contact_confirmation_send(*, actor: Membership) -> Organization:
+    """A coordinator asks for the confirmation link again (or, when the contact address is
+    one of their own verified addresses, has it confirmed at once)."""
+    require_coordinator(actor, actor.organization)
+    organization = sending.lock_sender(organization=actor.organization, user=actor.user)
+    if organization.contact_email_confirmed:
+        raise ServiceError(f"{organization.contact_email} is already confirmed.")
+    _confirm_or_ask(organization, actor.user)
+    audit(
+        organization=organization,
+        actor=actor.user,
+        action="organization.contact_confirmation_sent",
+        summary=f"Asked {organization.contact_email} to confirm it is the contact address",
+    )
+    return organization
+
+
+@transaction.atomic
+def organization_contact_confirm(*, token: str) -> Organization:
+    """Whoever reads the contact mailbox confirms the address with the emailed link (no
+    account needed: the mailbox may be a shared office address). Confirming twice is
+    harmless."""
+    with scopes_disabled():
+        found = organization_for_contact_token(token)
+    if found is None:
+        raise ServiceError(
+            "This confirmation link is not valid any more: it expired, or the contact address changed since it "
+            "was sent. A coordinator can send a new one from Settings."
+        )
+    organization = Organization.objects.select_for_update().get(pk=found.pk)
+    if organization.contact_email_confirmed:
+        return organization
+    organization.contact_email_confirmed_at = timezone.now()
+    organization.save(update_fields=["contact_email_confirmed_at"])
+    with scope(organization=organization):
+        audit(
+            organization=organization,
+            actor=None,
+            action="organization.contact_confirmed",
+            summary=f"{organization.contact_email} was confirmed as the contact address",
+        )
     return organization
 
 
@@ -174,11 +309,12 @@ def _invitation_email(invitation: Invitation):
     )
 
 
-def _send_invitation(invitation: Invitation) -> None:
+def _send_invitation(invitation: Invitation, *, sender) -> None:
     invitation.sent_at = timezone.now()
     invitation.send_count += 1
     invitation.save(update_fields=["sent_at", "send_count"])
     queue_email(_invitation_email(invitation))
+    sending.record_invitation(invitation=invitation, user=sender)
 
 
 @transaction.atomic
@@ -191,9 +327,13 @@ def invitation_create(
     is_committee: bool = False,
     message: str = "",
 ) -> Invitation:
-    """A coordinator invites an email address; the email goes out through Celery after commit."""
+    """A coordinator invites an email address; the email goes out through Celery after commit.
+
+    Within the sending limits only, and once the contact address is confirmed
+    (``programs.sending``): otherwise refused with what to do, and nothing is recorded."""
     organization = actor.organization
     require_coordinator(actor, organization)
+    organization = sending.lock_sender(organization=organization, user=actor.user)
     email = email.strip().lower()
     if Membership.objects.filter(organization=organization, user__email__iexact=email, is_active=True).exists():
         raise ServiceError(f"{email} is already a member of {organization.name}.", field="email")
@@ -203,6 +343,7 @@ def invitation_create(
         raise ServiceError(
             f"{email} already has an open invitation. Resend it from the list below instead.", field="email"
         )
+    sending.check_invitations(organization=organization, user=actor.user)
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(
@@ -216,7 +357,7 @@ def invitation_create(
             )
     except IntegrityError:
         raise ServiceError(f"{email} already has an open invitation.", field="email") from None
-    _send_invitation(invitation)
+    _send_invitation(invitation, sender=actor.user)
     audit(
         organization=organization,
         actor=actor.user,
@@ -240,11 +381,14 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
     invitation = _lock_invitation(actor, invitation)
     if invitation.status != InvitationStatus.PENDING:
         raise ServiceError(f"This invitation was {invitation.get_status_display().lower()}; it cannot be resent.")
+    organization = sending.lock_sender(organization=invitation.organization, user=actor.user)
+    sending.check_resend(invitation=invitation)
+    sending.check_invitations(organization=organization, user=actor.user)
     # A fresh link: whatever happened to the old one, it stops working now.
     invitation.token = Invitation._meta.get_field("token").get_default()
     invitation.expires_at = Invitation._meta.get_field("expires_at").get_default()
     invitation.save(update_fields=["token", "expires_at"])
-    _send_invitation(invitation)
+    _send_invitation(invitation, sender=actor.user)
     audit(
         organization=invitation.organization,
         actor=actor.user,

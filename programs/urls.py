@@ -11,6 +11,7 @@ org_urlpatterns = [
     path("invitations/<int:pk>/resend/", views.invitation_resend, name="invitation_resend"),
     path("invitations/<int:pk>/revoke/", views.invitation_revoke, name="invitation_revoke"),
     path("settings/", views.organization_settings, name="organization_settings"),
+    path("settings/contact/confirm/", views.organization_contact_resend, name="organization_contact_resend"),
     path("programs/", views_programs.program_list, name="program_list"),
     path("programs/new/", views_programs.program_create, name="program_create"),
     path("programs/<slug:program_slug>/", views_programs.program_detail, name="program_detail"),
@@ -41,5 +42,10 @@ org_urlpatterns = [
 
 urlpatterns = [
     path("organizations/new/", views.organization_create, name="organization_create"),
+    path(
+        "organizations/contact/<str:token>/",
+        views.organization_contact_confirm,
+        name="organization_contact_confirm",
+    ),
     path("invitations/<str:token>/", views.invitation_accept, name="invitation_accept"),
 ]

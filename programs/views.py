@@ -7,12 +7,19 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
+from django_scopes import scopes_disabled
 
 from mentorship.adapters import INVITATION_SESSION_KEY
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
-from programs import selectors, services
-from programs.forms import InvitationForm, MembershipForm, OrganizationCreateForm, OrganizationSettingsForm
+from programs import selectors, sending, services
+from programs.forms import (
+    InvitationForm,
+    MemberFilterForm,
+    MembershipForm,
+    OrganizationCreateForm,
+    OrganizationSettingsForm,
+)
 from programs.models import Invitation, Membership, MemberStatus
 
 MEMBERS_PER_PAGE = 50
@@ -43,18 +50,14 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @coordinator_or_committee_required
 def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    search = request.GET.get("q", "").strip()[:100]
-    status = request.GET.get("status", "")
-    status = status if status in MemberStatus.values else ""
-    role = request.GET.get("role", "")
-    role = role if role in ("coordinator", "committee") else ""
-    show_removed = request.GET.get("removed") == "1" and request.membership.is_coordinator
+    filters = MemberFilterForm(request.GET)
+    f = filters.values
+    search, status, role = f.get("q", ""), f.get("status", ""), f.get("role", "")
+    show_removed = bool(f.get("removed")) and request.membership.is_coordinator
     members = selectors.member_list(
         organization=request.organization, search=search, status=status, role=role, show_removed=show_removed
     )
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "programs/member_list.html",
@@ -65,7 +68,8 @@ def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
             "role": role,
             "show_removed": show_removed,
             "statuses": MemberStatus.choices,
-            "querystring": query.urlencode(),
+            "querystring": filters.querystring(),
+            "filter_errors": filters.error_list(),
         },
     )
 
@@ -86,6 +90,17 @@ def member_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     return render(request, "programs/member_edit.html", {"member": member, "form": form})
 
 
+def _sending_context(request: HttpRequest) -> dict:
+    """What the invitation pages say about the contact address and the sending limits
+    (no query: the organization is loaded already)."""
+    organization = request.organization
+    return {
+        "contact_confirmed": organization.contact_email_confirmed,
+        "invitation_limit": sending.invitation_limit(organization),
+        "is_new_organization": sending.is_new(organization),
+    }
+
+
 @coordinator_required
 def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = InvitationForm(request.POST or None)
@@ -100,7 +115,7 @@ def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
     page = Paginator(selectors.invitation_list(organization=request.organization), MEMBERS_PER_PAGE).get_page(
         request.GET.get("page")
     )
-    return render(request, "programs/invitations.html", {"form": form, "page": page})
+    return render(request, "programs/invitations.html", {"form": form, "page": page, **_sending_context(request)})
 
 
 def _invitation_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
@@ -131,10 +146,39 @@ def organization_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     # A copy, so a rejected POST does not change the organization shown in the header.
     form = OrganizationSettingsForm(request.POST or None, instance=copy.copy(request.organization))
     if request.method == "POST" and form.is_valid():
-        services.organization_update(actor=request.membership, **form.cleaned_data)
-        messages.success(request, "Organization settings saved.")
-        return redirect("organization_settings", org_slug=request.organization.slug)
-    return render(request, "programs/settings.html", {"form": form})
+        try:
+            organization = services.organization_update(actor=request.membership, **form.cleaned_data)
+        except ServiceError as error:
+            _form_error(form, error)
+        else:
+            messages.success(request, "Organization settings saved.")
+            if not organization.contact_email_confirmed:
+                messages.info(
+                    request,
+                    f"We sent a confirmation link to {organization.contact_email}. Invitations wait until "
+                    "someone opens it.",
+                )
+            return redirect("organization_settings", org_slug=request.organization.slug)
+    return render(request, "programs/settings.html", {"form": form, **_sending_context(request)})
+
+
+@require_POST
+@coordinator_required
+def organization_contact_resend(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """Send the contact address its confirmation link again."""
+    try:
+        organization = services.organization_contact_confirmation_send(actor=request.membership)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        if organization.contact_email_confirmed:
+            messages.success(request, f"{organization.contact_email} is your own verified address: it is confirmed.")
+        else:
+            messages.success(request, f"We sent a new confirmation link to {organization.contact_email}.")
+    back = request.POST.get("back", "")
+    if back == "invitations":
+        return redirect("invitations", org_slug=org_slug)
+    return redirect("organization_settings", org_slug=org_slug)
 
 
 # --- Outside any organization --------------------------------------------------------
@@ -149,9 +193,35 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         except ServiceError as error:
             _form_error(form, error)
         else:
-            messages.success(request, f"{organization.name} is ready. Invite your members next.")
+            messages.success(
+                request,
+                f"{organization.name} is ready at {request.build_absolute_uri(f'/o/{organization.slug}/')}. "
+                "Invite your members next.",
+            )
+            if not organization.contact_email_confirmed:
+                messages.info(
+                    request,
+                    f"We sent a confirmation link to {organization.contact_email}: invitations wait until someone "
+                    "who reads that mailbox opens it.",
+                )
             return redirect("organization_dashboard", org_slug=organization.slug)
     return render(request, "programs/organization_create.html", {"form": form})
+
+
+def organization_contact_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    """The link emailed to a new contact address: anyone who reads that mailbox confirms it
+    (a button, so a mail scanner that follows links confirms nothing)."""
+    with scopes_disabled():
+        organization = services.organization_for_contact_token(token)
+    if request.method == "POST" and organization is not None:
+        try:
+            organization = services.organization_contact_confirm(token=token)
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            return render(request, "programs/contact_confirm.html", {"organization": organization, "done": True})
+    status = 200 if organization is not None else 404
+    return render(request, "programs/contact_confirm.html", {"organization": organization}, status=status)
 
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:

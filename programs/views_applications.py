@@ -116,7 +116,7 @@ def application_withdraw(request: HttpRequest, org_slug: str, pk: int) -> HttpRe
 def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=program_slug)
     hubs = list(Hub.objects.filter(program=program).order_by("name")) if program.model == ProgramModel.HUBS else None
-    filters = ApplicationFilterForm(request.GET or None, hubs=hubs)
+    filters = ApplicationFilterForm(request.GET, hubs=hubs)
     applications = (
         Application.objects.filter(program=program)
         .exclude(status=ApplicationStatus.DRAFT)
@@ -124,8 +124,7 @@ def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> 
         .order_by("-submitted_at", "-pk")
     )
     # Apply every valid filter even when another parameter is malformed.
-    filters.is_valid()
-    f = getattr(filters, "cleaned_data", {})
+    f = filters.values
     if f.get("role"):
         applications = applications.filter(role=f["role"])
     if f.get("status"):
@@ -145,12 +144,16 @@ def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> 
     if program.model == ProgramModel.HUBS:
         applications = applications.prefetch_related("hub_choices__hub")
     page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "programs/application_list.html",
-        {"program": program, "filters": filters, "page": page, "querystring": query.urlencode()},
+        {
+            "program": program,
+            "filters": filters,
+            "page": page,
+            "querystring": filters.querystring(),
+            "filter_errors": filters.error_list(),
+        },
     )
 
 

@@ -13,11 +13,16 @@ from django.urls import reverse
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required, member_required
 from programs import hub_services
-from programs.forms_hubs import AffinityGroupForm, HubForm, HubMentorCapacityForm, HubMentorForm
+from programs.forms_hubs import (
+    AffinityGroupForm,
+    HubFilterForm,
+    HubForm,
+    HubMentorCapacityForm,
+    HubMentorForm,
+    HubStartForm,
+)
 from programs.models import AffinityGroup, Hub, HubMentor, HubTheme, Program, ProgramModel
 from programs.views import _form_error
-
-SEARCH_MAX_LENGTH = 100
 
 
 def _post_only(request: HttpRequest) -> HttpResponse | None:
@@ -56,9 +61,8 @@ def _person(membership) -> str:
 @member_required
 def hub_list(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = _program(request, program_slug)
-    search = request.GET.get("q", "").strip()[:SEARCH_MAX_LENGTH]
-    theme = request.GET.get("theme", "")
-    theme = theme if theme in HubTheme.values else ""
+    filters = HubFilterForm(request.GET)
+    search, theme = filters.values.get("q", ""), filters.values.get("theme", "")
     is_coordinator = request.membership.is_coordinator
     catalogue = hub_services.hub_catalogue(program=program, include_inactive=is_coordinator, theme=theme, search=search)
     return render(
@@ -71,6 +75,7 @@ def hub_list(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResp
             "theme": theme,
             "themes": HubTheme.choices,
             "can_manage": is_coordinator,
+            "filter_errors": filters.error_list(),
         },
     )
 
@@ -141,9 +146,9 @@ def affinity_group_delete(request: HttpRequest, org_slug: str, program_slug: str
 def hub_create(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = _program(request, program_slug)
     initial = {"is_active": True}
-    group_pk = request.GET.get("group", "")
-    if group_pk.isdigit():
-        initial["affinity_group"] = int(group_pk)
+    start = HubStartForm(request.GET)
+    if start.values.get("group"):
+        initial["affinity_group"] = start.values["group"]
     form = HubForm(request.POST or None, initial=initial, program=program)
     if request.method == "POST" and form.is_valid():
         try:

@@ -8,17 +8,17 @@ from django.utils import timezone
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required, member_required
 from programs import program_services
-from programs.forms_programs import ProgramForm
+from programs.forms_programs import MentorFilterForm, ProgramForm
 from programs.models import (
     Application,
     ApplicationStatus,
     EligibilityRule,
-    Membership,
     Profile,
     Program,
     ProgramModel,
     Role,
 )
+from programs.profile_selectors import can_read_biosketches
 from programs.program_services import RuleSettings
 from programs.views import _form_error
 
@@ -104,7 +104,7 @@ def program_detail(request: HttpRequest, org_slug: str, program_slug: str) -> Ht
         "my_mentor_application": my_roles.get(Role.MENTOR),
         "is_open": program.applications_are_open(),
         "opens_later": bool(program.applications_open and program.applications_open > timezone.now()),
-        "can_browse_mentors": _can_browse_mentors(request.membership, program),
+        "can_browse_mentors": can_read_biosketches(membership=request.membership, program=program),
     }
     if request.membership.is_coordinator:
         counts = {row["status"]: row["n"] for row in _status_counts(program)}
@@ -141,23 +141,15 @@ def program_guide(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
 
 MENTORS_PER_PAGE = 24
 LIVE_MENTOR_STATUSES = (ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
-BROWSING_MENTEE_STATUSES = (
-    ApplicationStatus.SUBMITTED,
-    ApplicationStatus.ELIGIBLE,
-    ApplicationStatus.ACCEPTED,
-    ApplicationStatus.WAITLISTED,
-)
 
 
-def _can_browse_mentors(membership: Membership, program: Program) -> bool:
-    """Biosketches are for the program's mentees (and its coordinators), nobody else."""
-    if program.model != ProgramModel.SELF_SELECT:
-        return False
-    if membership.is_coordinator:
-        return True
-    return Application.objects.filter(
-        program=program, membership=membership, role=Role.MENTEE, status__in=BROWSING_MENTEE_STATUSES
-    ).exists()
+def biosketch_refusal(request: HttpRequest, program: Program) -> HttpResponse | None:
+    """The 403 page for whoever may not read ``program``'s biosketches (the rule is
+    ``profile_selectors.can_read_biosketches``), or None for those who may. Every view
+    that shows a mentor's biosketch calls it before loading anyone."""
+    if can_read_biosketches(membership=request.membership, program=program):
+        return None
+    return render(request, "programs/mentor_directory_locked.html", {"program": program}, status=403)
 
 
 @member_required
@@ -165,9 +157,8 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
     program = visible_program(request, program_slug)
     if program.model != ProgramModel.SELF_SELECT:
         raise Http404("Only self-selection programs have a mentor directory.")
-    if not _can_browse_mentors(request.membership, program):
-        return render(request, "programs/mentor_directory_locked.html", {"program": program}, status=403)
-    search = request.GET.get("q", "").strip()[:100]
+    if refusal := biosketch_refusal(request, program):
+        return refusal
     mentors = (
         Application.objects.filter(
             program=program, role=Role.MENTOR, status__in=LIVE_MENTOR_STATUSES, membership__is_active=True
@@ -176,6 +167,12 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
         .prefetch_related("goal_areas")
         .order_by("membership__user__full_name")
     )
+    specialties = sorted(
+        {s for s in mentors.values_list("membership__profile__specialty", flat=True) if s}, key=str.lower
+    )
+    filters = MentorFilterForm(request.GET, specialties=specialties)
+    f = filters.values
+    search, specialty, institution = f.get("q", ""), f.get("specialty", ""), f.get("institution", "")
     if search:
         mentors = mentors.filter(
             Q(membership__user__full_name__icontains=search)
@@ -184,21 +181,15 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
             | Q(membership__profile__research_interests__icontains=search)
             | Q(membership__profile__specialty__icontains=search)
         )
-    specialties = sorted(
-        {s for s in mentors.values_list("membership__profile__specialty", flat=True) if s}, key=str.lower
-    )
-    specialty = request.GET.get("specialty", "")
-    if specialty in specialties:
+    if specialty:
         mentors = mentors.filter(membership__profile__specialty=specialty)
-    institution = request.GET.get("institution", "").strip()[:100]
     if institution:
         mentors = mentors.filter(membership__profile__institution__icontains=institution)
-    years = {}
-    for key, lookup in (("grad_from", "gte"), ("grad_to", "lte")):
-        raw = request.GET.get(key, "").strip()
-        if raw.isdigit() and 1900 <= int(raw) <= 2100:
-            years[key] = int(raw)
-            mentors = mentors.filter(**{f"membership__profile__graduation_year__{lookup}": int(raw)})
+    years = {key: f[key] for key in ("grad_from", "grad_to") if f.get(key) is not None}
+    if "grad_from" in years:
+        mentors = mentors.filter(membership__profile__graduation_year__gte=years["grad_from"])
+    if "grad_to" in years:
+        mentors = mentors.filter(membership__profile__graduation_year__lte=years["grad_to"])
 
     from django.db.models import Count
 
@@ -241,8 +232,6 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
             else None
         )
         rows.append((application, profile))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "programs/mentor_directory.html",
@@ -251,12 +240,13 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
             "rows": rows,
             "search": search,
             "page": page,
-            "querystring": query.urlencode(),
+            "querystring": filters.querystring(),
+            "filter_errors": filters.error_list(),
             "specialties": specialties,
             "specialty": specialty,
             "institution": institution,
             "grad_from": years.get("grad_from", ""),
             "grad_to": years.get("grad_to", ""),
-            "filtered": bool(search or specialty in specialties or institution or years),
+            "filtered": bool(search or specialty or institution or years),
         },
     )

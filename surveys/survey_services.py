@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Exists, OuterRef, Q, Sum
@@ -47,7 +48,7 @@ from django_scopes import scopes_disabled
 from matching.models import LIVE_STATUSES, Mentorship, Origin
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
-from programs.models import Membership, Organization, Program
+from programs.models import Membership, Organization, Program, SentEmail, SentEmailKind
 from programs.services import audit, require_coordinator
 from surveys.models import (
     LIKERT_LABELS,
@@ -1183,6 +1184,38 @@ def answer_display(answer: SurveyAnswer | None) -> str:
 # --- Feedback at any time (seed 000) ---------------------------------------------------------
 
 
+def _feedback_count_key(actor: Membership) -> str:
+    return f"feedback-sent:{actor.pk}:{timezone.now():%Y-%m-%d}"
+
+
+def _count_feedback_sent(actor: Membership) -> None:
+    """At most ``FEEDBACK_LIMIT_PER_PERSON`` pieces of feedback a day per person. The count
+    lives in the cache for the day only, never in the database next to the feedback, so
+    it cannot tell who sent an anonymous one."""
+    key = _feedback_count_key(actor)
+    cache.add(key, 0, timeout=2 * 24 * 3600)
+    try:
+        sent = cache.incr(key)
+    except ValueError:  # evicted between add and incr
+        cache.set(key, 1, timeout=2 * 24 * 3600)
+        sent = 1
+    if sent > settings.FEEDBACK_LIMIT_PER_PERSON:
+        raise ServiceError(
+            f"You have sent {settings.FEEDBACK_LIMIT_PER_PERSON} pieces of feedback today, the most one person can "
+            "send in a day. Please send this one tomorrow, or write to the program office directly.",
+            field="text",
+        )
+
+
+def _feedback_email_allowed(organization) -> bool:
+    """Coordinators are emailed about at most ``FEEDBACK_EMAILS_PER_ORGANIZATION_PER_HOUR``
+    pieces of feedback an hour; the rest wait in the inbox without an email."""
+    Organization.objects.select_for_update().filter(pk=organization.pk).first()  # one count at a time
+    since = timezone.now() - timedelta(hours=1)
+    sent = SentEmail.objects.filter(organization=organization, kind=SentEmailKind.FEEDBACK, created_at__gt=since)
+    return sent.count() < settings.FEEDBACK_EMAILS_PER_ORGANIZATION_PER_HOUR
+
+
 def feedback_send(*, actor: Membership, text: str, program: Program | None = None, anonymous: bool = False) -> Feedback:
     text = (text or "").strip()
     if not text:
@@ -1195,6 +1228,7 @@ def feedback_send(*, actor: Membership, text: str, program: Program | None = Non
     with transaction.atomic():
         if not Membership.objects.filter(pk=actor.pk, organization=organization, is_active=True).exists():
             raise PermissionDenied("Only the organization's members can send feedback.")
+        _count_feedback_sent(actor)
         feedback = Feedback.objects.create(
             organization=organization, program=program, author=None if anonymous else actor, text=text
         )
@@ -1203,7 +1237,8 @@ def feedback_send(*, actor: Membership, text: str, program: Program | None = Non
             .order_by("pk")
             .values_list("user__email", flat=True)
         )
-        if recipients:
+        if recipients and _feedback_email_allowed(organization):
+            SentEmail.objects.create(organization=organization, kind=SentEmailKind.FEEDBACK)
             queue_email(
                 render_email(
                     "email/feedback_received",

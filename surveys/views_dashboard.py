@@ -1,27 +1,44 @@
 """The program-health dashboard (coordinators), its CSV tables and the REDCap export."""
 
+from django import forms
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
 
 from mentorship.csvexport import csv_response
+from mentorship.filters import FilterForm
 from mentorship.tenancy import coordinator_required
 from programs.models import Program
 from surveys import dashboard, redcap
 from surveys.charts import bar_chart, line_chart
 
 
+class ProgramFilterForm(FilterForm):
+    """``?program=<slug>``: one program of the organization, or every program."""
+
+    program = forms.ModelChoiceField(
+        queryset=Program.objects.none(),
+        to_field_name="slug",
+        required=False,
+        label="Program",
+        error_messages={"invalid_choice": "There is no such program; showing every program."},
+    )
+
+    def __init__(self, *args, organization, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = Program.objects.filter(organization=organization)
+
+
 def _program_filter(request: HttpRequest) -> tuple[Program | None, str]:
-    """The program in ``?program=<slug>``, or None for every program; an unknown slug is
-    reported, not an error page."""
-    slug = request.GET.get("program", "").strip()[:60]
-    if not slug:
-        return None, ""
-    program = Program.objects.filter(organization=request.organization, slug=slug).first()
-    if program is None:
-        return None, "There is no such program; showing every program."
-    return program, ""
+    """The program in ``?program=<slug>``, or None for every program; an unknown slug (or
+    an unusable value) is reported, not an error page."""
+    form = ProgramFilterForm(request.GET, organization=request.organization)
+    program = form.values.get("program")
+    errors = form.errors.get("program") if form.is_bound else None
+    if errors and "no such program" not in errors[0]:
+        return None, f"{errors[0]} Showing every program."
+    return program, errors[0] if errors else ""
 
 
 def _strict_program(request: HttpRequest) -> Program | None:

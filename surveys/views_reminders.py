@@ -1,5 +1,6 @@
 """What was sent to whom and when (coordinators), and each person's nudge setting."""
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
@@ -9,6 +10,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from mentorship.csvexport import csv_response
+from mentorship.filters import FilterForm, SearchField, bad_filter_response
 from mentorship.tenancy import coordinator_required, member_required
 from surveys import reminder_services as services
 from surveys.models import ReminderKind, ReminderStatus
@@ -16,23 +18,23 @@ from surveys.models import ReminderKind, ReminderStatus
 PER_PAGE = 50
 
 
-def _filters(request: HttpRequest) -> dict:
-    kind = request.GET.get("kind", "")
-    status = request.GET.get("status", "")
-    return {
-        "search": request.GET.get("q", "").strip()[:100],
-        "kind": kind if kind in ReminderKind.values else "",
-        "status": status if status in ReminderStatus.values else "",
-    }
+class ReminderFilterForm(FilterForm):
+    q = SearchField(label="Name or email")
+    kind = forms.ChoiceField(label="What", choices=[("", "Everything"), *ReminderKind.choices], required=False)
+    status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *ReminderStatus.choices], required=False)
+
+
+def _filters(form: ReminderFilterForm) -> dict:
+    f = form.values
+    return {"search": f.get("q", ""), "kind": f.get("kind", ""), "status": f.get("status", "")}
 
 
 @coordinator_required
 def reminder_log(request: HttpRequest, org_slug: str) -> HttpResponse:
-    filters = _filters(request)
+    form = ReminderFilterForm(request.GET)
+    filters = _filters(form)
     rows = services.reminder_log(organization=request.organization, **filters)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "surveys/reminder_log.html",
@@ -41,7 +43,8 @@ def reminder_log(request: HttpRequest, org_slug: str) -> HttpResponse:
             **filters,
             "kinds": ReminderKind.choices,
             "statuses": ReminderStatus.choices,
-            "querystring": query.urlencode(),
+            "querystring": form.querystring(),
+            "filter_errors": form.error_list(),
             "summary": services.reminder_summary(organization=request.organization),
             "last_scan": services.last_scan(),
         },
@@ -50,7 +53,10 @@ def reminder_log(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @coordinator_required
 def reminder_log_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
-    rows = services.reminder_log(organization=request.organization, **_filters(request))
+    form = ReminderFilterForm(request.GET)
+    if refusal := bad_filter_response(form):
+        return refusal
+    rows = services.reminder_log(organization=request.organization, **_filters(form))
     zone = timezone.get_current_timezone()
     return csv_response(
         f"reminders-{request.organization.slug}-{timezone.localdate():%Y-%m-%d}.csv",

@@ -4,6 +4,7 @@
 Only the pair reads a report before it is submitted (anyone else gets a 404 on the pair's
 pages); coordinators read submitted reports on the program's page."""
 
+from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -14,6 +15,7 @@ from django.utils import timezone
 from matching.models import Mentorship
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
+from mentorship.filters import FilterForm
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 from programs.views import _form_error
@@ -171,23 +173,24 @@ def report_edit(request: HttpRequest, org_slug: str, pk: int, year: int, quarter
 # --- The program office --------------------------------------------------------------------
 
 
+class QuarterFilterForm(FilterForm):
+    quarter = forms.RegexField(label="Quarter", regex=r"^[0-9]{4}-[1-4]$", required=False)
+
+
 def _chosen_quarter(request: HttpRequest) -> tuple[tuple[int, int], list[tuple[int, int]], bool]:
     """The quarter in ``?quarter=2026-4`` (default: the current one), the choices, and
     whether the value given was unusable."""
     recent = services.recent_quarters()
-    value = request.GET.get("quarter", "")
-    chosen, bad = quarter_of(timezone.localdate()), False
+    form = QuarterFilterForm(request.GET)
+    value = form.values.get("quarter", "")
+    chosen, bad = quarter_of(timezone.localdate()), bool(form.is_bound and form.errors)
     if value:
-        try:
-            year_text, quarter_text = value.split("-", 1)
-            candidate = (int(year_text), int(quarter_text))
-        except ValueError:
-            bad = True
+        year_text, quarter_text = value.split("-", 1)
+        candidate = (int(year_text), int(quarter_text))
+        if services.valid_quarter(*candidate) and candidate <= chosen:
+            chosen = candidate
         else:
-            if services.valid_quarter(*candidate) and candidate <= chosen:
-                chosen = candidate
-            else:
-                bad = True
+            bad = True
     if chosen not in recent:
         recent.append(chosen)
     return chosen, recent, bad

@@ -1,5 +1,6 @@
 """Survey builder, answering, results and CSV export; feedback at any time (seed 000)."""
 
+from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, IntegerField, OuterRef, Subquery
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
+from mentorship.filters import FilterForm, bad_filter_response
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 from programs.views import _form_error
@@ -235,26 +237,30 @@ def survey_close(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 # --- Results --------------------------------------------------------------------------------
 
 
-def _filters(request: HttpRequest, survey: Survey) -> tuple[int | None, str, list[SurveyWave]]:
+class ResultFilterForm(FilterForm):
+    wave = forms.TypedChoiceField(label="Wave", coerce=int, empty_value=None, required=False)
+    role = forms.ChoiceField(
+        label="Role", choices=[("", "Mentors and mentees"), *((r, r) for r in services.ROLES)], required=False
+    )
+    kind = forms.ChoiceField(label="Export", choices=[("", "Results"), ("responses", "Responses")], required=False)
+
+    def __init__(self, *args, waves, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["wave"].choices = [("", "All waves"), *((str(w.pk), str(w.number)) for w in waves)]
+
+
+def _filters(request: HttpRequest, survey: Survey) -> tuple[int | None, str, list[SurveyWave], ResultFilterForm]:
     waves = []
     if survey.schedule != SurveySchedule.AFTER_PAIRING:
         waves = list(SurveyWave.objects.filter(survey=survey, mentorship__isnull=True).order_by("-number")[:60])
-    wave_id = None
-    try:
-        wave_id = int(request.GET.get("wave", ""))
-    except ValueError:
-        wave_id = None
-    if wave_id is not None and wave_id not in {w.pk for w in waves}:
-        wave_id = None
-    role = request.GET.get("role", "")
-    role = role if role in services.ROLES else ""
-    return wave_id, role, waves
+    form = ResultFilterForm(request.GET, waves=waves)
+    return form.values.get("wave"), form.values.get("role", ""), waves, form
 
 
 @coordinator_required
 def survey_results(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     survey = get_object_or_404(Survey.objects.select_related("program"), pk=pk)
-    wave_id, role, waves = _filters(request, survey)
+    wave_id, role, waves, filters = _filters(request, survey)
     result = services.survey_results(survey, wave_id=wave_id, role=role)
     for item in result.questions:
         if item.rows:
@@ -282,16 +288,15 @@ def survey_results(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
             response.rows = [
                 (q.question, services.answer_display(by_question.get(q.question.pk))) for q in result.questions
             ]
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
+        "filter_errors": filters.error_list(),
         "survey": survey,
         "result": result,
         "waves": waves,
         "wave_id": wave_id,
         "role": role,
         "page": page,
-        "querystring": query.urlencode(),
+        "querystring": filters.querystring(),
         "min_group": services.MIN_GROUP,
         "pooled_text_message": services.POOLED_TEXT_MESSAGE,
         "satisfaction": satisfaction if has_numbers else None,
@@ -312,8 +317,10 @@ def survey_results(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
 @coordinator_required
 def survey_results_csv(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     survey = get_object_or_404(Survey, pk=pk)
-    wave_id, role, _waves = _filters(request, survey)
-    per_response = request.GET.get("kind") == "responses"
+    wave_id, role, _waves, filters = _filters(request, survey)
+    if refusal := bad_filter_response(filters):
+        return refusal
+    per_response = filters.values.get("kind") == "responses"
     if per_response:
         if survey.anonymous:
             raise Http404("Answers to an anonymous survey are not linked to people.")
@@ -407,17 +414,29 @@ def feedback(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(request, "surveys/feedback_form.html", {"form": form})
 
 
+class FeedbackFilterForm(FilterForm):
+    show = forms.ChoiceField(
+        label="Show",
+        choices=[("open", "Open"), ("handled", "Handled"), ("all", "All")],
+        required=False,
+    )
+
+
 @coordinator_required
 def feedback_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    show = request.GET.get("show", "open")
-    show = show if show in ("open", "handled", "all") else "open"
+    filters = FeedbackFilterForm(request.GET)
+    show = filters.values.get("show") or "open"
     items = Feedback.objects.select_related("author__user", "program", "handled_by__user")
     if show == "open":
         items = items.filter(handled_at__isnull=True)
     elif show == "handled":
         items = items.filter(handled_at__isnull=False)
     page = Paginator(items.order_by("-created_at", "-pk"), FEEDBACK_PER_PAGE).get_page(request.GET.get("page"))
-    return render(request, "surveys/feedback_list.html", {"page": page, "show": show, "querystring": f"show={show}"})
+    return render(
+        request,
+        "surveys/feedback_list.html",
+        {"page": page, "show": show, "querystring": f"show={show}", "filter_errors": filters.error_list()},
+    )
 
 
 @require_POST

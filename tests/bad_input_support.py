@@ -27,8 +27,10 @@ from agreements.models_record import FollowUpTask, Goal, Meeting, MeetingStatus
 from agreements.models_review import MentorshipDocument, YearlyReview
 from matching.models import MatchRound, Mentorship, MentorshipRequest, Proposal
 from programs.models import Application, ApplicationStatus, Invitation, Profile, ProgramModel, Role, RosterImport
+from programs.services import contact_confirmation_token
 from surveys.models import Feedback, QuarterlyReport, Question, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import quarter_of
+from surveys.reminder_services import unsubscribe_token
 from tests import isolation_rules as rules
 from tests.factories import (
     AffinityGroupFactory,
@@ -203,6 +205,8 @@ def build_organization(org, *, prefix: str) -> tuple[dict, dict, dict]:
         "roster": RosterImport.objects.create(organization=org, created_by=coordinator, filename="roster.csv").pk,
         "invitation": invitation.pk,
         "invitation_token": Invitation.objects.get(pk=invitation.pk).token,
+        "contact_token": contact_confirmation_token(org),
+        "unsubscribe_token": unsubscribe_token(coordinator),
         "survey": draft_survey.pk,
         "open_survey": open_survey.pk,
         "feedback": Feedback.objects.create(organization=org, program=programs["society"], text="Thanks").pk,
@@ -415,4 +419,164 @@ def uploaded_file() -> st.SearchStrategy:
 
 MARKERS_OF_AN_ERROR = re.compile(
     rb"invalid-feedback|errorlist|is-invalid|alert-danger|alert-warning|alert alert-|role=\"alert\""
+)
+
+
+# --- Query strings: the GET forms and links of the pages, and the names the code reads ---------
+
+
+@dataclass
+class QueryField:
+    name: str
+    kind: str  # text, search, number, select, checkbox, radio, hidden, ...
+    values: list = field(default_factory=list)  # a select's options, a checkbox's value
+    maxlength: int | None = None
+    min: int | None = None
+    max: int | None = None
+
+
+@dataclass
+class QueryForms:
+    """What a page offers for its own query string and for other pages' ones."""
+
+    fields: dict = field(default_factory=dict)  # path -> {name: QueryField} (GET forms)
+    links: dict = field(default_factory=dict)  # path -> {name: {values}} (links with a query)
+
+
+def _int(text):
+    try:
+        return int(text)
+    except (TypeError, ValueError):
+        return None
+
+
+class QueryParser(HTMLParser):
+    """``<form method="get">`` fields (with their options and limits) and the names and
+    values of every link's query string, by the path each one goes to."""
+
+    def __init__(self, page: str, found: QueryForms):
+        super().__init__(convert_charrefs=True)
+        self.page = page
+        self.found = found
+        self._fields: dict | None = None
+        self._select: QueryField | None = None
+
+    def _path(self, target: str | None) -> str:
+        return urlsplit(target or self.page).path or self.page
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if tag == "a" and "?" in (a.get("href") or ""):
+            parts = urlsplit(a["href"])
+            names = self.found.links.setdefault(self._path(parts.path), {})
+            for pair in parts.query.split("&"):
+                name, _, value = pair.partition("=")
+                if name:
+                    names.setdefault(name, set()).add(value)
+            return
+        if tag == "form":
+            method = (a.get("method") or "get").lower()
+            self._fields = self.found.fields.setdefault(self._path(a.get("action")), {}) if method == "get" else None
+            return
+        if self._fields is None:
+            return
+        name = a.get("name")
+        if tag == "input" and name:
+            kind = (a.get("type") or "text").lower()
+            if kind in ("submit", "image", "button", "reset"):
+                return
+            current = self._fields.setdefault(name, QueryField(name=name, kind=kind))
+            if a.get("value") is not None and kind in ("checkbox", "radio"):
+                current.values.append(a["value"])
+            current.maxlength = _int(a.get("maxlength")) or current.maxlength
+            current.min, current.max = _int(a.get("min")), _int(a.get("max"))
+        elif tag == "select" and name:
+            self._select = self._fields.setdefault(name, QueryField(name=name, kind="select"))
+        elif tag == "option" and self._select is not None and a.get("value") is not None:
+            self._select.values.append(a["value"])
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._fields = None
+        elif tag == "select":
+            self._select = None
+
+
+def read_query_forms(page: str, html: str, found: QueryForms) -> None:
+    QueryParser(page, found).feed(html)
+
+
+_GET_READ = re.compile(r"""\bGET(?:\.get(?:list)?\(\s*|\[\s*)["'](\w+)["']""")
+
+
+def query_names_in_code(root) -> set[str]:
+    """Every query-string name the project reads: ``request.GET.get("x")`` and
+    ``request.GET["x"]`` in its source, and the fields of every ``FilterForm``."""
+    from mentorship.filters import FilterForm
+
+    names = set()
+    for app in ("mentorship", "programs", "matching", "agreements", "surveys"):
+        for path in (root / app).rglob("*.py"):
+            if "migrations" not in path.parts:
+                names |= set(_GET_READ.findall(path.read_text()))
+    todo = list(FilterForm.__subclasses__())
+    while todo:
+        form = todo.pop()
+        todo += form.__subclasses__()
+        names |= set(form.base_fields)
+    return names
+
+
+def _has_control(text: str) -> bool:
+    return any(ord(c) < 32 or 0x7F <= ord(c) <= 0x9F for c in text)
+
+
+_INTEGER = re.compile(r"\s*[+-]?\d+\s*")
+
+
+def must_be_refused(query_field: QueryField, value: str) -> bool:
+    """Whether a filter of the page's own form must say that ``value`` is not usable: a
+    control character anywhere, a select's value that is not one of its options, text
+    longer than the field allows, a number that is not a whole number in its range."""
+    if _has_control(value):
+        return True
+    if value.strip() == "":  # no filter: the page's default
+        return False
+    if query_field.kind in ("select", "radio"):
+        return value not in query_field.values
+    if query_field.kind == "number":
+        if not _INTEGER.fullmatch(value):
+            return value.strip() != ""
+        number = int(value)
+        return (query_field.min is not None and number < query_field.min) or (
+            query_field.max is not None and number > query_field.max
+        )
+    if query_field.maxlength is not None:
+        return len(value.strip()) > query_field.maxlength
+    return False
+
+
+# Values for query strings: the hostile texts, numbers and dates above, with NUL and other
+# control characters in every shape, plus a few that look like what a page sends.
+_QUERY_WORDS = [
+    "\x00",
+    "a\x00",
+    "%00",
+    "\x00" * 3 + "q",
+    "1\x00",
+    "x\x1b[31m",
+    "a\r\nb",
+    "\t",
+    "\x7f",
+    "\x85",
+    "²",
+    "¹²",
+]
+hostile_query_value = st.one_of(
+    hostile_text,
+    hostile_number,
+    hostile_date,
+    st.sampled_from(_QUERY_WORDS),
+    st.just(""),
+    st.integers(min_value=-5, max_value=10**6).map(str),
 )

@@ -2,6 +2,7 @@
 
 import factory
 from allauth.account.models import EmailAddress
+from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from mentorship.models import User
@@ -59,6 +60,9 @@ class OrganizationFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"Organization {n}")
     slug = factory.Sequence(lambda n: f"org-{n}")
     contact_email = factory.LazyAttribute(lambda o: f"office@{o.slug}.example.org")
+    # Organizations in tests are established ones; tests/test_issue13_sending_limits.py
+    # covers a new one whose contact address waits for confirmation.
+    contact_email_confirmed_at = factory.LazyFunction(timezone.now)
 
 
 class MembershipFactory(UnscopedFactory):

@@ -93,6 +93,9 @@ RULES: dict[str, Rule] = {
     "favicon.ico": Rule(EVERYONE, note="a redirect to the static icon"),
     "profile": Rule(SIGNED_IN),
     "organization_create": Rule(SIGNED_IN),
+    "organization_contact_confirm": Rule(
+        EVERYONE, ids={"token": "contact_token"}, note="the link emailed to the contact address is the credential"
+    ),
     "invitation_accept": Rule(EVERYONE, ids={"token": "invitation_token"}, note="the emailed token is the credential"),
     "agreement_verify": Rule(EVERYONE, note="public: says whether a hash or PDF matches, nothing more"),
     "nudges_unsubscribe": Rule(
@@ -139,6 +142,7 @@ RULES: dict[str, Rule] = {
     "invitation_resend": Rule(COORDINATORS, ids={"pk": "invitation"}, methods=POST),
     "invitation_revoke": Rule(COORDINATORS, ids={"pk": "invitation"}, methods=POST),
     "organization_settings": Rule(COORDINATORS),
+    "organization_contact_resend": Rule(COORDINATORS, methods=POST),
     "roster_import": Rule(COORDINATORS),
     "roster_template": Rule(COORDINATORS, methods=GET),
     "roster_preview": Rule(COORDINATORS, ids={"pk": "roster"}),
@@ -179,7 +183,12 @@ RULES: dict[str, Rule] = {
     "profile_cv_unshare": Rule(MEMBERS, ids={"pk": "membership"}, methods=POST, note="from one's own profile"),
     "profile_cv": Rule(ONLY_MENTOR, ids={"pk": "profile"}, methods=GET, note="the owner and whom they shared it with"),
     # --- Matching -----------------------------------------------------------------------------------
-    "request_create": Rule(MEMBERS, ids={"mentor_pk": "alumni_mentor"}, program="alumni"),
+    "request_create": Rule(
+        frozenset({MENTEE, COORDINATOR}),
+        ids={"mentor_pk": "alumni_mentor"},
+        program="alumni",
+        note="shows the biosketch: the mentor directory's rule (issue 13 item 1)",
+    ),
     "program_requests": Rule(
         COORDINATORS, program="alumni", extra_ok=frozenset({404}), note="a POST without a request id is a 404"
     ),

@@ -568,8 +568,212 @@ def test_a_stale_agreement_save_is_refused_and_keeps_the_newer_text(world):
         edits = AgreementEdit.objects.filter(agreement_id=world.ids["agreement"]).count()
     stale = mentee.post(url, mentee_body)
     _refused_with_message(stale)
-    _refused_with_message(mentor.post(url, mentor_body))  # the same save replayed
+    # The same save replayed: merged by section, it changes nothing and writes nothing.
+    replayed = mentor.post(url, mentor_body)
+    assert replayed.status_code == 302 and not _error_messages(replayed)
     with scopes_disabled():
         agreement = Agreement.objects.get(pk=world.ids["agreement"])
         assert agreement.content["goals"] == "MENTOR-GOALS"
         assert AgreementEdit.objects.filter(agreement_id=agreement.pk).count() == edits
+
+
+# --- Query strings -----------------------------------------------------------------------------
+#
+# Every GET view, by the same discovery as the POST views, with hostile query strings. The
+# names come from the pages (their ``<form method="get">`` fields and the links to each
+# view), from the code (every ``request.GET`` read and every FilterForm field) and a few
+# likely ones. The rule for every request:
+#
+# - never a server error (a NUL in a filter was a 500 on PostgreSQL);
+# - bounded: the page is at most ECHO_BOUND bytes larger than without the query string, so
+#   no value, however long, is echoed back whole;
+# - a message where one is due: when a field of the page's own filter form gets a value it
+#   cannot use (a control character, a value its select does not offer, text longer than it
+#   allows, a number out of its range), the page says so.
+
+# Examples per GET view whose filters were found; views with none get a few with the
+# names the code reads (they must ignore them).
+GET_EXAMPLES_PER_VIEW = int(os.environ.get("BAD_INPUT_GET_EXAMPLES", "15"))
+GET_EXAMPLES_OTHERWISE = max(2, GET_EXAMPLES_PER_VIEW // 5)
+ECHO_BOUND = 16_000
+LIKELY_QUERY_NAMES = ["page", "q", "next", "sort", "order", "format", "id", "filter", "search"]
+
+
+def _content(response) -> bytes:
+    """The body, also of a streamed file (a download)."""
+    if response.streaming:
+        return b"".join(response.streaming_content)
+    return response.content
+
+
+def _get_views() -> list[tuple[str, str]]:
+    views = []
+    for name, route in _project_routes():
+        rule = rules.RULES.get(name)
+        assert rule is not None, f"{name} has no access rule in tests/isolation_rules.py"
+        if "GET" in rule.methods:
+            views.append((name, route))
+    return views
+
+
+def test_every_get_view_and_the_filters_are_found():
+    names = {name for name, _ in _get_views()}
+    assert len(names) >= 60
+    assert {"member_list", "mentor_directory", "hub_list", "reminder_log", "reminder_log_csv"} <= names
+    from pathlib import Path
+
+    from tests.bad_input_support import query_names_in_code
+
+    found = query_names_in_code(Path(__file__).resolve().parent.parent)
+    assert {"q", "institution", "status", "kind", "program", "page", "theme", "quarter"} <= found
+
+
+def _crawl_queries(world: World, clients: dict) -> tuple:
+    """(QueryForms of every page, {(view, role): (status, length) without a query string})."""
+    from tests.bad_input_support import QueryForms, read_query_forms
+
+    found, baseline = QueryForms(), {}
+    for name, route in _get_views():
+        rule = rules.RULES[name]
+        url = _url(route, rule, world)
+        for role in ACTING_ROLES:
+            if not rule.allows(role, "GET"):
+                continue
+            response = clients[role].get(url)
+            content = _content(response)
+            baseline[(name, role)] = (response.status_code, len(content))
+            if response.status_code == 200 and "html" in response.get("Content-Type", ""):
+                read_query_forms(url, content.decode(), found)
+    return found, baseline
+
+
+def _query_driver(name, url, roles, own_fields, names, clients, world, baseline, failures, examples):
+    from tests.bad_input_support import hostile_query_value, must_be_refused
+
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=not RANDOM,
+        phases=[Phase.generate],
+        suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+    )
+    @given(data=st.data())
+    def drive(data):
+        role = data.draw(st.sampled_from(roles), label="role")
+        chosen = data.draw(st.lists(st.sampled_from(names), min_size=1, max_size=4, unique=True), label="names")
+        extras = data.draw(st.lists(hostile_text.map(lambda t: t[:40] or "k"), max_size=1), label="odd names")
+        query = []
+        for key in chosen + extras:
+            field = own_fields.get(key)
+            offered = [v for v in (field.values if field else []) if v]
+            mode = data.draw(st.sampled_from(["hostile", "hostile", "hostile", "offered", "twice"]))
+            if mode == "offered" and offered:
+                query.append((key, data.draw(st.sampled_from(offered))))
+            elif mode == "twice":
+                query += [(key, data.draw(hostile_query_value)), (key, data.draw(hostile_query_value))]
+            else:
+                query.append((key, data.draw(hostile_query_value)))
+        client = clients[role]
+        client.cookies.pop("messages", None)
+        STATS["get inputs"] += 1
+        with transaction.atomic():
+            try:
+                # A dict of lists keeps repeated names (?status=a&status=b) as the browser would.
+                params: dict = {}
+                for key, value in query:
+                    params.setdefault(key, []).append(value)
+                response = client.get(url, params)
+            except Exception as error:  # noqa: BLE001 — a crash is the finding
+                failures.append(f"{name} GET {url} as {role}: raised {error!r} for {_short(query)}")
+                transaction.set_rollback(True)
+                return
+            transaction.set_rollback(True)
+        status = response.status_code
+        if status >= 500:
+            failures.append(f"{name} GET {url} as {role}: server error {status} for {_short(query)}")
+            return
+        content = _content(response)
+        if status != 200 or "html" not in response.get("Content-Type", ""):
+            return
+        _base_status, base_length = baseline[(name, role)]
+        if len(content) > base_length + ECHO_BOUND:
+            grown = len(content) - base_length
+            failures.append(f"{name} GET {url} as {role}: the page grew by {grown} bytes for {_short(query)}")
+        due = [key for key, value in query if key in own_fields and must_be_refused(own_fields[key], value)]
+        if due and not (MARKERS_OF_AN_ERROR.search(content) or _error_messages(response)):
+            failures.append(f"{name} GET {url} as {role}: {due} not usable, but no message, for {_short(query)}")
+        STATS["get refused with a message" if due else "get answered"] += 1
+
+    return drive
+
+
+def test_no_get_view_fails_on_bad_query_strings(world, quiet_request_log, capsys):
+    from pathlib import Path
+
+    from tests.bad_input_support import query_names_in_code
+
+    clients = {}
+    for role in ACTING_ROLES:
+        clients[role] = Client()
+        clients[role].force_login(world.roles[role].user)
+    started = time.perf_counter()
+    found, baseline = _crawl_queries(world, clients)
+    in_code = sorted(query_names_in_code(Path(__file__).resolve().parent.parent))
+    failures: list[str] = []
+    with_filters = []
+    for name, route in _get_views():
+        rule = rules.RULES[name]
+        url = _url(route, rule, world)
+        roles = [role for role in ACTING_ROLES if rule.allows(role, "GET")] or [rules.MEMBER]
+        own_fields = found.fields.get(url, {})
+        linked = sorted(found.links.get(url, {}))
+        names = sorted(set(own_fields) | set(linked))
+        if names:
+            with_filters.append(name)
+        pool = names * 3 + in_code + LIKELY_QUERY_NAMES  # the page's own names most often
+        examples = GET_EXAMPLES_PER_VIEW if names else GET_EXAMPLES_OTHERWISE
+        STATS["get views"] += 1
+        _query_driver(name, url, roles, own_fields, pool, clients, world, baseline, failures, examples)()
+    summary = (
+        f"{STATS['get inputs']} query strings over {STATS['get views']} GET views "
+        f"({len(with_filters)} with filters found on the pages: {', '.join(sorted(with_filters))}; "
+        f"names the code reads: {', '.join(in_code)}); "
+        f"{STATS['get refused with a message']} refused with a message; "
+        f"{time.perf_counter() - started:.0f} s"
+    )
+    with capsys.disabled():
+        print("\n[bad input, query strings] " + summary)
+    assert len(with_filters) >= 10, summary
+    assert not failures, summary + f"\n{len(failures)} failures:\n" + "\n".join(sorted(set(failures))[:80])
+
+
+# The cases the review found (a 500 on PostgreSQL), by name: each filter refuses the NUL
+# with a message and the page (or the export's 400) still answers.
+NUL_CASES = [
+    ("/o/alpha/members/?q=%00", rules.COORDINATOR),
+    ("/o/alpha/programs/alumni/mentors/?q=%00", rules.MENTEE),
+    ("/o/alpha/programs/alumni/mentors/?institution=a%00b", rules.MENTEE),
+    ("/o/alpha/programs/hubs/hubs/?q=%00", rules.MEMBER),
+    ("/o/alpha/reminders/?q=%00", rules.COORDINATOR),
+    ("/o/alpha/reminders/?status=%00&q=Ann", rules.COORDINATOR),
+    ("/o/alpha/health/?program=%00", rules.COORDINATOR),
+    ("/o/alpha/health/redcap/?program=%00", rules.COORDINATOR),
+]
+
+
+@pytest.mark.parametrize("url, role", NUL_CASES)
+def test_a_nul_in_a_filter_is_a_message_not_a_server_error(world, url, role):
+    client = _client(world.roles[role])
+    response = client.get(url)
+    assert response.status_code == 200, response.status_code
+    assert MARKERS_OF_AN_ERROR.search(response.content), "no message about the unusable filter"
+    assert b"control characters" in response.content
+
+
+def test_a_nul_in_an_export_filter_is_a_400_with_the_message(world):
+    client = _client(world.roles[rules.COORDINATOR])
+    response = client.get("/o/alpha/reminders.csv?q=%00")
+    assert response.status_code == 400
+    assert b"control characters" in response.content and b"Name or email" in response.content
+    assert client.get("/o/alpha/reminders.csv?q=Ann").status_code == 200

@@ -251,15 +251,16 @@ def test_anyone_signed_in_can_start_an_organization(client):
         "/organizations/new/",
         {"name": "Gamma Alumni", "slug": "gamma", "contact_email": "office@gamma.example.org", "description": ""},
     )
-    assert response["Location"] == "/o/gamma/"
+    assert re.fullmatch(r"/o/gamma-[a-z2-9]{4}/", response["Location"])
     with scopes_disabled():
         assert Membership.objects.get(user=founder).is_coordinator
-    taken = client.post(
+    # The same stem again is another organization at another address (issue 13 item 10:
+    # nothing says the first exists; tests/test_issue13_slugs.py).
+    again = client.post(
         "/organizations/new/",
         {"name": "Other", "slug": "gamma", "contact_email": "x@example.org", "description": ""},
     )
-    assert taken.status_code == 200
-    assert b"already" in taken.content
+    assert again.status_code == 302 and again["Location"] != response["Location"]
 
 
 @pytest.mark.django_db

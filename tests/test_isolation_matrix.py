@@ -49,6 +49,7 @@ from programs.models import (
     Role,
     RosterImport,
 )
+from programs.services import contact_confirmation_token
 from surveys.models import Feedback, QuarterlyReport, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import previous_quarter, quarter_of
 from surveys.reminder_services import unsubscribe_token
@@ -306,6 +307,7 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
         "invitation": InvitationFactory(organization=org, invited_by=coordinator.user).pk,
         "invitation_token": Invitation.objects.filter(organization=org).first().token,
         "unsubscribe_token": unsubscribe_token(coordinator),
+        "contact_token": contact_confirmation_token(org),
         "survey": survey.pk,
         "feedback": Feedback.objects.create(organization=org, program=programs["society"], text="Thanks").pk,
         "role": "mentee",
