@@ -17,7 +17,7 @@ def confirm_existing(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("programs", "0007_periodic"),
+        ("programs", "0008_encrypt_application_text_and_cv"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
