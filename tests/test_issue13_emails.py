@@ -161,6 +161,12 @@ def invitation(w, monkeypatch):
     program_services.invitation_create(actor=w.coordinator, email="new.person@example.org", message="Join us <3")
 
 
+def organization_contact_confirm(w, monkeypatch):
+    program_services.organization_update(
+        actor=w.coordinator, name=w.org.name, contact_email="office@elsewhere.example.org", description=""
+    )
+
+
 def _meeting(pair):
     starts_at = (timezone.now() + timedelta(days=10)).replace(hour=14, minute=0, second=0, microsecond=0)
     return meeting_services.meeting_schedule(
@@ -347,6 +353,7 @@ TRIGGERS = {
         "mentorship_ended_coordinator",
         "mentorship_ended_removed",
         "mentorship_started",
+        "organization_contact_confirm",
         "proposal_declined",
         "proposal_for_review",
         "proposal_offered",
