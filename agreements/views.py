@@ -7,6 +7,7 @@ from agreements import services
 from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signature, SigningConsent
 from matching.models import LIVE_STATUSES, Mentorship
 from mentorship.exceptions import ServiceError
+from mentorship.forms import Form
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 
@@ -33,7 +34,7 @@ def section_rows(agreement: Agreement) -> list[tuple[str, str]]:
     ]
 
 
-class DraftForm(forms.Form):
+class DraftForm(Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
 
     def __init__(self, *args, agreement: Agreement, **kwargs):
@@ -51,7 +52,7 @@ class DraftForm(forms.Form):
             self.initial = {"revision": agreement.revision, **agreement.content}
 
 
-class SignForm(forms.Form):
+class SignForm(Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
     typed_name = forms.CharField(label="Type your full name to sign", max_length=150)
     confirm = forms.BooleanField(label="I have read this agreement and I intend to sign it.", required=False)

@@ -1,9 +1,10 @@
 from django import forms
 
+from mentorship.forms import Form, ModelForm
 from programs.models import Invitation, Membership, MemberStatus, Organization
 
 
-class OrganizationCreateForm(forms.ModelForm):
+class OrganizationCreateForm(ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "slug", "contact_email", "description"]
@@ -14,14 +15,14 @@ class OrganizationCreateForm(forms.ModelForm):
         return self.cleaned_data["slug"].lower()
 
 
-class OrganizationSettingsForm(forms.ModelForm):
+class OrganizationSettingsForm(ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "contact_email", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
 
-class InvitationForm(forms.ModelForm):
+class InvitationForm(ModelForm):
     class Meta:
         model = Invitation
         fields = ["email", "member_status", "is_committee", "is_coordinator", "message"]
@@ -34,7 +35,7 @@ class InvitationForm(forms.ModelForm):
         widgets = {"message": forms.Textarea(attrs={"rows": 3})}
 
 
-class MembershipForm(forms.Form):
+class MembershipForm(Form):
     status = forms.ChoiceField(label="Member status", choices=MemberStatus.choices)
     is_committee = forms.BooleanField(
         label="Committee member", required=False, help_text=Membership._meta.get_field("is_committee").help_text

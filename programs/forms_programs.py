@@ -1,5 +1,6 @@
 from django import forms
 
+from mentorship.forms import ModelForm
 from programs.models import DEFAULT_GOAL_AREAS, MemberStatus, Program, Role
 from programs.program_services import PROGRAM_FIELDS, RuleSettings
 
@@ -14,7 +15,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(ModelForm):
     """A program's settings, its goal-area catalogue and both roles' eligibility rules."""
 
     guide_file = forms.FileField(
