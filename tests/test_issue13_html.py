@@ -184,3 +184,32 @@ def test_the_pages_pass_the_nu_html_checker(client, pages, tmp_path):
         if html_check.is_error(m)
     ]
     assert errors == []
+
+
+def test_the_capture_keeps_a_few_distinct_pages_per_url_name_and_status(tmp_path, monkeypatch, rf):
+    from django.http import HttpResponse, HttpResponseNotFound, JsonResponse
+
+    from tests import html_capture
+
+    monkeypatch.setenv("HTML_CAPTURE_DIR", str(tmp_path))
+    monkeypatch.setenv("HTML_CAPTURE_PER_PAGE", "2")
+    token = '<input type="hidden" name="csrfmiddlewaretoken" value="{}">'
+    bodies = iter(
+        [
+            HttpResponse(f"<!DOCTYPE html><p>Row 1</p>{token.format('a' * 64)}"),
+            HttpResponse(f"<!DOCTYPE html><p>Row 2</p>{token.format('b' * 64)}"),  # the same shape
+            HttpResponse("<!DOCTYPE html><p>Empty</p>"),
+            HttpResponse("<!DOCTYPE html><p>A third shape</p>"),  # over the limit for this page
+            HttpResponseNotFound("<!DOCTYPE html><p>Not found</p>"),
+            JsonResponse({"not": "html"}),
+        ]
+    )
+    middleware = html_capture.HtmlCaptureMiddleware(lambda request: next(bodies))
+    for _ in range(6):
+        request = rf.get("/o/a/members/")
+        request.resolver_match = type("Match", (), {"view_name": "member_list"})()
+        middleware(request)
+    saved = sorted(path.name.rsplit("--", 1)[0] for path in tmp_path.glob("*.html"))
+    assert saved == ["member_list--200", "member_list--200", "member_list--404"]
+    index = (tmp_path / "pages.tsv").read_text().splitlines()
+    assert len(index) == 3 and all(line.endswith("\t/o/a/members/") for line in index)
