@@ -1,3 +1,6 @@
+import re
+from datetime import date, datetime, time
+
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 
@@ -18,13 +21,61 @@ def guard_text_field(field: forms.Field) -> None:
         field.validators.append(validator)
 
 
+def _parses(parse, text: str) -> bool:
+    try:
+        parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+# What HTML allows in the value of each typed input (what a browser would keep).
+_HTML_EMAIL = re.compile(
+    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+)
+_TYPED_VALUES = {
+    "date": lambda v: re.fullmatch(r"\d{4}-\d\d-\d\d", v) is not None and _parses(date.fromisoformat, v),
+    "datetime-local": lambda v: (
+        re.fullmatch(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?", v) is not None
+        and _parses(datetime.fromisoformat, v)
+    ),
+    "time": lambda v: (
+        re.fullmatch(r"\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?", v) is not None and _parses(time.fromisoformat, v)
+    ),
+    "number": lambda v: re.fullmatch(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?", v) is not None,
+    "email": lambda v: all(_HTML_EMAIL.match(part) for part in v.split(",")) if v else True,
+    "url": lambda v: re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*", v) is not None,
+}
+
+
+def guard_typed_input(field: forms.Field) -> None:
+    """A date, number, email or URL input sent back with what the person typed must not
+    carry a value HTML forbids there ("2030-13-40" in a date input): it is shown empty,
+    as a browser would show it, and the field's error message says what was wrong."""
+    widget = field.widget
+    check = _TYPED_VALUES.get(getattr(widget, "input_type", None))
+    if check is None or getattr(widget, "_typed_value_guard", False):
+        return
+    format_value = widget.format_value
+
+    def guarded(value):
+        shown = format_value(value)
+        return None if isinstance(shown, str) and shown and not check(shown.strip()) else shown
+
+    widget.format_value = guarded
+    widget._typed_value_guard = True
+
+
 class PlainTextMixin:
     """Every form of the project: its text fields refuse control characters (see
-    ``guard_text_field``), fields added in ``__init__`` or later included."""
+    ``guard_text_field``), and typed inputs never echo a value HTML forbids (see
+    ``guard_typed_input``), fields added in ``__init__`` or later included."""
 
     def full_clean(self):
         for field in self.fields.values():
             guard_text_field(field)
+            guard_typed_input(field)
         super().full_clean()
 
 

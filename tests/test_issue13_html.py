@@ -19,7 +19,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 from django.utils import timezone
-from django_scopes import scopes_disabled
+from django_scopes import scope, scopes_disabled
 
 from agreements.models_record import Goal
 from matching.models import Mentorship
@@ -29,6 +29,7 @@ from surveys.models import QuarterlyReport, Reminder, ReminderKind, ReminderStat
 from surveys.periods import quarter_of
 from tests import html_rules
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory, UserFactory
+from tests.test_issue13_plain_text import FORM_CLASSES, _build, world  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parent.parent
@@ -213,3 +214,31 @@ def test_the_capture_keeps_a_few_distinct_pages_per_url_name_and_status(tmp_path
     assert saved == ["member_list--200", "member_list--200", "member_list--404"]
     index = (tmp_path / "pages.tsv").read_text().splitlines()
     assert len(index) == 3 and all(line.endswith("\t/o/a/members/") for line in index)
+
+
+TYPED_INVALID = {
+    "date": "2030-13-40",
+    "datetime-local": "yesterday",
+    "time": "25:99",
+    "number": "twelve",
+    "email": "not an address",
+    "url": "no scheme here",
+}
+
+
+@pytest.mark.parametrize("form_class", FORM_CLASSES, ids=lambda cls: f"{cls.__module__}.{cls.__name__}")
+def test_a_typed_input_never_echoes_a_value_html_forbids(form_class, world):  # noqa: F811 (the fixture)
+    """Every form's date, number, email and URL inputs, sent what a browser cannot send,
+    render without that value (HTML forbids it there, and a browser would drop it)."""
+    echoed = []
+    for name, field in _build(form_class, world).fields.items():
+        bad = TYPED_INVALID.get(getattr(field.widget, "input_type", None))
+        if bad is None:
+            continue
+        form = _build(form_class, world, data={name: bad})
+        with scope(organization=world["organization"]):
+            form.is_valid()
+            rendered = str(form[name])
+        if f'value="{bad}"' in rendered:
+            echoed.append(f"{name}: {rendered}")
+    assert echoed == []
