@@ -49,19 +49,28 @@ _TYPED_VALUES = {
 }
 
 
+_ONE_LINE_INPUTS = {"text", "search", "tel"}
+
+
 def guard_typed_input(field: forms.Field) -> None:
-    """A date, number, email or URL input sent back with what the person typed must not
-    carry a value HTML forbids there ("2030-13-40" in a date input): it is shown empty,
-    as a browser would show it, and the field's error message says what was wrong."""
+    """An input sent back with what the person typed must not carry a value HTML forbids
+    there: a date, number, email or URL input that is not one ("2030-13-40") is shown
+    empty, and line breaks in a one-line input become spaces, as a browser would show
+    them; the field's error message says what was wrong."""
     widget = field.widget
-    check = _TYPED_VALUES.get(getattr(widget, "input_type", None))
-    if check is None or getattr(widget, "_typed_value_guard", False):
+    input_type = getattr(widget, "input_type", None)
+    check = _TYPED_VALUES.get(input_type)
+    if (check is None and input_type not in _ONE_LINE_INPUTS) or getattr(widget, "_typed_value_guard", False):
         return
     format_value = widget.format_value
 
     def guarded(value):
         shown = format_value(value)
-        return None if isinstance(shown, str) and shown and not check(shown.strip()) else shown
+        if not isinstance(shown, str) or not shown:
+            return shown
+        if check is None:
+            return re.sub(r"[\r\n]+", " ", shown)
+        return shown if check(shown.strip()) else None
 
     widget.format_value = guarded
     widget._typed_value_guard = True

@@ -7,12 +7,21 @@ project has broken before, so that a test fails on them even where vnu is not in
   ``<div>`` that holds nothing but ``<dt>`` and ``<dd>`` (no ``.row > .col`` wrappers);
 - a ``datetime`` attribute is a valid date/time string: at most 3 fractional digits;
 - headings never skip a level going down (an ``<h3>`` needs an ``<h2>`` before it);
-- no two elements share an ``id``.
+- no two elements share an ``id``;
+- no code point HTML forbids (controls other than tab, LF, FF, CR; C1 controls;
+  noncharacters), and no line break in a one-line input's value;
+- a ``form`` attribute names a form of the page.
 """
 
 import re
 from html.parser import HTMLParser
 
+FORBIDDEN = re.compile(
+    "[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef"
+    + "".join(chr(p * 0x10000 + 0xFFFE) + chr(p * 0x10000 + 0xFFFF) for p in range(17))
+    + "]"
+)
+ONE_LINE_INPUTS = {"text", "search", "tel", "email", "url", "password", None}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 SCRIPT_SUPPORTING = {"script", "template"}
 _DATE = r"\d{4,}-\d\d-\d\d"
@@ -79,8 +88,12 @@ def _dl_problems(dl: Node) -> list[str]:
 
 def problems(html: str) -> list[str]:
     """Every breach of the rules above in a page."""
-    found = []
+    found = [
+        f"line {html.count(chr(10), 0, m.start()) + 1}: forbidden code point U+{ord(m.group()):04X}"
+        for m in FORBIDDEN.finditer(html)
+    ]
     root = parse(html)
+    form_ids = {node.attrs.get("id") for node in root.elements() if node.tag == "form"}
     ids: dict[str, int] = {}
     previous_level = None
     for node in root.elements():
@@ -94,6 +107,14 @@ def problems(html: str) -> list[str]:
             if previous_level is not None and level > previous_level + 1:
                 found.append(f"line {node.line}: <{node.tag}> follows <h{previous_level}>, skipping a level")
             previous_level = level
+        if (
+            node.tag == "input"
+            and node.attrs.get("type") in ONE_LINE_INPUTS
+            and re.search("[\r\n]", node.attrs.get("value") or "")
+        ):
+            found.append(f"line {node.line}: a line break in the value of a one-line <input>")
+        if node.attrs.get("form") and node.attrs["form"] not in form_ids:
+            found.append(f"line {node.line}: form={node.attrs['form']!r} names no form of the page")
         if node.attrs.get("id"):
             if node.attrs["id"] in ids:
                 found.append(

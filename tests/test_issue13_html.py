@@ -242,3 +242,31 @@ def test_a_typed_input_never_echoes_a_value_html_forbids(form_class, world):  # 
         if f'value="{bad}"' in rendered:
             echoed.append(f"{name}: {rendered}")
     assert echoed == []
+
+
+def test_a_refused_value_is_shown_back_as_valid_html(client):
+    """A refused value comes back in the input and in messages (``Select a valid choice.
+    … is not one of the choices``): no control character and no line break reaches the
+    page, where HTML forbids them."""
+    user = UserFactory(full_name="Dana Whitfield")
+    client.force_login(user)
+    for name, zone in (("Dana\x17Whitfield", "Mars\x80Base"), ("Dana\nWhitfield", "UTC")):
+        response = client.post("/accounts/profile/", {"full_name": name, "time_zone": zone})
+        html = response.content.decode()
+        assert response.status_code == 200 and "Use a single line of plain text" in html
+        assert html_rules.problems(html) == []
+    user.refresh_from_db()
+    assert user.full_name == "Dana Whitfield"
+
+
+def test_an_allauth_form_keeps_its_id_so_buttons_can_name_it():
+    from django.template import Context, Template
+    from django.template.base import Origin
+
+    html = Template(
+        '{% load allauth %}{% element form id="webauthn_form" method="post" action="/x" %}{% endelement %}'
+        '{% element button form="webauthn_form" type="button" %}Use a security key{% endelement %}',
+        origin=Origin("page.html", template_name="page.html"),
+    ).render(Context({}))
+    assert 'id="webauthn_form"' in html
+    assert html_rules.problems(f"<!DOCTYPE html><title>t</title>{html}") == []
