@@ -4,9 +4,10 @@ from django.utils import timezone
 from agreements.meeting_services import MAX_HELD_MINUTES, MAX_MINUTES, MAX_TEXT, MIN_MINUTES
 from agreements.models_record import MeetingMode
 from matching.models import Mentorship
+from mentorship.forms import Form
 
 
-class ScheduleForm(forms.Form):
+class ScheduleForm(Form):
     starts_at = forms.DateTimeField(
         label="Date and time",
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
@@ -37,7 +38,7 @@ class ScheduleForm(forms.Form):
         self.fields["starts_at"].help_text = f"In your time zone ({zone.replace('_', ' ')})."
 
 
-class AgendaForm(forms.Form):
+class AgendaForm(Form):
     agenda = forms.CharField(
         label="Agenda",
         required=False,
@@ -48,7 +49,7 @@ class AgendaForm(forms.Form):
     )
 
 
-class LogForm(forms.Form):
+class LogForm(Form):
     held = forms.ChoiceField(
         label="Did the meeting take place?",
         choices=[("yes", "Yes, we met"), ("no", "No, it did not take place")],
@@ -74,7 +75,7 @@ class LogForm(forms.Form):
     )
 
 
-class TaskForm(forms.Form):
+class TaskForm(Form):
     description = forms.CharField(label="Task", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     owner = forms.TypedChoiceField(label="Who does it", coerce=int)
     due_on = forms.DateField(
@@ -92,7 +93,7 @@ class TaskForm(forms.Form):
         ]
 
 
-class PrivateNoteForm(forms.Form):
+class PrivateNoteForm(Form):
     text = forms.CharField(
         label="My private note",
         required=False,

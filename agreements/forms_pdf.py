@@ -2,11 +2,13 @@ import re
 
 from django import forms
 
+from mentorship.forms import Form
+
 MAX_PDF_BYTES = 5 * 1024 * 1024  # agreement PDFs are tens of kilobytes
 HASH_RE = re.compile(r"^[0-9a-f]{64}$")
 
 
-class VerifyForm(forms.Form):
+class VerifyForm(Form):
     """Either a content hash or a PDF file to check against the signed agreements."""
 
     content_hash = forms.CharField(

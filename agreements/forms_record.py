@@ -2,18 +2,19 @@ from django import forms
 
 from agreements.models_record import GoalStatus
 from matching.models import Stage
+from mentorship.forms import Form
 
 
 class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class GoalAddForm(forms.Form):
+class GoalAddForm(Form):
     title = forms.CharField(label="Goal", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     target_on = forms.DateField(label="Target date (optional)", required=False, widget=DateInput)
 
 
-class GoalEditForm(forms.Form):
+class GoalEditForm(Form):
     title = forms.CharField(label="Goal", max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
     target_on = forms.DateField(label="Target date", required=False, widget=DateInput)
     status = forms.ChoiceField(choices=GoalStatus.choices)
@@ -25,11 +26,11 @@ class GoalEditForm(forms.Form):
     )
 
 
-class GoalAchieveForm(forms.Form):
+class GoalAchieveForm(Form):
     achieved_on = forms.DateField(label="Achieved on", required=False, widget=DateInput)
 
 
-class GoalNoteForm(forms.Form):
+class GoalNoteForm(Form):
     text = forms.CharField(
         label="Progress note",
         max_length=5000,
@@ -38,11 +39,11 @@ class GoalNoteForm(forms.Form):
     )
 
 
-class StageForm(forms.Form):
+class StageForm(Form):
     stage = forms.ChoiceField(label="Stage", choices=Stage.choices)
 
 
-class ResourcesForm(forms.Form):
+class ResourcesForm(Form):
     body = forms.CharField(
         label="Resources page",
         required=False,

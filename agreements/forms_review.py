@@ -2,9 +2,10 @@ from django import forms
 
 from agreements.models_review import DocumentKind, ReviewAnswer, checklist_items_for
 from agreements.review_services import document_error
+from mentorship.forms import Form
 
 
-class ReviewAnswerForm(forms.Form):
+class ReviewAnswerForm(Form):
     answer = forms.ChoiceField(
         label="How do you want to go on?",
         choices=ReviewAnswer.choices,
@@ -20,7 +21,7 @@ class ReviewAnswerForm(forms.Form):
     )
 
 
-class ChecklistForm(forms.Form):
+class ChecklistForm(Form):
     """The actor's own first-meeting items as checkboxes."""
 
     def __init__(self, *args, party: str, **kwargs):
@@ -33,7 +34,7 @@ class ChecklistForm(forms.Form):
         )
 
 
-class DocumentUploadForm(forms.Form):
+class DocumentUploadForm(Form):
     kind = forms.ChoiceField(label="Document", choices=DocumentKind.choices)
     file = forms.FileField(
         label="PDF, at most 5 MB",

@@ -30,6 +30,7 @@ from agreements.models import (
 from matching.models import LIVE_STATUSES, Mentorship
 from matching.services import _notify, _url, require_party
 from mentorship.exceptions import ServiceError
+from mentorship.validators import multi_line_error, single_line_error
 from programs.models import Membership, Program
 from programs.services import audit, require_coordinator
 
@@ -143,6 +144,15 @@ def template_update(*, actor: Membership, program: Program, title: str, sections
     if any("\x00" in str(text) for text in [title, *(v for s in sections for v in s.values())]):
         # PostgreSQL cannot store it (in text or JSON): refuse it with a message, not a 500.
         raise ServiceError("The text contains a null character, which cannot be saved. Remove it and try again.")
+    checks = [(title, single_line_error)]
+    for section in sections:
+        checks += [(section.get("heading"), single_line_error), (section.get("guidance"), multi_line_error)]
+        checks.append((section.get("text"), multi_line_error))
+    for text, check in checks:
+        message = check(str(text or ""))
+        if message:
+            shown = " ".join("".join(c if c.isprintable() else " " for c in str(text)).split())
+            raise ServiceError(f"{message} (in “{shown[:60]}”)")
     template = AgreementTemplate.objects.select_for_update().get(pk=template_for(program).pk)
     by_key = {s["key"]: s for s in sections}
     updated = []

@@ -8,6 +8,7 @@ from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signatu
 from matching.models import LIVE_STATUSES, Mentorship
 from mentorship.clientaddr import client_ip
 from mentorship.exceptions import ServiceError
+from mentorship.forms import Form
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 
@@ -37,7 +38,7 @@ def section_rows(agreement: Agreement) -> list[tuple[str, str]]:
 BASE_PREFIX = "base__"
 
 
-class DraftForm(forms.Form):
+class DraftForm(Form):
     """The shared draft. Besides the text, the page carries what it loaded: the revision
     and a fingerprint of each section (hidden), so a save is merged section by section
     with what the other person saved meanwhile (``services.draft_save``)."""
@@ -74,7 +75,7 @@ class DraftForm(forms.Form):
         return {k: self.cleaned_data[BASE_PREFIX + k] for k in self.keys if self.cleaned_data.get(BASE_PREFIX + k)}
 
 
-class SignForm(forms.Form):
+class SignForm(Form):
     revision = forms.IntegerField(widget=forms.HiddenInput)
     typed_name = forms.CharField(label="Type your full name to sign", max_length=150)
     confirm = forms.BooleanField(label="I have read this agreement and I intend to sign it.", required=False)

@@ -85,7 +85,8 @@ def goal_detail(request: HttpRequest, org_slug: str, pk: int, goal_pk: int) -> H
         },
     )
     note_form = GoalNoteForm(request.POST if action == "note" else None)
-    achieve_form = GoalAchieveForm(request.POST if action == "achieve" else None)
+    # Its own ids: the edit form on the same page has an "achieved_on" field too.
+    achieve_form = GoalAchieveForm(request.POST if action == "achieve" else None, auto_id="achieve_%s")
     if action is not None:
         form = {"update": edit_form, "note": note_form, "achieve": achieve_form}.get(action)
         if form is None:

@@ -10,6 +10,7 @@ from matching import services
 from matching.models import LIVE_STATUSES, Mentorship, MentorshipRequest, RequestStatus
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm, FlagField
+from mentorship.forms import Form
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Membership, Profile, Program, ProgramModel
 from programs.views import _form_error
@@ -27,7 +28,7 @@ def _id(value) -> int:
     return int(text)
 
 
-class RequestForm(forms.Form):
+class RequestForm(Form):
     message = forms.CharField(
         label="Your message to the mentor",
         widget=forms.Textarea(attrs={"rows": 6}),
@@ -37,7 +38,7 @@ class RequestForm(forms.Form):
     )
 
 
-class DeclineForm(forms.Form):
+class DeclineForm(Form):
     reason = forms.CharField(
         label="Private reason (optional)",
         required=False,
@@ -55,7 +56,7 @@ class MentorshipFilterForm(FilterForm):
     all = FlagField(label="Include ended ones")
 
 
-class GuidanceForm(forms.Form):
+class GuidanceForm(Form):
     guidance = forms.CharField(
         label="Guidance for this pair", max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -269,7 +270,7 @@ def program_mentorships(request: HttpRequest, org_slug: str, program_slug: str) 
 # --- Proposed pairings and consent -----------------------------------------------------------
 
 
-class OfferForm(forms.Form):
+class OfferForm(Form):
     mentor = forms.ChoiceField(label="Mentor")
     mentee = forms.ChoiceField(label="Mentee")
     note = forms.CharField(
@@ -375,7 +376,7 @@ def proposal_withdraw(request: HttpRequest, org_slug: str, program_slug: str, pk
     return redirect("program_pairings", org_slug=org_slug, program_slug=program.slug)
 
 
-class RespondForm(forms.Form):
+class RespondForm(Form):
     answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
     reason = forms.CharField(required=False, max_length=1000)
 
@@ -432,7 +433,7 @@ def offer_respond(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 # --- Committee review ------------------------------------------------------------------------
 
 
-class VoteForm(forms.Form):
+class VoteForm(Form):
     decision = forms.ChoiceField(choices=[("approve", "Approve"), ("reject", "Reject")])
     comment = forms.CharField(required=False, max_length=2000)
 
@@ -579,7 +580,7 @@ def senior_mentors_pair(request: HttpRequest, org_slug: str, program_slug: str) 
 # --- Match rounds ------------------------------------------------------------------------------
 
 
-class WeightsForm(forms.Form):
+class WeightsForm(Form):
     def __init__(self, *args, initial_weights: dict, program: Program, **kwargs):
         super().__init__(*args, **kwargs)
         from matching.rounds import FACTOR_LABELS, ROUND_MODES

@@ -1,4 +1,11 @@
-"""CSV downloads: one helper, so every export guards against formula injection the same way."""
+"""CSV files: one writer, so every export quotes and defuses cells the same way.
+
+RFC 4180 records end in CRLF, and a cell that holds a CR or LF is quoted. Python's csv
+module quotes a cell only for the characters of the writer's own line terminator, so a
+writer ending lines in "\\n" leaves a bare CR unquoted and a name with a carriage return
+splits the record in two: every CSV of the app goes through ``writer`` (CRLF, so both are
+quoted). Cells are also made safe to open in a spreadsheet (``safe_cell``).
+"""
 
 import csv
 from collections.abc import Iterable, Sequence
@@ -6,22 +13,52 @@ from collections.abc import Iterable, Sequence
 from django.http import HttpResponse
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+# Control characters other than tab, CR and LF carry nothing a reader wants, and some
+# programs stop reading a file at a NUL: they are dropped from cells.
+_DROPPED = dict.fromkeys(c for c in [*range(0x00, 0x20), 0x7F] if chr(c) not in "\t\r\n")
+
+
+class Dialect(csv.excel):
+    """Excel's dialect as RFC 4180 has it: comma, double quotes, CRLF after each record;
+    every cell containing the delimiter, a quote, CR or LF is quoted."""
+
+    lineterminator = "\r\n"
+    quoting = csv.QUOTE_MINIMAL
 
 
 def safe_cell(value) -> str:
     """A cell a spreadsheet will not run: text starting like a formula gets a leading quote."""
     if value is None:
         return ""
-    text = str(value)
+    text = str(value).translate(_DROPPED)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
-def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence]) -> HttpResponse:
+def writer(out):
+    """A csv writer in ``Dialect`` whose ``writerow`` makes every cell safe."""
+    return _SafeWriter(csv.writer(out, dialect=Dialect))
+
+
+class _SafeWriter:
+    def __init__(self, inner):
+        self._inner = inner
+
+    def writerow(self, row: Iterable) -> None:
+        self._inner.writerow([safe_cell(cell) for cell in row])
+
+    def writerows(self, rows: Iterable[Iterable]) -> None:
+        for row in rows:
+            self.writerow(row)
+
+
+def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence], *, bom: bool = True) -> HttpResponse:
+    """A CSV download. ``bom``: start with a byte-order mark, so spreadsheet programs read
+    UTF-8 names correctly (REDCap wants none)."""
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    response.write("\ufeff")  # a BOM, so spreadsheet programs read UTF-8 names correctly
-    writer = csv.writer(response)
-    writer.writerow([safe_cell(cell) for cell in header])
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+    if bom:
+        response.write("\ufeff")
+    out = writer(response)
+    out.writerow(header)
+    out.writerows(rows)
     return response

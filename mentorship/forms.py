@@ -1,9 +1,102 @@
+import re
+from datetime import date, datetime, time
+
 from django import forms
+from django.core.validators import ProhibitNullCharactersValidator
 
 from mentorship.models import TIME_ZONE_CHOICES, User
+from mentorship.validators import validate_plain_text, validate_single_line
 
 
-class SignupExtraForm(forms.Form):
+def guard_text_field(field: forms.Field) -> None:
+    """Refuse control characters in a text field: a one-line input (any CharField but a
+    textarea) takes none, not even a line break or a tab; a textarea takes line breaks and
+    tabs only. Passwords are left as typed (never shown, exported or stored as text)."""
+    if not isinstance(field, forms.CharField) or isinstance(field.widget, forms.PasswordInput):
+        return
+    validator = validate_plain_text if isinstance(field.widget, forms.Textarea) else validate_single_line
+    if validator not in field.validators:
+        # Ours names the character (NUL included), so Django's own NUL message would repeat it.
+        field.validators = [v for v in field.validators if not isinstance(v, ProhibitNullCharactersValidator)]
+        field.validators.append(validator)
+
+
+def _parses(parse, text: str) -> bool:
+    try:
+        parse(text)
+    except ValueError:
+        return False
+    return True
+
+
+# What HTML allows in the value of each typed input (what a browser would keep).
+_HTML_EMAIL = re.compile(
+    r"^[a-zA-Z0-9.!#$%&'*+/=?^_`{|}~-]+@[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?"
+    r"(?:\.[a-zA-Z0-9](?:[a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?)*$"
+)
+_TYPED_VALUES = {
+    "date": lambda v: re.fullmatch(r"\d{4}-\d\d-\d\d", v) is not None and _parses(date.fromisoformat, v),
+    "datetime-local": lambda v: (
+        re.fullmatch(r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?", v) is not None
+        and _parses(datetime.fromisoformat, v)
+    ),
+    "time": lambda v: (
+        re.fullmatch(r"\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?", v) is not None and _parses(time.fromisoformat, v)
+    ),
+    "number": lambda v: re.fullmatch(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?", v) is not None,
+    "email": lambda v: all(_HTML_EMAIL.match(part) for part in v.split(",")) if v else True,
+    "url": lambda v: re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*", v) is not None,
+}
+
+
+_ONE_LINE_INPUTS = {"text", "search", "tel"}
+
+
+def guard_typed_input(field: forms.Field) -> None:
+    """An input sent back with what the person typed must not carry a value HTML forbids
+    there: a date, number, email or URL input that is not one ("2030-13-40") is shown
+    empty, and line breaks in a one-line input become spaces, as a browser would show
+    them; the field's error message says what was wrong."""
+    widget = field.widget
+    input_type = getattr(widget, "input_type", None)
+    check = _TYPED_VALUES.get(input_type)
+    if (check is None and input_type not in _ONE_LINE_INPUTS) or getattr(widget, "_typed_value_guard", False):
+        return
+    format_value = widget.format_value
+
+    def guarded(value):
+        shown = format_value(value)
+        if not isinstance(shown, str) or not shown:
+            return shown
+        if check is None:
+            return re.sub(r"[\r\n]+", " ", shown)
+        return shown if check(shown.strip()) else None
+
+    widget.format_value = guarded
+    widget._typed_value_guard = True
+
+
+class PlainTextMixin:
+    """Every form of the project: its text fields refuse control characters (see
+    ``guard_text_field``), and typed inputs never echo a value HTML forbids (see
+    ``guard_typed_input``), fields added in ``__init__`` or later included."""
+
+    def full_clean(self):
+        for field in self.fields.values():
+            guard_text_field(field)
+            guard_typed_input(field)
+        super().full_clean()
+
+
+class Form(PlainTextMixin, forms.Form):
+    pass
+
+
+class ModelForm(PlainTextMixin, forms.ModelForm):
+    pass
+
+
+class SignupExtraForm(Form):
     """Extra fields on allauth's sign-up form (email and password come from allauth)."""
 
     full_name = forms.CharField(
@@ -17,7 +110,7 @@ class SignupExtraForm(forms.Form):
         user.save(update_fields=["full_name"])
 
 
-class ProfileForm(forms.Form):
+class ProfileForm(Form):
     full_name = forms.CharField(
         label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )

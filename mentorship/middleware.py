@@ -1,3 +1,4 @@
+import re
 import time
 import zoneinfo
 
@@ -168,3 +169,38 @@ class CoordinatorMFAMiddleware:
             return reason
         request.session[self.SESSION_KEY] = [key, time.time()]
         return None
+
+
+def _forbidden_in_html() -> re.Pattern:
+    """Code points HTML cannot carry, even as a character reference: controls other than
+    tab, LF, FF and CR; C1 controls; noncharacters."""
+    ranges = ["\x00-\x08", "\x0b", "\x0e-\x1f", "\x7f-\x9f", "\ufdd0-\ufdef"]
+    ranges += [chr(plane * 0x10000 + 0xFFFE) + chr(plane * 0x10000 + 0xFFFF) for plane in range(17)]
+    return re.compile("[" + "".join(ranges) + "]")
+
+
+FORBIDDEN_IN_HTML = _forbidden_in_html()
+
+
+class HtmlCodePointMiddleware:
+    """Replace the code points HTML forbids with U+FFFD in every HTML page.
+
+    Forms refuse control characters, but a refused value is shown back to the person (in
+    the input and in messages such as "Select a valid choice. … is not one of the
+    choices"), and older rows may hold one: no escaping makes such a character valid
+    HTML, so it is shown as the replacement character instead."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
+            return response
+        charset = response.charset or "utf-8"
+        text = response.content.decode(charset, errors="replace")
+        if FORBIDDEN_IN_HTML.search(text):
+            response.content = FORBIDDEN_IN_HTML.sub("\ufffd", text).encode(charset)
+            if response.has_header("Content-Length"):
+                response["Content-Length"] = str(len(response.content))
+        return response

@@ -2,6 +2,7 @@ from django import forms
 from django.utils.text import slugify
 
 from mentorship.filters import FilterForm, FlagField, SearchField
+from mentorship.forms import Form, ModelForm
 from programs.models import (
     ORGANIZATION_SLUG_STEM_LENGTH,
     Invitation,
@@ -19,7 +20,7 @@ def unidecode_ascii(text: str) -> str:
     return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
 
 
-class OrganizationCreateForm(forms.Form):
+class OrganizationCreateForm(Form):
     """Starting an organization. Deliberately not a ModelForm: its uniqueness check would
     tell anyone which web addresses (and so which organizations) exist."""
 
@@ -49,14 +50,14 @@ class OrganizationCreateForm(forms.Form):
         return cleaned
 
 
-class OrganizationSettingsForm(forms.ModelForm):
+class OrganizationSettingsForm(ModelForm):
     class Meta:
         model = Organization
         fields = ["name", "contact_email", "description"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
 
 
-class InvitationForm(forms.ModelForm):
+class InvitationForm(ModelForm):
     class Meta:
         model = Invitation
         fields = ["email", "member_status", "is_committee", "is_coordinator", "message"]
@@ -69,7 +70,7 @@ class InvitationForm(forms.ModelForm):
         widgets = {"message": forms.Textarea(attrs={"rows": 3})}
 
 
-class MembershipForm(forms.Form):
+class MembershipForm(Form):
     status = forms.ChoiceField(label="Member status", choices=MemberStatus.choices)
     is_committee = forms.BooleanField(
         label="Committee member", required=False, help_text=Membership._meta.get_field("is_committee").help_text

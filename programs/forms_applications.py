@@ -1,13 +1,14 @@
 from django import forms
 
 from mentorship.filters import FilterForm, SearchField
+from mentorship.forms import Form
 from programs.application_services import ApplicationData, rule_for
 from programs.models import Application, ApplicationStatus, Hub, HubChoice, MeetingMode, ProgramModel, Role
 
 RANK_LABELS = {1: "First choice", 2: "Second choice", 3: "Third choice"}
 
 
-class ApplicationForm(forms.Form):
+class ApplicationForm(Form):
     """The mentor or mentee form for one program, built from its catalogue, rule and hubs."""
 
     goals_statement = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, max_length=5000)
@@ -105,7 +106,7 @@ def hubs_for_ranking(program) -> list[Hub]:
     )
 
 
-class OverrideForm(forms.Form):
+class OverrideForm(Form):
     eligible = forms.TypedChoiceField(
         label="Eligibility",
         choices=[("1", "Eligible"), ("0", "Not eligible")],
@@ -115,7 +116,7 @@ class OverrideForm(forms.Form):
     reason = forms.CharField(label="Reason for the override", widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
-class DecisionForm(forms.Form):
+class DecisionForm(Form):
     decision = forms.ChoiceField(
         label="Decision",
         choices=[

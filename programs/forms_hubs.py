@@ -8,6 +8,7 @@ before a service ever sees it (the services check again).
 from django import forms
 
 from mentorship.filters import FilterForm, SearchField
+from mentorship.forms import Form
 from programs.hub_services import MAX_CAPACITY
 from programs.models import AffinityGroup, Hub, HubMentor, HubTheme, Membership
 
@@ -26,7 +27,7 @@ def active_members(organization):
     )
 
 
-class AffinityGroupForm(forms.Form):
+class AffinityGroupForm(Form):
     name = forms.CharField(max_length=AffinityGroup._meta.get_field("name").max_length)
     description = forms.CharField(
         required=False,
@@ -46,7 +47,7 @@ class AffinityGroupForm(forms.Form):
         self.fields["senior_mentor"].queryset = active_members(organization)
 
 
-class HubForm(forms.Form):
+class HubForm(Form):
     name = forms.CharField(max_length=Hub._meta.get_field("name").max_length)
     affinity_group = forms.ModelChoiceField(queryset=AffinityGroup.objects.none(), empty_label=None)
     theme = forms.ChoiceField(choices=HubTheme.choices)
@@ -69,7 +70,7 @@ class HubForm(forms.Form):
         self.fields["affinity_group"].queryset = AffinityGroup.objects.filter(program=program).order_by("name")
 
 
-class HubMentorForm(forms.Form):
+class HubMentorForm(Form):
     membership = MemberChoiceField(queryset=Membership.objects.none(), label="Mentor", empty_label="Choose a member")
     capacity = forms.IntegerField(
         min_value=1,
@@ -84,7 +85,7 @@ class HubMentorForm(forms.Form):
         self.fields["membership"].queryset = active_members(organization)
 
 
-class HubMentorCapacityForm(forms.Form):
+class HubMentorCapacityForm(Form):
     capacity = forms.IntegerField(
         min_value=1, max_value=MAX_CAPACITY, error_messages={"min_value": "Capacity must be at least 1 mentee."}
     )

@@ -1,12 +1,13 @@
 from django import forms
 from django.utils import timezone
 
+from mentorship.forms import Form, ModelForm
 from mentorship.models import TIME_ZONE_CHOICES
 from programs.models import Profile
 from programs.profile_services import EARLIEST_YEAR, cv_error, year_errors
 
 
-class ProfileForm(forms.ModelForm):
+class ProfileForm(ModelForm):
     """The biosketch. Saved through ``profile_services.profile_save``, never ``form.save()``."""
 
     time_zone = forms.ChoiceField(
@@ -82,7 +83,7 @@ class ProfileForm(forms.ModelForm):
         pass
 
 
-class CVUploadForm(forms.Form):
+class CVUploadForm(Form):
     cv = forms.FileField(
         label="CV (PDF, at most 5 MB)",
         widget=forms.FileInput(attrs={"accept": ".pdf,application/pdf"}),
@@ -97,7 +98,7 @@ class CVUploadForm(forms.Form):
         return upload
 
 
-class CVShareForm(forms.Form):
+class CVShareForm(Form):
     email = forms.EmailField(
         label="Share with (email address)",
         help_text="The email address of an active member of this organization, for example your mentor.",

@@ -1,6 +1,7 @@
 from django import forms
 
 from mentorship.filters import FilterForm, SearchField
+from mentorship.forms import ModelForm
 from programs.models import DEFAULT_GOAL_AREAS, MemberStatus, Program, Role
 from programs.program_services import PROGRAM_FIELDS, RuleSettings
 
@@ -15,7 +16,7 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
-class ProgramForm(forms.ModelForm):
+class ProgramForm(ModelForm):
     """A program's settings, its goal-area catalogue and both roles' eligibility rules."""
 
     guide_file = forms.FileField(

@@ -31,7 +31,7 @@ class Organization(models.Model):
         max_length=60,
         unique=True,
         validators=[slug_validator],
-        help_text="Used in the address of every page: /o/<slug>/",
+        help_text="Used in the address of every page, as in /o/your-web-address/.",
     )
     contact_email = models.EmailField(help_text="Where participants can reach the program office.")
     contact_email_confirmed_at = models.DateTimeField(

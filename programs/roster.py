@@ -20,6 +20,7 @@ from django.db.models.functions import Lower
 from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
+from mentorship.validators import single_line_error
 from programs import sending
 from programs.models import (
     PROFILE_IMPORT_FIELDS,
@@ -268,6 +269,10 @@ def parse_table(table: list[list[str]]) -> tuple[list[dict], dict]:
 def _clean_row(values: dict, current_year: int) -> tuple[dict, list[str]]:
     """Check one row on its own (no database). Returns cleaned values and errors."""
     errors = []
+    for field, text in values.items():
+        message = single_line_error(text) if field in FIELD_LABELS else None
+        if message:  # a line break in a name would split every CSV record it lands in
+            errors.append(f"{FIELD_LABELS[field]}: {message}")
     cleaned: dict = {}
     email = values.get("email", "").strip().lower()
     if not email:

@@ -1,7 +1,5 @@
 """Roster import pages (coordinators): upload, preview, confirm or discard, template."""
 
-import csv
-
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -9,6 +7,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods
 
+from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required
 from programs import roster
@@ -91,9 +90,5 @@ def _confirm(request: HttpRequest, imported: RosterImport) -> None:
 @require_http_methods(["GET"])
 @coordinator_required
 def roster_template(request: HttpRequest, org_slug: str) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = 'attachment; filename="roster-template.csv"'
-    response.write("\ufeff")  # a BOM, so spreadsheet programs read the file as UTF-8
-    writer = csv.writer(response)
-    writer.writerows(roster.template_rows())
-    return response
+    header, *rows = roster.template_rows()
+    return csv_response("roster-template.csv", header, rows)

@@ -1,5 +1,6 @@
 from django import forms
 
+from mentorship.forms import Form
 from surveys.report_services import MAX_TEXT
 
 
@@ -13,7 +14,7 @@ def _text(label: str, help_text: str) -> forms.CharField:
     )
 
 
-class ReportForm(forms.Form):
+class ReportForm(Form):
     """The pair's shared text; ``revision`` is the one the writer started from."""
 
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -26,11 +27,11 @@ class ReportForm(forms.Form):
     )
 
 
-class ConfirmForm(forms.Form):
+class ConfirmForm(Form):
     revision = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
 
 
-class QuarterChoiceForm(forms.Form):
+class QuarterChoiceForm(Form):
     quarter = forms.ChoiceField(label="Quarter", choices=())
 
     def __init__(self, *args, quarters: list[tuple[int, int]], **kwargs):

@@ -1,6 +1,7 @@
 from django import forms
 
 from mentorship.exceptions import ServiceError
+from mentorship.forms import Form
 from programs.models import Program
 from surveys import survey_services as services
 from surveys.models import LIKERT_LABELS, Audience, QuestionKind, SurveySchedule
@@ -10,7 +11,7 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
-class SurveyForm(forms.Form):
+class SurveyForm(Form):
     title = forms.CharField(max_length=200)
     intro = forms.CharField(
         label="Introduction",
@@ -62,7 +63,7 @@ class SurveyForm(forms.Form):
         return data
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(Form):
     kind = forms.ChoiceField(label="Kind of question", choices=QuestionKind.choices)
     text = forms.CharField(label="Question", max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
     choices = forms.CharField(
@@ -89,7 +90,7 @@ class QuestionForm(forms.Form):
 CHECK = {"class": "form-check-input"}
 
 
-class AnswerForm(forms.Form):
+class AnswerForm(Form):
     """One field per question, named ``q<pk>``; the service validates again. The page
     carries ``version`` (``questions_version``) in a hidden input: answers posted from a page
     built on other questions are refused, and shown again on the current questions."""
@@ -170,7 +171,7 @@ class AnswerForm(forms.Form):
         return {q.pk: self.cleaned_data.get(f"q{q.pk}") for q in self.questions}
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(Form):
     program = forms.ModelChoiceField(
         queryset=Program.objects.none(),
         required=False,

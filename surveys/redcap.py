@@ -7,7 +7,6 @@ Dictionary), then the records (Data Import Tool). Metadata only: who, which prog
 when, how many meetings — never what was said.
 """
 
-import csv
 import io
 import re
 from dataclasses import dataclass
@@ -19,7 +18,7 @@ from django.utils import timezone
 from agreements.models import Agreement, AgreementStatus
 from agreements.models_record import MeetingStatus
 from matching.models import EndReason, Mentorship, MentorshipStatus, Origin, Stage
-from mentorship.csvexport import safe_cell
+from mentorship import csvexport
 from programs.models import Organization, Program
 from surveys.dashboard import due_state
 
@@ -259,11 +258,11 @@ def record_rows(organization: Organization, program: Program | None = None, toda
 
 def write_csv(out, header: list[str], rows) -> None:
     """REDCap's CSV: comma-separated, no byte-order mark (REDCap would read it into the
-    first column's name), formula-looking cells neutralised."""
-    writer = csv.writer(out, lineterminator="\n")
+    first column's name), CRLF records with every cell holding CR or LF quoted,
+    formula-looking cells neutralised (``mentorship.csvexport``)."""
+    writer = csvexport.writer(out)
     writer.writerow(header)
-    for row in rows:
-        writer.writerow([safe_cell(cell) for cell in row])
+    writer.writerows(rows)
 
 
 def dictionary_csv(organization: Organization) -> str:

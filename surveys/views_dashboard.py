@@ -121,21 +121,12 @@ def redcap_export(request: HttpRequest, org_slug: str) -> HttpResponse:
     )
 
 
-def _redcap_response(filename: str, write) -> HttpResponse:
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}"'
-    write(response)
-    return response
-
-
 @require_GET
 @coordinator_required
 def redcap_dictionary(request: HttpRequest, org_slug: str) -> HttpResponse:
     rows = redcap.dictionary_rows(redcap.fields(request.organization))
-    return _redcap_response(
-        _filename(request, "redcap-dictionary", None),
-        lambda out: redcap.write_csv(out, redcap.DICTIONARY_HEADER, rows),
-    )
+    # REDCap reads a byte-order mark into the first column's name: none here.
+    return csv_response(_filename(request, "redcap-dictionary", None), redcap.DICTIONARY_HEADER, rows, bom=False)
 
 
 @require_GET
@@ -144,6 +135,4 @@ def redcap_records(request: HttpRequest, org_slug: str) -> HttpResponse:
     program = _strict_program(request)
     header = [f.name for f in redcap.fields(request.organization)]
     rows = redcap.record_rows(request.organization, program)
-    return _redcap_response(
-        _filename(request, "redcap-records", program), lambda out: redcap.write_csv(out, header, rows)
-    )
+    return csv_response(_filename(request, "redcap-records", program), header, rows, bom=False)

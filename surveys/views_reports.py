@@ -80,7 +80,9 @@ def report_edit(request: HttpRequest, org_slug: str, pk: int, year: int, quarter
             **({f: getattr(report, f) for f in services.FIELDS} if report else {}),
         },
     )
-    confirm_form = ConfirmForm(request.POST if action == "confirm" else None, initial={"revision": current_revision})
+    confirm_form = ConfirmForm(  # its own ids: the report form on the same page has a "revision" too
+        request.POST if action == "confirm" else None, initial={"revision": current_revision}, auto_id="confirm_%s"
+    )
     stale = None
     if action is not None:
         if not writable:

@@ -49,3 +49,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
 # A worker or beat started by a test as a separate process uses the test's database.
 if os.environ.get("TEST_WORKER_DATABASE_NAME"):
     DATABASES["default"]["NAME"] = os.environ["TEST_WORKER_DATABASE_NAME"]  # noqa: F405
+
+# HTML_CAPTURE_DIR=<folder>: keep the HTML pages the tests are served, for the Nu HTML
+# checker (.ci/html-check <folder>). Outermost, so it sees error pages too.
+if os.environ.get("HTML_CAPTURE_DIR"):
+    MIDDLEWARE = ["tests.html_capture.HtmlCaptureMiddleware", *MIDDLEWARE]  # noqa: F405
