@@ -10,20 +10,18 @@ apply, so nobody loses the rest of their search. Exports, which have no page to 
 message on, answer 400 with the message (``bad_filter_response``).
 """
 
-import re
 from urllib.parse import urlencode
 
 from django import forms
 from django.http import HttpResponse, QueryDict
 
+from mentorship.forms import PlainTextMixin
+from mentorship.validators import single_line_error
+
 # Longer than any filter needs (a search is at most 100 characters): a longer value is
 # refused before a field sees it, so no page echoes a huge query string back.
 MAX_VALUE_LENGTH = 200
 SEARCH_MAX_LENGTH = 100
-# C0 and C1 control characters and DEL. (Tabs and newlines have no place in a filter.)
-CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
-
-CONTROL_MESSAGE = "Remove the control characters (such as a null character or a line break) from this filter."
 LENGTH_MESSAGE = f"This filter can be at most {MAX_VALUE_LENGTH} characters long."
 CHOICE_MESSAGE = "Choose one of the options in the list."
 
@@ -50,7 +48,7 @@ class FlagField(forms.TypedChoiceField):
         )
 
 
-class FilterForm(forms.Form):
+class FilterForm(PlainTextMixin, forms.Form):
     """Base class of every query-string filter. Bind it with ``request.GET``."""
 
     def __init__(self, data: QueryDict | dict | None = None, *args, **kwargs):
@@ -68,8 +66,9 @@ class FilterForm(forms.Form):
             kept = []
             for value in values:
                 value = str(value)
-                if CONTROL_CHARACTERS.search(value):
-                    self.refused.setdefault(name, CONTROL_MESSAGE)
+                control = single_line_error(value)  # a filter is one line: no control character
+                if control:
+                    self.refused.setdefault(name, control)
                 elif len(value) > MAX_VALUE_LENGTH:
                     self.refused.setdefault(name, LENGTH_MESSAGE)
                 else:

@@ -153,7 +153,7 @@ def test_two_forms_on_one_page_do_not_share_ids(client, pages, name):
 
 def test_help_texts_are_text_not_markup(client, pages):
     html = _html(client, pages, "organization_create")
-    assert "as in /o/your-web-address/" in html
+    assert "for example surgical-society" in html  # the web address's help text is on the page
     assert "<slug>" not in html
 
 

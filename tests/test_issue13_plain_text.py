@@ -131,6 +131,8 @@ def world():
         "initial_weights": {},
         "mentors": [],
         "mentees": [],
+        "waves": [],
+        "specialties": ["Surgery"],
     }
 
 
