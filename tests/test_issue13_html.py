@@ -270,3 +270,16 @@ def test_an_allauth_form_keeps_its_id_so_buttons_can_name_it():
     ).render(Context({}))
     assert 'id="webauthn_form"' in html
     assert html_rules.problems(f"<!DOCTYPE html><title>t</title>{html}") == []
+
+
+def test_the_too_many_attempts_page_is_a_page_of_the_site(client, settings):
+    """allauth's fallback 429 is a bare fragment without a doctype (the Nu checker's one
+    error in the whole suite): the site gives it its own page in the one layout."""
+    settings.ACCOUNT_RATE_LIMITS = {**settings.ACCOUNT_RATE_LIMITS, "signup": "1/m/ip"}
+    body = {"full_name": "Ann Example", "email": "ann@example.org", "password1": "x", "password2": "x"}
+    client.post("/accounts/signup/", body)
+    response = client.post("/accounts/signup/", body)
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert html.lstrip().lower().startswith("<!doctype html>")
+    assert "Too many attempts" in html and 'lang="en"' in html
