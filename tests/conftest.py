@@ -5,6 +5,7 @@ from contextlib import contextmanager
 import pytest
 from django.core.cache import cache
 
+from tests.clock import marker_travel
 from tests.factories import MembershipFactory, OrganizationFactory
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls our tests
@@ -35,6 +36,24 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if item.get_closest_marker("pdf"):
             item.add_marker(skip)
+
+
+@pytest.fixture(autouse=True)
+def _clock(request):
+    """``@pytest.mark.clock(...)``: the test runs on that day (tests/clock.py)."""
+    marker = request.node.get_closest_marker("clock")
+    if marker is None:
+        yield None
+        return
+    if "tests/browser/" in str(request.node.fspath).replace(os.sep, "/"):
+        # The browser keeps cookies on the real clock: a session cookie stamped on a past
+        # day would be dropped at once. Browser tests write days relative to today instead.
+        raise pytest.UsageError(
+            f"{request.node.nodeid}: a browser test cannot freeze the clock; write its days "
+            "relative to timezone.localdate() (the shifted CI run checks them a year ahead)"
+        )
+    with marker_travel(marker) as traveller:
+        yield traveller
 
 
 @pytest.fixture(autouse=True)

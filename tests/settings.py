@@ -7,6 +7,12 @@ otherwise SQLite and the filesystem broker, so ``make test`` needs no servers.
 import os
 import tempfile
 
+from tests.clock import start_process_clock
+
+# TEST_CLOCK_SHIFT_DAYS / TEST_CLOCK_AT move this process's clock (tests/clock.py): first, so
+# everything made at start-up (the seal certificate below) is made on the moved clock too.
+start_process_clock()
+
 os.environ.setdefault("SECRET_KEY", "tests-only-secret-key-not-for-production-0123456789abcdef")
 os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("SITE_URL", "http://testserver")
@@ -15,9 +21,18 @@ os.environ.setdefault("VAR_DIR", tempfile.mkdtemp(prefix="mentorship-tests-"))
 if not os.environ.get("AGREEMENT_SIGNING_KEY"):
     # Production requires a seal key (settings refuse to start without one): the run makes
     # one pair, and the processes it starts (a worker, beat) inherit it, as containers do.
+    # Its certificate is valid from 2000 to 2100, so a test frozen on any day (tests/clock.py)
+    # seals with a certificate valid on that day.
+    from datetime import UTC, datetime
+
+    import time_machine
+
     from agreements.sealkey import generate_seal_key_pair
 
-    _key, _cert = generate_seal_key_pair(common_name="Mentorship agreements seal (tests)", organization="Tests")
+    with time_machine.travel(datetime(2000, 1, 2, tzinfo=UTC), tick=False):
+        _key, _cert = generate_seal_key_pair(
+            common_name="Mentorship agreements seal (tests)", organization="Tests", days=100 * 365
+        )
     os.environ["AGREEMENT_SIGNING_KEY"], os.environ["AGREEMENT_SIGNING_CERT"] = _key.decode(), _cert.decode()
 
 from mentorship.settings import *  # noqa: E402,F403

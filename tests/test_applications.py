@@ -32,8 +32,10 @@ from tests.factories import (
     ProgramFactory,
 )
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 S = ApplicationStatus
-THIS_YEAR = timezone.now().year
+THIS_YEAR = 2026  # the year of the frozen clock
 LABELS = dict(MemberStatus.choices)
 
 

@@ -9,6 +9,8 @@ from django_scopes import scopes_disabled
 
 from mentorship.fields import decrypt, encrypt
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 
 def test_round_trip_and_ciphertext_differs_each_time(settings):
     first, second = encrypt("Résumé gaps — confidential"), encrypt("Résumé gaps — confidential")

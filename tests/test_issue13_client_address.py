@@ -21,6 +21,8 @@ from agreements.models import AgreementEvent
 from matching.models import Mentorship
 from tests.factories import MembershipFactory, ProgramFactory
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 ROOT = Path(__file__).resolve().parent.parent
 PROXY = "10.0.0.2"  # what REMOTE_ADDR holds for every request that came through the proxy
 ALICE, BOB, FORGED = "203.0.113.7", "198.51.100.20", "192.0.2.99"

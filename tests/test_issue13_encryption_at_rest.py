@@ -445,6 +445,7 @@ def test_after_a_full_pairing_lifecycle_no_text_or_file_is_in_clear(
     assert response.status_code == 200 and response.context["result"]["ok"] and response.context["result"]["seal_ok"]
 
 
+@pytest.mark.clock("2026-11-20 09:00")
 @pytest.mark.django_db
 def test_rotation_re_encrypts_files_with_the_new_key(settings, org_a, media):
     from agreements import review_services
@@ -498,6 +499,7 @@ def _raw_value(table: str, column: str, pk: int):
     return json.dumps(value) if isinstance(value, dict) else value
 
 
+@pytest.mark.clock("2026-11-20 09:00")
 def test_the_data_migrations_encrypt_existing_rows_and_files_and_reverse(transactional_db, settings, tmp_path):
     from django.db.migrations.executor import MigrationExecutor
 

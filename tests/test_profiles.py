@@ -6,7 +6,6 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.template.loader import render_to_string
-from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
@@ -14,10 +13,10 @@ from programs import profile_selectors, profile_services
 from programs.models import AuditEvent, Membership, Profile
 from tests.factories import MembershipFactory, ProfileFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00")]
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
-THIS_YEAR = timezone.now().year
+THIS_YEAR = 2026  # the year of the frozen clock
 # The storage instance the CV field was given when the models were loaded.
 IMPORT_TIME_CV_STORAGE = Profile._meta.get_field("cv").storage
 

@@ -7,7 +7,6 @@ import openpyxl
 import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
-from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from programs import roster
@@ -22,11 +21,11 @@ from programs.models import (
 )
 from tests.factories import InvitationFactory, MembershipFactory, ProfileFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00")]
 
 IMPORT_URL = "/o/alpha/members/import/"
 TEMPLATE_URL = "/o/alpha/members/import/template.csv"
-THIS_YEAR = timezone.now().year
+THIS_YEAR = 2026  # the year of the frozen clock
 
 
 def csv_upload(text: str, name: str = "roster.csv") -> SimpleUploadedFile:

@@ -11,6 +11,8 @@ from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
 from tests.factories import MembershipFactory, ProgramFactory
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 META = {"ip": "203.0.113.7", "user_agent": "pytest"}
 
 

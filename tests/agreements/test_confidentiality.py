@@ -14,6 +14,8 @@ from matching.models import Mentorship
 from mentorship.models import User
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 AGENDA = "SECRET-AGENDA my burnout and the grant"
 SUMMARY = "SECRET-SUMMARY we talked about leaving the department"
 TASK = "SECRET-TASK ask the chair about the vacancy"

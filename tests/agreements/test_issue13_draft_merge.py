@@ -16,6 +16,8 @@ from agreements.models import Agreement, AgreementEdit
 from matching.models import Mentorship
 from tests.factories import MembershipFactory, ProgramFactory
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 GROUND_RULES = "Reply within a week; cancel at least two days ahead."
 FEEDBACK = "Five minutes at the end of each call on what helped."
 MENTOR_FEEDBACK = "A written note after each quarter."

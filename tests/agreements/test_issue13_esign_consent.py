@@ -15,6 +15,8 @@ from mentorship.exceptions import ServiceError
 from programs.models import AuditEvent
 from tests.factories import MembershipFactory, ProgramFactory
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 META = {"ip": "203.0.113.7", "user_agent": "pytest"}
 
 # What ESIGN § 7001(c)(1) asks the notice to say, as a person would look for it.

@@ -20,6 +20,8 @@ from mentorship.exceptions import ServiceError
 from mentorship.models import User
 from tests.factories import MembershipFactory, ProgramFactory
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 META = {"ip": "203.0.113.7", "user_agent": "pytest"}
 FAKE = "Chief Justice of the Supreme Court"
 FAKE_MENTEE = "Queen of Hearts"

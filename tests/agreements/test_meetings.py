@@ -15,6 +15,8 @@ from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
 from tests.factories import MembershipFactory, ProgramFactory
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 
 @pytest.fixture
 def pair(org_a):

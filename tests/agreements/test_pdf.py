@@ -17,7 +17,7 @@ from matching.models import Mentorship
 from tests.conftest import wait_for
 from tests.factories import MembershipFactory, ProgramFactory, UserFactory
 
-pytestmark = pytest.mark.pdf
+pytestmark = [pytest.mark.pdf, pytest.mark.clock("2025-03-06 10:00")]
 
 GOALS = "Submit a first-author manuscript on outcomes of the trauma registry by June."
 MENTOR_SIGNED = datetime(2025, 3, 4, 15, 6, 7, tzinfo=UTC)

@@ -23,6 +23,8 @@ from matching.models import Mentorship, PairExclusion
 from mentorship.exceptions import ServiceError
 from tests.factories import MembershipFactory, ProgramFactory
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 
 def _mentorship(org, *, started_on=None, **program_kwargs):
     program = ProgramFactory(organization=org, slug=f"society-{org.slug}", **program_kwargs)

@@ -1,8 +1,10 @@
 """Journey: mentor and mentee fill the shared draft, both sign, the coordinator downloads the PDF."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
@@ -46,7 +48,7 @@ def test_mentor_and_mentee_write_and_sign_and_the_coordinator_downloads(make_pag
             mentor=mentor,
             mentee=mentee,
             origin="proposal",
-            planned_end_on="2027-12-01",
+            planned_end_on=timezone.localdate() + timedelta(days=730),
         )
 
     mentee_page = make_page()

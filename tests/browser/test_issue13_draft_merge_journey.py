@@ -3,8 +3,10 @@ page never writes back the mentor's section, and a section both changed is shown
 by side with the mentee's text kept in the field."""
 
 import re
+from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
@@ -43,7 +45,7 @@ def test_two_pages_on_one_draft_lose_nothing(make_page, live_server):
             mentor=mentor,
             mentee=mentee,
             origin="proposal",
-            planned_end_on="2027-12-01",
+            planned_end_on=timezone.localdate() + timedelta(days=730),
         )
     url = f"/o/western/mentorships/{mentorship.pk}/agreement/"
 

@@ -3,9 +3,11 @@ they can no longer sign on the site, and the program office sees (and is emailed
 this agreement is to be signed on paper."""
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from playwright.sync_api import expect
 
@@ -37,7 +39,7 @@ def test_a_mentee_withdraws_consent_and_the_office_arranges_paper(make_page, liv
             mentor=mentor,
             mentee=mentee,
             origin="proposal",
-            planned_end_on="2027-12-01",
+            planned_end_on=timezone.localdate() + timedelta(days=730),
         )
     with scope(organization=society):
         agreement = services.agreement_start(actor=mentee, mentorship=mentorship)

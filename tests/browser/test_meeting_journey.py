@@ -35,7 +35,7 @@ def test_schedule_agenda_log_summary_and_private_note(make_page, live_server):
             mentor=mentor,
             mentee=mentee,
             origin="proposal",
-            planned_end_on="2030-12-01",
+            planned_end_on=timezone.localdate() + timedelta(days=730),
         )
     meetings_url = f"/o/western/mentorships/{mentorship.pk}/meetings/"
 

@@ -4,7 +4,7 @@ coordinator sees the results once 5 people answered and their month is over (hid
 as it is anonymous: its results are released in batches of at least 5, after the month)."""
 
 import re
-from datetime import date
+from datetime import timedelta
 
 import pytest
 from django.utils import timezone
@@ -72,7 +72,7 @@ def test_a_coordinator_builds_a_survey_and_sees_its_results(make_page, live_serv
                 mentor=MembershipFactory(organization=society),
                 mentee=mentee,
                 origin="proposal",
-                planned_end_on=date(2030, 1, 1),
+                planned_end_on=timezone.localdate() + timedelta(days=730),
             )
             mentees.append(mentee)
 

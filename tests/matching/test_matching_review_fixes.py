@@ -17,6 +17,8 @@ from tests.factories import (
     ProgramFactory,
 )
 
+pytestmark = pytest.mark.clock("2026-11-20 09:00")
+
 ACCEPTED = ApplicationStatus.ACCEPTED
 
 

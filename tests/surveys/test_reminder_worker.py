@@ -20,6 +20,7 @@ from django_scopes import scopes_disabled
 
 from matching.models import Mentorship
 from surveys.models import Reminder, ReminderKind, ReminderScan, ReminderStatus
+from tests.clock import subprocess_env
 from tests.conftest import wait_for
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 from tests.outbox import read
@@ -91,20 +92,22 @@ def test_beat_and_worker_send_each_due_reminder_exactly_once_even_when_a_worker_
     outbox = tmp_path / "outbox"
     crash_flag = tmp_path / "crash-armed"
     crash_flag.touch()
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "tests.settings",
-        "REDIS_URL": redis_url,
-        "TEST_CELERY_EAGER": "0",
-        "TEST_EMAIL_BACKEND": "tests.outbox.FileBackend",
-        "TEST_OUTBOX_DIR": str(outbox),
-        "TEST_OUTBOX_CRASH_FLAG": str(crash_flag),
-        "TEST_OUTBOX_CRASH_AFTER": str(CRASH_AFTER),
-        "TEST_WORKER_DATABASE_NAME": str(connection.settings_dict["NAME"]),
-        "REMINDER_SCAN_EVERY_SECONDS": "2",
-        "REMINDER_CLAIM_LEASE_SECONDS": "3",
-        "PYTHONPATH": str(ROOT),
-    }
+    # The worker and beat start on this test's clock (tests/clock.py).
+    env = subprocess_env(
+        **{
+            "DJANGO_SETTINGS_MODULE": "tests.settings",
+            "REDIS_URL": redis_url,
+            "TEST_CELERY_EAGER": "0",
+            "TEST_EMAIL_BACKEND": "tests.outbox.FileBackend",
+            "TEST_OUTBOX_DIR": str(outbox),
+            "TEST_OUTBOX_CRASH_FLAG": str(crash_flag),
+            "TEST_OUTBOX_CRASH_AFTER": str(CRASH_AFTER),
+            "TEST_WORKER_DATABASE_NAME": str(connection.settings_dict["NAME"]),
+            "REMINDER_SCAN_EVERY_SECONDS": "2",
+            "REMINDER_CLAIM_LEASE_SECONDS": "3",
+            "PYTHONPATH": str(ROOT),
+        }
+    )
     worker_args = ["worker", "--pool=solo", "--loglevel=INFO", "--without-gossip", "--without-mingle"]
     processes = []
     try:

@@ -26,6 +26,7 @@ from surveys.models import (
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 
 TODAY = date(2026, 11, 23)
+pytestmark = pytest.mark.clock(TODAY)
 
 
 def _pair(org, program, *, started_on, mentor=None, mentee=None, origin="proposal"):

@@ -22,9 +22,8 @@ from surveys.models import QuarterlyReport
 from surveys.periods import previous_quarter, quarter_bounds, quarter_of
 from tests.factories import MembershipFactory, ProgramFactory
 
-pytestmark = pytest.mark.django_db
-
-TODAY = timezone.localdate()
+TODAY = date(2026, 11, 20)
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(TODAY)]
 YEAR, QUARTER = quarter_of(TODAY)
 LABEL = f"Q{QUARTER} {YEAR}"
 

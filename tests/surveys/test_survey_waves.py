@@ -15,9 +15,8 @@ from surveys.models import Question, QuestionKind, Survey, SurveyInvitation, Sur
 from surveys.periods import add_months
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 
-pytestmark = pytest.mark.django_db
-
 TODAY = date(2026, 3, 16)
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(TODAY)]
 
 
 def pair(program, *, started_on=TODAY, mentor=None, mentee=None, status="active", origin="proposal"):

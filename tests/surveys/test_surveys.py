@@ -26,7 +26,7 @@ from surveys.models import (
 from surveys.periods import add_months
 from tests.factories import MembershipFactory, ProgramFactory
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00")]
 
 HIDDEN = "Fewer than 5 people answered; results are hidden to protect anonymity."
 UNRELEASED = "No results are released yet"
