@@ -1,10 +1,13 @@
 """Factories that never mix tenants: a child's organization comes from its parent."""
 
+from datetime import timedelta
+
 import factory
 from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from matching.models import Mentorship
 from mentorship.models import User
 from programs.models import (
     AffinityGroup,
@@ -167,3 +170,33 @@ class HubChoiceFactory(UnscopedFactory):
     organization = factory.SelfAttribute("application.organization")
     hub = factory.SubFactory(HubFactory)
     rank = 1
+
+
+class MentorshipFactory(UnscopedFactory):
+    """A live pairing: a mentor and a mentee of one organization in one of its programs,
+    started today (the test's clock) and planned for two years."""
+
+    class Meta:
+        model = Mentorship
+
+    program = factory.SubFactory(ProgramFactory)
+    organization = factory.SelfAttribute("program.organization")
+    mentor = factory.SubFactory(MembershipFactory, organization=factory.SelfAttribute("..organization"))
+    mentee = factory.SubFactory(MembershipFactory, organization=factory.SelfAttribute("..organization"))
+    origin = "proposal"
+    planned_end_on = factory.LazyFunction(lambda: timezone.localdate() + timedelta(days=730))
+
+
+def dana_and_nia(organization, *, program=None, mentor=None, mentee=None, **kwargs) -> Mentorship:
+    """The pair the agreement and record tests write about: Dana Whitfield mentors Nia Mensah
+    in the organization's program (``program``, or one made from ``program`` keywords: e.g.
+    ``{"slug": "society"}``); ``mentor``/``mentee`` are extra keywords for their memberships
+    (``{"user__time_zone": "Europe/Paris"}``)."""
+    if not isinstance(program, Program):
+        program = ProgramFactory(organization=organization, **(program or {}))
+    return MentorshipFactory(
+        program=program,
+        mentor=MembershipFactory(organization=organization, user__full_name="Dana Whitfield", **(mentor or {})),
+        mentee=MembershipFactory(organization=organization, user__full_name="Nia Mensah", **(mentee or {})),
+        **kwargs,
+    )

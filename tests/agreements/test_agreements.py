@@ -9,7 +9,7 @@ from agreements import services
 from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signature
 from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MembershipFactory, dana_and_nia
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")
 
@@ -18,18 +18,7 @@ META = {"ip": "203.0.113.7", "user_agent": "pytest"}
 
 @pytest.fixture
 def pair(org_a):
-    program = ProgramFactory(organization=org_a, slug="society")
-    mentor = MembershipFactory(organization=org_a, user__full_name="Dana Whitfield")
-    mentee = MembershipFactory(organization=org_a, user__full_name="Nia Mensah")
-    with scopes_disabled():
-        return Mentorship.objects.create(
-            organization=org_a,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            planned_end_on="2027-12-01",
-        )
+    return dana_and_nia(org_a, program={"slug": "society"})
 
 
 def fill(agreement):

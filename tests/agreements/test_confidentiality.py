@@ -12,7 +12,7 @@ from agreements import meeting_services as services
 from agreements.models_record import ContentRead, FollowUpTask, Meeting, PrivateNote
 from matching.models import Mentorship
 from mentorship.models import User
-from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
+from tests.factories import MembershipFactory, OrganizationFactory, dana_and_nia
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")
 
@@ -26,18 +26,8 @@ SECRETS = (AGENDA, SUMMARY, TASK, MENTOR_NOTE, MENTEE_NOTE)
 
 @pytest.fixture
 def record(org_a):
-    program = ProgramFactory(organization=org_a, slug="society")
-    mentor = MembershipFactory(organization=org_a, user__full_name="Dana Whitfield")
-    mentee = MembershipFactory(organization=org_a, user__full_name="Nia Mensah")
-    with scopes_disabled():
-        mentorship = Mentorship.objects.create(
-            organization=org_a,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            planned_end_on="2030-12-01",
-        )
+    mentorship = dana_and_nia(org_a, program={"slug": "society"})
+    mentor, mentee = mentorship.mentor, mentorship.mentee
     with scope(organization=org_a):
         meeting = services.meeting_schedule(
             actor=mentee,

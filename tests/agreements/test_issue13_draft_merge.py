@@ -13,8 +13,7 @@ from django_scopes import scope, scopes_disabled
 
 from agreements import services
 from agreements.models import Agreement, AgreementEdit
-from matching.models import Mentorship
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import dana_and_nia
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")
 
@@ -25,18 +24,7 @@ MENTOR_FEEDBACK = "A written note after each quarter."
 
 @pytest.fixture
 def pair(org_a):
-    program = ProgramFactory(organization=org_a, slug="society")
-    mentor = MembershipFactory(organization=org_a, user__full_name="Dana Whitfield")
-    mentee = MembershipFactory(organization=org_a, user__full_name="Nia Mensah")
-    with scopes_disabled():
-        return Mentorship.objects.create(
-            organization=org_a,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            planned_end_on="2027-12-01",
-        )
+    return dana_and_nia(org_a, program={"slug": "society"})
 
 
 def _page(agreement: Agreement) -> dict:

@@ -10,10 +10,9 @@ from django_scopes import scope, scopes_disabled
 
 from agreements import services
 from agreements.models import Agreement, AgreementEvent, Signature, SigningConsent
-from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
 from programs.models import AuditEvent
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MembershipFactory, dana_and_nia
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")
 
@@ -40,18 +39,7 @@ REQUIRED_DISCLOSURES = {
 
 @pytest.fixture
 def pair(org_a):
-    program = ProgramFactory(organization=org_a, slug="society", name="Society Mentoring")
-    mentor = MembershipFactory(organization=org_a, user__full_name="Dana Whitfield")
-    mentee = MembershipFactory(organization=org_a, user__full_name="Nia Mensah")
-    with scopes_disabled():
-        return Mentorship.objects.create(
-            organization=org_a,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            planned_end_on="2027-12-01",
-        )
+    return dana_and_nia(org_a, program={"slug": "society", "name": "Society Mentoring"})
 
 
 def _filled(pair) -> Agreement:

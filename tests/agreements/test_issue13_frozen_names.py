@@ -15,10 +15,9 @@ from pypdf import PdfReader
 from agreements import services
 from agreements.models import Agreement, Signature
 from agreements.pdf import render_agreement_pdf
-from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
 from mentorship.models import User
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import dana_and_nia
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")
 
@@ -29,18 +28,7 @@ FAKE_MENTEE = "Queen of Hearts"
 
 @pytest.fixture
 def pair(org_a):
-    program = ProgramFactory(organization=org_a, slug="society", name="Society Mentoring")
-    mentor = MembershipFactory(organization=org_a, user__full_name="Dana Whitfield")
-    mentee = MembershipFactory(organization=org_a, user__full_name="Nia Mensah")
-    with scopes_disabled():
-        return Mentorship.objects.create(
-            organization=org_a,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            planned_end_on="2027-12-01",
-        )
+    return dana_and_nia(org_a, program={"slug": "society", "name": "Society Mentoring"})
 
 
 def _open_and_fill(pair) -> Agreement:

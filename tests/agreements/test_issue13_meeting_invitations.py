@@ -11,14 +11,13 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 from django.core import mail
-from django_scopes import scope, scopes_disabled
+from django_scopes import scope
 from icalendar import Calendar
 
 from agreements import meeting_services as services
 from matching import services as matching_services
-from matching.models import Mentorship
 from mentorship import mail as mail_path
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import dana_and_nia
 from tests.issue13_email_support import alternatives, assert_text_and_html_from_the_layout, parsed
 
 pytestmark = pytest.mark.django_db
@@ -35,19 +34,13 @@ def _frozen_clock():
 
 @pytest.fixture
 def pair(org_a):
-    program = ProgramFactory(organization=org_a, slug="society")
-    mentor = MembershipFactory(organization=org_a, user__full_name="Dana Whitfield", user__time_zone="America/New_York")
-    mentee = MembershipFactory(organization=org_a, user__full_name="Nia Mensah", user__time_zone="Europe/Paris")
-    with scopes_disabled():
-        return Mentorship.objects.create(
-            organization=org_a,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            started_on=NOW.date(),
-            planned_end_on="2027-12-01",
-        )
+    return dana_and_nia(
+        org_a,
+        program={"slug": "society"},
+        mentor={"user__time_zone": "America/New_York"},
+        mentee={"user__time_zone": "Europe/Paris"},
+        started_on=NOW.date(),
+    )
 
 
 def _schedule(pair, capture, starts_at=STARTS_AT):

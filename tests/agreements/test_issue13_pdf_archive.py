@@ -20,8 +20,7 @@ from pypdf import PdfReader
 from agreements import services
 from agreements.models import Agreement
 from agreements.pdf import agreement_pdf_context, render_agreement_pdf, verify_pdf
-from matching.models import Mentorship
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import dana_and_nia
 
 pytestmark = pytest.mark.pdf
 
@@ -47,20 +46,10 @@ def _media(settings, tmp_path):
 def signed(org_a) -> Agreement:
     """A version written, consented to and signed through the services, on a frozen
     clock: each party consents and signs within the same second (consent first)."""
-    program = ProgramFactory(organization=org_a, slug="society", name="Society Mentoring")
-    mentor = MembershipFactory(organization=org_a, user__full_name="Dana Whitfield")
-    mentee = MembershipFactory(organization=org_a, user__full_name="Nia Mensah")
     mentor_meta = {"ip": IPV6, "user_agent": BROWSER}
     mentee_meta = {"ip": IPV4, "user_agent": MOBILE}
-    with scopes_disabled():
-        mentorship = Mentorship.objects.create(
-            organization=org_a,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            planned_end_on="2027-12-01",
-        )
+    mentorship = dana_and_nia(org_a, program={"slug": "society", "name": "Society Mentoring"})
+    mentor, mentee = mentorship.mentor, mentorship.mentee
     with scope(organization=org_a):
         with time_machine.travel(START, tick=False):
             agreement = services.agreement_start(actor=mentee, mentorship=mentorship, request_meta=mentee_meta)

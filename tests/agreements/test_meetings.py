@@ -11,27 +11,20 @@ from icalendar import Calendar
 
 from agreements import meeting_services as services
 from agreements.models_record import FollowUpTask, Meeting, MeetingStatus, PrivateNote
-from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MembershipFactory, dana_and_nia
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")
 
 
 @pytest.fixture
 def pair(org_a):
-    program = ProgramFactory(organization=org_a, slug="society")
-    mentor = MembershipFactory(organization=org_a, user__full_name="Dana Whitfield", user__time_zone="America/New_York")
-    mentee = MembershipFactory(organization=org_a, user__full_name="Nia Mensah", user__time_zone="Europe/London")
-    with scopes_disabled():
-        return Mentorship.objects.create(
-            organization=org_a,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            planned_end_on="2030-12-01",
-        )
+    return dana_and_nia(
+        org_a,
+        program={"slug": "society"},
+        mentor={"user__time_zone": "America/New_York"},
+        mentee={"user__time_zone": "Europe/London"},
+    )
 
 
 def _future(days=10, hour=14):

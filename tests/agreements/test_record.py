@@ -12,26 +12,18 @@ from agreements import record_services
 from agreements.models import Agreement, ContentRead, Goal, GoalNote, Meeting, ProgramResources
 from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import dana_and_nia
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")
 
 
 @pytest.fixture
 def pair(org_a):
-    program = ProgramFactory(organization=org_a, slug="society", meeting_cadence="quarterly", first_meeting_days=30)
-    mentor = MembershipFactory(organization=org_a, user__full_name="Dana Whitfield")
-    mentee = MembershipFactory(organization=org_a, user__full_name="Nia Mensah")
-    with scopes_disabled():
-        return Mentorship.objects.create(
-            organization=org_a,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            started_on=date(2026, 1, 10),
-            planned_end_on="2027-12-01",
-        )
+    return dana_and_nia(
+        org_a,
+        program={"slug": "society", "meeting_cadence": "quarterly", "first_meeting_days": 30},
+        started_on=date(2026, 1, 10),
+    )
 
 
 def hold(mentorship, on: date, status="held"):

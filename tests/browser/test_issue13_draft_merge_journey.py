@@ -3,29 +3,20 @@ page never writes back the mentor's section, and a section both changed is shown
 by side with the mentee's text kept in the field."""
 
 import re
-from datetime import timedelta
 
 import pytest
-from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from agreements.models import Agreement
-from matching.models import Mentorship
-from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProgramFactory
+from tests.browser.journey_support import sign_in
+from tests.factories import OrganizationFactory, dana_and_nia
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 GROUND_RULES = "Reply within a week; cancel at least two days ahead."
 FEEDBACK = "Five minutes at the end of each call on what helped."
 MENTOR_FEEDBACK = "A written note after each quarter."
-
-
-def _sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def _stored() -> dict:
@@ -35,26 +26,16 @@ def _stored() -> dict:
 
 def test_two_pages_on_one_draft_lose_nothing(make_page, live_server):
     society = OrganizationFactory(name="Western Surgical Society", slug="western")
-    program = ProgramFactory(organization=society, slug="mentorship", name="Mentorship Program")
-    mentor = MembershipFactory(organization=society, user__full_name="Dana Whitfield")
-    mentee = MembershipFactory(organization=society, user__full_name="Nia Mensah")
-    with scopes_disabled():
-        mentorship = Mentorship.objects.create(
-            organization=society,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            planned_end_on=timezone.localdate() + timedelta(days=730),
-        )
+    mentorship = dana_and_nia(society, program={"slug": "mentorship", "name": "Mentorship Program"})
+    mentor, mentee = mentorship.mentor, mentorship.mentee
     url = f"/o/western/mentorships/{mentorship.pk}/agreement/"
 
     mentee_page = make_page()
-    _sign_in(mentee_page, mentee.user.email)
+    sign_in(mentee_page, mentee.user.email)
     mentee_page.goto(url)
     mentee_page.get_by_role("button", name="Start the agreement").click()
     mentor_page = make_page()
-    _sign_in(mentor_page, mentor.user.email)
+    sign_in(mentor_page, mentor.user.email)
     mentor_page.goto(url)  # both have the draft open now
 
     mentor_page.get_by_label("Ground rules").fill(GROUND_RULES)

@@ -14,16 +14,10 @@ from playwright.sync_api import expect
 from agreements import services
 from agreements.models import AgreementEvent, SigningConsent
 from matching.models import Mentorship
-from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProgramFactory
+from tests.browser.journey_support import sign_in
+from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_a_mentee_withdraws_consent_and_the_office_arranges_paper(make_page, live_server):
@@ -48,7 +42,7 @@ def test_a_mentee_withdraws_consent_and_the_office_arranges_paper(make_page, liv
     url = f"/o/western/mentorships/{mentorship.pk}/agreement/"
 
     page = make_page()
-    _sign_in(page, mentee.user.email)
+    sign_in(page, mentee.user.email)
     page.goto(url)
     notice = page.locator("#consent-notice")
     expect(notice).to_contain_text("You may have this notice and any agreement on paper instead")
@@ -71,7 +65,7 @@ def test_a_mentee_withdraws_consent_and_the_office_arranges_paper(make_page, liv
     assert any(m.to == [coordinator.user.email] and "Nia Mensah withdrew consent" in m.subject for m in mail.outbox)
 
     office = make_page()
-    _sign_in(office, coordinator.user.email)
+    sign_in(office, coordinator.user.email)
     office.goto("/o/western/programs/mentorship/agreements/")
     expect(office.get_by_role("table")).to_contain_text(
         "On paper (withdrew consent to sign electronically): Nia Mensah"

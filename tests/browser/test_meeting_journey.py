@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from agreements.models_record import ContentRead, Meeting
 from matching.models import Mentorship
-from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProgramFactory
+from tests.factories import PASSWORD, OrganizationFactory, dana_and_nia
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,18 +25,8 @@ def _sign_in(page, email):
 
 def test_schedule_agenda_log_summary_and_private_note(make_page, live_server):
     society = OrganizationFactory(name="Western Surgical Society", slug="western")
-    program = ProgramFactory(organization=society, slug="mentorship", name="Mentorship Program")
-    mentor = MembershipFactory(organization=society, user__full_name="Dana Whitfield")
-    mentee = MembershipFactory(organization=society, user__full_name="Nia Mensah")
-    with scopes_disabled():
-        mentorship = Mentorship.objects.create(
-            organization=society,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            planned_end_on=timezone.localdate() + timedelta(days=730),
-        )
+    mentorship = dana_and_nia(society, program={"slug": "mentorship", "name": "Mentorship Program"})
+    mentor, mentee = mentorship.mentor, mentorship.mentee
     meetings_url = f"/o/western/mentorships/{mentorship.pk}/meetings/"
 
     mentee_page = make_page()

@@ -3,7 +3,6 @@ fields, saves and confirms; the mentor reads the text and confirms, which submit
 coordinator then sees it submitted, with the barrier, on the program's reports page."""
 
 import re
-from datetime import timedelta
 
 import pytest
 from django.core import mail
@@ -11,10 +10,9 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from matching.models import Mentorship
 from surveys.models import QuarterlyReport
 from surveys.periods import quarter_of
-from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProgramFactory
+from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, dana_and_nia
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,19 +26,11 @@ def _sign_in(page, email):
 
 def test_a_pair_fills_and_submits_the_quarterly_report(make_page, live_server):
     society = OrganizationFactory(name="Western Surgical Society", slug="western")
-    program = ProgramFactory(organization=society, slug="mentorship", name="Mentorship Program", quarterly_reports=True)
-    mentor = MembershipFactory(organization=society, user__full_name="Dana Whitfield")
-    mentee = MembershipFactory(organization=society, user__full_name="Nia Mensah")
     coordinator = MembershipFactory(organization=society, user__full_name="Omar Office", is_coordinator=True)
-    with scopes_disabled():
-        mentorship = Mentorship.objects.create(
-            organization=society,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin="proposal",
-            planned_end_on=timezone.localdate() + timedelta(days=730),
-        )
+    mentorship = dana_and_nia(
+        society, program={"slug": "mentorship", "name": "Mentorship Program", "quarterly_reports": True}
+    )
+    mentor, mentee = mentorship.mentor, mentorship.mentee
     year, quarter = quarter_of(timezone.localdate())
     label = f"Q{quarter} {year}"
     goals = "Submitted the pilot grant and presented at grand rounds."
