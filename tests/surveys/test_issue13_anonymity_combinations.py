@@ -35,13 +35,12 @@ import time_machine
 from django.urls import URLPattern, reverse
 from django_scopes import scope, scopes_disabled
 
-from matching.models import Mentorship
 from programs.models import Membership
 from surveys import reminders
 from surveys import survey_services as services
 from surveys import urls as survey_urls
 from surveys.models import Question, SurveyInvitation
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MentorshipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -61,20 +60,7 @@ def at(year, month, day, hour=10):
 
 
 def _pairs(program, count):
-    org = program.organization
-    with scopes_disabled():
-        return [
-            Mentorship.objects.create(
-                organization=org,
-                program=program,
-                mentor=MembershipFactory(organization=org),
-                mentee=MembershipFactory(organization=org),
-                origin="proposal",
-                started_on=date(2025, 12, 1),
-                planned_end_on=date(2030, 1, 1),
-            )
-            for _ in range(count)
-        ]
+    return MentorshipFactory.create_batch(count, program=program, started_on=date(2025, 12, 1))
 
 
 # (wave, role, which pairing (program, index), day of the month). 25 answers in all:

@@ -8,17 +8,16 @@
 """
 
 import re
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 import time_machine
 from django_scopes import scope, scopes_disabled
 
-from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
 from surveys import survey_services as services
 from surveys.models import Question, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyWave
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MentorshipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -36,14 +35,7 @@ def _survey(coordinator, *, pairs=2):
     program = ProgramFactory(organization=org, six_month_assessment=False)
     with scopes_disabled():
         for _ in range(pairs):
-            Mentorship.objects.create(
-                organization=org,
-                program=program,
-                mentor=MembershipFactory(organization=org),
-                mentee=MembershipFactory(organization=org),
-                origin="proposal",
-                planned_end_on=date(2030, 1, 1),
-            )
+            MentorshipFactory(program=program)
     with scope(organization=org):
         survey = services.survey_create(
             actor=coordinator,

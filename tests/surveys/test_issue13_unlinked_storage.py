@@ -18,11 +18,10 @@ from django.db import connection, models
 from django.db.migrations.executor import MigrationExecutor
 from django_scopes import scope, scopes_disabled
 
-from matching.models import Mentorship
 from mentorship.fields import PREFIX, decrypt, rotate
 from surveys import survey_services as services
 from surveys.models import Question, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MembershipFactory, MentorshipFactory, ProgramFactory
 
 START = datetime(2026, 5, 4, 9, tzinfo=UTC)
 PEOPLE = 10
@@ -65,14 +64,7 @@ def test_anonymous_answers_given_at_different_times_carry_no_order_or_time(coord
         program = ProgramFactory(organization=org, six_month_assessment=False)
         with scopes_disabled():
             for _ in range(PEOPLE):
-                Mentorship.objects.create(
-                    organization=org,
-                    program=program,
-                    mentor=MembershipFactory(organization=org),
-                    mentee=MembershipFactory(organization=org),
-                    origin="proposal",
-                    planned_end_on=date(2030, 1, 1),
-                )
+                MentorshipFactory(program=program)
         with scope(organization=org):
             survey = services.survey_create(
                 actor=coordinator_a,

@@ -11,7 +11,6 @@ from django.core import mail
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
 from surveys import survey_services as services
 from surveys.models import (
@@ -24,7 +23,7 @@ from surveys.models import (
     SurveyWave,
 )
 from surveys.periods import add_months
-from tests.factories import MembershipFactory, ProgramFactory
+from tests.factories import MembershipFactory, MentorshipFactory, ProgramFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00")]
 
@@ -51,21 +50,7 @@ def program(org_a):
 
 
 def make_pairs(program, count):
-    org = program.organization
-    pairs = []
-    with scopes_disabled():
-        for _ in range(count):
-            pairs.append(
-                Mentorship.objects.create(
-                    organization=org,
-                    program=program,
-                    mentor=MembershipFactory(organization=org),
-                    mentee=MembershipFactory(organization=org),
-                    origin="proposal",
-                    planned_end_on=date(2030, 1, 1),
-                )
-            )
-    return pairs
+    return MentorshipFactory.create_batch(count, program=program)
 
 
 def build_survey(coordinator, program=None, *, anonymous=True, audience="both") -> Survey:
