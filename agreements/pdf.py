@@ -34,6 +34,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.template.loader import render_to_string
 from django.utils import timezone
 
+from agreements.consent import CONSENT_TEXTS
+
 logger = logging.getLogger(__name__)
 
 SEAL_FIELD_NAME = "AgreementSeal"
@@ -156,7 +158,6 @@ def _consents(agreement, signatures) -> tuple[list[dict], list[dict]]:
     does not already hold (given before consent was recorded per agreement), and the
     consent texts themselves, each printed once with who agreed to it and when."""
     from agreements.models import SigningConsent
-    from agreements.services import CONSENT_TEXTS
 
     signer_ids = [s.signer_id for s in signatures]
     recorded = set(agreement.events.filter(kind="consent").values_list("actor_id", flat=True))

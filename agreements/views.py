@@ -4,6 +4,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
 from agreements import services
+from agreements.consent import CONSENT_PARAGRAPHS, CONSENT_TITLE
 from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signature, SigningConsent
 from matching.models import LIVE_STATUSES, Mentorship
 from mentorship.clientaddr import client_ip
@@ -253,8 +254,8 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             "signed_by_me": any(s.signer_id == request.membership.pk for s in signatures),
             "consent": consent,
             "consented": services.consent_in_force(consent),
-            "consent_title": services.CONSENT_TITLE,
-            "consent_paragraphs": services.CONSENT_PARAGRAPHS,
+            "consent_title": CONSENT_TITLE,
+            "consent_paragraphs": CONSENT_PARAGRAPHS,
             "paper_needed": paper_needed,
             "versions": list(Agreement.objects.filter(mentorship=mentorship).order_by("-version")),
             "edits": edits,

@@ -5,7 +5,7 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django_scopes import scope, scopes_disabled
 
-from agreements import services
+from agreements import consent, services
 from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signature
 from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
@@ -327,5 +327,5 @@ def test_the_real_flow_puts_consent_and_signatures_on_the_pdfs_audit_page(
     text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(data)).pages)
     flat = " ".join(text.split())
     assert "Consented to sign electronically" in flat
-    assert services.CONSENT_TEXT_HASH[:16] in flat.replace(" ", "")
+    assert consent.CONSENT_TEXT_HASH[:16] in flat.replace(" ", "")
     assert "Dana Whitfield" in flat and "Nia Mensah" in flat and "203.0.113.7" in flat

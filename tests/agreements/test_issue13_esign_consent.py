@@ -8,7 +8,7 @@ import pytest
 from django.core import mail
 from django_scopes import scope, scopes_disabled
 
-from agreements import services
+from agreements import consent, services
 from agreements.models import Agreement, AgreementEvent, Signature, SigningConsent
 from mentorship.exceptions import ServiceError
 from programs.models import AuditEvent
@@ -125,7 +125,7 @@ def test_withdrawing_stops_electronic_signing_is_audited_and_asks_the_office_for
 @pytest.mark.django_db
 def test_a_consent_to_the_old_short_text_no_longer_lets_anyone_sign(pair):
     agreement = _filled(pair)
-    old_hash = hashlib.sha256(services.LEGACY_CONSENT_TEXT.encode()).hexdigest()
+    old_hash = hashlib.sha256(consent.LEGACY_CONSENT_TEXT.encode()).hexdigest()
     with scopes_disabled():
         SigningConsent.objects.create(
             organization=pair.organization, membership=pair.mentor, consent_text_hash=old_hash

@@ -17,7 +17,7 @@ from django.template.loader import render_to_string
 from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
-from agreements import services
+from agreements import consent, services
 from agreements.models import Agreement
 from agreements.pdf import agreement_pdf_context, render_agreement_pdf, verify_pdf
 from tests.factories import dana_and_nia
@@ -151,10 +151,10 @@ def test_the_consent_text_itself_is_printed(sealed):
         "",
         flat,
     )
-    paragraphs = services.CONSENT_TEXT.split("\n\n")
+    paragraphs = consent.CONSENT_TEXT.split("\n\n")
     for paragraph in paragraphs:
         assert " ".join(paragraph.split()) in flat, paragraph[:60]
-    assert services.CONSENT_TEXT_HASH in "".join(flat.split())
+    assert consent.CONSENT_TEXT_HASH in "".join(flat.split())
 
 
 @pytest.mark.django_db
