@@ -1,0 +1,209 @@
+"""The house's rules, read from the code's imports (``ast``): no import circle between files,
+no import that runs back down the floors, no private name imported from another module, no
+file over 800 lines.
+
+The floors, from the ground: the kernel (``mentorship/``) -> ``programs/`` -> ``matching/`` ->
+``agreements/`` -> ``surveys/``. A module may import from its own floor and the floors below.
+Lazy imports inside functions count: they hide a circle from Python, not from a reader.
+
+What stands against the rules today is listed below, each with the reason it is known. The
+lists may only shrink (issue 14 empties them): a new circle, back-running import, private
+import or long file fails, and so does a listed one that is gone (take it off the list).
+"""
+
+from __future__ import annotations
+
+import ast
+from collections import Counter, defaultdict
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+FLOORS = ["mentorship", "programs", "matching", "agreements", "surveys"]
+MAX_LINES = 800
+# The composition root stands above every floor: the root URLconf and the process entry
+# points put the apps together, so they import them all.
+COMPOSITION_ROOT = {"mentorship.urls", "mentorship.settings", "mentorship.celery", "mentorship.wsgi", "mentorship.asgi"}
+
+# Known today (issue 14: "One home for each idea").
+KNOWN_CIRCLES = {
+    frozenset({"agreements.meeting_services", "agreements.record_services", "matching.services"}),
+    frozenset({"agreements.models", "agreements.models_review"}),
+    frozenset({"matching.rounds", "matching.tasks"}),
+    frozenset({"mentorship.mail", "mentorship.tasks"}),
+    frozenset({"surveys.reminders", "surveys.tasks"}),
+}
+KNOWN_BACK_IMPORTS = Counter(
+    {
+        ("mentorship", "programs"): 6,
+        ("programs", "matching"): 9,
+        ("matching", "agreements"): 4,
+    }
+)
+KNOWN_PRIVATE_IMPORTS = {
+    ("agreements.checks", "agreements.pdf", "_read_material"),
+    ("agreements.meeting_services", "matching.services", "_lock_memberships"),
+    ("agreements.meeting_services", "matching.services", "_url"),
+    ("agreements.review_services", "matching.services", "_notify"),
+    ("agreements.review_services", "matching.services", "_url"),
+    ("agreements.services", "matching.services", "_notify"),
+    ("agreements.services", "matching.services", "_url"),
+    ("agreements.views_meetings", "programs.views", "_form_error"),
+    ("agreements.views_record", "programs.views", "_form_error"),
+    ("agreements.views_review", "programs.views", "_form_error"),
+    ("matching.rounds", "matching.services", "_check_pair"),
+    ("matching.rounds", "matching.services", "_lock_memberships"),
+    ("matching.rounds", "matching.services", "_notify"),
+    ("matching.rounds", "matching.services", "_offer"),
+    ("matching.rounds", "matching.services", "_url"),
+    ("matching.views", "programs.views", "_form_error"),
+    ("programs.views_applications", "programs.views", "_form_error"),
+    ("programs.views_hubs", "programs.views", "_form_error"),
+    ("programs.views_profiles", "programs.views", "_form_error"),
+    ("programs.views_programs", "programs.views", "_form_error"),
+    ("surveys.report_services", "matching.services", "_notify"),
+    ("surveys.report_services", "matching.services", "_url"),
+    ("surveys.views_reports", "programs.views", "_form_error"),
+    ("surveys.views_surveys", "programs.views", "_form_error"),
+}
+KNOWN_LONG_FILES = {
+    "matching/engine.py",
+    "matching/services.py",
+    "programs/demo.py",
+    "surveys/reminders.py",
+    "surveys/survey_services.py",
+}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for app in FLOORS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            relative = path.relative_to(ROOT)
+            if "migrations" in relative.parts:
+                continue
+            name = ".".join(relative.with_suffix("").parts)
+            found[name.removesuffix(".__init__")] = path
+    return found
+
+
+MODULES = _modules()
+
+
+def _resolve(name: str) -> str | None:
+    """The project module an import names (``from a.b import c`` may name module a.b.c)."""
+    while name:
+        if name in MODULES:
+            return name
+        name = name.rpartition(".")[0]
+    return None
+
+
+def _imports(module: str) -> list[tuple[str, str | None, int]]:
+    """(imported module, imported name or None, line) for every import, lazy ones too."""
+    tree = ast.parse(MODULES[module].read_text())
+    package = module if MODULES[module].name == "__init__.py" else module.rpartition(".")[0]
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found += [(alias.name, None, node.lineno) for alias in node.names]
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                parts = package.split(".")
+                base = ".".join(parts[: len(parts) - node.level + 1] + ([base] if base else []))
+            for alias in node.names:
+                whole = f"{base}.{alias.name}"
+                found.append(
+                    (whole if whole in MODULES else base, None if whole in MODULES else alias.name, node.lineno)
+                )
+    return [(target, name, line) for raw, name, line in found if (target := _resolve(raw)) and target != module]
+
+
+def _graph() -> dict[str, set[str]]:
+    return {module: {target for target, _, _ in _imports(module)} for module in MODULES}
+
+
+def _circles(graph: dict[str, set[str]]) -> set[frozenset[str]]:
+    """Strongly connected components of more than one file (Tarjan)."""
+    index, low, stack, on_stack, result = {}, {}, [], set(), set()
+    counter = [0]
+
+    def visit(node):
+        index[node] = low[node] = counter[0]
+        counter[0] += 1
+        stack.append(node)
+        on_stack.add(node)
+        for nxt in sorted(graph[node]):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in on_stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = set()
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                component.add(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                result.add(frozenset(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return result
+
+
+def _floor(module: str) -> int:
+    return FLOORS.index(module.split(".")[0])
+
+
+def test_no_new_import_circle_between_files():
+    found = _circles(_graph())
+    assert found - KNOWN_CIRCLES == set(), f"new import circles: {[sorted(c) for c in found - KNOWN_CIRCLES]}"
+    assert KNOWN_CIRCLES - found == set(), f"gone, take off KNOWN_CIRCLES: {[sorted(c) for c in KNOWN_CIRCLES - found]}"
+
+
+def test_no_new_import_runs_back_down_the_floors():
+    found = Counter()
+    where = defaultdict(list)
+    for module in MODULES.keys() - COMPOSITION_ROOT:
+        for target, _, line in _imports(module):
+            if _floor(target) > _floor(module):
+                pair = (module.split(".")[0], target.split(".")[0])
+                found[pair] += 1
+                where[pair].append(f"{MODULES[module].relative_to(ROOT)}:{line} -> {target}")
+    grown = {pair: where[pair] for pair in found if found[pair] > KNOWN_BACK_IMPORTS[pair]}
+    assert grown == {}, f"imports that run back down the floors {FLOORS}: {grown}"
+    shrunk = {pair: (count, found[pair]) for pair, count in KNOWN_BACK_IMPORTS.items() if found[pair] < count}
+    assert shrunk == {}, f"fewer than listed, lower KNOWN_BACK_IMPORTS (listed, found): {shrunk}"
+
+
+def test_no_new_private_name_is_imported_from_another_module():
+    found = {
+        (module, target, name)
+        for module in MODULES
+        for target, name, _ in _imports(module)
+        if name and name.startswith("_") and not name.startswith("__")
+    }
+    assert found - KNOWN_PRIVATE_IMPORTS == set(), (
+        f"private names imported across modules: {found - KNOWN_PRIVATE_IMPORTS}"
+    )
+    assert KNOWN_PRIVATE_IMPORTS - found == set(), f"gone, take off the list: {KNOWN_PRIVATE_IMPORTS - found}"
+
+
+def test_no_new_file_over_800_lines():
+    found = {
+        path.relative_to(ROOT).as_posix() for path in MODULES.values() if len(path.read_text().splitlines()) > MAX_LINES
+    }
+    assert found - KNOWN_LONG_FILES == set(), f"files over {MAX_LINES} lines: {found - KNOWN_LONG_FILES}"
+    assert KNOWN_LONG_FILES - found == set(), f"no longer over {MAX_LINES} lines, take off: {KNOWN_LONG_FILES - found}"
+
+
+def test_the_reader_finds_a_circle_and_a_lazy_import():
+    graph = {"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}
+    assert _circles(graph) == {frozenset({"a", "b", "c"})}
+    lazy = [t for t, _, _ in _imports("mentorship.mail")]
+    assert "mentorship.tasks" in lazy  # imported inside a function, still an arrow
