@@ -36,6 +36,7 @@ from matching.services import (
     live_mentorship_count,
     refuse_own_pairing,
 )
+from mentorship.celery import registered_task
 from mentorship.exceptions import ServiceError
 from programs.models import (
     Application,
@@ -306,9 +307,7 @@ def round_create(
         summary=f"Started a match round for {program.name}",
         match_round=match_round.pk,
     )
-    from matching.tasks import run_match_round
-
-    transaction.on_commit(lambda: run_match_round.delay(match_round.pk))
+    transaction.on_commit(lambda: registered_task("matching.run_match_round").delay(match_round.pk))
     return match_round
 
 

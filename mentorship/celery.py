@@ -13,6 +13,15 @@ app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
 
+def registered_task(name: str):
+    """The task registered under ``name``, for code that queues work: it need not import the
+    module that does the work (a tasks module imports its service, never the reverse). The
+    apps' tasks modules are imported on first use, as a worker does when it starts."""
+    if name not in app.tasks:
+        app.loader.import_default_modules()
+    return app.tasks[name]
+
+
 @app.on_after_configure.connect
 def _create_broker_folders(sender: Celery, **kwargs) -> None:
     # The embedded filesystem broker needs its folders before the first message.

@@ -25,6 +25,8 @@ from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
+from mentorship.celery import registered_task
+
 logger = logging.getLogger(__name__)
 
 CALENDAR_METHODS = frozenset({"PUBLISH", "REQUEST", "REPLY", "ADD", "CANCEL", "REFRESH", "COUNTER", "DECLINECOUNTER"})
@@ -84,13 +86,11 @@ def render_email(
 
 def queue_email(message: RenderedEmail) -> None:
     """Send ``message`` through the Celery worker once the current transaction commits."""
-    from mentorship.tasks import deliver_email
-
     payload = asdict(message)
 
     def enqueue() -> None:
         try:
-            deliver_email.delay(payload)
+            registered_task("mentorship.deliver_email").delay(payload)
         except Exception:
             # The action itself is committed; a broker outage must not turn it into an
             # error page. The coordinator can resend; the failure is logged for the admins.
