@@ -14,8 +14,8 @@ from agreements.forms_meetings import AgendaForm, LogForm, PrivateNoteForm, Sche
 from agreements.models_record import FollowUpTask, Meeting, MeetingStatus
 from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
+from mentorship.forms import form_error as _form_error
 from mentorship.tenancy import member_required
-from programs.views import _form_error
 
 
 def _pair(request: HttpRequest, pk: int) -> tuple[Mentorship, str]:

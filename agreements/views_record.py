@@ -14,10 +14,10 @@ from agreements.forms_record import GoalAchieveForm, GoalAddForm, GoalEditForm, 
 from agreements.models_record import Goal, ProgramResources
 from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
+from mentorship.forms import form_error as _form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
-from programs.views import _form_error
-from programs.views_programs import visible_program
+from programs.views.programs import visible_program
 
 
 def _pair_mentorship(request: HttpRequest, pk: int) -> tuple[Mentorship, str]:

@@ -26,8 +26,8 @@ from agreements.models_review import (
 )
 from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
+from mentorship.forms import form_error as _form_error
 from mentorship.tenancy import member_required
-from programs.views import _form_error
 
 
 def _mentorship(request: HttpRequest, pk: int, *, coordinators: bool) -> tuple[Mentorship, str | None]:

@@ -11,10 +11,10 @@ from matching.models import LIVE_STATUSES, Mentorship, MentorshipRequest, Reques
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm, FlagField
 from mentorship.forms import Form
+from mentorship.forms import form_error as _form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Membership, Profile, Program, ProgramModel
-from programs.views import _form_error
-from programs.views_programs import biosketch_refusal, visible_program
+from programs.views.programs import biosketch_refusal, visible_program
 
 PER_PAGE = 50
 

@@ -4,6 +4,7 @@ from datetime import date, datetime, time
 from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 
+from mentorship.exceptions import ServiceError
 from mentorship.models import TIME_ZONE_CHOICES, User
 from mentorship.validators import validate_plain_text, validate_single_line
 
@@ -86,6 +87,12 @@ class PlainTextMixin:
             guard_text_field(field)
             guard_typed_input(field)
         super().full_clean()
+
+
+def form_error(form: forms.BaseForm, error: ServiceError) -> None:
+    """Show a service's refusal on the form: on the field it names if the form has that
+    field, else as an error of the whole form."""
+    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 class Form(PlainTextMixin, forms.Form):

@@ -16,9 +16,9 @@ from matching.models import Mentorship
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm
+from mentorship.forms import form_error as _form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
-from programs.views import _form_error
 from surveys import report_services as services
 from surveys.forms_reports import ConfirmForm, QuarterChoiceForm, ReportForm
 from surveys.periods import quarter_bounds, quarter_of

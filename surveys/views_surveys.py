@@ -13,9 +13,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm, bad_filter_response
+from mentorship.forms import form_error as _form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
-from programs.views import _form_error
 from surveys import survey_services as services
 from surveys.charts import bar_chart, line_chart
 from surveys.forms_surveys import AnswerForm, FeedbackForm, QuestionForm, SurveyForm

@@ -171,9 +171,9 @@ def test_the_discovery_finds_the_forms_with_names_in_them():
     for expected in (
         "mentorship.forms.ProfileForm",
         "mentorship.forms.SignupExtraForm",
-        "programs.forms.OrganizationCreateForm",
-        "programs.forms_hubs.HubForm",
-        "programs.forms_programs.ProgramForm",
+        "programs.forms.organizations.OrganizationCreateForm",
+        "programs.forms.hubs.HubForm",
+        "programs.forms.programs.ProgramForm",
         "agreements.views.SignForm",
         "allauth.account.forms.SignupForm",
     ):

@@ -7,7 +7,8 @@ from django_scopes import scopes_disabled
 
 from mentorship.models import User
 from programs.application_services import check_eligibility
-from programs.demo import DEMO_PASSWORD, MULTI_ORG_EMAIL, seed_demo
+from programs.demo.common import DEMO_PASSWORD, MULTI_ORG_EMAIL
+from programs.demo.seed import seed_demo
 from programs.models import (
     AffinityGroup,
     Application,

@@ -1,7 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from programs.demo import DEMO_PASSWORD, demo_sign_ins, seed_demo
+from programs.demo.common import DEMO_PASSWORD
+from programs.demo.seed import demo_sign_ins, seed_demo
 
 NOT_PRODUCTION_FLAG = "--i-know-this-is-not-production"
 

@@ -11,7 +11,7 @@ from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required
 from programs import roster
-from programs.forms_roster import RosterUploadForm
+from programs.forms.roster import RosterUploadForm
 from programs.models import RosterImport, RosterImportStatus
 
 RECENT_IMPORTS = 10

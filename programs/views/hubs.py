@@ -11,9 +11,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 
 from mentorship.exceptions import ServiceError
+from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs import hub_services
-from programs.forms_hubs import (
+from programs.forms.hubs import (
     AffinityGroupForm,
     HubFilterForm,
     HubForm,
@@ -22,7 +23,6 @@ from programs.forms_hubs import (
     HubStartForm,
 )
 from programs.models import AffinityGroup, Hub, HubMentor, HubTheme, Program, ProgramModel
-from programs.views import _form_error
 
 
 def _post_only(request: HttpRequest) -> HttpResponse | None:
@@ -91,7 +91,7 @@ def affinity_group_create(request: HttpRequest, org_slug: str, program_slug: str
         try:
             group = hub_services.affinity_group_create(actor=request.membership, program=program, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"Created the affinity group {group.name}. Add its hubs next.")
             return redirect(_catalogue_url(program, f"group-{group.pk}"))
@@ -108,7 +108,7 @@ def affinity_group_edit(request: HttpRequest, org_slug: str, program_slug: str, 
         try:
             group = hub_services.affinity_group_update(actor=request.membership, group=group, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"Saved the affinity group {group.name}.")
             return redirect(_catalogue_url(program, f"group-{group.pk}"))
@@ -154,7 +154,7 @@ def hub_create(request: HttpRequest, org_slug: str, program_slug: str) -> HttpRe
         try:
             hub = hub_services.hub_create(actor=request.membership, program=program, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"Created the hub {hub.name}. Add its mentors below.")
             return redirect(_hub_edit_url(program, hub.pk))
@@ -211,7 +211,7 @@ def hub_edit(request: HttpRequest, org_slug: str, program_slug: str, pk: int) ->
         try:
             hub = hub_services.hub_update(actor=request.membership, hub=hub, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"Saved the hub {hub.name}.")
             return redirect(_hub_edit_url(program, hub.pk))
@@ -266,7 +266,7 @@ def hub_mentor_add(request: HttpRequest, org_slug: str, program_slug: str, pk: i
         try:
             hub_mentor = hub_services.hub_mentor_add(actor=request.membership, hub=hub, **mentor_form.cleaned_data)
         except ServiceError as error:
-            _form_error(mentor_form, error)
+            form_error(mentor_form, error)
         else:
             messages.success(request, f"Added {_person(hub_mentor.membership)} as a mentor in {hub.name}.")
             return redirect(_hub_edit_url(program, hub.pk))

@@ -6,9 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
+from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs import program_services
-from programs.forms_programs import MentorFilterForm, ProgramForm
+from programs.forms.programs import MentorFilterForm, ProgramForm
 from programs.models import (
     Application,
     ApplicationStatus,
@@ -20,7 +21,6 @@ from programs.models import (
 )
 from programs.profile_selectors import can_read_biosketches
 from programs.program_services import RuleSettings
-from programs.views import _form_error
 
 
 def visible_program(request: HttpRequest, program_slug: str) -> Program:
@@ -60,7 +60,7 @@ def program_create(request: HttpRequest, org_slug: str) -> HttpResponse:
         try:
             program = program_services.program_create(actor=request.membership, **form.service_kwargs())
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"{program.name} is set up.")
             return redirect("program_detail", org_slug=org_slug, program_slug=program.slug)
@@ -80,7 +80,7 @@ def program_edit(request: HttpRequest, org_slug: str, program_slug: str) -> Http
                 **form.service_kwargs(),
             )
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Program saved.")
             return redirect("program_detail", org_slug=org_slug, program_slug=program.slug)

@@ -11,9 +11,10 @@ from django_scopes import scopes_disabled
 
 from mentorship.adapters import INVITATION_SESSION_KEY
 from mentorship.exceptions import ServiceError
+from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import selectors, sending, services
-from programs.forms import (
+from programs.forms.organizations import (
     InvitationForm,
     MemberFilterForm,
     MembershipForm,
@@ -23,10 +24,6 @@ from programs.forms import (
 from programs.models import Invitation, Membership, MemberStatus
 
 MEMBERS_PER_PAGE = 50
-
-
-def _form_error(form, error: ServiceError) -> None:
-    form.add_error(error.field if error.field in form.fields else None, error.message)
 
 
 @member_required
@@ -83,7 +80,7 @@ def member_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         try:
             services.membership_update(actor=request.membership, membership=member, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"Saved the changes to {member.user.full_name or member.user.email}.")
             return redirect("member_list", org_slug=request.organization.slug)
@@ -108,7 +105,7 @@ def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
         try:
             invitation = services.invitation_create(actor=request.membership, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("invitations", org_slug=request.organization.slug)
@@ -149,7 +146,7 @@ def organization_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
         try:
             organization = services.organization_update(actor=request.membership, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Organization settings saved.")
             if not organization.contact_email_confirmed:
@@ -191,7 +188,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
         try:
             organization = services.organization_create(user=request.user, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(
                 request,

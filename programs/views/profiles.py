@@ -8,11 +8,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from mentorship.exceptions import ServiceError
+from mentorship.forms import form_error
 from mentorship.tenancy import member_required
 from programs import profile_selectors, profile_services
-from programs.forms_profiles import CVShareForm, CVUploadForm, ProfileForm
+from programs.forms.profiles import CVShareForm, CVUploadForm, ProfileForm
 from programs.models import Membership, Profile
-from programs.views import _form_error
 
 
 def _back(request: HttpRequest) -> HttpResponse:
@@ -47,7 +47,7 @@ def my_profile(request: HttpRequest, org_slug: str) -> HttpResponse:
         try:
             profile_services.profile_save(actor=request.membership, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Your profile was saved.")
             return _back(request)
@@ -62,7 +62,7 @@ def profile_cv_upload(request: HttpRequest, org_slug: str) -> HttpResponse:
         try:
             profile_services.profile_cv_upload(actor=request.membership, upload=form.cleaned_data["cv"])
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Your CV was uploaded.")
             return _back(request)
@@ -89,7 +89,7 @@ def profile_cv_share(request: HttpRequest, org_slug: str) -> HttpResponse:
         try:
             recipient = profile_services.profile_cv_share(actor=request.membership, email=form.cleaned_data["email"])
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, f"Your CV is now shared with {recipient.user.full_name or recipient.user.email}.")
             return _back(request)

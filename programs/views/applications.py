@@ -6,9 +6,10 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from mentorship.exceptions import ServiceError
+from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs import application_services as services
-from programs.forms_applications import (
+from programs.forms.applications import (
     ApplicationFilterForm,
     ApplicationForm,
     DecisionForm,
@@ -16,8 +17,7 @@ from programs.forms_applications import (
     hubs_for_ranking,
 )
 from programs.models import Application, ApplicationStatus, Hub, HubChoice, Profile, Program, ProgramModel, Role
-from programs.views import _form_error
-from programs.views_programs import visible_program
+from programs.views.programs import visible_program
 
 APPLICATIONS_PER_PAGE = 50
 
@@ -65,7 +65,7 @@ def application_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
                 actor=request.membership, application=application, data=form.to_data(), submit=submit
             )
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             if application.status == ApplicationStatus.DRAFT:
                 messages.success(request, "Draft saved. Submit it when you are ready.")
@@ -187,7 +187,7 @@ def application_review(request: HttpRequest, org_slug: str, program_slug: str, p
                 return redirect("application_review", org_slug=org_slug, program_slug=program.slug, pk=pk)
         except ServiceError as error:
             target = override_form if request.POST.get("form") == "override" else decision_form
-            _form_error(target, error)
+            form_error(target, error)
     return render(
         request,
         "programs/application_review.html",
