@@ -14,7 +14,7 @@ from agreements.forms_meetings import AgendaForm, LogForm, PrivateNoteForm, Sche
 from agreements.models_record import FollowUpTask, Meeting, MeetingStatus
 from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
-from mentorship.forms import form_error as _form_error
+from mentorship.forms import form_error
 from mentorship.tenancy import member_required
 
 
@@ -58,7 +58,7 @@ def meeting_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
                     actor=request.membership, mentorship=mentorship, **form.cleaned_data
                 )
             except ServiceError as error:
-                _form_error(form, error)
+                form_error(form, error)
             except PermissionDenied:
                 raise Http404("No such mentorship.") from None
             else:
@@ -169,7 +169,7 @@ def _post_action(request, org_slug, pk, meeting_pk, *, form_class, form_key, act
         try:
             action(request.membership, meeting, form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
             if form_key is None:
                 messages.error(request, error.message)
                 return redirect("meeting_detail", org_slug=org_slug, pk=pk, meeting_pk=meeting_pk)

@@ -14,7 +14,7 @@ from agreements.forms_record import GoalAchieveForm, GoalAddForm, GoalEditForm, 
 from agreements.models_record import Goal, ProgramResources
 from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
-from mentorship.forms import form_error as _form_error
+from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 from programs.views.programs import visible_program
@@ -52,7 +52,7 @@ def goal_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
                 target_on=form.cleaned_data["target_on"],
             )
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Goal added.")
             return redirect("goal_list", org_slug=org_slug, pk=pk)
@@ -104,7 +104,7 @@ def goal_detail(request: HttpRequest, org_slug: str, pk: int, goal_pk: int) -> H
                     record_services.goal_achieve(actor=request.membership, goal=goal, achieved_on=data["achieved_on"])
                     messages.success(request, "Congratulations — goal achieved.")
             except ServiceError as error:
-                _form_error(form, error)
+                form_error(form, error)
             else:
                 return redirect("goal_detail", org_slug=org_slug, pk=pk, goal_pk=goal.pk)
     else:
@@ -158,7 +158,7 @@ def program_resources_edit(request: HttpRequest, org_slug: str, program_slug: st
         try:
             record_services.resources_save(actor=request.membership, program=program, body=form.cleaned_data["body"])
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Resources page saved.")
             return redirect("program_resources", org_slug=org_slug, program_slug=program.slug)

@@ -26,7 +26,7 @@ from agreements.models_review import (
 )
 from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
-from mentorship.forms import form_error as _form_error
+from mentorship.forms import form_error
 from mentorship.tenancy import member_required
 
 
@@ -62,7 +62,7 @@ def review_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
                     comment=form.cleaned_data["comment"],
                 )
             except ServiceError as error:
-                _form_error(form, error)
+                form_error(form, error)
             except PermissionDenied:
                 raise Http404("No such mentorship.") from None
             else:
@@ -125,7 +125,7 @@ def checklist_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
                     upload=upload_form.cleaned_data["file"],
                 )
             except ServiceError as error:
-                _form_error(upload_form, error)
+                form_error(upload_form, error)
             else:
                 messages.success(request, f"Your {document.get_kind_display()} is shared with your mentor.")
                 return redirect("mentorship_checklist", org_slug=org_slug, pk=pk)

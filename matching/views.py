@@ -10,8 +10,7 @@ from matching import services
 from matching.models import LIVE_STATUSES, Mentorship, MentorshipRequest, RequestStatus
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm, FlagField
-from mentorship.forms import Form
-from mentorship.forms import form_error as _form_error
+from mentorship.forms import Form, form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Membership, Profile, Program, ProgramModel
 from programs.views.programs import biosketch_refusal, visible_program
@@ -83,7 +82,7 @@ def request_create(request: HttpRequest, org_slug: str, program_slug: str, mento
                 actor=request.membership, program=program, mentor=mentor, message=form.cleaned_data["message"]
             )
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(
                 request,
@@ -345,7 +344,7 @@ def program_pairings(request: HttpRequest, org_slug: str, program_slug: str) -> 
                 note=form.cleaned_data["note"],
             )
         except (ServiceError, KeyError) as error:
-            _form_error(
+            form_error(
                 form, error if isinstance(error, ServiceError) else ServiceError("Choose people from the lists.")
             )
         else:
@@ -627,7 +626,7 @@ def match_rounds(request: HttpRequest, org_slug: str, program_slug: str) -> Http
                 avoid_same_institution=form.cleaned_data["avoid_same_institution"],
             )
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             return redirect("match_round_detail", org_slug=org_slug, program_slug=program.slug, pk=match_round.pk)
     pool = build_pool(program)
