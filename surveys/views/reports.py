@@ -19,9 +19,9 @@ from mentorship.filters import FilterForm
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 from programs.views import _form_error
-from surveys import report_services as services
-from surveys.forms_reports import ConfirmForm, QuarterChoiceForm, ReportForm
+from surveys.forms.reports import ConfirmForm, QuarterChoiceForm, ReportForm
 from surveys.periods import quarter_bounds, quarter_of
+from surveys.services import reports as services
 
 PAIRS_PER_PAGE = 50
 
