@@ -1,4 +1,4 @@
-"""Benchmark of the daily reminder scan (surveys/reminders.py), not part of the test suite.
+"""Benchmark of the daily reminder scan (surveys/tasks.py, surveys/services/), not part of the test suite.
 
     .venv/bin/python benchmarks/reminders.py                  # 50,000 live pairings, SQLite
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench_reminders \\
@@ -137,8 +137,9 @@ def main() -> None:
     import subprocess
 
     n = int(sys.argv[1]) if len(sys.argv) > 1 else 50_000
-    from surveys import reminders
+    from surveys import tasks
     from surveys.models import Reminder
+    from surveys.services import reminders
 
     call_command("migrate", verbosity=0)
     started = time.perf_counter()
@@ -147,12 +148,12 @@ def main() -> None:
     print(f"database: {engine}; built {n:,} live pairings in {time.perf_counter() - started:.1f} s")
 
     handed_out: list[list[int]] = []
-    reminders_enqueue = reminders.enqueue
-    reminders.enqueue = lambda ids: handed_out.extend(reminders._chunks(ids, settings.REMINDER_BATCH_SIZE)) or len(ids)
+    tasks_enqueue = tasks.enqueue
+    tasks.enqueue = lambda ids: handed_out.extend(tasks._chunks(ids, settings.REMINDER_BATCH_SIZE)) or len(ids)
 
     today = timezone.localdate()
     t0 = time.perf_counter()
-    run = reminders.scan(today)
+    run = tasks.scan(today)
     t1 = time.perf_counter()
     sent = delivered = 0
     for batch in handed_out:
@@ -161,9 +162,9 @@ def main() -> None:
         mail.outbox = []  # as a mail server would take them; the outbox would otherwise hold 120k messages
     t2 = time.perf_counter()
     handed_out.clear()
-    again = reminders.scan(today)
+    again = tasks.scan(today)
     t3 = time.perf_counter()
-    reminders.enqueue = reminders_enqueue
+    tasks.enqueue = tasks_enqueue
 
     with scopes_disabled():
         by_kind = {}

@@ -219,7 +219,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 REMINDER_SCAN_EVERY_SECONDS = env_int("REMINDER_SCAN_EVERY_SECONDS", 0)  # tests: a few seconds
 CELERY_BEAT_SCHEDULE = {
     "expire-mentorship-requests": {"task": "matching.expire_requests", "schedule": 60 * 60},
-    # The daily reminder scan (surveys/reminders.py), early in the morning UTC.
+    # The daily reminder scan (surveys/tasks.py), early in the morning UTC.
     "scan-reminders": {
         "task": "surveys.scan_reminders",
         "schedule": REMINDER_SCAN_EVERY_SECONDS or crontab(minute=15, hour=6),

@@ -18,7 +18,7 @@ the site to email strangers. So:
 Counts are rows of ``SentEmail`` in the window, so they hold across processes and restarts.
 The checks run inside the caller's transaction after locking the organization's row and
 the sender's, so two concurrent sends cannot both squeeze past a limit. Feedback has its
-own limits in ``surveys.survey_services.feedback_send``.
+own limits in ``surveys.services.feedback.feedback_send``.
 """
 
 from datetime import datetime, timedelta

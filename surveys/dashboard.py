@@ -34,8 +34,8 @@ from matching.models import (
 )
 from programs.models import Application, ApplicationStatus, Organization, Program, Role
 from surveys.models import Reminder, ReminderKind, ReminderStatus
-from surveys.reminders import CONSENT_STALE_DAYS, DRAFT_STALE_DAYS, SIGNATURE_STALE_DAYS
 from surveys.rules import display_name, senior_review_due
+from surveys.services.due import CONSENT_STALE_DAYS, DRAFT_STALE_DAYS, SIGNATURE_STALE_DAYS
 
 OVERDUE_SHOWN = 50  # the page lists the most overdue pairs; the CSV has them all
 STALE_SHOWN = 50
@@ -527,7 +527,7 @@ def satisfaction(organization: Organization, months: int = SATISFACTION_MONTHS) 
     """Mean survey satisfaction (0–10) per month across the organization, months with too
     few anonymous answers hidden. Empty when the surveys feature is not there."""
     try:
-        from surveys.survey_services import satisfaction_by_month
+        from surveys.services.results import satisfaction_by_month
     except (ImportError, AttributeError):
         points = []
     else:

@@ -4,7 +4,7 @@ daily scan, the joint quarterly report, surveys with anonymous aggregates, and f
 Reminders are rows before they are emails: each has a unique ``key`` (who, what, which
 period), so a second scan, a retried task or a restarted worker finds the row already
 there and never sends it twice. A worker claims rows with a conditional update before it
-sends them (see ``surveys.reminders``).
+sends them (see ``surveys.services.reminders``).
 """
 
 import uuid
@@ -294,7 +294,7 @@ class SurveyInvitation(models.Model):
 
 class SurveyResponse(models.Model):
     """One person's answers to a wave. An anonymous response keeps only what its aggregates
-    need (the wave, the role, and the month: see ``survey_services.release_plan``): a random
+    need (the wave, the role, and the month: see ``services.results.release_plan``): a random
     id, no respondent, no program, no day or time. Nothing in the row orders it among the
     others or points at an invitation, and listing by id lists in random order."""
 

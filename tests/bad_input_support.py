@@ -30,7 +30,7 @@ from programs.models import Application, ApplicationStatus, Invitation, Profile,
 from programs.services import contact_confirmation_token
 from surveys.models import Feedback, QuarterlyReport, Question, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import quarter_of
-from surveys.reminder_services import unsubscribe_token
+from surveys.services.reminders import unsubscribe_token
 from tests import isolation_rules as rules
 from tests.factories import (
     AffinityGroupFactory,

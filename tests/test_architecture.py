@@ -28,7 +28,6 @@ COMPOSITION_ROOT = {"mentorship.urls", "mentorship.settings", "mentorship.celery
 KNOWN_CIRCLES = {
     frozenset({"agreements.meeting_services", "agreements.record_services", "matching.services"}),
     frozenset({"agreements.models", "agreements.models_review"}),
-    frozenset({"surveys.reminders", "surveys.tasks"}),
 }
 KNOWN_BACK_IMPORTS = Counter(
     {
@@ -50,14 +49,12 @@ KNOWN_PRIVATE_IMPORTS = {
     ("matching.rounds", "matching.services", "_notify"),
     ("matching.rounds", "matching.services", "_offer"),
     ("matching.rounds", "matching.services", "_url"),
-    ("surveys.report_services", "matching.services", "_notify"),
-    ("surveys.report_services", "matching.services", "_url"),
+    ("surveys.services.reports", "matching.services", "_notify"),
+    ("surveys.services.reports", "matching.services", "_url"),
 }
 KNOWN_LONG_FILES = {
     "matching/engine.py",
     "matching/services.py",
-    "surveys/reminders.py",
-    "surveys/survey_services.py",
 }
 
 

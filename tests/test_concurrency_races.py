@@ -43,7 +43,6 @@ from matching.models import (
 )
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, AuditEvent, Membership, ProgramModel, Role
-from surveys import report_services, survey_services
 from surveys.models import (
     QuarterlyReport,
     Question,
@@ -55,6 +54,8 @@ from surveys.models import (
     SurveyWave,
 )
 from surveys.periods import quarter_of
+from surveys.services import answers as answering
+from surveys.services import reports
 from tests.factories import ApplicationFactory, MembershipFactory, ProgramFactory
 
 pytestmark = [
@@ -581,7 +582,7 @@ def test_both_people_opening_the_next_version_at_once_get_one_shared_draft(org_a
 def written_report(pair):
     year, quarter = quarter_of(timezone.localdate())
     with scope(organization=pair.organization):
-        return report_services.report_save(
+        return reports.report_save(
             actor=pair.mentee,
             mentorship=pair,
             year=year,
@@ -594,7 +595,7 @@ def written_report(pair):
 
 
 def confirm(report_pk, actor_pk, revision):
-    return lambda: report_services.report_confirm(
+    return lambda: reports.report_confirm(
         actor=member(actor_pk), report=QuarterlyReport.objects.get(pk=report_pk), revision=revision
     )
 
@@ -637,7 +638,7 @@ def test_confirming_while_the_other_edits_submits_only_the_text_both_confirmed(o
     in_scope(org_a, confirm(report.pk, pair.mentee_id, 1))
 
     def edit(text):
-        return lambda: report_services.report_save(
+        return lambda: reports.report_save(
             actor=member(pair.mentee_id),
             report=QuarterlyReport.objects.get(pk=report.pk),
             goals_achieved=text,
@@ -709,7 +710,7 @@ def invite(survey, membership, *, wave=None, role="mentee"):
 
 
 def submit(invitation_pk, actor_pk, answers):
-    return lambda: survey_services.survey_submit(
+    return lambda: answering.survey_submit(
         actor=member(actor_pk), invitation=SurveyInvitation.objects.get(pk=invitation_pk), answers=answers
     )
 
@@ -754,7 +755,7 @@ def test_an_anonymous_pairing_survey_answered_by_everyone_at_once_pools_into_one
         pooled = list(SurveyWave.objects.filter(survey=survey, mentorship__isnull=True))
         responses = list(SurveyResponse.objects.filter(survey=survey))
         answered = SurveyInvitation.objects.filter(wave__survey=survey, answered=True).count()
-    assert len(pooled) == 1 and pooled[0].number == survey_services.POOLED_WAVE_NUMBER
+    assert len(pooled) == 1 and pooled[0].number == answering.POOLED_WAVE_NUMBER
     assert len(responses) == len(invitations) == answered
     assert {r.wave_id for r in responses} == {pooled[0].pk}
     assert {r.respondent_id for r in responses} == {None}

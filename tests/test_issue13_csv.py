@@ -27,7 +27,7 @@ from surveys import redcap
 from surveys.dashboard import CSV_TABLES
 from surveys.models import Question, Reminder, ReminderKind, ReminderStatus, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import quarter_of
-from surveys.survey_services import survey_submit
+from surveys.services.answers import survey_submit
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db

@@ -34,9 +34,10 @@ from mentorship.models import User
 from programs import application_services
 from programs import services as program_services
 from programs.models import ApplicationStatus, ProgramModel, Role
-from surveys import reminders, report_services, survey_services
 from surveys.models import Reminder, ReminderKind
 from surveys.periods import quarter_of
+from surveys.services import feedback as feedback_services
+from surveys.services import reminders, reports
 from tests.factories import PASSWORD, ApplicationFactory, MembershipFactory, ProgramFactory, UserFactory
 from tests.issue13_email_support import LAYOUT_MARKER, assert_text_and_html_from_the_layout, parsed
 
@@ -154,7 +155,7 @@ def application_decision(w, monkeypatch):
 
 def feedback_received(w, monkeypatch):
     member = MembershipFactory(organization=w.org)
-    survey_services.feedback_send(actor=member, text="The <b>guide</b> helped.")
+    feedback_services.feedback_send(actor=member, text="The <b>guide</b> helped.")
 
 
 def invitation(w, monkeypatch):
@@ -269,7 +270,7 @@ def round_for_review(w, monkeypatch):
 def _report(w, *, both: bool):
     pair = w.pair(w.program(quarterly_reports=True), days_ago=200)
     year, quarter = quarter_of(timezone.localdate())
-    report = report_services.report_save(
+    report = reports.report_save(
         actor=pair.mentee,
         mentorship=pair,
         year=year,
@@ -279,9 +280,9 @@ def _report(w, *, both: bool):
         barriers="No protected time.",
         revision=0,
     )
-    report = report_services.report_confirm(actor=pair.mentee, report=report, revision=report.revision)
+    report = reports.report_confirm(actor=pair.mentee, report=report, revision=report.revision)
     if both:
-        report_services.report_confirm(actor=pair.mentor, report=report, revision=report.revision)
+        reports.report_confirm(actor=pair.mentor, report=report, revision=report.revision)
 
 
 def quarterly_report_confirmed(w, monkeypatch):

@@ -288,7 +288,7 @@ def _pairing_lifecycle(org, coordinator, django_capture_on_commit_callbacks):
     from matching.models import ProposalStatus
     from programs import application_services, profile_services
     from programs.models import ApplicationStatus, ProgramModel, Role
-    from surveys import report_services
+    from surveys.services import reports
     from tests.factories import ApplicationFactory, MembershipFactory, ProgramFactory
 
     alumni = ProgramFactory(organization=org, slug="alumni", model=ProgramModel.SELF_SELECT, quarterly_reports=True)
@@ -384,7 +384,7 @@ def _pairing_lifecycle(org, coordinator, django_capture_on_commit_callbacks):
         review_services.review_answer(
             actor=mentee, mentorship=mentorship, answer="continue", comment=TEXTS["mentee review comment"]
         )
-        report_services.report_save(
+        reports.report_save(
             actor=mentee,
             mentorship=mentorship,
             year=2026,

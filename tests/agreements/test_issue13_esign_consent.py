@@ -175,7 +175,7 @@ def test_no_review_and_sign_reminder_goes_to_someone_who_signs_on_paper(pair):
 
     from django.utils import timezone
 
-    from surveys.reminders import SIGNATURE_STALE_DAYS, due_signatures
+    from surveys.services.due import SIGNATURE_STALE_DAYS, due_signatures
 
     agreement = _filled(pair)
     with scope(organization=pair.organization):

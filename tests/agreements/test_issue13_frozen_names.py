@@ -150,7 +150,7 @@ def test_the_reminder_to_sign_names_the_other_party_as_the_version_does(pair):
 
     from django.utils import timezone
 
-    from surveys.reminders import SIGNATURE_STALE_DAYS, due_signatures
+    from surveys.services.due import SIGNATURE_STALE_DAYS, due_signatures
 
     agreement = _open_and_fill(pair)
     _sign(pair.mentor, agreement, "Dana Whitfield")

@@ -249,7 +249,7 @@ def test_an_answer_can_change_until_both_have_answered(pair):
 
 @pytest.mark.django_db
 def test_the_due_reminder_opens_the_review_and_emails_once(pair, django_capture_on_commit_callbacks):
-    from surveys.reminders import scan
+    from surveys.tasks import scan
 
     with django_capture_on_commit_callbacks(execute=True):
         scan(timezone.localdate())

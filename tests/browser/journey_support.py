@@ -273,10 +273,10 @@ def days_from_now(days: int, hour: int = 15):
 def run_reminder_scan(today: date | None = None) -> list:
     """The daily scan (Celery runs eagerly in tests, so the reminders are sent at once);
     returns the emails it sent."""
-    from surveys import reminders
+    from surveys import tasks
 
     before = len(mail.outbox)
-    reminders.scan(today or timezone.localdate())
+    tasks.scan(today or timezone.localdate())
     return mail.outbox[before:]
 
 

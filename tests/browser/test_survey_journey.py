@@ -12,9 +12,10 @@ from django_scopes import scope, scopes_disabled
 from playwright.sync_api import expect
 
 from matching.models import Mentorship
-from surveys import survey_services
 from surveys.models import Question, Survey, SurveyInvitation, SurveyResponse
 from surveys.periods import add_months
+from surveys.services import answers as answering
+from surveys.services import waves as wave_services
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -102,7 +103,7 @@ def test_a_coordinator_builds_a_survey_and_sees_its_results(make_page, live_serv
         survey = Survey.objects.get(title="Mid-year program check")
         assert survey.status == "active" and survey.anonymous and survey.program == program
     # The daily scan opens the wave: one invitation per mentee.
-    assert survey_services.open_due_waves(timezone.localdate()) == 6
+    assert wave_services.open_due_waves(timezone.localdate()) == 6
 
     for mentee in mentees[:2]:
         _answer_in_the_browser(make_page(), mentee)
@@ -121,7 +122,7 @@ def test_a_coordinator_builds_a_survey_and_sees_its_results(make_page, live_serv
         )
     with scope(organization=society):
         for invitation, (likert, rating) in zip(invitations, [("5", "10"), ("4", "9"), ("3", "7")], strict=True):
-            survey_services.survey_submit(
+            answering.survey_submit(
                 actor=invitation.membership,
                 invitation=invitation,
                 answers={

@@ -270,7 +270,7 @@ def test_the_empty_dashboard_says_what_to_do_next(client, org_a, coordinator_a):
 
 
 def test_without_the_satisfaction_selector_the_panel_is_empty(client, org_a, coordinator_a, data, monkeypatch):
-    monkeypatch.delattr("surveys.survey_services.satisfaction_by_month")
+    monkeypatch.delattr("surveys.services.results.satisfaction_by_month")
     client.force_login(coordinator_a.user)
     response = client.get(_url(org_a))
     assert response.status_code == 200

@@ -36,10 +36,11 @@ from django.urls import URLPattern, reverse
 from django_scopes import scope, scopes_disabled
 
 from programs.models import Membership
-from surveys import reminders
-from surveys import survey_services as services
+from surveys import tasks
 from surveys import urls as survey_urls
 from surveys.models import Question, SurveyInvitation
+from surveys.services import answers as answering
+from surveys.services import surveys as builder
 from tests.factories import MentorshipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -99,7 +100,7 @@ def _world(coordinator):
         small = ProgramFactory(organization=org, slug="small", name="Small program", six_month_assessment=False)
         pairs = {"big": _pairs(big, 10), "small": _pairs(small, 3)}
         with scope(organization=org):
-            survey = services.survey_create(
+            survey = builder.survey_create(
                 actor=coordinator,
                 title="How is the program going?",
                 intro="",
@@ -118,16 +119,16 @@ def _world(coordinator):
                 ("multiple", "Marker A", "\n".join(f"m{n:02d}" for n in range(1, 21)), False),
                 ("multiple", "Marker B", "\n".join(f"m{n:02d}" for n in range(21, 41)), False),
             ):
-                services.question_add(
+                builder.question_add(
                     actor=coordinator, survey=survey, kind=kind, text=text, choices=choices, required=required
                 )
-            services.survey_activate(actor=coordinator, survey=survey)
+            builder.survey_activate(actor=coordinator, survey=survey)
     with scopes_disabled():
         questions = list(Question.objects.filter(survey=survey).order_by("position"))
     for wave in (1, 2, 3):
         month = MONTH_OF_WAVE[wave]
         with at(2026, month, 5, 6):
-            reminders.scan()  # opens the wave and records the invitations' reminders
+            tasks.scan()  # opens the wave and records the invitations' reminders
         for number, (answer_wave, role, (program, index), day) in enumerate(PLAN, start=1):
             if answer_wave != wave:
                 continue
@@ -137,13 +138,13 @@ def _world(coordinator):
                     wave__survey=survey, wave__number=wave, membership=person
                 )
                 with scope(organization=org):
-                    services.survey_submit(
+                    answering.survey_submit(
                         actor=invitation.membership,
                         invitation=invitation,
                         answers=_answers(questions, number, wave, role),
                     )
         with at(2026, month, 22, 6):
-            reminders.scan()  # last calls: the log now shows who had not answered
+            tasks.scan()  # last calls: the log now shows who had not answered
     return survey, [big, small]
 
 

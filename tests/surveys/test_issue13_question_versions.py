@@ -15,8 +15,10 @@ import time_machine
 from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
-from surveys import survey_services as services
 from surveys.models import Question, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse, SurveyWave
+from surveys.services import answers as answering
+from surveys.services import surveys as builder
+from surveys.services import waves as wave_services
 from tests.factories import MentorshipFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db
@@ -37,7 +39,7 @@ def _survey(coordinator, *, pairs=2):
         for _ in range(pairs):
             MentorshipFactory(program=program)
     with scope(organization=org):
-        survey = services.survey_create(
+        survey = builder.survey_create(
             actor=coordinator,
             title="Spring check",
             intro="",
@@ -49,12 +51,12 @@ def _survey(coordinator, *, pairs=2):
             opens_on=TODAY.date(),
             open_days=14,
         )
-        services.question_add(actor=coordinator, survey=survey, kind="likert", text="The program helps me.")
-        services.question_add(
+        builder.question_add(actor=coordinator, survey=survey, kind="likert", text="The program helps me.")
+        builder.question_add(
             actor=coordinator, survey=survey, kind="single", text="How often do you meet?", choices="Monthly\nRarely"
         )
-        services.question_add(actor=coordinator, survey=survey, kind="text", text="Anything else?", required=False)
-        services.survey_activate(actor=coordinator, survey=survey)
+        builder.question_add(actor=coordinator, survey=survey, kind="text", text="Anything else?", required=False)
+        builder.survey_activate(actor=coordinator, survey=survey)
     return survey
 
 
@@ -75,7 +77,7 @@ def test_questions_freeze_once_a_wave_opens_and_the_builder_offers_a_copy(client
     assert client.post(url, edit).status_code == 302
     assert _questions(survey)[0]["text"] == "The program helps me a lot."
 
-    assert services.open_due_waves(TODAY.date()) == 2  # the wave opens: two mentees invited, none answered
+    assert wave_services.open_due_waves(TODAY.date()) == 2  # the wave opens: two mentees invited, none answered
     before = _questions(survey)
     page = client.get(url).content.decode()
     assert "The first wave of this survey opened on 4 May 2026" in page
@@ -100,7 +102,7 @@ def test_questions_freeze_once_a_wave_opens_and_the_builder_offers_a_copy(client
     body = client.post(url, rewrite).content.decode()
     assert "What should we change?" in body and 'id="question-refused"' in body
     with scope(organization=survey.organization), pytest.raises(ServiceError, match="can no longer change"):
-        services.question_update(actor=coordinator_a, question=first, kind="text", text="What should we change?")
+        builder.question_update(actor=coordinator_a, question=first, kind="text", text="What should we change?")
 
     # What to do instead: copy the survey into a new draft, whose questions can change.
     response = client.post(f"/o/alpha/surveys/{survey.pk}/copy/")
@@ -130,7 +132,7 @@ def _version(page: str) -> str:
 
 def test_an_answer_to_questions_that_changed_is_refused_and_kept_on_the_page(client, coordinator_a, clock):
     survey = _survey(coordinator_a)
-    services.open_due_waves(TODAY.date())
+    wave_services.open_due_waves(TODAY.date())
     with scopes_disabled():
         invitation = SurveyInvitation.objects.select_related("membership__user").filter(wave__survey=survey)[0]
         likert, single, text = Question.objects.filter(survey=survey).order_by("position")
@@ -157,7 +159,7 @@ def test_an_answer_to_questions_that_changed_is_refused_and_kept_on_the_page(cli
     assert "The questions of this survey changed while you were answering" in body
     with scopes_disabled():
         assert SurveyResponse.objects.count() == 0 and SurveyAnswer.objects.count() == 0
-        assert services.open_invitations(invitation.membership, TODAY.date()).filter(pk=invitation.pk).exists()
+        assert answering.open_invitations(invitation.membership, TODAY.date()).filter(pk=invitation.pk).exists()
     # The answers are still on the page, on the questions as they are now.
     assert "What should we change?" in body
     assert re.search(r'value="Monthly"[^>]*checked', body)
@@ -176,20 +178,20 @@ def test_an_answer_to_questions_that_changed_is_refused_and_kept_on_the_page(cli
 
 def test_the_service_refuses_answers_given_to_other_questions(coordinator_a, clock):
     survey = _survey(coordinator_a)
-    services.open_due_waves(TODAY.date())
+    wave_services.open_due_waves(TODAY.date())
     with scopes_disabled():
         invitation = SurveyInvitation.objects.select_related("membership").filter(wave__survey=survey)[0]
         questions = list(Question.objects.filter(survey=survey).order_by("position"))
-        seen = services.questions_version(questions)
+        seen = builder.questions_version(questions)
         Question.objects.filter(pk=questions[1].pk).update(choices=["Monthly", "Rarely", "Never"])
     answers = {questions[0].pk: "4", questions[1].pk: "Monthly"}
     with scope(organization=survey.organization):
         with pytest.raises(ServiceError, match="changed while you were answering"):
-            services.survey_submit(actor=invitation.membership, invitation=invitation, answers=answers, version=seen)
+            answering.survey_submit(actor=invitation.membership, invitation=invitation, answers=answers, version=seen)
         with scopes_disabled():
             assert SurveyResponse.objects.count() == 0
-        current = services.questions_version(Question.objects.filter(survey=survey).order_by("position"))
-        services.survey_submit(actor=invitation.membership, invitation=invitation, answers=answers, version=current)
+        current = builder.questions_version(Question.objects.filter(survey=survey).order_by("position"))
+        answering.survey_submit(actor=invitation.membership, invitation=invitation, answers=answers, version=current)
     with scopes_disabled():
         assert SurveyResponse.objects.count() == 1
         assert SurveyWave.objects.filter(survey=survey).count() == 1

@@ -19,8 +19,11 @@ from django.db.migrations.executor import MigrationExecutor
 from django_scopes import scope, scopes_disabled
 
 from mentorship.fields import PREFIX, decrypt, rotate
-from surveys import survey_services as services
 from surveys.models import Question, Survey, SurveyAnswer, SurveyInvitation, SurveyResponse
+from surveys.services import answers as answering
+from surveys.services import results
+from surveys.services import surveys as builder
+from surveys.services import waves as wave_services
 from tests.factories import MembershipFactory, MentorshipFactory, ProgramFactory
 
 START = datetime(2026, 5, 4, 9, tzinfo=UTC)
@@ -66,7 +69,7 @@ def test_anonymous_answers_given_at_different_times_carry_no_order_or_time(coord
             for _ in range(PEOPLE):
                 MentorshipFactory(program=program)
         with scope(organization=org):
-            survey = services.survey_create(
+            survey = builder.survey_create(
                 actor=coordinator_a,
                 title="May check",
                 intro="",
@@ -78,10 +81,10 @@ def test_anonymous_answers_given_at_different_times_carry_no_order_or_time(coord
                 opens_on=START.date(),
                 open_days=21,
             )
-            services.question_add(actor=coordinator_a, survey=survey, kind="likert", text="Helpful?")
-            services.question_add(actor=coordinator_a, survey=survey, kind="text", text="What happened?")
-            services.survey_activate(actor=coordinator_a, survey=survey)
-        assert services.open_due_waves(START.date()) == PEOPLE
+            builder.question_add(actor=coordinator_a, survey=survey, kind="likert", text="Helpful?")
+            builder.question_add(actor=coordinator_a, survey=survey, kind="text", text="What happened?")
+            builder.survey_activate(actor=coordinator_a, survey=survey)
+        assert wave_services.open_due_waves(START.date()) == PEOPLE
     with scopes_disabled():
         likert, text = Question.objects.filter(survey=survey).order_by("position")
         invitations = list(SurveyInvitation.objects.filter(wave__survey=survey).select_related("membership"))
@@ -91,7 +94,7 @@ def test_anonymous_answers_given_at_different_times_carry_no_order_or_time(coord
     for number, invitation in enumerate(invitations):
         moment = START + timedelta(days=number * 2, hours=number, minutes=7 * number)
         with time_machine.travel(moment, tick=False), scope(organization=org):
-            services.survey_submit(
+            answering.survey_submit(
                 actor=invitation.membership,
                 invitation=invitation,
                 answers={likert.pk: str(1 + number % 5), text.pk: f"Answer number {number}"},
@@ -139,7 +142,7 @@ def test_anonymous_answers_given_at_different_times_carry_no_order_or_time(coord
 
     # And the results add up, once May is over.
     with time_machine.travel(datetime(2026, 6, 2, 9, tzinfo=UTC), tick=False), scope(organization=org):
-        result = services.survey_results(survey)
+        result = results.survey_results(survey)
     assert (result.respondents, result.released, result.hidden) == (PEOPLE, PEOPLE, "")
     helpful, written = result.questions
     assert helpful.answered == PEOPLE and helpful.mean == sum(1 + n % 5 for n in range(PEOPLE)) / PEOPLE

@@ -16,8 +16,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from programs.models import AuditEvent, Membership
-from surveys import reminder_services, reminders
 from surveys.models import NON_ESSENTIAL_KINDS, Reminder, ReminderKind, ReminderStatus
+from surveys.services import reminders
 from tests.factories import MembershipFactory
 from tests.issue13_email_support import assert_text_and_html_from_the_layout, parsed
 
@@ -107,7 +107,7 @@ def test_one_click_post_turns_nudges_off_without_sign_in_or_csrf(member_a, org_b
 
 
 def test_a_get_only_asks_so_link_scanners_unsubscribe_nobody(client, member_a):
-    url = reminder_services.unsubscribe_url(member_a)
+    url = reminders.unsubscribe_url(member_a)
     page = client.get(url)
     assert page.status_code == 200
     assert _nudges_enabled(member_a) is True
@@ -125,7 +125,7 @@ def test_a_get_only_asks_so_link_scanners_unsubscribe_nobody(client, member_a):
 def test_a_coordinator_without_a_second_factor_can_still_use_the_emailed_link(client, coordinator_a, settings):
     settings.MFA_REQUIRED_FOR_COORDINATORS = True
     client.force_login(coordinator_a.user)
-    url = reminder_services.unsubscribe_url(coordinator_a)
+    url = reminders.unsubscribe_url(coordinator_a)
     assert client.get(url).status_code == 200  # not sent to set up a factor first
     assert client.post(url).status_code == 200
     assert _nudges_enabled(coordinator_a) is False
@@ -141,7 +141,7 @@ def test_a_coordinator_without_a_second_factor_can_still_use_the_emailed_link(cl
     ],
 )
 def test_a_tampered_token_is_refused_and_changes_nothing(client, member_a, coordinator_b, tamper):
-    token = reminder_services.unsubscribe_token(member_a)
+    token = reminders.unsubscribe_token(member_a)
     bad = tamper(token)
     for method in (client.get, client.post):
         response = method(f"/unsubscribe/{bad}/")
@@ -152,10 +152,10 @@ def test_a_tampered_token_is_refused_and_changes_nothing(client, member_a, coord
 
 def test_a_token_for_one_person_names_only_them(member_a, coordinator_b):
     """Another person's membership id with this person's signature is not a token."""
-    token = reminder_services.unsubscribe_token(member_a)
+    token = reminders.unsubscribe_token(member_a)
     _pk, signature = token.split(":", 1)
     forged = f"{coordinator_b.pk}:{signature}"
-    assert reminder_services.membership_for_unsubscribe(forged) is None
+    assert reminders.membership_for_unsubscribe(forged) is None
     assert Client().post(f"/unsubscribe/{forged}/").status_code == 404
     assert _nudges_enabled(coordinator_b) is True
 
@@ -164,4 +164,4 @@ def test_a_token_signed_for_something_else_is_refused(member_a):
     from django.core import signing
 
     other_purpose = signing.Signer().sign(str(member_a.pk))  # same key, no unsubscribe salt
-    assert reminder_services.membership_for_unsubscribe(other_purpose) is None
+    assert reminders.membership_for_unsubscribe(other_purpose) is None

@@ -13,7 +13,7 @@ from agreements.models import Agreement, AgreementStatus
 from agreements.models_record import Meeting, MeetingStatus
 from agreements.models_review import YearlyReview
 from matching.models import Mentorship, MentorshipRequest, Proposal, ProposalStatus
-from surveys import reminders
+from surveys import tasks
 from surveys.models import (
     QuarterlyReport,
     Reminder,
@@ -23,6 +23,8 @@ from surveys.models import (
     SurveyInvitation,
     SurveyWave,
 )
+from surveys.services import reminders
+from surveys.services.due import due_items, due_surveys
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 
 TODAY = date(2026, 11, 23)
@@ -56,7 +58,7 @@ def _held(mentorship, on: date):
 
 def _scan(today, capture):
     with capture(execute=True):
-        return reminders.scan(today)
+        return tasks.scan(today)
 
 
 def _rows(**filters):
@@ -311,7 +313,7 @@ def test_a_claim_is_exclusive_and_a_dead_workers_claim_lapses(society):
     org, program = society
     pair = _pair(org, program, started_on=TODAY - timedelta(days=40))
     with scopes_disabled():
-        reminders.record(reminders.due_items(TODAY))
+        reminders.record(due_items(TODAY))
         ids = list(Reminder.objects.values_list("pk", flat=True))
         first = reminders.claim(ids)
         second = reminders.claim(ids)
@@ -340,7 +342,7 @@ def test_a_mail_server_error_releases_the_reminder_for_a_later_try(society, monk
             pass
 
     with scopes_disabled():
-        reminders.record(reminders.due_items(TODAY))
+        reminders.record(due_items(TODAY))
         ids = list(Reminder.objects.values_list("pk", flat=True))
         monkeypatch.setattr(reminders, "get_connection", lambda: Broken())
         assert reminders.send(ids) == 0
@@ -444,11 +446,11 @@ def test_a_reminder_handed_out_moments_ago_is_not_handed_out_again(society, djan
     org, program = society
     _pair(org, program, started_on=TODAY - timedelta(days=40))
     with scopes_disabled():
-        reminders.record(reminders.due_items(TODAY))
+        reminders.record(due_items(TODAY))
         ids = reminders.ids_to_send()
         assert len(ids) == 2  # recorded, never handed out
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
-            reminders.enqueue(ids)  # the task is queued, not run yet
+            tasks.enqueue(ids)  # the task is queued, not run yet
         assert len(callbacks) == 1
         assert reminders.ids_to_send() == []  # a sweep now leaves them to their task
         Reminder.objects.update(handed_out_at=timezone.now() - timedelta(minutes=5))
@@ -475,7 +477,7 @@ def test_a_send_that_runs_out_of_time_stops_and_releases_what_it_has_not_sent(so
             pass
 
     with scopes_disabled():
-        reminders.record(reminders.due_items(TODAY))
+        reminders.record(due_items(TODAY))
         ids = list(Reminder.objects.values_list("pk", flat=True))
         monkeypatch.setattr(reminders, "get_connection", lambda: Slow())
         with pytest.raises(SoftTimeLimitExceeded):
@@ -495,12 +497,12 @@ def test_a_survey_closed_after_the_scan_gets_no_reminder(society, django_capture
             organization=org, survey=survey, opens_on=TODAY - timedelta(days=1), closes_on=TODAY + timedelta(days=13)
         )
         SurveyInvitation.objects.create(organization=org, wave=wave, membership=pair.mentor, role="mentor")
-        reminders.record(reminders.due_surveys(TODAY))
+        reminders.record(due_surveys(TODAY))
         Survey.objects.filter(pk=survey.pk).update(status="closed")
         ids = list(Reminder.objects.values_list("pk", flat=True))
         assert reminders.send(ids) == 0
         assert Reminder.objects.get().status == ReminderStatus.SKIPPED
-        assert reminders.record(reminders.due_surveys(TODAY)) == 0
+        assert reminders.record(due_surveys(TODAY)) == 0
     assert mail.outbox == []
 
 

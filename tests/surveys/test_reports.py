@@ -17,9 +17,9 @@ from matching.models import Mentorship
 from mentorship.csvexport import safe_cell as csv_cell
 from mentorship.exceptions import ServiceError
 from programs.models import AuditEvent
-from surveys import report_services as services
 from surveys.models import QuarterlyReport
 from surveys.periods import previous_quarter, quarter_bounds, quarter_of
+from surveys.services import reports as services
 from tests.factories import MembershipFactory, ProgramFactory
 
 TODAY = date(2026, 11, 20)

@@ -10,9 +10,10 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from matching.models import Mentorship
-from surveys import survey_services as services
 from surveys.models import Question, QuestionKind, Survey, SurveyInvitation, SurveyResponse, SurveyWave
 from surveys.periods import add_months
+from surveys.services import answers as answering
+from surveys.services import waves as wave_services
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 
 TODAY = date(2026, 3, 16)
@@ -74,9 +75,9 @@ def test_a_once_survey_opens_one_wave_and_invites_each_party_once(org_a, program
     pair(program, status="ended")
     made = survey(org_a, opens_on=TODAY - timedelta(days=2))
 
-    assert services.open_due_waves(TODAY) == 2 + 3
-    assert services.open_due_waves(TODAY) == 0
-    assert services.open_due_waves(TODAY + timedelta(days=1)) == 0
+    assert wave_services.open_due_waves(TODAY) == 2 + 3
+    assert wave_services.open_due_waves(TODAY) == 0
+    assert wave_services.open_due_waves(TODAY + timedelta(days=1)) == 0
     (wave,) = waves(made)
     assert (wave.number, wave.opens_on, wave.closes_on) == (1, TODAY, TODAY - timedelta(days=2) + timedelta(days=14))
     rows = invitations(made)
@@ -89,7 +90,7 @@ def test_a_once_survey_opens_one_wave_and_invites_each_party_once(org_a, program
 def test_audience_mentors_only(org_a, program):
     pair(program)
     made = survey(org_a, audience="mentors")
-    assert services.open_due_waves(TODAY) == 1
+    assert wave_services.open_due_waves(TODAY) == 1
     assert [i.role for i in invitations(made)] == ["mentor"]
 
 
@@ -99,7 +100,7 @@ def test_a_once_survey_past_its_close_or_not_yet_due_opens_nothing(org_a, progra
     early = survey(org_a, opens_on=TODAY + timedelta(days=1))
     draft = survey(org_a, status="draft")
     closed = survey(org_a, status="closed")
-    assert services.open_due_waves(TODAY) == 0
+    assert wave_services.open_due_waves(TODAY) == 0
     assert not any(waves(s) for s in (late, early, draft, closed))
 
 
@@ -107,11 +108,11 @@ def test_every_n_months_catches_up_with_the_current_period_only(org_a, program):
     pair(program)
     made = survey(org_a, schedule="every_n_months", interval_months=3, opens_on=date(2025, 1, 15))
     # The scan did not run for months: only the current period's wave opens (Jul 15 → #3).
-    assert services.open_due_waves(date(2025, 8, 1)) == 2
+    assert wave_services.open_due_waves(date(2025, 8, 1)) == 2
     assert [(w.number, w.opens_on) for w in waves(made)] == [(3, date(2025, 8, 1))]
-    assert services.open_due_waves(date(2025, 8, 2)) == 0
-    assert services.open_due_waves(date(2025, 10, 14)) == 0
-    assert services.open_due_waves(date(2025, 10, 15)) == 2
+    assert wave_services.open_due_waves(date(2025, 8, 2)) == 0
+    assert wave_services.open_due_waves(date(2025, 10, 14)) == 0
+    assert wave_services.open_due_waves(date(2025, 10, 15)) == 2
     assert [w.number for w in waves(made)] == [3, 4]
     assert len(invitations(made)) == 4
 
@@ -119,10 +120,10 @@ def test_every_n_months_catches_up_with_the_current_period_only(org_a, program):
 def test_a_pairing_formed_while_a_wave_is_open_is_invited_on_the_next_run(org_a, program):
     pair(program)
     made = survey(org_a)
-    assert services.open_due_waves(TODAY) == 2
+    assert wave_services.open_due_waves(TODAY) == 2
     pair(program)
-    assert services.open_due_waves(TODAY + timedelta(days=1)) == 2
-    assert services.open_due_waves(TODAY + timedelta(days=1)) == 0
+    assert wave_services.open_due_waves(TODAY + timedelta(days=1)) == 2
+    assert wave_services.open_due_waves(TODAY + timedelta(days=1)) == 0
     assert len(waves(made)) == 1 and len(invitations(made)) == 4
 
 
@@ -133,7 +134,7 @@ def test_a_survey_for_all_programs_stays_in_its_organization(org_a, org_b, progr
     pair(ProgramFactory(organization=org_b))
     made = survey(org_a, program=None)
     only_one = survey(org_a, program=program)
-    assert services.open_due_waves(TODAY) == 4 + 2
+    assert wave_services.open_due_waves(TODAY) == 4 + 2
     assert {i.organization_id for i in invitations(made)} == {org_a.pk}
     assert {i.program_id for i in invitations(made)} == {program.pk, other.pk}
     assert {i.program_id for i in invitations(only_one)} == {program.pk}
@@ -147,8 +148,8 @@ def test_after_pairing_waves_open_n_months_in_and_skip_long_past_ones(org_a, pro
     not_yet = pair(program, started_on=add_months(TODAY, -6) + timedelta(days=1))
     pair(program, started_on=add_months(TODAY, -6), status="ended")
 
-    assert services.open_due_waves(TODAY) == 4
-    assert services.open_due_waves(TODAY) == 0
+    assert wave_services.open_due_waves(TODAY) == 4
+    assert wave_services.open_due_waves(TODAY) == 0
     by_pairing = {w.mentorship_id: w for w in waves(made)}
     assert set(by_pairing) == {due_today.pk, due_recently.pk}
     assert by_pairing[due_today.pk].opens_on == TODAY
@@ -165,7 +166,7 @@ def test_after_pairing_waves_open_n_months_in_and_skip_long_past_ones(org_a, pro
         due_today.mentee_id,
     }
     # The next day, the pairing that was not yet due is.
-    assert services.open_due_waves(TODAY + timedelta(days=1)) == 2
+    assert wave_services.open_due_waves(TODAY + timedelta(days=1)) == 2
     assert not_yet.pk in {w.mentorship_id for w in waves(made)}
     assert long_past.pk not in {w.mentorship_id for w in waves(made)}
 
@@ -174,8 +175,8 @@ def test_after_pairing_at_the_end_of_a_month(org_a, program):
     made = survey(org_a, program=program, schedule="after_pairing", interval_months=1, open_days=5)
     started_31st = pair(program, started_on=date(2026, 1, 31))
     # 31 January + 1 month = 28 February.
-    assert services.open_due_waves(date(2026, 2, 27)) == 0
-    assert services.open_due_waves(date(2026, 2, 28)) == 2
+    assert wave_services.open_due_waves(date(2026, 2, 27)) == 0
+    assert wave_services.open_due_waves(date(2026, 2, 28)) == 2
     assert [w.mentorship_id for w in waves(made)] == [started_31st.pk]
 
 
@@ -183,10 +184,10 @@ def test_builtin_six_month_assessment(org_a, org_b):
     with_assessment = ProgramFactory(organization=org_a, six_month_assessment=True)
     ProgramFactory(organization=org_a, six_month_assessment=False)
     ProgramFactory(organization=org_b, six_month_assessment=True)
-    assert services.ensure_builtin_surveys() == 2
-    assert services.ensure_builtin_surveys() == 0
+    assert wave_services.ensure_builtin_surveys() == 2
+    assert wave_services.ensure_builtin_surveys() == 0
     with scopes_disabled():
-        builtin = Survey.objects.get(program=with_assessment, builtin=services.BUILTIN_SIX_MONTH)
+        builtin = Survey.objects.get(program=with_assessment, builtin=wave_services.BUILTIN_SIX_MONTH)
         kinds = list(builtin.questions.values_list("kind", flat=True))
     assert (builtin.status, builtin.schedule, builtin.interval_months, builtin.anonymous) == (
         "active",
@@ -199,13 +200,13 @@ def test_builtin_six_month_assessment(org_a, org_b):
     assert kinds.count(QuestionKind.LIKERT) >= 4 and kinds.count(QuestionKind.RATING) == 1
 
     paired = pair(with_assessment, started_on=add_months(TODAY, -6))
-    assert services.open_due_waves(TODAY) == 2
+    assert wave_services.open_due_waves(TODAY) == 2
     assert [w.mentorship_id for w in waves(builtin)] == [paired.pk]
     # Turning the assessment off in the program's settings stops new waves.
     with_assessment.six_month_assessment = False
     with_assessment.save()
     pair(with_assessment, started_on=add_months(TODAY, -6))
-    assert services.open_due_waves(TODAY) == 0
+    assert wave_services.open_due_waves(TODAY) == 0
 
 
 def _queries(count: int) -> int:
@@ -218,7 +219,7 @@ def _queries(count: int) -> int:
     survey(org, program=program, schedule="every_n_months", interval_months=1, opens_on=date(2025, 1, 1))
     survey(org, program=program, schedule="after_pairing", interval_months=6)
     with CaptureQueriesContext(connection) as queries:
-        created = services.open_due_waves(TODAY)
+        created = wave_services.open_due_waves(TODAY)
     assert created == count * 2 * 3
     return len(queries.captured_queries)
 
@@ -236,7 +237,7 @@ def test_senior_pairings_get_no_surveys_nor_the_assessment(org_a, program):
     regular = pair(program, started_on=add_months(TODAY, -6))
     once = survey(org_a, program=program)
     assessment = survey(org_a, program=program, schedule="after_pairing", interval_months=6)
-    assert services.open_due_waves(TODAY) == 2 + 2
+    assert wave_services.open_due_waves(TODAY) == 2 + 2
     assert {w.mentorship_id for w in waves(assessment)} == {regular.pk}
     for made in (once, assessment):
         invited = {i.membership_id for i in invitations(made)}
@@ -251,13 +252,13 @@ def test_an_anonymous_assessment_answer_points_at_no_pairing(org_a, program, ano
         org_a, program=program, schedule="after_pairing", interval_months=6, opens_on=today, anonymous=anonymous
     )
     pairs = [pair(program, started_on=add_months(today, -6)) for _ in range(2)]
-    assert services.open_due_waves(today) == 4
+    assert wave_services.open_due_waves(today) == 4
     rows = invitations(made)
     with scopes_disabled():
         question = Question.objects.get(survey=made)
     with scope(organization=org_a):
         for invitation in rows:
-            services.survey_submit(actor=invitation.membership, invitation=invitation, answers={question.pk: "4"})
+            answering.survey_submit(actor=invitation.membership, invitation=invitation, answers={question.pk: "4"})
     with scopes_disabled():
         responses = list(SurveyResponse.objects.filter(survey=made).select_related("wave"))
         invitation_waves = {i.wave.mentorship_id for i in SurveyInvitation.objects.filter(wave__survey=made)}

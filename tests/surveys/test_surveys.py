@@ -12,7 +12,6 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
-from surveys import survey_services as services
 from surveys.models import (
     Feedback,
     Question,
@@ -23,6 +22,10 @@ from surveys.models import (
     SurveyWave,
 )
 from surveys.periods import add_months
+from surveys.services import answers as answering
+from surveys.services import results
+from surveys.services import surveys as builder
+from surveys.services import waves as wave_services
 from tests.factories import MembershipFactory, MentorshipFactory, ProgramFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00")]
@@ -55,7 +58,7 @@ def make_pairs(program, count):
 
 def build_survey(coordinator, program=None, *, anonymous=True, audience="both") -> Survey:
     with scope(organization=coordinator.organization):
-        survey = services.survey_create(
+        survey = builder.survey_create(
             actor=coordinator,
             title="Program check",
             intro="Tell us how it goes.",
@@ -67,13 +70,13 @@ def build_survey(coordinator, program=None, *, anonymous=True, audience="both") 
             opens_on=timezone.localdate(),
             open_days=14,
         )
-        services.question_add(actor=coordinator, survey=survey, kind="likert", text="The program helps me.")
-        services.question_add(
+        builder.question_add(actor=coordinator, survey=survey, kind="likert", text="The program helps me.")
+        builder.question_add(
             actor=coordinator, survey=survey, kind="single", text="How often do you meet?", choices="Monthly\nQuarterly"
         )
-        services.question_add(actor=coordinator, survey=survey, kind="rating", text="How likely to recommend?")
-        services.question_add(actor=coordinator, survey=survey, kind="text", text="Anything else?", required=False)
-        services.survey_activate(actor=coordinator, survey=survey)
+        builder.question_add(actor=coordinator, survey=survey, kind="rating", text="How likely to recommend?")
+        builder.question_add(actor=coordinator, survey=survey, kind="text", text="Anything else?", required=False)
+        builder.survey_activate(actor=coordinator, survey=survey)
     return survey
 
 
@@ -95,7 +98,7 @@ def answer_all(survey, *, mentors=0, mentees=0, **kwargs):
     assert len(chosen) == mentors + mentees
     with scope(organization=survey.organization):
         for invitation in chosen:
-            services.survey_submit(
+            answering.survey_submit(
                 actor=invitation.membership, invitation=invitation, answers=good_answers(survey, **kwargs)
             )
     return chosen
@@ -105,7 +108,7 @@ def answered_survey(coordinator, *, mentors=0, mentees=0, anonymous=True, pairs=
     program = ProgramFactory(organization=coordinator.organization, six_month_assessment=False)
     make_pairs(program, pairs or max(mentors, mentees, 1))
     survey = build_survey(coordinator, program, anonymous=anonymous)
-    services.open_due_waves(timezone.localdate())
+    wave_services.open_due_waves(timezone.localdate())
     answer_all(survey, mentors=mentors, mentees=mentees, **kwargs)
     return survey
 
@@ -227,19 +230,19 @@ def test_questions_are_locked_once_a_wave_opened(client, coordinator_a):
     client.post(url, {"action": "remove", "question": q.pk})
     assert len(questions_of(survey)) == 4
     with scope(organization=survey.organization), pytest.raises(ServiceError, match="can no longer change"):
-        services.question_update(actor=coordinator_a, question=q, kind="likert", text="Changed")
+        builder.question_update(actor=coordinator_a, question=q, kind="likert", text="Changed")
 
 
 def test_a_builtin_survey_questions_may_change_until_the_first_answer(coordinator_a, program):
     program.six_month_assessment = True
     program.save()
-    services.ensure_builtin_surveys()
+    wave_services.ensure_builtin_surveys()
     with scope(organization=coordinator_a.organization):
-        builtin = Survey.objects.get(builtin=services.BUILTIN_SIX_MONTH)
+        builtin = Survey.objects.get(builtin=wave_services.BUILTIN_SIX_MONTH)
         q = builtin.questions.first()
-        services.question_update(actor=coordinator_a, question=q, kind="likert", text="We meet as planned.")
+        builder.question_update(actor=coordinator_a, question=q, kind="likert", text="We meet as planned.")
         with pytest.raises(ServiceError, match="built-in"):
-            services.survey_update(
+            builder.survey_update(
                 actor=coordinator_a, survey=builtin, title="x", audience="both", schedule="once", open_days=3
             )
     q.refresh_from_db()
@@ -293,7 +296,7 @@ def test_another_tenant_sees_nothing(client, coordinator_a, coordinator_b):
 def invited(coordinator_a, program):
     make_pairs(program, 1)
     survey = build_survey(coordinator_a, program)
-    services.open_due_waves(timezone.localdate())
+    wave_services.open_due_waves(timezone.localdate())
     with scopes_disabled():
         invitation = SurveyInvitation.objects.select_related("membership__user").get(role="mentee")
     return survey, invitation
@@ -305,7 +308,7 @@ def _post(survey, **overrides):
     for key, value in overrides.items():
         q = {"likert": likert_q, "single": single_q, "rating": rating_q, "text": text_q}[key]
         data[f"q{q.pk}"] = value
-    data["version"] = services.questions_version(questions_of(survey))
+    data["version"] = builder.questions_version(questions_of(survey))
     return data
 
 
@@ -361,7 +364,7 @@ def test_the_service_refuses_bad_answers_without_a_partial_write(invited):
             {likert_q.pk: "3", rating_q.pk: "5"},
         ):
             with pytest.raises(ServiceError):
-                services.survey_submit(actor=invitation.membership, invitation=invitation, answers=answers)
+                answering.survey_submit(actor=invitation.membership, invitation=invitation, answers=answers)
     assert _counts() == (0, 0)
 
 
@@ -376,7 +379,7 @@ def test_someone_elses_invitation_is_404(client, invited, member_a):
 def test_a_closed_survey_takes_no_answers(client, invited, coordinator_a):
     survey, invitation = invited
     with scope(organization=survey.organization):
-        services.survey_close(actor=coordinator_a, survey=survey)
+        builder.survey_close(actor=coordinator_a, survey=survey)
     client.force_login(invitation.membership.user)
     url = f"/o/alpha/surveys/answer/{invitation.token}/"
     assert b"This survey is closed" in client.get(url).content
@@ -453,7 +456,7 @@ def test_anonymous_results_are_hidden_under_5_respondents(client, coordinator_a)
     assert "Mean 4.0" in page and f'<option value="{wave.pk}" selected>' in page
     # A wave and a role at once: the one cell of five. Written answers only for the whole survey.
     page = client.get(f"{url}?wave={wave.pk}&role=mentee").content.decode()
-    assert "Mean 4.0" in page and "Going well" not in page and services.POOLED_TEXT_MESSAGE in page
+    assert "Mean 4.0" in page and "Going well" not in page and results.POOLED_TEXT_MESSAGE in page
 
 
 def answer_all_more(survey, count):
@@ -463,7 +466,7 @@ def answer_all_more(survey, count):
         )[:count]
     with scope(organization=survey.organization):
         for invitation in invites:
-            services.survey_submit(actor=invitation.membership, invitation=invitation, answers=good_answers(survey))
+            answering.survey_submit(actor=invitation.membership, invitation=invitation, answers=good_answers(survey))
 
 
 def test_a_role_filter_leaving_4_is_hidden_and_so_is_its_complement(client, coordinator_a):
@@ -493,7 +496,7 @@ def answer_all_more_role(survey, role, count):
         )[:count]
     with scope(organization=survey.organization):
         for invitation in invites:
-            services.survey_submit(actor=invitation.membership, invitation=invitation, answers=good_answers(survey))
+            answering.survey_submit(actor=invitation.membership, invitation=invitation, answers=good_answers(survey))
 
 
 def test_non_anonymous_results_show_names_and_a_guarded_csv(client, coordinator_a):
@@ -547,18 +550,18 @@ def test_named_results_run_a_bounded_number_of_queries(client, coordinator_a, co
 def test_satisfaction_by_month_honours_the_group_rule(coordinator_a):
     today = timezone.localdate()
     survey = answered_survey(coordinator_a, mentees=4, likert="5")
-    points = services.satisfaction_by_month(coordinator_a.organization, months=3, today=today)
+    points = results.satisfaction_by_month(coordinator_a.organization, months=3, today=today)
     assert len(points) == 3 and points[-1] == (f"{today:%b %Y}", None)
     answer_all_more(survey, 1)
     # Five anonymous answers this month: never shown while the month runs.
-    assert services.satisfaction_by_month(coordinator_a.organization, months=3, today=today)[-1][1] is None
+    assert results.satisfaction_by_month(coordinator_a.organization, months=3, today=today)[-1][1] is None
     release(survey)
-    points = services.satisfaction_by_month(coordinator_a.organization, months=3, today=today)
+    points = results.satisfaction_by_month(coordinator_a.organization, months=3, today=today)
     # Four likert 5s (→ 10) and one likert 4 (→ 7.5), five ratings of 8.
     assert points[-2] == (f"{last_month():%b %Y}", round((4 * 10 + 7.5 + 5 * 8) / 10, 1))
     assert points[0][1] is None and points[-1][1] is None
     with scope(organization=coordinator_a.organization):
-        assert services.survey_satisfaction_by_month(survey, months=2, today=today)[-2][1] == points[-2][1]
+        assert results.survey_satisfaction_by_month(survey, months=2, today=today)[-2][1] == points[-2][1]
 
 
 # --- Review fixes: no small group can be rebuilt, no answer traced, nothing run as a formula ---
@@ -623,33 +626,33 @@ def test_release_plan_batches_and_breakdowns():
         (apr, 2, "mentee"): 2,
         (jun, 2, "mentee"): 9,
     }
-    plan = services.release_plan(counts, date(2026, 6, 15))
+    plan = results.release_plan(counts, date(2026, 6, 15))
     # January's 3 wait for February; April's 2 wait; June is not over. Both batches' cells
     # (wave 1: 5 mentors, 5 mentees; wave 2: 5 mentors) hold 5 or more: broken down.
     assert plan.until == mar and plan.broken_down == {jan, feb, mar}
     assert plan.batches == {jan: feb, feb: feb, mar: mar}
     assert (plan.total, plan.released, plan.pending) == (26, 15, 11)
-    plan = services.release_plan(counts, date(2026, 7, 1))
+    plan = results.release_plan(counts, date(2026, 7, 1))
     assert plan.until == jun and plan.broken_down == {jan, feb, mar, apr, jun}
     assert plan.batches[apr] == jun and plan.pending == 0
     # Two mentors in June's batch: that batch counts in the whole survey only, never in a breakdown.
-    plan = services.release_plan({**counts, (jun, 2, "mentor"): 2}, date(2026, 7, 1))
+    plan = results.release_plan({**counts, (jun, 2, "mentor"): 2}, date(2026, 7, 1))
     assert plan.until == jun and plan.broken_down == {jan, feb, mar}
     # A wave of 4 next to a wave of 6: that batch is never broken down.
-    plan = services.release_plan({(jan, 1, "mentor"): 4, (jan, 2, "mentor"): 6}, date(2026, 2, 1))
+    plan = results.release_plan({(jan, 1, "mentor"): 4, (jan, 2, "mentor"): 6}, date(2026, 2, 1))
     assert plan.until == jan and plan.broken_down == set()
 
 
 def test_anonymous_results_are_released_in_batches_of_5_after_the_month(client, coordinator_a):
     survey = answered_survey(coordinator_a, mentees=5, pairs=8)
     with scope(organization=survey.organization):
-        result = services.survey_results(survey)
+        result = results.survey_results(survey)
     assert (result.respondents, result.released) == (5, 0) and result.hidden.startswith(UNRELEASED)
     release(survey)
     answer_all_more(survey, 2)  # two more this month: not in the results
     with scope(organization=survey.organization):
-        result = services.survey_results(survey)
-        next_month = services.survey_results(survey, today=add_months(this_month(), 1))
+        result = results.survey_results(survey)
+        next_month = results.survey_results(survey, today=add_months(this_month(), 1))
     assert (result.respondents, result.released, result.pending, result.batch_until) == (7, 5, 2, last_month())
     assert result.questions[0].answered == 5
     # Next month the two are in a month that is over, but a batch needs 5.
@@ -664,12 +667,12 @@ def test_anonymous_results_are_released_in_batches_of_5_after_the_month(client, 
 def test_anonymous_written_answers_are_in_alphabetical_order(client, coordinator_a, program):
     make_pairs(program, 5)
     survey = build_survey(coordinator_a, program, audience="mentees")
-    services.open_due_waves(timezone.localdate())
+    wave_services.open_due_waves(timezone.localdate())
     with scopes_disabled():
         invitations = list(SurveyInvitation.objects.filter(wave__survey=survey).select_related("membership"))
     with scope(organization=survey.organization):
         for invitation, text in zip(invitations, ["Bravo", "delta", "Alpha", "Echo", "charlie"], strict=True):
-            services.survey_submit(
+            answering.survey_submit(
                 actor=invitation.membership, invitation=invitation, answers=good_answers(survey, text=text)
             )
     release(survey)
@@ -687,11 +690,11 @@ def test_monthly_satisfaction_leaves_out_a_survey_with_fewer_than_5_answers_in_a
     release(big)
     release(small)
     today = timezone.localdate()
-    points = services.satisfaction_by_month(coordinator_a.organization, months=2, today=today)
+    points = results.satisfaction_by_month(coordinator_a.organization, months=2, today=today)
     assert points[0] == (f"{last_month():%b %Y}", round((5 * 10 + 5 * 8) / 10, 1))
     with scope(organization=coordinator_a.organization):
-        assert services.survey_satisfaction_by_month(small, months=2, today=today)[0][1] is None
-        assert services.survey_satisfaction_by_month(big, months=2, today=today)[0] == points[0]
+        assert results.survey_satisfaction_by_month(small, months=2, today=today)[0][1] is None
+        assert results.survey_satisfaction_by_month(big, months=2, today=today)[0] == points[0]
 
 
 def test_a_question_starting_like_a_formula_is_quoted_in_the_csv_header(client, coordinator_a):
@@ -719,10 +722,10 @@ def test_a_first_date_far_off_is_refused_on_the_form(client, coordinator_a, open
 
 def test_activating_a_draft_dated_far_ahead_is_refused_not_a_500(client, coordinator_a):
     with scope(organization=coordinator_a.organization):
-        survey = services.survey_create(
+        survey = builder.survey_create(
             actor=coordinator_a, title="X", audience="both", schedule="once", opens_on=None, open_days=14
         )
-        services.question_add(actor=coordinator_a, survey=survey, kind="likert", text="Fine?")
+        builder.question_add(actor=coordinator_a, survey=survey, kind="likert", text="Fine?")
     with scopes_disabled():
         Survey.objects.filter(pk=survey.pk).update(opens_on=date(9999, 12, 31))
     client.force_login(coordinator_a.user)

@@ -1,7 +1,7 @@
 from django import forms
 
 from mentorship.forms import Form
-from surveys.report_services import MAX_TEXT
+from surveys.services.reports import MAX_TEXT
 
 
 def _text(label: str, help_text: str) -> forms.CharField:

@@ -16,12 +16,12 @@ from matching.models import Mentorship
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm
-from mentorship.forms import form_error as _form_error
+from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
-from surveys import report_services as services
-from surveys.forms_reports import ConfirmForm, QuarterChoiceForm, ReportForm
+from surveys.forms.reports import ConfirmForm, QuarterChoiceForm, ReportForm
 from surveys.periods import quarter_bounds, quarter_of
+from surveys.services import reports as services
 
 PAIRS_PER_PAGE = 50
 
@@ -133,7 +133,7 @@ def report_edit(request: HttpRequest, org_slug: str, pk: int, year: int, quarter
                 stale = error
                 messages.error(request, error.message)
             except ServiceError as error:
-                _form_error(target, error)
+                form_error(target, error)
             except PermissionDenied:
                 raise Http404("No such report.") from None
             else:

@@ -12,8 +12,8 @@ from django.views.decorators.http import require_http_methods
 from mentorship.csvexport import csv_response
 from mentorship.filters import FilterForm, SearchField, bad_filter_response
 from mentorship.tenancy import coordinator_required, member_required
-from surveys import reminder_services as services
 from surveys.models import ReminderKind, ReminderStatus
+from surveys.services import reminders as services
 
 PER_PAGE = 50
 

@@ -3,8 +3,9 @@ from django import forms
 from mentorship.exceptions import ServiceError
 from mentorship.forms import Form
 from programs.models import Program
-from surveys import survey_services as services
 from surveys.models import LIKERT_LABELS, Audience, QuestionKind, SurveySchedule
+from surveys.services import answers as answering
+from surveys.services import surveys as builder
 
 
 class DateInput(forms.DateInput):
@@ -37,7 +38,7 @@ class SurveyForm(Form):
         label="Months",
         required=False,
         min_value=1,
-        max_value=services.MAX_INTERVAL_MONTHS,
+        max_value=builder.MAX_INTERVAL_MONTHS,
         help_text="For “every N months” and “N months into each pairing”.",
     )
     opens_on = forms.DateField(
@@ -49,7 +50,7 @@ class SurveyForm(Form):
             "N months after it began."
         ),
     )
-    open_days = forms.IntegerField(label="Open for (days)", min_value=1, max_value=services.MAX_OPEN_DAYS, initial=14)
+    open_days = forms.IntegerField(label="Open for (days)", min_value=1, max_value=builder.MAX_OPEN_DAYS, initial=14)
 
     def __init__(self, *args, organization=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -70,7 +71,7 @@ class QuestionForm(Form):
         label="Options",
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=f"Single and multiple choice: one option per line, at most {services.MAX_CHOICES}.",
+        help_text=f"Single and multiple choice: one option per line, at most {builder.MAX_CHOICES}.",
     )
     required = forms.BooleanField(label="An answer is required", required=False, initial=True)
 
@@ -79,7 +80,7 @@ class QuestionForm(Form):
         if self.errors:
             return data
         try:
-            kind, text, options = services._clean_question(data.get("kind"), data.get("text"), data.get("choices"))
+            kind, text, options = builder._clean_question(data.get("kind"), data.get("text"), data.get("choices"))
         except ServiceError as error:
             self.add_error(error.field if error.field in self.fields else None, error.message)
             return data
@@ -98,7 +99,7 @@ class AnswerForm(Form):
     def __init__(self, *args, questions=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.questions = list(questions)
-        self.version = services.questions_version(self.questions)
+        self.version = builder.questions_version(self.questions)
         for question in self.questions:
             name = f"q{question.pk}"
             common = {"label": question.text, "required": question.required}
@@ -128,7 +129,7 @@ class AnswerForm(Form):
                 )
             else:
                 field = forms.CharField(
-                    max_length=services.MAX_ANSWER_LENGTH,
+                    max_length=answering.MAX_ANSWER_LENGTH,
                     widget=forms.Textarea(attrs={"rows": 4, "class": "form-control"}),
                     **common,
                 )
@@ -143,13 +144,13 @@ class AnswerForm(Form):
     def clean(self):
         data = super().clean()
         if self.changed:
-            raise forms.ValidationError(services.QUESTIONS_CHANGED_MESSAGE, code="questions_changed")
+            raise forms.ValidationError(answering.QUESTIONS_CHANGED_MESSAGE, code="questions_changed")
         for question in self.questions:
             name = f"q{question.pk}"
             if name in self.errors:
                 continue
             try:
-                services.clean_answer(question, data.get(name))
+                answering.clean_answer(question, data.get(name))
             except ServiceError as error:
                 self.add_error(name, error.message)
         return data
@@ -180,7 +181,7 @@ class FeedbackForm(Form):
     )
     text = forms.CharField(
         label="Your feedback",
-        max_length=services.MAX_ANSWER_LENGTH,
+        max_length=answering.MAX_ANSWER_LENGTH,
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text="Suggestions, concerns, what works well — anything that would improve the program.",
     )

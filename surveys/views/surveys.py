@@ -13,12 +13,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm, bad_filter_response
-from mentorship.forms import form_error as _form_error
+from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
-from surveys import survey_services as services
 from surveys.charts import bar_chart, line_chart
-from surveys.forms_surveys import AnswerForm, FeedbackForm, QuestionForm, SurveyForm
+from surveys.forms.surveys import AnswerForm, FeedbackForm, QuestionForm, SurveyForm
 from surveys.models import (
     Feedback,
     Question,
@@ -30,6 +29,10 @@ from surveys.models import (
     SurveyStatus,
     SurveyWave,
 )
+from surveys.services import answers as answering
+from surveys.services import feedback as feedback_services
+from surveys.services import results
+from surveys.services import surveys as builder
 
 RESPONSES_PER_PAGE = 25
 FEEDBACK_PER_PAGE = 25
@@ -60,13 +63,13 @@ def survey_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     )
     page = Paginator(surveys, 50).get_page(request.GET.get("page"))
     for survey in page.object_list:
-        survey.schedule_text = services.schedule_summary(survey)
-    satisfaction = services.satisfaction_by_month(request.organization)
+        survey.schedule_text = builder.schedule_summary(survey)
+    satisfaction = results.satisfaction_by_month(request.organization)
     context = {
         "page": page,
         "satisfaction": satisfaction,
         "satisfaction_chart": line_chart(
-            satisfaction, label="Satisfaction over the last 12 months, 0 to 10", y_max=services.SATISFACTION_SCALE
+            satisfaction, label="Satisfaction over the last 12 months, 0 to 10", y_max=results.SATISFACTION_SCALE
         ),
         "open_feedback": Feedback.objects.filter(handled_at__isnull=True).count(),
     }
@@ -80,9 +83,9 @@ def survey_create(request: HttpRequest, org_slug: str) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            survey = services.survey_create(actor=request.membership, **form.cleaned_data)
+            survey = builder.survey_create(actor=request.membership, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Survey created as a draft. Add its questions, then activate it.")
             return redirect("survey_edit", org_slug=org_slug, pk=survey.pk)
@@ -109,7 +112,7 @@ def survey_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     questions = list(Question.objects.filter(survey=survey).order_by("position", "pk"))
     action = request.POST.get("action") if request.method == "POST" else None
     settings_editable = survey.status == SurveyStatus.DRAFT and not survey.builtin
-    locked_reason = services.questions_locked_reason(survey)
+    locked_reason = builder.questions_locked_reason(survey)
 
     settings_form = SurveyForm(
         request.POST if action == "settings" else None,
@@ -144,26 +147,26 @@ def survey_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         try:
             if action == "settings":
                 if settings_form.is_valid():
-                    services.survey_update(actor=request.membership, survey=survey, **settings_form.cleaned_data)
+                    builder.survey_update(actor=request.membership, survey=survey, **settings_form.cleaned_data)
                     messages.success(request, "Settings saved.")
                     return redirect("survey_edit", org_slug=org_slug, pk=pk)
             elif action == "add":
                 if new_form.is_valid():
-                    services.question_add(actor=request.membership, survey=survey, **new_form.cleaned_data)
+                    builder.question_add(actor=request.membership, survey=survey, **new_form.cleaned_data)
                     messages.success(request, "Question added.")
                     return redirect("survey_edit", org_slug=org_slug, pk=pk)
             elif action == "update":
                 form = next(f for q, f in question_forms if q is target)
                 if form.is_valid():
-                    services.question_update(actor=request.membership, question=target, **form.cleaned_data)
+                    builder.question_update(actor=request.membership, question=target, **form.cleaned_data)
                     messages.success(request, "Question saved.")
                     return redirect("survey_edit", org_slug=org_slug, pk=pk)
             elif action == "remove":
-                services.question_remove(actor=request.membership, question=target)
+                builder.question_remove(actor=request.membership, question=target)
                 messages.success(request, "Question removed.")
                 return redirect("survey_edit", org_slug=org_slug, pk=pk)
             elif action in ("up", "down"):
-                services.question_move(actor=request.membership, question=target, direction=action)
+                builder.question_move(actor=request.membership, question=target, direction=action)
                 messages.success(request, "Question moved.")
                 return redirect("survey_edit", org_slug=org_slug, pk=pk)
             else:
@@ -173,8 +176,8 @@ def survey_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
             if action == "update":
                 form = next(f for q, f in question_forms if q is target)
             if form is not None:
-                _form_error(form, error)
-                locked_reason = services.questions_locked_reason(survey)
+                form_error(form, error)
+                locked_reason = builder.questions_locked_reason(survey)
                 if action in ("add", "update") and locked_reason:
                     refused = form  # shown read-only, so what was typed is not lost
             else:
@@ -183,7 +186,7 @@ def survey_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 
     context = {
         "survey": survey,
-        "schedule_text": services.schedule_summary(survey),
+        "schedule_text": builder.schedule_summary(survey),
         "settings_editable": settings_editable,
         "settings_form": settings_form,
         "question_forms": question_forms,
@@ -200,7 +203,7 @@ def survey_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 def survey_activate(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     survey = get_object_or_404(Survey.objects.select_related("organization"), pk=pk)
     try:
-        services.survey_activate(actor=request.membership, survey=survey)
+        builder.survey_activate(actor=request.membership, survey=survey)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -212,7 +215,7 @@ def survey_activate(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
 @coordinator_required
 def survey_duplicate(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     survey = get_object_or_404(Survey.objects.select_related("organization"), pk=pk)
-    copy = services.survey_duplicate(actor=request.membership, survey=survey)
+    copy = builder.survey_duplicate(actor=request.membership, survey=survey)
     messages.success(
         request,
         f"“{survey.title}” was copied into this new draft. Change its questions, then activate it"
@@ -226,7 +229,7 @@ def survey_duplicate(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
 def survey_close(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     survey = get_object_or_404(Survey.objects.select_related("organization"), pk=pk)
     try:
-        services.survey_close(actor=request.membership, survey=survey)
+        builder.survey_close(actor=request.membership, survey=survey)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -240,7 +243,7 @@ def survey_close(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
 class ResultFilterForm(FilterForm):
     wave = forms.TypedChoiceField(label="Wave", coerce=int, empty_value=None, required=False)
     role = forms.ChoiceField(
-        label="Role", choices=[("", "Mentors and mentees"), *((r, r) for r in services.ROLES)], required=False
+        label="Role", choices=[("", "Mentors and mentees"), *((r, r) for r in builder.ROLES)], required=False
     )
     kind = forms.ChoiceField(label="Export", choices=[("", "Results"), ("responses", "Responses")], required=False)
 
@@ -261,15 +264,15 @@ def _filters(request: HttpRequest, survey: Survey) -> tuple[int | None, str, lis
 def survey_results(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     survey = get_object_or_404(Survey.objects.select_related("program"), pk=pk)
     wave_id, role, waves, filters = _filters(request, survey)
-    result = services.survey_results(survey, wave_id=wave_id, role=role)
+    result = results.survey_results(survey, wave_id=wave_id, role=role)
     for item in result.questions:
         if item.rows:
             item.chart = bar_chart(
                 [(label, count) for label, count, _ in item.rows],
                 label=f"Answers to “{item.question.text}”",
             )
-    satisfaction = services.survey_satisfaction_by_month(survey)
-    has_numbers = any(item.question.kind in services.NUMBER_KINDS for item in result.questions)
+    satisfaction = results.survey_satisfaction_by_month(survey)
+    has_numbers = any(item.question.kind in builder.NUMBER_KINDS for item in result.questions)
     page = None
     if not survey.anonymous and not result.hidden:
         responses = SurveyResponse.objects.filter(survey=survey).select_related("respondent__user", "program")
@@ -286,7 +289,7 @@ def survey_results(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
         for response in page.object_list:
             by_question = answers.get(response.pk, {})
             response.rows = [
-                (q.question, services.answer_display(by_question.get(q.question.pk))) for q in result.questions
+                (q.question, results.answer_display(by_question.get(q.question.pk))) for q in result.questions
             ]
     context = {
         "filter_errors": filters.error_list(),
@@ -297,18 +300,18 @@ def survey_results(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
         "role": role,
         "page": page,
         "querystring": filters.querystring(),
-        "min_group": services.MIN_GROUP,
-        "pooled_text_message": services.POOLED_TEXT_MESSAGE,
+        "min_group": results.MIN_GROUP,
+        "pooled_text_message": results.POOLED_TEXT_MESSAGE,
         "satisfaction": satisfaction if has_numbers else None,
         "satisfaction_chart": line_chart(
             satisfaction,
             label=f"Satisfaction with “{survey.title}” by month, 0 to 10",
-            y_max=services.SATISFACTION_SCALE,
+            y_max=results.SATISFACTION_SCALE,
         )
         if has_numbers
         else None,
-        "schedule_text": services.schedule_summary(survey),
-        "release_note": services.release_note(result),
+        "schedule_text": builder.schedule_summary(survey),
+        "release_note": results.release_note(result),
     }
     return render(request, "surveys/survey_results.html", context)
 
@@ -324,10 +327,10 @@ def survey_results_csv(request: HttpRequest, org_slug: str, pk: int) -> HttpResp
     if per_response:
         if survey.anonymous:
             raise Http404("Answers to an anonymous survey are not linked to people.")
-        rows = services.response_rows(survey, wave_id=wave_id, role=role)
+        rows = results.response_rows(survey, wave_id=wave_id, role=role)
         name = f"survey-{survey.pk}-responses.csv"
     else:
-        rows = services.aggregate_rows(services.survey_results(survey, wave_id=wave_id, role=role))
+        rows = results.aggregate_rows(results.survey_results(survey, wave_id=wave_id, role=role))
         name = f"survey-{survey.pk}-results.csv"
     header, *body = rows  # csv_response defuses formulas in every cell, the question texts too
     return csv_response(name, header, body)
@@ -348,7 +351,7 @@ def survey_answer(request: HttpRequest, org_slug: str, token: str) -> HttpRespon
     state = "open"
     if invitation.answered:
         state = "answered"
-    elif not services.wave_is_open(invitation.wave, survey):
+    elif not answering.wave_is_open(invitation.wave, survey):
         state = "closed"
     form = AnswerForm(request.POST if request.method == "POST" and state == "open" else None, questions=questions)
     if request.method == "POST":
@@ -358,7 +361,7 @@ def survey_answer(request: HttpRequest, org_slug: str, token: str) -> HttpRespon
             messages.error(request, "This survey is closed; answers are no longer accepted.")
         elif form.is_valid():
             try:
-                services.survey_submit(
+                answering.survey_submit(
                     actor=request.membership,
                     invitation=invitation,
                     answers=form.answers(),
@@ -370,7 +373,7 @@ def survey_answer(request: HttpRequest, org_slug: str, token: str) -> HttpRespon
                     form = AnswerForm(request.POST, questions=questions)
                     form.is_valid()
                 else:
-                    _form_error(form, error)
+                    form_error(form, error)
             else:
                 messages.success(request, "Thank you — your answers were received.")
                 return redirect("survey_answer", org_slug=org_slug, token=token)
@@ -381,7 +384,7 @@ def survey_answer(request: HttpRequest, org_slug: str, token: str) -> HttpRespon
 @member_required
 def my_surveys(request: HttpRequest, org_slug: str) -> HttpResponse:
     today = timezone.localdate()
-    open_items = list(services.open_invitations(request.membership, today)[:50])
+    open_items = list(answering.open_invitations(request.membership, today)[:50])
     answered = list(
         SurveyInvitation.objects.filter(membership=request.membership, answered=True)
         .select_related("wave__survey")
@@ -405,9 +408,9 @@ def feedback(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = FeedbackForm(request.POST or None, programs=_feedback_programs(request))
     if request.method == "POST" and form.is_valid():
         try:
-            services.feedback_send(actor=request.membership, **form.cleaned_data)
+            feedback_services.feedback_send(actor=request.membership, **form.cleaned_data)
         except ServiceError as error:
-            _form_error(form, error)
+            form_error(form, error)
         else:
             messages.success(request, "Thank you — your feedback was sent to the program office.")
             return redirect("feedback", org_slug=org_slug)
@@ -444,7 +447,7 @@ def feedback_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 def feedback_handle(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     item = get_object_or_404(Feedback.objects.select_related("organization"), pk=pk)
     try:
-        services.feedback_handle(actor=request.membership, feedback=item)
+        feedback_services.feedback_handle(actor=request.membership, feedback=item)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
