@@ -41,13 +41,13 @@ from matching.models import (
     ProposalStatus,
     RoundStatus,
 )
-from matching.services import (
-    _check_pair,
-    _lock_memberships,
-    _notify,
-    _offer,
-    _url,
+from matching.services.pairs import (
+    absolute_url,
+    check_pair,
     live_mentorship_count,
+    lock_memberships,
+    notify,
+    offer,
     refuse_own_pairing,
 )
 from mentorship.celery import registered_task
@@ -433,7 +433,7 @@ def _valid_locked_drafts(program: Program) -> tuple[list[Proposal], int]:
         "mentor__user", "mentee__user"
     ):
         try:
-            capacity = _check_pair(program, draft.mentor, draft.mentee)
+            capacity = check_pair(program, draft.mentor, draft.mentee)
 
             if live_mentorship_count(program, draft.mentor) + used.get(draft.mentor_id, 0) >= capacity:
                 raise ServiceError("no place left")
@@ -557,7 +557,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
         .filter(match_round=match_round, status=ProposalStatus.DRAFT)
         .select_related("mentor__user", "mentee__user", "program")
     )
-    _lock_memberships(*{p.mentor for p in candidates}, *{p.mentee for p in candidates})
+    lock_memberships(*{p.mentor for p in candidates}, *{p.mentee for p in candidates})
     drafts, dropped, used = [], [], {}
     # Offering a pairing is the program office's decision, so a pairing that includes the
     # coordinator who sends is not offered by them (hub model). In a committee-model
@@ -571,7 +571,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
             withheld.append(proposal)
             continue
         try:
-            capacity = _check_pair(program, proposal.mentor, proposal.mentee)
+            capacity = check_pair(program, proposal.mentor, proposal.mentee)
             open_ones = Proposal.objects.filter(
                 program=program, mentor=proposal.mentor, status__in=OPEN_PROPOSALS
             ).count()
@@ -595,7 +595,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
             proposal.status = ProposalStatus.PROPOSED
             proposal.save(update_fields=["status"])
         else:
-            _offer(proposal)
+            offer(proposal)
     match_round.stats = {**match_round.stats, "dropped_at_send": len(dropped), "withheld_own": len(withheld)}
     match_round.status = RoundStatus.SENT
     match_round.save(update_fields=["status", "stats"])
@@ -606,12 +606,14 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
             .values_list("user__email", flat=True)
         )
         if committee:
-            _notify(
+            notify(
                 "email/round_for_review",
                 {
                     "program": program,
                     "count": len(drafts),
-                    "url": _url("committee_review", org_slug=program.organization.slug, program_slug=program.slug),
+                    "url": absolute_url(
+                        "committee_review", org_slug=program.organization.slug, program_slug=program.slug
+                    ),
                 },
                 committee,
                 program.organization.contact_email,
