@@ -12,13 +12,13 @@ def seal_key_matches_certificate(app_configs, **kwargs):
     cert_setting = getattr(settings, "AGREEMENT_SIGNING_CERT", None)
     if not (key_setting and cert_setting):
         return []  # settings refuse this when DEBUG is off; in DEBUG a development pair is made
-    from agreements.pdf import _read_material
+    from agreements.pdf import read_material
     from agreements.sealkey import key_matches_certificate
 
     password = getattr(settings, "AGREEMENT_SIGNING_KEY_PASSWORD", None)
     try:
         matches = key_matches_certificate(
-            _read_material(key_setting), _read_material(cert_setting), password.encode() if password else None
+            read_material(key_setting), read_material(cert_setting), password.encode() if password else None
         )
     except (OSError, ValueError, TypeError) as error:
         return [

@@ -26,7 +26,7 @@ from agreements.models_record import (
     PrivateNote,
 )
 from matching.models import Mentorship
-from matching.services import _lock_memberships, _url, require_party
+from matching.services.pairs import absolute_url, lock_memberships, require_party
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
 from programs.models import Membership
@@ -47,7 +47,7 @@ def _require_live(mentorship: Mentorship) -> None:
 
 
 def _lock(mentorship: Mentorship, meeting: Meeting | None = None) -> Meeting | None:
-    _lock_memberships(mentorship.mentor, mentorship.mentee)
+    lock_memberships(mentorship.mentor, mentorship.mentee)
     fresh = Mentorship.objects.select_for_update().get(pk=mentorship.pk)
     mentorship.status, mentorship.stage = fresh.status, fresh.stage
     if meeting is None:
@@ -90,7 +90,7 @@ def _check_mode(mode: str, location: str) -> str:
 
 
 def meeting_url(meeting: Meeting) -> str:
-    return _url(
+    return absolute_url(
         "meeting_detail",
         org_slug=meeting.mentorship.organization.slug,
         pk=meeting.mentorship_id,

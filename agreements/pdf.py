@@ -320,7 +320,7 @@ def render_agreement_pdf(agreement) -> bytes:
 # --- Key material ----------------------------------------------------------------------------
 
 
-def _read_material(value) -> bytes:
+def read_material(value) -> bytes:
     """A setting holds PEM text or a path to a PEM/DER file."""
     if isinstance(value, bytes):
         return value
@@ -410,11 +410,11 @@ def _load_material(key_setting, cert_setting, password, chain_setting, trusted_s
     if development:
         key_data, cert_data = _ensure_dev_key(Path(var_dir) / "signing")
     else:
-        key_data, cert_data = _read_material(key_setting), _read_material(cert_setting)
+        key_data, cert_data = read_material(key_setting), read_material(cert_setting)
     key = load_private_key_from_pemder_data(key_data, passphrase=password.encode() if password else None)
     cert = next(iter(load_certs_from_pemder_data(cert_data)))
-    chain = list(load_certs_from_pemder_data(_read_material(chain_setting))) if chain_setting else []
-    extra = list(load_certs_from_pemder_data(_read_material(trusted_setting))) if trusted_setting else []
+    chain = list(load_certs_from_pemder_data(read_material(chain_setting))) if chain_setting else []
+    extra = list(load_certs_from_pemder_data(read_material(trusted_setting))) if trusted_setting else []
     signer = _seal_signer_class()(
         signing_cert=cert, signing_key=key, cert_registry=SimpleCertificateStore.from_certs([cert, *chain])
     )

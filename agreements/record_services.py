@@ -15,7 +15,7 @@ from django.utils import timezone
 from agreements.models import Agreement, AgreementStatus
 from agreements.models_record import Goal, GoalNote, GoalStatus, Meeting, MeetingStatus, ProgramResources
 from matching.models import Mentorship, Stage
-from matching.services import require_party
+from matching.services.pairs import require_party
 from mentorship.exceptions import ServiceError
 from programs.models import Cadence, Membership, Program
 from programs.services import audit, require_coordinator

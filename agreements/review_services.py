@@ -31,7 +31,7 @@ from matching.models import (
     MentorshipStatus,
     PairExclusion,
 )
-from matching.services import _notify, _url, require_party
+from matching.services.pairs import absolute_url, notify, require_party
 from mentorship.exceptions import ServiceError
 from programs.models import Membership
 from programs.services import audit
@@ -62,9 +62,9 @@ def _context(mentorship: Mentorship, review: YearlyReview | None = None) -> dict
         "mentorship": mentorship,
         "program": mentorship.program,
         "review": review,
-        "url": _url("mentorship_review", org_slug=org.slug, pk=mentorship.pk),
-        "mentorship_url": _url("mentorship_detail", org_slug=org.slug, pk=mentorship.pk),
-        "rematch_url": _url("program_detail", org_slug=org.slug, program_slug=mentorship.program.slug),
+        "url": absolute_url("mentorship_review", org_slug=org.slug, pk=mentorship.pk),
+        "mentorship_url": absolute_url("mentorship_detail", org_slug=org.slug, pk=mentorship.pk),
+        "rematch_url": absolute_url("program_detail", org_slug=org.slug, program_slug=mentorship.program.slug),
     }
 
 
@@ -119,7 +119,7 @@ def review_answer(*, actor: Membership, mentorship: Mentorship, answer: str, com
         review.save()
         if first_answer:
             other_member = getattr(mentorship, other)
-            _notify(
+            notify(
                 "email/yearly_review_answered",
                 {**_context(mentorship, review), "other": other_member},
                 [other_member.user.email],
@@ -144,10 +144,10 @@ def review_answer(*, actor: Membership, mentorship: Mentorship, answer: str, com
     if review.outcome == ReviewOutcome.CONCLUDE:
         _conclude(mentorship, review, actor=actor, now=now)
         context = _context(mentorship, review)
-        _notify("email/yearly_review_concluded", context, parties, mentorship.organization.contact_email)
+        notify("email/yearly_review_concluded", context, parties, mentorship.organization.contact_email)
         coordinators = _coordinator_emails(mentorship)
         if coordinators:
-            _notify(
+            notify(
                 "email/yearly_review_concluded_coordinator",
                 context,
                 coordinators,
@@ -155,7 +155,7 @@ def review_answer(*, actor: Membership, mentorship: Mentorship, answer: str, com
             )
     else:
         context = {**_context(mentorship, review), "next_due_on": next_review_due_on(mentorship)}
-        _notify("email/yearly_review_completed", context, parties, mentorship.organization.contact_email)
+        notify("email/yearly_review_completed", context, parties, mentorship.organization.contact_email)
     return review
 
 

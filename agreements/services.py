@@ -29,7 +29,7 @@ from agreements.models import (
     SigningConsent,
 )
 from matching.models import LIVE_STATUSES, Mentorship
-from matching.services import _notify, _url, require_party
+from matching.services.pairs import absolute_url, notify, require_party
 from mentorship.exceptions import ServiceError
 from mentorship.validators import multi_line_error, single_line_error
 from programs.models import Membership, Program
@@ -384,7 +384,7 @@ def consent_withdraw(*, actor: Membership, agreement: Agreement, request_meta: d
     )
     if coordinators:
         organization = actor.organization
-        _notify(
+        notify(
             "email/agreement_consent_withdrawn",
             {
                 "name": name,
@@ -395,7 +395,7 @@ def consent_withdraw(*, actor: Membership, agreement: Agreement, request_meta: d
                         "mentor_name": version.frozen_name("mentor"),
                         "mentee_name": version.frozen_name("mentee"),
                         "program_name": version.program_name or version.mentorship.program.name,
-                        "url": _url(
+                        "url": absolute_url(
                             "program_agreements",
                             org_slug=organization.slug,
                             program_slug=version.mentorship.program.slug,
@@ -507,7 +507,7 @@ def agreement_sign(
                 logger.exception("Could not queue the PDF of agreement %s", agreement.pk)
 
         transaction.on_commit(build_pdf)
-        _notify(
+        notify(
             "email/agreement_signed",
             {"agreement": agreement, "mentorship": mentorship, "url": _agreement_url(mentorship)},
             [mentorship.mentor.user.email, mentorship.mentee.user.email],
@@ -516,7 +516,7 @@ def agreement_sign(
     else:
         agreement.status = AgreementStatus.AWAITING
         agreement.save(update_fields=["status", "updated_at"])
-        _notify(
+        notify(
             "email/agreement_awaiting",
             {
                 "agreement": agreement,
@@ -556,4 +556,4 @@ def record_view(*, actor: Membership, agreement: Agreement, request_meta: dict |
 
 
 def _agreement_url(mentorship: Mentorship) -> str:
-    return _url("agreement_detail", org_slug=mentorship.organization.slug, pk=mentorship.pk)
+    return absolute_url("agreement_detail", org_slug=mentorship.organization.slug, pk=mentorship.pk)

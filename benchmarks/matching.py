@@ -1,4 +1,4 @@
-"""Benchmark of matching/engine.py (not part of the test suite).
+"""Benchmark of the matching engine, matching/engine/ (not part of the test suite).
 
     .venv/bin/python benchmarks/matching.py            # all sizes, one subprocess each
     .venv/bin/python benchmarks/matching.py 5000 1500  # one size
@@ -21,7 +21,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from matching.engine import _Scorer, greedy_match, match  # noqa: E402
+from matching.engine.scoring import Scorer  # noqa: E402
+from matching.engine.solve import greedy_match, match  # noqa: E402
 from matching.engine_synth import default_config, random_pool  # noqa: E402
 
 SIZES = [(1000, 300), (5000, 1500), (20000, 6000)]
@@ -34,7 +35,7 @@ def full_graph_reference(mentees, mentors, cfg):
 
     n, m = len(mentees), len(mentors)
     cap = np.where(mentors.eligible, mentors.capacity, 0)
-    sc = _Scorer(mentees, mentors, cfg, mentor_ok=cap > 0)
+    sc = Scorer(mentees, mentors, cfg, mentor_ok=cap > 0)
     t = time.perf_counter()
     s, _, _ = sc.block(np.arange(n), False)
     ii, jj = np.nonzero(np.isfinite(s))
@@ -79,7 +80,7 @@ def run_one(n: int, m: int) -> dict:
     out["greedy_score"] = g.stats["total_score"]
     if n * m <= FULL_REFERENCE_MAX_PAIRS:
         k, pairs, dt = full_graph_reference(mentees, mentors, cfg)
-        sc = _Scorer(mentees, mentors, cfg, mentor_ok=mentors.capacity > 0)
+        sc = Scorer(mentees, mentors, cfg, mentor_ok=mentors.capacity > 0)
         ia = np.array([p[0] for p in pairs])
         jb = np.array([p[1] for p in pairs])
         out["full_graph_matched"] = k

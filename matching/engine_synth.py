@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from matching.engine import FACTORS, MatchConfig, Participants
+from matching.engine.inputs import FACTORS, MatchConfig, Participants
 
 
 def random_pool(

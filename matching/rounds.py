@@ -1,7 +1,7 @@
 """Match rounds: turn a program's pool into engine inputs, run the engine, keep its
 explained draft proposals for the coordinator, and send them on for review.
 
-The engine (``matching/engine.py``) knows nothing of Django; this module is the only
+The engine (the ``matching/engine/`` package) knows nothing of Django; this module is the only
 place that translates between model rows and its arrays.
 """
 
@@ -16,7 +16,21 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone
 
-from matching import engine
+from matching.engine.inputs import (
+    FACTORS,
+    OBJECTIVES,
+    REASON_CAPACITY,
+    REASON_INELIGIBLE,
+    REASON_NO_ELIGIBLE_MENTOR,
+    REASON_ONLY_EXCLUDED,
+    MatchConfig,
+    MatchResult,
+    Participants,
+    bitset,
+)
+from matching.engine.scoring import explain
+from matching.engine.solve import match
+from matching.engine.stable import stable_match
 from matching.models import (
     LIVE_STATUSES,
     MatchRound,
@@ -27,13 +41,13 @@ from matching.models import (
     ProposalStatus,
     RoundStatus,
 )
-from matching.services import (
-    _check_pair,
-    _lock_memberships,
-    _notify,
-    _offer,
-    _url,
+from matching.services.pairs import (
+    absolute_url,
+    check_pair,
     live_mentorship_count,
+    lock_memberships,
+    notify,
+    offer,
     refuse_own_pairing,
 )
 from mentorship.celery import registered_task
@@ -64,10 +78,10 @@ FACTOR_LABELS = {
     "hub_rank": "Hub preference",
 }
 REASON_LABELS = {
-    engine.REASON_INELIGIBLE: "Not eligible for this round",
-    engine.REASON_NO_ELIGIBLE_MENTOR: "No eligible mentor in the pool",
-    engine.REASON_ONLY_EXCLUDED: "Only excluded pairs (declined or ended before, or a conflict rule)",
-    engine.REASON_CAPACITY: "Every suitable mentor's places are used",
+    REASON_INELIGIBLE: "Not eligible for this round",
+    REASON_NO_ELIGIBLE_MENTOR: "No eligible mentor in the pool",
+    REASON_ONLY_EXCLUDED: "Only excluded pairs (declined or ended before, or a conflict rule)",
+    REASON_CAPACITY: "Every suitable mentor's places are used",
 }
 MODE_BITS = {MeetingMode.IN_PERSON: 1, MeetingMode.PHONE: 2, MeetingMode.VIDEO: 4}
 OPEN_PROPOSALS = (ProposalStatus.PROPOSED, ProposalStatus.OFFERED)
@@ -77,8 +91,8 @@ _WORD = re.compile(r"[a-z][a-z\-]{3,}")
 def default_weights(program: Program) -> dict[str, float]:
     last = MatchRound.objects.filter(program=program).exclude(weights={}).first()
     if last:
-        return {f: float(last.weights.get(f, 1.0)) for f in engine.FACTORS}
-    weights = dict.fromkeys(engine.FACTORS, 1.0)
+        return {f: float(last.weights.get(f, 1.0)) for f in FACTORS}
+    weights = dict.fromkeys(FACTORS, 1.0)
     weights["hub_rank"] = 3.0 if program.model == ProgramModel.HUBS else 0.0
     weights["area_coverage"] = 2.0
     return weights
@@ -109,8 +123,8 @@ def _utc_offset(tz_name: str) -> float:
 class Pool:
     mentee_apps: list[Application]
     mentor_members: list[Membership]
-    mentees: engine.Participants
-    mentors: engine.Participants
+    mentees: Participants
+    mentors: Participants
     excluded: dict[tuple[int, int], str]
 
 
@@ -209,13 +223,13 @@ def build_pool(program: Program) -> Pool:
     n_words = max(1, len(words.codes))
     n_areas = max(1, len(areas.codes))
 
-    mentees = engine.Participants(
+    mentees = Participants(
         person_id=[a.membership_id for a in mentee_apps],
         specialty=[v["specialty"] for v in mentee_values],
         practice_setting=[v["setting"] for v in mentee_values],
         years=[v["years"] for v in mentee_values],
-        areas=engine.bitset(mentee_areas, n_areas),
-        interests=engine.bitset([v["words"] for v in mentee_values], n_words),
+        areas=bitset(mentee_areas, n_areas),
+        interests=bitset([v["words"] for v in mentee_values], n_words),
         region=[v["region"] for v in mentee_values],
         utc_offset=[v["utc"] for v in mentee_values],
         modes=[modes(a.meeting_modes) for a in mentee_apps],
@@ -232,13 +246,13 @@ def build_pool(program: Program) -> Pool:
         take = min(capacity, used.get(membership.pk, 0))
         used[membership.pk] = used.get(membership.pk, 0) - take
         capacities.append(capacity - take)
-    mentors = engine.Participants(
+    mentors = Participants(
         person_id=[m.pk for m, *_ in mentor_rows],
         specialty=[v["specialty"] for v in mentor_values],
         practice_setting=[v["setting"] for v in mentor_values],
         years=[v["years"] for v in mentor_values],
-        areas=engine.bitset(mentor_areas, n_areas),
-        interests=engine.bitset([v["words"] for v in mentor_values], n_words),
+        areas=bitset(mentor_areas, n_areas),
+        interests=bitset([v["words"] for v in mentor_values], n_words),
         region=[v["region"] for v in mentor_values],
         utc_offset=[v["utc"] for v in mentor_values],
         modes=[mentor_modes.get(m.pk, 7) for m, *_ in mentor_rows],
@@ -287,7 +301,7 @@ def round_create(
         raise ServiceError("In a self-selection program mentees choose their mentors; there is nothing to run.")
     if MatchRound.objects.filter(program=program, status__in=[RoundStatus.QUEUED, RoundStatus.RUNNING]).exists():
         raise ServiceError("A round is already running for this program; wait for it to finish.")
-    clean = {f: max(0.0, min(10.0, float(weights.get(f, 0.0)))) for f in engine.FACTORS}
+    clean = {f: max(0.0, min(10.0, float(weights.get(f, 0.0)))) for f in FACTORS}
     if program.model == ProgramModel.HUBS:
         mode = "hub"
     elif mode not in ROUND_MODES:
@@ -339,9 +353,9 @@ def run_round(match_round_id: int) -> MatchRound:
         apps = [pool.mentee_apps[i] for i in keep]
         if not apps or not len(pool.mentor_members) or int(pool.mentors.capacity.sum()) == 0:
             # Nothing to optimize: everyone waiting is unmatched, for a plain reason.
-            reason = engine.REASON_NO_ELIGIBLE_MENTOR if not len(pool.mentor_members) else engine.REASON_CAPACITY
-            result = engine.MatchResult(
-                engine.OBJECTIVES["stable" if match_round.mode.startswith("stable") else match_round.mode],
+            reason = REASON_NO_ELIGIBLE_MENTOR if not len(pool.mentor_members) else REASON_CAPACITY
+            result = MatchResult(
+                OBJECTIVES["stable" if match_round.mode.startswith("stable") else match_round.mode],
                 match_round.mode,
                 [],
                 [(i, reason) for i in range(len(apps))],
@@ -353,18 +367,16 @@ def run_round(match_round_id: int) -> MatchRound:
             mentees = pool.mentees if len(keep) == len(pool.mentee_apps) else _subset(pool.mentees, keep)
             excluded = {(position[i], j): why for (i, j), why in pool.excluded.items() if i in position}
             _progress(match_round, 30, f"Scoring {len(apps)} mentees against {len(pool.mentor_members)} mentors")
-            config = engine.MatchConfig(
+            config = MatchConfig(
                 weights=match_round.weights, excluded_pairs=excluded, conflict_rules=match_round.conflict_rules
             )
             if match_round.mode.startswith("stable"):
                 if len(apps) * len(pool.mentor_members) > STABLE_MAX_PAIRS:
                     raise ServiceError("The pool is too large for stable mode; use the optimal mode.")
                 # Each side ranks the other by the program's scores (no explicit rankings yet).
-                result = engine.stable_match(
-                    mentees, pool.mentors, config, proposing=match_round.mode.removeprefix("stable_")
-                )
+                result = stable_match(mentees, pool.mentors, config, proposing=match_round.mode.removeprefix("stable_"))
             else:
-                result = engine.match(mentees, pool.mentors, config, mode=match_round.mode)
+                result = match(mentees, pool.mentors, config, mode=match_round.mode)
         _progress(match_round, 80, "Saving the proposals")
         with transaction.atomic():
             # The earlier round's unlocked drafts give way only now that this run succeeded.
@@ -421,7 +433,7 @@ def _valid_locked_drafts(program: Program) -> tuple[list[Proposal], int]:
         "mentor__user", "mentee__user"
     ):
         try:
-            capacity = _check_pair(program, draft.mentor, draft.mentee)
+            capacity = check_pair(program, draft.mentor, draft.mentee)
 
             if live_mentorship_count(program, draft.mentor) + used.get(draft.mentor_id, 0) >= capacity:
                 raise ServiceError("no place left")
@@ -434,7 +446,7 @@ def _valid_locked_drafts(program: Program) -> tuple[list[Proposal], int]:
     return kept, dropped
 
 
-def _subset(p: engine.Participants, rows: list[int]) -> engine.Participants:
+def _subset(p: Participants, rows: list[int]) -> Participants:
     idx = np.asarray(rows, dtype=np.int64)
     fields = {}
     for name in (
@@ -457,7 +469,7 @@ def _subset(p: engine.Participants, rows: list[int]) -> engine.Participants:
     ):
         value = getattr(p, name)
         fields[name] = value[idx] if len(idx) else value[:0]
-    return engine.Participants(**fields)
+    return Participants(**fields)
 
 
 @transaction.atomic
@@ -507,8 +519,8 @@ def proposal_override(*, actor: Membership, proposal: Proposal, mentor: Membersh
     if not mentee_rows:
         raise ServiceError(f"{proposal.mentee.user} is no longer in the pool.")
     weights = proposal.match_round.weights if proposal.match_round else default_weights(program)
-    config = engine.MatchConfig(weights=weights)
-    contributions = engine.explain(pool.mentees, pool.mentors, config, mentee_rows[0], mentor_js[0])
+    config = MatchConfig(weights=weights)
+    contributions = explain(pool.mentees, pool.mentors, config, mentee_rows[0], mentor_js[0])
     proposal.mentor = mentor
     proposal.contributions = {k: round(float(v), 4) for k, v in contributions.items()}
     proposal.score = round(float(sum(contributions.values())), 4)
@@ -545,7 +557,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
         .filter(match_round=match_round, status=ProposalStatus.DRAFT)
         .select_related("mentor__user", "mentee__user", "program")
     )
-    _lock_memberships(*{p.mentor for p in candidates}, *{p.mentee for p in candidates})
+    lock_memberships(*{p.mentor for p in candidates}, *{p.mentee for p in candidates})
     drafts, dropped, used = [], [], {}
     # Offering a pairing is the program office's decision, so a pairing that includes the
     # coordinator who sends is not offered by them (hub model). In a committee-model
@@ -559,7 +571,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
             withheld.append(proposal)
             continue
         try:
-            capacity = _check_pair(program, proposal.mentor, proposal.mentee)
+            capacity = check_pair(program, proposal.mentor, proposal.mentee)
             open_ones = Proposal.objects.filter(
                 program=program, mentor=proposal.mentor, status__in=OPEN_PROPOSALS
             ).count()
@@ -583,7 +595,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
             proposal.status = ProposalStatus.PROPOSED
             proposal.save(update_fields=["status"])
         else:
-            _offer(proposal)
+            offer(proposal)
     match_round.stats = {**match_round.stats, "dropped_at_send": len(dropped), "withheld_own": len(withheld)}
     match_round.status = RoundStatus.SENT
     match_round.save(update_fields=["status", "stats"])
@@ -594,12 +606,14 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
             .values_list("user__email", flat=True)
         )
         if committee:
-            _notify(
+            notify(
                 "email/round_for_review",
                 {
                     "program": program,
                     "count": len(drafts),
-                    "url": _url("committee_review", org_slug=program.organization.slug, program_slug=program.slug),
+                    "url": absolute_url(
+                        "committee_review", org_slug=program.organization.slug, program_slug=program.slug
+                    ),
                 },
                 committee,
                 program.organization.contact_email,

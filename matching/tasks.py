@@ -1,7 +1,7 @@
 from celery import shared_task
 from django_scopes import scopes_disabled
 
-from matching.services import expire_requests
+from matching.services.requests import expire_requests
 
 
 @shared_task(name="matching.expire_requests")

@@ -6,8 +6,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from matching import services
 from matching.models import LIVE_STATUSES, Mentorship, MentorshipRequest, RequestStatus
+from matching.services import endings as ending_services
+from matching.services import pairs as pair_services
+from matching.services import proposals as proposal_services
+from matching.services import requests as request_services
+from matching.services import senior as senior_services
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm, FlagField
 from mentorship.forms import Form, form_error
@@ -73,12 +77,12 @@ def request_create(request: HttpRequest, org_slug: str, program_slug: str, mento
     if refusal := biosketch_refusal(request, program):
         return refusal
     mentor = get_object_or_404(Membership.objects.select_related("user"), pk=mentor_pk, is_active=True)
-    if services.mentor_application(program, mentor) is None:
+    if pair_services.mentor_application(program, mentor) is None:
         raise Http404("This person is not a mentor in this program.")
     form = RequestForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.request_send(
+            request_services.request_send(
                 actor=request.membership, program=program, mentor=mentor, message=form.cleaned_data["message"]
             )
         except ServiceError as error:
@@ -124,7 +128,7 @@ def _own_request(request: HttpRequest, pk: int, *, as_role: str) -> MentorshipRe
 def request_accept(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     mentorship_request = _own_request(request, pk, as_role="mentor")
     try:
-        mentorship = services.request_accept(actor=request.membership, request=mentorship_request)
+        mentorship = request_services.request_accept(actor=request.membership, request=mentorship_request)
     except ServiceError as error:
         messages.error(request, error.message)
         return redirect("request_list", org_slug=org_slug)
@@ -139,7 +143,7 @@ def request_decline(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
     form = DeclineForm(request.POST)
     reason = form.cleaned_data["reason"] if form.is_valid() else ""
     try:
-        services.request_decline(actor=request.membership, request=mentorship_request, reason=reason)
+        request_services.request_decline(actor=request.membership, request=mentorship_request, reason=reason)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -152,7 +156,7 @@ def request_decline(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
 def request_withdraw(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     mentorship_request = _own_request(request, pk, as_role="mentee")
     try:
-        services.request_withdraw(actor=request.membership, request=mentorship_request)
+        request_services.request_withdraw(actor=request.membership, request=mentorship_request)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -191,7 +195,7 @@ def mentorship_end(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
         Mentorship.objects.filter(Q(mentor=request.membership) | Q(mentee=request.membership)), pk=pk
     )
     try:
-        services.mentorship_end_no_fault(actor=request.membership, mentorship=mentorship)
+        ending_services.mentorship_end_no_fault(actor=request.membership, mentorship=mentorship)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -212,7 +216,7 @@ def program_requests(request: HttpRequest, org_slug: str, program_slug: str) -> 
         form = GuidanceForm(request.POST)
         if form.is_valid():
             try:
-                services.request_add_guidance(
+                request_services.request_add_guidance(
                     actor=request.membership, request=target, guidance=form.cleaned_data["guidance"]
                 )
             except ServiceError as error:
@@ -336,7 +340,7 @@ def program_pairings(request: HttpRequest, org_slug: str, program_slug: str) -> 
             for m in Membership.objects.filter(pk__in=[form.cleaned_data["mentor"], form.cleaned_data["mentee"]])
         }
         try:
-            services.proposal_offer(
+            proposal_services.proposal_offer(
                 actor=request.membership,
                 program=program,
                 mentor=people[int(form.cleaned_data["mentor"])],
@@ -367,7 +371,7 @@ def proposal_withdraw(request: HttpRequest, org_slug: str, program_slug: str, pk
     program = get_object_or_404(Program, slug=program_slug)
     proposal = get_object_or_404(Proposal, pk=pk, program=program)
     try:
-        services.proposal_withdraw(actor=request.membership, proposal=proposal)
+        proposal_services.proposal_withdraw(actor=request.membership, proposal=proposal)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -410,7 +414,7 @@ def offer_respond(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         messages.error(request, "Choose accept or decline.")
         return redirect("offer_list", org_slug=org_slug)
     try:
-        proposal = services.proposal_respond(
+        proposal = proposal_services.proposal_respond(
             actor=me,
             proposal=proposal,
             accept=form.cleaned_data["answer"] == "accept",
@@ -497,7 +501,7 @@ def proposal_vote(request: HttpRequest, org_slug: str, program_slug: str, pk: in
         messages.error(request, "Choose approve or reject.")
     else:
         try:
-            services.proposal_vote(
+            proposal_services.proposal_vote(
                 actor=request.membership,
                 proposal=proposal,
                 approve=form.cleaned_data["decision"] == "approve",
@@ -519,7 +523,7 @@ def proposal_finalize(request: HttpRequest, org_slug: str, program_slug: str, pk
     proposal = get_object_or_404(Proposal, pk=pk, program=program)
     approve = request.POST.get("decision") == "approve"
     try:
-        services.proposal_finalize(actor=request.membership, proposal=proposal, approve=approve)
+        proposal_services.proposal_finalize(actor=request.membership, proposal=proposal, approve=approve)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -536,7 +540,9 @@ def participant_remove(request: HttpRequest, org_slug: str, program_slug: str, m
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=membership_pk)
     reason = request.POST.get("reason", "")[:2000]
     try:
-        services.participant_remove(actor=request.membership, program=program, membership=membership, reason=reason)
+        ending_services.participant_remove(
+            actor=request.membership, program=program, membership=membership, reason=reason
+        )
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -554,11 +560,11 @@ def participant_remove(request: HttpRequest, org_slug: str, program_slug: str, m
 def senior_mentors_pair(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=program_slug)
     try:
-        created = services.senior_mentors_pair(actor=request.membership, program=program)
+        created = senior_services.senior_mentors_pair(actor=request.membership, program=program)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
-        left = services.senior_pairs_left_to_others(actor=request.membership, program=program)
+        left = senior_services.senior_pairs_left_to_others(actor=request.membership, program=program)
         if created or not left:
             messages.success(
                 request,

@@ -31,7 +31,6 @@ from django_scopes import scope, scopes_disabled
 
 from agreements import services as agreement_services
 from agreements.models import Agreement, AgreementStatus, Signature
-from matching import services
 from matching.models import (
     Mentorship,
     MentorshipRequest,
@@ -41,6 +40,8 @@ from matching.models import (
     RequestStatus,
     Vote,
 )
+from matching.services import proposals as proposal_services
+from matching.services import requests as request_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, AuditEvent, Membership, ProgramModel, Role
 from surveys.models import (
@@ -170,15 +171,15 @@ def applicant(program, role, *, capacity=None, status=ApplicationStatus.ACCEPTED
 def offered(coordinator, program, mentor, mentee):
     """A pairing offered to both people (approved by the coordinator in a committee program)."""
     with scope(organization=program.organization):
-        proposal = services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
+        proposal = proposal_services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
         if proposal.status == ProposalStatus.PROPOSED:
-            proposal = services.proposal_finalize(actor=coordinator, proposal=proposal, approve=True)
+            proposal = proposal_services.proposal_finalize(actor=coordinator, proposal=proposal, approve=True)
     assert proposal.status == ProposalStatus.OFFERED
     return proposal
 
 
 def answer(proposal_pk, actor_pk, accept=True):
-    return lambda: services.proposal_respond(
+    return lambda: proposal_services.proposal_respond(
         actor=member(actor_pk), proposal=Proposal.objects.get(pk=proposal_pk), accept=accept, reason="Not now."
     )
 
@@ -286,17 +287,19 @@ def test_committee_votes_and_coordinators_finalizing_at_once_decide_once_and_off
     committee = [MembershipFactory(organization=org_a, is_committee=True) for _ in range(7)]
     mentor, mentee = applicant(program, Role.MENTOR, capacity=1), applicant(program, Role.MENTEE)
     with scope(organization=org_a):
-        proposal = services.proposal_offer(actor=coordinators[0], program=program, mentor=mentor, mentee=mentee)
+        proposal = proposal_services.proposal_offer(
+            actor=coordinators[0], program=program, mentor=mentor, mentee=mentee
+        )
     assert proposal.status == ProposalStatus.PROPOSED
     mail.outbox.clear()
 
     def vote(voter_pk, approve):
-        return lambda: services.proposal_vote(
+        return lambda: proposal_services.proposal_vote(
             actor=member(voter_pk), proposal=Proposal.objects.get(pk=proposal.pk), approve=approve, comment="ok"
         )
 
     def finalize(coordinator_pk, approve):
-        return lambda: services.proposal_finalize(
+        return lambda: proposal_services.proposal_finalize(
             actor=member(coordinator_pk), proposal=Proposal.objects.get(pk=proposal.pk), approve=approve
         )
 
@@ -335,13 +338,15 @@ def self_select(org, **kwargs):
 
 def send(program, mentee, mentor):
     with scope(organization=program.organization):
-        return services.request_send(
+        return request_services.request_send(
             actor=mentee, program=program, mentor=mentor, message="I would value your advice on a research career."
         )
 
 
 def accept_request(request_pk, actor_pk):
-    return lambda: services.request_accept(actor=member(actor_pk), request=MentorshipRequest.objects.get(pk=request_pk))
+    return lambda: request_services.request_accept(
+        actor=member(actor_pk), request=MentorshipRequest.objects.get(pk=request_pk)
+    )
 
 
 def test_many_requests_to_one_mentor_accepted_at_once_fill_exactly_its_capacity(org_a):
@@ -404,12 +409,14 @@ def test_accept_decline_and_withdraw_of_one_request_at_once_leave_one_answer(org
     request = send(program, mentee, mentor)
 
     def decline():
-        return services.request_decline(
+        return request_services.request_decline(
             actor=member(mentor.pk), request=MentorshipRequest.objects.get(pk=request.pk), reason="Full."
         )
 
     def withdraw():
-        return services.request_withdraw(actor=member(mentee.pk), request=MentorshipRequest.objects.get(pk=request.pk))
+        return request_services.request_withdraw(
+            actor=member(mentee.pk), request=MentorshipRequest.objects.get(pk=request.pk)
+        )
 
     outcomes = race(
         org_a,
@@ -785,7 +792,7 @@ def test_a_busy_mentor_signing_answering_and_being_paired_at_once(org_a, queued_
         )
     agreement = written_agreement(pair)
     with scope(organization=org_a):
-        waiting = services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=second)
+        waiting = proposal_services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=second)
     offer = offered(coordinator, program, mentor, third)
 
     outcomes = race(
@@ -795,13 +802,13 @@ def test_a_busy_mentor_signing_answering_and_being_paired_at_once(org_a, queued_
             ("sign", sign(agreement.pk, first.pk, agreement.revision)),
             (
                 "finalize",
-                lambda: services.proposal_finalize(
+                lambda: proposal_services.proposal_finalize(
                     actor=member(coordinator.pk), proposal=Proposal.objects.get(pk=waiting.pk), approve=True
                 ),
             ),
             (
                 "vote",
-                lambda: services.proposal_vote(
+                lambda: proposal_services.proposal_vote(
                     actor=member(voter.pk), proposal=Proposal.objects.get(pk=waiting.pk), approve=True
                 ),
             ),
@@ -865,15 +872,15 @@ def test_the_pair_answering_while_the_committee_decides(org_a, round_):
     committee = [MembershipFactory(organization=org_a, is_committee=True) for _ in range(3)]
     mentor, mentee = applicant(program, Role.MENTOR, capacity=1), applicant(program, Role.MENTEE)
     with scope(organization=org_a):
-        proposal = services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
-        services.proposal_vote(actor=committee[0], proposal=proposal, approve=True)
+        proposal = proposal_services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
+        proposal_services.proposal_vote(actor=committee[0], proposal=proposal, approve=True)
 
     outcomes = race(
         org_a,
         [
             (
                 "decide",
-                lambda: services.proposal_finalize(
+                lambda: proposal_services.proposal_finalize(
                     actor=member(coordinator.pk), proposal=Proposal.objects.get(pk=proposal.pk), approve=True
                 ),
             )
@@ -881,7 +888,7 @@ def test_the_pair_answering_while_the_committee_decides(org_a, round_):
         + [
             (
                 "decide",
-                lambda pk=m.pk: services.proposal_vote(
+                lambda pk=m.pk: proposal_services.proposal_vote(
                     actor=member(pk), proposal=Proposal.objects.get(pk=proposal.pk), approve=True
                 ),
             )

@@ -27,8 +27,10 @@ from agreements import meeting_services, review_services
 from agreements import services as agreement_services
 from agreements.models import Agreement
 from matching import rounds
-from matching import services as matching_services
 from matching.models import Mentorship, ProposalStatus
+from matching.services import endings as ending_services
+from matching.services import proposals as proposal_services
+from matching.services import requests as request_services
 from mentorship.adapters import AccountAdapter
 from mentorship.models import User
 from programs import application_services
@@ -187,7 +189,7 @@ def meeting_cancelled(w, monkeypatch):
 def mentorship_ended(w, monkeypatch):
     pair = w.pair()
     _meeting(pair)  # its cancellation goes out too
-    matching_services.mentorship_end_no_fault(actor=pair.mentor, mentorship=pair)
+    ending_services.mentorship_end_no_fault(actor=pair.mentor, mentorship=pair)
 
 
 mentorship_ended_coordinator = mentorship_ended
@@ -195,7 +197,7 @@ mentorship_ended_coordinator = mentorship_ended
 
 def mentorship_ended_removed(w, monkeypatch):
     pair = w.pair()
-    matching_services.participant_remove(
+    ending_services.participant_remove(
         actor=w.coordinator, program=pair.program, membership=pair.mentor, reason="Left the institution"
     )
 
@@ -204,7 +206,7 @@ def _request(w):
     program = w.program(model=ProgramModel.SELF_SELECT)
     mentor = w.applicant(program, Role.MENTOR, ApplicationStatus.ELIGIBLE, capacity=2)
     mentee = w.applicant(program, Role.MENTEE, ApplicationStatus.ELIGIBLE)
-    return matching_services.request_send(
+    return request_services.request_send(
         actor=mentee, program=program, mentor=mentor, message="Hello, I'd value your advice on research."
     )
 
@@ -215,24 +217,24 @@ def request_received(w, monkeypatch):
 
 def mentorship_started(w, monkeypatch):
     request = _request(w)
-    matching_services.request_accept(actor=request.mentor, request=request)
+    request_services.request_accept(actor=request.mentor, request=request)
 
 
 def request_declined(w, monkeypatch):
     request = _request(w)
-    matching_services.request_decline(actor=request.mentor, request=request, reason="Too busy")
+    request_services.request_decline(actor=request.mentor, request=request, reason="Too busy")
 
 
 def request_expired(w, monkeypatch):
     request = _request(w)
-    matching_services.expire_requests(now=request.expires_at + timedelta(minutes=1))
+    request_services.expire_requests(now=request.expires_at + timedelta(minutes=1))
 
 
 def _direct_offer(w):
     program = w.program(model=ProgramModel.SELF_SELECT)
     mentor = w.applicant(program, Role.MENTOR, capacity=1)
     mentee = w.applicant(program, Role.MENTEE)
-    proposal = matching_services.proposal_offer(actor=w.coordinator, program=program, mentor=mentor, mentee=mentee)
+    proposal = proposal_services.proposal_offer(actor=w.coordinator, program=program, mentor=mentor, mentee=mentee)
     assert proposal.status == ProposalStatus.OFFERED
     return proposal
 
@@ -243,12 +245,12 @@ def proposal_offered(w, monkeypatch):
 
 def proposal_declined(w, monkeypatch):
     proposal = _direct_offer(w)
-    matching_services.proposal_respond(actor=proposal.mentee, proposal=proposal, accept=False, reason="Fields apart")
+    proposal_services.proposal_respond(actor=proposal.mentee, proposal=proposal, accept=False, reason="Fields apart")
 
 
 def proposal_for_review(w, monkeypatch):
     program = w.program(model=ProgramModel.COMMITTEE)
-    matching_services.proposal_offer(
+    proposal_services.proposal_offer(
         actor=w.coordinator,
         program=program,
         mentor=w.applicant(program, Role.MENTOR, capacity=1),

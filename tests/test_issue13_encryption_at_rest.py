@@ -284,8 +284,10 @@ def _pairing_lifecycle(org, coordinator, django_capture_on_commit_callbacks):
     """Everything a pair and the program office write, through the services."""
     from agreements import review_services
     from agreements import services as agreement_services
-    from matching import services as matching_services
     from matching.models import ProposalStatus
+    from matching.services import endings as ending_services
+    from matching.services import proposals as proposal_services
+    from matching.services import requests as request_services
     from programs import application_services, profile_services
     from programs.models import ApplicationStatus, ProgramModel, Role
     from surveys.services import reports
@@ -317,20 +319,20 @@ def _pairing_lifecycle(org, coordinator, django_capture_on_commit_callbacks):
             actor=coordinator, application=application, decision="accepted", message=TEXTS["decision message"]
         )
         # A request declined with a private reason, another accepted after the leads' guidance.
-        declined = matching_services.request_send(
+        declined = request_services.request_send(
             actor=mentee, program=alumni, mentor=declining_mentor, message=TEXTS["declined request"]
         )
-        matching_services.request_decline(actor=declining_mentor, request=declined, reason=TEXTS["decline reason"])
-        request = matching_services.request_send(
+        request_services.request_decline(actor=declining_mentor, request=declined, reason=TEXTS["decline reason"])
+        request = request_services.request_send(
             actor=mentee, program=alumni, mentor=mentor, message=TEXTS["accepted request"]
         )
-        matching_services.request_add_guidance(actor=coordinator, request=request, guidance=TEXTS["guidance"])
-        mentorship = matching_services.request_accept(actor=mentor, request=request)
+        request_services.request_add_guidance(actor=coordinator, request=request, guidance=TEXTS["guidance"])
+        mentorship = request_services.request_accept(actor=mentor, request=request)
 
         # A proposal with a note and a committee comment, declined with a reason; a removal.
         proposed_mentor = applied(society, Role.MENTOR, ApplicationStatus.ACCEPTED).membership
         proposed_mentee = applied(society, Role.MENTEE, ApplicationStatus.ACCEPTED).membership
-        proposal = matching_services.proposal_offer(
+        proposal = proposal_services.proposal_offer(
             actor=coordinator,
             program=society,
             mentor=proposed_mentor,
@@ -338,12 +340,12 @@ def _pairing_lifecycle(org, coordinator, django_capture_on_commit_callbacks):
             note=TEXTS["proposal note"],
         )
         assert proposal.status == ProposalStatus.PROPOSED
-        matching_services.proposal_vote(actor=committee, proposal=proposal, approve=True, comment=TEXTS["vote comment"])
-        proposal = matching_services.proposal_finalize(actor=coordinator, proposal=proposal, approve=True)
-        matching_services.proposal_respond(
+        proposal_services.proposal_vote(actor=committee, proposal=proposal, approve=True, comment=TEXTS["vote comment"])
+        proposal = proposal_services.proposal_finalize(actor=coordinator, proposal=proposal, approve=True)
+        proposal_services.proposal_respond(
             actor=proposed_mentee, proposal=proposal, accept=False, reason=TEXTS["proposal decline"]
         )
-        matching_services.participant_remove(
+        ending_services.participant_remove(
             actor=coordinator, program=society, membership=proposed_mentee, reason=TEXTS["removal reason"]
         )
 

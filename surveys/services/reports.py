@@ -20,7 +20,7 @@ from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from matching.models import LIVE_STATUSES, Mentorship, Origin
-from matching.services import _notify, _url, require_party
+from matching.services.pairs import absolute_url, notify, require_party
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program
 from programs.services import audit
@@ -266,7 +266,7 @@ def report_confirm(
                 report=report.pk,
             )
             reply_to = mentorship.organization.contact_email
-            _notify(
+            notify(
                 "email/quarterly_report_submitted",
                 context,
                 [mentorship.mentor.user.email, mentorship.mentee.user.email],
@@ -274,9 +274,9 @@ def report_confirm(
             )
             coordinators = program_coordinator_emails(mentorship)
             if coordinators:
-                _notify("email/quarterly_report_coordinator", context, coordinators, reply_to)
+                notify("email/quarterly_report_coordinator", context, coordinators, reply_to)
         else:
-            _notify(
+            notify(
                 "email/quarterly_report_confirmed",
                 {**context, "recipient": other},
                 [other.user.email],
@@ -305,10 +305,10 @@ def _context(report: QuarterlyReport, actor: Membership) -> dict:
         "actor": actor,
         "label": report.label,
         "has_barriers": bool(report.barriers.strip()),
-        "url": _url(
+        "url": absolute_url(
             "quarterly_report_edit", org_slug=org.slug, pk=mentorship.pk, year=report.year, quarter=report.quarter
         ),
-        "program_url": _url("program_reports", org_slug=org.slug, program_slug=mentorship.program.slug)
+        "program_url": absolute_url("program_reports", org_slug=org.slug, program_slug=mentorship.program.slug)
         + f"?quarter={report.year}-{report.quarter}",
     }
 

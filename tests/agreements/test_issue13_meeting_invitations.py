@@ -15,7 +15,7 @@ from django_scopes import scope
 from icalendar import Calendar
 
 from agreements import meeting_services as services
-from matching import services as matching_services
+from matching.services import endings as ending_services
 from mentorship import mail as mail_path
 from tests.factories import dana_and_nia
 from tests.issue13_email_support import alternatives, assert_text_and_html_from_the_layout, parsed
@@ -151,7 +151,7 @@ def test_ending_the_mentorship_sends_cancellations_for_the_meetings_to_come(pair
     meeting = _schedule(pair, django_capture_on_commit_callbacks)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True), scope(organization=pair.organization):
-        matching_services.mentorship_end_no_fault(actor=pair.mentor, mentorship=pair)
+        ending_services.mentorship_end_no_fault(actor=pair.mentor, mentorship=pair)
     cancellations = [m for m in mail.outbox if m.subject.startswith("Meeting cancelled")]
     assert len(cancellations) == 2
     for message in cancellations:

@@ -10,8 +10,8 @@ from django_scopes import scope, scopes_disabled
 
 from agreements import meeting_services, record_services
 from agreements.models_record import Goal, GoalNote, Meeting
-from matching import services as matching_services
 from matching.models import Mentorship
+from matching.services import endings as ending_services
 from mentorship.exceptions import ServiceError
 from tests.factories import MembershipFactory, ProgramFactory
 
@@ -45,7 +45,7 @@ def meeting(pair, days):
 def test_ending_a_mentorship_cancels_its_upcoming_meetings(pair, django_capture_on_commit_callbacks):
     upcoming, past = meeting(pair, 7), meeting(pair, -7)
     with scope(organization=pair.organization), django_capture_on_commit_callbacks(execute=True):
-        matching_services.mentorship_end_no_fault(actor=pair.mentee, mentorship=pair)
+        ending_services.mentorship_end_no_fault(actor=pair.mentee, mentorship=pair)
     with scopes_disabled():
         assert Meeting.objects.get(pk=upcoming.pk).status == "cancelled"
         assert Meeting.objects.get(pk=upcoming.pk).sequence == 1
@@ -58,7 +58,7 @@ def test_ending_a_mentorship_cancels_its_upcoming_meetings(pair, django_capture_
 def test_a_meeting_cannot_be_logged_after_the_mentorship_ended(pair):
     past = meeting(pair, -2)
     with scope(organization=pair.organization):
-        matching_services.mentorship_end_no_fault(actor=pair.mentor, mentorship=pair)
+        ending_services.mentorship_end_no_fault(actor=pair.mentor, mentorship=pair)
         pair.refresh_from_db()
         with pytest.raises(ServiceError):
             meeting_services.meeting_log(actor=pair.mentor, meeting=past, held=True, held_minutes=30, summary="x")

@@ -9,20 +9,17 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linprog
 
-from matching.engine import (
+from matching.engine.inputs import (
     REASON_CAPACITY,
     REASON_INELIGIBLE,
     REASON_NO_ELIGIBLE_MENTOR,
     REASON_ONLY_EXCLUDED,
     MatchConfig,
     Participants,
-    blocking_pairs,
-    explain,
-    greedy_match,
-    match,
-    score_matrix,
-    stable_match,
 )
+from matching.engine.scoring import explain, score_matrix
+from matching.engine.solve import greedy_match, match
+from matching.engine.stable import blocking_pairs, stable_match
 from matching.engine_synth import default_config, random_pool
 
 TOL = 1e-3
@@ -135,14 +132,14 @@ def test_backends_agree(backend):
 
 
 def test_fast_block_scores_equal_reference_formulas():
-    from matching.engine import _Scorer
+    from matching.engine.scoring import Scorer
 
     mentees, mentors = random_pool(50, 30, seed=5)
     mentees.lat[:5] = np.nan
     mentors.utc_offset[:3] = np.nan
     mentees.years[7] = np.nan
     cfg = default_config(weights=dict.fromkeys(default_config().weights, 1.0))
-    sc = _Scorer(mentees, mentors, cfg, mentor_ok=mentors.capacity > 0)
+    sc = Scorer(mentees, mentors, cfg, mentor_ok=mentors.capacity > 0)
     fast = sc.score_fast(np.arange(50))
     slow = sc.score(np.arange(50)[:, None], np.arange(30)[None, :], np.float64)
     assert np.abs(fast - slow).max() < 1e-4
@@ -267,7 +264,7 @@ def test_no_recursion_limit_on_large_pools():
 
 
 def test_an_empty_side_is_allowed():
-    from matching.engine import Participants
+    from matching.engine.inputs import Participants
 
     empty = Participants(person_id=[])
     assert len(empty) == 0 and empty.hub_choices.shape == (0, 0)

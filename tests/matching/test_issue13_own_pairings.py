@@ -14,8 +14,11 @@ from django.core import mail
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from matching import rounds, services
+from matching import rounds
 from matching.models import MatchRound, Mentorship, MentorshipRequest, Proposal, ProposalStatus, RoundStatus, Vote
+from matching.services import proposals as proposal_services
+from matching.services import requests as request_services
+from matching.services import senior as senior_services
 from mentorship.exceptions import ServiceError
 from programs.models import Application, ApplicationStatus, ProgramModel, Role
 from tests.factories import (
@@ -96,7 +99,9 @@ def test_a_coordinator_cannot_propose_a_pairing_that_includes_themselves(org_a, 
         mentor = coordinator_mentor
     with scope(organization=org_a):
         _refused(
-            lambda: services.proposal_offer(actor=coordinator_mentor, program=program, mentor=mentor, mentee=mentee)
+            lambda: proposal_services.proposal_offer(
+                actor=coordinator_mentor, program=program, mentor=mentor, mentee=mentee
+            )
         )
     assert not mail.outbox
 
@@ -106,12 +111,14 @@ def test_a_coordinator_cannot_finalize_their_own_pairing(org_a, coordinator_ment
     program, mentee, _other = _world(org_a, coordinator_mentor)
     proposal = _proposal(program, coordinator_mentor, mentee, ProposalStatus.PROPOSED)
     with scope(organization=org_a):
-        _refused(lambda: services.proposal_finalize(actor=coordinator_mentor, proposal=proposal, approve=approve))
-        _refused(lambda: services.proposal_vote(actor=coordinator_mentor, proposal=proposal, approve=approve))
+        _refused(
+            lambda: proposal_services.proposal_finalize(actor=coordinator_mentor, proposal=proposal, approve=approve)
+        )
+        _refused(lambda: proposal_services.proposal_vote(actor=coordinator_mentor, proposal=proposal, approve=approve))
     # Another coordinator still can: the pairing is not blocked, only not self-decided.
     other = MembershipFactory(organization=org_a, is_coordinator=True)
     with scope(organization=org_a):
-        decided = services.proposal_finalize(actor=other, proposal=proposal, approve=approve)
+        decided = proposal_services.proposal_finalize(actor=other, proposal=proposal, approve=approve)
     assert decided.status == (ProposalStatus.OFFERED if approve else ProposalStatus.REJECTED)
 
 
@@ -119,7 +126,7 @@ def test_a_coordinator_cannot_withdraw_their_own_pairing(org_a, coordinator_ment
     program, mentee, _other = _world(org_a, coordinator_mentor)
     proposal = _proposal(program, coordinator_mentor, mentee, ProposalStatus.OFFERED)
     with scope(organization=org_a):
-        _refused(lambda: services.proposal_withdraw(actor=coordinator_mentor, proposal=proposal))
+        _refused(lambda: proposal_services.proposal_withdraw(actor=coordinator_mentor, proposal=proposal))
 
 
 def test_a_coordinator_does_not_add_the_offices_guidance_to_their_own_request(org_a, coordinator_mentor):
@@ -136,7 +143,7 @@ def test_a_coordinator_does_not_add_the_offices_guidance_to_their_own_request(or
             expires_at=timezone.now() + timedelta(days=5),
         )
     with scope(organization=org_a), pytest.raises(ServiceError) as error:
-        services.request_add_guidance(actor=coordinator_mentor, request=request, guidance="Pick me")
+        request_services.request_add_guidance(actor=coordinator_mentor, request=request, guidance="Pick me")
     assert "part of this pairing" in error.value.message
     with scopes_disabled():
         assert MentorshipRequest.objects.get(pk=request.pk).guidance == ""
@@ -198,14 +205,14 @@ def test_a_coordinator_does_not_create_their_own_senior_mentor_pairings(org_a, c
     other_group = AffinityGroupFactory(program=program, senior_mentor=MembershipFactory(organization=org_a))
     coached_by_other = HubMentorFactory(hub=HubFactory(affinity_group=other_group)).membership
     with scope(organization=org_a):
-        assert services.senior_mentors_pair(actor=coordinator_mentor, program=program) == 1
-        assert services.senior_pairs_left_to_others(actor=coordinator_mentor, program=program) == 2
+        assert senior_services.senior_mentors_pair(actor=coordinator_mentor, program=program) == 1
+        assert senior_services.senior_pairs_left_to_others(actor=coordinator_mentor, program=program) == 2
     with scopes_disabled():
         assert set(Mentorship.objects.values_list("mentee_id", flat=True)) == {coached_by_other.pk}
     other = MembershipFactory(organization=org_a, is_coordinator=True)
     with scope(organization=org_a):
-        assert services.senior_mentors_pair(actor=other, program=program) == 2
-        assert services.senior_pairs_left_to_others(actor=coordinator_mentor, program=program) == 0
+        assert senior_services.senior_mentors_pair(actor=other, program=program) == 2
+        assert senior_services.senior_pairs_left_to_others(actor=coordinator_mentor, program=program) == 0
     with scopes_disabled():
         assert {m.pk for m in hub_mentors} <= set(Mentorship.objects.values_list("mentee_id", flat=True))
 

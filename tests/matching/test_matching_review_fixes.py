@@ -3,8 +3,12 @@
 import pytest
 from django_scopes import scope, scopes_disabled
 
-from matching import rounds, services
+from matching import rounds
 from matching.models import MatchRound, Mentorship, Proposal, ProposalStatus, RoundStatus
+from matching.services import endings as ending_services
+from matching.services import pairs as pair_services
+from matching.services import proposals as proposal_services
+from matching.services import senior as senior_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, ProgramModel, Role
 from tests.factories import (
@@ -34,7 +38,7 @@ def run(coordinator, program):
 
 def respond(actor, proposal):
     with scope(organization=proposal.organization):
-        return services.proposal_respond(actor=actor, proposal=proposal, accept=True)
+        return proposal_services.proposal_respond(actor=actor, proposal=proposal, accept=True)
 
 
 @pytest.mark.django_db
@@ -66,7 +70,9 @@ def test_only_the_newest_round_is_sent_and_each_pair_is_checked_again(org_a, coo
             rounds.round_send(actor=coordinator_a, match_round=old)
         assert "newer round" in error.value.message
         # The mentee is removed before the round is sent: nothing is sent for them.
-        services.participant_remove(actor=coordinator_a, program=program, membership=mentee, reason="Left the society")
+        ending_services.participant_remove(
+            actor=coordinator_a, program=program, membership=mentee, reason="Left the society"
+        )
         assert rounds.round_send(actor=coordinator_a, match_round=new) == 0
     with scopes_disabled():
         assert not Proposal.objects.filter(status__in=["proposed", "offered"]).exists()
@@ -78,7 +84,7 @@ def test_a_hand_made_offer_and_a_round_for_the_same_pair_do_not_collide(org_a, c
     mentor, mentee = accepted(program, Role.MENTOR, 2), accepted(program, Role.MENTEE)
     match_round = run(coordinator_a, program)
     with scope(organization=org_a):
-        services.proposal_offer(actor=coordinator_a, program=program, mentor=mentor, mentee=mentee)
+        proposal_services.proposal_offer(actor=coordinator_a, program=program, mentor=mentor, mentee=mentee)
         assert rounds.round_send(actor=coordinator_a, match_round=match_round) == 0  # dropped, not a 500
     with scopes_disabled():
         assert Proposal.objects.filter(status="withdrawn", match_round=match_round).count() == 1
@@ -109,7 +115,7 @@ def test_a_locked_draft_that_can_no_longer_go_ahead_is_dropped_at_the_next_run(o
         draft = Proposal.objects.get(match_round=first)
     with scope(organization=org_a):
         rounds.proposal_lock(actor=coordinator_a, proposal=draft, locked=True)
-        services.participant_remove(actor=coordinator_a, program=program, membership=mentee, reason="Moved away")
+        ending_services.participant_remove(actor=coordinator_a, program=program, membership=mentee, reason="Moved away")
     second = run(coordinator_a, program)
     assert second.status == RoundStatus.COMPLETE
     with scopes_disabled():
@@ -121,7 +127,7 @@ def test_committee_approval_checks_the_pair_again(org_a, coordinator_a):
     program = ProgramFactory(organization=org_a, slug="society")
     mentor, mentee = accepted(program, Role.MENTOR, 2), accepted(program, Role.MENTEE)
     with scope(organization=org_a):
-        proposal = services.proposal_offer(actor=coordinator_a, program=program, mentor=mentor, mentee=mentee)
+        proposal = proposal_services.proposal_offer(actor=coordinator_a, program=program, mentor=mentor, mentee=mentee)
     with scopes_disabled():
         Mentorship.objects.create(
             organization=org_a,
@@ -132,7 +138,7 @@ def test_committee_approval_checks_the_pair_again(org_a, coordinator_a):
             planned_end_on="2030-01-01",
         )
     with scope(organization=org_a), pytest.raises(ServiceError) as error:
-        services.proposal_finalize(actor=coordinator_a, proposal=proposal, approve=True)
+        proposal_services.proposal_finalize(actor=coordinator_a, proposal=proposal, approve=True)
     assert "already has a mentor" in error.value.message
 
 
@@ -146,13 +152,13 @@ def test_senior_coaching_uses_no_hub_places_and_each_hub_mentor_has_one_senior(o
     for _ in range(2):
         HubMentorFactory(hub=hub, capacity=1)
     with scope(organization=org_a):
-        assert services.senior_mentors_pair(actor=coordinator_a, program=program) == 2
-        assert services.live_mentorship_count(program, senior) == 0
+        assert senior_services.senior_mentors_pair(actor=coordinator_a, program=program) == 2
+        assert pair_services.live_mentorship_count(program, senior) == 0
         # A second group led by someone else does not give the same hub mentors a second coach.
         other_group = AffinityGroupFactory(program=program, senior_mentor=MembershipFactory(organization=org_a))
         for hm in hub.hub_mentors.exclude(membership=senior):
             HubMentorFactory(hub=HubFactory(affinity_group=other_group), membership=hm.membership)
-        assert services.senior_mentors_pair(actor=coordinator_a, program=program) == 0
+        assert senior_services.senior_mentors_pair(actor=coordinator_a, program=program) == 0
     with scope(organization=org_a):
         pool = rounds.build_pool(program)
     senior_rows = [j for j, m in enumerate(pool.mentor_members) if m.pk == senior.pk]
@@ -179,10 +185,10 @@ def test_a_member_in_a_pairing_does_not_see_its_votes(client, org_a, coordinator
     ApplicationFactory(program=program, membership=involved, role=Role.MENTOR, status=ACCEPTED, capacity=1)
     voter = MembershipFactory(organization=org_a, is_committee=True)
     with scope(organization=org_a):
-        proposal = services.proposal_offer(
+        proposal = proposal_services.proposal_offer(
             actor=coordinator_a, program=program, mentor=involved, mentee=accepted(program, Role.MENTEE)
         )
-        services.proposal_vote(actor=voter, proposal=proposal, approve=False, comment="Secret worry")
+        proposal_services.proposal_vote(actor=voter, proposal=proposal, approve=False, comment="Secret worry")
     client.force_login(involved.user)
     page = client.get("/o/alpha/programs/society/review/").content
     assert b"Secret worry" not in page and b"you do not vote on it" in page

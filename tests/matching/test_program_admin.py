@@ -5,8 +5,10 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django_scopes import scope, scopes_disabled
 
-from matching import services
 from matching.models import Mentorship, MentorshipRequest, ProgramRemoval
+from matching.services import endings as ending_services
+from matching.services import requests as request_services
+from matching.services import senior as senior_services
 from mentorship.exceptions import ServiceError
 from programs.models import Application, ApplicationStatus, ProgramModel, Role
 from tests.factories import (
@@ -31,8 +33,8 @@ def _pair(program):
     ).membership
     mentee = ApplicationFactory(program=program, role=Role.MENTEE, status=ApplicationStatus.ELIGIBLE).membership
     with scope(organization=program.organization):
-        request = services.request_send(actor=mentee, program=program, mentor=mentor, message="Hello")
-        return services.request_accept(actor=mentor, request=request)
+        request = request_services.request_send(actor=mentee, program=program, mentor=mentor, message="Hello")
+        return request_services.request_accept(actor=mentor, request=request)
 
 
 @pytest.mark.django_db
@@ -43,13 +45,13 @@ def test_a_removed_participant_leaves_everything_in_the_program(
     mentor, mentee = mentorship.mentor, mentorship.mentee
     other_mentee = ApplicationFactory(program=alumni, role=Role.MENTEE, status=ApplicationStatus.ELIGIBLE).membership
     with scope(organization=alumni.organization):
-        services.request_send(actor=other_mentee, program=alumni, mentor=mentor, message="Hi")
+        request_services.request_send(actor=other_mentee, program=alumni, mentor=mentor, message="Hi")
         with pytest.raises(ServiceError):
-            services.participant_remove(actor=coordinator_a, program=alumni, membership=mentor, reason="  ")
+            ending_services.participant_remove(actor=coordinator_a, program=alumni, membership=mentor, reason="  ")
         with pytest.raises(PermissionDenied):
-            services.participant_remove(actor=mentee, program=alumni, membership=mentor, reason="x")
+            ending_services.participant_remove(actor=mentee, program=alumni, membership=mentor, reason="x")
         with django_capture_on_commit_callbacks(execute=True):
-            services.participant_remove(
+            ending_services.participant_remove(
                 actor=coordinator_a, program=alumni, membership=mentor, reason="Breach of the code of conduct"
             )
     with scopes_disabled():
@@ -72,8 +74,8 @@ def test_senior_mentors_are_paired_with_their_hub_mentors(org_a, coordinator_a):
     hub_mentors = [HubMentorFactory(hub=hub).membership for hub in hubs]
     HubMentorFactory(hub=hubs[0], membership=senior)  # the senior mentor is not their own mentee
     with scope(organization=org_a):
-        assert services.senior_mentors_pair(actor=coordinator_a, program=program) == 2
-        assert services.senior_mentors_pair(actor=coordinator_a, program=program) == 0  # idempotent
+        assert senior_services.senior_mentors_pair(actor=coordinator_a, program=program) == 2
+        assert senior_services.senior_mentors_pair(actor=coordinator_a, program=program) == 0  # idempotent
     with scopes_disabled():
         pairs = set(Mentorship.objects.values_list("mentor_id", "mentee_id"))
     assert pairs == {(senior.pk, m.pk) for m in hub_mentors}

@@ -8,8 +8,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django_scopes import scope, scopes_disabled
 
-from matching import services
 from matching.models import Mentorship, PairExclusion, Proposal, ProposalStatus
+from matching.services import proposals as proposal_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, Role
 from tests.factories import ApplicationFactory, MembershipFactory, ProgramFactory
@@ -29,15 +29,15 @@ def accepted(program, role, capacity=None):
 def offer(coordinator, program, mentor, mentee):
     """Propose, and (in a committee-model program) have the coordinator approve it."""
     with scope(organization=program.organization):
-        proposal = services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
+        proposal = proposal_services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
         if proposal.status == ProposalStatus.PROPOSED:
-            proposal = services.proposal_finalize(actor=coordinator, proposal=proposal, approve=True)
+            proposal = proposal_services.proposal_finalize(actor=coordinator, proposal=proposal, approve=True)
         return proposal
 
 
 def respond(actor, proposal, accept=True, reason=""):
     with scope(organization=proposal.organization):
-        return services.proposal_respond(actor=actor, proposal=proposal, accept=accept, reason=reason)
+        return proposal_services.proposal_respond(actor=actor, proposal=proposal, accept=accept, reason=reason)
 
 
 @pytest.mark.django_db
@@ -141,7 +141,7 @@ def test_the_pairings_page_offers_and_lists(client, society, coordinator_a):
     with scopes_disabled():
         proposal = Proposal.objects.get()
     with scope(organization=society.organization):
-        services.proposal_finalize(actor=coordinator_a, proposal=proposal, approve=True)
+        proposal_services.proposal_finalize(actor=coordinator_a, proposal=proposal, approve=True)
     assert b"Be mentored by" in client.get("/o/alpha/offers/").content
 
 
@@ -183,12 +183,12 @@ def test_concurrent_final_acceptances_never_exceed_capacity(org_a):
 
 def propose(coordinator, program, mentor, mentee):
     with scope(organization=program.organization):
-        return services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
+        return proposal_services.proposal_offer(actor=coordinator, program=program, mentor=mentor, mentee=mentee)
 
 
 def vote(member, proposal, approve=True, comment=""):
     with scope(organization=proposal.organization):
-        return services.proposal_vote(actor=member, proposal=proposal, approve=approve, comment=comment)
+        return proposal_services.proposal_vote(actor=member, proposal=proposal, approve=approve, comment=comment)
 
 
 @pytest.mark.django_db
@@ -205,7 +205,7 @@ def test_committee_pairings_wait_for_the_committee(society, coordinator_a, djang
     with scopes_disabled():
         assert Proposal.objects.get(pk=proposal.pk).status == ProposalStatus.PROPOSED  # coordinator finalizes
     with scope(organization=society.organization):
-        approved = services.proposal_finalize(actor=coordinator_a, proposal=proposal, approve=True)
+        approved = proposal_services.proposal_finalize(actor=coordinator_a, proposal=proposal, approve=True)
     assert approved.status == ProposalStatus.OFFERED
 
 

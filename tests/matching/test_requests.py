@@ -10,8 +10,9 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from matching import services
 from matching.models import Mentorship, MentorshipRequest, MentorshipStatus, PairExclusion, RequestStatus
+from matching.services import endings as ending_services
+from matching.services import requests as request_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, ProgramModel, Role
 from tests.factories import ApplicationFactory, MembershipFactory, ProgramFactory
@@ -36,7 +37,7 @@ def mentee_in(program):
 
 def send(mentee, mentor, program, message="Hello, I would value your advice on a research career."):
     with scope(organization=program.organization):
-        return services.request_send(actor=mentee, program=program, mentor=mentor, message=message)
+        return request_services.request_send(actor=mentee, program=program, mentor=mentor, message=message)
 
 
 @pytest.mark.django_db
@@ -48,7 +49,7 @@ def test_a_request_becomes_a_mentorship_when_the_mentor_accepts(alumni, django_c
         other = send(mentee, other_mentor, alumni)
     assert [m.to for m in mail.outbox] == [[mentor.user.email], [other_mentor.user.email]]
     with scope(organization=alumni.organization), django_capture_on_commit_callbacks(execute=True):
-        mentorship = services.request_accept(actor=mentor, request=request)
+        mentorship = request_services.request_accept(actor=mentor, request=request)
     assert mentorship.status == MentorshipStatus.ACTIVE and mentorship.origin == "request"
     assert (mentorship.planned_end_on - mentorship.started_on).days in range(365, 367)
     with scopes_disabled():
@@ -89,10 +90,10 @@ def test_request_rules_are_explained(alumni, setup, message):
         send(mentee, mentor_in(alumni), alumni)
     elif setup == "full":
         with scope(organization=alumni.organization):
-            services.request_accept(actor=mentor, request=send(mentee_in(alumni), mentor, alumni))
+            request_services.request_accept(actor=mentor, request=send(mentee_in(alumni), mentor, alumni))
     elif setup == "excluded":
         with scope(organization=alumni.organization):
-            services.request_decline(actor=mentor, request=send(mentee, mentor, alumni))
+            request_services.request_decline(actor=mentor, request=send(mentee, mentor, alumni))
     elif setup == "empty_message":
         text = "   "
     with pytest.raises(ServiceError) as error:
@@ -108,14 +109,14 @@ def test_only_the_right_people_act_on_a_request(alumni, coordinator_a):
     with scope(organization=alumni.organization):
         for actor in (mentee, stranger, coordinator_a):
             with pytest.raises(PermissionDenied):
-                services.request_accept(actor=actor, request=request)
+                request_services.request_accept(actor=actor, request=request)
             with pytest.raises(PermissionDenied):
-                services.request_decline(actor=actor, request=request)
+                request_services.request_decline(actor=actor, request=request)
         with pytest.raises(PermissionDenied):
-            services.request_withdraw(actor=mentor, request=request)
+            request_services.request_withdraw(actor=mentor, request=request)
         with pytest.raises(PermissionDenied):
-            services.request_add_guidance(actor=mentee, request=request, guidance="x")
-        services.request_add_guidance(actor=coordinator_a, request=request, guidance="A good fit.")
+            request_services.request_add_guidance(actor=mentee, request=request, guidance="x")
+        request_services.request_add_guidance(actor=coordinator_a, request=request, guidance="A good fit.")
     with scopes_disabled():
         assert MentorshipRequest.objects.get(pk=request.pk).status == RequestStatus.OPEN
 
@@ -125,7 +126,7 @@ def test_a_decline_is_private_and_the_pair_is_never_offered_again(alumni, django
     mentor, mentee = mentor_in(alumni), mentee_in(alumni)
     request = send(mentee, mentor, alumni)
     with scope(organization=alumni.organization), django_capture_on_commit_callbacks(execute=True):
-        services.request_decline(actor=mentor, request=request, reason="Too busy with my own residency program")
+        request_services.request_decline(actor=mentor, request=request, reason="Too busy with my own residency program")
     assert mail.outbox[-1].to == [mentee.user.email]
     assert "Too busy" not in mail.outbox[-1].body
     with scopes_disabled():
@@ -141,11 +142,11 @@ def test_an_unanswered_request_expires_once(alumni, django_capture_on_commit_cal
     with scopes_disabled():
         MentorshipRequest.objects.filter(pk=request.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
         with django_capture_on_commit_callbacks(execute=True):
-            assert services.expire_requests() == 1
-            assert services.expire_requests() == 0  # a second run sends nothing
+            assert request_services.expire_requests() == 1
+            assert request_services.expire_requests() == 0  # a second run sends nothing
     assert len([m for m in mail.outbox if "expired" in m.subject]) == 1
     with scope(organization=alumni.organization), pytest.raises(ServiceError):
-        services.request_accept(actor=mentor, request=request)
+        request_services.request_accept(actor=mentor, request=request)
 
 
 @pytest.mark.django_db
@@ -155,7 +156,7 @@ def test_accepting_after_the_deadline_is_refused_even_before_the_hourly_run(alum
     with scopes_disabled():
         MentorshipRequest.objects.filter(pk=request.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
     with scope(organization=alumni.organization), pytest.raises(ServiceError) as error:
-        services.request_accept(actor=mentor, request=request)
+        request_services.request_accept(actor=mentor, request=request)
     assert "expired" in error.value.message
     with scopes_disabled():
         assert not Mentorship.objects.exists()
@@ -165,13 +166,13 @@ def test_accepting_after_the_deadline_is_refused_even_before_the_hourly_run(alum
 def test_either_party_ends_under_the_no_fault_clause(alumni, coordinator_a, django_capture_on_commit_callbacks):
     mentor, mentee = mentor_in(alumni), mentee_in(alumni)
     with scope(organization=alumni.organization):
-        mentorship = services.request_accept(actor=mentor, request=send(mentee, mentor, alumni))
+        mentorship = request_services.request_accept(actor=mentor, request=send(mentee, mentor, alumni))
         with pytest.raises(PermissionDenied):
-            services.mentorship_end_no_fault(actor=coordinator_a, mentorship=mentorship)
+            ending_services.mentorship_end_no_fault(actor=coordinator_a, mentorship=mentorship)
         with django_capture_on_commit_callbacks(execute=True):
-            ended = services.mentorship_end_no_fault(actor=mentee, mentorship=mentorship)
+            ended = ending_services.mentorship_end_no_fault(actor=mentee, mentorship=mentorship)
         with pytest.raises(ServiceError):
-            services.mentorship_end_no_fault(actor=mentor, mentorship=mentorship)
+            ending_services.mentorship_end_no_fault(actor=mentor, mentorship=mentorship)
     assert ended.status == MentorshipStatus.ENDED and ended.end_reason == "no_fault"
     recipients = [m.to for m in mail.outbox]
     assert [mentor.user.email] in recipients and [coordinator_a.user.email] in recipients
@@ -188,7 +189,7 @@ def test_either_party_ends_under_the_no_fault_clause(alumni, coordinator_a, djan
 def test_pages_show_a_mentorship_to_the_pair_and_coordinators_only(client, alumni, coordinator_a, coordinator_b):
     mentor, mentee = mentor_in(alumni), mentee_in(alumni)
     with scope(organization=alumni.organization):
-        mentorship = services.request_accept(actor=mentor, request=send(mentee, mentor, alumni))
+        mentorship = request_services.request_accept(actor=mentor, request=send(mentee, mentor, alumni))
     url = f"/o/alpha/mentorships/{mentorship.pk}/"
     for who, status in (
         (mentor, 200),
@@ -221,7 +222,7 @@ def test_concurrent_acceptances_never_exceed_a_mentors_capacity(org_a):
         try:
             barrier.wait()
             with scope(organization=org_a):
-                services.request_accept(actor=mentor, request=request)
+                request_services.request_accept(actor=mentor, request=request)
             outcomes.append("accepted")
         except ServiceError:
             outcomes.append("refused")
@@ -251,7 +252,7 @@ def test_two_mentors_accepting_one_mentee_at_once_pair_them_once(org_a):
         try:
             barrier.wait()
             with scope(organization=org_a):
-                services.request_accept(actor=mentor, request=request)
+                request_services.request_accept(actor=mentor, request=request)
             outcomes.append("accepted")
         except ServiceError:
             outcomes.append("refused")

@@ -4,8 +4,9 @@ locks and overrides, and sending the pairings on."""
 import pytest
 from django_scopes import scope, scopes_disabled
 
-from matching import rounds, services
+from matching import rounds
 from matching.models import MatchRound, Proposal, ProposalStatus, RoundStatus
+from matching.services import proposals as proposal_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, ProgramModel, Role
 from tests.conftest import wait_for
@@ -175,7 +176,7 @@ def test_round_pages_are_for_coordinators(client, org_a, coordinator_a, member_a
 
 
 def test_services_module_is_importable():
-    assert services.proposal_offer
+    assert proposal_services.proposal_offer
 
 
 @pytest.mark.django_db

@@ -1,0 +1,164 @@
+"""What every pairing path shares (requests, proposals, match rounds, and the agreements
+and surveys apps): who is a live mentor or mentee, a mentor's capacity, the rules a
+proposed pair must meet (``check_pair``), offering a pairing (``offer``), the membership
+locks that serialize them (``lock_memberships``), and the email helpers (``notify``,
+``absolute_url``)."""
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.urls import reverse
+from django.utils import timezone
+
+from matching.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
+from mentorship.exceptions import ServiceError
+from mentorship.mail import queue_email, render_email
+from programs.models import Application, ApplicationStatus, Membership, Program, ProgramModel, Role
+
+MENTOR_LIVE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
+MENTEE_LIVE = (ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
+
+
+def add_months(day, months: int):
+    month = day.month - 1 + months
+    year, month = day.year + month // 12, month % 12 + 1
+    for candidate in (day.day, 30, 29, 28):
+        try:
+            return day.replace(year=year, month=month, day=min(day.day, candidate))
+        except ValueError:
+            continue
+    raise ValueError(day)
+
+
+def mentor_application(program: Program, mentor: Membership) -> Application | None:
+    return Application.objects.filter(
+        program=program, membership=mentor, role=Role.MENTOR, status__in=MENTOR_LIVE, membership__is_active=True
+    ).first()
+
+
+def live_mentorship_count(program: Program, mentor: Membership) -> int:
+    """The mentor's live pairings that use a place (a senior mentor's coaching of hub
+    mentors does not)."""
+    return (
+        Mentorship.objects.filter(program=program, mentor=mentor, status__in=LIVE_STATUSES)
+        .exclude(origin=Origin.SENIOR)
+        .count()
+    )
+
+
+def mentor_capacity(program: Program, mentor: Membership) -> int | None:
+    """How many mentees this person may have in the program; None if not a mentor there.
+    Hub model: their largest hub capacity; otherwise their accepted mentor application."""
+    if program.model == ProgramModel.HUBS:
+        from programs.models import HubMentor
+
+        capacities = list(
+            HubMentor.objects.filter(
+                hub__program=program, hub__is_active=True, membership=mentor, membership__is_active=True
+            ).values_list("capacity", flat=True)
+        )
+        return max(capacities) if capacities else None
+    application = accepted_application(program, mentor, Role.MENTOR)
+    if application is None:
+        return None
+    return application.capacity or program.default_mentees_per_mentor
+
+
+def is_excluded(program: Program, mentor: Membership, mentee: Membership) -> bool:
+    return PairExclusion.objects.filter(program=program, mentor=mentor, mentee=mentee).exists()
+
+
+def require_party(actor: Membership, mentorship: Mentorship, what: str = "can do this") -> str:
+    """'mentor' or 'mentee'; anyone else (coordinators too) is refused."""
+    if actor is None or actor.organization_id != mentorship.organization_id or not actor.is_active:
+        raise PermissionDenied("That mentorship belongs to another organization.")
+    role = mentorship.party(actor)
+    if role is None:
+        raise PermissionDenied(f"Only the mentor and the mentee {what}.")
+    return role
+
+
+def refuse_own_pairing(actor: Membership, *people, doing: str) -> None:
+    """Nobody reviews a pairing that includes themselves: offering, approving, finalizing,
+    hand-picking, locking, withdrawing or voting on it is for someone else (another
+    coordinator, or the committee). ``people`` are the memberships (or their ids) in the
+    pairing. Called inside the service, so no page or task can skip it."""
+    ids = {getattr(person, "pk", person) for person in people if person is not None}
+    if actor is not None and actor.pk in ids:
+        raise ServiceError(
+            f"You are part of this pairing, so you cannot {doing} it. "
+            "Another coordinator or the committee decides on pairings that include you."
+        )
+
+
+def lock_memberships(*memberships: Membership) -> None:
+    # A fixed order (by pk) so that two transactions locking the same rows cannot deadlock.
+    pks = sorted({m.pk for m in memberships})
+    list(Membership.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
+
+
+def notify(template: str, context: dict, to: list[str], reply_to: str) -> None:
+    queue_email(render_email(template, context, to=to, reply_to=[reply_to]))
+
+
+def absolute_url(name: str, **kwargs) -> str:
+    return settings.SITE_URL + reverse(name, kwargs=kwargs)
+
+
+def accepted_application(program: Program, membership: Membership, role: str) -> Application | None:
+    return Application.objects.filter(
+        program=program, membership=membership, role=role, status=ApplicationStatus.ACCEPTED, membership__is_active=True
+    ).first()
+
+
+def check_pair(program: Program, mentor: Membership, mentee: Membership, *, use_place: bool = True) -> int:
+    """The rules every proposed pair must meet, checked again at each step (people can
+    be removed, declined or paired meanwhile). Returns the mentor's capacity. The caller
+    holds the locks on both memberships."""
+    if mentor.pk == mentee.pk:
+        raise ServiceError("A person cannot mentor themselves.")
+    capacity = mentor_capacity(program, mentor)
+    if capacity is None:
+        raise ServiceError(f"{mentor.user} is not a mentor in {program.name}.", field="mentor")
+    if accepted_application(program, mentee, Role.MENTEE) is None:
+        raise ServiceError(f"{mentee.user} is not an accepted mentee in {program.name}.", field="mentee")
+    if is_excluded(program, mentor, mentee):
+        raise ServiceError("This pair declined or ended a pairing before; it is never proposed again.")
+    if (
+        Mentorship.objects.filter(program=program, mentee=mentee, status__in=LIVE_STATUSES)
+        .exclude(origin=Origin.SENIOR)
+        .exists()
+    ):
+        raise ServiceError(f"{mentee.user} already has a mentor in this program.", field="mentee")
+    if use_place and live_mentorship_count(program, mentor) >= capacity:
+        raise ServiceError(f"{mentor.user} has no open places in this program.", field="mentor")
+    return capacity
+
+
+def offer(proposal) -> None:
+    """Offer a pairing to both people (after the committee approved it, or directly),
+    after checking it can still go ahead. Each person gets their own email."""
+    from matching.models import Proposal, ProposalStatus
+
+    program = proposal.program
+    lock_memberships(proposal.mentor, proposal.mentee)
+    check_pair(program, proposal.mentor, proposal.mentee)
+    if (
+        Proposal.objects.filter(program=program, mentee=proposal.mentee, status=ProposalStatus.OFFERED)
+        .exclude(pk=proposal.pk)
+        .exists()
+    ):
+        raise ServiceError(f"{proposal.mentee.user} already has a pairing waiting for answers.")
+    proposal.status = ProposalStatus.OFFERED
+    proposal.offered_at = timezone.now()
+    proposal.save(update_fields=["status", "offered_at"])
+    for person in (proposal.mentor, proposal.mentee):
+        notify(
+            "email/proposal_offered",
+            {
+                "proposal": proposal,
+                "program": program,
+                "url": absolute_url("offer_list", org_slug=program.organization.slug),
+            },
+            [person.user.email],
+            program.organization.contact_email,
+        )
