@@ -25,6 +25,7 @@ from agreements.models_record import (
     MeetingStatus,
     PrivateNote,
 )
+from agreements.record_services import apply_suggested_stage
 from matching.models import Mentorship
 from matching.services.pairs import absolute_url, lock_memberships, require_party
 from mentorship.exceptions import ServiceError
@@ -290,8 +291,6 @@ def meeting_log(
     if held:
         # Seed 001: the stage follows the meetings held (exploration 1–2, understanding 1–2,
         # then action planning); it only moves forward, and the pair can still change it.
-        from agreements.record_services import apply_suggested_stage
-
         apply_suggested_stage(mentorship)
     meeting.mentorship = mentorship
     return meeting
@@ -373,34 +372,6 @@ def private_note_save(*, actor: Membership, meeting: Meeting, text: str) -> Priv
 
 
 # --- The access log -------------------------------------------------------------------------
-
-
-def record_reads(*, reader: Membership, mentorship: Mentorship, items) -> int:
-    """Record that ``reader`` opened content the OTHER party wrote — ``items`` are
-    (kind, object_id, author_id) — at most once per reader/object/day, in two queries
-    whatever the number of items. Returns how many rows were written."""
-    if mentorship.party(reader) is None:
-        return 0
-    wanted = {(kind, object_id) for kind, object_id, author_id in items if author_id and author_id != reader.pk}
-    if not wanted:
-        return 0
-    seen = set(
-        ContentRead.objects.filter(
-            mentorship=mentorship,
-            reader=reader,
-            kind__in={kind for kind, _ in wanted},
-            object_id__in={object_id for _, object_id in wanted},
-            at__date=timezone.localdate(),
-        ).values_list("kind", "object_id")
-    )
-    new = [
-        ContentRead(
-            organization=mentorship.organization, mentorship=mentorship, reader=reader, kind=kind, object_id=object_id
-        )
-        for kind, object_id in sorted(wanted - seen)
-    ]
-    ContentRead.objects.bulk_create(new)
-    return len(new)
 
 
 KIND_LABELS = {"agenda": "agenda", "summary": "meeting summary", "task": "task", "goal_note": "goal progress note"}

@@ -13,7 +13,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementStatus
-from agreements.models_record import Goal, GoalNote, GoalStatus, Meeting, MeetingStatus, ProgramResources
+from agreements.models_record import ContentRead, Goal, GoalNote, GoalStatus, Meeting, MeetingStatus, ProgramResources
 from matching.models import Mentorship, Stage
 from matching.services.pairs import require_party
 from mentorship.exceptions import ServiceError
@@ -282,11 +282,37 @@ def goal_note_add(*, actor: Membership, goal: Goal, text: str) -> GoalNote:
     return note
 
 
+def record_reads(*, reader: Membership, mentorship: Mentorship, items) -> int:
+    """Record that ``reader`` opened content the OTHER party wrote — ``items`` are
+    (kind, object_id, author_id) — at most once per reader/object/day, in two queries
+    whatever the number of items. Returns how many rows were written."""
+    if mentorship.party(reader) is None:
+        return 0
+    wanted = {(kind, object_id) for kind, object_id, author_id in items if author_id and author_id != reader.pk}
+    if not wanted:
+        return 0
+    seen = set(
+        ContentRead.objects.filter(
+            mentorship=mentorship,
+            reader=reader,
+            kind__in={kind for kind, _ in wanted},
+            object_id__in={object_id for _, object_id in wanted},
+            at__date=timezone.localdate(),
+        ).values_list("kind", "object_id")
+    )
+    new = [
+        ContentRead(
+            organization=mentorship.organization, mentorship=mentorship, reader=reader, kind=kind, object_id=object_id
+        )
+        for kind, object_id in sorted(wanted - seen)
+    ]
+    ContentRead.objects.bulk_create(new)
+    return len(new)
+
+
 def record_notes_read(*, actor: Membership, goal: Goal) -> None:
     """Log that one party opened progress notes the other wrote (the pair sees this log)."""
     require_party(actor, goal.mentorship)
-    from agreements.meeting_services import record_reads
-
     record_reads(
         reader=actor,
         mentorship=goal.mentorship,

@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from agreements import ics, meeting_services
+from agreements import ics, meeting_services, record_services
 from agreements.forms_meetings import AgendaForm, LogForm, PrivateNoteForm, ScheduleForm, TaskForm
 from agreements.models_record import FollowUpTask, Meeting, MeetingStatus
 from matching.models import Mentorship
@@ -70,7 +70,7 @@ def meeting_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
             "owner__user", "meeting"
         )
     )
-    meeting_services.record_reads(
+    record_services.record_reads(
         reader=request.membership,
         mentorship=mentorship,
         items=[("task", task.pk, task.created_by_id) for task in tasks],
@@ -101,7 +101,7 @@ def _render_detail(request: HttpRequest, mentorship: Mentorship, party: str, mee
         read.append(("agenda", meeting.pk, mentorship.mentee_id))
     if meeting.summary:
         read.append(("summary", meeting.pk, meeting.logged_by_id))
-    meeting_services.record_reads(reader=me, mentorship=mentorship, items=read)
+    record_services.record_reads(reader=me, mentorship=mentorship, items=read)
     note = meeting_services.private_note_of(me, meeting)
     can_log = live and meeting_services.can_log(meeting)
     context = {
