@@ -45,7 +45,7 @@ def _clock(request):
     if marker is None:
         yield None
         return
-    if "tests/browser/" in str(request.node.fspath).replace(os.sep, "/"):
+    if request.node.get_closest_marker("browser"):
         # The browser keeps cookies on the real clock: a session cookie stamped on a past
         # day would be dropped at once. Browser tests write days relative to today instead.
         raise pytest.UsageError(

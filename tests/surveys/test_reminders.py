@@ -6,7 +6,6 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from django.core import mail
 from django.test import override_settings
-from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus
@@ -28,7 +27,8 @@ from surveys.services.due import due_items, due_surveys
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 
 TODAY = date(2026, 11, 23)
-pytestmark = pytest.mark.clock(TODAY)
+NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 9, tzinfo=UTC)  # the frozen clock
+pytestmark = pytest.mark.clock(NOW)
 
 
 def _pair(org, program, *, started_on, mentor=None, mentee=None, origin="proposal"):
@@ -145,9 +145,9 @@ def test_a_scheduled_meeting_silences_the_check_in_nudge(society, django_capture
     _held(pair, TODAY - timedelta(days=88))
     with scopes_disabled():
         Meeting.objects.create(
-            organization=org, mentorship=pair, starts_at=timezone.now() + timedelta(days=10), status="scheduled"
+            organization=org, mentorship=pair, starts_at=NOW + timedelta(days=10), status="scheduled"
         )
-    _scan(timezone.localdate(), django_capture_on_commit_callbacks)
+    _scan(TODAY, django_capture_on_commit_callbacks)
     assert _rows(kind=ReminderKind.CHECKIN) == []
 
 
@@ -168,10 +168,10 @@ def test_people_can_turn_off_nudges_but_not_their_obligations(society, client, d
             mentor=MembershipFactory(organization=org),
             mentee=pair.mentee,
             status=ProposalStatus.OFFERED,
-            offered_at=timezone.now() - timedelta(days=8),
+            offered_at=NOW - timedelta(days=8),
         )
 
-    _scan(timezone.localdate(), django_capture_on_commit_callbacks)
+    _scan(TODAY, django_capture_on_commit_callbacks)
     skipped = _rows(recipient=pair.mentee, kind=ReminderKind.CHECKIN)
     assert [r.status for r in skipped] == [ReminderStatus.SKIPPED]
     consent = _rows(recipient=pair.mentee, kind=ReminderKind.CONSENT)
@@ -191,7 +191,7 @@ def test_stale_signatures_drafts_and_requests_are_reminded(society, django_captu
         agreement = Agreement.objects.create(
             organization=org, mentorship=pair, status=AgreementStatus.AWAITING, title="Mentoring agreement"
         )
-        Agreement.objects.filter(pk=agreement.pk).update(updated_at=timezone.now() - timedelta(days=6))
+        Agreement.objects.filter(pk=agreement.pk).update(updated_at=NOW - timedelta(days=6))
         from agreements.models import Signature
 
         Signature.objects.create(
@@ -208,10 +208,10 @@ def test_stale_signatures_drafts_and_requests_are_reminded(society, django_captu
             mentor=pair.mentor,
             mentee=MembershipFactory(organization=org, user__full_name="Omar Haddad"),
             message="Hello",
-            created_at=timezone.now() - timedelta(days=8),
-            expires_at=timezone.now() + timedelta(days=6),
+            created_at=NOW - timedelta(days=8),
+            expires_at=NOW + timedelta(days=6),
         )
-    _scan(timezone.localdate(), django_capture_on_commit_callbacks)
+    _scan(TODAY, django_capture_on_commit_callbacks)
     signature = _rows(kind=ReminderKind.SIGNATURE)
     assert [r.recipient_id for r in signature] == [pair.mentee_id]  # the mentor has signed
     assert [r.recipient_id for r in _rows(kind=ReminderKind.REQUEST)] == [pair.mentor_id]
@@ -294,9 +294,7 @@ def test_survey_invitations_and_a_last_call_to_those_who_have_not_answered(socie
         answered = SurveyInvitation.objects.create(
             organization=org, wave=wave, membership=pair.mentee, role="mentee", answered=True
         )
-        SurveyInvitation.objects.filter(pk__in=[invited.pk, answered.pk]).update(
-            created_at=timezone.now() - timedelta(days=10)
-        )
+        SurveyInvitation.objects.filter(pk__in=[invited.pk, answered.pk]).update(created_at=NOW - timedelta(days=10))
     _scan(TODAY, django_capture_on_commit_callbacks)
     assert [r.recipient_id for r in _rows(kind=ReminderKind.SURVEY)] == [pair.mentor_id]
     assert _rows(kind=ReminderKind.SURVEY_LAST_CALL) == []
@@ -322,7 +320,7 @@ def test_a_claim_is_exclusive_and_a_dead_workers_claim_lapses(society):
         assert reminders.send(ids) == 0  # a second task on the same ids sends nothing
         assert mail.outbox == []
         # The first worker "died"; after the lease the rows are handed out again and sent.
-        Reminder.objects.update(claimed_at=timezone.now() - timedelta(hours=1))
+        Reminder.objects.update(claimed_at=NOW - timedelta(hours=1))
         assert sorted(reminders.ids_to_send()) == sorted(ids)
         assert reminders.send(ids) == 2
         assert reminders.send(ids) == 0
@@ -388,7 +386,7 @@ def _reminder(org, recipient, **extra):
             key=str(uuid.uuid4()),
             path="/",
             status=extra.pop("status", ReminderStatus.SENT),
-            sent_at=timezone.now(),
+            sent_at=NOW,
             **extra,
         )
 
@@ -453,7 +451,7 @@ def test_a_reminder_handed_out_moments_ago_is_not_handed_out_again(society, djan
             tasks.enqueue(ids)  # the task is queued, not run yet
         assert len(callbacks) == 1
         assert reminders.ids_to_send() == []  # a sweep now leaves them to their task
-        Reminder.objects.update(handed_out_at=timezone.now() - timedelta(minutes=5))
+        Reminder.objects.update(handed_out_at=NOW - timedelta(minutes=5))
         assert sorted(reminders.ids_to_send()) == sorted(ids)  # that task was lost
 
 

@@ -4,13 +4,12 @@ coordinators see who submitted and the barriers raised, never a draft."""
 import csv
 import io
 import threading
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.db import connection
-from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from matching.models import Mentorship
@@ -23,7 +22,8 @@ from surveys.services import reports as services
 from tests.factories import MembershipFactory, ProgramFactory
 
 TODAY = date(2026, 11, 20)
-pytestmark = [pytest.mark.django_db, pytest.mark.clock(TODAY)]
+NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 9, tzinfo=UTC)  # the frozen clock
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(NOW)]
 YEAR, QUARTER = quarter_of(TODAY)
 LABEL = f"Q{QUARTER} {YEAR}"
 
@@ -257,7 +257,7 @@ def test_only_the_pair_writes_and_confirms(pair, coordinator_a, coordinator_b, o
 def test_an_ended_pairing_cannot_write(pair):
     report = save(pair)
     with scopes_disabled():
-        Mentorship.objects.filter(pk=pair.pk).update(status="ended", ended_at=timezone.now())
+        Mentorship.objects.filter(pk=pair.pk).update(status="ended", ended_at=NOW)
         pair.refresh_from_db()
     with pytest.raises(ServiceError, match="has ended"):
         save(pair, revision=1, next_plans="New")
@@ -411,7 +411,7 @@ def test_an_ended_pairings_submitted_report_stays_readable(client, pair):
     confirm(report, pair.mentee)
     confirm(fresh(report), pair.mentor)
     with scopes_disabled():
-        Mentorship.objects.filter(pk=pair.pk).update(status="ended", ended_at=timezone.now())
+        Mentorship.objects.filter(pk=pair.pk).update(status="ended", ended_at=NOW)
     client.force_login(pair.mentor.user)
     page = client.get(_edit_url(pair))
     assert page.status_code == 200
@@ -486,7 +486,7 @@ def test_choosing_another_quarter(client, pair, coordinator_a):
 def test_a_submitted_report_stays_visible_to_coordinators_after_the_pairing_ends(client, pair, coordinator_a):
     _submitted(pair)
     with scopes_disabled():
-        Mentorship.objects.filter(pk=pair.pk).update(status="ended", ended_at=timezone.now())
+        Mentorship.objects.filter(pk=pair.pk).update(status="ended", ended_at=NOW)
     client.force_login(coordinator_a.user)
     response = client.get("/o/alpha/programs/society/reports/")
     assert b"Rota clashes with clinic." in response.content

@@ -1,12 +1,11 @@
 """Survey waves and invitations opened by the daily scan: idempotent, catch up with one wave
 (never one per missed period), 6-month waves per pairing, set-based."""
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from matching.models import Mentorship
@@ -17,7 +16,8 @@ from surveys.services import waves as wave_services
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 
 TODAY = date(2026, 3, 16)
-pytestmark = [pytest.mark.django_db, pytest.mark.clock(TODAY)]
+NOW = datetime(TODAY.year, TODAY.month, TODAY.day, 9, tzinfo=UTC)  # the frozen clock
+pytestmark = [pytest.mark.django_db, pytest.mark.clock(NOW)]
 
 
 def pair(program, *, started_on=TODAY, mentor=None, mentee=None, status="active", origin="proposal"):
@@ -247,7 +247,7 @@ def test_senior_pairings_get_no_surveys_nor_the_assessment(org_a, program):
 
 @pytest.mark.parametrize("anonymous", [True, False])
 def test_an_anonymous_assessment_answer_points_at_no_pairing(org_a, program, anonymous):
-    today = timezone.localdate()
+    today = TODAY
     made = survey(
         org_a, program=program, schedule="after_pairing", interval_months=6, opens_on=today, anonymous=anonymous
     )
