@@ -10,10 +10,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import ScopedManager
 
-from matching.models import Mentorship
 from mentorship.fields import EncryptedJSONField
 from mentorship.storage import encrypted_storage, random_name
 from programs.models import Membership, Organization, Program
+from relationships.models import Mentorship
 
 # Seed 004's agreement form. Editable sections are written by the pair; fixed ones are
 # clauses the program sets. Guidance is shown while drafting, not printed.
@@ -272,5 +272,4 @@ class AgreementEvent(models.Model):
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
 
 
-from agreements.models_record import *  # noqa: E402,F401,F403
 from agreements.models_review import *  # noqa: E402,F401,F403

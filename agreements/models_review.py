@@ -18,10 +18,10 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import ScopedManager
 
-from matching.models import Mentorship
 from mentorship.fields import EncryptedTextField
 from mentorship.storage import encrypted_storage, random_name
 from programs.models import Membership, Organization
+from relationships.models import Mentorship
 
 __all__ = [
     "CHECKLIST_ITEMS",

@@ -23,18 +23,11 @@ from agreements.models_review import (
     checklist_item,
     next_review_due_on,
 )
-from matching.models import (
-    LIVE_STATUSES,
-    EndReason,
-    ExclusionReason,
-    Mentorship,
-    MentorshipStatus,
-    PairExclusion,
-)
-from matching.services.pairs import absolute_url, notify, require_party
 from mentorship.exceptions import ServiceError
 from programs.models import Membership
 from programs.services import audit
+from relationships.models import LIVE_STATUSES, EndReason, ExclusionReason, Mentorship, MentorshipStatus, PairExclusion
+from relationships.services.pairs import absolute_url, notify, require_party
 
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
 PDF_MAGIC = b"%PDF-"
@@ -166,7 +159,7 @@ def _conclude(mentorship: Mentorship, review: YearlyReview, *, actor: Membership
     mentorship.ended_at = now
     mentorship.ended_by = None  # a joint decision at review, not one person's
     mentorship.save(update_fields=["status", "end_reason", "ended_at", "ended_by"])
-    from agreements.meeting_services import cancel_upcoming
+    from relationships.services.meetings import cancel_upcoming
 
     cancel_upcoming(mentorship=mentorship, actor=None)
     PairExclusion.objects.get_or_create(

@@ -28,12 +28,12 @@ from agreements.models import (
     Signature,
     SigningConsent,
 )
-from matching.models import LIVE_STATUSES, Mentorship
-from matching.services.pairs import absolute_url, notify, require_party
 from mentorship.exceptions import ServiceError
 from mentorship.validators import multi_line_error, single_line_error
 from programs.models import Membership, Program
 from programs.services import audit, require_coordinator
+from relationships.models import LIVE_STATUSES, Mentorship
+from relationships.services.pairs import absolute_url, notify, require_party
 
 logger = logging.getLogger(__name__)
 
@@ -125,6 +125,15 @@ def template_update(*, actor: Membership, program: Program, title: str, sections
 
 def current_agreement(mentorship: Mentorship) -> Agreement | None:
     return Agreement.objects.filter(mentorship=mentorship).order_by("-version").first()
+
+
+def signed_goals(mentorship: Mentorship) -> str | None:
+    """The goals text of the pair's latest signed agreement; None if nothing is signed. The
+    relationship's goal list imports from it (registered in ``AgreementsConfig.ready``)."""
+    agreement = (
+        Agreement.objects.filter(mentorship=mentorship, status=AgreementStatus.SIGNED).order_by("-version").first()
+    )
+    return None if agreement is None else agreement.content.get("goals", "")
 
 
 @transaction.atomic

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from agreements import urls_meetings, urls_pdf, urls_record, urls_review, views
+from agreements import urls_pdf, urls_review, views
 
 # Under /o/<org_slug>/ — the tenancy middleware scopes these.
 org_urlpatterns = [
@@ -14,7 +14,5 @@ org_urlpatterns = [
     path("programs/<slug:program_slug>/agreement-form/", views.template_edit, name="agreement_template"),
     *urls_pdf.org_urlpatterns,
     *urls_review.org_urlpatterns,
-    *urls_meetings.org_urlpatterns,
-    *urls_record.org_urlpatterns,
 ]
 urlpatterns = [*urls_pdf.urlpatterns, *urls_review.urlpatterns]

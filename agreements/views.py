@@ -6,12 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from agreements import services
 from agreements.consent import CONSENT_PARAGRAPHS, CONSENT_TITLE
 from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signature, SigningConsent
-from matching.models import LIVE_STATUSES, Mentorship
 from mentorship.clientaddr import client_ip
 from mentorship.exceptions import ServiceError
 from mentorship.forms import Form
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
+from relationships.models import LIVE_STATUSES, Mentorship
 
 
 def _meta(request: HttpRequest) -> dict:

@@ -24,10 +24,10 @@ from agreements.models_review import (
     checklist_progress,
     review_state,
 )
-from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import member_required
+from relationships.models import Mentorship
 
 
 def _mentorship(request: HttpRequest, pk: int, *, coordinators: bool) -> tuple[Mentorship, str | None]:

@@ -53,9 +53,9 @@ GOALS = (
 
 def build(n: int) -> list[int]:
     from agreements.models import DEFAULT_SECTIONS, Agreement, AgreementEvent, Signature
-    from matching.models import Mentorship
     from mentorship.models import User
     from programs.models import Membership, Organization, Program
+    from relationships.models import Mentorship
 
     with scopes_disabled():
         org = Organization.objects.create(name="Benchmark Surgical Society", slug="bench", contact_email="o@x.org")

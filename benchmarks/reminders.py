@@ -73,10 +73,9 @@ mail.outbox = []
 
 
 def build(n: int) -> None:
-    from agreements.models_record import Meeting
-    from matching.models import Mentorship
     from mentorship.models import User
     from programs.models import Membership, Organization, Program
+    from relationships.models import Meeting, Mentorship
 
     rng = random.Random(42)
     today = timezone.localdate()

@@ -31,25 +31,8 @@ from matching.engine.inputs import (
 from matching.engine.scoring import explain
 from matching.engine.solve import match
 from matching.engine.stable import stable_match
-from matching.models import (
-    LIVE_STATUSES,
-    MatchRound,
-    Mentorship,
-    Origin,
-    PairExclusion,
-    Proposal,
-    ProposalStatus,
-    RoundStatus,
-)
-from matching.services.pairs import (
-    absolute_url,
-    check_pair,
-    live_mentorship_count,
-    lock_memberships,
-    notify,
-    offer,
-    refuse_own_pairing,
-)
+from matching.models import MatchRound, Proposal, ProposalStatus, RoundStatus
+from matching.services.pairs import check_pair, live_mentorship_count, offer, refuse_own_pairing
 from mentorship.celery import registered_task
 from mentorship.exceptions import ServiceError
 from programs.models import (
@@ -65,6 +48,8 @@ from programs.models import (
     Role,
 )
 from programs.services import audit, require_coordinator
+from relationships.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
+from relationships.services.pairs import absolute_url, lock_memberships, notify
 
 FACTOR_LABELS = {
     "specialty": "Specialty",

@@ -10,7 +10,6 @@ org_urlpatterns = [
         name="request_create",
     ),
     path("programs/<slug:program_slug>/requests/", views.program_requests, name="program_requests"),
-    path("programs/<slug:program_slug>/mentorships/", views.program_mentorships, name="program_mentorships"),
     path("programs/<slug:program_slug>/pairings/", views.program_pairings, name="program_pairings"),
     path(
         "programs/<slug:program_slug>/pairings/<int:pk>/withdraw/",
@@ -43,6 +42,4 @@ org_urlpatterns = [
     path("requests/<int:pk>/accept/", views.request_accept, name="request_accept"),
     path("requests/<int:pk>/decline/", views.request_decline, name="request_decline"),
     path("requests/<int:pk>/withdraw/", views.request_withdraw, name="request_withdraw"),
-    path("mentorships/<int:pk>/", views.mentorship_detail, name="mentorship_detail"),
-    path("mentorships/<int:pk>/end/", views.mentorship_end, name="mentorship_end"),
 ]

@@ -6,18 +6,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from matching.models import LIVE_STATUSES, Mentorship, MentorshipRequest, RequestStatus
+from matching.models import MentorshipRequest, RequestStatus
 from matching.services import endings as ending_services
 from matching.services import pairs as pair_services
 from matching.services import proposals as proposal_services
 from matching.services import requests as request_services
 from matching.services import senior as senior_services
 from mentorship.exceptions import ServiceError
-from mentorship.filters import FilterForm, FlagField
+from mentorship.filters import FilterForm
 from mentorship.forms import Form, form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Membership, Profile, Program, ProgramModel
 from programs.views.programs import biosketch_refusal, visible_program
+from relationships.models import LIVE_STATUSES, Mentorship
 
 PER_PAGE = 50
 
@@ -53,10 +54,6 @@ class DeclineForm(Form):
 
 class RequestFilterForm(FilterForm):
     status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *RequestStatus.choices], required=False)
-
-
-class MentorshipFilterForm(FilterForm):
-    all = FlagField(label="Include ended ones")
 
 
 class GuidanceForm(Form):
@@ -164,47 +161,6 @@ def request_withdraw(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
     return redirect("request_list", org_slug=org_slug)
 
 
-@member_required
-def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    mentorship = get_object_or_404(
-        Mentorship.objects.select_related("program", "mentor__user", "mentee__user", "ended_by__user"), pk=pk
-    )
-    party = mentorship.party(request.membership)
-    if party is None and not request.membership.is_coordinator:
-        raise Http404("No such mentorship.")
-    from agreements.meeting_services import overview
-    from agreements.record_services import record_summary
-
-    return render(
-        request,
-        "matching/mentorship_detail.html",
-        {
-            "mentorship": mentorship,
-            "party": party,
-            "record_summary": record_summary(mentorship),
-            # Metadata only (no agenda or summary is loaded, let alone decrypted).
-            "meetings_overview": overview(mentorship),
-        },
-    )
-
-
-@require_POST
-@member_required
-def mentorship_end(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    mentorship = get_object_or_404(
-        Mentorship.objects.filter(Q(mentor=request.membership) | Q(mentee=request.membership)), pk=pk
-    )
-    try:
-        ending_services.mentorship_end_no_fault(actor=request.membership, mentorship=mentorship)
-    except ServiceError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(
-            request, "The mentorship has ended under the no-fault clause. Your shared history stays here for you both."
-        )
-    return redirect("mentorship_detail", org_slug=org_slug, pk=pk)
-
-
 # --- Coordinators -------------------------------------------------------------------------
 
 
@@ -243,28 +199,6 @@ def program_requests(request: HttpRequest, org_slug: str, program_slug: str) -> 
             "status": status,
             "statuses": RequestStatus.choices,
             "querystring": filters.querystring(),
-            "filter_errors": filters.error_list(),
-        },
-    )
-
-
-@coordinator_required
-def program_mentorships(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
-    program = get_object_or_404(Program, slug=program_slug)
-    filters = MentorshipFilterForm(request.GET)
-    live_only = not filters.values.get("all")
-    mentorships = Mentorship.objects.filter(program=program).select_related("mentor__user", "mentee__user")
-    if live_only:
-        mentorships = mentorships.filter(status__in=LIVE_STATUSES)
-    page = Paginator(mentorships, PER_PAGE).get_page(request.GET.get("page"))
-    return render(
-        request,
-        "matching/program_mentorships.html",
-        {
-            "program": program,
-            "page": page,
-            "live_only": live_only,
-            "querystring": "" if live_only else "all=1",
             "filter_errors": filters.error_list(),
         },
     )

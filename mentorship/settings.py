@@ -111,9 +111,11 @@ INSTALLED_APPS = [
     "csp",
     "mentorship",
     "programs",
+    "relationships",
     "matching",
     "agreements",
     "surveys",
+    "demo",
 ]
 
 MIDDLEWARE = [

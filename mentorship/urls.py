@@ -7,6 +7,7 @@ from agreements.urls import urlpatterns as agreements_urlpatterns
 from matching.urls import org_urlpatterns as matching_org_urlpatterns
 from mentorship import views
 from programs.urls import org_urlpatterns
+from relationships.urls import org_urlpatterns as relationships_org_urlpatterns
 from surveys.urls import org_urlpatterns as surveys_org_urlpatterns
 from surveys.urls import urlpatterns as surveys_urlpatterns
 
@@ -23,7 +24,13 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path(
         "o/<slug:org_slug>/",
-        include(org_urlpatterns + matching_org_urlpatterns + agreements_org_urlpatterns + surveys_org_urlpatterns),
+        include(
+            org_urlpatterns
+            + relationships_org_urlpatterns
+            + matching_org_urlpatterns
+            + agreements_org_urlpatterns
+            + surveys_org_urlpatterns
+        ),
     ),
     path("", include(agreements_urlpatterns)),
     path("", include(surveys_urlpatterns)),

@@ -92,18 +92,6 @@ def applications_of(*, membership) -> list:
     )
 
 
-def mentorships_of(*, membership) -> list:
-    from django.db.models import Q
-
-    from matching.models import Mentorship
-
-    return list(
-        Mentorship.objects.filter(Q(mentor=membership) | Q(mentee=membership))
-        .select_related("program", "mentor__user", "mentee__user")
-        .order_by("-started_on", "-pk")[:20]
-    )
-
-
 def open_invitation_count(*, organization) -> int:
     return Invitation.objects.filter(
         organization=organization, status=InvitationStatus.PENDING, expires_at__gt=timezone.now()

@@ -18,21 +18,10 @@ from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementStatus, Signature
-from agreements.models_record import MeetingStatus
-from agreements.record_services import next_contact_due
-from matching.models import (
-    LIVE_STATUSES,
-    Mentorship,
-    MentorshipRequest,
-    MentorshipStatus,
-    Origin,
-    Proposal,
-    ProposalStatus,
-    RequestStatus,
-    Response,
-    Stage,
-)
+from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus, Response
 from programs.models import Application, ApplicationStatus, Organization, Program, Role
+from relationships.models import LIVE_STATUSES, MeetingStatus, Mentorship, MentorshipStatus, Origin, Stage
+from relationships.services.record import next_contact_due
 from surveys.models import Reminder, ReminderKind, ReminderStatus
 from surveys.rules import display_name, senior_review_due
 from surveys.services.due import CONSENT_STALE_DAYS, DRAFT_STALE_DAYS, SIGNATURE_STALE_DAYS
@@ -153,7 +142,7 @@ def stages(organization: Organization, program: Program | None = None) -> dict:
     }
 
 
-# --- Meeting cadence (agreements.record_services.cadence_status, set-based) -----------------
+# --- Meeting cadence (relationships.services.record.cadence_status, set-based) -----------------
 
 
 def _held(prefix: str = "meetings__") -> Q:
@@ -169,7 +158,7 @@ def due_state(
     today: date,
     origin: str = "",
 ) -> dict:
-    """The rule of ``agreements.record_services.cadence_status`` for one row: before the
+    """The rule of ``relationships.services.record.cadence_status`` for one row: before the
     first held meeting the deadline is ``started_on + first_meeting_days``; afterwards the
     last held meeting's date plus the program's interval. Overdue when today is past it.
     A senior mentor's pairing with a hub mentor follows its own 6-monthly review instead

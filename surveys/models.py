@@ -14,9 +14,9 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import ScopedManager
 
-from matching.models import Mentorship
 from mentorship.fields import EncryptedTextField
 from programs.models import Membership, Organization, Program
+from relationships.models import Mentorship
 
 # --- Reminders ----------------------------------------------------------------------------
 

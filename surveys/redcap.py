@@ -16,10 +16,9 @@ from django.db.models import Count, F, Max, Min, OuterRef, Q, Subquery
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementStatus
-from agreements.models_record import MeetingStatus
-from matching.models import EndReason, Mentorship, MentorshipStatus, Origin, Stage
 from mentorship import csvexport
 from programs.models import Organization, Program
+from relationships.models import EndReason, MeetingStatus, Mentorship, MentorshipStatus, Origin, Stage
 from surveys.dashboard import due_state
 
 # REDCap's data dictionary columns, exactly as REDCap writes and reads them.

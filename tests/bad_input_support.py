@@ -23,11 +23,11 @@ from django.utils import timezone
 from hypothesis import strategies as st
 
 from agreements.models import Agreement, AgreementStatus
-from agreements.models_record import FollowUpTask, Goal, Meeting, MeetingStatus
 from agreements.models_review import MentorshipDocument, YearlyReview
-from matching.models import MatchRound, Mentorship, MentorshipRequest, Proposal
+from matching.models import MatchRound, MentorshipRequest, Proposal
 from programs.models import Application, ApplicationStatus, Invitation, Profile, ProgramModel, Role, RosterImport
 from programs.services import contact_confirmation_token
+from relationships.models import FollowUpTask, Goal, Meeting, MeetingStatus, Mentorship
 from surveys.models import Feedback, QuarterlyReport, Question, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import quarter_of
 from surveys.services.reminders import unsubscribe_token

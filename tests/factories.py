@@ -7,7 +7,6 @@ from allauth.account.models import EmailAddress
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from matching.models import Mentorship
 from mentorship.models import User
 from programs.models import (
     AffinityGroup,
@@ -26,6 +25,7 @@ from programs.models import (
     ProgramModel,
     Role,
 )
+from relationships.models import Mentorship
 
 PASSWORD = "correct-horse-battery-staple"
 

@@ -31,19 +31,12 @@ from django_scopes import scope, scopes_disabled
 
 from agreements import services as agreement_services
 from agreements.models import Agreement, AgreementStatus, Signature
-from matching.models import (
-    Mentorship,
-    MentorshipRequest,
-    PairExclusion,
-    Proposal,
-    ProposalStatus,
-    RequestStatus,
-    Vote,
-)
+from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus, Vote
 from matching.services import proposals as proposal_services
 from matching.services import requests as request_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, AuditEvent, Membership, ProgramModel, Role
+from relationships.models import Mentorship, PairExclusion
 from surveys.models import (
     QuarterlyReport,
     Question,

@@ -27,8 +27,7 @@ def test_an_unknown_key_is_a_clear_error(settings):
 
 @pytest.mark.django_db
 def test_rotation_re_encrypts_every_row_with_the_new_key(settings, org_a):
-    from agreements.models import Goal
-    from matching.models import Mentorship
+    from relationships.models import Goal, Mentorship
     from tests.factories import MembershipFactory, ProgramFactory
 
     with scopes_disabled():
@@ -49,6 +48,6 @@ def test_rotation_re_encrypts_every_row_with_the_new_key(settings, org_a):
     with scopes_disabled():
         assert Goal.objects.get(pk=goal.pk).title == "Pass the boards"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT title FROM agreements_goal WHERE id = %s", [goal.pk])
+        cursor.execute("SELECT title FROM relationships_goal WHERE id = %s", [goal.pk])
         raw = cursor.fetchone()[0]
     assert raw.startswith("enc1:") and "boards" not in raw

@@ -37,9 +37,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus, Signature
-from agreements.models_record import FollowUpTask, Goal, GoalNote, Meeting, MeetingStatus, PrivateNote
 from agreements.models_review import MentorshipDocument, YearlyReview
-from matching.models import MatchRound, Mentorship, MentorshipRequest, Proposal
+from matching.models import MatchRound, MentorshipRequest, Proposal
 from programs.models import (
     Application,
     ApplicationStatus,
@@ -50,6 +49,7 @@ from programs.models import (
     RosterImport,
 )
 from programs.services import contact_confirmation_token
+from relationships.models import FollowUpTask, Goal, GoalNote, Meeting, MeetingStatus, Mentorship, PrivateNote
 from surveys.models import Feedback, QuarterlyReport, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import previous_quarter, quarter_of
 from surveys.services.reminders import unsubscribe_token
@@ -583,8 +583,8 @@ def test_the_admin_is_closed_to_every_role_of_the_matrix(client, world):
             client.force_login(world.roles[role].user)
         for url in (
             "/admin/",
-            "/admin/agreements/meeting/",
-            "/admin/agreements/privatenote/",
+            "/admin/relationships/meeting/",
+            "/admin/relationships/privatenote/",
             "/admin/mentorship/user/",
         ):
             response = client.get(url)

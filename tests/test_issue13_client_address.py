@@ -18,7 +18,7 @@ from django_scopes import scope, scopes_disabled
 
 from agreements import services
 from agreements.models import AgreementEvent
-from matching.models import Mentorship
+from relationships.models import Mentorship
 from tests.factories import MembershipFactory, ProgramFactory
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")

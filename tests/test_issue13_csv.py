@@ -20,9 +20,10 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus
-from matching.models import Mentorship, Proposal, ProposalStatus, Response
+from matching.models import Proposal, ProposalStatus, Response
 from mentorship import csvexport
 from programs.models import Cadence
+from relationships.models import Mentorship
 from surveys import redcap
 from surveys.dashboard import CSV_TABLES
 from surveys.models import Question, Reminder, ReminderKind, ReminderStatus, Survey, SurveyInvitation, SurveyWave

@@ -289,7 +289,7 @@ def test_seed_demo_refuses_to_run_with_debug_off(settings):
 @pytest.mark.django_db
 def test_seed_demo_runs_unchanged_for_local_development(settings, capsys):
     """`make run` exports DEBUG=1: the demo is made without any flag, as before."""
-    from programs.demo.common import DEMO_PASSWORD
+    from demo.common import DEMO_PASSWORD
     from programs.models import Organization
 
     settings.DEBUG = True

@@ -23,11 +23,11 @@ from django.test.signals import template_rendered
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from agreements import meeting_services, review_services
+from agreements import review_services
 from agreements import services as agreement_services
 from agreements.models import Agreement
 from matching import rounds
-from matching.models import Mentorship, ProposalStatus
+from matching.models import ProposalStatus
 from matching.services import endings as ending_services
 from matching.services import proposals as proposal_services
 from matching.services import requests as request_services
@@ -36,6 +36,9 @@ from mentorship.models import User
 from programs import application_services
 from programs import services as program_services
 from programs.models import ApplicationStatus, ProgramModel, Role
+from relationships.models import Mentorship
+from relationships.services import endings as relationship_endings
+from relationships.services import meetings as meeting_services
 from surveys.models import Reminder, ReminderKind
 from surveys.periods import quarter_of
 from surveys.services import feedback as feedback_services
@@ -189,7 +192,7 @@ def meeting_cancelled(w, monkeypatch):
 def mentorship_ended(w, monkeypatch):
     pair = w.pair()
     _meeting(pair)  # its cancellation goes out too
-    ending_services.mentorship_end_no_fault(actor=pair.mentor, mentorship=pair)
+    relationship_endings.mentorship_end_no_fault(actor=pair.mentor, mentorship=pair)
 
 
 mentorship_ended_coordinator = mentorship_ended

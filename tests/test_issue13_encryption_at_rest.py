@@ -106,11 +106,11 @@ CLEAR_TEXT_ALLOWLIST = {
     "agreements.AgreementEvent.kind": "an event code",
     "agreements.AgreementEvent.user_agent": "signing evidence printed on the audit trail",
     "agreements.AgreementEvent.detail": "generated (section headings, hashes), never the pair's text",
-    "agreements.Meeting.uid": "a random iCalendar UID",
-    "agreements.Meeting.stage": "a stage code",
+    "relationships.Meeting.uid": "a random iCalendar UID",
+    "relationships.Meeting.stage": "a stage code",
     "agreements.ChecklistTick.item_key": "a checklist item code",
-    "agreements.ContentRead.kind": "a content kind code",
-    "agreements.ProgramResources.body": "the program's resources page, written by coordinators for everyone",
+    "relationships.ContentRead.kind": "a content kind code",
+    "relationships.ProgramResources.body": "the program's resources page, written by coordinators for everyone",
     # Surveys: reminders are generated; surveys and questions are written by coordinators.
     "surveys.Reminder.key": "generated idempotency key (ids and a period)",
     "surveys.Reminder.period": "a period label",
@@ -179,7 +179,7 @@ MUST_BE_ENCRYPTED = [
     "matching.Proposal.mentor_reason",
     "matching.Proposal.mentee_reason",
     "matching.Vote.comment",
-    "matching.ProgramRemoval.reason",
+    "relationships.ProgramRemoval.reason",
     "programs.Application.goals_statement",
     "programs.Application.preferences",
     "programs.Application.override_reason",
@@ -451,7 +451,7 @@ def test_after_a_full_pairing_lifecycle_no_text_or_file_is_in_clear(
 @pytest.mark.django_db
 def test_rotation_re_encrypts_files_with_the_new_key(settings, org_a, media):
     from agreements import review_services
-    from matching.models import Mentorship
+    from relationships.models import Mentorship
     from tests.factories import MembershipFactory, ProgramFactory
 
     with scopes_disabled():
@@ -506,8 +506,9 @@ def test_the_data_migrations_encrypt_existing_rows_and_files_and_reverse(transac
     from django.db.migrations.executor import MigrationExecutor
 
     from agreements.models import Agreement, MentorshipDocument, YearlyReview
-    from matching.models import Mentorship, MentorshipRequest
+    from matching.models import MentorshipRequest
     from programs.models import Application, AuditEvent, Profile
+    from relationships.models import Mentorship
     from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, ProgramFactory
 
     settings.MEDIA_ROOT = tmp_path / "media"

@@ -21,10 +21,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from agreements.models_record import Goal
-from matching.models import Mentorship
 from programs.models import Cadence
 from programs.services import audit
+from relationships.models import Goal, Mentorship
 from surveys.models import QuarterlyReport, Reminder, ReminderKind, ReminderStatus
 from surveys.periods import quarter_of
 from tests import html_rules

@@ -23,10 +23,10 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus
-from matching.models import Mentorship
 from mentorship.models import User
 from programs import roster
 from programs.models import Application, Membership, Profile, Program, ProgramModel, Role
+from relationships.models import Mentorship
 from surveys.models import Question, Survey
 from tests.factories import (
     AffinityGroupFactory,

@@ -5,10 +5,10 @@ from django.core.management import call_command
 from django.db.models import Count, F
 from django_scopes import scopes_disabled
 
+from demo.common import DEMO_PASSWORD, MULTI_ORG_EMAIL
+from demo.seed import seed_demo
 from mentorship.models import User
 from programs.application_services import check_eligibility
-from programs.demo.common import DEMO_PASSWORD, MULTI_ORG_EMAIL
-from programs.demo.seed import seed_demo
 from programs.models import (
     AffinityGroup,
     Application,
@@ -285,7 +285,8 @@ def test_the_seed_is_the_same_every_time(seeded):
 
     first = snapshot()
     with scopes_disabled():
-        from matching.models import Mentorship, MentorshipRequest, PairExclusion, Proposal
+        from matching.models import MentorshipRequest, Proposal
+        from relationships.models import Mentorship, PairExclusion
 
         for model in (
             Proposal,
@@ -306,7 +307,8 @@ def test_the_seed_is_the_same_every_time(seeded):
 
 
 def test_the_portal_has_pairs_to_show(seeded):
-    from matching.models import Mentorship, MentorshipRequest, Proposal
+    from matching.models import MentorshipRequest, Proposal
+    from relationships.models import Mentorship
 
     with scopes_disabled():
         alumni = Mentorship.objects.filter(program__slug="alumni-mentoring")

@@ -99,8 +99,6 @@ def build() -> dict:
     from django.contrib.auth.hashers import make_password
 
     from agreements.models import Agreement, AgreementStatus, Signature
-    from agreements.models_record import Goal, GoalStatus, Meeting, MeetingStatus
-    from matching.models import Mentorship, MentorshipStatus, Origin, Stage
     from mentorship.models import User
     from programs.models import (
         Application,
@@ -113,6 +111,16 @@ def build() -> dict:
         Program,
         ProgramModel,
         Role,
+    )
+    from relationships.models import (
+        Goal,
+        GoalStatus,
+        Meeting,
+        MeetingStatus,
+        Mentorship,
+        MentorshipStatus,
+        Origin,
+        Stage,
     )
     from surveys.models import Reminder, ReminderKind, ReminderStatus
 

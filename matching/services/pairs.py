@@ -1,32 +1,17 @@
-"""What every pairing path shares (requests, proposals, match rounds, and the agreements
-and surveys apps): who is a live mentor or mentee, a mentor's capacity, the rules a
-proposed pair must meet (``check_pair``), offering a pairing (``offer``), the membership
-locks that serialize them (``lock_memberships``), and the email helpers (``notify``,
-``absolute_url``)."""
+"""What every pairing path shares (requests, proposals, match rounds): who is a live mentor
+or mentee, a mentor's capacity, the rules a proposed pair must meet (``check_pair``) and
+offering a pairing (``offer``). The helpers every app uses on a pair (the party check,
+membership locks, notifying people) live in ``relationships.services.pairs``."""
 
-from django.conf import settings
-from django.core.exceptions import PermissionDenied
-from django.urls import reverse
 from django.utils import timezone
 
-from matching.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
 from mentorship.exceptions import ServiceError
-from mentorship.mail import queue_email, render_email
 from programs.models import Application, ApplicationStatus, Membership, Program, ProgramModel, Role
+from relationships.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
+from relationships.services.pairs import absolute_url, lock_memberships, notify
 
 MENTOR_LIVE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
 MENTEE_LIVE = (ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
-
-
-def add_months(day, months: int):
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def mentor_application(program: Program, mentor: Membership) -> Application | None:
@@ -67,16 +52,6 @@ def is_excluded(program: Program, mentor: Membership, mentee: Membership) -> boo
     return PairExclusion.objects.filter(program=program, mentor=mentor, mentee=mentee).exists()
 
 
-def require_party(actor: Membership, mentorship: Mentorship, what: str = "can do this") -> str:
-    """'mentor' or 'mentee'; anyone else (coordinators too) is refused."""
-    if actor is None or actor.organization_id != mentorship.organization_id or not actor.is_active:
-        raise PermissionDenied("That mentorship belongs to another organization.")
-    role = mentorship.party(actor)
-    if role is None:
-        raise PermissionDenied(f"Only the mentor and the mentee {what}.")
-    return role
-
-
 def refuse_own_pairing(actor: Membership, *people, doing: str) -> None:
     """Nobody reviews a pairing that includes themselves: offering, approving, finalizing,
     hand-picking, locking, withdrawing or voting on it is for someone else (another
@@ -88,20 +63,6 @@ def refuse_own_pairing(actor: Membership, *people, doing: str) -> None:
             f"You are part of this pairing, so you cannot {doing} it. "
             "Another coordinator or the committee decides on pairings that include you."
         )
-
-
-def lock_memberships(*memberships: Membership) -> None:
-    # A fixed order (by pk) so that two transactions locking the same rows cannot deadlock.
-    pks = sorted({m.pk for m in memberships})
-    list(Membership.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
-
-
-def notify(template: str, context: dict, to: list[str], reply_to: str) -> None:
-    queue_email(render_email(template, context, to=to, reply_to=[reply_to]))
-
-
-def absolute_url(name: str, **kwargs) -> str:
-    return settings.SITE_URL + reverse(name, kwargs=kwargs)
 
 
 def accepted_application(program: Program, membership: Membership, role: str) -> Application | None:

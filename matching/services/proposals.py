@@ -5,19 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from matching.models import ExclusionReason, Mentorship, Origin, PairExclusion
-from matching.services.pairs import (
-    absolute_url,
-    add_months,
-    check_pair,
-    lock_memberships,
-    notify,
-    offer,
-    refuse_own_pairing,
-)
+from matching.services.pairs import check_pair, offer, refuse_own_pairing
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program, ProgramModel
 from programs.services import audit, require_coordinator
+from relationships.models import ExclusionReason, Mentorship, Origin, PairExclusion
+from relationships.services.pairs import absolute_url, add_months, lock_memberships, notify
 
 # --- Proposals and mutual consent ------------------------------------------------------------
 

@@ -12,29 +12,19 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from matching.models import (
-    LIVE_STATUSES,
-    ExclusionReason,
-    Mentorship,
-    MentorshipRequest,
-    Origin,
-    PairExclusion,
-    RequestStatus,
-)
+from matching.models import MentorshipRequest, RequestStatus
 from matching.services.pairs import (
     MENTEE_LIVE,
-    absolute_url,
-    add_months,
     is_excluded,
     live_mentorship_count,
-    lock_memberships,
     mentor_application,
-    notify,
     refuse_own_pairing,
 )
 from mentorship.exceptions import ServiceError
 from programs.models import Application, Membership, Program, ProgramModel, Role
 from programs.services import audit, require_coordinator
+from relationships.models import LIVE_STATUSES, ExclusionReason, Mentorship, Origin, PairExclusion
+from relationships.services.pairs import absolute_url, add_months, lock_memberships, notify
 
 # --- Requests -----------------------------------------------------------------------------
 

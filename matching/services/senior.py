@@ -5,11 +5,12 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from matching.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
-from matching.services.pairs import add_months, lock_memberships, refuse_own_pairing
+from matching.services.pairs import refuse_own_pairing
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program, ProgramModel
 from programs.services import audit, require_coordinator
+from relationships.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
+from relationships.services.pairs import add_months, lock_memberships
 
 # --- Senior mentors -----------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import selectors, sending, services
+from programs.dashboard import dashboard_context
 from programs.forms.organizations import (
     InvitationForm,
     MemberFilterForm,
@@ -35,7 +36,7 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
         "membership": membership,
         "programs": selectors.programs_for(membership=membership),
         "my_applications": selectors.applications_of(membership=membership),
-        "my_mentorships": selectors.mentorships_of(membership=membership),
+        **dashboard_context(membership),
     }
     if membership.is_coordinator or membership.is_committee:
         context["counts"] = selectors.member_counts(organization=organization)

@@ -20,21 +20,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementStatus, Signature, SigningConsent
-from agreements.models_record import MeetingStatus
 from agreements.models_review import REVIEW_INTERVAL_MONTHS, YearlyReview
-from agreements.record_services import next_contact_due
-from matching.models import (
-    LIVE_STATUSES,
-    Mentorship,
-    MentorshipRequest,
-    MentorshipStatus,
-    Origin,
-    Proposal,
-    ProposalStatus,
-    RequestStatus,
-    Response,
-)
+from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus, Response
 from programs.models import Cadence
+from relationships.models import LIVE_STATUSES, MeetingStatus, Mentorship, MentorshipStatus, Origin
+from relationships.services.record import next_contact_due
 from surveys.models import QuarterlyReport, ReminderKind, SurveyInvitation, SurveyStatus
 from surveys.periods import REPORT_GRACE_DAYS, add_months, open_report_quarters, quarter_bounds, quarter_of
 from surveys.rules import display_name, senior_review_due

@@ -19,11 +19,11 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from matching.models import LIVE_STATUSES, Mentorship, Origin
-from matching.services.pairs import absolute_url, notify, require_party
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program
 from programs.services import audit
+from relationships.models import LIVE_STATUSES, Mentorship, Origin
+from relationships.services.pairs import absolute_url, notify, require_party
 from surveys.models import QuarterlyReport
 from surveys.periods import open_report_quarters, previous_quarter, quarter_bounds, quarter_of
 

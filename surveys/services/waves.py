@@ -16,8 +16,8 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from matching.models import LIVE_STATUSES, Mentorship, Origin
 from programs.models import Program
+from relationships.models import LIVE_STATUSES, Mentorship, Origin
 from surveys.models import (
     Audience,
     Question,

@@ -12,13 +12,13 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
-from matching.models import Mentorship
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
+from relationships.models import Mentorship
 from surveys.forms.reports import ConfirmForm, QuarterChoiceForm, ReportForm
 from surveys.periods import quarter_bounds, quarter_of
 from surveys.services import reports as services

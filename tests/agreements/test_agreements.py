@@ -7,8 +7,8 @@ from django_scopes import scope, scopes_disabled
 
 from agreements import consent, services
 from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signature
-from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
+from relationships.models import Mentorship
 from tests.factories import MembershipFactory, dana_and_nia
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")

@@ -17,8 +17,8 @@ from agreements.models_review import (
     checklist_items_for,
     checklist_progress,
 )
-from matching.models import Mentorship
 from mentorship.exceptions import ServiceError
+from relationships.models import Mentorship
 from tests.factories import MembershipFactory, ProgramFactory
 
 PDF = b"%PDF-1.4\n1 0 obj <<>> endobj\ntrailer <<>>\n%%EOF\n"

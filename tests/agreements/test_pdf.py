@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from agreements.models import DEFAULT_SECTIONS, Agreement, AgreementEvent, Signature
 from agreements.pdf import check_fetchable_url, render_agreement_pdf, verify_pdf
 from agreements.tasks import render_agreement_pdf_task
-from matching.models import Mentorship
+from relationships.models import Mentorship
 from tests.conftest import wait_for
 from tests.factories import MembershipFactory, ProgramFactory, UserFactory
 

@@ -19,8 +19,8 @@ from agreements.models_review import (
     first_review_due_on,
     review_state,
 )
-from matching.models import Mentorship, PairExclusion
 from mentorship.exceptions import ServiceError
+from relationships.models import Mentorship, PairExclusion
 from tests.factories import MembershipFactory, ProgramFactory
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")

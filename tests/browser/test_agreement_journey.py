@@ -9,7 +9,7 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from agreements.models import Agreement
-from matching.models import Mentorship
+from relationships.models import Mentorship
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProgramFactory
 
 pytestmark = [pytest.mark.django_db(transaction=True), pytest.mark.pdf]

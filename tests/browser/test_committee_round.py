@@ -9,8 +9,9 @@ from django.core import mail
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from matching.models import MatchRound, Mentorship, Proposal, Vote
+from matching.models import MatchRound, Proposal, Vote
 from programs.models import ApplicationStatus, ProgramModel, Role
+from relationships.models import Mentorship
 from tests.factories import (
     PASSWORD,
     ApplicationFactory,

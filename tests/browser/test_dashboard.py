@@ -7,9 +7,8 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from agreements.models_record import Meeting, MeetingStatus
-from matching.models import Mentorship
 from programs.models import Cadence
+from relationships.models import Meeting, MeetingStatus, Mentorship
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from agreements import services
 from agreements.models import AgreementEvent, SigningConsent
-from matching.models import Mentorship
+from relationships.models import Mentorship
 from tests.browser.journey_support import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory
 

@@ -9,8 +9,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from agreements.models_record import ContentRead, Meeting
-from matching.models import Mentorship
+from relationships.models import ContentRead, Meeting, Mentorship
 from tests.factories import PASSWORD, OrganizationFactory, dana_and_nia
 
 pytestmark = pytest.mark.django_db(transaction=True)

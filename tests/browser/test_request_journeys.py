@@ -9,8 +9,9 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from matching.models import Mentorship, MentorshipRequest, PairExclusion
+from matching.models import MentorshipRequest
 from programs.models import ApplicationStatus, ProgramModel, Role
+from relationships.models import Mentorship, PairExclusion
 from tests.factories import (
     PASSWORD,
     ApplicationFactory,

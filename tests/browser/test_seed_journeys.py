@@ -23,10 +23,10 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from agreements.models import Agreement
-from agreements.models_record import Meeting
 from agreements.models_review import YearlyReview
-from matching.models import MatchRound, Mentorship, MentorshipRequest, Proposal, Vote
+from matching.models import MatchRound, MentorshipRequest, Proposal, Vote
 from programs.models import Application, HubChoice, Profile, Program, Role
+from relationships.models import Meeting, Mentorship
 from surveys.models import QuarterlyReport, Reminder, SurveyInvitation, SurveyResponse
 from surveys.periods import quarter_of
 from tests.browser import journey_support as j

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from playwright.sync_api import expect
 
-from matching.models import Mentorship
+from relationships.models import Mentorship
 from surveys.models import Question, Survey, SurveyInvitation, SurveyResponse
 from surveys.periods import add_months
 from surveys.services import answers as answering

@@ -4,13 +4,14 @@ import pytest
 from django_scopes import scope, scopes_disabled
 
 from matching import rounds
-from matching.models import MatchRound, Mentorship, Proposal, ProposalStatus, RoundStatus
+from matching.models import MatchRound, Proposal, ProposalStatus, RoundStatus
 from matching.services import endings as ending_services
 from matching.services import pairs as pair_services
 from matching.services import proposals as proposal_services
 from matching.services import senior as senior_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, ProgramModel, Role
+from relationships.models import Mentorship
 from tests.factories import (
     AffinityGroupFactory,
     ApplicationFactory,

@@ -5,12 +5,13 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django_scopes import scope, scopes_disabled
 
-from matching.models import Mentorship, MentorshipRequest, ProgramRemoval
+from matching.models import MentorshipRequest
 from matching.services import endings as ending_services
 from matching.services import requests as request_services
 from matching.services import senior as senior_services
 from mentorship.exceptions import ServiceError
 from programs.models import Application, ApplicationStatus, ProgramModel, Role
+from relationships.models import Mentorship, ProgramRemoval
 from tests.factories import (
     AffinityGroupFactory,
     ApplicationFactory,

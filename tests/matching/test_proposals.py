@@ -8,10 +8,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django_scopes import scope, scopes_disabled
 
-from matching.models import Mentorship, PairExclusion, Proposal, ProposalStatus
+from matching.models import Proposal, ProposalStatus
 from matching.services import proposals as proposal_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, Role
+from relationships.models import Mentorship, PairExclusion
 from tests.factories import ApplicationFactory, MembershipFactory, ProgramFactory
 
 ACCEPTED = ApplicationStatus.ACCEPTED

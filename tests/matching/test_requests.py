@@ -10,11 +10,12 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from matching.models import Mentorship, MentorshipRequest, MentorshipStatus, PairExclusion, RequestStatus
-from matching.services import endings as ending_services
+from matching.models import MentorshipRequest, RequestStatus
 from matching.services import requests as request_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, ProgramModel, Role
+from relationships.models import Mentorship, MentorshipStatus, PairExclusion
+from relationships.services import endings as relationship_endings
 from tests.factories import ApplicationFactory, MembershipFactory, ProgramFactory
 
 
@@ -168,11 +169,11 @@ def test_either_party_ends_under_the_no_fault_clause(alumni, coordinator_a, djan
     with scope(organization=alumni.organization):
         mentorship = request_services.request_accept(actor=mentor, request=send(mentee, mentor, alumni))
         with pytest.raises(PermissionDenied):
-            ending_services.mentorship_end_no_fault(actor=coordinator_a, mentorship=mentorship)
+            relationship_endings.mentorship_end_no_fault(actor=coordinator_a, mentorship=mentorship)
         with django_capture_on_commit_callbacks(execute=True):
-            ended = ending_services.mentorship_end_no_fault(actor=mentee, mentorship=mentorship)
+            ended = relationship_endings.mentorship_end_no_fault(actor=mentee, mentorship=mentorship)
         with pytest.raises(ServiceError):
-            ending_services.mentorship_end_no_fault(actor=mentor, mentorship=mentorship)
+            relationship_endings.mentorship_end_no_fault(actor=mentor, mentorship=mentorship)
     assert ended.status == MentorshipStatus.ENDED and ended.end_reason == "no_fault"
     recipients = [m.to for m in mail.outbox]
     assert [mentor.user.email] in recipients and [coordinator_a.user.email] in recipients

@@ -69,7 +69,7 @@ def test_declined_pairs_are_never_proposed_by_the_engine(org_a, coordinator_a):
     program = ProgramFactory(organization=org_a, slug="society")
     mentor = accepted(program, Role.MENTOR, 1)
     mentee = accepted(program, Role.MENTEE)
-    from matching.models import PairExclusion
+    from relationships.models import PairExclusion
 
     with scopes_disabled():
         PairExclusion.objects.create(organization=org_a, program=program, mentor=mentor, mentee=mentee, reason="ended")

@@ -14,9 +14,9 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus
-from agreements.models_record import Meeting, MeetingStatus
-from matching.models import Mentorship, MentorshipRequest, Proposal, ProposalStatus, Response
+from matching.models import MentorshipRequest, Proposal, ProposalStatus, Response
 from programs.models import ApplicationStatus, Cadence, Membership, Role
+from relationships.models import Meeting, MeetingStatus, Mentorship
 from surveys import dashboard, redcap
 from surveys.models import Reminder, ReminderKind, ReminderStatus
 from tests.factories import ApplicationFactory, MembershipFactory, ProgramFactory

@@ -18,7 +18,7 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
-from matching.models import Mentorship
+from relationships.models import Mentorship
 from surveys.models import Reminder, ReminderKind, ReminderScan, ReminderStatus
 from tests.clock import subprocess_env
 from tests.conftest import wait_for

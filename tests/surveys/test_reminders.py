@@ -9,9 +9,9 @@ from django.test import override_settings
 from django_scopes import scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus
-from agreements.models_record import Meeting, MeetingStatus
 from agreements.models_review import YearlyReview
-from matching.models import Mentorship, MentorshipRequest, Proposal, ProposalStatus
+from matching.models import MentorshipRequest, Proposal, ProposalStatus
+from relationships.models import Meeting, MeetingStatus, Mentorship
 from surveys import tasks
 from surveys.models import (
     QuarterlyReport,

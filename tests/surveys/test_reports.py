@@ -12,10 +12,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django_scopes import scope, scopes_disabled
 
-from matching.models import Mentorship
 from mentorship.csvexport import safe_cell as csv_cell
 from mentorship.exceptions import ServiceError
 from programs.models import AuditEvent
+from relationships.models import Mentorship
 from surveys.models import QuarterlyReport
 from surveys.periods import previous_quarter, quarter_bounds, quarter_of
 from surveys.services import reports as services

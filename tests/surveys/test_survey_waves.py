@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
 
-from matching.models import Mentorship
+from relationships.models import Mentorship
 from surveys.models import Question, QuestionKind, Survey, SurveyInvitation, SurveyResponse, SurveyWave
 from surveys.periods import add_months
 from surveys.services import answers as answering
