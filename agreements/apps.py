@@ -6,7 +6,7 @@ class AgreementsConfig(AppConfig):
 
     def ready(self) -> None:
         from agreements import checks  # noqa: F401  (registers the seal key check)
-        from agreements.services import signed_goals
+        from agreements.services.agreement import signed_goals
         from relationships.services.record import register_agreed_goals
 
         # The pair's goal list imports the goals of the signed agreement (a floor above it).

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from agreements import urls_pdf, urls_review, views
+from agreements import urls_pdf, urls_review
+from agreements.views import agreement as views
 
 # Under /o/<org_slug>/ — the tenancy middleware scopes these.
 org_urlpatterns = [

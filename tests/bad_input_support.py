@@ -23,7 +23,7 @@ from django.utils import timezone
 from hypothesis import strategies as st
 
 from agreements.models import Agreement, AgreementStatus
-from agreements.models_review import MentorshipDocument, YearlyReview
+from agreements.models.review import MentorshipDocument, YearlyReview
 from matching.models import MatchRound, MentorshipRequest, Proposal
 from programs.models import Application, ApplicationStatus, Invitation, Profile, ProgramModel, Role, RosterImport
 from programs.services import contact_confirmation_token

@@ -29,8 +29,8 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from agreements import services as agreement_services
 from agreements.models import Agreement, AgreementStatus, Signature
+from agreements.services import agreement as agreement_services
 from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus, Vote
 from matching.services import proposals as proposal_services
 from matching.services import requests as request_services

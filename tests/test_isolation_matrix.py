@@ -37,7 +37,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus, Signature
-from agreements.models_review import MentorshipDocument, YearlyReview
+from agreements.models.review import MentorshipDocument, YearlyReview
 from matching.models import MatchRound, MentorshipRequest, Proposal
 from programs.models import (
     Application,

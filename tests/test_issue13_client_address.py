@@ -16,8 +16,8 @@ from django.core.exceptions import ImproperlyConfigured
 from django.test import RequestFactory
 from django_scopes import scope, scopes_disabled
 
-from agreements import services
 from agreements.models import AgreementEvent
+from agreements.services import agreement as services
 from relationships.models import Mentorship
 from tests.factories import MembershipFactory, ProgramFactory
 

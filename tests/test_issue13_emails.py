@@ -23,9 +23,9 @@ from django.test.signals import template_rendered
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from agreements import review_services
-from agreements import services as agreement_services
 from agreements.models import Agreement
+from agreements.services import agreement as agreement_services
+from agreements.services import review as review_services
 from matching import rounds
 from matching.models import ProposalStatus
 from matching.services import endings as ending_services

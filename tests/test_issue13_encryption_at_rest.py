@@ -282,8 +282,8 @@ def media(settings, tmp_path):
 
 def _pairing_lifecycle(org, coordinator, django_capture_on_commit_callbacks):
     """Everything a pair and the program office write, through the services."""
-    from agreements import review_services
-    from agreements import services as agreement_services
+    from agreements.services import agreement as agreement_services
+    from agreements.services import review as review_services
     from matching.models import ProposalStatus
     from matching.services import endings as ending_services
     from matching.services import proposals as proposal_services
@@ -450,7 +450,7 @@ def test_after_a_full_pairing_lifecycle_no_text_or_file_is_in_clear(
 @pytest.mark.clock("2026-11-20 09:00")
 @pytest.mark.django_db
 def test_rotation_re_encrypts_files_with_the_new_key(settings, org_a, media):
-    from agreements import review_services
+    from agreements.services import review as review_services
     from relationships.models import Mentorship
     from tests.factories import MembershipFactory, ProgramFactory
 

@@ -174,7 +174,7 @@ def test_the_discovery_finds_the_forms_with_names_in_them():
         "programs.forms.organizations.OrganizationCreateForm",
         "programs.forms.hubs.HubForm",
         "programs.forms.programs.ProgramForm",
-        "agreements.views.SignForm",
+        "agreements.forms.agreement.SignForm",
         "allauth.account.forms.SignupForm",
     ):
         assert expected in names

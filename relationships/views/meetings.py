@@ -1,6 +1,6 @@
 """Meeting pages of one mentorship: for the pair only. Coordinators, committee members and
 everyone else get a 404; coordinators see metadata through an include on the mentorship
-page instead (templates/agreements/includes/meetings_metadata.html)."""
+page instead (templates/relationships/includes/meetings_metadata.html)."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -78,7 +78,7 @@ def meeting_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     )
     return render(
         request,
-        "agreements/meeting_list.html",
+        "relationships/meeting_list.html",
         {
             "mentorship": mentorship,
             "party": party,
@@ -136,7 +136,7 @@ def _render_detail(request: HttpRequest, mentorship: Mentorship, party: str, mee
         or (TaskForm(mentorship=mentorship, initial={"owner": mentorship.mentee_id}) if live else None),
         "note_form": forms.get("note_form") or PrivateNoteForm(initial={"text": note.text if note else ""}),
     }
-    return render(request, "agreements/meeting_detail.html", context, status=400 if forms else 200)
+    return render(request, "relationships/meeting_detail.html", context, status=400 if forms else 200)
 
 
 @never_cache

@@ -34,7 +34,7 @@ def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
         raise Http404("No such mentorship.")
     return render(
         request,
-        "matching/mentorship_detail.html",
+        "relationships/mentorship_detail.html",
         {
             "mentorship": mentorship,
             "party": party,
@@ -73,7 +73,7 @@ def program_mentorships(request: HttpRequest, org_slug: str, program_slug: str) 
     page = Paginator(mentorships, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
-        "matching/program_mentorships.html",
+        "relationships/program_mentorships.html",
         {
             "program": program,
             "page": page,

@@ -72,7 +72,7 @@ def goal_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         "form": form,
         "can_import": mentorship.is_live and record_services.agreed_goals(mentorship) is not None,
     }
-    return render(request, "agreements/goal_list.html", context)
+    return render(request, "relationships/goal_list.html", context)
 
 
 @member_required
@@ -124,7 +124,7 @@ def goal_detail(request: HttpRequest, org_slug: str, pk: int, goal_pk: int) -> H
         "note_form": note_form,
         "achieve_form": achieve_form,
     }
-    return render(request, "agreements/goal_detail.html", context)
+    return render(request, "relationships/goal_detail.html", context)
 
 
 @require_POST
@@ -153,7 +153,7 @@ def program_resources(request: HttpRequest, org_slug: str, program_slug: str) ->
         "blocks": record_services.resources_blocks(body),
         "resources": ProgramResources.objects.filter(program=program).first(),
     }
-    return render(request, "agreements/resources.html", context)
+    return render(request, "relationships/resources.html", context)
 
 
 @coordinator_required
@@ -168,4 +168,4 @@ def program_resources_edit(request: HttpRequest, org_slug: str, program_slug: st
         else:
             messages.success(request, "Resources page saved.")
             return redirect("program_resources", org_slug=org_slug, program_slug=program.slug)
-    return render(request, "agreements/resources_edit.html", {"program": program, "form": form})
+    return render(request, "relationships/resources_edit.html", {"program": program, "form": form})

@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementStatus, Signature, SigningConsent
-from agreements.models_review import REVIEW_INTERVAL_MONTHS, YearlyReview
+from agreements.models.review import REVIEW_INTERVAL_MONTHS, YearlyReview
 from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus, Response
 from programs.models import Cadence
 from relationships.models import LIVE_STATUSES, MeetingStatus, Mentorship, MentorshipStatus, Origin

@@ -5,8 +5,9 @@ from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django_scopes import scope, scopes_disabled
 
-from agreements import consent, services
+from agreements import consent
 from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signature
+from agreements.services import agreement as services
 from mentorship.exceptions import ServiceError
 from relationships.models import Mentorship
 from tests.factories import MembershipFactory, dana_and_nia

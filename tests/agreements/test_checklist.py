@@ -9,14 +9,14 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from agreements import review_services
-from agreements.models_review import (
+from agreements.models.review import (
     CHECKLIST_ITEMS,
     ChecklistTick,
     MentorshipDocument,
     checklist_items_for,
     checklist_progress,
 )
+from agreements.services import review as review_services
 from mentorship.exceptions import ServiceError
 from relationships.models import Mentorship
 from tests.factories import MembershipFactory, ProgramFactory

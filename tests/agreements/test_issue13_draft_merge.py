@@ -11,8 +11,8 @@ import re
 import pytest
 from django_scopes import scope, scopes_disabled
 
-from agreements import services
 from agreements.models import Agreement, AgreementEdit
+from agreements.services import agreement as services
 from tests.factories import dana_and_nia
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")

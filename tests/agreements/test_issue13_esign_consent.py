@@ -8,8 +8,9 @@ import pytest
 from django.core import mail
 from django_scopes import scope, scopes_disabled
 
-from agreements import consent, services
+from agreements import consent
 from agreements.models import Agreement, AgreementEvent, Signature, SigningConsent
+from agreements.services import agreement as services
 from mentorship.exceptions import ServiceError
 from programs.models import AuditEvent
 from tests.factories import MembershipFactory, dana_and_nia

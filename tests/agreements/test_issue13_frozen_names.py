@@ -12,9 +12,9 @@ from django.core import mail
 from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
-from agreements import services
 from agreements.models import Agreement, Signature
 from agreements.pdf import render_agreement_pdf
+from agreements.services import agreement as services
 from mentorship.exceptions import ServiceError
 from mentorship.models import User
 from tests.factories import dana_and_nia

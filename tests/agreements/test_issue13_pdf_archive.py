@@ -17,9 +17,10 @@ from django.template.loader import render_to_string
 from django_scopes import scope, scopes_disabled
 from pypdf import PdfReader
 
-from agreements import consent, services
+from agreements import consent
 from agreements.models import Agreement
 from agreements.pdf import agreement_pdf_context, render_agreement_pdf, verify_pdf
+from agreements.services import agreement as services
 from tests.factories import dana_and_nia
 
 pytestmark = pytest.mark.pdf

@@ -10,15 +10,9 @@ from django.db import connection
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from agreements import review_services
 from agreements.models import Agreement, AgreementStatus
-from agreements.models_review import (
-    ReviewOutcome,
-    YearlyReview,
-    add_months,
-    first_review_due_on,
-    review_state,
-)
+from agreements.models.review import ReviewOutcome, YearlyReview, add_months, first_review_due_on, review_state
+from agreements.services import review as review_services
 from mentorship.exceptions import ServiceError
 from relationships.models import Mentorship, PairExclusion
 from tests.factories import MembershipFactory, ProgramFactory
@@ -268,12 +262,12 @@ def test_the_mentorship_page_include_shows_the_review_status(client, pair, coord
     with scope(organization=pair.organization):
         for party, expected in (("mentor", b"you have answered"), ("mentee", b"Yearly review due")):
             html = render_to_string(
-                "agreements/includes/mentorship_links.html",
+                "relationships/includes/mentorship_links.html",
                 {"mentorship": pair, "party": party, "current_organization": pair.organization},
             ).encode()
             assert expected in html and b"First-meeting checklist" in html
         html = render_to_string(
-            "agreements/includes/mentorship_links.html",
+            "relationships/includes/mentorship_links.html",
             {"mentorship": pair, "party": None, "current_organization": pair.organization},
         )
     assert "Mentor has answered" in html and "checklist" not in html and "secret" not in html

@@ -11,8 +11,8 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 from playwright.sync_api import expect
 
-from agreements import services
 from agreements.models import AgreementEvent, SigningConsent
+from agreements.services import agreement as services
 from relationships.models import Mentorship
 from tests.browser.journey_support import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory, ProgramFactory

@@ -23,7 +23,7 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from agreements.models import Agreement
-from agreements.models_review import YearlyReview
+from agreements.models.review import YearlyReview
 from matching.models import MatchRound, MentorshipRequest, Proposal, Vote
 from programs.models import Application, HubChoice, Profile, Program, Role
 from relationships.models import Meeting, Mentorship

@@ -9,7 +9,7 @@ from django.test import override_settings
 from django_scopes import scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus
-from agreements.models_review import YearlyReview
+from agreements.models.review import YearlyReview
 from matching.models import MentorshipRequest, Proposal, ProposalStatus
 from relationships.models import Meeting, MeetingStatus, Mentorship
 from surveys import tasks

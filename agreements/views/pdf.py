@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 from django_scopes import scopes_disabled
 
-from agreements.forms_pdf import VerifyForm
+from agreements.forms.pdf import VerifyForm
 from agreements.models import Agreement, AgreementEvent, AgreementStatus
 from mentorship.clientaddr import client_ip
 from mentorship.tenancy import member_required

@@ -11,9 +11,8 @@ from django.utils.text import slugify
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from agreements import review_services
-from agreements.forms_review import ChecklistForm, DocumentUploadForm, ReviewAnswerForm
-from agreements.models_review import (
+from agreements.forms.review import ChecklistForm, DocumentUploadForm, ReviewAnswerForm
+from agreements.models.review import (
     CHECKLIST_PHASES,
     ChecklistTick,
     DocumentKind,
@@ -24,6 +23,7 @@ from agreements.models_review import (
     checklist_progress,
     review_state,
 )
+from agreements.services import review as review_services
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import member_required

@@ -12,7 +12,7 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from agreements.models_review import (
+from agreements.models.review import (
     REVIEW_OPENS_DAYS_BEFORE,
     ChecklistTick,
     DocumentKind,

@@ -1,14 +1,13 @@
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 
-from agreements import services
 from agreements.consent import CONSENT_PARAGRAPHS, CONSENT_TITLE
+from agreements.forms.agreement import DraftForm, SignForm
 from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signature, SigningConsent
+from agreements.services import agreement as services
 from mentorship.clientaddr import client_ip
 from mentorship.exceptions import ServiceError
-from mentorship.forms import Form
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 from relationships.models import LIVE_STATUSES, Mentorship
@@ -34,52 +33,6 @@ def section_rows(agreement: Agreement) -> list[tuple[str, str]]:
         (s["heading"], agreement.content.get(s["key"], "") if s.get("editable") else s.get("text", ""))
         for s in agreement.sections
     ]
-
-
-BASE_PREFIX = "base__"
-
-
-class DraftForm(Form):
-    """The shared draft. Besides the text, the page carries what it loaded: the revision
-    and a fingerprint of each section (hidden), so a save is merged section by section
-    with what the other person saved meanwhile (``services.draft_save``)."""
-
-    revision = forms.IntegerField(widget=forms.HiddenInput)
-
-    def __init__(self, *args, agreement: Agreement, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.keys = []
-        for section in agreement.sections:
-            if section.get("editable"):
-                key = section["key"]
-                self.keys.append(key)
-                self.fields[key] = forms.CharField(
-                    label=section["heading"],
-                    required=False,
-                    max_length=10000,
-                    help_text=section.get("guidance", ""),
-                    widget=forms.Textarea(attrs={"rows": 4}),
-                )
-                self.fields[BASE_PREFIX + key] = forms.CharField(
-                    required=False, max_length=64, widget=forms.HiddenInput
-                )
-        if not self.is_bound:
-            self.initial = {"revision": agreement.revision, **agreement.content, **self.base_of(agreement)}
-
-    def base_of(self, agreement: Agreement) -> dict[str, str]:
-        return {BASE_PREFIX + k: services.section_fingerprint(agreement.content.get(k, "")) for k in self.keys}
-
-    def content(self) -> dict[str, str]:
-        return {k: self.cleaned_data.get(k, "") for k in self.keys}
-
-    def base(self) -> dict[str, str]:
-        return {k: self.cleaned_data[BASE_PREFIX + k] for k in self.keys if self.cleaned_data.get(BASE_PREFIX + k)}
-
-
-class SignForm(Form):
-    revision = forms.IntegerField(widget=forms.HiddenInput)
-    typed_name = forms.CharField(label="Type your full name to sign", max_length=150)
-    confirm = forms.BooleanField(label="I have read this agreement and I intend to sign it.", required=False)
 
 
 @member_required

@@ -12,12 +12,12 @@ import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-from django.apps import apps
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from agreements.models.agreement import Agreement
 from mentorship.fields import EncryptedTextField
 from mentorship.storage import encrypted_storage, random_name
 from programs.models import Membership, Organization
@@ -236,10 +236,8 @@ class ReviewOutcome(models.TextChoices):
 
 def first_review_due_on(mentorship: Mentorship) -> date:
     """Twelve months after the pair's first signed agreement, or after the start."""
-    # From the model registry: agreements/models.py imports this module to register its models.
-    agreement_model = apps.get_model("agreements", "Agreement")
     signed_at = (
-        agreement_model.objects.filter(mentorship=mentorship, signed_at__isnull=False)
+        Agreement.objects.filter(mentorship=mentorship, signed_at__isnull=False)
         .order_by("signed_at")
         .values_list("signed_at", flat=True)
         .first()

@@ -1,7 +1,7 @@
 from django import forms
 
-from agreements.models_review import DocumentKind, ReviewAnswer, checklist_items_for
-from agreements.review_services import document_error
+from agreements.models.review import DocumentKind, ReviewAnswer, checklist_items_for
+from agreements.services.review import document_error
 from mentorship.forms import Form
 
 

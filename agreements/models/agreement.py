@@ -270,6 +270,3 @@ class AgreementEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
-
-
-from agreements.models_review import *  # noqa: E402,F401,F403
