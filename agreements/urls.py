@@ -1,19 +1,35 @@
+"""The agreements app's pages. ``org_urlpatterns`` are mounted under /o/<org_slug>/ (the
+tenancy middleware scopes them); ``urlpatterns`` stand outside any organization. The URL
+names are the ones emails and templates use."""
+
 from django.urls import path
 
-from agreements import urls_pdf, urls_review
-from agreements.views import agreement as views
+from agreements.views import agreement, pdf, review
 
-# Under /o/<org_slug>/ — the tenancy middleware scopes these.
 org_urlpatterns = [
-    path("mentorships/<int:pk>/agreement/", views.agreement_detail, name="agreement_detail"),
+    path("mentorships/<int:pk>/agreement/", agreement.agreement_detail, name="agreement_detail"),
     path(
         "mentorships/<int:pk>/agreement/v<int:version>/",
-        views.agreement_version,
+        agreement.agreement_version,
         name="agreement_version",
     ),
-    path("programs/<slug:program_slug>/agreements/", views.program_agreements, name="program_agreements"),
-    path("programs/<slug:program_slug>/agreement-form/", views.template_edit, name="agreement_template"),
-    *urls_pdf.org_urlpatterns,
-    *urls_review.org_urlpatterns,
+    path("programs/<slug:program_slug>/agreements/", agreement.program_agreements, name="program_agreements"),
+    path("programs/<slug:program_slug>/agreement-form/", agreement.template_edit, name="agreement_template"),
+    path("agreements/<int:pk>/pdf/", pdf.agreement_pdf, name="agreement_pdf"),
+    # The yearly review, its checklist and documents.
+    path("mentorships/<int:pk>/review/", review.review_detail, name="mentorship_review"),
+    path("mentorships/<int:pk>/checklist/", review.checklist_detail, name="mentorship_checklist"),
+    path(
+        "mentorships/<int:pk>/documents/<int:doc_pk>/",
+        review.document_download,
+        name="mentorship_document",
+    ),
+    path(
+        "mentorships/<int:pk>/documents/<int:doc_pk>/remove/",
+        review.document_remove,
+        name="mentorship_document_remove",
+    ),
 ]
-urlpatterns = [*urls_pdf.urlpatterns, *urls_review.urlpatterns]
+urlpatterns = [
+    path("verify/", pdf.agreement_verify, name="agreement_verify"),
+]
