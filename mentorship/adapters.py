@@ -1,27 +1,28 @@
-import logging
+"""allauth adapters: the kernel's part (no domain).
+
+settings.ACCOUNT_ADAPTER names ``programs.adapters.InvitationAccountAdapter``, which adds
+sign-up by invitation to ``AccountAdapter`` here.
+"""
+
 from types import SimpleNamespace
 from urllib.parse import urlsplit
 
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.signals import user_signed_up
 from allauth.core import context as allauth_context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.dispatch import receiver
 from django.utils.html import strip_tags
 
 from mentorship import mfa_secrets
 from mentorship.clientaddr import client_ip
 from mentorship.mail import RenderedEmail, html_from_text, queue_email
 
-logger = logging.getLogger(__name__)
-
-# The invitation link a signed-out visitor followed (its token, not its address).
-INVITATION_SESSION_KEY = "invitation_token"
-
 
 class AccountAdapter(DefaultAccountAdapter):
+    """The site's allauth account adapter: client address, the one email path, no stashed
+    address. Sign-up by invitation extends it (``programs.adapters``)."""
+
     def get_client_ip(self, request) -> str:
         """allauth's rate limits key on the same address as everything else (behind the TLS
         proxy: the client's, not the proxy's)."""
@@ -62,17 +63,6 @@ class AccountAdapter(DefaultAccountAdapter):
         # typed; we never stash one, so nobody can be handed an address they don't own.
         return None
 
-    def is_email_verified(self, request, email: str) -> bool:
-        """An address counts as verified at sign-up only if it is exactly the address of
-        the still-open invitation whose emailed link this browser followed."""
-        from programs.services import invitation_for_token
-
-        token = request.session.get(INVITATION_SESSION_KEY) if hasattr(request, "session") else None
-        if not token:
-            return False
-        invitation = invitation_for_token(token)
-        return bool(invitation and invitation.is_open and invitation.email.lower() == email.strip().lower())
-
 
 class MFAAdapter(DefaultMFAAdapter):
     """TOTP keys and recovery-code seeds are stored encrypted (FIELD_ENCRYPTION_KEYS)."""
@@ -82,9 +72,3 @@ class MFAAdapter(DefaultMFAAdapter):
 
     def decrypt(self, encrypted_text: str) -> str:
         return mfa_secrets.decrypt(encrypted_text)
-
-
-@receiver(user_signed_up)
-def _forget_invitation_token(request, user, **kwargs) -> None:
-    if request is not None and hasattr(request, "session"):
-        request.session.pop(INVITATION_SESSION_KEY, None)

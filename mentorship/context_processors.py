@@ -1,5 +1,4 @@
 from django.conf import settings
-from django.utils.functional import SimpleLazyObject
 
 
 def site(request):
@@ -7,18 +6,8 @@ def site(request):
 
 
 def tenancy(request):
-    """The current organization and membership, and the person's organizations (for the switcher)."""
-    from programs.selectors import memberships_for_user
-
-    user = getattr(request, "user", None)
-
-    def _mine():
-        if user is None or not user.is_authenticated:
-            return []
-        return list(memberships_for_user(user=user))
-
+    """The current organization and membership (set by the tenancy middleware)."""
     return {
         "current_organization": getattr(request, "organization", None),
         "current_membership": getattr(request, "membership", None),
-        "my_memberships": SimpleLazyObject(_mine),
     }

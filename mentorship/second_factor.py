@@ -20,7 +20,7 @@ from django.db.models import F
 from django.db.models.signals import post_delete, post_save
 from django_scopes import scopes_disabled
 
-from programs.models import Membership
+from mentorship.tenancy import get_membership_model
 
 
 def bump_requirement_stamp(user_id: int | None) -> None:
@@ -47,7 +47,7 @@ def requirement_reason(user) -> str | None:
         return "staff"
     if settings.MFA_REQUIRED_FOR_COORDINATORS:
         with scopes_disabled():
-            if Membership.objects.filter(user=user, is_coordinator=True, is_active=True).exists():
+            if get_membership_model().objects.filter(user=user, is_coordinator=True, is_active=True).exists():
                 return "coordinator"
     return None
 
@@ -66,7 +66,9 @@ def _authenticator_removed(sender, instance, **kwargs) -> None:
 
 
 def connect_signals() -> None:
-    post_save.connect(_membership_saved, sender=Membership, dispatch_uid="mentorship.second_factor.membership")
+    post_save.connect(
+        _membership_saved, sender=get_membership_model(), dispatch_uid="mentorship.second_factor.membership"
+    )
     post_delete.connect(
         _authenticator_removed, sender=Authenticator, dispatch_uid="mentorship.second_factor.authenticator"
     )

@@ -156,6 +156,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "mentorship.context_processors.site",
                 "mentorship.context_processors.tenancy",
+                "programs.context_processors.memberships",
             ],
         },
     },
@@ -290,6 +291,9 @@ for _name in (
 
 # --- Accounts (django-allauth) ------------------------------------------------------
 AUTH_USER_MODEL = "mentorship.User"
+# Who belongs to which organization: read by the kernel's tenancy and second factor
+# (mentorship.tenancy.get_membership_model), as AUTH_USER_MODEL is by get_user_model().
+TENANCY_MEMBERSHIP_MODEL = "programs.Membership"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
     "allauth.account.auth_backends.AuthenticationBackend",
@@ -303,7 +307,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "home"
-ACCOUNT_ADAPTER = "mentorship.adapters.AccountAdapter"
+ACCOUNT_ADAPTER = "programs.adapters.InvitationAccountAdapter"  # sign-up by invitation
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]

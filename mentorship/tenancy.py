@@ -5,11 +5,16 @@ Tenant models use ``ScopedManager``, so a query made outside a scope raises
 ``ScopeError`` instead of silently reading every tenant's rows. A person who is not an
 active member of the organization gets a 404 — the same answer as for an organization
 that does not exist, so nobody learns which organizations exist.
+
+The kernel knows no domain: the membership model (user, organization, ``is_active`` and the
+role flags) is named by ``settings.TENANCY_MEMBERSHIP_MODEL`` and read through
+``get_membership_model()``, as the user model is through ``get_user_model()``.
 """
 
 from collections.abc import Callable
 from functools import wraps
 
+from django.apps import apps
 from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
@@ -58,12 +63,16 @@ class TenancyMiddleware:
         return self.get_response(request)
 
 
+def get_membership_model():
+    """The model that says who belongs to which organization (``settings.TENANCY_MEMBERSHIP_MODEL``)."""
+    return apps.get_model(settings.TENANCY_MEMBERSHIP_MODEL, require_ready=False)
+
+
 def get_active_membership(*, user, slug: str):
     """The user's active membership in the organization with this slug, or None."""
-    from programs.models import Membership
-
     return (
-        Membership.objects.with_scopes_disabled()
+        get_membership_model()
+        .objects.with_scopes_disabled()
         .select_related("organization", "user")
         .filter(user=user, organization__slug=slug, is_active=True)
         .first()

@@ -7,6 +7,7 @@ from agreements.urls import urlpatterns as agreements_urlpatterns
 from matching.urls import org_urlpatterns as matching_org_urlpatterns
 from mentorship import views
 from programs.urls import org_urlpatterns
+from programs.views.home import home
 from relationships.urls import org_urlpatterns as relationships_org_urlpatterns
 from surveys.urls import org_urlpatterns as surveys_org_urlpatterns
 from surveys.urls import urlpatterns as surveys_urlpatterns
@@ -17,7 +18,7 @@ from surveys.urls import urlpatterns as surveys_urlpatterns
 admin.site.login = login_required(admin.site.login)
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home, name="home"),
     path("favicon.ico", views.favicon),
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),

@@ -6,20 +6,6 @@ from django.shortcuts import redirect, render
 
 from mentorship.forms import ProfileForm
 from mentorship.services import user_update_profile
-from programs.selectors import memberships_for_user, pending_invitations_for_user
-
-
-def home(request: HttpRequest) -> HttpResponse:
-    if not request.user.is_authenticated:
-        return render(request, "home_anonymous.html")
-    return render(
-        request,
-        "home.html",
-        {
-            "memberships": list(memberships_for_user(user=request.user)),
-            "invitations": pending_invitations_for_user(user=request.user),
-        },
-    )
 
 
 @login_required

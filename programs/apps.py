@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class ProgramsConfig(AppConfig):
     name = "programs"
     verbose_name = "Organizations and programs"
+
+    def ready(self) -> None:
+        from programs import adapters  # noqa: F401  (connects the sign-up signal receiver)

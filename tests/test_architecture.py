@@ -1,20 +1,18 @@
 """The house's rules, read from the code's imports (``ast``): no import circle between files,
 no import that runs back down the floors, no private name imported from another module, no
-file over 800 lines.
+file over 800 lines, no flat ``views_*.py``-style prefixes where a package belongs.
 
-The floors, from the ground: the kernel (``mentorship/``) -> ``programs/`` -> ``matching/`` ->
-``agreements/`` -> ``surveys/``. A module may import from its own floor and the floors below.
-Lazy imports inside functions count: they hide a circle from Python, not from a reader.
-
-Circles, private imports and long files: none. The imports that still run back down the
-floors are listed below (they go with the relationship app, issue 14); the counts may only
-shrink: one more fails, and so does one fewer until the count is lowered.
+The floors, from the ground: the kernel (``mentorship/``) -> ``programs/`` ->
+``relationships/`` -> ``matching/`` -> ``agreements/`` -> ``surveys/`` -> ``demo/``. A
+module may import from its own floor and the floors below; a lower floor that needs
+something from above receives it (a signal, a registry filled in an ``AppConfig.ready``,
+a setting read through ``apps.get_model``, or an argument). Lazy imports inside functions
+count: they hide a circle from Python, not from a reader. Every rule is strict (zero).
 """
 
 from __future__ import annotations
 
 import ast
-from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -23,9 +21,6 @@ MAX_LINES = 800
 # The composition root stands above every floor: the root URLconf and the process entry
 # points put the apps together, so they import them all.
 COMPOSITION_ROOT = {"mentorship.urls", "mentorship.settings", "mentorship.celery", "mentorship.wsgi", "mentorship.asgi"}
-
-# Known today: the kernel still reaches into programs for memberships (issue 14).
-KNOWN_BACK_IMPORTS = Counter({("mentorship", "programs"): 6})
 
 
 def _modules() -> dict[str, Path]:
@@ -119,19 +114,17 @@ def test_no_import_circle_between_files():
     assert found == set(), f"import circles: {[sorted(c) for c in found]}"
 
 
-def test_no_new_import_runs_back_down_the_floors():
-    found = Counter()
-    where = defaultdict(list)
-    for module in MODULES.keys() - COMPOSITION_ROOT:
-        for target, _, line in _imports(module):
-            if _floor(target) > _floor(module):
-                pair = (module.split(".")[0], target.split(".")[0])
-                found[pair] += 1
-                where[pair].append(f"{MODULES[module].relative_to(ROOT)}:{line} -> {target}")
-    grown = {pair: where[pair] for pair in found if found[pair] > KNOWN_BACK_IMPORTS[pair]}
-    assert grown == {}, f"imports that run back down the floors {FLOORS}: {grown}"
-    shrunk = {pair: (count, found[pair]) for pair, count in KNOWN_BACK_IMPORTS.items() if found[pair] < count}
-    assert shrunk == {}, f"fewer than listed, lower KNOWN_BACK_IMPORTS (listed, found): {shrunk}"
+def back_imports() -> list[str]:
+    return [
+        f"{MODULES[module].relative_to(ROOT)}:{line} -> {target}"
+        for module in sorted(MODULES.keys() - COMPOSITION_ROOT)
+        for target, _, line in _imports(module)
+        if _floor(target) > _floor(module)
+    ]
+
+
+def test_no_import_runs_back_down_the_floors():
+    assert back_imports() == [], f"imports that run back down the floors {FLOORS}"
 
 
 def test_no_private_name_is_imported_from_another_module():
@@ -158,3 +151,31 @@ def test_the_reader_finds_a_circle_and_a_lazy_import():
     found = _imports("mentorship.mail", source)
     assert ("mentorship.tasks", "deliver_email", 2) in found  # inside a function, still an arrow
     assert ("mentorship", "_private", 3) in found  # relative, and a private name
+
+
+FLAT_PREFIXES = ("views_", "urls_", "forms_", "models_")
+
+
+def test_no_flat_prefix_stands_where_a_package_belongs():
+    found = sorted(
+        path.relative_to(ROOT).as_posix() for path in MODULES.values() if path.name.startswith(FLAT_PREFIXES)
+    )
+    assert found == [], "make a package (views/, forms/, models/) and one urls.py per app"
+
+
+def test_one_urls_module_per_app():
+    found = sorted(path.relative_to(ROOT).as_posix() for path in MODULES.values() if "urls" in path.stem)
+    assert found == [f"{app}/urls.py" for app in sorted(FLOORS) if (ROOT / app / "urls.py").exists()]
+
+
+def test_every_app_of_the_project_stands_on_a_floor():
+    from django.conf import settings
+
+    ours = {app.split(".")[0] for app in settings.INSTALLED_APPS if (ROOT / app.split(".")[0]).is_dir()}
+    assert ours == set(FLOORS)
+
+
+def test_the_reader_finds_an_import_that_runs_back_down():
+    source = "from matching.models import Proposal\n"
+    found = [target for target, _, _ in _imports("relationships.selectors", source)]
+    assert found == ["matching.models"] and _floor("matching.models") > _floor("relationships.selectors")

@@ -31,10 +31,10 @@ from matching.models import ProposalStatus
 from matching.services import endings as ending_services
 from matching.services import proposals as proposal_services
 from matching.services import requests as request_services
-from mentorship.adapters import AccountAdapter
 from mentorship.models import User
 from programs import application_services
 from programs import services as program_services
+from programs.adapters import InvitationAccountAdapter
 from programs.models import ApplicationStatus, ProgramModel, Role
 from relationships.models import Mentorship
 from relationships.services import endings as relationship_endings
@@ -485,7 +485,7 @@ def test_any_allauth_email_goes_through_the_one_layout(kind, rf: RequestFactory,
         "current_site": type("Site", (), {"name": settings.SITE_NAME, "domain": "testserver"})(),
     }
     with context.request_context(request), django_capture_on_commit_callbacks(execute=True):
-        AccountAdapter(request).send_mail(kind, user.email, values)
+        InvitationAccountAdapter(request).send_mail(kind, user.email, values)
     assert len(mail.outbox) == 1
     assert_text_and_html_from_the_layout(mail.outbox[0])
 

@@ -9,11 +9,11 @@ from django.urls import reverse
 from django.views.decorators.http import require_POST
 from django_scopes import scopes_disabled
 
-from mentorship.adapters import INVITATION_SESSION_KEY
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import selectors, sending, services
+from programs.adapters import INVITATION_SESSION_KEY
 from programs.dashboard import dashboard_context
 from programs.forms.organizations import (
     InvitationForm,

@@ -1,0 +1,15 @@
+from django.utils.functional import SimpleLazyObject
+
+from programs.selectors import memberships_for_user
+
+
+def memberships(request):
+    """The person's organizations (for the switcher), read only if a template asks."""
+    user = getattr(request, "user", None)
+
+    def _mine():
+        if user is None or not user.is_authenticated:
+            return []
+        return list(memberships_for_user(user=user))
+
+    return {"my_memberships": SimpleLazyObject(_mine)}
