@@ -58,15 +58,11 @@ RELATIONSHIP_MODELS = [
     "agreements.ProgramResources",
 ]
 
-# The models that moved since PREVIOUS_HEAD: its model label -> the current one. Empty
-# until the move of the relationship's models into their own app (issue 14) fills it, one
-# entry per model above that moved, e.g.
-#     "matching.Mentorship": "relationships.Mentorship",
-#     "agreements.PrivateNote": "relationships.PrivateNote",
-# Each old table is then compared with the table its model uses now (its ``_meta.db_table``
-# in the current code, e.g. relationships_mentorship), and the note, the meetings and the
-# relationships are read through the current models.
-MOVED_MODELS: dict[str, str] = {}
+# The models that moved since PREVIOUS_HEAD: its model label -> the current one (issue 14:
+# the relationship's own app). Each old table is compared with the table its model uses now
+# (its ``_meta.db_table``, e.g. relationships_mentorship), and the note, the meetings and
+# the relationships are read through the current models.
+MOVED_MODELS: dict[str, str] = {label: "relationships." + label.split(".")[1] for label in RELATIONSHIP_MODELS}
 
 # Django's own bookkeeping, which a migration may add to (its own rows, content types and
 # permissions for models under their new label) but must not lose; every other table keeps
