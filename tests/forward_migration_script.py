@@ -111,6 +111,17 @@ def _stale_sequences() -> list[str]:
     from django.db import connection
 
     stale = []
+    if connection.vendor == "sqlite":
+        # SQLite keeps each AUTOINCREMENT table's highest id in sqlite_sequence (renamed
+        # with its table).
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT name, seq FROM sqlite_sequence ORDER BY name")
+            for table, seq in cursor.fetchall():
+                cursor.execute(f"SELECT MAX(id) FROM {connection.ops.quote_name(table)}")  # noqa: S608
+                highest = cursor.fetchone()[0]
+                if highest is not None and seq < highest:
+                    stale.append(f"{table}: next id {seq + 1}, highest {highest}")
+        return stale
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT table_name FROM information_schema.columns "
@@ -202,12 +213,12 @@ def facts(ids: dict) -> dict:
 
 def record() -> dict:
     """Through the previous head's own services, as people would have made them."""
+    from agreements.models_record import Meeting
     from django.utils import timezone
     from django_scopes import scope, scopes_disabled
 
     # The previous head's modules, by their paths at that commit (see the module docstring).
     from agreements import meeting_services, record_services, services
-    from agreements.models_record import Meeting
     from agreements.pdf import verify_pdf
     from agreements.tasks import render_agreement_pdf_task
     from matching.models import LIVE_STATUSES, Mentorship

@@ -15,8 +15,8 @@ pair (what `make run` on such a database shows), the note on its meeting page, a
 downloaded and verified as sealed.
 
 Both runs are separate processes (tests/forward_migration_script.py does their work), on a
-database of their own on the PostgreSQL server of DATABASE_URL; without PostgreSQL the
-test is skipped. The whole test runs on one fixed moment, which its processes follow, so
+database of their own: on the PostgreSQL server of DATABASE_URL (skipped without one), and
+in an SQLite file, the embedded default `make run` uses. The whole test runs on one fixed moment, which its processes follow, so
 it gives the same result on any day (and is not run again a year ahead, .ci/run).
 """
 
@@ -90,12 +90,9 @@ def _database_url() -> str:
     return os.environ.get("DATABASE_URL", "")
 
 
+ON_POSTGRES = _database_url().startswith(("postgres://", "postgresql://"))
+
 pytestmark = [
-    pytest.mark.skipif(
-        not _database_url().startswith(("postgres://", "postgresql://")),
-        reason="needs PostgreSQL (DATABASE_URL=postgres://…, as CI sets): the migrations that move tables are "
-        "checked on the database production runs",
-    ),
     # Seals an agreement's PDF with WeasyPrint (skipped without its libraries, tests/conftest.py).
     pytest.mark.pdf,
     pytest.mark.clock("2026-03-02 10:00"),
@@ -158,19 +155,37 @@ def _run(tree: Path, env: dict, work: Path, *args: str) -> None:
     )
 
 
-def test_a_database_made_by_the_previous_head_migrates_forward_with_nothing_lost(tmp_path):
+@pytest.mark.parametrize(
+    "backend",
+    [
+        pytest.param(
+            "postgresql",
+            marks=pytest.mark.skipif(
+                not ON_POSTGRES,
+                reason="needs PostgreSQL (DATABASE_URL=postgres://…, as CI sets), the database production runs",
+            ),
+        ),
+        # The embedded default `make run` uses: SQLite renames tables its own way.
+        "sqlite",
+    ],
+)
+def test_a_database_made_by_the_previous_head_migrates_forward_with_nothing_lost(tmp_path, backend):
     old_tree, work, var = tmp_path / "previous-head", tmp_path / "work", tmp_path / "var"
     for folder in (old_tree, work, var):
         folder.mkdir()
     _extract_previous_head(old_tree)
     shutil.copy(SCRIPT, work / SCRIPT.name)
 
-    url = urlsplit(_database_url())
-    name = f"test_{url.path.lstrip('/') or 'mentorship'}_forward"
+    if backend == "postgresql":
+        url = urlsplit(_database_url())
+        name = f"test_{url.path.lstrip('/') or 'mentorship'}_forward"
+        database_url = url._replace(path=f"/{name}").geturl()
+    else:
+        database_url = f"sqlite:///{var / 'previous-head.sqlite3'}"
     env = {key: value for key, value in os.environ.items() if key not in _NOT_INHERITED}
     env.update(
         DJANGO_SETTINGS_MODULE="mentorship.settings",
-        DATABASE_URL=url._replace(path=f"/{name}").geturl(),
+        DATABASE_URL=database_url,
         # Development defaults (DEBUG) for the rest: the secret key, the site URL, no second
         # factor for coordinators; seed_demo runs only there.
         DEBUG="1",
@@ -187,7 +202,8 @@ def test_a_database_made_by_the_previous_head_migrates_forward_with_nothing_lost
         CELERY_TASK_ALWAYS_EAGER="1",
         EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend",
     )
-    _recreate(name)
+    if backend == "postgresql":
+        _recreate(name)
     try:
         _run(old_tree, env, work, "manage", "migrate", "--noinput", "-v", "0")
         _run(old_tree, env, work, "manage", "seed_demo")
@@ -196,7 +212,8 @@ def test_a_database_made_by_the_previous_head_migrates_forward_with_nothing_lost
         _run(ROOT, env, work, "manage", "check")
         _run(ROOT, env, work, "facts", str(work / "old.json"), str(work / "new.json"))
     finally:
-        _recreate(name, drop_only=True)
+        if backend == "postgresql":
+            _recreate(name, drop_only=True)
     old = json.loads((work / "old.json").read_text())
     new = json.loads((work / "new.json").read_text())
 
