@@ -40,6 +40,7 @@ from tests.factories import (
     MembershipFactory,
     ProgramFactory,
 )
+from tests.project import PROJECT_APPS
 
 # --- The world ------------------------------------------------------------------------------
 
@@ -515,7 +516,7 @@ def query_names_in_code(root) -> set[str]:
     from mentorship.filters import FilterForm
 
     names = set()
-    for app in ("mentorship", "programs", "matching", "agreements", "surveys"):
+    for app in PROJECT_APPS:
         for path in (root / app).rglob("*.py"):
             if "migrations" not in path.parts:
                 names |= set(_GET_READ.findall(path.read_text()))

@@ -54,6 +54,7 @@ from tests.bad_input_support import (
     uploaded_file,
 )
 from tests.factories import MembershipFactory, OrganizationFactory
+from tests.project import PROJECT_APPS
 from tests.test_tenancy import _org_url_templates
 
 pytestmark = pytest.mark.django_db
@@ -64,7 +65,7 @@ EXAMPLES_PER_VIEW = int(os.environ.get("BAD_INPUT_EXAMPLES", "20"))
 RANDOM = os.environ.get("BAD_INPUT_RANDOM") == "1"
 # The roles of organization A that may act, in the order a view's role is preferred.
 ACTING_ROLES = (rules.COORDINATOR, rules.MENTEE, rules.MENTOR, rules.COMMITTEE, rules.MEMBER)
-PROJECT_APPS = ("mentorship.", "programs.", "matching.", "agreements.", "surveys.")
+PROJECT_PREFIXES = tuple(f"{app}." for app in PROJECT_APPS)
 # Tables a refused request may still write to: the session, the audit trail, rate limits,
 # reminders' bookkeeping.
 UNCOUNTED = re.compile(r"session|audit|ratelimit|reminder", re.I)
@@ -111,7 +112,7 @@ def _project_routes() -> list[tuple[str, str]]:
                 walk(p.url_patterns, route)
             elif isinstance(p, URLPattern) and p.name not in org_names:
                 module = getattr(p.callback, "__module__", "")
-                if module.startswith(PROJECT_APPS) and p.name:
+                if module.startswith(PROJECT_PREFIXES) and p.name:
                     found.append((p.name, route))
 
     walk(get_resolver().url_patterns)

@@ -16,8 +16,9 @@ downloaded and verified as sealed.
 
 Both runs are separate processes (tests/forward_migration_script.py does their work), on a
 database of their own: on the PostgreSQL server of DATABASE_URL (skipped without one), and
-in an SQLite file, the embedded default `make run` uses. The whole test runs on one fixed moment, which its processes follow, so
-it gives the same result on any day (and is not run again a year ahead, .ci/run).
+in an SQLite file, the embedded default `make run` uses. The whole test runs on one fixed
+moment, which its processes follow, so it gives the same result on any day (and is not run
+again a year ahead, .ci/run).
 """
 
 import json

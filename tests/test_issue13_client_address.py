@@ -20,6 +20,7 @@ from agreements.models import AgreementEvent
 from agreements.services import agreement as services
 from relationships.models import Mentorship
 from tests.factories import MembershipFactory, ProgramFactory
+from tests.project import PROJECT_APPS
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")
 
@@ -231,7 +232,7 @@ def test_nothing_but_the_helper_reads_the_client_address():
     """Every rate limit, audit trail and session check must take the address from
     mentorship.clientaddr.client_ip(), or it would be the proxy's behind the proxy."""
     offenders = []
-    for package in ("mentorship", "programs", "matching", "agreements", "surveys"):
+    for package in PROJECT_APPS:
         for path in (ROOT / package).rglob("*.py"):
             if path.relative_to(ROOT).as_posix() in {"mentorship/clientaddr.py", "mentorship/settings.py"}:
                 continue

@@ -45,6 +45,7 @@ from surveys.services import feedback as feedback_services
 from surveys.services import reminders, reports
 from tests.factories import PASSWORD, ApplicationFactory, MembershipFactory, ProgramFactory, UserFactory
 from tests.issue13_email_support import LAYOUT_MARKER, assert_text_and_html_from_the_layout, parsed
+from tests.project import PROJECT_APPS
 
 pytestmark = pytest.mark.django_db
 
@@ -524,7 +525,7 @@ def test_no_email_bypasses_the_one_email_path():
         r"|render_to_string\(\s*f?[\"']email/"  # an email template rendered outside the path
     )
     offenders = []
-    for app in ("mentorship", "programs", "matching", "agreements", "surveys"):
+    for app in PROJECT_APPS:
         for path in sorted((settings.BASE_DIR / app).rglob("*.py")):
             if path.relative_to(settings.BASE_DIR).as_posix() == "mentorship/mail.py" or "migrations" in path.parts:
                 continue

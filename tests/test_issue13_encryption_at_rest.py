@@ -26,10 +26,11 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from mentorship.fields import EncryptedTextField
+from tests.project import PROJECT_APPS
 
 # --- The class test: every free-text field is encrypted, or allowlisted with a reason ----------
 
-APPS = ("mentorship", "programs", "matching", "agreements", "surveys")
+APPS = PROJECT_APPS
 
 # Free text deliberately kept in clear. Each entry says why it is not a pair's private text.
 # A new TextField / CharField / JSONField in these apps must be added here (with a reason)

@@ -36,10 +36,10 @@ from tests.factories import (
     ProgramFactory,
     UserFactory,
 )
+from tests.project import PROJECT_APPS
 
 pytestmark = pytest.mark.django_db
 
-PROJECT_APPS = ("mentorship", "programs", "matching", "agreements", "surveys")
 SINGLE_LINE_REFUSED = {
     "CR": "Dana\rWhitfield",
     "LF": "Dana\nWhitfield",
