@@ -7,7 +7,7 @@ random choices come from fixed seeds, so the data is the same on every machine.
 
 Each organization gets its program configured as in its seed document, profiles for its
 members and a spread of applications whose eligibility is evaluated by the real rules
-(``programs.application_services.check_eligibility``).
+(``programs.services.applications.check_eligibility``).
 
 - ``common``: the people and application specs, and the building blocks that find or create rows;
 - ``society``: Western Surgical Society (seed 000), the committee model;

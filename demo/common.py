@@ -9,7 +9,6 @@ from allauth.account.models import EmailAddress
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from programs.application_services import check_eligibility
 from programs.models import (
     Application,
     ApplicationStatus,
@@ -24,6 +23,7 @@ from programs.models import (
     Program,
     Role,
 )
+from programs.services.applications import check_eligibility
 
 DEMO_PASSWORD = "mentorship-demo-2026"
 

@@ -47,7 +47,8 @@ from programs.models import (
     ProgramModel,
     Role,
 )
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
 from relationships.services.pairs import absolute_url, lock_memberships, notify
 

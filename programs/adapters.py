@@ -9,7 +9,7 @@ from allauth.account.signals import user_signed_up
 from django.dispatch import receiver
 
 from mentorship.adapters import AccountAdapter
-from programs.services import invitation_for_token
+from programs.services.invitations import invitation_for_token
 
 # The invitation link a signed-out visitor followed (its token, not its address).
 INVITATION_SESSION_KEY = "invitation_token"

@@ -1,6 +1,6 @@
 from django.utils.functional import SimpleLazyObject
 
-from programs.selectors import memberships_for_user
+from programs.selectors.organizations import memberships_for_user
 
 
 def memberships(request):

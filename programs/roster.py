@@ -34,7 +34,9 @@ from programs.models import (
     RosterImport,
     RosterImportStatus,
 )
-from programs.services import audit, invitation_create, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
+from programs.services.invitations import invitation_create
 
 MAX_ROWS = 5000
 MAX_BLANK_ROWS = 1000  # blank rows tolerated between data rows in a workbook

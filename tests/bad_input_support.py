@@ -26,7 +26,7 @@ from agreements.models import Agreement, AgreementStatus
 from agreements.models.review import MentorshipDocument, YearlyReview
 from matching.models import MatchRound, MentorshipRequest, Proposal
 from programs.models import Application, ApplicationStatus, Invitation, Profile, ProgramModel, Role, RosterImport
-from programs.services import contact_confirmation_token
+from programs.services.organizations import contact_confirmation_token
 from relationships.models import FollowUpTask, Goal, Meeting, MeetingStatus, Mentorship
 from surveys.models import Feedback, QuarterlyReport, Question, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import quarter_of

@@ -9,7 +9,6 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
-from programs import application_services as apps
 from programs import eligibility
 from programs.models import (
     Application,
@@ -23,6 +22,7 @@ from programs.models import (
     ProgramModel,
     Role,
 )
+from programs.services import applications as apps
 from tests.factories import (
     EligibilityRuleFactory,
     GoalAreaFactory,
@@ -490,7 +490,7 @@ def test_the_application_list_runs_a_bounded_number_of_queries(
 @pytest.mark.django_db
 def test_a_program_cannot_take_a_reserved_address(coordinator_a):
     with scope(organization=coordinator_a.organization), pytest.raises(ServiceError) as error:
-        from programs.program_services import program_create
+        from programs.services.programs import program_create
 
         program_create(actor=coordinator_a, values={"name": "New", "slug": "new", "model": "committee"})
     assert "reserved" in error.value.message

@@ -8,8 +8,8 @@ from django.db import connection
 from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
-from programs import services
 from programs.models import Membership
+from programs.services import organizations
 from tests.factories import MembershipFactory
 
 
@@ -24,7 +24,7 @@ def test_two_coordinators_demoting_each_other_at_once_leave_one_coordinator(org_
         try:
             barrier.wait()
             with scope(organization=org_a):
-                services.membership_update(
+                organizations.membership_update(
                     actor=actor,
                     membership=target,
                     status="member",

@@ -6,8 +6,8 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
-from programs import hub_services
 from programs.models import AffinityGroup, AuditEvent, Hub, HubMentor, HubTheme, Membership, ProgramModel
+from programs.services import hubs as hub_services
 from tests.factories import (
     AffinityGroupFactory,
     ApplicationFactory,

@@ -10,8 +10,8 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from mentorship.models import User
-from programs import services
 from programs.models import AuditEvent, Invitation, InvitationStatus, Membership
+from programs.services import invitations, organizations
 from tests.conftest import wait_for
 from tests.factories import PASSWORD, InvitationFactory, MembershipFactory, UserFactory
 
@@ -87,7 +87,7 @@ def test_invitation_email_goes_through_a_real_worker_and_the_invitee_signs_up(cl
 def test_an_existing_account_signs_in_and_accepts(client, coordinator_a):
     person = UserFactory(email="existing@example.org")
     with scope(organization=coordinator_a.organization):
-        invitation = services.invitation_create(actor=coordinator_a, email="existing@example.org")
+        invitation = invitations.invitation_create(actor=coordinator_a, email="existing@example.org")
     page = client.get(f"/invitations/{invitation.token}/")
     assert b"Sign in" in page.content
     login = client.post(
@@ -104,7 +104,7 @@ def test_an_existing_account_signs_in_and_accepts(client, coordinator_a):
 @pytest.mark.django_db
 def test_a_forwarded_link_does_not_admit_someone_else(client, coordinator_a):
     with scope(organization=coordinator_a.organization):
-        invitation = services.invitation_create(actor=coordinator_a, email="intended@example.org")
+        invitation = invitations.invitation_create(actor=coordinator_a, email="intended@example.org")
     intruder = UserFactory(email="intruder@example.org")
     client.force_login(intruder)
     page = client.get(f"/invitations/{invitation.token}/")
@@ -227,7 +227,7 @@ def test_a_removed_member_can_be_invited_back(client, coordinator_a, member_a):
     with scopes_disabled():
         Membership.objects.filter(pk=member_a.pk).update(is_active=False)
     with scope(organization=coordinator_a.organization):
-        invitation = services.invitation_create(actor=coordinator_a, email=member_a.user.email)
+        invitation = invitations.invitation_create(actor=coordinator_a, email=member_a.user.email)
     client.force_login(member_a.user)
     client.post(f"/invitations/{invitation.token}/")
     with scopes_disabled():
@@ -272,7 +272,7 @@ def test_following_a_link_then_signing_up_with_another_address_verifies_nothing(
     """The link proves the invited address only: it is never attached to an account
     registered under a different address, and that address still needs verifying."""
     with scope(organization=coordinator_a.organization):
-        invitation = services.invitation_create(actor=coordinator_a, email="intended@example.org")
+        invitation = invitations.invitation_create(actor=coordinator_a, email="intended@example.org")
     client.get(f"/invitations/{invitation.token}/")
     with django_capture_on_commit_callbacks(execute=True):
         response = client.post(
@@ -296,10 +296,10 @@ def test_following_a_link_then_signing_up_with_another_address_verifies_nothing(
 @pytest.mark.django_db
 def test_a_link_followed_before_revocation_no_longer_verifies(client, coordinator_a):
     with scope(organization=coordinator_a.organization):
-        invitation = services.invitation_create(actor=coordinator_a, email="intended@example.org")
+        invitation = invitations.invitation_create(actor=coordinator_a, email="intended@example.org")
     client.get(f"/invitations/{invitation.token}/")
     with scope(organization=coordinator_a.organization):
-        services.invitation_revoke(actor=coordinator_a, invitation=invitation)
+        invitations.invitation_revoke(actor=coordinator_a, invitation=invitation)
     client.post(
         "/accounts/signup/",
         {
@@ -316,7 +316,7 @@ def test_a_link_followed_before_revocation_no_longer_verifies(client, coordinato
 def test_a_removed_coordinator_invited_back_as_a_member_is_only_a_member(client, coordinator_a):
     old = MembershipFactory(organization=coordinator_a.organization, is_coordinator=True, is_committee=True)
     with scope(organization=coordinator_a.organization):
-        services.membership_update(
+        organizations.membership_update(
             actor=coordinator_a,
             membership=old,
             status="member",
@@ -324,7 +324,7 @@ def test_a_removed_coordinator_invited_back_as_a_member_is_only_a_member(client,
             is_committee=True,
             is_active=False,
         )
-        invitation = services.invitation_create(actor=coordinator_a, email=old.user.email, member_status="candidate")
+        invitation = invitations.invitation_create(actor=coordinator_a, email=old.user.email, member_status="candidate")
     client.force_login(old.user)
     client.post(f"/invitations/{invitation.token}/")
     with scopes_disabled():
@@ -336,7 +336,7 @@ def test_a_removed_coordinator_invited_back_as_a_member_is_only_a_member(client,
 @pytest.mark.django_db
 def test_resending_replaces_the_link(client, coordinator_a, django_capture_on_commit_callbacks):
     with scope(organization=coordinator_a.organization):
-        invitation = services.invitation_create(actor=coordinator_a, email="again@example.org")
+        invitation = invitations.invitation_create(actor=coordinator_a, email="again@example.org")
     old_token = invitation.token
     client.force_login(coordinator_a.user)
     with django_capture_on_commit_callbacks(execute=True):
@@ -352,7 +352,7 @@ def test_plain_text_emails_are_not_html_escaped(coordinator_a, django_capture_on
     User.objects.filter(pk=coordinator_a.user_id).update(full_name="Dana O'Brien")
     coordinator_a.user.refresh_from_db()
     with scope(organization=coordinator_a.organization), django_capture_on_commit_callbacks(execute=True):
-        services.invitation_create(actor=coordinator_a, email="x@example.org", message="Surgery & <b>you</b>")
+        invitations.invitation_create(actor=coordinator_a, email="x@example.org", message="Surgery & <b>you</b>")
     message = mail.outbox[0]
     assert message.subject == "Dana O'Brien invited you to join Alpha Surgical Society"
     assert "Surgery & <b>you</b>" in message.body

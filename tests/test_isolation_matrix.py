@@ -48,7 +48,7 @@ from programs.models import (
     Role,
     RosterImport,
 )
-from programs.services import contact_confirmation_token
+from programs.services.organizations import contact_confirmation_token
 from relationships.models import FollowUpTask, Goal, GoalNote, Meeting, MeetingStatus, Mentorship, PrivateNote
 from surveys.models import Feedback, QuarterlyReport, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import previous_quarter, quarter_of

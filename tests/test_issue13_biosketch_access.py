@@ -2,7 +2,7 @@
 
 The mentor directory refused plain members (403), but a mentor's request page under it
 (``…/mentors/<id>/request/``) showed the same biosketch to any member. Both now apply one
-rule (``programs.profile_selectors.can_read_biosketches``). The entry points are read from
+rule (``programs.selectors.profiles.can_read_biosketches``). The entry points are read from
 the resolver: every page under a program's ``mentors/`` is checked, so a page added there
 later is covered too.
 """

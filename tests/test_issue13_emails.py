@@ -32,10 +32,10 @@ from matching.services import endings as ending_services
 from matching.services import proposals as proposal_services
 from matching.services import requests as request_services
 from mentorship.models import User
-from programs import application_services
-from programs import services as program_services
 from programs.adapters import InvitationAccountAdapter
 from programs.models import ApplicationStatus, ProgramModel, Role
+from programs.services import applications as application_services
+from programs.services import invitations, organizations
 from relationships.models import Mentorship
 from relationships.services import endings as relationship_endings
 from relationships.services import meetings as meeting_services
@@ -165,11 +165,11 @@ def feedback_received(w, monkeypatch):
 
 
 def invitation(w, monkeypatch):
-    program_services.invitation_create(actor=w.coordinator, email="new.person@example.org", message="Join us <3")
+    invitations.invitation_create(actor=w.coordinator, email="new.person@example.org", message="Join us <3")
 
 
 def organization_contact_confirm(w, monkeypatch):
-    program_services.organization_update(
+    organizations.organization_update(
         actor=w.coordinator, name=w.org.name, contact_email="office@elsewhere.example.org", description=""
     )
 

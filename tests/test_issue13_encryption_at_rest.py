@@ -289,8 +289,9 @@ def _pairing_lifecycle(org, coordinator, django_capture_on_commit_callbacks):
     from matching.services import endings as ending_services
     from matching.services import proposals as proposal_services
     from matching.services import requests as request_services
-    from programs import application_services, profile_services
     from programs.models import ApplicationStatus, ProgramModel, Role
+    from programs.services import applications as application_services
+    from programs.services import profiles as profile_services
     from surveys.services import reports
     from tests.factories import ApplicationFactory, MembershipFactory, ProgramFactory
 

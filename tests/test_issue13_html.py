@@ -22,7 +22,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from programs.models import Cadence
-from programs.services import audit
+from programs.services.audit import audit
 from relationships.models import Goal, Mentorship
 from surveys.models import QuarterlyReport, Reminder, ReminderKind, ReminderStatus
 from surveys.periods import quarter_of

@@ -17,7 +17,7 @@ from django_scopes import scopes_disabled
 
 from mentorship.models import User
 from programs.models import Membership
-from programs.services import membership_update
+from programs.services.organizations import membership_update
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -9,8 +9,9 @@ from django.template.loader import render_to_string
 from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
-from programs import profile_selectors, profile_services
 from programs.models import AuditEvent, Membership, Profile
+from programs.selectors import profiles as profile_selectors
+from programs.services import profiles as profile_services
 from tests.factories import MembershipFactory, ProfileFactory, UserFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00")]

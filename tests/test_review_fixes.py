@@ -7,9 +7,9 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
-from programs import application_services as apps
 from programs.models import ApplicationStatus, Membership, Program, ProgramModel, Role
 from programs.roster import MAX_BLANK_ROWS, MAX_ROWS, read_table
+from programs.services import applications as apps
 from tests.factories import ApplicationFactory, GoalAreaFactory, MembershipFactory, ProfileFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db

@@ -8,7 +8,6 @@ from django_scopes import scopes_disabled
 from demo.common import DEMO_PASSWORD, MULTI_ORG_EMAIL
 from demo.seed import seed_demo
 from mentorship.models import User
-from programs.application_services import check_eligibility
 from programs.models import (
     AffinityGroup,
     Application,
@@ -30,6 +29,7 @@ from programs.models import (
     ProgramModel,
     Role,
 )
+from programs.services.applications import check_eligibility
 
 pytestmark = pytest.mark.django_db
 

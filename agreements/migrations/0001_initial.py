@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import programs.models
+import programs.models.programs
 from django.db import migrations, models
 
 
@@ -48,7 +48,10 @@ class Migration(migrations.Migration):
                 (
                     "pdf",
                     models.FileField(
-                        blank=True, max_length=300, storage=programs.models._private_storage, upload_to="agreements/"
+                        blank=True,
+                        max_length=300,
+                        storage=programs.models.programs._private_storage,
+                        upload_to="agreements/",
                     ),
                 ),
                 ("pdf_sha256", models.CharField(blank=True, max_length=64)),

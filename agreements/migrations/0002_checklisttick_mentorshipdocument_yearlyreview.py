@@ -3,7 +3,7 @@
 import agreements.models.review
 import django.db.models.deletion
 import django.utils.timezone
-import programs.models
+import programs.models.programs
 from django.db import migrations, models
 
 
@@ -65,7 +65,7 @@ class Migration(migrations.Migration):
                     "file",
                     models.FileField(
                         max_length=300,
-                        storage=programs.models._private_storage,
+                        storage=programs.models.programs._private_storage,
                         upload_to=agreements.models.review._document_path,
                     ),
                 ),

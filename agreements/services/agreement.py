@@ -31,7 +31,8 @@ from agreements.models import (
 from mentorship.exceptions import ServiceError
 from mentorship.validators import multi_line_error, single_line_error
 from programs.models import Membership, Program
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, Mentorship
 from relationships.services.pairs import absolute_url, notify, require_party
 

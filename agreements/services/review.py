@@ -25,7 +25,7 @@ from agreements.models.review import (
 )
 from mentorship.exceptions import ServiceError
 from programs.models import Membership
-from programs.services import audit
+from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, EndReason, ExclusionReason, Mentorship, MentorshipStatus, PairExclusion
 from relationships.services.pairs import absolute_url, notify, require_party
 

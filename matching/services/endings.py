@@ -10,7 +10,8 @@ from django.utils import timezone
 from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus
 from mentorship.exceptions import ServiceError
 from programs.models import Application, ApplicationStatus, Membership, Program
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, EndReason, Mentorship, MentorshipStatus, ProgramRemoval
 from relationships.services.meetings import cancel_upcoming
 from relationships.services.pairs import absolute_url, lock_memberships, notify

@@ -8,7 +8,8 @@ from django.utils import timezone
 from matching.services.pairs import check_pair, offer, refuse_own_pairing
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program, ProgramModel
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 from relationships.models import ExclusionReason, Mentorship, Origin, PairExclusion
 from relationships.services.pairs import absolute_url, add_months, lock_memberships, notify
 

@@ -22,7 +22,8 @@ from matching.services.pairs import (
 )
 from mentorship.exceptions import ServiceError
 from programs.models import Application, Membership, Program, ProgramModel, Role
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, ExclusionReason, Mentorship, Origin, PairExclusion
 from relationships.services.pairs import absolute_url, add_months, lock_memberships, notify
 

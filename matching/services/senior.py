@@ -8,7 +8,8 @@ from django.utils import timezone
 from matching.services.pairs import refuse_own_pairing
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program, ProgramModel
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
 from relationships.services.pairs import add_months, lock_memberships
 

@@ -2,8 +2,8 @@ from django import forms
 
 from mentorship.filters import FilterForm, SearchField
 from mentorship.forms import Form
-from programs.application_services import ApplicationData, rule_for
 from programs.models import Application, ApplicationStatus, Hub, HubChoice, MeetingMode, ProgramModel, Role
+from programs.services.applications import ApplicationData, rule_for
 
 RANK_LABELS = {1: "First choice", 2: "Second choice", 3: "Third choice"}
 

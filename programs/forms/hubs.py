@@ -9,8 +9,8 @@ from django import forms
 
 from mentorship.filters import FilterForm, SearchField
 from mentorship.forms import Form
-from programs.hub_services import MAX_CAPACITY
 from programs.models import AffinityGroup, Hub, HubMentor, HubTheme, Membership
+from programs.services.hubs import MAX_CAPACITY
 
 
 class MemberChoiceField(forms.ModelChoiceField):

@@ -4,11 +4,11 @@ from django.utils import timezone
 from mentorship.forms import Form, ModelForm
 from mentorship.models import TIME_ZONE_CHOICES
 from programs.models import Profile
-from programs.profile_services import EARLIEST_YEAR, cv_error, year_errors
+from programs.services.profiles import EARLIEST_YEAR, cv_error, year_errors
 
 
 class ProfileForm(ModelForm):
-    """The biosketch. Saved through ``profile_services.profile_save``, never ``form.save()``."""
+    """The biosketch. Saved through ``programs.services.profiles.profile_save``, never ``form.save()``."""
 
     time_zone = forms.ChoiceField(
         choices=[("", "Not set")] + TIME_ZONE_CHOICES,

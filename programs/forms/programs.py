@@ -3,7 +3,7 @@ from django import forms
 from mentorship.filters import FilterForm, SearchField
 from mentorship.forms import ModelForm
 from programs.models import DEFAULT_GOAL_AREAS, MemberStatus, Program, Role
-from programs.program_services import PROGRAM_FIELDS, RuleSettings
+from programs.services.programs import PROGRAM_FIELDS, RuleSettings
 
 GUIDE_MAX_BYTES = 20 * 1024 * 1024
 GUIDE_EXTENSIONS = (".pdf", ".docx", ".doc", ".odt")

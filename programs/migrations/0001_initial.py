@@ -6,7 +6,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import programs.models
+import programs.models.organizations
 
 
 class Migration(migrations.Migration):
@@ -180,10 +180,12 @@ class Migration(migrations.Migration):
                 ("message", models.TextField(blank=True, max_length=2000, verbose_name="personal message")),
                 (
                     "token",
-                    models.CharField(default=programs.models._new_token, editable=False, max_length=64, unique=True),
+                    models.CharField(
+                        default=programs.models.organizations._new_token, editable=False, max_length=64, unique=True
+                    ),
                 ),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
-                ("expires_at", models.DateTimeField(default=programs.models._default_expiry)),
+                ("expires_at", models.DateTimeField(default=programs.models.organizations._default_expiry)),
                 ("sent_at", models.DateTimeField(blank=True, null=True)),
                 ("send_count", models.PositiveIntegerField(default=0)),
                 ("accepted_at", models.DateTimeField(blank=True, null=True)),

@@ -3,7 +3,8 @@
 import django.core.validators
 import django.db.models.deletion
 import django.utils.timezone
-import programs.models
+import programs.models.profiles
+import programs.models.programs
 from django.db import migrations, models
 
 
@@ -92,8 +93,8 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=300,
-                        storage=programs.models._private_storage,
-                        upload_to=programs.models._cv_path,
+                        storage=programs.models.programs._private_storage,
+                        upload_to=programs.models.profiles._cv_path,
                         verbose_name="CV (PDF)",
                     ),
                 ),
@@ -157,8 +158,8 @@ class Migration(migrations.Migration):
                     models.FileField(
                         blank=True,
                         max_length=300,
-                        storage=programs.models._private_storage,
-                        upload_to=programs.models._guide_path,
+                        storage=programs.models.programs._private_storage,
+                        upload_to=programs.models.programs._guide_path,
                         verbose_name="program guide",
                     ),
                 ),

@@ -2,7 +2,7 @@
 
 import mentorship.fields
 import mentorship.storage
-import programs.models
+import programs.models.profiles
 from mentorship.encryption_migrations import encrypt_columns, encrypt_files
 from django.db import migrations, models
 
@@ -55,7 +55,7 @@ class Migration(migrations.Migration):
                 blank=True,
                 max_length=300,
                 storage=mentorship.storage.encrypted_storage,
-                upload_to=programs.models._cv_path,
+                upload_to=programs.models.profiles._cv_path,
                 verbose_name="CV (PDF)",
             ),
         ),

@@ -8,7 +8,6 @@ from django.views.decorators.http import require_POST
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
-from programs import application_services as services
 from programs.forms.applications import (
     ApplicationFilterForm,
     ApplicationForm,
@@ -17,6 +16,7 @@ from programs.forms.applications import (
     hubs_for_ranking,
 )
 from programs.models import Application, ApplicationStatus, Hub, HubChoice, Profile, Program, ProgramModel, Role
+from programs.services import applications as services
 from programs.views.programs import visible_program
 
 APPLICATIONS_PER_PAGE = 50

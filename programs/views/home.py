@@ -3,7 +3,7 @@
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from programs.selectors import memberships_for_user, pending_invitations_for_user
+from programs.selectors.organizations import memberships_for_user, pending_invitations_for_user
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -2,7 +2,7 @@
 
 Thin views: the tenancy middleware has checked membership and scoped every query to the
 organization; these views also check that each object belongs to the program in the URL,
-and leave every write to ``programs.hub_services``.
+and leave every write to ``programs.services.hubs``.
 """
 
 from django.contrib import messages
@@ -13,7 +13,6 @@ from django.urls import reverse
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
-from programs import hub_services
 from programs.forms.hubs import (
     AffinityGroupForm,
     HubFilterForm,
@@ -23,6 +22,7 @@ from programs.forms.hubs import (
     HubStartForm,
 )
 from programs.models import AffinityGroup, Hub, HubMentor, HubTheme, Program, ProgramModel
+from programs.services import hubs as hub_services
 
 
 def _post_only(request: HttpRequest) -> HttpResponse | None:

@@ -12,7 +12,7 @@ from django_scopes import scopes_disabled
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
-from programs import selectors, sending, services
+from programs import sending
 from programs.adapters import INVITATION_SESSION_KEY
 from programs.dashboard import dashboard_context
 from programs.forms.organizations import (
@@ -23,6 +23,9 @@ from programs.forms.organizations import (
     OrganizationSettingsForm,
 )
 from programs.models import Invitation, Membership, MemberStatus
+from programs.selectors import organizations as selectors
+from programs.services import invitations as invitation_services
+from programs.services import organizations as organization_services
 
 MEMBERS_PER_PAGE = 50
 
@@ -79,7 +82,7 @@ def member_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     form = MembershipForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.membership_update(actor=request.membership, membership=member, **form.cleaned_data)
+            organization_services.membership_update(actor=request.membership, membership=member, **form.cleaned_data)
         except ServiceError as error:
             form_error(form, error)
         else:
@@ -104,7 +107,7 @@ def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = InvitationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            invitation = services.invitation_create(actor=request.membership, **form.cleaned_data)
+            invitation = invitation_services.invitation_create(actor=request.membership, **form.cleaned_data)
         except ServiceError as error:
             form_error(form, error)
         else:
@@ -130,13 +133,13 @@ def _invitation_action(request: HttpRequest, pk: int, action, done: str) -> Http
 @require_POST
 @coordinator_required
 def invitation_resend(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    return _invitation_action(request, pk, services.invitation_resend, "Invitation sent again to {email}.")
+    return _invitation_action(request, pk, invitation_services.invitation_resend, "Invitation sent again to {email}.")
 
 
 @require_POST
 @coordinator_required
 def invitation_revoke(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    return _invitation_action(request, pk, services.invitation_revoke, "Invitation to {email} revoked.")
+    return _invitation_action(request, pk, invitation_services.invitation_revoke, "Invitation to {email} revoked.")
 
 
 @coordinator_required
@@ -145,7 +148,7 @@ def organization_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = OrganizationSettingsForm(request.POST or None, instance=copy.copy(request.organization))
     if request.method == "POST" and form.is_valid():
         try:
-            organization = services.organization_update(actor=request.membership, **form.cleaned_data)
+            organization = organization_services.organization_update(actor=request.membership, **form.cleaned_data)
         except ServiceError as error:
             form_error(form, error)
         else:
@@ -165,7 +168,7 @@ def organization_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
 def organization_contact_resend(request: HttpRequest, org_slug: str) -> HttpResponse:
     """Send the contact address its confirmation link again."""
     try:
-        organization = services.organization_contact_confirmation_send(actor=request.membership)
+        organization = organization_services.organization_contact_confirmation_send(actor=request.membership)
     except ServiceError as error:
         messages.error(request, error.message)
     else:
@@ -187,7 +190,7 @@ def organization_create(request: HttpRequest) -> HttpResponse:
     form = OrganizationCreateForm(request.POST or None, initial={"contact_email": request.user.email})
     if request.method == "POST" and form.is_valid():
         try:
-            organization = services.organization_create(user=request.user, **form.cleaned_data)
+            organization = organization_services.organization_create(user=request.user, **form.cleaned_data)
         except ServiceError as error:
             form_error(form, error)
         else:
@@ -210,10 +213,10 @@ def organization_contact_confirm(request: HttpRequest, token: str) -> HttpRespon
     """The link emailed to a new contact address: anyone who reads that mailbox confirms it
     (a button, so a mail scanner that follows links confirms nothing)."""
     with scopes_disabled():
-        organization = services.organization_for_contact_token(token)
+        organization = organization_services.organization_for_contact_token(token)
     if request.method == "POST" and organization is not None:
         try:
-            organization = services.organization_contact_confirm(token=token)
+            organization = organization_services.organization_contact_confirm(token=token)
         except ServiceError as error:
             messages.error(request, error.message)
         else:
@@ -224,7 +227,7 @@ def organization_contact_confirm(request: HttpRequest, token: str) -> HttpRespon
 
 def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
     """The link in the invitation email: sign up or sign in, then accept."""
-    invitation = services.invitation_for_token(token)
+    invitation = invitation_services.invitation_for_token(token)
     if invitation is None:
         return render(request, "programs/invitation_invalid.html", status=404)
     here = reverse("invitation_accept", kwargs={"token": token})
@@ -240,12 +243,12 @@ def invitation_accept(request: HttpRequest, token: str) -> HttpResponse:
 
     if request.method == "POST":
         try:
-            services.invitation_accept(token=token, user=request.user)
+            invitation_services.invitation_accept(token=token, user=request.user)
         except ServiceError as error:
             messages.error(request, error.message)
             return redirect(here)
         messages.success(request, f"Welcome to {invitation.organization.name}.")
         return redirect("organization_dashboard", org_slug=invitation.organization.slug)
 
-    context["email_matches"] = services.user_has_verified_email(request.user, invitation.email)
+    context["email_matches"] = organization_services.user_has_verified_email(request.user, invitation.email)
     return render(request, "programs/invitation_accept.html", context)

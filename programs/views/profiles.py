@@ -10,9 +10,10 @@ from django.views.decorators.http import require_POST, require_safe
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import member_required
-from programs import profile_selectors, profile_services
 from programs.forms.profiles import CVShareForm, CVUploadForm, ProfileForm
 from programs.models import Membership, Profile
+from programs.selectors import profiles as profile_selectors
+from programs.services import profiles as profile_services
 
 
 def _back(request: HttpRequest) -> HttpResponse:

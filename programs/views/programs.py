@@ -8,7 +8,6 @@ from django.utils import timezone
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
-from programs import program_services
 from programs.forms.programs import MentorFilterForm, ProgramForm
 from programs.models import (
     Application,
@@ -19,8 +18,9 @@ from programs.models import (
     ProgramModel,
     Role,
 )
-from programs.profile_selectors import can_read_biosketches
-from programs.program_services import RuleSettings
+from programs.selectors.profiles import can_read_biosketches
+from programs.services import programs as program_services
+from programs.services.programs import RuleSettings
 
 
 def visible_program(request: HttpRequest, program_slug: str) -> Program:
@@ -145,7 +145,7 @@ LIVE_MENTOR_STATUSES = (ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
 
 def biosketch_refusal(request: HttpRequest, program: Program) -> HttpResponse | None:
     """The 403 page for whoever may not read ``program``'s biosketches (the rule is
-    ``profile_selectors.can_read_biosketches``), or None for those who may. Every view
+    ``programs.selectors.profiles.can_read_biosketches``), or None for those who may. Every view
     that shows a mentor's biosketch calls it before loading anyone."""
     if can_read_biosketches(membership=request.membership, program=program):
         return None

@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
 from programs.models import Membership
-from programs.services import audit
+from programs.services.audit import audit
 from relationships.models import EndReason, ExclusionReason, Mentorship, MentorshipStatus, PairExclusion
 from relationships.services.pairs import absolute_url, notify
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
 from programs.models import Cadence, Membership, Program
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 from relationships.models import (
     ContentRead,
     Goal,

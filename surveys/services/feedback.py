@@ -12,7 +12,8 @@ from django.utils import timezone
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
 from programs.models import Membership, Organization, Program, SentEmail, SentEmailKind
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 from surveys.models import Feedback
 from surveys.services.answers import MAX_ANSWER_LENGTH
 

@@ -39,7 +39,7 @@ from django_scopes import scope, scopes_disabled
 from mentorship import mail
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Organization
-from programs.services import audit
+from programs.services.audit import audit
 from surveys.models import (
     NON_ESSENTIAL_KINDS,
     Reminder,

@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program
-from programs.services import audit
+from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, Mentorship, Origin
 from relationships.services.pairs import absolute_url, notify, require_party
 from surveys.models import QuarterlyReport

@@ -18,7 +18,8 @@ from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Organization
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 from surveys.models import (
     Audience,
     Question,

@@ -14,17 +14,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import Prefetch, ProtectedError, Q
 
 from mentorship.exceptions import ServiceError
-from programs.models import (
-    AffinityGroup,
-    Hub,
-    HubChoice,
-    HubMentor,
-    HubTheme,
-    Membership,
-    Program,
-    ProgramModel,
-)
-from programs.services import apply_changes, audit, require_coordinator
+from programs.models import AffinityGroup, Hub, HubChoice, HubMentor, HubTheme, Membership, Program, ProgramModel
+from programs.services.access import require_coordinator
+from programs.services.audit import apply_changes, audit
 
 MAX_CAPACITY = 50
 

@@ -30,7 +30,8 @@ from programs.models import (
     ProgramModel,
     Role,
 )
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 
 S = ApplicationStatus
 # The applicant may edit while the window is open and nobody has decided yet.

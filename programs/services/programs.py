@@ -20,7 +20,8 @@ from programs.models import (
     Program,
     Role,
 )
-from programs.services import audit, require_coordinator
+from programs.services.access import require_coordinator
+from programs.services.audit import audit
 
 PROGRAM_FIELDS = (
     "name",

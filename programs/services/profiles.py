@@ -13,7 +13,7 @@ from django.utils import timezone
 from mentorship.exceptions import ServiceError
 from mentorship.models import TIME_ZONE_CHOICES
 from programs.models import Membership, PracticeSetting, Profile
-from programs.services import audit
+from programs.services.audit import audit
 
 EARLIEST_YEAR = 1940
 CV_MAX_BYTES = 5 * 1024 * 1024
