@@ -23,7 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from matching.engine.scoring import Scorer  # noqa: E402
 from matching.engine.solve import greedy_match, match  # noqa: E402
-from matching.engine_synth import default_config, random_pool  # noqa: E402
+from matching.engine.synth import default_config, random_pool  # noqa: E402
 
 SIZES = [(1000, 300), (5000, 1500), (20000, 6000)]
 FULL_REFERENCE_MAX_PAIRS = 8_000_000

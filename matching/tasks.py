@@ -17,7 +17,7 @@ def run_match_round(match_round_id: int) -> None:
     from django_scopes import scope
 
     from matching.models import MatchRound
-    from matching.rounds import run_round
+    from matching.services.rounds import run_round
 
     with scopes_disabled():
         organization = MatchRound.objects.values_list("organization", flat=True).get(pk=match_round_id)

@@ -26,11 +26,11 @@ from django_scopes import scope, scopes_disabled
 from agreements.models import Agreement
 from agreements.services import agreement as agreement_services
 from agreements.services import review as review_services
-from matching import rounds
 from matching.models import ProposalStatus
 from matching.services import endings as ending_services
 from matching.services import proposals as proposal_services
 from matching.services import requests as request_services
+from matching.services import rounds
 from mentorship.models import User
 from programs.adapters import InvitationAccountAdapter
 from programs.models import ApplicationStatus, ProgramModel, Role

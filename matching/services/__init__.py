@@ -1,3 +1,4 @@
 """The matching app's state changes, one function per business action (transactional,
 permission-checked, audited): ``pairs`` (what every pairing path shares), ``requests``,
-``proposals``, ``endings`` and ``senior``."""
+``proposals``, ``endings``, ``senior`` and ``rounds`` (match rounds:
+the engine's inputs from model rows, its draft proposals, sending them on)."""

@@ -20,7 +20,7 @@ from matching.engine.inputs import (
 from matching.engine.scoring import explain, score_matrix
 from matching.engine.solve import greedy_match, match
 from matching.engine.stable import blocking_pairs, stable_match
-from matching.engine_synth import default_config, random_pool
+from matching.engine.synth import default_config, random_pool
 
 TOL = 1e-3
 

@@ -14,10 +14,10 @@ from django.core import mail
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
-from matching import rounds
 from matching.models import MatchRound, MentorshipRequest, Proposal, ProposalStatus, RoundStatus, Vote
 from matching.services import proposals as proposal_services
 from matching.services import requests as request_services
+from matching.services import rounds
 from matching.services import senior as senior_services
 from mentorship.exceptions import ServiceError
 from programs.models import Application, ApplicationStatus, ProgramModel, Role

@@ -3,11 +3,11 @@
 import pytest
 from django_scopes import scope, scopes_disabled
 
-from matching import rounds
 from matching.models import MatchRound, Proposal, ProposalStatus, RoundStatus
 from matching.services import endings as ending_services
 from matching.services import pairs as pair_services
 from matching.services import proposals as proposal_services
+from matching.services import rounds
 from matching.services import senior as senior_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, ProgramModel, Role

@@ -4,9 +4,9 @@ locks and overrides, and sending the pairings on."""
 import pytest
 from django_scopes import scope, scopes_disabled
 
-from matching import rounds
 from matching.models import MatchRound, Proposal, ProposalStatus, RoundStatus
 from matching.services import proposals as proposal_services
+from matching.services import rounds
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, ProgramModel, Role
 from tests.conftest import wait_for
