@@ -5,6 +5,7 @@ names are the ones emails and templates use."""
 from django.urls import path
 
 from agreements.views import agreement, pdf, review
+from mentorship.tenancy import app_urlpatterns
 
 org_urlpatterns = [
     path("mentorships/<int:pk>/agreement/", agreement.agreement_detail, name="agreement_detail"),
@@ -30,6 +31,8 @@ org_urlpatterns = [
         name="mentorship_document_remove",
     ),
 ]
-urlpatterns = [
+public_urlpatterns = [
     path("verify/", pdf.agreement_verify, name="agreement_verify"),
 ]
+
+urlpatterns = app_urlpatterns(org=org_urlpatterns, public=public_urlpatterns)

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from matching.views import committee, pairings, participants, requests, rounds
+from mentorship.tenancy import app_urlpatterns
 
 # Mounted under /o/<org_slug>/ — the tenancy middleware scopes these.
 org_urlpatterns = [
@@ -43,3 +44,5 @@ org_urlpatterns = [
     path("requests/<int:pk>/decline/", requests.request_decline, name="request_decline"),
     path("requests/<int:pk>/withdraw/", requests.request_withdraw, name="request_withdraw"),
 ]
+
+urlpatterns = app_urlpatterns(org=org_urlpatterns)

@@ -19,10 +19,12 @@ from django.conf import settings
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest
-from django.urls import Resolver404, resolve
+from django.urls import Resolver404, include, path, resolve
 from django_scopes import scope, scopes_disabled
 
 ORG_URL_KWARG = "org_slug"
+# Where an organization's pages stand: /o/<org_slug>/…
+ORG_PREFIX = f"o/<slug:{ORG_URL_KWARG}>/"
 
 
 def _admin_prefix() -> str:
@@ -115,3 +117,10 @@ def member_required(view: Callable) -> Callable:
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def app_urlpatterns(*, org: list, public: list = ()) -> list:
+    """An app's URL patterns as the root URLconf includes them (``include("app.urls")``):
+    the organization's pages under /o/<org_slug>/, which the middleware scopes to the
+    tenant, then the pages outside any organization."""
+    return [path(ORG_PREFIX, include(list(org))), *public]

@@ -1,6 +1,7 @@
 from django.urls import path
 
-from programs.views import applications, hubs, organizations, profiles, programs, roster
+from mentorship.tenancy import app_urlpatterns
+from programs.views import applications, home, hubs, organizations, profiles, programs, roster
 
 _HUBS = "programs/<slug:program_slug>/hubs/"
 
@@ -64,7 +65,8 @@ org_urlpatterns = [
     path("profile/<int:pk>/cv/", profiles.profile_cv, name="profile_cv"),
 ]
 
-urlpatterns = [
+public_urlpatterns = [
+    path("", home.home, name="home"),
     path("organizations/new/", organizations.organization_create, name="organization_create"),
     path(
         "organizations/contact/<str:token>/",
@@ -73,3 +75,5 @@ urlpatterns = [
     ),
     path("invitations/<str:token>/", organizations.invitation_accept, name="invitation_accept"),
 ]
+
+urlpatterns = app_urlpatterns(org=org_urlpatterns, public=public_urlpatterns)

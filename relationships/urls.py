@@ -3,6 +3,7 @@ them). The URL names are the ones emails and templates use."""
 
 from django.urls import path
 
+from mentorship.tenancy import app_urlpatterns
 from relationships.views import meetings, mentorships, record
 
 _M = "mentorships/<int:pk>/meetings/"
@@ -34,3 +35,5 @@ org_urlpatterns = [
         name="program_resources_edit",
     ),
 ]
+
+urlpatterns = app_urlpatterns(org=org_urlpatterns)

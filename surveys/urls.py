@@ -2,6 +2,7 @@
 
 from django.urls import path
 
+from mentorship.tenancy import app_urlpatterns
 from surveys.views import dashboard, reminders, reports, surveys
 
 # Under /o/<org_slug>/ — the tenancy middleware scopes these.
@@ -42,6 +43,8 @@ org_urlpatterns = [
 ]
 
 # Outside any organization: the link in a nudge email works without signing in.
-urlpatterns = [
+public_urlpatterns = [
     path("unsubscribe/<str:token>/", reminders.nudges_unsubscribe, name="nudges_unsubscribe"),
 ]
+
+urlpatterns = app_urlpatterns(org=org_urlpatterns, public=public_urlpatterns)

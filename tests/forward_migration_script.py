@@ -143,6 +143,27 @@ def _stale_sequences() -> list[str]:
     return stale
 
 
+def _url_map() -> dict[str, str]:
+    """Every named URL as the whole route it stands at (name -> route), read from the
+    resolver: paths and names that emails and bookmarks depend on. The staff's admin is
+    left out: its pages follow the models' app labels (relationships/meeting/…)."""
+    from django.urls import URLPattern, URLResolver, get_resolver
+
+    routes: dict[str, str] = {}
+
+    def walk(patterns, prefix: str) -> None:
+        for pattern in patterns:
+            route = prefix + str(pattern.pattern)
+            if isinstance(pattern, URLResolver):
+                if pattern.namespace != "admin":
+                    walk(pattern.url_patterns, route)
+            elif isinstance(pattern, URLPattern) and pattern.name:
+                routes.setdefault(pattern.name, route)
+
+    walk(get_resolver().url_patterns, "/")
+    return routes
+
+
 def _raw(model_class, field: str, pk: int) -> str:
     """A column as stored, past the field that decrypts it."""
     from django.db import connection
@@ -205,6 +226,7 @@ def facts(ids: dict) -> dict:
         "meetings": meetings,
         "pdf": pdf,
         "relationships": relationships,
+        "urls": _url_map(),
     }
 
 
