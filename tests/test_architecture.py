@@ -177,3 +177,16 @@ def test_the_reader_finds_an_import_that_runs_back_down():
     source = "from matching.models import Proposal\n"
     found = [target for target, _, _ in _imports("relationships.selectors", source)]
     assert found == ["matching.models"] and _floor("matching.models") > _floor("relationships.selectors")
+
+
+def test_only_the_relationship_app_starts_or_ends_a_relationship():
+    """matching/ pairs people through relationships.services.lifecycle; the demo alone
+    writes pairings straight in (it seeds their history, with past dates)."""
+    found = sorted(
+        f"{path.relative_to(ROOT)}:{number}"
+        for module, path in MODULES.items()
+        if module.split(".")[0] not in {"relationships", "demo"}
+        for number, line in enumerate(path.read_text().splitlines(), start=1)
+        if "Mentorship.objects.create(" in line or ".status = MentorshipStatus." in line
+    )
+    assert found == []

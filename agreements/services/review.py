@@ -26,7 +26,8 @@ from agreements.models.review import (
 from mentorship.exceptions import ServiceError
 from programs.models import Membership
 from programs.services.audit import audit
-from relationships.models import LIVE_STATUSES, EndReason, ExclusionReason, Mentorship, MentorshipStatus, PairExclusion
+from relationships.models import LIVE_STATUSES, EndReason, ExclusionReason, Mentorship, PairExclusion
+from relationships.services.lifecycle import mentorship_close
 from relationships.services.pairs import absolute_url, notify, require_party
 
 DOCUMENT_MAX_BYTES = 5 * 1024 * 1024
@@ -154,14 +155,8 @@ def review_answer(*, actor: Membership, mentorship: Mentorship, answer: str, com
 
 def _conclude(mentorship: Mentorship, review: YearlyReview, *, actor: Membership, now) -> None:
     """End the mentorship cleanly at review: concluded, history kept, never proposed again."""
-    mentorship.status = MentorshipStatus.CONCLUDED
-    mentorship.end_reason = EndReason.CONCLUDED
-    mentorship.ended_at = now
-    mentorship.ended_by = None  # a joint decision at review, not one person's
-    mentorship.save(update_fields=["status", "end_reason", "ended_at", "ended_by"])
-    from relationships.services.meetings import cancel_upcoming
-
-    cancel_upcoming(mentorship=mentorship, actor=None)
+    # A joint decision at review, not one person's: no one ended it.
+    mentorship_close(mentorship, reason=EndReason.CONCLUDED, ended_by=None, cancelled_by=None, at=now)
     PairExclusion.objects.get_or_create(
         program=mentorship.program,
         mentor=mentorship.mentor,

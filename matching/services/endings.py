@@ -12,8 +12,8 @@ from mentorship.exceptions import ServiceError
 from programs.models import Application, ApplicationStatus, Membership, Program
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
-from relationships.models import LIVE_STATUSES, EndReason, Mentorship, MentorshipStatus, ProgramRemoval
-from relationships.services.meetings import cancel_upcoming
+from relationships.models import LIVE_STATUSES, EndReason, Mentorship, ProgramRemoval
+from relationships.services.lifecycle import mentorship_close
 from relationships.services.pairs import absolute_url, lock_memberships, notify
 
 
@@ -45,12 +45,7 @@ def participant_remove(*, actor: Membership, program: Program, membership: Membe
         .select_related("mentor__user", "mentee__user")
     )
     for mentorship in ended:
-        mentorship.status = MentorshipStatus.ENDED
-        mentorship.end_reason = EndReason.REMOVED
-        mentorship.ended_at = now
-        mentorship.ended_by = actor
-        mentorship.save(update_fields=["status", "end_reason", "ended_at", "ended_by"])
-        cancel_upcoming(mentorship=mentorship, actor=None)
+        mentorship_close(mentorship, reason=EndReason.REMOVED, ended_by=actor, cancelled_by=None, at=now)
         other = mentorship.mentee if mentorship.mentor_id == membership.pk else mentorship.mentor
         notify(
             "email/mentorship_ended_removed",

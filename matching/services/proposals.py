@@ -10,8 +10,9 @@ from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program, ProgramModel
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
-from relationships.models import ExclusionReason, Mentorship, Origin, PairExclusion
-from relationships.services.pairs import absolute_url, add_months, lock_memberships, notify
+from relationships.models import ExclusionReason, Origin, PairExclusion
+from relationships.services.lifecycle import mentorship_start
+from relationships.services.pairs import absolute_url, lock_memberships, notify
 
 # --- Proposals and mutual consent ------------------------------------------------------------
 
@@ -219,15 +220,8 @@ def proposal_respond(*, actor: Membership, proposal, accept: bool, reason: str =
             check_pair(program, proposal.mentor, proposal.mentee)
         except ServiceError as error:
             raise ServiceError(f"This pairing can no longer go ahead: {error.message}") from None
-        today = timezone.localdate()
-        mentorship = Mentorship.objects.create(
-            organization=program.organization,
-            program=program,
-            mentor=proposal.mentor,
-            mentee=proposal.mentee,
-            origin=Origin.PROPOSAL,
-            started_on=today,
-            planned_end_on=add_months(today, program.min_commitment_months),
+        mentorship = mentorship_start(
+            program=program, mentor=proposal.mentor, mentee=proposal.mentee, origin=Origin.PROPOSAL
         )
         proposal.status = ProposalStatus.CONFIRMED
         proposal.mentorship = mentorship

@@ -25,7 +25,8 @@ from programs.models import Application, Membership, Program, ProgramModel, Role
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, ExclusionReason, Mentorship, Origin, PairExclusion
-from relationships.services.pairs import absolute_url, add_months, lock_memberships, notify
+from relationships.services.lifecycle import mentorship_start
+from relationships.services.pairs import absolute_url, lock_memberships, notify
 
 # --- Requests -----------------------------------------------------------------------------
 
@@ -147,16 +148,7 @@ def request_accept(*, actor: Membership, request: MentorshipRequest) -> Mentorsh
         )
     if Mentorship.objects.filter(program=program, mentee=request.mentee, status__in=LIVE_STATUSES).exists():
         raise ServiceError("This mentee has just been paired with another mentor.")
-    today = timezone.localdate()
-    mentorship = Mentorship.objects.create(
-        organization=program.organization,
-        program=program,
-        mentor=actor,
-        mentee=request.mentee,
-        origin=Origin.REQUEST,
-        started_on=today,
-        planned_end_on=add_months(today, program.min_commitment_months),
-    )
+    mentorship = mentorship_start(program=program, mentor=actor, mentee=request.mentee, origin=Origin.REQUEST)
     now = timezone.now()
     request.status = RequestStatus.ACCEPTED
     request.responded_at = now

@@ -3,7 +3,6 @@ senior mentor."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from matching.services.pairs import refuse_own_pairing
 from mentorship.exceptions import ServiceError
@@ -11,7 +10,8 @@ from programs.models import Membership, Program, ProgramModel
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
-from relationships.services.pairs import add_months, lock_memberships
+from relationships.services.lifecycle import mentorship_start
+from relationships.services.pairs import lock_memberships
 
 # --- Senior mentors -----------------------------------------------------------------------
 
@@ -59,7 +59,6 @@ def senior_mentors_pair(*, actor: Membership, program: Program) -> int:
         raise PermissionDenied("That program belongs to another organization.")
     if program.model != ProgramModel.HUBS:
         raise ServiceError("Only hub-model programs have senior mentors.")
-    today = timezone.localdate()
     created = 0
     pairs = _senior_pairs(program)
     people = {m.pk: m for m in Membership.objects.filter(pk__in={pk for pair in pairs for pk in pair})}
@@ -77,15 +76,7 @@ def senior_mentors_pair(*, actor: Membership, program: Program) -> int:
             continue
         try:
             with transaction.atomic():
-                Mentorship.objects.create(
-                    organization=program.organization,
-                    program=program,
-                    mentor_id=senior_id,
-                    mentee_id=mentor_id,
-                    origin=Origin.SENIOR,
-                    started_on=today,
-                    planned_end_on=add_months(today, program.min_commitment_months),
-                )
+                mentorship_start(program=program, mentor=senior_id, mentee=mentor_id, origin=Origin.SENIOR)
         except IntegrityError:  # paired a moment ago by a concurrent click
             continue
         created += 1

@@ -3,12 +3,12 @@ readable to the pair and the pair is never proposed again."""
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
 from programs.models import Membership
 from programs.services.audit import audit
-from relationships.models import EndReason, ExclusionReason, Mentorship, MentorshipStatus, PairExclusion
+from relationships.models import EndReason, ExclusionReason, Mentorship, PairExclusion
+from relationships.services.lifecycle import mentorship_close
 from relationships.services.pairs import absolute_url, notify
 
 
@@ -26,14 +26,7 @@ def mentorship_end_no_fault(*, actor: Membership, mentorship: Mentorship) -> Men
     )
     if not mentorship.is_live:
         raise ServiceError("This mentorship has already ended.")
-    mentorship.status = MentorshipStatus.ENDED
-    mentorship.end_reason = EndReason.NO_FAULT
-    mentorship.ended_at = timezone.now()
-    mentorship.ended_by = actor
-    mentorship.save(update_fields=["status", "end_reason", "ended_at", "ended_by"])
-    from relationships.services.meetings import cancel_upcoming
-
-    cancel_upcoming(mentorship=mentorship, actor=actor)
+    mentorship_close(mentorship, reason=EndReason.NO_FAULT, ended_by=actor, cancelled_by=actor)
     PairExclusion.objects.get_or_create(
         program=mentorship.program,
         mentor=mentorship.mentor,

@@ -1,0 +1,50 @@
+"""How a relationship starts and ends. Every path that pairs people (a request accepted, a
+proposal both accepted, a senior mentor assigned) starts it here, and every ending (the
+no-fault clause, a removal from the program) ends it here. The caller has checked who may
+do it and holds the locks; these only write the relationship's own rows."""
+
+from datetime import datetime
+
+from django.utils import timezone
+
+from programs.models import Membership, Program
+from relationships.models import EndReason, Mentorship, MentorshipStatus
+from relationships.services.meetings import cancel_upcoming
+from relationships.services.pairs import add_months
+
+
+def mentorship_start(
+    *, program: Program, mentor: Membership | int, mentee: Membership | int, origin: str
+) -> Mentorship:
+    """A new live relationship from today, planned for the program's minimum commitment."""
+    today = timezone.localdate()
+    return Mentorship.objects.create(
+        organization=program.organization,
+        program=program,
+        mentor_id=getattr(mentor, "pk", mentor),
+        mentee_id=getattr(mentee, "pk", mentee),
+        origin=origin,
+        started_on=today,
+        planned_end_on=add_months(today, program.min_commitment_months),
+    )
+
+
+def mentorship_close(
+    mentorship: Mentorship,
+    *,
+    reason: str,
+    ended_by: Membership | None,
+    cancelled_by: Membership | None,
+    at: datetime | None = None,
+) -> Mentorship:
+    """End a live relationship: its status (concluded at review, ended otherwise) and reason,
+    who ended it (None: a joint decision) and when; its upcoming meetings are cancelled
+    (``cancelled_by`` names who the pair is told cancelled them, or None for the program
+    office)."""
+    mentorship.status = MentorshipStatus.CONCLUDED if reason == EndReason.CONCLUDED else MentorshipStatus.ENDED
+    mentorship.end_reason = reason
+    mentorship.ended_at = at or timezone.now()
+    mentorship.ended_by = ended_by
+    mentorship.save(update_fields=["status", "end_reason", "ended_at", "ended_by"])
+    cancel_upcoming(mentorship=mentorship, actor=cancelled_by)
+    return mentorship
