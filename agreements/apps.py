@@ -7,7 +7,10 @@ class AgreementsConfig(AppConfig):
     def ready(self) -> None:
         from agreements import checks  # noqa: F401  (registers the seal key check)
         from agreements.services.agreement import signed_goals
+        from agreements.todos import todos
+        from programs.dashboard import register_todos
         from relationships.services.record import register_agreed_goals
 
         # The pair's goal list imports the goals of the signed agreement (a floor above it).
         register_agreed_goals(signed_goals)
+        register_todos(todos)

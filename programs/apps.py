@@ -7,3 +7,7 @@ class ProgramsConfig(AppConfig):
 
     def ready(self) -> None:
         from programs import adapters  # noqa: F401  (connects the sign-up signal receiver)
+        from programs.dashboard import register_todos
+        from programs.todos import todos
+
+        register_todos(todos)

@@ -5,8 +5,10 @@ class RelationshipsConfig(AppConfig):
     name = "relationships"
 
     def ready(self) -> None:
-        from programs.dashboard import register_dashboard_context
+        from programs.dashboard import register_dashboard_context, register_todos
+        from relationships import todos
         from relationships.selectors import dashboard_context
 
-        # The organization's home page lists the person's mentorships.
+        # The organization's dashboard lists the person's mentorships and what waits for them.
         register_dashboard_context(dashboard_context)
+        register_todos(todos.todos)

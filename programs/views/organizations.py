@@ -14,7 +14,7 @@ from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import sending
 from programs.adapters import INVITATION_SESSION_KEY
-from programs.dashboard import dashboard_context
+from programs.dashboard import dashboard_context, todos_for
 from programs.forms.organizations import (
     InvitationForm,
     MemberFilterForm,
@@ -39,6 +39,7 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
         "membership": membership,
         "programs": selectors.programs_for(membership=membership),
         "my_applications": selectors.applications_of(membership=membership),
+        "todos": todos_for(membership),
         **dashboard_context(membership),
     }
     if membership.is_coordinator or membership.is_committee:
