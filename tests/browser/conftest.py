@@ -42,11 +42,56 @@ def browser():
         browser.close()
 
 
+# axe-core's impacts that fail a journey (issue 15: WCAG AA on every page a journey visits).
+AXE_FAILING_IMPACTS = {"serious", "critical"}
+
+
+def _visited_html(page, visited: dict) -> None:
+    """Remember each HTML page the person was served (main frame, 200), in order."""
+
+    def on_response(response):
+        request = response.request
+        if (
+            request.resource_type == "document"
+            and request.frame == page.main_frame
+            and response.status == 200
+            and "text/html" in (response.headers.get("content-type") or "")
+        ):
+            visited.setdefault(response.url, None)
+
+    page.on("response", on_response)
+
+
+def axe_violations(context, urls) -> list[str]:
+    """Open each page again as the same person (same session) and run axe-core on it: every
+    serious or critical violation, as "rule (impact) on URL: target"."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe, found = Axe(), []
+    page = context.new_page()
+    for url in urls:
+        response = page.goto(url)
+        if (
+            response is None
+            or response.status != 200
+            or "text/html" not in (response.headers.get("content-type") or "")
+        ):
+            continue
+        results = axe.run(page, options={"runOnly": {"type": "tag", "values": ["wcag2a", "wcag2aa", "wcag21aa"]}})
+        for violation in results.response["violations"]:
+            if violation["impact"] in AXE_FAILING_IMPACTS:
+                targets = ", ".join(str(node["target"]) for node in violation["nodes"][:3])
+                found.append(f"{violation['id']} ({violation['impact']}) on {url}: {targets}")
+    return found
+
+
 @pytest.fixture
 def make_page(browser, live_server):
     """Open a page in a fresh browser context (a separate person); any JavaScript error or
-    Content-Security-Policy violation on any page it visits fails the test."""
-    contexts, errors = [], []
+    Content-Security-Policy violation on any page it visits fails the test, and so does any
+    serious or critical axe-core finding on the HTML pages it was served (checked at the
+    end, as the same person)."""
+    contexts, errors, visited = [], [], {}
 
     def _make(**context_options):
         context = browser.new_context(
@@ -57,12 +102,17 @@ def make_page(browser, live_server):
         page = context.new_page()
         page.on("pageerror", lambda exc: errors.append(f"{page.url}: {exc}"))
         page.on("console", lambda msg: errors.append(f"{page.url}: {msg.text}") if msg.type == "error" else None)
+        _visited_html(page, visited.setdefault(context, {}))
         return page
 
     yield _make
+    accessibility = []
     for context in contexts:
+        if os.environ.get("AXE", "1") != "0":
+            accessibility += axe_violations(context, list(visited.get(context, {})))
         context.close()
     assert errors == []
+    assert accessibility == [], "axe-core, serious or critical:\n" + "\n".join(accessibility)
 
 
 @pytest.fixture

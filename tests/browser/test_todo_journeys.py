@@ -1,5 +1,7 @@
 """Journeys: each role opens their organization's dashboard, finds what waits for them at
-the top ("What needs you") and clicks through to do it (issue 15)."""
+the top ("What needs you") and clicks through to do it (issue 15). Each role's dashboard
+is photographed at 1280 px and at 390 px (a phone), where nothing may scroll sideways:
+``$TEST_ARTIFACTS_DIR/todo-lists/`` (default ``test-results/seed-journeys/todo-lists/``)."""
 
 from datetime import timedelta
 
@@ -12,7 +14,7 @@ from agreements.models import Agreement, AgreementStatus
 from matching.models import MentorshipRequest, Proposal, ProposalStatus
 from programs.models import ApplicationStatus, ProgramModel, Role
 from relationships.models import Meeting, MeetingStatus
-from tests.browser.journey_support import log_meeting, open_dashboard, sign_in
+from tests.browser.journey_support import Screenshots, log_meeting, open_dashboard, sign_in
 from tests.factories import (
     ApplicationFactory,
     MembershipFactory,
@@ -26,6 +28,21 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def _todo_list(page):
     return page.get_by_role("region", name="What needs you")
+
+
+@pytest.fixture(scope="module")
+def shots():
+    return Screenshots("todo-lists")
+
+
+def _photograph(page, shots, role: str) -> None:
+    """The dashboard as it is, at 1280 px and on a phone (390 px: nothing wider than it)."""
+    shots(page, f"{role}-dashboard-1280")
+    page.set_viewport_size({"width": 390, "height": 844})
+    expect(_todo_list(page)).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    shots(page, f"{role}-dashboard-390")
+    page.set_viewport_size({"width": 1280, "height": 900})
 
 
 @pytest.fixture
@@ -70,10 +87,11 @@ def society():
     return {"org": society, "pair": pair, "committee": committee, "coordinator": coordinator}
 
 
-def test_the_mentee_logs_the_meeting_that_waits_and_it_leaves_the_list(make_page, society):
+def test_the_mentee_logs_the_meeting_that_waits_and_it_leaves_the_list(make_page, society, shots):
     page = make_page()
     sign_in(page, society["pair"].mentee.user.email)
     open_dashboard(page, society["org"])
+    _photograph(page, shots, "mentee")
     todos = _todo_list(page)
     expect(todos.get_by_role("link", name="Sign your mentorship agreement")).to_be_visible()
     expect(todos).to_contain_text("With Dana Whitfield")
@@ -86,10 +104,11 @@ def test_the_mentee_logs_the_meeting_that_waits_and_it_leaves_the_list(make_page
     expect(page.get_by_role("heading", level=1)).to_contain_text("agreement")
 
 
-def test_the_mentor_answers_the_request_that_waits(make_page, society):
+def test_the_mentor_answers_the_request_that_waits(make_page, society, shots):
     page = make_page()
     sign_in(page, society["pair"].mentor.user.email)
     open_dashboard(page, society["org"])
+    _photograph(page, shots, "mentor")
     todos = _todo_list(page)
     expect(todos.get_by_role("link", name="Sign your mentorship agreement")).to_be_visible()
     todos.get_by_role("link", name="Answer 1 mentorship request").click()
@@ -97,20 +116,24 @@ def test_the_mentor_answers_the_request_that_waits(make_page, society):
     expect(page.get_by_text("Omar Asker").first).to_be_visible()
 
 
-def test_the_committee_member_goes_to_the_pairing_to_vote_on(make_page, society):
+def test_the_committee_member_goes_to_the_pairing_to_vote_on(make_page, society, shots):
     page = make_page()
     sign_in(page, society["committee"].user.email)
     open_dashboard(page, society["org"])
+    _photograph(page, shots, "committee")
     todos = _todo_list(page)
     expect(todos).to_contain_text("Mentorship Program")
     todos.get_by_role("link", name="Vote on 1 proposed pairing").click()
     expect(page.get_by_text("Priya Proposed").first).to_be_visible()
 
 
-def test_the_coordinator_goes_to_the_applications_to_decide_and_the_member_sees_an_empty_list(make_page, society):
+def test_the_coordinator_goes_to_the_applications_to_decide_and_the_member_sees_an_empty_list(
+    make_page, society, shots
+):
     page = make_page()
     sign_in(page, society["coordinator"].user.email)
     open_dashboard(page, society["org"])
+    _photograph(page, shots, "coordinator")
     _todo_list(page).get_by_role("link", name="Decide on 1 application").click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Applications")
     newcomer = MembershipFactory(organization=society["org"], user__full_name="Nora Newcomer")
