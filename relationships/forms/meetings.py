@@ -37,6 +37,42 @@ class ScheduleForm(Form):
         self.fields["starts_at"].help_text = f"In your time zone ({zone.replace('_', ' ')})."
 
 
+class PastMeetingForm(Form):
+    """A meeting that already took place, logged without having been scheduled here."""
+
+    starts_at = forms.DateTimeField(
+        label="When it took place",
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        input_formats=["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"],
+        error_messages={"invalid": "Enter a valid date and time."},
+    )
+    held_minutes = forms.IntegerField(
+        label="How long it lasted (minutes)",
+        initial=60,
+        min_value=1,
+        max_value=MAX_HELD_MINUTES,
+        error_messages={
+            "min_value": "Give the actual length in minutes.",
+            "max_value": f"A meeting lasts at most {MAX_HELD_MINUTES} minutes.",
+        },
+    )
+    mode = forms.ChoiceField(label="How you met", choices=MeetingMode.choices, initial=MeetingMode.IN_PERSON)
+    summary = forms.CharField(
+        label="Summary",
+        required=False,
+        max_length=MAX_TEXT,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What you discussed and agreed. You both read it; the program office does not.",
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        zone = timezone.get_current_timezone_name()
+        self.fields["starts_at"].help_text = f"In your time zone ({zone.replace('_', ' ')})."
+        # Its own ids: the schedule form on the same page has "starts_at" and "mode" too.
+        self.auto_id = "past_%s"
+
+
 class AgendaForm(Form):
     agenda = forms.CharField(
         label="Agenda",

@@ -288,6 +288,60 @@ def meeting_log(
     return meeting
 
 
+@transaction.atomic
+def meeting_record_past(
+    *,
+    actor: Membership,
+    mentorship: Mentorship,
+    starts_at: datetime,
+    held_minutes: int,
+    mode: str,
+    summary: str = "",
+    location: str = "",
+) -> Meeting:
+    """Log a meeting that took place without being scheduled here (a corridor chat, a call
+    arranged by phone): a past date and time, how long it lasted, how, and the summary. No
+    invitation goes out; it counts as held, like a logged meeting."""
+    require_party(actor, mentorship)
+    _lock(mentorship)
+    _require_live(mentorship)
+    if starts_at is None or timezone.is_naive(starts_at):
+        raise ServiceError("Choose the date and time of the meeting.", field="starts_at")
+    if starts_at > timezone.now():
+        raise ServiceError(
+            "That time is still to come: schedule the meeting instead, and log it once it has taken place.",
+            field="starts_at",
+        )
+    if timezone.localdate(starts_at) < mentorship.started_on:
+        raise ServiceError(
+            f"Choose a date since the mentorship started ({mentorship.started_on:%-d %B %Y}).", field="starts_at"
+        )
+    if not isinstance(held_minutes, int) or not 1 <= held_minutes <= MAX_HELD_MINUTES:
+        raise ServiceError(
+            f"Give the actual length in minutes, between 1 and {MAX_HELD_MINUTES}.", field="held_minutes"
+        )
+    location = _check_mode(mode, location)
+    now = timezone.now()
+    meeting = Meeting.objects.create(
+        organization=mentorship.organization,
+        mentorship=mentorship,
+        scheduled_by=actor,
+        starts_at=starts_at,
+        duration_minutes=max(MIN_MINUTES, min(held_minutes, MAX_MINUTES)),
+        mode=mode,
+        location=location,
+        status=MeetingStatus.HELD,
+        held_minutes=held_minutes,
+        summary=_clean_text(summary, field="summary", label="summary"),
+        logged_by=actor,
+        logged_at=now,
+        stage=mentorship.stage,
+    )
+    apply_suggested_stage(mentorship)
+    meeting.mentorship = mentorship
+    return meeting
+
+
 # --- Follow-up tasks ------------------------------------------------------------------------
 
 

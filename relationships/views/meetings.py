@@ -13,7 +13,7 @@ from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import member_required
 from relationships import ics
-from relationships.forms.meetings import AgendaForm, LogForm, PrivateNoteForm, ScheduleForm, TaskForm
+from relationships.forms.meetings import AgendaForm, LogForm, PastMeetingForm, PrivateNoteForm, ScheduleForm, TaskForm
 from relationships.models import FollowUpTask, Meeting, MeetingStatus, Mentorship
 from relationships.services import meetings as meeting_services
 from relationships.services import record as record_services
@@ -48,12 +48,28 @@ def _schedule_initial(meeting: Meeting) -> dict:
 @member_required
 def meeting_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     mentorship, party = _pair(request, pk)
-    form = ScheduleForm(request.POST or None) if mentorship.is_live else None
+    recording = request.method == "POST" and request.POST.get("action") == "record"
+    form = ScheduleForm(request.POST if request.method == "POST" and not recording else None)
+    past_form = PastMeetingForm(request.POST if recording else None)
+    if not mentorship.is_live:
+        form = past_form = None
     if request.method == "POST":
         if form is None:
             messages.error(request, "This mentorship has ended; no new meetings can be scheduled.")
             return redirect("meeting_list", org_slug=org_slug, pk=pk)
-        if form.is_valid():
+        if recording and past_form.is_valid():
+            try:
+                meeting = meeting_services.meeting_record_past(
+                    actor=request.membership, mentorship=mentorship, **past_form.cleaned_data
+                )
+            except ServiceError as error:
+                form_error(past_form, error)
+            except PermissionDenied:
+                raise Http404("No such mentorship.") from None
+            else:
+                messages.success(request, "Meeting logged.")
+                return redirect("meeting_detail", org_slug=org_slug, pk=pk, meeting_pk=meeting.pk)
+        elif not recording and form.is_valid():
             try:
                 meeting = meeting_services.meeting_schedule(
                     actor=request.membership, mentorship=mentorship, **form.cleaned_data
@@ -84,6 +100,8 @@ def meeting_list(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
             "party": party,
             "overview": overview,
             "form": form,
+            "past_form": past_form,
+            "recording": recording,
             "tasks": tasks,
             "reads": meeting_services.access_log(mentorship, request.membership),
         },

@@ -141,3 +141,34 @@ def test_the_coordinator_goes_to_the_applications_to_decide_and_the_member_sees_
     sign_in(other, newcomer.user.email)
     open_dashboard(other, society["org"])
     expect(_todo_list(other)).to_contain_text("Nothing waits for you here right now")
+
+
+def test_the_mentor_logs_a_meeting_that_was_never_scheduled_here(make_page, society):
+    pair = society["pair"]
+    with scopes_disabled():
+        type(pair).objects.filter(pk=pair.pk).update(started_on=timezone.localdate() - timedelta(days=30))
+    page = make_page()
+    sign_in(page, pair.mentor.user.email)
+    page.goto(f"/o/{society['org'].slug}/mentorships/{pair.pk}/meetings/")
+    section = page.get_by_role("region", name="Log a meeting that already took place")
+    section.get_by_text("A meeting you did not schedule here").click()
+    when = (timezone.localdate() - timedelta(days=4)).strftime("%Y-%m-%dT09:30")
+    section.get_by_label("When it took place").fill(when)
+    section.get_by_label("How long it lasted (minutes)").fill("30")
+    section.get_by_label("How you met").select_option("phone")
+    section.get_by_label("Summary").fill("A quick call about the research elective.")
+    section.get_by_role("button", name="Log the meeting").click()
+    expect(page.get_by_role("alert")).to_contain_text("Meeting logged")
+    expect(page.locator("#meeting-status")).to_have_text("Held")
+    expect(page.locator("#summary-text")).to_have_text("A quick call about the research elective.")
+    # A time still to come is refused on the form, with the typed summary kept.
+    page.goto(f"/o/{society['org'].slug}/mentorships/{pair.pk}/meetings/")
+    section = page.get_by_role("region", name="Log a meeting that already took place")
+    section.get_by_text("A meeting you did not schedule here").click()
+    later = (timezone.localdate() + timedelta(days=3)).strftime("%Y-%m-%dT09:30")
+    section.get_by_label("When it took place").fill(later)
+    section.get_by_label("Summary").fill("Not yet.")
+    section.get_by_role("button", name="Log the meeting").click()
+    section = page.get_by_role("region", name="Log a meeting that already took place")
+    expect(section).to_contain_text("schedule the meeting instead")
+    expect(section.get_by_label("Summary")).to_have_value("Not yet.")
