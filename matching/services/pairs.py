@@ -6,12 +6,17 @@ membership locks, notifying people) live in ``relationships.services.pairs``."""
 from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
-from programs.models import Application, ApplicationStatus, Membership, Program, ProgramModel, Role
+from programs.models import (
+    MENTOR_LIVE,
+    Application,
+    ApplicationStatus,
+    Membership,
+    Program,
+    ProgramModel,
+    Role,
+)
 from relationships.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
 from relationships.services.pairs import absolute_url, lock_memberships, notify
-
-MENTOR_LIVE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
-MENTEE_LIVE = (ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
 
 
 def mentor_application(program: Program, mentor: Membership) -> Application | None:

@@ -14,14 +14,13 @@ from django.utils import timezone
 
 from matching.models import MentorshipRequest, RequestStatus
 from matching.services.pairs import (
-    MENTEE_LIVE,
     is_excluded,
     live_mentorship_count,
     mentor_application,
     refuse_own_pairing,
 )
 from mentorship.exceptions import ServiceError
-from programs.models import Application, Membership, Program, ProgramModel, Role
+from programs.models import MENTEE_LIVE, Application, Membership, Program, ProgramModel, Role
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, ExclusionReason, Mentorship, Origin, PairExclusion

@@ -1,7 +1,14 @@
 """The tables of `programs`, one module per area. Every model, choice and constant is
 named here too, so `from programs.models import Membership` works everywhere (Django's convention)."""
 
-from programs.models.applications import Application, ApplicationStatus, HubChoice, MeetingMode
+from programs.models.applications import (
+    MENTEE_LIVE,
+    MENTOR_LIVE,
+    Application,
+    ApplicationStatus,
+    HubChoice,
+    MeetingMode,
+)
 from programs.models.hubs import AffinityGroup, Hub, HubMentor, HubTheme
 from programs.models.organizations import (
     INVITATION_VALID_DAYS,
@@ -32,6 +39,8 @@ from programs.models.programs import (
 from programs.models.roster import RosterImport, RosterImportStatus
 
 __all__ = [
+    "MENTEE_LIVE",
+    "MENTOR_LIVE",
     "AffinityGroup",
     "Application",
     "ApplicationStatus",

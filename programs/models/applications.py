@@ -22,6 +22,12 @@ class ApplicationStatus(models.TextChoices):
     WITHDRAWN = "withdrawn", "Withdrawn"
 
 
+# The applications that count: a mentor who may be asked or proposed, and a mentee who may
+# ask for a mentor or be proposed one.
+MENTOR_LIVE = (ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
+MENTEE_LIVE = (ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
+
+
 class MeetingMode(models.TextChoices):
     IN_PERSON = "in_person", "In person"
     PHONE = "phone", "Phone"

@@ -10,6 +10,8 @@ from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.forms.programs import MentorFilterForm, ProgramForm
 from programs.models import (
+    MENTEE_LIVE,
+    MENTOR_LIVE,
     Application,
     ApplicationStatus,
     EligibilityRule,
@@ -140,7 +142,6 @@ def program_guide(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
 # --- Self-selection: the mentors' biosketches ----------------------------------------------
 
 MENTORS_PER_PAGE = 24
-LIVE_MENTOR_STATUSES = (ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED)
 
 
 def biosketch_refusal(request: HttpRequest, program: Program) -> HttpResponse | None:
@@ -161,7 +162,7 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
         return refusal
     mentors = (
         Application.objects.filter(
-            program=program, role=Role.MENTOR, status__in=LIVE_MENTOR_STATUSES, membership__is_active=True
+            program=program, role=Role.MENTOR, status__in=MENTOR_LIVE, membership__is_active=True
         )
         .select_related("membership__user", "membership__profile")
         .prefetch_related("goal_areas")
@@ -232,12 +233,17 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
             else None
         )
         rows.append((application, profile))
+    # Only a mentee of this program may ask (coordinators and mentors browse).
+    can_ask = Application.objects.filter(
+        program=program, membership=request.membership, role=Role.MENTEE, status__in=MENTEE_LIVE
+    ).exists()
     return render(
         request,
         "programs/mentor_directory.html",
         {
             "program": program,
             "rows": rows,
+            "can_ask": can_ask,
             "search": search,
             "page": page,
             "querystring": filters.querystring(),
