@@ -3,7 +3,7 @@
 import calendar
 from datetime import date, timedelta
 
-from agreements.models.review import add_months
+from mentorship.dates import add_months
 
 __all__ = [
     "REPORT_GRACE_DAYS",

@@ -8,7 +8,6 @@ available on the reverse managers: ``mentorship.checklist_ticks.progress`` and
 ``mentorship.yearly_reviews.state``.
 """
 
-import calendar
 from dataclasses import dataclass
 from datetime import date, timedelta
 
@@ -18,6 +17,7 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from agreements.models.agreement import Agreement
+from mentorship.dates import add_months
 from mentorship.fields import EncryptedTextField
 from mentorship.storage import encrypted_storage, random_name
 from programs.models import Membership, Organization
@@ -48,13 +48,6 @@ __all__ = [
 REVIEW_INTERVAL_MONTHS = 12
 # The pair may answer a little before the due date, e.g. at the meeting nearest to it.
 REVIEW_OPENS_DAYS_BEFORE = 30
-
-
-def add_months(day: date, months: int) -> date:
-    """The same day ``months`` later; the month's last day when it is shorter."""
-    month_index = day.month - 1 + months
-    year, month = day.year + month_index // 12, month_index % 12 + 1
-    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
 
 
 # --- First-meeting checklist (seed 004, Appendix B) --------------------------------------

@@ -7,10 +7,10 @@ from datetime import datetime
 
 from django.utils import timezone
 
+from mentorship.dates import add_months
 from programs.models import Membership, Program
 from relationships.models import EndReason, Mentorship, MentorshipStatus
 from relationships.services.meetings import cancel_upcoming
-from relationships.services.pairs import add_months
 
 
 def mentorship_start(

@@ -1,6 +1,6 @@
 """What every later app does on a pair: the party check (``require_party``), the
 membership locks that serialize changes to people's pairings (``lock_memberships``), and
-the email helpers (``notify``, ``absolute_url``), with ``add_months`` for planned ends."""
+the email helpers (``notify``, ``absolute_url``)."""
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
@@ -9,17 +9,6 @@ from django.urls import reverse
 from mentorship.mail import queue_email, render_email
 from programs.models import Membership
 from relationships.models import Mentorship
-
-
-def add_months(day, months: int):
-    month = day.month - 1 + months
-    year, month = day.year + month // 12, month % 12 + 1
-    for candidate in (day.day, 30, 29, 28):
-        try:
-            return day.replace(year=year, month=month, day=min(day.day, candidate))
-        except ValueError:
-            continue
-    raise ValueError(day)
 
 
 def require_party(actor: Membership, mentorship: Mentorship, what: str = "can do this") -> str:
