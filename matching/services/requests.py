@@ -20,7 +20,8 @@ from matching.services.pairs import (
     refuse_own_pairing,
 )
 from mentorship.exceptions import ServiceError
-from programs.models import MENTEE_LIVE, Application, Membership, Program, ProgramModel, Role
+from programs.models import Membership, Program, ProgramModel
+from programs.selectors.applications import is_live_mentee
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, ExclusionReason, Mentorship, Origin, PairExclusion
@@ -41,9 +42,7 @@ def request_send(*, actor: Membership, program: Program, mentor: Membership, mes
     if not message:
         raise ServiceError("Write a short message: who you are and what you hope to work on.", field="message")
     lock_memberships(actor)
-    if not Application.objects.filter(
-        program=program, membership=actor, role=Role.MENTEE, status__in=MENTEE_LIVE
-    ).exists():
+    if not is_live_mentee(program=program, membership=actor):
         raise ServiceError(f"Apply to {program.name} as a mentee before requesting a mentor.")
     if mentor.pk == actor.pk:
         raise ServiceError("You cannot request yourself as a mentor.")

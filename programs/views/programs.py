@@ -10,7 +10,6 @@ from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.forms.programs import MentorFilterForm, ProgramForm
 from programs.models import (
-    MENTEE_LIVE,
     MENTOR_LIVE,
     Application,
     ApplicationStatus,
@@ -20,6 +19,7 @@ from programs.models import (
     ProgramModel,
     Role,
 )
+from programs.selectors.applications import is_live_mentee
 from programs.selectors.profiles import can_read_biosketches
 from programs.services import programs as program_services
 from programs.services.programs import RuleSettings
@@ -234,9 +234,7 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
         )
         rows.append((application, profile))
     # Only a mentee of this program may ask (coordinators and mentors browse).
-    can_ask = Application.objects.filter(
-        program=program, membership=request.membership, role=Role.MENTEE, status__in=MENTEE_LIVE
-    ).exists()
+    can_ask = is_live_mentee(program=program, membership=request.membership)
     return render(
         request,
         "programs/mentor_directory.html",
