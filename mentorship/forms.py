@@ -90,9 +90,11 @@ class PlainTextMixin:
 
 
 def form_error(form: forms.BaseForm, error: ServiceError) -> None:
-    """Show a service's refusal on the form: on the field it names if the form has that
-    field, else as an error of the whole form."""
-    form.add_error(error.field if error.field in form.fields else None, error.message)
+    """Show a service's refusal on the form, every problem it found at once: each on the
+    field it names if the form has that field, else as an error of the whole form."""
+    for field, messages in error.errors.items():
+        for message in messages:
+            form.add_error(field if field in form.fields else None, message)
 
 
 class Form(PlainTextMixin, forms.Form):

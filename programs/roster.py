@@ -33,6 +33,7 @@ from programs.models import (
     Profile,
     RosterImport,
     RosterImportStatus,
+    member_status_phrase,
 )
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
@@ -416,7 +417,7 @@ def plan_rows(organization: Organization, rows: list[dict], *, lock: bool = Fals
             elif not name and cleaned["email"]:
                 errors.append("Full name is missing; it is required for people who are not yet members.")
             status = cleaned["member_status"] or MemberStatus.MEMBER
-            changes.append(f"Invite as {_display('member_status', status)}")
+            changes.append(f"Invite as {member_status_phrase(status)}")
         if errors:
             action = ACTION_ERROR
             changes = []

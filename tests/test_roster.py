@@ -150,7 +150,7 @@ def test_xlsx_is_parsed_with_numbers_and_labels(client, coordinator, org_a):
         "graduation_year": 1995,
         "practice_setting": "government",
     }
-    assert alan["member_status"] == "" and alan["changes"] == ["Invite as Member"]
+    assert alan["member_status"] == "" and alan["changes"] == ["Invite as a member"]
     assert imported.filename == "roster.xlsx"
 
 

@@ -8,6 +8,7 @@ from agreements.models import Agreement, AgreementEdit, AgreementStatus, Signatu
 from agreements.services import agreement as services
 from mentorship.clientaddr import client_ip
 from mentorship.exceptions import ServiceError
+from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 from relationships.models import LIVE_STATUSES, Mentorship
@@ -141,7 +142,7 @@ def agreement_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
                     messages.error(request, error.message)
                     return redirect("agreement_detail", org_slug=org_slug, pk=pk)
                 target = sign_form if action == "sign" else draft_form
-                target.add_error(error.field if error.field in target.fields else None, error.message)
+                form_error(target, error)
         agreement.refresh_from_db()
         # After a refusal the forms must carry the current revision, or every retry is refused too.
         for form in (draft_form, sign_form):

@@ -21,6 +21,7 @@ from programs.models.organizations import (
     Organization,
     SentEmail,
     SentEmailKind,
+    member_status_phrase,
     slug_validator,
 )
 from programs.models.profiles import PROFILE_IMPORT_FIELDS, PracticeSetting, Profile
@@ -74,5 +75,6 @@ __all__ = [
     "RosterImportStatus",
     "SentEmail",
     "SentEmailKind",
+    "member_status_phrase",
     "slug_validator",
 ]

@@ -62,6 +62,20 @@ class MemberStatus(models.TextChoices):
     ALUMNI = "alumni", "Alumni"
 
 
+_STATUS_PHRASES = {
+    MemberStatus.MEMBER: "a member",
+    MemberStatus.CANDIDATE: "a candidate member",
+    MemberStatus.FACULTY: "a faculty member",
+    MemberStatus.TRAINEE: "a trainee",
+    MemberStatus.ALUMNI: "an alumni member",
+}
+
+
+def member_status_phrase(value: str) -> str:
+    """The member status as it reads after "as" in a sentence: "as a faculty member"."""
+    return _STATUS_PHRASES.get(value, "a member")
+
+
 class Membership(models.Model):
     """A person's place in one organization: their member status and their roles."""
 
@@ -175,6 +189,10 @@ class Invitation(models.Model):
         if self.status == InvitationStatus.PENDING and self.is_expired:
             return "Expired"
         return self.get_status_display()
+
+    @property
+    def member_status_phrase(self) -> str:
+        return member_status_phrase(self.member_status)
 
 
 class SentEmailKind(models.TextChoices):

@@ -196,8 +196,7 @@ def application_save(
     if submitting:
         errors = _validate_for_submit(application, data)
         if errors:
-            field_name, message = next(iter(errors.items()))
-            raise ServiceError(message, field=field_name)
+            raise ServiceError.from_errors(errors)
     _apply_data(application, data)
     if submitting:
         first = application.status == S.DRAFT

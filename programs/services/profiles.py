@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from mentorship.exceptions import ServiceError
+from mentorship.exceptions import ServiceError, raise_if_errors
 from mentorship.models import TIME_ZONE_CHOICES
 from programs.models import Membership, PracticeSetting, Profile
 from programs.services.audit import audit
@@ -152,13 +152,12 @@ def profile_save(*, actor: Membership, membership: Membership | None = None, **f
     years = year_errors(
         year_started_practice=fields.get("year_started_practice"), graduation_year=fields.get("graduation_year")
     )
-    if years:
-        field, message = next(iter(years.items()))
-        raise ServiceError(message, field=field)
+    errors = dict(years)
     if fields.get("practice_setting") and fields["practice_setting"] not in PracticeSetting.values:
-        raise ServiceError("Choose a practice setting from the list.", field="practice_setting")
+        errors["practice_setting"] = "Choose a practice setting from the list."
     if fields.get("time_zone") and fields["time_zone"] not in _TIME_ZONES:
-        raise ServiceError("Choose a time zone from the list.", field="time_zone")
+        errors["time_zone"] = "Choose a time zone from the list."
+    raise_if_errors(errors)
     if "languages" in fields:
         fields["languages"] = _clean_languages(fields["languages"])
     for key, value in fields.items():
@@ -182,8 +181,7 @@ def profile_save(*, actor: Membership, membership: Membership | None = None, **f
     try:
         profile.full_clean(exclude=["membership", "organization", "cv", "cv_shared_with"])
     except ValidationError as error:  # lengths etc., which the form normally catches first
-        field, texts = next(iter(error.message_dict.items()))
-        raise ServiceError(texts[0], field=None if field == "__all__" else field) from None
+        raise ServiceError.from_errors(error.message_dict) from None
     if changed or created:
         profile.save()
         audit(

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
-from mentorship.exceptions import ServiceError
+from mentorship.exceptions import ServiceError, raise_if_errors
 from programs.models import (
     DEFAULT_GOAL_AREAS,
     Application,
@@ -59,26 +59,25 @@ RESERVED_SLUGS = {"new"}
 
 
 def _validate(values: dict) -> None:
+    errors: dict[str, str] = {}
     if values.get("slug") in RESERVED_SLUGS:
-        raise ServiceError("That address is reserved; choose another.", field="slug")
+        errors["slug"] = "That address is reserved; choose another."
     opens, closes = values.get("applications_open"), values.get("applications_close")
     if opens and closes and closes <= opens:
-        raise ServiceError("Applications must close after they open.", field="applications_close")
+        errors["applications_close"] = "Applications must close after they open."
     default, maximum = values.get("default_mentees_per_mentor"), values.get("max_mentees_per_mentor")
     if default is not None and maximum is not None and default > maximum:
-        raise ServiceError(
-            "The default number of mentees per mentor cannot exceed the maximum.", field="default_mentees_per_mentor"
-        )
+        errors["default_mentees_per_mentor"] = "The default number of mentees per mentor cannot exceed the maximum."
     if maximum is not None and maximum < 1:
-        raise ServiceError("A mentor must be able to take at least one mentee.", field="max_mentees_per_mentor")
+        errors["max_mentees_per_mentor"] = "A mentor must be able to take at least one mentee."
+    raise_if_errors(errors)
 
 
 def _full_clean(program: Program) -> None:
     try:
         program.full_clean(exclude=["guide", "organization"])
     except ValidationError as error:
-        field, messages = next(iter(error.message_dict.items()))
-        raise ServiceError(" ".join(messages), field=None if field == "__all__" else field) from None
+        raise ServiceError.from_errors(error.message_dict) from None
 
 
 def _delete_file_after_commit(field_file) -> None:

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
+from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required
 from programs import roster
 from programs.forms.roster import RosterUploadForm
@@ -25,7 +26,7 @@ def roster_import(request: HttpRequest, org_slug: str) -> HttpResponse:
         try:
             imported = roster.roster_import_create(actor=request.membership, uploaded_file=form.cleaned_data["file"])
         except ServiceError as error:
-            form.add_error(error.field if error.field in form.fields else None, error.message)
+            form_error(form, error)
         else:
             return redirect("roster_preview", org_slug=request.organization.slug, pk=imported.pk)
     recent = RosterImport.objects.defer("rows").select_related("created_by__user")[:RECENT_IMPORTS]

@@ -1,7 +1,7 @@
 from django import forms
 
 from mentorship.exceptions import ServiceError
-from mentorship.forms import Form
+from mentorship.forms import Form, form_error
 from programs.models import Program
 from surveys.models import LIKERT_LABELS, Audience, QuestionKind, SurveySchedule
 from surveys.services import answers as answering
@@ -82,7 +82,7 @@ class QuestionForm(Form):
         try:
             kind, text, options = builder._clean_question(data.get("kind"), data.get("text"), data.get("choices"))
         except ServiceError as error:
-            self.add_error(error.field if error.field in self.fields else None, error.message)
+            form_error(self, error)
             return data
         data.update(kind=kind, text=text, choices=options)
         return data
