@@ -77,15 +77,27 @@ def guard_typed_input(field: forms.Field) -> None:
     widget._typed_value_guard = True
 
 
+WEB_ADDRESS_MESSAGE = "Use lowercase letters, digits and single hyphens (for example: surgical-society)."
+
+
+def plain_words(field: forms.Field) -> None:
+    """Messages in people's words: Django's own for a web-address (slug) field names the
+    field type ("Enter a valid 'slug' ..."), a word nobody outside the code uses."""
+    if isinstance(field, forms.SlugField):
+        field.error_messages["invalid"] = WEB_ADDRESS_MESSAGE
+
+
 class PlainTextMixin:
     """Every form of the project: its text fields refuse control characters (see
-    ``guard_text_field``), and typed inputs never echo a value HTML forbids (see
-    ``guard_typed_input``), fields added in ``__init__`` or later included."""
+    ``guard_text_field``), typed inputs never echo a value HTML forbids (see
+    ``guard_typed_input``) and messages are in plain words (``plain_words``), fields
+    added in ``__init__`` or later included."""
 
     def full_clean(self):
         for field in self.fields.values():
             guard_text_field(field)
             guard_typed_input(field)
+            plain_words(field)
         super().full_clean()
 
 

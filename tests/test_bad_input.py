@@ -71,6 +71,24 @@ PROJECT_PREFIXES = tuple(f"{app}." for app in PROJECT_APPS)
 UNCOUNTED = re.compile(r"session|audit|ratelimit|reminder", re.I)
 # Text the pages must never show unescaped once it has been accepted.
 RAW_MARKUP = (b"<script>alert(1)</script>", b'"><img src=x onerror=alert(1)>')
+# Words of the code that must never reach a person in a message: a model field's name
+# ("slug"), Django's key for whole-form errors, a database or Python error's name.
+JARGON = re.compile(r"\b(?:slug|__all__|pk|IntegrityError|ValidationError|DoesNotExist|NoneType)\b", re.I)
+
+
+def _visible_text(content: bytes) -> str:
+    text = re.sub(rb"<(script|style|textarea)\b.*?</\1>", b" ", content, flags=re.S | re.I)
+    return re.sub(rb"<[^>]*>", b" ", text).decode(errors="replace")
+
+
+def jargon_in(response, errors: list[str]) -> list[str]:
+    """Code words in what the person reads: the messages and the page's visible text."""
+    found = [m.group() for e in errors for m in JARGON.finditer(e)]
+    if "html" in response.get("Content-Type", ""):
+        found += [m.group() for m in JARGON.finditer(_visible_text(response.content))]
+    return found
+
+
 # Field names tried on views whose form no page shows (and as extra keys everywhere).
 LIKELY_NAMES = [
     "action",
@@ -297,6 +315,8 @@ def _judge(client, response, *, before, after, tables, claims: bool) -> str | No
     html = "html" in response.get("Content-Type", "")
     if status == 200 and claims and html and not (MARKERS_OF_AN_ERROR.search(response.content) or errors):
         return "a form shown again without any error message"
+    if refused and (words := jargon_in(response, errors)):
+        return f"refused with code words in the message: {sorted(set(words))}"
     if refused:
         STATS["refused"] += 1
         if before != after:

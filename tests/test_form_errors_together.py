@@ -86,3 +86,15 @@ def test_the_profile_service_reports_every_bad_field_together(coordinator_a):
     with scope(organization=coordinator_a.organization), pytest.raises(ServiceError) as caught:
         profile_save(actor=coordinator_a, practice_setting="moon base", time_zone="Mars/Olympus_Mons")
     assert set(caught.value.errors) == {"practice_setting", "time_zone"}
+
+
+def test_a_web_address_field_never_says_slug():
+    from mentorship.forms import Form
+
+    class Address(Form):
+        address = forms.SlugField()
+
+    form = Address({"address": "not an address!"})
+    assert not form.is_valid()
+    assert "slug" not in " ".join(form.errors["address"]).lower()
+    assert "lowercase letters" in form.errors["address"][0]
