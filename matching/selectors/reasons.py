@@ -44,6 +44,14 @@ class Facts:
         return (getattr(self.profile, name, "") or "").strip() if self.profile is not None else ""
 
 
+def in_sentence(text: str) -> str:
+    """``text`` as it reads inside a sentence: "Outcomes research" → "outcomes research",
+    but "ICU nursing" stays as it is."""
+    if len(text) > 1 and text[0].isupper() and not text[1].isupper():
+        return text[0].lower() + text[1:]
+    return text
+
+
 def join_words(words: list[str]) -> str:
     words = [w for w in words if w]
     if len(words) <= 1:
@@ -85,7 +93,7 @@ def _utc_offset(name: str) -> float | None:
 def _specialty(mine: Facts, theirs: Facts, explained: bool) -> str:
     a, b = mine.value("specialty"), theirs.value("specialty")
     if a and b and a.casefold() == b.casefold():
-        return f"You both work in {a}."
+        return f"You both work in {in_sentence(a)}."
     if a and b and explained:
         return f"Your specialties are related: {a} and {b}."
     return ""
@@ -122,7 +130,7 @@ def _areas(mine: Facts, theirs: Facts, viewer_is_mentor: bool) -> str:
 
 def _interests(mine: Facts, theirs: Facts, explained: bool) -> str:
     ours, others = _interest_items(mine), _interest_items(theirs)
-    shared = [ours[key] for key in ours if key in others][:3]
+    shared = [in_sentence(ours[key]) for key in ours if key in others][:3]
     if shared:
         return f"You share an interest in {join_words(shared)}."
     return "Your clinical or research interests overlap." if explained else ""
