@@ -54,10 +54,11 @@ class ProfileCard:
     cv_profile_id: int | None = None  # set only when the viewer may download the CV
 
 
-def initials(name: str, fallback: str = "") -> str:
+def initials(name: str) -> str:
+    """ "Dana Whitfield" → "DW"; "?" for a person without a name."""
     words = [w for w in (name or "").split() if w[:1].isalpha()]
     if not words:
-        return (fallback[:1] or "?").upper()
+        return "?"
     return (words[0][0] + (words[-1][0] if len(words) > 1 else "")).upper()
 
 
@@ -100,7 +101,11 @@ def pairing_cards(items, *, viewer: Membership) -> None:
             organization_id=org_id, hub__program_id__in=hub_programs, hub__is_active=True, membership_id__in=people
         ).select_related("hub"):
             hubs_of.setdefault((hm.hub.program_id, hm.membership_id), {})[hm.hub_id] = hm.hub.name
-        mentee_apps = [a.pk for (program_id, _, role), a in applications.items() if program_id in hub_programs]
+        mentee_apps = [
+            a.pk
+            for (program_id, _, role), a in applications.items()
+            if program_id in hub_programs and role == Role.MENTEE
+        ]
         for choice in HubChoice.objects.filter(organization_id=org_id, application_id__in=mentee_apps).select_related(
             "hub"
         ):
@@ -119,7 +124,8 @@ def pairing_cards(items, *, viewer: Membership) -> None:
     def facts(item, membership: Membership, role: str) -> Facts:
         application = applications.get((item.program_id, membership.pk, role))
         return Facts(
-            name=membership.user.full_name or membership.user.email,
+            # Never the email address: the two learn each other's address only once paired.
+            name=membership.user.full_name or "The other person",
             profile=profiles.get(membership.pk),
             time_zone=getattr(profiles.get(membership.pk), "time_zone", "") or membership.user.time_zone,
             goal_areas={a.pk: a.name for a in application.goal_areas.all()} if application else {},
@@ -155,7 +161,7 @@ def _card(item, other: Membership, role: str, theirs: Facts, hub_name: str, shar
     card = ProfileCard(
         membership_id=other.pk,
         name=theirs.name,
-        initials=initials(other.user.full_name, other.user.email),
+        initials=initials(other.user.full_name),
         role=Role(role).label,
         program_name=item.program.name,
         hub=hub_name or "",
