@@ -359,3 +359,66 @@ def test_the_migration_moves_the_sentence_out_of_existing_notes(faculty):
     assert rows[hand.pk] == ("Both in outcomes research.", True)
     assert rows[only.pk] == ("", True)
     assert rows[plain.pk] == ("Same city.", False)
+
+
+# --- The sentences themselves ----------------------------------------------------------------
+
+
+def _facts(name, **profile):
+    from matching.selectors.reasons import Facts
+
+    time_zone = profile.pop("time_zone", "")
+    modes = profile.pop("modes", [])
+    areas = profile.pop("areas", {})
+    return Facts(
+        name=name,
+        profile=Profile(**profile),
+        time_zone=time_zone,
+        meeting_modes=modes,
+        goal_areas=areas,
+    )
+
+
+def test_each_factor_reads_as_a_sentence_and_unknown_or_empty_ones_are_left_out():
+    from matching.selectors.reasons import match_reasons
+
+    mentor = _facts(
+        "Dana Whitfield",
+        specialty="Paediatric surgery",
+        practice_setting="academic",
+        city="Toronto",
+        time_zone="America/Toronto",
+        research_interests="ICU outcomes",
+        modes=["in_person", "phone"],
+        areas={1: "Leadership", 2: "Research careers"},
+    )
+    mentee = _facts(
+        "Nia Mensah",
+        specialty="Neonatology",
+        practice_setting="academic",
+        city="Toronto",
+        time_zone="America/Vancouver",
+        clinical_interests="icu outcomes, trauma",
+        modes=["phone", "in_person"],
+        areas={2: "Research careers", 3: "Writing"},
+    )
+    weights = dict.fromkeys(
+        ["specialty", "practice_setting", "area_coverage", "interests", "geography", "timezone", "meeting_mode"], 1.0
+    )
+    weights["unknown_factor"] = 9.0
+    weights["hub_rank"] = 0.0
+    reasons = match_reasons(mine=mentee, theirs=mentor, viewer_is_mentor=False, contributions=weights)
+    assert reasons == [
+        "Your specialties are related: Neonatology and Paediatric surgery.",
+        "You work in the same practice setting: Academic.",
+        "Dana Whitfield mentors in what you asked for help with: Research careers.",
+        "You share an interest in icu outcomes.",
+        "You are both in Toronto.",
+        "Your time zones are only 3 hours apart.",
+        "You both prefer phone or in-person meetings.",
+    ]
+    # Without the engine's explanation, only what the two really share.
+    common = match_reasons(mine=mentor, theirs=mentee, viewer_is_mentor=True, contributions=None)
+    assert "Your specialties are related: Paediatric surgery and Neonatology." not in common
+    assert "Nia Mensah wants help with what you mentor in: Research careers." in common
+    assert not match_reasons(mine=_facts("A"), theirs=_facts("B"), viewer_is_mentor=True, contributions=None)
