@@ -136,6 +136,11 @@ class Proposal(models.Model):
     alternatives = models.JSONField(default=list, blank=True, help_text="Next best mentors: [[membership id, score]].")
     hub_rank = models.PositiveSmallIntegerField(null=True, blank=True)
     locked = models.BooleanField(default=False, help_text="Kept as it is when the round is re-run.")
+    # The program office's own business: coordinators see it, the two people never do
+    # (``note`` is the "why this pairing" text that is shown to both).
+    chosen_by_hand = models.BooleanField(
+        default=False, help_text="The program office chose this mentor by hand in a match round (coordinators only)."
+    )
     # Why the pair was proposed and why either declined: encrypted at rest.
     note = EncryptedTextField("why this pairing", blank=True, max_length=2000)
     created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")

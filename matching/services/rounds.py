@@ -511,7 +511,8 @@ def proposal_override(*, actor: Membership, proposal: Proposal, mentor: Membersh
     proposal.contributions = {k: round(float(v), 4) for k, v in contributions.items()}
     proposal.score = round(float(sum(contributions.values())), 4)
     proposal.locked = True
-    proposal.note = (proposal.note + "\n" if proposal.note else "") + "Chosen by hand by the program office."
+    # A fact for the program office only: a flag, never text in the note the two people read.
+    proposal.chosen_by_hand = True
     proposal.save()
     audit(
         organization=program.organization,

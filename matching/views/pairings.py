@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from matching.forms.pairings import OfferForm, RespondForm
 from matching.models import Proposal, ProposalStatus
+from matching.selectors.cards import pairing_cards
 from matching.services import proposals as proposal_services
 from matching.views.common import PER_PAGE
 from mentorship.exceptions import ServiceError
@@ -110,6 +111,8 @@ def offer_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     for offer in offers:
         offer.my_side = "mentor" if offer.mentor_id == me.pk else "mentee"
         offer.my_response = offer.response_of(me)
+    # The facts beside the decision: the other person's card and the reasons, in plain words.
+    pairing_cards(offers, viewer=me)
     return render(request, "matching/offer_list.html", {"offers": offers})
 
 

@@ -9,6 +9,7 @@ from django.views.decorators.http import require_POST
 
 from matching.forms.requests import DeclineForm, GuidanceForm, RequestFilterForm, RequestForm
 from matching.models import MentorshipRequest, RequestStatus
+from matching.selectors.cards import pairing_cards
 from matching.services import pairs as pair_services
 from matching.services import requests as request_services
 from matching.views.common import PER_PAGE, post_id
@@ -58,14 +59,13 @@ def request_create(request: HttpRequest, org_slug: str, program_slug: str, mento
 def request_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     me = request.membership
     base = MentorshipRequest.objects.select_related("program", "mentee__user", "mentor__user", "mentorship")
+    received, sent = list(base.filter(mentor=me)[:100]), list(base.filter(mentee=me)[:100])
+    # Each request shows the other person's card and what the two have in common.
+    pairing_cards(received + sent, viewer=me)
     return render(
         request,
         "matching/request_list.html",
-        {
-            "received": list(base.filter(mentor=me)[:100]),
-            "sent": list(base.filter(mentee=me)[:100]),
-            "decline_form": DeclineForm(),
-        },
+        {"received": received, "sent": sent, "decline_form": DeclineForm()},
     )
 
 
