@@ -63,7 +63,11 @@ def _check_time(starts_at: datetime, duration_minutes: int) -> None:
         raise ServiceError("Choose the date and time of the meeting.", field="starts_at")
     now = timezone.now()
     if starts_at < now:
-        raise ServiceError("Choose a date and time in the future.", field="starts_at")
+        raise ServiceError(
+            "That time has already passed: an invitation is for a meeting still to come. Choose a later date and "
+            "time, or log a meeting that already took place instead.",
+            field="starts_at",
+        )
     if starts_at > now + MAX_AHEAD:
         raise ServiceError("Choose a date within the next two years.", field="starts_at")
     if not isinstance(duration_minutes, int) or not MIN_MINUTES <= duration_minutes <= MAX_MINUTES:
