@@ -55,6 +55,7 @@ class OrganizationSettingsForm(ModelForm):
     time_zone = forms.ChoiceField(
         label="Time zone",
         choices=TIME_ZONE_CHOICES,
+        required=False,  # left out of a post, it stays as it was
         help_text=Organization._meta.get_field("time_zone").help_text,
     )
 
@@ -62,6 +63,9 @@ class OrganizationSettingsForm(ModelForm):
         model = Organization
         fields = ["name", "contact_email", "description", "time_zone"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_time_zone(self) -> str:
+        return self.cleaned_data.get("time_zone") or self.instance.time_zone
 
 
 class InvitationForm(ModelForm):
