@@ -246,3 +246,15 @@ def test_a_log_refuses_a_future_time_and_takes_a_past_one(client, pair):
         meeting = Meeting.objects.get(mentorship=pair)
     assert meeting.status == MeetingStatus.HELD
     assert meeting.starts_at == datetime(2027, 1, 8, 10, 0, tzinfo=UTC)  # 10:00 in London
+
+
+def test_sign_up_keeps_the_browsers_zone_when_it_is_on_the_list(client):
+    page = client.get(reverse("account_signup")).content.decode()
+    assert 'data-browser-time-zone="fill"' in page and "js/timezone" in page
+    password = "correct-horse-battery-9"
+    fields = {"full_name": "Ines Dubois", "password1": password, "password2": password}
+    client.post(reverse("account_signup"), {**fields, "email": "ines@example.org", "time_zone": "Europe/Paris"})
+    assert User.objects.get(email="ines@example.org").time_zone == "Europe/Paris"
+    client.logout()
+    client.post(reverse("account_signup"), {**fields, "email": "olu@example.org", "time_zone": "Mars/Olympus"})
+    assert User.objects.get(email="olu@example.org").time_zone == ""
