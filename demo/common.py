@@ -250,12 +250,21 @@ def ensure_program(
 
 
 def ensure_profiles(organization: Organization, memberships: dict[str, Membership], values: dict[str, dict]) -> int:
+    """Create the profiles nobody has yet. A "time_zone" in the values is the person's one
+    time zone: it goes on their account, if they have none yet, not on the profile."""
     have = set(Profile.objects.filter(organization=organization).values_list("membership_id", flat=True))
-    new = [
-        Profile(organization=organization, membership=memberships[email], **fields)
-        for email, fields in values.items()
-        if email in memberships and memberships[email].pk not in have
-    ]
+    new = []
+    for email, fields in values.items():
+        if email not in memberships:
+            continue
+        fields = dict(fields)
+        zone = fields.pop("time_zone", "")
+        user = memberships[email].user
+        if zone and not user.time_zone:
+            type(user).objects.filter(pk=user.pk, time_zone="").update(time_zone=zone)
+            user.time_zone = zone
+        if memberships[email].pk not in have:
+            new.append(Profile(organization=organization, membership=memberships[email], **fields))
     Profile.objects.bulk_create(new)
     return len(new)
 

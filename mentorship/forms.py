@@ -5,7 +5,8 @@ from django import forms
 from django.core.validators import ProhibitNullCharactersValidator
 
 from mentorship.exceptions import ServiceError
-from mentorship.models import TIME_ZONE_CHOICES, User
+from mentorship.models import User
+from mentorship.timezones import TIME_ZONE_CHOICES, TIME_ZONES
 from mentorship.validators import validate_plain_text, validate_single_line
 
 
@@ -117,24 +118,51 @@ class ModelForm(PlainTextMixin, forms.ModelForm):
     pass
 
 
+def time_zone_field(*, help_text: str = "Dates and times are shown to you in this time zone.") -> forms.ChoiceField:
+    """The person's one time zone (``User.time_zone``), optional. ``static/js/timezone.js``
+    pre-selects the browser's zone while it is empty (the ``data-browser-time-zone`` mark)."""
+    return forms.ChoiceField(
+        label="Time zone",
+        choices=[("", "Not set: the organization's time zone (UTC outside one)")] + TIME_ZONE_CHOICES,
+        required=False,
+        help_text=help_text,
+        widget=forms.Select(attrs={"data-browser-time-zone": "suggest"}),
+    )
+
+
+class BrowserTimeZoneInput(forms.HiddenInput):
+    """A hidden input that ``static/js/timezone.js`` fills with the browser's time zone."""
+
+    def __init__(self, attrs=None):
+        super().__init__({"data-browser-time-zone": "fill", **(attrs or {})})
+
+
 class SignupExtraForm(Form):
     """Extra fields on allauth's sign-up form (email and password come from allauth)."""
 
     full_name = forms.CharField(
         label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
+    # Filled by the browser when scripts run; anything not on the list is ignored.
+    time_zone = forms.CharField(required=False, max_length=64, widget=BrowserTimeZoneInput)
 
     field_order = ["full_name", "email", "password1", "password2"]
 
+    def clean_time_zone(self) -> str:
+        value = (self.cleaned_data.get("time_zone") or "").strip()
+        return value if value in TIME_ZONES else ""
+
     def signup(self, request, user: User) -> None:
         user.full_name = self.cleaned_data["full_name"].strip()
-        user.save(update_fields=["full_name"])
+        fields = ["full_name"]
+        if self.cleaned_data.get("time_zone") and not user.time_zone:
+            user.time_zone = self.cleaned_data["time_zone"]
+            fields.append("time_zone")
+        user.save(update_fields=fields)
 
 
 class ProfileForm(Form):
     full_name = forms.CharField(
         label="Full name", max_length=150, widget=forms.TextInput(attrs={"autocomplete": "name"})
     )
-    time_zone = forms.ChoiceField(
-        label="Time zone", choices=TIME_ZONE_CHOICES, help_text="Dates and times are shown to you in this time zone."
-    )
+    time_zone = time_zone_field()

@@ -17,14 +17,18 @@ that only import files.
 """
 
 import logging
+import zoneinfo
 from dataclasses import asdict, dataclass, field
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
+from django.utils import timezone
 
+from mentorship import timezones
 from mentorship.celery import registered_task
 
 logger = logging.getLogger(__name__)
@@ -63,6 +67,18 @@ def html_from_text(subject: str, body: str) -> str:
     )
 
 
+def recipient_time_zone(to: list[str]) -> str:
+    """The zone an email to these addresses shows its times in: the recipients' own when
+    they share one, else the zone of the organization whose page sent it, else UTC."""
+    addresses = {address.strip().lower() for address in to if address}
+    zones = set()
+    if addresses:
+        zones = set(get_user_model().objects.filter(email__in=addresses).values_list("time_zone", flat=True))
+    if len(zones) == 1 and (zone := zones.pop()) in timezones.TIME_ZONES:
+        return zone
+    return timezones.organization_zone.get() or timezones.DEFAULT_ZONE
+
+
 def render_email(
     template_prefix: str,
     context: dict,
@@ -70,15 +86,19 @@ def render_email(
     to: list[str],
     reply_to: list[str] | None = None,
     headers: dict[str, str] | None = None,
+    time_zone: str | None = None,
 ) -> RenderedEmail:
+    """Render a message. Its times read in ``time_zone``, by default the recipient's
+    (``recipient_time_zone``), which the templates name (``|with_zone``)."""
     context = {"site_name": settings.SITE_NAME, "site_url": settings.SITE_URL, **context}
-    subject = render_to_string(f"{template_prefix}_subject.txt", context)
-    subject = " ".join(subject.split())  # one line, no header injection
-    body = render_to_string(f"{template_prefix}_message.txt", context)
-    try:
-        html = render_to_string(f"{template_prefix}_message.html", {**context, "email_subject": subject})
-    except TemplateDoesNotExist:
-        html = html_from_text(subject, body)
+    with timezone.override(zoneinfo.ZoneInfo(time_zone or recipient_time_zone(to))):
+        subject = render_to_string(f"{template_prefix}_subject.txt", context)
+        subject = " ".join(subject.split())  # one line, no header injection
+        body = render_to_string(f"{template_prefix}_message.txt", context)
+        try:
+            html = render_to_string(f"{template_prefix}_message.html", {**context, "email_subject": subject})
+        except TemplateDoesNotExist:
+            html = html_from_text(subject, body)
     return RenderedEmail(
         subject=subject, body=body, html=html, to=list(to), reply_to=list(reply_to or []), headers=dict(headers or {})
     )

@@ -10,7 +10,8 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from mentorship import second_factor
+from mentorship import second_factor, timezones
+from mentorship.timezones import zone_name_for
 
 HEALTH_PATH = "/healthz"
 
@@ -51,22 +52,36 @@ class RequestSizeLimitMiddleware:
 
 
 class UserTimezoneMiddleware:
-    """Show dates and times in the signed-in person's own time zone (stored in UTC)."""
+    """Show dates and times in the signed-in person's own time zone (stored in UTC).
+
+    Someone who has not chosen a zone reads times in the zone of the organization whose
+    page they are on, else in UTC (``mentorship.timezones.zone_name_for``). The
+    organization is only known once the tenancy middleware has resolved the URL, which
+    runs after this one, so that part waits for ``process_view``."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        user = getattr(request, "user", None)
-        tz_name = getattr(user, "time_zone", None) if user is not None and user.is_authenticated else None
-        if tz_name:
-            try:
-                timezone.activate(zoneinfo.ZoneInfo(tz_name))
-            except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-                timezone.deactivate()
-        else:
+        timezone.activate(zoneinfo.ZoneInfo(zone_name_for(self._user(request))))
+        token = timezones.organization_zone.set("")
+        try:
+            return self.get_response(request)
+        finally:
+            timezones.organization_zone.reset(token)
             timezone.deactivate()
-        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        organization = getattr(request, "organization", None)
+        if organization is not None:
+            timezones.organization_zone.set(zone_name_for(None, organization))
+            timezone.activate(zoneinfo.ZoneInfo(zone_name_for(self._user(request), organization)))
+        return None
+
+    @staticmethod
+    def _user(request):
+        user = getattr(request, "user", None)
+        return user if user is not None and user.is_authenticated else None
 
 
 def stamp_session_on_login(sender, request, user, **kwargs) -> None:

@@ -1,16 +1,10 @@
-import zoneinfo
-
 from django.contrib.auth.models import AbstractUser, BaseUserManager
 from django.db import models
 from django.db.models.functions import Lower
 
+from mentorship.timezones import TIME_ZONE_CHOICES, validate_time_zone
 
-def _time_zone_choices() -> list[tuple[str, str]]:
-    zones = sorted(z for z in zoneinfo.available_timezones() if "/" in z or z == "UTC")
-    return [(z, z.replace("_", " ")) for z in zones]
-
-
-TIME_ZONE_CHOICES = _time_zone_choices()
+__all__ = ["TIME_ZONE_CHOICES", "User", "UserManager"]
 
 
 class UserManager(BaseUserManager):
@@ -43,12 +37,17 @@ class User(AbstractUser):
     last_name = None
     email = models.EmailField("email address", unique=True)
     full_name = models.CharField("full name", max_length=150)
+    # The person's one time zone (profiles in each organization read it from here). Empty:
+    # they read times in the zone of the organization whose page they are on, else in UTC.
+    # Checked against the list rather than stored as choices, so that a new tzdata release
+    # needs no migration.
     time_zone = models.CharField(
         "time zone",
         max_length=64,
-        choices=TIME_ZONE_CHOICES,
-        default="UTC",
-        help_text="Dates and times are shown to you in this time zone.",
+        blank=True,
+        default="",
+        validators=[validate_time_zone],
+        help_text="Dates and times are shown to you in this time zone. Not set: your organization's time zone.",
     )
 
     # Moved on (by an UPDATE, see mentorship.second_factor) whenever this person gains a role

@@ -158,6 +158,8 @@ TEMPLATES = [
                 "mentorship.context_processors.tenancy",
                 "programs.context_processors.memberships",
             ],
+            # {{ when|with_zone }} everywhere: a time of day always names its zone.
+            "builtins": ["mentorship.templatetags.zones"],
         },
     },
 ]

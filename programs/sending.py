@@ -30,6 +30,7 @@ from django.utils.formats import date_format
 from django_scopes import scopes_disabled
 
 from mentorship.exceptions import ServiceError
+from mentorship.timezones import with_zone
 from programs.models import Invitation, Organization, SentEmail, SentEmailKind
 
 WINDOW = timedelta(hours=24)
@@ -79,7 +80,7 @@ def require_confirmed_contact(organization: Organization) -> None:
         .values_list("created_at", flat=True)
         .first()
     )
-    sent = f" We sent it a link on {date_format(timezone.localtime(last), 'j M, H:i')}." if last else ""
+    sent = f" We sent it a link on {with_zone(last, 'j M, H:i')}." if last else ""
     raise ServiceError(
         f"Invitations go out with {organization.contact_email} as their reply address, so they wait until "
         f"that address is confirmed.{sent} Open the link in that mailbox, or send it again (or choose your own "

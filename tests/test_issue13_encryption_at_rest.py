@@ -65,7 +65,9 @@ CLEAR_TEXT_ALLOWLIST = {
     "programs.Profile.city": "directory profile, matched on (geography)",
     "programs.Profile.region": "directory profile, matched on (geography)",
     "programs.Profile.country": "directory profile, matched on (geography)",
-    "programs.Profile.time_zone": "a setting",
+    # The one time zone of a person, and the organization's default: checked against the list.
+    "mentorship.User.time_zone": "a setting, a zone from the list",
+    "programs.Organization.time_zone": "a setting, a zone from the list",
     "programs.Profile.clinical_interests": "directory profile, searched",
     "programs.Profile.research_interests": "directory profile, searched",
     "programs.Profile.languages": "directory profile",

@@ -21,7 +21,7 @@ from mentorship.dates import add_months
 from mentorship.fields import EncryptedTextField
 from mentorship.storage import encrypted_storage, random_name
 from programs.models import Membership, Organization
-from relationships.models import Mentorship
+from relationships.models import Goal, Meeting, MeetingStatus, Mentorship
 
 __all__ = [
     "CHECKLIST_ITEMS",
@@ -37,6 +37,8 @@ __all__ = [
     "ReviewState",
     "YearlyReview",
     "add_months",
+    "DONE_BY_RECORD",
+    "checklist_done_by_record",
     "checklist_item",
     "checklist_items_for",
     "checklist_progress",
@@ -139,9 +141,62 @@ def checklist_item(key: str) -> ChecklistItem | None:
     return _ITEMS_BY_KEY.get(key)
 
 
-def checklist_progress(mentorship: Mentorship) -> dict:
-    """{"mentor": {"done": n, "total": m}, "mentee": {...}}: each party's own items."""
-    ticked = {"mentor": 0, "mentee": 0}
+# Items the record itself shows done, by key without the role: why, as the page says it.
+DONE_BY_RECORD = {
+    "before.idp": "the IDP is attached",
+    "before.cv": "the CV is attached",
+    "meeting.schedule": "a meeting is scheduled",
+    "meeting.joint_goals": "the goals are listed",
+    "meeting.agreement": "the agreement is signed",
+    "meeting.next_meeting": "another meeting is scheduled",
+    "after.agreement_copy": "the signed agreement is ready to download",
+}
+
+
+def checklist_done_by_record(mentorship: Mentorship) -> dict[str, tuple]:
+    """The items the pair has already done, as their record shows (a meeting scheduled,
+    goals listed, the agreement signed and sealed, the IDP and CV attached): key → (since
+    when, why). They count as ticked for whoever's item it is, whatever they ticked. One
+    query."""
+
+    def first(manager, field: str, *conditions, offset: int = 0, **filters):
+        rows = manager.filter(*conditions, mentorship=models.OuterRef("pk"), **filters).order_by(field).values(field)
+        return models.Subquery(rows[offset : offset + 1])
+
+    live = {"status__in": [MeetingStatus.SCHEDULED, MeetingStatus.HELD]}
+    documents, meetings = MentorshipDocument._base_manager, Meeting._base_manager
+    signed = Agreement._base_manager
+    subqueries = {
+        "before.idp": first(documents, "uploaded_at", kind=DocumentKind.IDP),
+        "before.cv": first(documents, "uploaded_at", kind=DocumentKind.CV),
+        "meeting.schedule": first(meetings, "created_at", **live),
+        "meeting.next_meeting": first(meetings, "created_at", offset=1, **live),
+        "meeting.joint_goals": first(Goal._base_manager, "created_at"),
+        "meeting.agreement": first(signed, "signed_at", signed_at__isnull=False),
+        "after.agreement_copy": first(signed, "signed_at", ~Q(pdf=""), signed_at__isnull=False),
+    }
+    aliases = {suffix: suffix.replace(".", "_") for suffix in subqueries}
+    row = (
+        Mentorship._base_manager.filter(pk=mentorship.pk)
+        .annotate(**{aliases[suffix]: subquery for suffix, subquery in subqueries.items()})
+        .values(*aliases.values())
+        .first()
+    ) or {}
+    done = {}
+    for suffix, alias in aliases.items():
+        since = row.get(alias)
+        for role in ("mentee", "mentor"):
+            if since is not None and f"{role}.{suffix}" in _ITEMS_BY_KEY:
+                done[f"{role}.{suffix}"] = (since, DONE_BY_RECORD[suffix])
+    return done
+
+
+def checklist_progress(mentorship: Mentorship, done_by_record: dict | None = None) -> dict:
+    """{"mentor": {"done": n, "total": m}, "mentee": {...}}: each party's own items, ticked
+    by them or done by the record (``checklist_done_by_record``)."""
+    if done_by_record is None:
+        done_by_record = checklist_done_by_record(mentorship)
+    ticked = {"mentor": set(), "mentee": set()}
     roles = {mentorship.mentor_id: "mentor", mentorship.mentee_id: "mentee"}
     for membership_id, key in ChecklistTick.objects.filter(mentorship=mentorship).values_list(
         "membership_id", "item_key"
@@ -149,8 +204,10 @@ def checklist_progress(mentorship: Mentorship) -> dict:
         item = _ITEMS_BY_KEY.get(key)
         role = roles.get(membership_id)
         if item is not None and item.role == role:
-            ticked[role] += 1
-    return {role: {"done": ticked[role], "total": len(checklist_items_for(role))} for role in ("mentor", "mentee")}
+            ticked[role].add(key)
+    for key in done_by_record:
+        ticked[_ITEMS_BY_KEY[key].role].add(key)
+    return {role: {"done": len(ticked[role]), "total": len(checklist_items_for(role))} for role in ("mentor", "mentee")}
 
 
 class ChecklistTickManager(models.Manager):

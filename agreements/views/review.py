@@ -19,6 +19,7 @@ from agreements.models.review import (
     MentorshipDocument,
     ReviewOutcome,
     YearlyReview,
+    checklist_done_by_record,
     checklist_items_for,
     checklist_progress,
     review_state,
@@ -138,13 +139,19 @@ def checklist_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             "membership_id", "item_key", "ticked_at"
         )
     }
+    # What the record shows done (the agreement signed, ...) is ticked already, for both.
+    done = checklist_done_by_record(mentorship)
     lists = []
     for role, member in (("mentee", mentorship.mentee), ("mentor", mentorship.mentor)):
         items = checklist_items_for(role)
         phases = [
             (
                 label,
-                [(item, ticks.get((member.pk, item.key))) for item in items if item.phase == phase],
+                [
+                    (item, ticks.get((member.pk, item.key)) or done.get(item.key, (None,))[0], done.get(item.key))
+                    for item in items
+                    if item.phase == phase
+                ],
             )
             for phase, label in CHECKLIST_PHASES
         ]
@@ -158,7 +165,7 @@ def checklist_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
             "form": form,
             "upload_form": upload_form,
             "lists": lists,
-            "progress": checklist_progress(mentorship),
+            "progress": checklist_progress(mentorship, done),
             "documents": list(MentorshipDocument.objects.filter(mentorship=mentorship).select_related("uploaded_by")),
         },
     )

@@ -186,7 +186,7 @@ def build_pool(program: Program) -> Pool:
             "years": float(profile.years_in_practice) if profile.years_in_practice is not None else np.nan,
             "institution": institution(profile.institution),
             "region": region(f"{profile.country}/{profile.region}" if profile.country else ""),
-            "utc": _utc_offset(profile.time_zone or membership.user.time_zone),
+            "utc": _utc_offset(membership.user.time_zone),  # the one zone, on the account
             "words": {words(w) for w in set(_WORD.findall(text))},
         }
 

@@ -3,6 +3,7 @@ from django.utils.text import slugify
 
 from mentorship.filters import FilterForm, FlagField, SearchField
 from mentorship.forms import Form, ModelForm
+from mentorship.timezones import TIME_ZONE_CHOICES
 from programs.models import (
     ORGANIZATION_SLUG_STEM_LENGTH,
     Invitation,
@@ -51,10 +52,20 @@ class OrganizationCreateForm(Form):
 
 
 class OrganizationSettingsForm(ModelForm):
+    time_zone = forms.ChoiceField(
+        label="Time zone",
+        choices=TIME_ZONE_CHOICES,
+        required=False,  # left out of a post, it stays as it was
+        help_text=Organization._meta.get_field("time_zone").help_text,
+    )
+
     class Meta:
         model = Organization
-        fields = ["name", "contact_email", "description"]
+        fields = ["name", "contact_email", "description", "time_zone"]
         widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+
+    def clean_time_zone(self) -> str:
+        return self.cleaned_data.get("time_zone") or self.instance.time_zone
 
 
 class InvitationForm(ModelForm):

@@ -1,8 +1,7 @@
 from django import forms
 from django.utils import timezone
 
-from mentorship.forms import Form, ModelForm
-from mentorship.models import TIME_ZONE_CHOICES
+from mentorship.forms import Form, ModelForm, time_zone_field
 from programs.models import Profile
 from programs.services.profiles import EARLIEST_YEAR, cv_error, year_errors
 
@@ -10,10 +9,11 @@ from programs.services.profiles import EARLIEST_YEAR, cv_error, year_errors
 class ProfileForm(ModelForm):
     """The biosketch. Saved through ``programs.services.profiles.profile_save``, never ``form.save()``."""
 
-    time_zone = forms.ChoiceField(
-        choices=[("", "Not set")] + TIME_ZONE_CHOICES,
-        required=False,
-        help_text="Used to suggest meeting times across time zones.",
+    # Not a profile field: the person's one time zone, saved on their account (the view
+    # fills it from there, ``profile_save`` writes it back there).
+    time_zone = time_zone_field(
+        help_text="Your one time zone, for every organization and in your account settings: dates and times "
+        "are shown to you in it, and it helps suggest meeting times across time zones."
     )
 
     class Meta:
@@ -27,7 +27,6 @@ class ProfileForm(ModelForm):
             "city",
             "region",
             "country",
-            "time_zone",
             "languages",
             "clinical_interests",
             "research_interests",
@@ -50,6 +49,8 @@ class ProfileForm(ModelForm):
             "research_interests": forms.Textarea(attrs={"rows": 3}),
             "bio": forms.Textarea(attrs={"rows": 5}),
         }
+
+    field_order = [*Meta.fields[:8], "time_zone", *Meta.fields[8:]]
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -10,6 +10,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django_scopes import ScopedManager
 
+from mentorship.timezones import validate_time_zone
+
 INVITATION_VALID_DAYS = 14
 
 # An organization's web address is the stem its founder chooses plus "-" and four random
@@ -41,6 +43,13 @@ class Organization(models.Model):
         "it as their reply address, wait until then.",
     )
     description = models.TextField(blank=True)
+    time_zone = models.CharField(
+        "time zone",
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text="Members who have not chosen a time zone of their own see dates and times in this one.",
+    )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 
     class Meta:

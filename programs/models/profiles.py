@@ -38,7 +38,6 @@ class Profile(models.Model):
     city = models.CharField(max_length=100, blank=True)
     region = models.CharField("state / province / region", max_length=100, blank=True)
     country = models.CharField(max_length=100, blank=True)
-    time_zone = models.CharField(max_length=64, blank=True)
     clinical_interests = models.TextField(blank=True, max_length=2000)
     research_interests = models.TextField(blank=True, max_length=2000)
     languages = models.CharField(max_length=200, blank=True, help_text="Comma-separated.")
@@ -54,6 +53,13 @@ class Profile(models.Model):
 
     def __str__(self) -> str:
         return f"Profile of {self.membership.user}"
+
+    @property
+    def time_zone(self) -> str:
+        """The person's one time zone lives on their account (``User.time_zone``); a profile
+        reads it from there (empty: not chosen). Set it with
+        ``mentorship.services.user_set_time_zone`` or ``profile_save(time_zone=...)``."""
+        return self.membership.user.time_zone
 
     @property
     def years_in_practice(self) -> int | None:

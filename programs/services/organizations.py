@@ -20,6 +20,7 @@ from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
+from mentorship.timezones import TIME_ZONES
 from programs import sending
 from programs.models import ORGANIZATION_SLUG_STEM_LENGTH, Membership, MemberStatus, Organization
 from programs.services.access import require_coordinator
@@ -66,8 +67,11 @@ def organization_create(*, user, name: str, slug: str, contact_email: str, descr
 
 
 @transaction.atomic
-def organization_update(*, actor: Membership, name: str, contact_email: str, description: str) -> Organization:
-    """Coordinators edit their organization's name, contact address and description.
+def organization_update(
+    *, actor: Membership, name: str, contact_email: str, description: str, time_zone: str | None = None
+) -> Organization:
+    """Coordinators edit their organization's name, contact address, description and time
+    zone (the one its members read times in until they choose their own).
 
     A new contact address is confirmed at once if it is one of the coordinator's own
     verified addresses; otherwise it gets a confirmation link and invitations wait
@@ -79,6 +83,10 @@ def organization_update(*, actor: Membership, name: str, contact_email: str, des
     organization.name = name
     organization.contact_email = contact_email
     organization.description = description
+    if time_zone is not None:
+        if time_zone not in TIME_ZONES:
+            raise ServiceError("Choose a time zone from the list.", field="time_zone")
+        organization.time_zone = time_zone
     if new_address:
         organization.contact_email_confirmed_at = None
     organization.full_clean()

@@ -11,7 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mentorship.exceptions import ServiceError, raise_if_errors
-from mentorship.models import TIME_ZONE_CHOICES
+from mentorship.timezones import TIME_ZONES
+from mentorship.services import user_set_time_zone
 from programs.models import Membership, PracticeSetting, Profile
 from programs.services.audit import audit
 
@@ -28,14 +29,11 @@ EDITABLE_FIELDS = (
     "city",
     "region",
     "country",
-    "time_zone",
     "clinical_interests",
     "research_interests",
     "languages",
     "bio",
 )
-
-_TIME_ZONES = frozenset(value for value, _ in TIME_ZONE_CHOICES)
 
 
 # --- Validation shared with the forms ------------------------------------------------
@@ -111,9 +109,7 @@ def _lock_profile(actor: Membership, *, create: bool) -> Profile | None:
         return profile
     try:
         with transaction.atomic():
-            return Profile.objects.create(
-                organization=actor.organization, membership=actor, time_zone=actor.user.time_zone or ""
-            )
+            return Profile.objects.create(organization=actor.organization, membership=actor)
     except IntegrityError:
         # Created concurrently by another request of the same person.
         return Profile.objects.select_for_update().get(organization=actor.organization, membership=actor)
@@ -137,11 +133,14 @@ def _delete_file_after_commit(storage, name: str) -> None:
 
 
 @transaction.atomic
-def profile_save(*, actor: Membership, membership: Membership | None = None, **fields) -> Profile:
+def profile_save(
+    *, actor: Membership, membership: Membership | None = None, time_zone: str | None = None, **fields
+) -> Profile:
     """Create or update the actor's own profile. ``membership`` defaults to the actor.
 
-    Only the fields in ``EDITABLE_FIELDS`` can be set; missing ones keep their value. On
-    creation the time zone defaults to the person's account time zone.
+    Only the fields in ``EDITABLE_FIELDS`` can be set; missing ones keep their value.
+    ``time_zone``, when given, is the person's one time zone: it is saved on their account
+    (``User.time_zone``, for every organization), not on this profile; empty clears it.
     """
     unknown = set(fields) - set(EDITABLE_FIELDS)
     if unknown:
@@ -155,7 +154,7 @@ def profile_save(*, actor: Membership, membership: Membership | None = None, **f
     errors = dict(years)
     if fields.get("practice_setting") and fields["practice_setting"] not in PracticeSetting.values:
         errors["practice_setting"] = "Choose a practice setting from the list."
-    if fields.get("time_zone") and fields["time_zone"] not in _TIME_ZONES:
+    if time_zone and time_zone.strip() not in TIME_ZONES:
         errors["time_zone"] = "Choose a time zone from the list."
     raise_if_errors(errors)
     if "languages" in fields:
@@ -168,8 +167,6 @@ def profile_save(*, actor: Membership, membership: Membership | None = None, **f
     created = profile is None
     if created:
         profile = _lock_profile(actor, create=True)
-        if not fields.get("time_zone"):
-            fields["time_zone"] = actor.user.time_zone or ""
 
     changed = []
     for key, value in fields.items():
@@ -182,6 +179,8 @@ def profile_save(*, actor: Membership, membership: Membership | None = None, **f
         profile.full_clean(exclude=["membership", "organization", "cv", "cv_shared_with"])
     except ValidationError as error:  # lengths etc., which the form normally catches first
         raise ServiceError.from_errors(error.message_dict) from None
+    if time_zone is not None and user_set_time_zone(user=actor.user, time_zone=time_zone):
+        changed.append("time_zone")
     if changed or created:
         profile.save()
         audit(

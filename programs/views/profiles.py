@@ -23,8 +23,7 @@ def _back(request: HttpRequest) -> HttpResponse:
 def _page(request: HttpRequest, *, profile_form=None, cv_form=None, share_form=None) -> HttpResponse:
     profile = profile_selectors.profile_for(membership=request.membership)
     if profile_form is None:
-        initial = None if profile else {"time_zone": request.user.time_zone}
-        profile_form = ProfileForm(instance=profile, initial=initial)
+        profile_form = ProfileForm(instance=profile, initial={"time_zone": request.user.time_zone})
     return render(
         request,
         "programs/profile_edit.html",

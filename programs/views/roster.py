@@ -3,14 +3,13 @@
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.formats import date_format
-from django.utils.timezone import localtime
 from django.views.decorators.http import require_http_methods
 
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required
+from mentorship.timezones import with_zone
 from programs import roster
 from programs.forms.roster import RosterUploadForm
 from programs.models import RosterImport, RosterImportStatus
@@ -72,7 +71,7 @@ def _confirm(request: HttpRequest, imported: RosterImport) -> None:
             f"{result.updated} member{'s' if result.updated != 1 else ''} updated.",
         )
     elif result.outcome == "already_applied":
-        when = date_format(localtime(result.roster_import.applied_at), "j M Y, H:i")
+        when = with_zone(result.roster_import.applied_at, "j M Y, H:i")
         messages.info(request, f"This import was already applied on {when}; nothing was changed.")
     elif result.outcome == "errors":
         messages.error(

@@ -35,6 +35,8 @@ class ScheduleForm(Form):
         super().__init__(*args, **kwargs)
         zone = timezone.get_current_timezone_name()
         self.fields["starts_at"].help_text = f"In your time zone ({zone.replace('_', ' ')})."
+        # The date picker offers times still to come only (the service refuses the others).
+        self.fields["starts_at"].widget.attrs["min"] = f"{timezone.localtime():%Y-%m-%dT%H:%M}"
 
 
 class PastMeetingForm(Form):
@@ -69,6 +71,8 @@ class PastMeetingForm(Form):
         super().__init__(*args, **kwargs)
         zone = timezone.get_current_timezone_name()
         self.fields["starts_at"].help_text = f"In your time zone ({zone.replace('_', ' ')})."
+        # The date picker offers times already past only (the service refuses the others).
+        self.fields["starts_at"].widget.attrs["max"] = f"{timezone.localtime():%Y-%m-%dT%H:%M}"
         # Its own ids: the schedule form on the same page has "starts_at" and "mode" too.
         self.auto_id = "past_%s"
 

@@ -9,6 +9,7 @@ Encrypted fields (agenda, summary, task description, note text) are used as plai
 attributes; the field encrypts them on save.
 """
 
+import zoneinfo
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +19,7 @@ from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
+from mentorship.timezones import zone_name_for
 from programs.models import Membership
 from relationships import ics
 from relationships.models import ContentRead, FollowUpTask, Meeting, MeetingMode, MeetingStatus, Mentorship, PrivateNote
@@ -61,7 +63,11 @@ def _check_time(starts_at: datetime, duration_minutes: int) -> None:
         raise ServiceError("Choose the date and time of the meeting.", field="starts_at")
     now = timezone.now()
     if starts_at < now:
-        raise ServiceError("Choose a date and time in the future.", field="starts_at")
+        raise ServiceError(
+            "That time has already passed: an invitation is for a meeting still to come. Choose a later date and "
+            "time, or log a meeting that already took place instead.",
+            field="starts_at",
+        )
     if starts_at > now + MAX_AHEAD:
         raise ServiceError("Choose a date within the next two years.", field="starts_at")
     if not isinstance(duration_minutes, int) or not MIN_MINUTES <= duration_minutes <= MAX_MINUTES:
@@ -102,8 +108,9 @@ def _send_invitations(meeting: Meeting, *, actor: Membership, kind: str) -> None
     calendar = ics.invitation(meeting, url=url)
     template = "email/meeting_cancelled" if kind == "cancel" else "email/meeting_invitation"
     for member in (mentorship.mentor, mentorship.mentee):
-        zone = member.user.time_zone or "UTC"
-        with timezone.override(zone):
+        # Their own zone, else their organization's: the one they read the site in.
+        zone = zone_name_for(member.user, mentorship.organization)
+        with timezone.override(zoneinfo.ZoneInfo(zone)):
             message = render_email(
                 template,
                 {
@@ -119,6 +126,7 @@ def _send_invitations(meeting: Meeting, *, actor: Membership, kind: str) -> None
                 },
                 to=[member.user.email],
                 reply_to=[mentorship.organization.contact_email],
+                time_zone=zone,
             )
         message.calendar = calendar
         message.calendar_filename = ics.filename(meeting)
