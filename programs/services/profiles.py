@@ -11,8 +11,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from mentorship.exceptions import ServiceError, raise_if_errors
-from mentorship.timezones import TIME_ZONES
 from mentorship.services import user_set_time_zone
+from mentorship.timezones import TIME_ZONES
 from programs.models import Membership, PracticeSetting, Profile
 from programs.services.audit import audit
 
