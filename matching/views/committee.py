@@ -98,7 +98,7 @@ def finalize_approved(request: HttpRequest, org_slug: str, program_slug: str) ->
     """GET: the pairings the committee approved, to confirm. POST: approve and offer the
     ones confirmed, and say which were finalized and which were skipped, and why."""
     program = get_object_or_404(Program, slug=program_slug, model=ProgramModel.COMMITTEE)
-    form = FinalizeApprovedForm(request.POST or None)
+    form = FinalizeApprovedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             report = proposal_services.proposals_finalize_approved(
