@@ -8,7 +8,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django_scopes import scope, scopes_disabled
 
-from matching.models import Proposal
+from matching.models import Proposal, ProposalStatus
 from matching.selectors.committee import approved_to_finalize, awaiting_my_vote, committee_approved
 from matching.services import proposals as proposal_services
 from mentorship.exceptions import ServiceError
@@ -276,3 +276,54 @@ def test_the_review_page_runs_a_bounded_number_of_queries(
                     assert client.get(url).status_code == 200
                 counts.setdefault((who.pk, url), []).append(len(queries))
     assert all(small == large for small, large in counts.values()), counts
+
+
+# --- Races (PostgreSQL) -----------------------------------------------------------------------
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row-lock races need PostgreSQL (set DATABASE_URL)")
+def test_two_coordinators_finalizing_all_while_votes_change_decide_each_pairing_once(org_a):
+    from tests.test_concurrency_races import assert_refused_only_with, audits, member, race, successes
+
+    program = ProgramFactory(organization=org_a, slug="society")
+    first, second = (MembershipFactory(organization=org_a, is_coordinator=True) for _ in range(2))
+    ruth, omar = (MembershipFactory(organization=org_a, is_committee=True) for _ in range(2))
+    proposals = [proposed(first, program) for _ in range(4)]
+    for proposal in proposals:
+        vote(ruth, proposal)
+    mail.outbox.clear()
+
+    def finalize_all(pk):
+        return lambda: proposal_services.proposals_finalize_approved(actor=member(pk), program=program)
+
+    outcomes = race(
+        org_a,
+        [
+            ("all-first", finalize_all(first.pk)),
+            ("all-second", finalize_all(second.pk)),
+            (
+                "reject-one",
+                lambda: proposal_services.proposal_finalize(
+                    actor=member(second.pk), proposal=Proposal.objects.get(pk=proposals[0].pk), approve=False
+                ),
+            ),
+            (
+                "vote-no",
+                lambda: proposal_services.proposal_vote(
+                    actor=member(omar.pk), proposal=Proposal.objects.get(pk=proposals[1].pk), approve=False
+                ),
+            ),
+        ],
+    )
+    assert_refused_only_with(outcomes, "This pairing is already")
+    reports = [o.value for o in successes(outcomes) if o.label.startswith("all-")]
+    assert len(reports) == 2
+    finalized = [p.pk for report in reports for p in report.finalized]
+    assert len(finalized) == len(set(finalized))  # never offered twice
+    with scopes_disabled():
+        offered = set(Proposal.objects.filter(status=ProposalStatus.OFFERED).values_list("pk", flat=True))
+        assert set(finalized) == offered and {proposals[2].pk, proposals[3].pk} <= offered
+    assert audits("proposal.approved") == len(offered)
+    assert audits("proposal.approved") + audits("proposal.rejected") <= len(proposals)
+    assert len([m for m in mail.outbox if "A proposed pairing in" in m.subject]) == 2 * len(offered)
