@@ -94,6 +94,10 @@ def test_needs_my_vote_shows_only_what_awaits_my_vote(client, org_a, coordinator
     assert response.status_code == 302 and response["Location"].endswith("/review/?needs=me")
     page = client.get(REVIEW + "?needs=me").content.decode()
     assert "Nothing awaits your vote." in page and "You have voted on every pairing you can vote on." in page
+    client.force_login(coordinator_a.user)  # not on the committee: told so, not "nothing awaits"
+    page = client.get(REVIEW + "?needs=me").content.decode()
+    assert "Only committee members vote, and you are not on the committee" in page
+    assert "Nothing awaits" not in page and "Needs my vote" not in page
 
 
 def test_the_review_shows_full_goals_and_a_multi_line_comment(client, org_a, coordinator_a, program, committee):
