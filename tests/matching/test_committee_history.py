@@ -14,6 +14,7 @@ from matching.services import proposals as proposal_services
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, Role
 from relationships.models import Mentorship
+from tests import html_rules
 from tests.factories import ApplicationFactory, MembershipFactory, MentorshipFactory, ProgramFactory
 from tests.matching.test_proposals import propose, vote
 
@@ -129,6 +130,7 @@ def test_committee_members_see_how_decided_pairings_ended(client, org_a, coordin
     assert all(at is not None and at.date().isoformat() == "2026-11-23" for at in decided.values())
     client.force_login(ruth.user)
     page = client.get(REVIEW).content.decode()
+    assert html_rules.problems(page) == []
     history = page[page.index('id="review-history"') :]
     assert "Decided pairings" in history and "Still Waiting" not in history
     assert "Approved Mentee" in history and "Rejected Mentee" in history
@@ -225,6 +227,7 @@ def test_the_coordinator_confirms_then_finalizes_all_approved(client, org_a, coo
     review = client.get(REVIEW).content.decode()
     assert "Finalize all approved (2)" in review
     page = client.get(FINALIZE).content.decode()
+    assert html_rules.problems(page) == [] and html_rules.problems(review) == []
     assert "Finalize and offer 2 pairings" in page
     assert "Alpha Approved" in page and "Bravo Approved" in page
     assert "Charlie Tied" not in page and "Delta Rejected" not in page

@@ -14,6 +14,7 @@ from matching.models import Proposal
 from matching.selectors.round_cards import next_best, round_cards, score_scale
 from matching.services import rounds
 from programs.models import Application, ApplicationStatus, ProgramModel, Role
+from tests import html_rules
 from tests.factories import (
     AffinityGroupFactory,
     ApplicationFactory,
@@ -95,6 +96,7 @@ def test_the_round_page_shows_hub_scale_links_and_a_clean_next_best_list(client,
     program, match_round, proposal, ada, cleo, application = hub_round
     client.force_login(coordinator_a.user)
     page = client.get(f"/o/alpha/programs/faculty/rounds/{match_round.pk}/").content.decode()
+    assert html_rules.problems(page) == []
     assert "<strong>Hub:</strong> Hub One" in page
     scale = score_scale(match_round.weights)
     assert f"out of <strong>{scale:g}</strong>" in page
