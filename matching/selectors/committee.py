@@ -3,6 +3,7 @@ those awaiting the signed-in member's vote), the history of the ones decided, an
 for "the committee approved it" that finalizing them all at once uses."""
 
 from django.db.models import QuerySet
+from django.db.models.functions import Coalesce
 
 from matching.models import Proposal, ProposalStatus, VoteDecision
 from matching.selectors.round_cards import next_best
@@ -93,10 +94,13 @@ def decided_history(program: Program, me: Membership, limit: int = HISTORY_SIZE)
     """The latest pairings whose review is over: the committee's result, when, and where
     the pairing stands now. A member of a pairing sees its outcome, not its votes."""
     proposals = list(
-        Proposal.objects.filter(program=program, decided_at__isnull=False)
+        # Pairings approved before decided_at was kept (or seeded without it): their offer date.
+        Proposal.objects.filter(program=program)
+        .annotate(decided_on=Coalesce("decided_at", "offered_at"))
+        .filter(decided_on__isnull=False)
         .select_related("mentor__user", "mentee__user")
         .prefetch_related("votes__voter__user")
-        .order_by("-decided_at", "-pk")[:limit]
+        .order_by("-decided_on", "-pk")[:limit]
     )
     for p in proposals:
         _annotate_votes(p, me)

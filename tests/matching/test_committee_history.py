@@ -138,6 +138,11 @@ def test_committee_members_see_how_decided_pairings_ended(client, org_a, coordin
     assert "23 Nov 2026" in history
     assert "Now: Offered to both" in history and "Now: Rejected by the committee" in history
     assert "you voted to approve" in history  # Ruth's own vote on the approved one
+    # A pairing approved before the decision date was kept shows its offer date.
+    with scopes_disabled():
+        Proposal.objects.filter(pk=approved.pk).update(decided_at=None)
+    history = client.get(REVIEW).content.decode().split('id="review-history"')[1]
+    assert history.count('Approved and offered</span> on <time datetime="2026-11-23">23 Nov 2026</time>') == 1
     assert waiting.pk  # still in the queue above
     assert "Still Waiting" in page[: page.index('id="review-history"')]
 
