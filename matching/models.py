@@ -146,6 +146,9 @@ class Proposal(models.Model):
     created_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, related_name="+")
     created_at = models.DateTimeField(default=timezone.now)
     offered_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the committee's review ended (approved and offered, or rejected)."
+    )
     mentor_response = models.CharField(max_length=10, choices=Response.choices, default=Response.PENDING)
     mentor_responded_at = models.DateTimeField(null=True, blank=True)
     mentor_reason = EncryptedTextField(blank=True, max_length=1000, help_text="Private: the program office only.")

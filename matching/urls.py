@@ -25,6 +25,11 @@ org_urlpatterns = [
         name="proposal_finalize",
     ),
     path(
+        "programs/<slug:program_slug>/review/finalize-approved/",
+        committee.finalize_approved,
+        name="finalize_approved",
+    ),
+    path(
         "programs/<slug:program_slug>/participants/<int:membership_pk>/remove/",
         participants.participant_remove,
         name="participant_remove",

@@ -198,6 +198,7 @@ RULES: dict[str, Rule] = {
     "committee_review": Rule(STAFF),
     "proposal_vote": Rule(STAFF, ids={"pk": "proposal"}, methods=POST),
     "proposal_finalize": Rule(COORDINATORS, ids={"pk": "proposal"}, methods=POST),
+    "finalize_approved": Rule(COORDINATORS, note="GET confirms, POST finalizes what the committee approved"),
     "participant_remove": Rule(COORDINATORS, ids={"membership_pk": "membership"}, methods=POST),
     "senior_mentors_pair": Rule(COORDINATORS, program="hubs", methods=POST),
     "match_rounds": Rule(COORDINATORS),

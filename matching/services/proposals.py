@@ -1,6 +1,8 @@
 """Proposals and mutual consent: a coordinator offers a pairing, the committee votes
 (committee-model programs), a coordinator finalizes, both people answer."""
 
+from dataclasses import dataclass, field
+
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -98,7 +100,8 @@ def _committee_decides(proposal, *, approve: bool, actor: Membership) -> None:
         offer(proposal)
     else:
         proposal.status = ProposalStatus.REJECTED
-        proposal.save(update_fields=["status"])
+    proposal.decided_at = timezone.now()
+    proposal.save(update_fields=["status", "decided_at"])
     audit(
         organization=proposal.organization,
         actor=actor.user,
@@ -165,6 +168,77 @@ def proposal_finalize(*, actor: Membership, proposal, approve: bool):
         raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
     _committee_decides(proposal, approve=approve, actor=actor)
     return proposal
+
+
+@dataclass
+class FinalizeReport:
+    """What "finalize all approved" did: the pairings approved and offered, and the ones
+    left as they were, each with the reason."""
+
+    finalized: list = field(default_factory=list)
+    skipped: list[tuple[object, str]] = field(default_factory=list)
+
+
+@transaction.atomic
+def proposals_finalize_approved(*, actor: Membership, program: Program, proposal_ids=None) -> FinalizeReport:
+    """A coordinator approves and offers, in one action, every pairing of a committee-model
+    program that the committee approved (more approve votes than reject votes). With
+    ``proposal_ids`` (the pairings the coordinator confirmed), only those are considered, so
+    nothing approved after the confirmation is offered unseen.
+
+    Each pairing is checked again under its locks, as ``proposal_finalize`` does: one that
+    was decided meanwhile, whose votes changed, that includes the coordinator, or that can no
+    longer go ahead is skipped with its reason, and the others still go ahead."""
+    from matching.models import Proposal, ProposalStatus, Vote
+    from matching.selectors.committee import committee_approved
+    from programs.models import CommitteeRule
+
+    if program.organization_id != actor.organization_id:
+        raise PermissionDenied("That program belongs to another organization.")
+    if program.model != ProgramModel.COMMITTEE:
+        raise ServiceError("Only pairings of a committee-model program wait for the committee.")
+    if program.committee_rule != CommitteeRule.COORDINATOR:
+        raise ServiceError("In this program a majority of the committee decides each pairing itself.")
+    candidates = Proposal.objects.filter(program=program)
+    if proposal_ids is None:
+        candidates = candidates.filter(status=ProposalStatus.PROPOSED)
+    else:
+        candidates = candidates.filter(pk__in=[int(pk) for pk in proposal_ids])
+    people = candidates.values_list("mentor_id", "mentee_id")
+    # The same order as every other pairing service: the people first, then the proposals.
+    lock_memberships(actor, *(Membership(pk=pk) for pair in people for pk in pair))
+    require_coordinator(actor, actor.organization)
+    locked = list(
+        candidates.select_for_update(of=("self",))
+        .select_related("program", "mentor__user", "mentee__user")
+        .order_by("pk")
+    )
+    decisions: dict[int, list[str]] = {}
+    for proposal_id, decision in Vote.objects.filter(proposal__in=[p.pk for p in locked]).values_list(
+        "proposal_id", "decision"
+    ):
+        decisions.setdefault(proposal_id, []).append(decision)
+    report = FinalizeReport()
+    for proposal in locked:
+        if proposal.status != ProposalStatus.PROPOSED:
+            report.skipped.append((proposal, f"it is already {proposal.get_status_display().lower()}"))
+            continue
+        if not committee_approved(decisions.get(proposal.pk, [])):
+            if proposal_ids is not None:
+                report.skipped.append((proposal, "the committee's votes changed: it is no longer approved"))
+            continue
+        if actor.pk in (proposal.mentor_id, proposal.mentee_id):
+            report.skipped.append((proposal, "you are part of it: another coordinator decides it"))
+            continue
+        try:
+            with transaction.atomic():
+                _committee_decides(proposal, approve=True, actor=actor)
+        except ServiceError as error:
+            proposal.status = ProposalStatus.PROPOSED
+            report.skipped.append((proposal, f"it can no longer go ahead: {error.message}"))
+        else:
+            report.finalized.append(proposal)
+    return report
 
 
 @transaction.atomic

@@ -1,19 +1,22 @@
-"""Committee review: members vote on proposed pairings, a coordinator finalizes them."""
+"""Committee review: members vote on proposed pairings (all of them, or only those that
+need their vote), see how the decided ones ended, and a coordinator finalizes them, one by
+one or every approved one at once."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
-from matching.forms.committee import VoteForm
-from matching.models import Proposal, ProposalStatus
+from matching.forms.committee import FinalizeApprovedForm, VoteForm
+from matching.models import Proposal
+from matching.selectors import committee as committee_selectors
 from matching.services import proposals as proposal_services
-from matching.services.rounds import FACTOR_LABELS
 from matching.views.common import PER_PAGE
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required, member_required
-from programs.models import Application, Membership, Profile, Program, ProgramModel
+from programs.models import CommitteeRule, Program, ProgramModel
 
 
 def _committee_program(request: HttpRequest, program_slug: str) -> Program:
@@ -23,38 +26,31 @@ def _committee_program(request: HttpRequest, program_slug: str) -> Program:
     return get_object_or_404(Program, slug=program_slug, model=ProgramModel.COMMITTEE)
 
 
+def _review_url(org_slug: str, program: Program, needs: str = "") -> str:
+    url = reverse("committee_review", kwargs={"org_slug": org_slug, "program_slug": program.slug})
+    return f"{url}?needs=me" if needs == "me" else url
+
+
 @member_required
 def committee_review(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = _committee_program(request, program_slug)
-    proposals = list(
-        Proposal.objects.filter(program=program, status=ProposalStatus.PROPOSED)
-        .select_related("mentor__user", "mentee__user", "mentor__profile", "mentee__profile")
-        .prefetch_related("votes__voter__user")
-        .order_by("created_at")[:PER_PAGE]
-    )
-    people = {p.mentor_id for p in proposals} | {p.mentee_id for p in proposals}
-    applications = {
-        (a.membership_id, a.role): a
-        for a in Application.objects.filter(program=program, membership_id__in=people).prefetch_related("goal_areas")
-    }
-    alternative_ids = {pk for p in proposals for pk, _score in p.alternatives}
-    names = {m.pk: m.user.full_name for m in Membership.objects.filter(pk__in=alternative_ids).select_related("user")}
     me = request.membership
-    for p in proposals:
-        p.alternative_rows = [(names.get(pk, "—"), score) for pk, score in p.alternatives]
-        p.factor_rows = [(FACTOR_LABELS.get(k, k), v) for k, v in p.contributions.items() if v]
-        p.mentor_application = applications.get((p.mentor_id, "mentor"))
-        p.mentee_application = applications.get((p.mentee_id, "mentee"))
-        p.involves_me = me.pk in (p.mentor_id, p.mentee_id)
-        p.my_vote = next((v for v in p.votes.all() if v.voter_id == me.pk), None)
-        p.approvals = sum(1 for v in p.votes.all() if v.decision == "approve")
-        p.rejections = sum(1 for v in p.votes.all() if v.decision == "reject")
-        for side in ("mentor", "mentee"):
-            try:
-                setattr(p, f"{side}_profile", getattr(p, side).profile)
-            except Profile.DoesNotExist:
-                setattr(p, f"{side}_profile", None)
-    return render(request, "matching/committee_review.html", {"program": program, "proposals": proposals})
+    needs_me = request.GET.get("needs") == "me"
+    can_finalize_all = me.is_coordinator and program.committee_rule == CommitteeRule.COORDINATOR
+    return render(
+        request,
+        "matching/committee_review.html",
+        {
+            "program": program,
+            "needs_me": needs_me,
+            "proposals": committee_selectors.review_queue(program, me, needs_me=needs_me, limit=PER_PAGE),
+            "waiting_count": committee_selectors.awaiting_the_committee(program).count(),
+            "needs_me_count": committee_selectors.awaiting_my_vote(program, me).count(),
+            "approved_count": len(committee_selectors.approved_to_finalize(program, me)) if can_finalize_all else 0,
+            "can_finalize_all": can_finalize_all,
+            "history": committee_selectors.decided_history(program, me),
+        },
+    )
 
 
 @require_POST
@@ -77,7 +73,7 @@ def proposal_vote(request: HttpRequest, org_slug: str, program_slug: str, pk: in
             messages.error(request, error.message)
         else:
             messages.success(request, "Your vote is recorded.")
-    return redirect("committee_review", org_slug=org_slug, program_slug=program.slug)
+    return redirect(_review_url(org_slug, program, request.POST.get("needs", "")))
 
 
 @require_POST
@@ -94,4 +90,43 @@ def proposal_finalize(request: HttpRequest, org_slug: str, program_slug: str, pk
         messages.success(
             request, "Approved: the pairing is offered to both." if approve else "The pairing was rejected."
         )
-    return redirect("committee_review", org_slug=org_slug, program_slug=program.slug)
+    return redirect(_review_url(org_slug, program, request.POST.get("needs", "")))
+
+
+@coordinator_required
+def finalize_approved(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    """GET: the pairings the committee approved, to confirm. POST: approve and offer the
+    ones confirmed, and say which were finalized and which were skipped, and why."""
+    program = get_object_or_404(Program, slug=program_slug, model=ProgramModel.COMMITTEE)
+    form = FinalizeApprovedForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            report = proposal_services.proposals_finalize_approved(
+                actor=request.membership, program=program, proposal_ids=form.cleaned_data["proposal"]
+            )
+        except ServiceError as error:
+            messages.error(request, error.message)
+        else:
+            done = len(report.finalized)
+            messages.success(
+                request,
+                f"{done} approved pairing{'s' if done != 1 else ''} finalized and offered to both people."
+                if done
+                else "No pairing was finalized.",
+            )
+            for proposal, reason in report.skipped:
+                messages.warning(request, f"Skipped {proposal.mentor.user} and {proposal.mentee.user}: {reason}.")
+            return redirect("committee_review", org_slug=org_slug, program_slug=program.slug)
+    elif request.method == "POST":
+        for error in form.errors.get("proposal", []):
+            messages.error(request, error)
+        return redirect("committee_review", org_slug=org_slug, program_slug=program.slug)
+    return render(
+        request,
+        "matching/committee_finalize_approved.html",
+        {
+            "program": program,
+            "approved": committee_selectors.approved_to_finalize(program, request.membership),
+            "majority_rule": program.committee_rule != CommitteeRule.COORDINATOR,
+        },
+    )

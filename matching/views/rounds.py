@@ -8,8 +8,8 @@ from django.views.decorators.http import require_POST
 
 from matching.forms.rounds import WeightsForm
 from matching.models import MatchRound, Proposal, ProposalStatus
+from matching.selectors.round_cards import round_cards
 from matching.services.rounds import (
-    FACTOR_LABELS,
     build_pool,
     default_weights,
     proposal_lock,
@@ -64,27 +64,16 @@ def match_rounds(request: HttpRequest, org_slug: str, program_slug: str) -> Http
 def match_round_detail(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
     program = _round_program(program_slug)
     match_round = get_object_or_404(MatchRound, pk=pk, program=program)
-    drafts = list(
-        Proposal.objects.filter(match_round=match_round)
-        .select_related("mentor__user", "mentee__user")
-        .order_by("-locked", "-score")
-    )
-    people_ids = {pk for p in drafts for pk, _score in p.alternatives} | {u["mentee"] for u in match_round.unmatched}
-    names = {m.pk: m.user.full_name for m in Membership.objects.filter(pk__in=people_ids).select_related("user")}
-    for p in drafts:
-        p.factor_rows = [(FACTOR_LABELS.get(k, k), v) for k, v in p.contributions.items() if v]
-        p.alternative_rows = [(pk, names.get(pk, "—"), score) for pk, score in p.alternatives]
-    unmatched = [(names.get(u["mentee"], "—"), u["reason"]) for u in match_round.unmatched]
+    match_round.program = program
+    cards = round_cards(match_round, org_slug)
     return render(
         request,
         "matching/match_round_detail.html",
         {
             "program": program,
             "match_round": match_round,
-            "drafts": drafts,
-            "unmatched": unmatched,
-            "is_draft": any(p.status == ProposalStatus.DRAFT for p in drafts),
-            "weights": [(FACTOR_LABELS[k], v) for k, v in match_round.weights.items() if k in FACTOR_LABELS],
+            **cards,
+            "is_draft": any(p.status == ProposalStatus.DRAFT for p in cards["drafts"]),
         },
     )
 
