@@ -12,7 +12,7 @@ def backfill(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("matching", "0010_delete_moved_models"),
+        ("matching", "0011_proposal_chosen_by_hand"),
     ]
 
     operations = [
