@@ -68,6 +68,26 @@ def seed_demo() -> dict:
     return created
 
 
+# Who to sign in as to see each role with real data (README's table): (organization, role, email, name).
+# The mentors and mentees are people of the demo's history (demo/cohort.py, demo/history_seed.py).
+ROLE_SIGN_INS = (
+    ("western-surgical", "mentor", "mentor@western-surgical.example.org", "Catherine Moreau"),
+    ("western-surgical", "mentee", "mentee@western-surgical.example.org", "Diego Alvarez"),
+    ("western-surgical", "mentee with an offer", "yusuf.gupta@western-surgical.example.org", "Yusuf Gupta"),
+    ("lakeshore-anesthesiology", "hub mentor", "chloe.agarwal@lakeshore-anesthesiology.example.org", "Chloe Agarwal"),
+    ("lakeshore-anesthesiology", "mentee", "mentee@lakeshore-anesthesiology.example.org", "Aisha Rahman"),
+    (
+        "lakeshore-anesthesiology",
+        "mentee with an offer",
+        "wen.delgado@lakeshore-anesthesiology.example.org",
+        "Wen Delgado",
+    ),
+    ("radonc-alumni", "mentor", "mentor@radonc-alumni.example.org", "Margaret Lindholm"),
+    ("radonc-alumni", "mentee", "mentee@radonc-alumni.example.org", "Tomasz Nowak"),
+    ("radonc-alumni", "mentee with a request", "maya.adeyemi@radonc-alumni.example.org", "Maya Adeyemi"),
+)
+
+
 def demo_sign_ins() -> list[tuple[str, str, str]]:
     """(email, who, where) for the README and the seed command's output."""
     rows = []
@@ -77,5 +97,8 @@ def demo_sign_ins() -> list[tuple[str, str, str]]:
                 continue
             role = "coordinator" if person.is_coordinator else "committee member" if person.is_committee else "member"
             rows.append((person.email, f"{person.full_name}, {role}", spec.name))
+        for slug, role, email, name in ROLE_SIGN_INS:
+            if slug == spec.slug:
+                rows.append((email, f"{name}, {role}", spec.name))
     rows.append((MULTI_ORG_EMAIL, "Sam Rivera, member of all three", "all three (try the organization switcher)"))
     return rows
