@@ -142,9 +142,13 @@ def hub_slots(program: Program) -> list[tuple[Membership, Hub]]:
     return slots
 
 
-def ensure_cohort(organization: Organization, program: Program, domain: str, password_hash: str, created: dict):
+def ensure_cohort(
+    organization: Organization, program: Program, domain: str, taken: set[str], password_hash: str, created: dict
+) -> Cohort:
+    """The cohort's people, their profiles and applications (those missing). ``taken``: the
+    emails of the organization's other demo people, whom the cohort's names must not repeat."""
     spec = COHORTS[organization.slug]
-    skip = set(Membership.objects.filter(organization=organization).values_list("user__email", flat=True))
+    skip = set(taken)
     mentors = _people(spec, domain, spec.mentors, spec.mentor_status, skip, 1)
     mentees = _people(spec, domain, spec.mentees, spec.mentee_status, skip, 2)
     recent = _people(spec, domain, spec.recent_mentees, spec.mentee_status, skip, 3)

@@ -2,6 +2,8 @@
 through the agreement services (then given the days they were signed on, and sealed as PDFs
 by the same task the site uses), and a survey with released results."""
 
+import logging
+from contextlib import contextmanager
 from datetime import timedelta
 
 from django.utils import timezone
@@ -80,10 +82,23 @@ def sign_agreements(program: Program, plans: list[Plan], seal: set[int]) -> tupl
         _redate_agreement(agreement, signed_at, plan)
         signed += 1
         if mentorship.pk in seal:
-            render_agreement_pdf_task(agreement.pk)
+            with _weasyprint_quiet():
+                render_agreement_pdf_task(agreement.pk)
             AgreementEvent.objects.filter(agreement=agreement, kind="pdf").update(at=signed_at + timedelta(days=1))
             sealed += 1
     return signed, sealed
+
+
+@contextmanager
+def _weasyprint_quiet():
+    """WeasyPrint logs each step of each PDF at INFO: not news in the seed command's output."""
+    progress = logging.getLogger("weasyprint.progress")
+    level = progress.level
+    progress.setLevel(logging.WARNING)
+    try:
+        yield
+    finally:
+        progress.setLevel(level)
 
 
 def _redate_agreement(agreement: Agreement, signed_at, plan: Plan | None = None) -> None:

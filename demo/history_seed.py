@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.utils import timezone
 
 from demo.cohort import NAMED_MENTEE_INDEX, ensure_cohort, hub_slots
+from demo.common import generated_people
 from demo.history import (
     Plan,
     apply_endings,
@@ -27,7 +28,7 @@ from demo.history_records import sign_agreements, write_survey
 from programs.models import Application, ApplicationStatus, Membership, Program, ProgramModel, Role
 from relationships.models import Mentorship, Origin
 
-SEALED_PER_PROGRAM = 6  # sealed PDFs made now (WeasyPrint takes about a second each); the rest on first download
+SEALED_PER_PROGRAM = 4  # sealed PDFs made now (WeasyPrint: a second or two each); the rest on first download
 
 
 def _applicants(program: Program, role: str, status: str, exclude: set[int]) -> list[Application]:
@@ -47,8 +48,9 @@ def _recent_start(*applications: Application) -> object:
     return min(timezone.localtime(decided).date() + timedelta(days=4), today - timedelta(days=2))
 
 
-def seed_history(organization, program: Program, domain: str, password_hash: str, created: dict) -> None:
-    cohort = ensure_cohort(organization, program, domain, password_hash, created)
+def seed_history(organization, program: Program, spec, password_hash: str, created: dict) -> None:
+    taken = {person.email for person in (*spec.named_people, *generated_people(spec))}
+    cohort = ensure_cohort(organization, program, spec.email_domain, taken, password_hash, created)
     if Mentorship.objects.filter(program=program).exists():
         return
     members = Membership.objects.filter(organization=organization, is_active=True).order_by("pk")

@@ -64,7 +64,7 @@ def seed_demo() -> dict:
                 created["memberships"] += membership_created
             PROGRAM_SEEDERS[spec.slug](spec, organization, created)
             program = Program.objects.get(organization=organization, slug=PROGRAM_SLUGS[spec.slug])
-            seed_history(organization, program, spec.email_domain, password_hash, created)
+            seed_history(organization, program, spec, password_hash, created)
     return created
 
 
