@@ -165,7 +165,7 @@ def write_meetings(program: Program, plans: list[Plan]) -> int:
         mentorship = plan.mentorship
         last_day = plan.ended or today
         day, held = plan.started + timedelta(days=14), 0
-        unlogged_latest = mentorship.status == MentorshipStatus.ACTIVE and index % 5 == 3
+        unlogged_latest = mentorship.status == MentorshipStatus.ACTIVE and index % 5 == 0
         while day < last_day:
             starts = at(day, 15 + index % 4)
             if starts >= now:

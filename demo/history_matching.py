@@ -259,7 +259,7 @@ def run_current_round(program: Program, coordinator: Membership, committee: list
         if match_round.status != RoundStatus.COMPLETE:
             raise RuntimeError(f"The demo's match round failed: {match_round.error}")
         round_services.round_send(actor=coordinator, match_round=match_round)
-        created = now - timedelta(days=6)
+        created = at(timezone.localdate() - timedelta(days=6), 14)
         MatchRound.objects.filter(pk=match_round.pk).update(
             created_at=created, finished_at=created + timedelta(minutes=1)
         )

@@ -78,6 +78,11 @@ def seed_history(organization, program: Program, spec, password_hash: str, creat
     mentees = _applicants(program, Role.MENTEE, ApplicationStatus.ACCEPTED, cohort_ids)
     if program.model == ProgramModel.COMMITTEE and len(mentors) >= 2 and len(mentees) >= 2:
         plans.append(Plan(mentors[0].membership, mentees[0].membership, _recent_start(mentors[0], mentees[0])))
+    elif program.model == ProgramModel.HUBS and mentees:
+        first = mentees[0]  # paired last week with a mentor of the hub they ranked first
+        choice = first.hub_choices.order_by("rank").first()
+        mentor = next((m for m, hub in slots if choice and hub.pk == choice.hub_id), slots[0][0])
+        plans.append(Plan(mentor, first.membership, _recent_start(first)))
     elif program.model == ProgramModel.SELF_SELECT:
         for mentor, mentee in zip(mentors, mentees, strict=False):
             plans.append(

@@ -115,6 +115,7 @@ def test_each_role_of_the_demo_sees_a_year_of_history(make_page):
     # The mentor: an active relationship with a year of meetings, and its page.
     page = signed_in("mentor")
     expect(page.locator("main")).to_contain_text("Diego Alvarez")
+    expect(_todo_list(page)).to_contain_text("meeting that took place")
     _photograph(page, "mentor-dashboard")
     page.goto(f"{base}/mentorships/{pair.pk}/")
     expect(page.get_by_role("heading", level=1)).to_contain_text("Catherine Moreau")
