@@ -47,6 +47,7 @@ class CohortSpec:
     named_mentor: tuple[str, str] | None  # (email, full name)
     named_mentee: tuple[str, str]
     seed: int
+    named_newcomer: tuple[str, str] | None = None  # the first newly accepted mentee (offered a pairing today)
 
 
 COHORTS = {
@@ -69,6 +70,7 @@ COHORTS = {
         None,  # the department's mentors are its hub mentors
         ("mentee@lakeshore-anesthesiology.example.org", "Aisha Rahman"),
         12,
+        ("new.mentee@lakeshore-anesthesiology.example.org", "Owen Fairbanks"),
     ),
     "radonc-alumni": CohortSpec(
         11,
@@ -155,6 +157,8 @@ def ensure_cohort(
     if spec.named_mentor and mentors:
         mentors[0] = DemoPerson(*spec.named_mentor, spec.mentor_status)
     mentees[NAMED_MENTEE_INDEX] = DemoPerson(*spec.named_mentee, spec.mentee_status)
+    if spec.named_newcomer and recent:
+        recent[0] = DemoPerson(*spec.named_newcomer, spec.mentee_status)
     for person in (*mentors, *mentees, *recent):
         user, user_created = ensure_user(person, password_hash)
         created["users"] += user_created

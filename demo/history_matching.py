@@ -244,7 +244,9 @@ def write_requests(program: Program, plans: list[Plan]) -> None:
     MentorshipRequest.objects.bulk_create(rows)
 
 
-def run_current_round(program: Program, coordinator: Membership, committee: list[Membership]) -> MatchRound | None:
+def run_current_round(
+    program: Program, coordinator: Membership, committee: list[Membership], newcomer_id: int | None = None
+) -> MatchRound | None:
     """Today's round, run by the real engine on the mentees accepted lately, sent on five days
     ago: to the committee (two of whose members have voted on some pairs) or, in the hub model,
     straight to both people (one mentor has accepted already)."""
@@ -279,7 +281,9 @@ def run_current_round(program: Program, coordinator: Membership, committee: list
         offered = [p for p in proposals if Proposal.objects.get(pk=p.pk).status == ProposalStatus.OFFERED]
         Proposal.objects.filter(pk__in=[p.pk for p in offered]).update(offered_at=sent)
         if offered and program.model == ProgramModel.HUBS:
-            first = Proposal.objects.get(pk=offered[0].pk)
+            # The newcomer's mentor (or the first) has accepted already.
+            first = next((p for p in offered if p.mentee_id == newcomer_id), offered[0])
+            first = Proposal.objects.get(pk=first.pk)
             proposal_services.proposal_respond(actor=first.mentor, proposal=first, accept=True)
             Proposal.objects.filter(pk=first.pk).update(mentor_responded_at=sent + timedelta(days=2))
     return match_round

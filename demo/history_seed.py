@@ -110,6 +110,7 @@ def seed_history(organization, program: Program, spec, password_hash: str, creat
         write_proposals(program, plans, coordinator, committee)
         if program.model == ProgramModel.COMMITTEE and len(mentors) >= 2 and len(mentees) >= 2:
             write_pending_offer(program, mentors[1].membership, mentees[1].membership, coordinator)
-        run_current_round(program, coordinator, committee)
+        newcomer = cohort.recent_mentees[0].pk if cohort.recent_mentees else None
+        run_current_round(program, coordinator, committee, newcomer)
     write_survey(program, plans, coordinator)
     created["mentorships"] += len(plans)

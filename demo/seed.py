@@ -79,8 +79,8 @@ ROLE_SIGN_INS = (
     (
         "lakeshore-anesthesiology",
         "mentee with an offer",
-        "wen.delgado@lakeshore-anesthesiology.example.org",
-        "Wen Delgado",
+        "new.mentee@lakeshore-anesthesiology.example.org",
+        "Owen Fairbanks",
     ),
     ("radonc-alumni", "mentor", "mentor@radonc-alumni.example.org", "Margaret Lindholm"),
     ("radonc-alumni", "mentee", "mentee@radonc-alumni.example.org", "Tomasz Nowak"),
