@@ -14,6 +14,8 @@ from agreements.tasks import render_agreement_pdf_task
 from demo.history import Plan, at
 from demo.history_matching import quietly
 from programs.models import AuditEvent, Program
+from relationships.models import Goal, GoalStatus
+from relationships.services import record as record_services
 from surveys.models import (
     Audience,
     Question,
@@ -80,6 +82,7 @@ def sign_agreements(program: Program, plans: list[Plan], seal: set[int]) -> tupl
                     revision=agreement.revision,
                 )
         _redate_agreement(agreement, signed_at, plan)
+        _import_goals(plan, signed_at + timedelta(days=1, hours=2))
         signed += 1
         if mentorship.pk in seal:
             with _weasyprint_quiet():
@@ -87,6 +90,22 @@ def sign_agreements(program: Program, plans: list[Plan], seal: set[int]) -> tupl
             AgreementEvent.objects.filter(agreement=agreement, kind="pdf").update(at=signed_at + timedelta(days=1))
             sealed += 1
     return signed, sealed
+
+
+def _import_goals(plan: Plan, moment) -> None:
+    """The pair turn their signed agreement's goals into their goal list (the record's own
+    service) the day after signing; since then the first was achieved and the second is under
+    way, if the pair has been going long enough."""
+    goals = record_services.goals_import_from_agreement(actor=plan.mentee, mentorship=plan.mentorship)
+    age = (timezone.localdate() - plan.started).days
+    for number, goal in enumerate(goals):
+        fields = {"created_at": moment, "updated_at": moment}
+        if number == 0 and age > 120:
+            achieved = min(plan.started + timedelta(days=100), (plan.ended or timezone.localdate()) - timedelta(days=1))
+            fields.update(status=GoalStatus.ACHIEVED, achieved_on=achieved, updated_at=at(achieved, 18))
+        elif number == 1 and age > 60:
+            fields.update(status=GoalStatus.IN_PROGRESS, updated_at=moment + timedelta(days=30))
+        Goal.objects.filter(pk=goal.pk).update(**fields)
 
 
 @contextmanager

@@ -25,7 +25,7 @@ from demo.seed import ROLE_SIGN_INS
 from matching.models import MatchRound, MentorshipRequest, Proposal, ProposalStatus, RequestStatus, RoundStatus, Vote
 from mentorship.models import User
 from programs.models import Application, Membership, Program, ProgramModel
-from relationships.models import Meeting, MeetingStatus, Mentorship, MentorshipStatus, Stage
+from relationships.models import Goal, Meeting, MeetingStatus, Mentorship, MentorshipStatus, Stage
 from surveys.models import QuarterlyReport, Reminder, ReminderStatus, Survey
 from surveys.periods import quarter_bounds
 from surveys.services.results import survey_results
@@ -207,6 +207,13 @@ def test_every_date_is_where_it_would_be(demo):
             assert request.created_at <= request.responded_at <= now
         if request.mentorship:
             assert request.responded_at.date() <= request.mentorship.started_on
+    for goal in Goal.objects.select_related("mentorship"):
+        mentorship = goal.mentorship
+        assert mentorship.started_on <= goal.created_at.date() <= goal.updated_at.date() <= now.date()
+        if goal.achieved_on:
+            assert goal.created_at.date() <= goal.achieved_on
+            assert goal.achieved_on <= (mentorship.ended_at or now).date()
+    assert Goal.objects.filter(status="achieved").count() >= 10
     for application in Application.objects.exclude(decided_at=None):
         assert application.submitted_at <= application.decided_at <= now
     for mentorship in Mentorship.objects.all():
