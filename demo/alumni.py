@@ -531,7 +531,7 @@ ALUMNI_INTERESTS = (
 )
 
 
-def _alumni_profile(email: str, sketch: Biosketch | None) -> dict:
+def alumni_profile(email: str, sketch: Biosketch | None) -> dict:
     """A biosketch (seed 003): graduation year, current institution, clinical and research interests."""
     rng = person_rng("radonc-alumni", email)
     if sketch is None:
@@ -571,7 +571,7 @@ def _alumni_profile(email: str, sketch: Biosketch | None) -> dict:
     }
 
 
-def _trainee_profile(email: str, trainee: Trainee | None) -> dict:
+def trainee_profile(email: str, trainee: Trainee | None) -> dict:
     rng = person_rng("radonc-alumni", email)
     if trainee is None:
         level = rng.choice(("PGY-1 resident", "PGY-2 resident", "PGY-3 resident", "PGY-4 resident"))
@@ -635,9 +635,9 @@ def seed_alumni(spec: DemoOrganization, organization: Organization, created: dic
     values = {}
     for person in people:
         if person.status == MemberStatus.TRAINEE:
-            values[person.email] = _trainee_profile(person.email, trainee_plans.get(person.email))
+            values[person.email] = trainee_profile(person.email, trainee_plans.get(person.email))
         else:
-            values[person.email] = _alumni_profile(person.email, sketches.get(person.email))
+            values[person.email] = alumni_profile(person.email, sketches.get(person.email))
     created["profiles"] += ensure_profiles(organization, memberships, values)
 
     plans = [(email, sketch.application) for email, sketch in sketches.items()]

@@ -431,7 +431,7 @@ DEPARTMENT_MENTEES = (
 DEPARTMENT_RANKS = {"senior": "Professor", "hub": "Associate Professor", "mentee": "Assistant Professor"}
 
 
-def _department_profile(email: str, group: tuple, tier: str) -> dict:
+def department_profile(email: str, group: tuple, tier: str) -> dict:
     rng = person_rng("lakeshore-anesthesiology", email)
     years = {"senior": rng.randint(20, 34), "hub": rng.randint(9, 19), "mentee": rng.randint(1, 6)}[tier]
     started = this_year() - years
@@ -510,12 +510,12 @@ def seed_department(spec: DemoOrganization, organization: Organization, created:
         start += size
 
     memberships = memberships_by_email(organization)
-    values = {coordinator: _department_profile(coordinator, AFFINITY_GROUPS[7], "senior")}
+    values = {coordinator: department_profile(coordinator, AFFINITY_GROUPS[7], "senior")}
     for group, senior, mentors in zip(AFFINITY_GROUPS, seniors, group_mentors, strict=True):
-        values[senior] = _department_profile(senior, group, "senior")
-        values.update({email: _department_profile(email, group, "hub") for email in mentors})
+        values[senior] = department_profile(senior, group, "senior")
+        values.update({email: department_profile(email, group, "hub") for email in mentors})
     for email, application in zip(mentee_emails, DEPARTMENT_MENTEES, strict=True):
-        values[email] = _department_profile(email, HUB_GROUP[application.hubs[0]], "mentee")
+        values[email] = department_profile(email, HUB_GROUP[application.hubs[0]], "mentee")
     created["profiles"] += ensure_profiles(organization, memberships, values)
 
     # Affinity groups (each led by a senior mentor), hubs, and 1–2 mentors per hub.

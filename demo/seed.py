@@ -1,6 +1,4 @@
-"""The demo as a whole: the three organizations, their members, their programs and a few pairs."""
-
-from datetime import timedelta
+"""The demo as a whole: the three organizations, their members, their programs and a year of their history."""
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
@@ -9,16 +7,20 @@ from django_scopes import scopes_disabled
 
 from demo import alumni, department, society
 from demo.common import DEMO_PASSWORD, MULTI_ORG_EMAIL, ensure_user, generated_people
+from demo.history_seed import seed_history
 from programs.models import (
-    Application,
-    ApplicationStatus,
     Membership,
     Organization,
     Program,
-    Role,
 )
 
 ORGANIZATIONS = (society.ORGANIZATION, department.ORGANIZATION, alumni.ORGANIZATION)
+
+PROGRAM_SLUGS = {
+    "western-surgical": "mentorship",
+    "lakeshore-anesthesiology": "faculty-mentorship",
+    "radonc-alumni": "alumni-mentoring",
+}
 
 PROGRAM_SEEDERS = {
     "western-surgical": society.seed_society,
@@ -61,124 +63,29 @@ def seed_demo() -> dict:
                 )
                 created["memberships"] += membership_created
             PROGRAM_SEEDERS[spec.slug](spec, organization, created)
-        created["mentorships"] = _seed_pairings()
+            program = Program.objects.get(organization=organization, slug=PROGRAM_SLUGS[spec.slug])
+            seed_history(organization, program, spec, password_hash, created)
     return created
 
 
-def _seed_pairings() -> int:
-    """Requests, proposals and mentorships so the portal has pairs to show. Written
-    directly (no emails); a program that already has any is left as it is."""
-    from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus, Response
-    from relationships.models import Mentorship, Origin, PairExclusion
-
-    now, today = timezone.now(), timezone.localdate()
-    created = 0
-
-    def apps(program, role, status):
-        return list(
-            Application.objects.filter(program=program, role=role, status=status)
-            .select_related("membership")
-            .order_by("pk")
-        )
-
-    def pair(program, mentor, mentee, origin, months_ago):
-        started = today - timedelta(days=30 * months_ago)
-        return Mentorship.objects.create(
-            organization=program.organization,
-            program=program,
-            mentor=mentor,
-            mentee=mentee,
-            origin=origin,
-            started_on=started,
-            planned_end_on=started + timedelta(days=365),
-        )
-
-    alumni = Program.objects.filter(organization__slug="radonc-alumni", slug="alumni-mentoring").first()
-    if alumni and not Mentorship.objects.filter(program=alumni).exists():
-        mentors = [a.membership for a in apps(alumni, Role.MENTOR, ApplicationStatus.ACCEPTED)]
-        mentors += [a.membership for a in apps(alumni, Role.MENTOR, ApplicationStatus.ELIGIBLE)]
-        accepted_mentees = [a.membership for a in apps(alumni, Role.MENTEE, ApplicationStatus.ACCEPTED)]
-        waiting_mentees = [a.membership for a in apps(alumni, Role.MENTEE, ApplicationStatus.ELIGIBLE)]
-        for i, mentee in enumerate(accepted_mentees[: len(mentors)]):
-            mentorship = pair(alumni, mentors[i], mentee, Origin.REQUEST, months_ago=4 + i)
-            MentorshipRequest.objects.create(
-                organization=alumni.organization,
-                program=alumni,
-                mentee=mentee,
-                mentor=mentors[i],
-                message="I read your biosketch and would value your advice on an academic career.",
-                status=RequestStatus.ACCEPTED,
-                created_at=now - timedelta(days=30 * (4 + i) + 5),
-                expires_at=now - timedelta(days=30 * (4 + i) - 9),
-                responded_at=now - timedelta(days=30 * (4 + i)),
-                mentorship=mentorship,
-            )
-            created += 1
-        free = mentors[len(accepted_mentees) :]
-        for i, mentee in enumerate(waiting_mentees[:3]):
-            if i < len(free):
-                MentorshipRequest.objects.create(
-                    organization=alumni.organization,
-                    program=alumni,
-                    mentee=mentee,
-                    mentor=free[i],
-                    message="Your work on re-irradiation is what I hope to do. Could we meet twice this year?",
-                    expires_at=now + timedelta(days=alumni.request_response_days - i * 3),
-                    created_at=now - timedelta(days=i * 3),
-                )
-        if len(waiting_mentees) > 3 and len(free) > 1:
-            MentorshipRequest.objects.create(
-                organization=alumni.organization,
-                program=alumni,
-                mentee=waiting_mentees[3],
-                mentor=free[1],
-                message="Would you mentor me through my fellowship applications?",
-                status=RequestStatus.DECLINED,
-                expires_at=now,
-                responded_at=now - timedelta(days=2),
-            )
-            PairExclusion.objects.get_or_create(
-                program=alumni,
-                mentor=free[1],
-                mentee=waiting_mentees[3],
-                defaults={"organization": alumni.organization, "reason": "declined_request"},
-            )
-
-    society = Program.objects.filter(organization__slug="western-surgical", slug="mentorship").first()
-    if society and not Proposal.objects.filter(program=society).exists():
-        mentors = [a.membership for a in apps(society, Role.MENTOR, ApplicationStatus.ACCEPTED)]
-        mentees = [a.membership for a in apps(society, Role.MENTEE, ApplicationStatus.ACCEPTED)]
-        coordinator = society.organization.memberships.filter(is_coordinator=True).order_by("pk").first()
-        if len(mentors) >= 2 and len(mentees) >= 2:
-            mentorship = pair(society, mentors[0], mentees[0], Origin.PROPOSAL, months_ago=3)
-            Proposal.objects.create(
-                organization=society.organization,
-                program=society,
-                mentor=mentors[0],
-                mentee=mentees[0],
-                status=ProposalStatus.CONFIRMED,
-                note="Both in private general surgery on the West Coast; shared interest in building a referral base.",
-                created_by=coordinator,
-                offered_at=now - timedelta(days=100),
-                mentor_response=Response.ACCEPTED,
-                mentee_response=Response.ACCEPTED,
-                mentor_responded_at=now - timedelta(days=98),
-                mentee_responded_at=now - timedelta(days=97),
-                mentorship=mentorship,
-            )
-            Proposal.objects.create(
-                organization=society.organization,
-                program=society,
-                mentor=mentors[1],
-                mentee=mentees[1],
-                note="Similar practice setting; the mentee asked for help with leadership and work-life balance.",
-                created_by=coordinator,
-                offered_at=now - timedelta(days=3),
-                mentor_response=Response.ACCEPTED,
-                mentor_responded_at=now - timedelta(days=2),
-            )
-            created += 1
-    return created
+# Who to sign in as to see each role with real data (README's table): (organization, role, email, name).
+# The mentors and mentees are people of the demo's history (demo/cohort.py, demo/history_seed.py).
+ROLE_SIGN_INS = (
+    ("western-surgical", "mentor", "mentor@western-surgical.example.org", "Catherine Moreau"),
+    ("western-surgical", "mentee", "mentee@western-surgical.example.org", "Diego Alvarez"),
+    ("western-surgical", "mentee with an offer", "yusuf.gupta@western-surgical.example.org", "Yusuf Gupta"),
+    ("lakeshore-anesthesiology", "hub mentor", "chloe.agarwal@lakeshore-anesthesiology.example.org", "Chloe Agarwal"),
+    ("lakeshore-anesthesiology", "mentee", "mentee@lakeshore-anesthesiology.example.org", "Aisha Rahman"),
+    (
+        "lakeshore-anesthesiology",
+        "mentee with an offer",
+        "new.mentee@lakeshore-anesthesiology.example.org",
+        "Owen Fairbanks",
+    ),
+    ("radonc-alumni", "mentor", "mentor@radonc-alumni.example.org", "Margaret Lindholm"),
+    ("radonc-alumni", "mentee", "mentee@radonc-alumni.example.org", "Tomasz Nowak"),
+    ("radonc-alumni", "mentee with a request", "maya.adeyemi@radonc-alumni.example.org", "Maya Adeyemi"),
+)
 
 
 def demo_sign_ins() -> list[tuple[str, str, str]]:
@@ -190,5 +97,8 @@ def demo_sign_ins() -> list[tuple[str, str, str]]:
                 continue
             role = "coordinator" if person.is_coordinator else "committee member" if person.is_committee else "member"
             rows.append((person.email, f"{person.full_name}, {role}", spec.name))
+        for slug, role, email, name in ROLE_SIGN_INS:
+            if slug == spec.slug:
+                rows.append((email, f"{name}, {role}", spec.name))
     rows.append((MULTI_ORG_EMAIL, "Sam Rivera, member of all three", "all three (try the organization switcher)"))
     return rows

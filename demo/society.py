@@ -207,7 +207,7 @@ def _institution(setting: str, city: str, country: str) -> str:
     return f"{city} Regional Medical Center"
 
 
-def _society_profile(email: str, overrides: dict, *, senior: bool = False) -> dict:
+def society_profile(email: str, overrides: dict, *, senior: bool = False) -> dict:
     rng = person_rng("western-surgical", email)
     specialty = overrides.get("specialty") or rng.choice(sorted(SURGICAL_SPECIALTIES))
     setting = overrides.get("practice_setting") or weighted(rng, SOCIETY_SETTINGS)
@@ -704,7 +704,7 @@ def seed_society(spec: DemoOrganization, organization: Organization, created: di
     for person in (*spec.named_people, *generated):
         persona = personas.get(person.email)
         overrides = persona.profile if persona else {}
-        values[person.email] = _society_profile(person.email, overrides, senior=person in spec.named_people)
+        values[person.email] = society_profile(person.email, overrides, senior=person in spec.named_people)
     created["profiles"] += ensure_profiles(organization, memberships, values)
 
     plans = [(email, persona.application) for email, persona in personas.items() if persona.application]
