@@ -14,7 +14,8 @@ from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import sending
 from programs.adapters import INVITATION_SESSION_KEY
-from programs.dashboard import dashboard_context, todos_for
+from programs import onboarding
+from programs.dashboard import dashboard_context
 from programs.forms.organizations import (
     InvitationForm,
     MemberFilterForm,
@@ -23,6 +24,7 @@ from programs.forms.organizations import (
     OrganizationSettingsForm,
 )
 from programs.models import Invitation, Membership, MemberStatus
+from programs.nav import todos_for_request
 from programs.selectors import organizations as selectors
 from programs.services import invitations as invitation_services
 from programs.services import organizations as organization_services
@@ -34,12 +36,16 @@ MEMBERS_PER_PAGE = 50
 def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     membership = request.membership
+    my_applications = selectors.applications_of(membership=membership)
     context = {
         "organization": organization,
         "membership": membership,
         "programs": selectors.programs_for(membership=membership),
-        "my_applications": selectors.applications_of(membership=membership),
-        "todos": todos_for(membership),
+        "my_applications": my_applications,
+        "todos": todos_for_request(request),  # the navigation's badge reads the same list
+        "onboarding": onboarding.checklist(
+            membership=membership, user=request.user, has_application=bool(my_applications)
+        ),
         **dashboard_context(membership),
     }
     if membership.is_coordinator or membership.is_committee:
