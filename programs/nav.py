@@ -51,20 +51,74 @@ class CommitteeLink:
     waiting: int  # proposed pairings waiting for this member's vote
 
 
+def computed_todos(request) -> list[Todo] | None:
+    """The list if this request already computed it (the dashboard does), else None."""
+    cached = getattr(request, REQUEST_CACHE, None)
+    membership = getattr(request, "membership", None)
+    if cached is None or membership is None or cached[0] != membership.pk:
+        return None
+    return cached[1]
+
+
+def votes_waiting(todos: list[Todo]) -> dict[str, int]:
+    """Proposed pairings waiting for the person's vote, by committee review page."""
+    return {todo.url: todo.count for todo in todos if todo.kind == "votes"}
+
+
+def committee_links(membership, todos: list[Todo] | None = None) -> list[CommitteeLink]:
+    """The committee-reviewed programs of the organization, for a committee member (one query)."""
+    if membership is None or not membership.is_committee:
+        return []
+    slug = membership.organization.slug
+    votes = votes_waiting(todos or [])
+    links = []
+    programs = Program.objects.filter(organization_id=membership.organization_id, model=ProgramModel.COMMITTEE)
+    for program in programs.order_by("name").values("slug", "name"):
+        url = reverse("committee_review", kwargs={"org_slug": slug, "program_slug": program["slug"]})
+        links.append(CommitteeLink(name=program["name"], url=f"{url}?needs=me", waiting=votes.get(url, 0)))
+    return links
+
+
+def votes_text(count: int) -> str:
+    return f"{count} proposed {'pairing needs' if count == 1 else 'pairings need'} your vote"
+
+
+def badges(request) -> dict:
+    """The navigation's counts, for the page that asks for them after it loads."""
+    todos = todos_for_request(request)
+    votes = votes_waiting(todos)
+    total_votes = sum(votes.values())
+    return {
+        "todos": {"count": total(todos), "text": things_need_you(total(todos))},
+        "votes": {"count": total_votes, "text": votes_text(total_votes)},
+        "programs": [
+            {"url": f"{url}?needs=me", "count": count, "text": f"{count} waiting for your vote"}
+            for url, count in votes.items()
+        ],
+    }
+
+
 class Navigation:
-    """Read lazily by templates/base.html: nothing is queried unless a page shows it."""
+    """Read lazily by templates/base.html. The to-do list is not computed for the navigation:
+    a page that has it (the dashboard) shows the counts at once; any other page leaves them
+    to ``nav_badges``, asked once the page has loaded (static/js/nav-badges.js), so every
+    page keeps its own query count. Without JavaScript the dashboard still lists everything."""
 
     def __init__(self, request):
         self.request = request
         self.membership = getattr(request, "membership", None)
 
     @cached_property
-    def todos(self) -> list[Todo]:
-        return todos_for_request(self.request)
+    def todos(self) -> list[Todo] | None:
+        return computed_todos(self.request)
+
+    @cached_property
+    def known(self) -> bool:
+        return self.todos is not None
 
     @cached_property
     def todo_count(self) -> int:
-        return total(self.todos)
+        return total(self.todos or [])
 
     @cached_property
     def todo_text(self) -> str:
@@ -72,24 +126,15 @@ class Navigation:
 
     @cached_property
     def committee(self) -> list[CommitteeLink]:
-        """The committee-reviewed programs of the organization, for a committee member."""
-        membership = self.membership
-        if membership is None or not membership.is_committee:
-            return []
-        slug = membership.organization.slug
-        programs = Program.objects.filter(
-            organization_id=membership.organization_id, model=ProgramModel.COMMITTEE
-        ).order_by("name")
-        votes = {todo.url: todo.count for todo in self.todos if todo.kind == "votes"}
-        links = []
-        for program in programs.values("slug", "name"):
-            url = reverse("committee_review", kwargs={"org_slug": slug, "program_slug": program["slug"]})
-            links.append(CommitteeLink(name=program["name"], url=f"{url}?needs=me", waiting=votes.get(url, 0)))
-        return links
+        return committee_links(self.membership, self.todos)
 
     @cached_property
     def vote_count(self) -> int:
         return sum(link.waiting for link in self.committee)
+
+    @cached_property
+    def vote_text(self) -> str:
+        return votes_text(self.vote_count)
 
 
 @dataclass(frozen=True)

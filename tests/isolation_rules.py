@@ -136,6 +136,7 @@ RULES: dict[str, Rule] = {
     "mfa_edit_webauthn": Rule(SIGNED_IN, extra_ok=frozenset({404}), note="the user's own keys only"),
     # --- Organization: members, invitations, settings ---------------------------------------
     "organization_dashboard": Rule(MEMBERS),
+    "nav_badges": Rule(MEMBERS),
     "member_list": Rule(STAFF),
     "member_edit": Rule(COORDINATORS, ids={"pk": "membership"}),
     "invitations": Rule(COORDINATORS),

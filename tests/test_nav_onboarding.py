@@ -64,23 +64,41 @@ def page(client, membership, name="program_list", **kwargs) -> str:
 # --- The navigation ----------------------------------------------------------------------
 
 
+def badges(client, membership) -> dict:
+    client.force_login(membership.user)
+    response = client.get(reverse("nav_badges", kwargs={"org_slug": membership.organization.slug}))
+    assert response.status_code == 200 and response["Cache-Control"] == "private, no-store"
+    return response.json()
+
+
 def test_the_dashboard_item_carries_the_to_do_count_with_words_for_screen_readers(client, org_a):
     with scopes_disabled():
         me = MembershipFactory(organization=org_a)
         survey_for(me, "First")
         survey_for(me, "Second")
         survey_for(me, "Third")
+    # The dashboard has the list: the navigation shows its count at once.
+    html = page(client, me, "organization_dashboard")
+    assert (
+        'Dashboard<span data-badge="todos"> <span class="badge rounded-pill text-bg-danger" aria-hidden="true">3</span>'
+        '<span class="visually-hidden">, 3 things need you</span></span></a>'
+    ) in html
+    assert "data-badges-url" not in html  # nothing left to ask
+    # Other pages leave an empty slot and ask for the counts once loaded.
     html = page(client, me)
-    assert '<span class="badge rounded-pill text-bg-danger" id="nav-todo-badge" aria-hidden="true">3</span>' in html
-    assert '<span class="visually-hidden">, 3 things need you</span>' in html
+    assert 'Dashboard<span data-badge="todos"></span></a>' in html
+    assert 'data-badges-url="/o/alpha/nav/badges/"' in html and "js/nav-badges.js" in html
+    assert badges(client, me)["todos"] == {"count": 3, "text": "3 things need you"}
     with scopes_disabled():
         SurveyInvitation.objects.filter(wave__survey__title__in=["First", "Second"]).update(answered=True)
-    assert "1 thing needs you" in page(client, me)
+    assert badges(client, me)["todos"] == {"count": 1, "text": "1 thing needs you"}
+    assert "1 thing needs you" in page(client, me, "organization_dashboard")
 
 
 def test_no_badge_when_nothing_waits(client, member_a):
-    html = page(client, member_a)
-    assert "nav-todo-badge" not in html and "need you" not in html
+    html = page(client, member_a, "organization_dashboard")
+    assert 'Dashboard<span data-badge="todos"></span>' in html and "need you" not in html.split("</nav>")[0]
+    assert badges(client, member_a)["todos"] == {"count": 0, "text": "0 things need you"}
 
 
 def test_a_committee_member_gets_the_committee_item_with_the_votes_waiting(client, org_a):
@@ -90,19 +108,23 @@ def test_a_committee_member_gets_the_committee_item_with_the_votes_waiting(clien
         first, *_ = proposals_to_vote_on(program, 3)
         Vote.objects.create(organization=org_a, proposal=first, voter=me, decision="approve")
         ProgramFactory(organization=org_a, model=ProgramModel.SELF_SELECT)  # not reviewed by a committee
-    html = page(client, me)
     url = reverse("committee_review", kwargs={"org_slug": "alpha", "program_slug": "surgeons"})
+    html = page(client, me, "organization_dashboard")
     item = html.split('id="committee-nav"')[1].split("</li>")[0]
-    assert f'href="{url}?needs=me">Committee review' in item
-    assert ", 2 proposed pairings need your vote</span>" in html
+    assert f'href="{url}?needs=me">Committee review<span data-badge="votes"> ' in item
+    assert '<span class="visually-hidden">, 2 proposed pairings need your vote</span>' in item
     # The dashboard's badge counts the same votes (one list for both).
     assert ", 2 things need you" in html
+    assert 'href="/o/alpha/programs/surgeons/review/?needs=me"' in page(client, me)
+    assert badges(client, me)["votes"] == {"count": 2, "text": "2 proposed pairings need your vote"}
+    assert badges(client, me)["programs"] == [{"url": f"{url}?needs=me", "count": 2, "text": "2 waiting for your vote"}]
 
 
 def test_members_outside_the_committee_have_no_committee_item(client, org_a, member_a):
     with scopes_disabled():
         proposals_to_vote_on(ProgramFactory(organization=org_a, model=ProgramModel.COMMITTEE), 2)
-    assert "committee-nav" not in page(client, member_a)
+    assert "committee-nav" not in page(client, member_a, "organization_dashboard")
+    assert badges(client, member_a)["votes"]["count"] == 0
 
 
 def test_several_committee_programs_are_listed_in_a_menu(client, org_a):
@@ -111,7 +133,7 @@ def test_several_committee_programs_are_listed_in_a_menu(client, org_a):
         b = ProgramFactory(organization=org_a, model=ProgramModel.COMMITTEE, name="Brain", slug="brain")
         proposals_to_vote_on(b, 1)
         me = MembershipFactory(organization=org_a, is_committee=True)
-    html = page(client, me)
+    html = page(client, me, "organization_dashboard")
     assert '<ul class="dropdown-menu" aria-label="Committee review">' in html
     for program in (a, b):
         assert f'/o/alpha/programs/{program.slug}/review/?needs=me"><span>{program.name}</span>' in html
@@ -120,7 +142,7 @@ def test_several_committee_programs_are_listed_in_a_menu(client, org_a):
 
 
 @pytest.mark.parametrize("size", [2, 20])
-def test_a_page_with_the_navigation_costs_the_same_queries_whatever_the_size(
+def test_the_navigation_costs_other_pages_nothing_and_its_counts_are_bounded(
     client, org_a, django_assert_max_num_queries, size
 ):
     with scopes_disabled():
@@ -131,11 +153,13 @@ def test_a_page_with_the_navigation_costs_the_same_queries_whatever_the_size(
             survey_for(me, f"Survey {i}")
             ApplicationFactory(program=program, status=ApplicationStatus.SUBMITTED)
     client.force_login(me.user)
-    # The page's own, plus the to-do list once (one query per kind) and the committee's programs.
-    with django_assert_max_num_queries(17):
+    with django_assert_max_num_queries(7):  # the list page's own, and the committee's programs
         response = client.get(reverse("program_list", kwargs={"org_slug": "alpha"}))
+    assert response.status_code == 200
+    with django_assert_max_num_queries(4 + 7):  # session, user, membership; the to-do list
+        response = client.get(reverse("nav_badges", kwargs={"org_slug": "alpha"}))
     # votes and applications, and the surveys the survey list shows (ten at most)
-    assert f", {size + size + min(size, 10)} things need you" in response.content.decode()
+    assert response.json()["todos"]["count"] == size + size + min(size, 10)
 
 
 def test_the_dashboard_computes_the_list_once_for_itself_and_the_badge(client, org_a):
@@ -143,12 +167,16 @@ def test_the_dashboard_computes_the_list_once_for_itself_and_the_badge(client, o
         me = MembershipFactory(organization=org_a)
         survey_for(me)
     client.force_login(me.user)
-    client.get(reverse("organization_dashboard", kwargs={"org_slug": "alpha"}))  # warm the session
     with CaptureQueriesContext(connection) as queries:
         response = client.get(reverse("organization_dashboard", kwargs={"org_slug": "alpha"}))
     survey_reads = [q for q in queries.captured_queries if "surveys_surveyinvitation" in q["sql"]]
     assert len(survey_reads) == 1
     assert "1 thing needs you" in response.content.decode()
+
+
+def test_the_counts_are_for_members_of_the_organization_only(client, member_a, org_b):
+    client.force_login(member_a.user)
+    assert client.get(reverse("nav_badges", kwargs={"org_slug": org_b.slug})).status_code == 404
 
 
 # --- The home page -----------------------------------------------------------------------

@@ -3,18 +3,17 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scopes_disabled
 
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
-from programs import sending
+from programs import nav, onboarding, sending
 from programs.adapters import INVITATION_SESSION_KEY
-from programs import onboarding
 from programs.dashboard import dashboard_context
 from programs.forms.organizations import (
     InvitationForm,
@@ -24,7 +23,6 @@ from programs.forms.organizations import (
     OrganizationSettingsForm,
 )
 from programs.models import Invitation, Membership, MemberStatus
-from programs.nav import todos_for_request
 from programs.selectors import organizations as selectors
 from programs.services import invitations as invitation_services
 from programs.services import organizations as organization_services
@@ -42,7 +40,7 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
         "membership": membership,
         "programs": selectors.programs_for(membership=membership),
         "my_applications": my_applications,
-        "todos": todos_for_request(request),  # the navigation's badge reads the same list
+        "todos": nav.todos_for_request(request),  # the navigation's badge reads the same list
         "onboarding": onboarding.checklist(
             membership=membership, user=request.user, has_application=bool(my_applications)
         ),
@@ -54,6 +52,15 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
         context["open_invitations"] = selectors.open_invitation_count(organization=organization)
         context["activity"] = selectors.recent_activity(organization=organization)
     return render(request, "programs/dashboard.html", context)
+
+
+@member_required
+@require_GET
+def nav_badges(request: HttpRequest, org_slug: str) -> JsonResponse:
+    """The navigation's counts for the person here, asked by a page once it has loaded."""
+    response = JsonResponse(nav.badges(request))
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @coordinator_or_committee_required
