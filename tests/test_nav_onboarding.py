@@ -80,8 +80,8 @@ def test_the_dashboard_item_carries_the_to_do_count_with_words_for_screen_reader
     # The dashboard has the list: the navigation shows its count at once.
     html = page(client, me, "organization_dashboard")
     assert (
-        'Dashboard<span data-badge="todos"> <span class="badge rounded-pill text-bg-danger" aria-hidden="true">3</span>'
-        '<span class="visually-hidden">, 3 things need you</span></span></a>'
+        'Dashboard<span data-badge="todos"><span class="badge rounded-pill text-bg-danger ms-1" aria-hidden="true">3</span>'
+        '<span class="visually-hidden">(3 things need you)</span></span></a>'
     ) in html
     assert "data-badges-url" not in html  # nothing left to ask
     # Other pages leave an empty slot and ask for the counts once loaded.
@@ -111,10 +111,10 @@ def test_a_committee_member_gets_the_committee_item_with_the_votes_waiting(clien
     url = reverse("committee_review", kwargs={"org_slug": "alpha", "program_slug": "surgeons"})
     html = page(client, me, "organization_dashboard")
     item = html.split('id="committee-nav"')[1].split("</li>")[0]
-    assert f'href="{url}?needs=me">Committee review<span data-badge="votes"> ' in item
-    assert '<span class="visually-hidden">, 2 proposed pairings need your vote</span>' in item
+    assert f'href="{url}?needs=me">Committee review<span data-badge="votes"><span class="badge' in item
+    assert '<span class="visually-hidden">(2 proposed pairings need your vote)</span>' in item
     # The dashboard's badge counts the same votes (one list for both).
-    assert ", 2 things need you" in html
+    assert "(2 things need you)" in html
     assert 'href="/o/alpha/programs/surgeons/review/?needs=me"' in page(client, me)
     assert badges(client, me)["votes"] == {"count": 2, "text": "2 proposed pairings need your vote"}
     assert badges(client, me)["programs"] == [{"url": f"{url}?needs=me", "count": 2, "text": "2 waiting for your vote"}]
@@ -137,8 +137,8 @@ def test_several_committee_programs_are_listed_in_a_menu(client, org_a):
     assert '<ul class="dropdown-menu" aria-label="Committee review">' in html
     for program in (a, b):
         assert f'/o/alpha/programs/{program.slug}/review/?needs=me"><span>{program.name}</span>' in html
-    assert ", 1 waiting for your vote</span>" in html
-    assert ", 1 proposed pairing needs your vote</span>" in html
+    assert "(1 waiting for your vote)</span>" in html
+    assert "(1 proposed pairing needs your vote)</span>" in html
 
 
 @pytest.mark.parametrize("size", [2, 20])

@@ -10,14 +10,13 @@
     if (!slot) return;
     slot.textContent = "";
     if (!count) return;
-    if (spaced) slot.appendChild(document.createTextNode(" "));
     var badge = document.createElement("span");
-    badge.className = "badge rounded-pill text-bg-danger";
+    badge.className = "badge rounded-pill text-bg-danger" + (spaced ? " ms-1" : "");
     badge.setAttribute("aria-hidden", "true");
     badge.textContent = String(count);
     var words = document.createElement("span");
     words.className = "visually-hidden";
-    words.textContent = ", " + text;
+    words.textContent = "(" + text + ")";
     slot.appendChild(badge);
     slot.appendChild(words);
   }
