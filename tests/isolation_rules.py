@@ -136,7 +136,7 @@ RULES: dict[str, Rule] = {
     "mfa_edit_webauthn": Rule(SIGNED_IN, extra_ok=frozenset({404}), note="the user's own keys only"),
     # --- Organization: members, invitations, settings ---------------------------------------
     "organization_dashboard": Rule(MEMBERS),
-    "nav_badges": Rule(MEMBERS),
+    "nav_badges": Rule(MEMBERS, methods=GET),
     "member_list": Rule(STAFF),
     "member_edit": Rule(COORDINATORS, ids={"pk": "membership"}),
     "invitations": Rule(COORDINATORS),

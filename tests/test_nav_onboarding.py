@@ -80,7 +80,8 @@ def test_the_dashboard_item_carries_the_to_do_count_with_words_for_screen_reader
     # The dashboard has the list: the navigation shows its count at once.
     html = page(client, me, "organization_dashboard")
     assert (
-        'Dashboard<span data-badge="todos"><span class="badge rounded-pill text-bg-danger ms-1" aria-hidden="true">3</span>'
+        'Dashboard<span data-badge="todos">'
+        '<span class="badge rounded-pill text-bg-danger ms-1" aria-hidden="true">3</span>'
         '<span class="visually-hidden">(3 things need you)</span></span></a>'
     ) in html
     assert "data-badges-url" not in html  # nothing left to ask

@@ -13,9 +13,9 @@ pytestmark = pytest.mark.django_db
 # and the to-do list: one query per kind (applications, meetings to log, agendas, offers,
 # requests, votes, signatures, surveys), whatever the data size.
 # The navigation's to-do count costs other pages nothing: the dashboard shows the list it
-# has, other pages ask /nav/badges/ once loaded. The home page lists what waits in each organization, for at most HOME_SUMMARIES of them
-# (six queries each for a coordinator); "/?all=1" because a person in one organization is
-# sent to its dashboard.
+# has, other pages ask /nav/badges/ once loaded. The home page lists what waits in each
+# organization, for at most HOME_SUMMARIES of them (six queries each for a coordinator);
+# "/?all=1" because a person in one organization is sent to its dashboard.
 MAX_QUERIES = {
     "/o/alpha/": 18,
     "/o/alpha/members/": 7,
