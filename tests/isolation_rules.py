@@ -159,7 +159,9 @@ RULES: dict[str, Rule] = {
     "program_resources": Rule(MEMBERS),
     "program_resources_edit": Rule(COORDINATORS),
     # --- Applications ---------------------------------------------------------------------------
-    "application_start": Rule(MEMBERS, ids={"role": "role"}, methods=POST),
+    "application_start": Rule(
+        MEMBERS, ids={"role": "role"}, note="GET says why one is not eligible (or goes back to the program)"
+    ),
     "application_list": Rule(COORDINATORS),
     "application_review": Rule(COORDINATORS, ids={"pk": "application"}),
     "application_edit": Rule(ONLY_MENTEE, ids={"pk": "application"}, note="the applicant only"),

@@ -312,8 +312,8 @@ def test_an_ineligible_applicant_is_told_why_and_nothing_is_saved(client, org_a,
         ProfileFactory(membership=me, year_started_practice=timezone.now().year - 3)
     client.force_login(me.user)
     response = client.post(apply_url())
-    assert response.status_code == 200
-    html = response.content.decode()
+    assert response.status_code == 302 and response["Location"] == apply_url()
+    html = client.get(apply_url()).content.decode()
     assert "You are not eligible to apply as a mentor yet" in html
     assert "Mentors need at least 8 years of experience in the field; your profile shows 3 years" in html
     assert "You did not confirm" not in html  # confirmed on the form, not a reason to stop here
@@ -342,9 +342,11 @@ def test_an_eligible_applicant_goes_straight_to_the_form(client, org_a, strict_p
         ProfileFactory(membership=me, year_started_practice=timezone.now().year - 12)
     client.force_login(me.user)
     response = client.post(apply_url())
-    assert response.status_code == 302
+    assert response.status_code == 302 and "/applications/" in response["Location"]
     html = client.get(response["Location"]).content.decode()
     assert 'id="not-eligible"' not in html
+    # Nothing to warn about: the GET goes back to the program.
+    assert client.get(apply_url())["Location"] == "/o/alpha/programs/surgeons/"
     assert "Confirm these on the form below" in html  # the attestation is still to confirm
 
 
@@ -353,5 +355,5 @@ def test_a_wrong_member_status_is_explained(client, org_a, strict_program):
         me = MembershipFactory(organization=org_a, status="trainee")
         ProfileFactory(membership=me, year_started_practice=2000)
     client.force_login(me.user)
-    html = client.post(apply_url()).content.decode()
+    html = client.post(apply_url(), follow=True).content.decode()
     assert "This program accepts mentors whose member status is" in html

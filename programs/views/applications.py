@@ -37,19 +37,23 @@ def _not_eligible_before_the_form(request: HttpRequest, program: Program, role: 
     return services.check_eligibility(trial).reasons_before_the_form
 
 
-@require_POST
 @member_required
 def application_start(request: HttpRequest, org_slug: str, program_slug: str, role: str) -> HttpResponse:
+    """POST opens the person's application. If their membership or profile already rules
+    them out, they are sent to this URL's GET first: the reasons, and a choice to start
+    anyway (the program office can make an exception), instead of a silent draft."""
     program = visible_program(request, program_slug)
-    if request.POST.get("confirm") != "yes":
+    if request.method != "POST":
         reasons = _not_eligible_before_the_form(request, program, role)
-        if reasons:
-            # Say so now, instead of opening a draft that could only end as "not eligible".
-            return render(
-                request,
-                "programs/application_not_eligible.html",
-                {"program": program, "role": role, "role_label": Role(role).label.lower(), "reasons": reasons},
-            )
+        if not reasons:
+            return redirect("program_detail", org_slug=org_slug, program_slug=program.slug)
+        return render(
+            request,
+            "programs/application_not_eligible.html",
+            {"program": program, "role": role, "role_label": Role(role).label.lower(), "reasons": reasons},
+        )
+    if request.POST.get("confirm") != "yes" and _not_eligible_before_the_form(request, program, role):
+        return redirect("application_start", org_slug=org_slug, program_slug=program.slug, role=role)
     try:
         application = services.application_start(actor=request.membership, program=program, role=role)
     except ServiceError as error:
