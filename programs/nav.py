@@ -1,9 +1,10 @@
 """What the navigation and the dashboard share about "what needs me" (issue 15).
 
 The to-do list comes from the registry in ``programs.dashboard``: it is computed at most once
-per request (the dashboard and the navigation badge read the same list), and only when a
-page asks for it. The navigation also offers committee members their committee's review
-page, with the number of proposed pairings waiting for their vote.
+per request (the dashboard and the navigation badge read the same list). Other pages do not
+compute it: they ask ``nav_badges`` for the counts once loaded, so each page keeps its own
+query count. The navigation also offers committee members their committee's review page,
+with the number of proposed pairings waiting for their vote.
 """
 
 from dataclasses import dataclass
