@@ -1,10 +1,12 @@
 from django.utils.functional import SimpleLazyObject
 
+from programs.nav import Navigation
 from programs.selectors.organizations import memberships_for_user
 
 
 def memberships(request):
-    """The person's organizations (for the switcher), read only if a template asks."""
+    """The person's organizations (for the switcher) and what needs them in the current
+    organization (the navigation's badges), each read only if a template asks."""
     user = getattr(request, "user", None)
 
     def _mine():
@@ -12,4 +14,4 @@ def memberships(request):
             return []
         return list(memberships_for_user(user=user))
 
-    return {"my_memberships": SimpleLazyObject(_mine)}
+    return {"my_memberships": SimpleLazyObject(_mine), "nav": Navigation(request)}

@@ -7,11 +7,14 @@ mentor needs at least 8 years in the field, mentees of any level are welcome.
 
 from dataclasses import dataclass, field
 
+ATTESTATION = "attestation"  # a check the applicant answers on the form itself
+
 
 @dataclass(frozen=True)
 class Check:
     ok: bool
     text: str
+    kind: str = ""  # "status", "experience" or ATTESTATION
 
     def as_dict(self) -> dict:
         return {"ok": self.ok, "text": self.text}
@@ -29,6 +32,12 @@ class EligibilityResult:
     def reasons(self) -> list[str]:
         """Why not, in the applicant's words; empty when eligible."""
         return [check.text for check in self.checks if not check.ok]
+
+    @property
+    def reasons_before_the_form(self) -> list[str]:
+        """Why not, from the membership and profile alone: what no answer on the application
+        form can change (the attestations are confirmed on the form)."""
+        return [check.text for check in self.checks if not check.ok and check.kind != ATTESTATION]
 
     def as_json(self) -> list[dict]:
         return [check.as_dict() for check in self.checks]
@@ -64,10 +73,14 @@ def evaluate(
         your_status = status_labels.get(member_status, member_status)
         allowed = _join_labels([status_labels.get(s, s) for s in allowed_statuses])
         if member_status in allowed_statuses:
-            checks.append(Check(True, f"Your member status ({your_status}) can apply as a {role_label}."))
+            checks.append(Check(True, f"Your member status ({your_status}) can apply as a {role_label}.", "status"))
         else:
             checks.append(
-                Check(False, f"This program accepts {plural} whose member status is {allowed}; yours is {your_status}.")
+                Check(
+                    False,
+                    f"This program accepts {plural} whose member status is {allowed}; yours is {your_status}.",
+                    "status",
+                )
             )
 
     if min_years_experience:
@@ -78,6 +91,7 @@ def evaluate(
                     False,
                     f"{need}, and your profile does not say when you started practice. "
                     "Add the year to your profile, then submit again.",
+                    "experience",
                 )
             )
         else:
@@ -85,7 +99,7 @@ def evaluate(
             unit = "year" if years == 1 else "years"
             detail = f"your profile shows {years} {unit} (you started practice in {year_started_practice})"
             if years >= min_years_experience:
-                checks.append(Check(True, f"{need}; {detail}."))
+                checks.append(Check(True, f"{need}; {detail}.", "experience"))
             else:
                 short = min_years_experience - years
                 checks.append(
@@ -93,13 +107,14 @@ def evaluate(
                         False,
                         f"{need}; {detail}. You can apply as a {role_label} in {short} "
                         f"{'year' if short == 1 else 'years'}.",
+                        "experience",
                     )
                 )
 
     for statement in attestations:
         if attestation_answers.get(statement) is True:
-            checks.append(Check(True, f"You confirmed: “{statement}”"))
+            checks.append(Check(True, f"You confirmed: “{statement}”", ATTESTATION))
         else:
-            checks.append(Check(False, f"You did not confirm: “{statement}”"))
+            checks.append(Check(False, f"You did not confirm: “{statement}”", ATTESTATION))
 
     return EligibilityResult(checks=checks)

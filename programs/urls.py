@@ -8,6 +8,7 @@ _HUBS = "programs/<slug:program_slug>/hubs/"
 # Mounted under /o/<org_slug>/ — the tenancy middleware scopes these.
 org_urlpatterns = [
     path("", organizations.organization_dashboard, name="organization_dashboard"),
+    path("nav/badges/", organizations.nav_badges, name="nav_badges"),
     path("members/", organizations.member_list, name="member_list"),
     path("members/<int:pk>/", organizations.member_edit, name="member_edit"),
     path("invitations/", organizations.invitations, name="invitations"),

@@ -136,6 +136,7 @@ RULES: dict[str, Rule] = {
     "mfa_edit_webauthn": Rule(SIGNED_IN, extra_ok=frozenset({404}), note="the user's own keys only"),
     # --- Organization: members, invitations, settings ---------------------------------------
     "organization_dashboard": Rule(MEMBERS),
+    "nav_badges": Rule(MEMBERS, methods=GET),
     "member_list": Rule(STAFF),
     "member_edit": Rule(COORDINATORS, ids={"pk": "membership"}),
     "invitations": Rule(COORDINATORS),
@@ -158,7 +159,9 @@ RULES: dict[str, Rule] = {
     "program_resources": Rule(MEMBERS),
     "program_resources_edit": Rule(COORDINATORS),
     # --- Applications ---------------------------------------------------------------------------
-    "application_start": Rule(MEMBERS, ids={"role": "role"}, methods=POST),
+    "application_start": Rule(
+        MEMBERS, ids={"role": "role"}, note="GET says why one is not eligible (or goes back to the program)"
+    ),
     "application_list": Rule(COORDINATORS),
     "application_review": Rule(COORDINATORS, ids={"pk": "application"}),
     "application_edit": Rule(ONLY_MENTEE, ids={"pk": "application"}, note="the applicant only"),

@@ -25,10 +25,35 @@ APPLICATIONS_PER_PAGE = 50
 # --- The applicant -----------------------------------------------------------------------
 
 
-@require_POST
+def _not_eligible_before_the_form(request: HttpRequest, program: Program, role: str) -> list[str]:
+    """Why the person could not be eligible for this role, whatever they answer on the form;
+    empty when they could be, or when they already have an application for it."""
+    if role not in Role.values or not program.applications_are_open():
+        return []  # the service says what is wrong
+    mine = Application.objects.filter(program=program, membership=request.membership, role=role)
+    if mine.exclude(status=ApplicationStatus.WITHDRAWN).exists():
+        return []
+    trial = Application(organization=program.organization, program=program, membership=request.membership, role=role)
+    return services.check_eligibility(trial).reasons_before_the_form
+
+
 @member_required
 def application_start(request: HttpRequest, org_slug: str, program_slug: str, role: str) -> HttpResponse:
+    """POST opens the person's application. If their membership or profile already rules
+    them out, they are sent to this URL's GET first: the reasons, and a choice to start
+    anyway (the program office can make an exception), instead of a silent draft."""
     program = visible_program(request, program_slug)
+    if request.method != "POST":
+        reasons = _not_eligible_before_the_form(request, program, role)
+        if not reasons:
+            return redirect("program_detail", org_slug=org_slug, program_slug=program.slug)
+        return render(
+            request,
+            "programs/application_not_eligible.html",
+            {"program": program, "role": role, "role_label": Role(role).label.lower(), "reasons": reasons},
+        )
+    if request.POST.get("confirm") != "yes" and _not_eligible_before_the_form(request, program, role):
+        return redirect("application_start", org_slug=org_slug, program_slug=program.slug, role=role)
     try:
         application = services.application_start(actor=request.membership, program=program, role=role)
     except ServiceError as error:
@@ -67,7 +92,18 @@ def application_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
         except ServiceError as error:
             form_error(form, error)
         else:
-            if application.status == ApplicationStatus.DRAFT:
+            not_eligible = (
+                services.check_eligibility(application).reasons_before_the_form
+                if application.status == ApplicationStatus.DRAFT
+                else []
+            )
+            if not_eligible:
+                messages.warning(
+                    request,
+                    "Draft saved, but you are not eligible to apply as a "
+                    f"{application.get_role_display().lower()} yet: {' '.join(not_eligible)}",
+                )
+            elif application.status == ApplicationStatus.DRAFT:
                 messages.success(request, "Draft saved. Submit it when you are ready.")
             elif application.status == ApplicationStatus.INELIGIBLE:
                 messages.warning(request, "Your application is saved, but you are not eligible. See why below.")

@@ -3,18 +3,18 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scopes_disabled
 
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
-from programs import sending
+from programs import nav, onboarding, sending
 from programs.adapters import INVITATION_SESSION_KEY
-from programs.dashboard import dashboard_context, todos_for
+from programs.dashboard import dashboard_context
 from programs.forms.organizations import (
     InvitationForm,
     MemberFilterForm,
@@ -34,12 +34,16 @@ MEMBERS_PER_PAGE = 50
 def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     membership = request.membership
+    my_applications = selectors.applications_of(membership=membership)
     context = {
         "organization": organization,
         "membership": membership,
         "programs": selectors.programs_for(membership=membership),
-        "my_applications": selectors.applications_of(membership=membership),
-        "todos": todos_for(membership),
+        "my_applications": my_applications,
+        "todos": nav.todos_for_request(request),  # the navigation's badge reads the same list
+        "onboarding": onboarding.checklist(
+            membership=membership, user=request.user, has_application=bool(my_applications)
+        ),
         **dashboard_context(membership),
     }
     if membership.is_coordinator or membership.is_committee:
@@ -48,6 +52,15 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
         context["open_invitations"] = selectors.open_invitation_count(organization=organization)
         context["activity"] = selectors.recent_activity(organization=organization)
     return render(request, "programs/dashboard.html", context)
+
+
+@member_required
+@require_GET
+def nav_badges(request: HttpRequest, org_slug: str) -> JsonResponse:
+    """The navigation's counts for the person here, asked by a page once it has loaded."""
+    response = JsonResponse(nav.badges(request))
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @coordinator_or_committee_required

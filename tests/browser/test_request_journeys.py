@@ -1,6 +1,7 @@
 """Journeys through self-selection: a trainee asks an alumnus to be their mentor and the
 alumnus accepts; a mentee ends a mentorship under the no-fault clause."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -36,6 +37,9 @@ def _sign_in(page, email, password=PASSWORD):
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign In").click()
+    # A person in one organization lands on its dashboard; the journeys start from the list.
+    expect(page).not_to_have_url(re.compile(r"/accounts/login/"))
+    page.goto("/?all=1")
     expect(page.get_by_role("heading", name="My organizations")).to_be_visible()
 
 

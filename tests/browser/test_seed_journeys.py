@@ -183,7 +183,7 @@ def test_society_journey(make_page, live_server, settings, tmp_path):
     expect(member_page.get_by_role("alert")).to_contain_text("Your vote is recorded.")
     shot(member_page, "committee member approves")
     j.to_program(office, program_name)
-    office.get_by_role("link", name="Committee review", exact=True).click()
+    office.locator("#main").get_by_role("link", name="Committee review", exact=True).click()
     office.get_by_role("button", name="Approve and offer").click()
     expect(office.get_by_role("alert")).to_contain_text("Approved: the pairing is offered to both.")
     shot(office, "coordinator approves and offers")
