@@ -13,6 +13,11 @@ org_urlpatterns = [
     path("mentorships/<int:pk>/", mentorships.mentorship_detail, name="mentorship_detail"),
     path("mentorships/<int:pk>/end/", mentorships.mentorship_end, name="mentorship_end"),
     path("programs/<slug:program_slug>/mentorships/", mentorships.program_mentorships, name="program_mentorships"),
+    path(
+        "programs/<slug:program_slug>/mentorships/export.csv",
+        mentorships.program_mentorships_csv,
+        name="program_mentorships_csv",
+    ),
     # Meetings: scheduling and invitations, agendas, logs, tasks, private notes.
     path(_M, meetings.meeting_list, name="meeting_list"),
     path(_ONE, meetings.meeting_detail, name="meeting_detail"),
