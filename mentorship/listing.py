@@ -75,13 +75,16 @@ def parse(value: str | None, columns: Mapping[str, OrderSpec], default: str) -> 
 
 
 def order_expressions(spec: OrderSpec, *, descending: bool) -> list[OrderBy]:
-    """The ORM order for one column, in one direction; empty values sort last either way."""
+    """The ORM order for one column, in one direction; empty values sort last either way.
+    A part that is already an ``OrderBy`` (``F("created_at").desc()``) keeps its own
+    direction: a secondary order that does not flip with the column's."""
     parts = spec if isinstance(spec, tuple) else (spec,)
     out = []
     for part in parts:
+        if isinstance(part, OrderBy):
+            out.append(part)
+            continue
         expression = F(part) if isinstance(part, str) else part
-        if isinstance(expression, OrderBy):
-            expression = expression.expression
         out.append(expression.desc(nulls_last=True) if descending else expression.asc(nulls_last=True))
     return out
 

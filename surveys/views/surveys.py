@@ -3,13 +3,14 @@
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mentorship import listing
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm, bad_filter_response
@@ -50,23 +51,31 @@ def _count(model, **filters):
 
 # --- Builder --------------------------------------------------------------------------------
 
+# The survey list's sortable columns (public key -> ORM order); by status, newest first within.
+SURVEY_SORTS = {
+    "title": Lower("title"),
+    "audience": "audience",
+    "status": ("status", F("created_at").desc()),
+    "questions": "question_count",
+    "answers": "response_count",
+}
+
 
 @coordinator_required
 def survey_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    surveys = (
-        Survey.objects.select_related("program")
-        .annotate(
-            question_count=_count(Question, survey=OuterRef("pk")),
-            response_count=_count(SurveyResponse, survey=OuterRef("pk")),
-        )
-        .order_by("status", "-created_at", "-pk")
+    surveys = Survey.objects.select_related("program").annotate(
+        question_count=_count(Question, survey=OuterRef("pk")),
+        response_count=_count(SurveyResponse, survey=OuterRef("pk")),
     )
+    surveys, sorting = listing.sort(request, surveys, SURVEY_SORTS, default="status")
     page = Paginator(surveys, 50).get_page(request.GET.get("page"))
     for survey in page.object_list:
         survey.schedule_text = builder.schedule_summary(survey)
     satisfaction = results.satisfaction_by_month(request.organization)
     context = {
         "page": page,
+        "sorting": sorting,
+        "querystring": sorting.querystring,
         "satisfaction": satisfaction,
         "satisfaction_chart": line_chart(
             satisfaction, label="Satisfaction over the last 12 months, 0 to 10", y_max=results.SATISFACTION_SCALE
