@@ -3,7 +3,7 @@
 from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
-from programs.models import HubMentor
+from programs.models import HubMentor, Membership, Program
 from relationships.models import LIVE_STATUSES, Goal, GoalStatus, Meeting, MeetingStatus, Mentorship
 
 
@@ -52,3 +52,48 @@ def program_mentorships(*, program, live_only: bool = True) -> QuerySet[Mentorsh
         goals_total=_count(Goal),
         goals_achieved=_count(Goal, status=GoalStatus.ACHIEVED),
     )
+
+
+SEARCH_LIMIT = 20  # rows per group on the search page
+
+
+def _cut(rows: list) -> tuple[list, bool]:
+    return rows[:SEARCH_LIMIT], len(rows) > SEARCH_LIMIT
+
+
+def organization_search(*, organization, query: str) -> dict:
+    """People (name or email), programs (name) and relationships (either person's name) of
+    one organization matching ``query``: each group at most ``SEARCH_LIMIT`` rows (one
+    query each) and whether more matched."""
+    people, more_people = _cut(
+        list(
+            Membership.objects.filter(organization=organization)
+            .filter(Q(user__full_name__icontains=query) | Q(user__email__icontains=query))
+            .select_related("user")
+            .order_by("-is_active", "user__full_name", "user__email", "pk")[: SEARCH_LIMIT + 1]
+        )
+    )
+    programs, more_programs = _cut(
+        list(
+            Program.objects.filter(organization=organization, name__icontains=query).order_by("name", "pk")[
+                : SEARCH_LIMIT + 1
+            ]
+        )
+    )
+    relationships, more_relationships = _cut(
+        list(
+            Mentorship.objects.filter(organization=organization)
+            .filter(Q(mentor__user__full_name__icontains=query) | Q(mentee__user__full_name__icontains=query))
+            .select_related("program", "mentor__user", "mentee__user")
+            .order_by("-started_on", "-pk")[: SEARCH_LIMIT + 1]
+        )
+    )
+    return {
+        "people": people,
+        "more_people": more_people,
+        "programs": programs,
+        "more_programs": more_programs,
+        "relationships": relationships,
+        "more_relationships": more_relationships,
+        "count": len(people) + len(programs) + len(relationships),
+    }

@@ -4,12 +4,14 @@ them). The URL names are the ones emails and templates use."""
 from django.urls import path
 
 from mentorship.tenancy import app_urlpatterns
-from relationships.views import meetings, mentorships, record
+from relationships.views import meetings, mentorships, record, search
 
 _M = "mentorships/<int:pk>/meetings/"
 _ONE = _M + "<int:meeting_pk>/"
 
 org_urlpatterns = [
+    # The coordinators' search of the organization (people, programs, relationships).
+    path("search/", search.organization_search, name="organization_search"),
     path("mentorships/<int:pk>/", mentorships.mentorship_detail, name="mentorship_detail"),
     path("mentorships/<int:pk>/end/", mentorships.mentorship_end, name="mentorship_end"),
     path("programs/<slug:program_slug>/mentorships/", mentorships.program_mentorships, name="program_mentorships"),

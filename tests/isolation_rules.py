@@ -137,6 +137,8 @@ RULES: dict[str, Rule] = {
     # --- Organization: members, invitations, settings ---------------------------------------
     "organization_dashboard": Rule(MEMBERS),
     "member_list": Rule(STAFF),
+    "member_list_csv": Rule(COORDINATORS),
+    "organization_search": Rule(COORDINATORS, methods=GET),
     "member_edit": Rule(COORDINATORS, ids={"pk": "membership"}),
     "invitations": Rule(COORDINATORS),
     "invitation_resend": Rule(COORDINATORS, ids={"pk": "invitation"}, methods=POST),
@@ -160,6 +162,7 @@ RULES: dict[str, Rule] = {
     # --- Applications ---------------------------------------------------------------------------
     "application_start": Rule(MEMBERS, ids={"role": "role"}, methods=POST),
     "application_list": Rule(COORDINATORS),
+    "application_list_csv": Rule(COORDINATORS),
     "application_review": Rule(COORDINATORS, ids={"pk": "application"}),
     "application_edit": Rule(ONLY_MENTEE, ids={"pk": "application"}, note="the applicant only"),
     "application_withdraw": Rule(ONLY_MENTEE, ids={"pk": "application"}, methods=POST),
@@ -193,6 +196,7 @@ RULES: dict[str, Rule] = {
         COORDINATORS, program="alumni", extra_ok=frozenset({404}), note="a POST without a request id is a 404"
     ),
     "program_mentorships": Rule(COORDINATORS),
+    "program_mentorships_csv": Rule(COORDINATORS),
     "program_pairings": Rule(COORDINATORS),
     "proposal_withdraw": Rule(COORDINATORS, ids={"pk": "proposal"}, methods=POST),
     "committee_review": Rule(STAFF),
