@@ -12,8 +12,9 @@ the page links and exports carry (the valid filters and the sort, never the page
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from urllib.parse import urlencode
+from urllib.parse import parse_qsl, urlencode
 
+from django import forms
 from django.db.models import F, QuerySet
 from django.db.models.expressions import BaseExpression, OrderBy
 
@@ -61,6 +62,18 @@ def join_query(*parts: str) -> str:
     return "&".join(part for part in parts if part)
 
 
+def without_sort(query: str) -> str:
+    """``query`` without its sort (and page): a filter form with a sort field lists it too."""
+    pairs = parse_qsl(query, keep_blank_values=True)
+    return urlencode([(name, value) for name, value in pairs if name not in (SORT_PARAM, "page")])
+
+
+def sort_field(labels: Mapping[str, str], *, label: str = "Sort by") -> forms.ChoiceField:
+    """The "Sort by" select of a card list's filter form (``{"-sent": "Newest first", ...}``):
+    a value not in the list is reported on the page like any other filter."""
+    return forms.ChoiceField(label=label, choices=[("", "Default order"), *labels.items()], required=False)
+
+
 def parse(value: str | None, columns: Mapping[str, OrderSpec], default: str) -> tuple[str, bool]:
     """(key, descending) for ``value`` if it names a column, else for ``default``."""
     for candidate in (value, default):
@@ -101,6 +114,7 @@ def sort(
 
     ``base_query`` is the query string of the page's valid filters (``FilterForm.querystring()``):
     the headers' links keep it, and drop the page number (a new order starts on page 1)."""
+    base_query = without_sort(base_query)
     raw = request.GET.get(SORT_PARAM) if request is not None else None
     key, descending = parse(raw, columns, default)
     ordering = [*order_expressions(columns[key], descending=descending), "-pk" if descending else "pk"]

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from matching.forms.requests import DeclineForm, GuidanceForm, RequestFilterForm, RequestForm
+from matching.forms.requests import REQUEST_SORT_LABELS, DeclineForm, GuidanceForm, RequestFilterForm, RequestForm
 from matching.models import MentorshipRequest, RequestStatus
 from matching.services import pairs as pair_services
 from matching.services import requests as request_services
@@ -26,15 +26,6 @@ REQUEST_SORTS = {
     "mentee": Lower("mentee__user__full_name"),
     "mentor": Lower("mentor__user__full_name"),
     "status": "status",
-}
-REQUEST_SORT_LABELS = {
-    "-sent": "Newest first",
-    "sent": "Oldest first",
-    "mentee": "Mentee, A to Z",
-    "-mentee": "Mentee, Z to A",
-    "mentor": "Mentor, A to Z",
-    "-mentor": "Mentor, Z to A",
-    "status": "Status",
 }
 
 

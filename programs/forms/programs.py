@@ -1,5 +1,6 @@
 from django import forms
 
+from mentorship import listing
 from mentorship.filters import FilterForm, SearchField
 from mentorship.forms import ModelForm
 from programs.models import DEFAULT_GOAL_AREAS, MemberStatus, Program, ProgramModel, Role
@@ -158,6 +159,18 @@ class ProgramForm(ModelForm):
         }
 
 
+# The mentor directory (cards): the orders of the "Sort by" select.
+MENTOR_SORT_LABELS = {
+    "name": "Name, A to Z",
+    "-name": "Name, Z to A",
+    "specialty": "Specialty",
+    "institution": "Institution",
+    "-graduated": "Most recent graduates first",
+    "graduated": "Earliest graduates first",
+    "-places": "Most open places first",
+}
+
+
 class MentorFilterForm(FilterForm):
     """The mentor directory's search (a self-selection program's biosketches)."""
 
@@ -166,6 +179,7 @@ class MentorFilterForm(FilterForm):
     institution = SearchField(label="Institution")
     grad_from = forms.IntegerField(label="Graduated from", min_value=1900, max_value=2100, required=False)
     grad_to = forms.IntegerField(label="Graduated to", min_value=1900, max_value=2100, required=False)
+    sort = listing.sort_field(MENTOR_SORT_LABELS)
 
     def __init__(self, *args, specialties: list[str], **kwargs):
         super().__init__(*args, **kwargs)

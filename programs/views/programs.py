@@ -10,7 +10,7 @@ from mentorship import listing
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
-from programs.forms.programs import MentorFilterForm, ProgramForm
+from programs.forms.programs import MENTOR_SORT_LABELS, MentorFilterForm, ProgramForm
 from programs.models import (
     MENTOR_LIVE,
     Application,
@@ -33,15 +33,6 @@ MENTOR_SORTS = {
     "institution": Lower("membership__profile__institution"),
     "graduated": "membership__profile__graduation_year",
     "places": "places_left",
-}
-MENTOR_SORT_LABELS = {
-    "name": "Name, A to Z",
-    "-name": "Name, Z to A",
-    "specialty": "Specialty",
-    "institution": "Institution",
-    "-graduated": "Most recent graduates first",
-    "graduated": "Earliest graduates first",
-    "-places": "Most open places first",
 }
 
 
