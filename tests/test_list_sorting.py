@@ -9,7 +9,7 @@ from django_scopes import scopes_disabled
 
 from matching.models import MentorshipRequest, Proposal
 from programs.models import ApplicationStatus, ProgramModel, Role
-from surveys.models import Reminder, Survey
+from surveys.models import Feedback, Reminder, Survey
 from tests.factories import (
     ApplicationFactory,
     InvitationFactory,
@@ -295,3 +295,19 @@ def test_an_unknown_sort_shows_the_default_order(client, coordinator_a, sort):
     response = client.get(f"/o/alpha/members/?sort={sort}")
     assert response.status_code == 200
     assert _order(response.content.decode(), NAMES) == NAMES
+
+
+def test_feedback_inbox(client, coordinator_a):
+    org = coordinator_a.organization
+    data = [("Kestrel remark", "Program Beta", _at(2)), ("Alder remark", "Program Gamma", _at(3))]
+    data.append(("Marsh remark", "Program Alpha", _at(1)))
+    rows = []
+    with scopes_disabled():
+        for text, program_name, created in data:
+            program = ProgramFactory(organization=org, name=program_name)
+            Feedback.objects.create(organization=org, program=program, text=text, created_at=created)
+            rows.append((text, {"received": created, "program": program_name.lower()}))
+    client.force_login(coordinator_a.user)
+    _check(client, "/o/alpha/feedback/inbox/?show=all", rows, joiner="&")
+    html = client.get("/o/alpha/feedback/inbox/?show=all&sort=nope").content.decode()
+    assert "Sort by: Choose one of the options in the list." in html

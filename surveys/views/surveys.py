@@ -426,12 +426,19 @@ def feedback(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(request, "surveys/feedback_form.html", {"form": form})
 
 
+# The feedback inbox (cards): its orders, from a "Sort by" select. Never by author: an
+# order must not hint at who sent anonymous feedback.
+FEEDBACK_SORTS = {"received": "created_at", "program": Lower("program__name")}
+FEEDBACK_SORT_LABELS = {"-received": "Newest first", "received": "Oldest first", "program": "Program, A to Z"}
+
+
 class FeedbackFilterForm(FilterForm):
     show = forms.ChoiceField(
         label="Show",
         choices=[("open", "Open"), ("handled", "Handled"), ("all", "All")],
         required=False,
     )
+    sort = listing.sort_field(FEEDBACK_SORT_LABELS)
 
 
 @coordinator_required
@@ -443,11 +450,19 @@ def feedback_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         items = items.filter(handled_at__isnull=True)
     elif show == "handled":
         items = items.filter(handled_at__isnull=False)
-    page = Paginator(items.order_by("-created_at", "-pk"), FEEDBACK_PER_PAGE).get_page(request.GET.get("page"))
+    items, sorting = listing.sort(request, items, FEEDBACK_SORTS, default="-received", base_query=f"show={show}")
+    page = Paginator(items, FEEDBACK_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "surveys/feedback_list.html",
-        {"page": page, "show": show, "querystring": f"show={show}", "filter_errors": filters.error_list()},
+        {
+            "page": page,
+            "show": show,
+            "sorting": sorting,
+            "sort_options": sorting.options(FEEDBACK_SORT_LABELS),
+            "querystring": sorting.querystring,
+            "filter_errors": filters.error_list(),
+        },
     )
 
 
