@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from programs.models import Profile
 
+
 @dataclass(frozen=True)
 class Step:
     key: str

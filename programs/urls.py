@@ -10,6 +10,7 @@ org_urlpatterns = [
     path("", organizations.organization_dashboard, name="organization_dashboard"),
     path("nav/badges/", organizations.nav_badges, name="nav_badges"),
     path("members/", organizations.member_list, name="member_list"),
+    path("members/export.csv", organizations.member_list_csv, name="member_list_csv"),
     path("members/<int:pk>/", organizations.member_edit, name="member_edit"),
     path("invitations/", organizations.invitations, name="invitations"),
     path("invitations/<int:pk>/resend/", organizations.invitation_resend, name="invitation_resend"),
@@ -31,6 +32,11 @@ org_urlpatterns = [
         "programs/<slug:program_slug>/applications/",
         applications.application_list,
         name="application_list",
+    ),
+    path(
+        "programs/<slug:program_slug>/applications/export.csv",
+        applications.application_list_csv,
+        name="application_list_csv",
     ),
     path(
         "programs/<slug:program_slug>/applications/<int:pk>/",

@@ -4,15 +4,22 @@ them). The URL names are the ones emails and templates use."""
 from django.urls import path
 
 from mentorship.tenancy import app_urlpatterns
-from relationships.views import meetings, mentorships, record
+from relationships.views import meetings, mentorships, record, search
 
 _M = "mentorships/<int:pk>/meetings/"
 _ONE = _M + "<int:meeting_pk>/"
 
 org_urlpatterns = [
+    # The coordinators' search of the organization (people, programs, relationships).
+    path("search/", search.organization_search, name="organization_search"),
     path("mentorships/<int:pk>/", mentorships.mentorship_detail, name="mentorship_detail"),
     path("mentorships/<int:pk>/end/", mentorships.mentorship_end, name="mentorship_end"),
     path("programs/<slug:program_slug>/mentorships/", mentorships.program_mentorships, name="program_mentorships"),
+    path(
+        "programs/<slug:program_slug>/mentorships/export.csv",
+        mentorships.program_mentorships_csv,
+        name="program_mentorships_csv",
+    ),
     # Meetings: scheduling and invitations, agendas, logs, tasks, private notes.
     path(_M, meetings.meeting_list, name="meeting_list"),
     path(_ONE, meetings.meeting_detail, name="meeting_detail"),

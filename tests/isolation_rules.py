@@ -138,6 +138,8 @@ RULES: dict[str, Rule] = {
     "organization_dashboard": Rule(MEMBERS),
     "nav_badges": Rule(MEMBERS, methods=GET),
     "member_list": Rule(STAFF),
+    "member_list_csv": Rule(COORDINATORS),
+    "organization_search": Rule(COORDINATORS, methods=GET),
     "member_edit": Rule(COORDINATORS, ids={"pk": "membership"}),
     "invitations": Rule(COORDINATORS),
     "invitation_resend": Rule(COORDINATORS, ids={"pk": "invitation"}, methods=POST),
@@ -163,6 +165,7 @@ RULES: dict[str, Rule] = {
         MEMBERS, ids={"role": "role"}, note="GET says why one is not eligible (or goes back to the program)"
     ),
     "application_list": Rule(COORDINATORS),
+    "application_list_csv": Rule(COORDINATORS),
     "application_review": Rule(COORDINATORS, ids={"pk": "application"}),
     "application_edit": Rule(ONLY_MENTEE, ids={"pk": "application"}, note="the applicant only"),
     "application_withdraw": Rule(ONLY_MENTEE, ids={"pk": "application"}, methods=POST),
@@ -196,6 +199,7 @@ RULES: dict[str, Rule] = {
         COORDINATORS, program="alumni", extra_ok=frozenset({404}), note="a POST without a request id is a 404"
     ),
     "program_mentorships": Rule(COORDINATORS),
+    "program_mentorships_csv": Rule(COORDINATORS),
     "program_pairings": Rule(COORDINATORS),
     "proposal_withdraw": Rule(COORDINATORS, ids={"pk": "proposal"}, methods=POST),
     "committee_review": Rule(STAFF),

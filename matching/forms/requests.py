@@ -4,6 +4,7 @@ coordinator's filter and guidance."""
 from django import forms
 
 from matching.models import RequestStatus
+from mentorship import listing
 from mentorship.filters import FilterForm
 from mentorship.forms import Form
 
@@ -28,8 +29,21 @@ class DeclineForm(Form):
     )
 
 
+# A program's requests (cards): the orders of the "Sort by" select.
+REQUEST_SORT_LABELS = {
+    "-sent": "Newest first",
+    "sent": "Oldest first",
+    "mentee": "Mentee, A to Z",
+    "-mentee": "Mentee, Z to A",
+    "mentor": "Mentor, A to Z",
+    "-mentor": "Mentor, Z to A",
+    "status": "Status",
+}
+
+
 class RequestFilterForm(FilterForm):
     status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *RequestStatus.choices], required=False)
+    sort = listing.sort_field(REQUEST_SORT_LABELS)
 
 
 class GuidanceForm(Form):

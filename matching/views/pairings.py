@@ -4,6 +4,7 @@ decline."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
@@ -13,11 +14,20 @@ from matching.models import Proposal, ProposalStatus
 from matching.selectors.cards import pairing_cards
 from matching.services import proposals as proposal_services
 from matching.views.common import PER_PAGE
+from mentorship import listing
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Application, ApplicationStatus, Membership, Program, Role
 from relationships.models import LIVE_STATUSES, Mentorship
+
+# The program's proposed pairings: sortable columns (public key -> ORM order).
+PAIRING_SORTS = {
+    "mentor": Lower("mentor__user__full_name"),
+    "mentee": Lower("mentee__user__full_name"),
+    "status": "status",
+    "proposed": "created_at",
+}
 
 
 def _pairing_candidates(program):
@@ -76,11 +86,19 @@ def program_pairings(request: HttpRequest, org_slug: str, program_slug: str) -> 
             messages.success(request, "The pairing was offered to both; it becomes final when both accept.")
             return redirect("program_pairings", org_slug=org_slug, program_slug=program.slug)
     proposals = Proposal.objects.filter(program=program).select_related("mentor__user", "mentee__user", "mentorship")
+    proposals, sorting = listing.sort(request, proposals, PAIRING_SORTS, default="-proposed")
     page = Paginator(proposals, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "matching/program_pairings.html",
-        {"program": program, "form": form, "page": page, "querystring": "", "has_candidates": mentors and mentees},
+        {
+            "program": program,
+            "form": form,
+            "page": page,
+            "sorting": sorting,
+            "querystring": sorting.querystring,
+            "has_candidates": mentors and mentees,
+        },
     )
 
 

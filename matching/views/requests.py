@@ -3,21 +3,31 @@ the coordinator's list of the program's requests, with guidance for a pair."""
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
-from matching.forms.requests import DeclineForm, GuidanceForm, RequestFilterForm, RequestForm
+from matching.forms.requests import REQUEST_SORT_LABELS, DeclineForm, GuidanceForm, RequestFilterForm, RequestForm
 from matching.models import MentorshipRequest, RequestStatus
 from matching.selectors.cards import pairing_cards
 from matching.services import pairs as pair_services
 from matching.services import requests as request_services
 from matching.views.common import PER_PAGE, post_id
+from mentorship import listing
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Membership, Profile, Program, ProgramModel
 from programs.views.programs import biosketch_refusal, visible_program
+
+# A program's requests (cards, sorted from a "Sort by" select): public key -> ORM order.
+REQUEST_SORTS = {
+    "sent": "created_at",
+    "mentee": Lower("mentee__user__full_name"),
+    "mentor": Lower("mentor__user__full_name"),
+    "status": "status",
+}
 
 
 @member_required
@@ -140,6 +150,9 @@ def program_requests(request: HttpRequest, org_slug: str, program_slug: str) -> 
     )
     if status:
         requests = requests.filter(status=status)
+    requests, sorting = listing.sort(
+        request, requests, REQUEST_SORTS, default="-sent", base_query=filters.querystring()
+    )
     page = Paginator(requests, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -149,7 +162,9 @@ def program_requests(request: HttpRequest, org_slug: str, program_slug: str) -> 
             "page": page,
             "status": status,
             "statuses": RequestStatus.choices,
-            "querystring": filters.querystring(),
+            "sorting": sorting,
+            "sort_options": sorting.options(REQUEST_SORT_LABELS),
+            "querystring": sorting.querystring,
             "filter_errors": filters.error_list(),
         },
     )

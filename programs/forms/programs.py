@@ -1,8 +1,9 @@
 from django import forms
 
+from mentorship import listing
 from mentorship.filters import FilterForm, SearchField
 from mentorship.forms import ModelForm
-from programs.models import DEFAULT_GOAL_AREAS, MemberStatus, Program, Role
+from programs.models import DEFAULT_GOAL_AREAS, MemberStatus, Program, ProgramModel, Role
 from programs.services.programs import PROGRAM_FIELDS, RuleSettings
 
 GUIDE_MAX_BYTES = 20 * 1024 * 1024
@@ -14,6 +15,16 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
     def __init__(self, **kwargs):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+# Settings that only one matching model uses: the form marks them (data-program-models) and
+# static/js/program_form.js shows them only while that model is chosen. Without JavaScript
+# every field shows; a hidden field keeps its value and is saved as it is.
+MODEL_ONLY_FIELDS = {
+    "committee_rule": (ProgramModel.COMMITTEE,),
+    "max_open_requests": (ProgramModel.SELF_SELECT,),
+    "request_response_days": (ProgramModel.SELF_SELECT,),
+}
 
 
 class ProgramForm(ModelForm):
@@ -82,6 +93,10 @@ class ProgramForm(ModelForm):
 
     def __init__(self, *args, rules=None, **kwargs):
         super().__init__(*args, **kwargs)
+        for name, models in MODEL_ONLY_FIELDS.items():
+            if name in self.fields:
+                self.fields[name].widget.attrs["data-program-models"] = " ".join(models)
+        self.fields["model"].widget.attrs["data-program-model-choice"] = ""
         program = self.instance
         if program.pk:
             self.fields["goal_areas"].initial = "\n".join(a.name for a in program.goal_areas.all())
@@ -144,6 +159,18 @@ class ProgramForm(ModelForm):
         }
 
 
+# The mentor directory (cards): the orders of the "Sort by" select.
+MENTOR_SORT_LABELS = {
+    "name": "Name, A to Z",
+    "-name": "Name, Z to A",
+    "specialty": "Specialty",
+    "institution": "Institution",
+    "-graduated": "Most recent graduates first",
+    "graduated": "Earliest graduates first",
+    "-places": "Most open places first",
+}
+
+
 class MentorFilterForm(FilterForm):
     """The mentor directory's search (a self-selection program's biosketches)."""
 
@@ -152,6 +179,7 @@ class MentorFilterForm(FilterForm):
     institution = SearchField(label="Institution")
     grad_from = forms.IntegerField(label="Graduated from", min_value=1900, max_value=2100, required=False)
     grad_to = forms.IntegerField(label="Graduated to", min_value=1900, max_value=2100, required=False)
+    sort = listing.sort_field(MENTOR_SORT_LABELS)
 
     def __init__(self, *args, specialties: list[str], **kwargs):
         super().__init__(*args, **kwargs)

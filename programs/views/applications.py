@@ -1,11 +1,16 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mentorship import listing
+from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
+from mentorship.filters import bad_filter_response
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
 from programs.forms.applications import (
@@ -148,16 +153,25 @@ def application_withdraw(request: HttpRequest, org_slug: str, pk: int) -> HttpRe
 # --- Coordinators ------------------------------------------------------------------------
 
 
-@coordinator_required
-def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
-    program = get_object_or_404(Program, slug=program_slug)
+# The applications list's sortable columns (public key -> ORM order).
+APPLICATION_SORTS = {
+    "applicant": (Lower("membership__user__full_name"), Lower("membership__user__email")),
+    "role": "role",
+    "status": "status",
+    "eligibility": "eligible",
+    "submitted": "submitted_at",
+}
+APPLICATION_CSV_HEADER = ["Name", "Email", "Role", "Status", "Eligibility", "Overridden", "Submitted", "Decided"]
+
+
+def _applications(request: HttpRequest, program: Program):
+    """The program's submitted applications as filtered and sorted by the query string."""
     hubs = list(Hub.objects.filter(program=program).order_by("name")) if program.model == ProgramModel.HUBS else None
     filters = ApplicationFilterForm(request.GET, hubs=hubs)
     applications = (
         Application.objects.filter(program=program)
         .exclude(status=ApplicationStatus.DRAFT)
         .select_related("membership__user")
-        .order_by("-submitted_at", "-pk")
     )
     # Apply every valid filter even when another parameter is malformed.
     f = filters.values
@@ -177,6 +191,16 @@ def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> 
         applications = applications.filter(
             Q(membership__user__full_name__icontains=f["q"]) | Q(membership__user__email__icontains=f["q"])
         )
+    applications, sorting = listing.sort(
+        request, applications, APPLICATION_SORTS, default="-submitted", base_query=filters.querystring()
+    )
+    return applications, sorting, filters
+
+
+@coordinator_required
+def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    program = get_object_or_404(Program, slug=program_slug)
+    applications, sorting, filters = _applications(request, program)
     if program.model == ProgramModel.HUBS:
         applications = applications.prefetch_related("hub_choices__hub")
     page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))
@@ -187,10 +211,45 @@ def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> 
             "program": program,
             "filters": filters,
             "page": page,
-            "querystring": filters.querystring(),
+            "sorting": sorting,
+            "querystring": sorting.querystring,
             "filter_errors": filters.error_list(),
         },
     )
+
+
+def _eligibility_text(application: Application) -> str:
+    if application.eligible is None:
+        return ""
+    return "eligible" if application.eligible else "not eligible"
+
+
+def _date(value) -> str:
+    return timezone.localtime(value).date().isoformat() if value else ""
+
+
+@coordinator_required
+def application_list_csv(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    """The applicants the list shows (its filters and order, every page) as CSV: who applied
+    and where their application stands, not what they wrote in it."""
+    program = get_object_or_404(Program, slug=program_slug)
+    applications, _sorting, filters = _applications(request, program)
+    if refusal := bad_filter_response(filters):
+        return refusal
+    rows = (
+        [
+            a.membership.user.full_name,
+            a.membership.user.email,
+            a.get_role_display(),
+            a.get_status_display(),
+            _eligibility_text(a),
+            "yes" if a.override_at else "no",
+            _date(a.submitted_at),
+            _date(a.decided_at),
+        ]
+        for a in applications.iterator(chunk_size=500)
+    )
+    return csv_response(f"{program.slug}-applicants.csv", APPLICATION_CSV_HEADER, rows)
 
 
 @coordinator_required

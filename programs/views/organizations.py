@@ -3,13 +3,18 @@ import copy
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models.functions import Coalesce, Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scopes_disabled
 
+from mentorship import listing
+from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
+from mentorship.filters import bad_filter_response
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import nav, onboarding, sending
@@ -28,6 +33,21 @@ from programs.services import invitations as invitation_services
 from programs.services import organizations as organization_services
 
 MEMBERS_PER_PAGE = 50
+
+# The member list's sortable columns (public key -> ORM order).
+MEMBER_SORTS = {
+    "name": (Lower("user__full_name"), Lower("user__email")),
+    "email": Lower("user__email"),
+    "status": "status",
+    "joined": "joined_at",
+}
+INVITATION_SORTS = {
+    "email": Lower("email"),
+    "invited_as": "member_status",
+    "status": "status",
+    "sent": Coalesce("sent_at", "created_at"),
+}
+MEMBER_CSV_HEADER = ["Name", "Email", "Member status", "Coordinator", "Committee", "Active", "Joined"]
 
 
 @member_required
@@ -63,30 +83,57 @@ def nav_badges(request: HttpRequest, org_slug: str) -> JsonResponse:
     return response
 
 
-@coordinator_or_committee_required
-def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    filters = MemberFilterForm(request.GET)
+def _members(request: HttpRequest, filters: MemberFilterForm):
+    """The member list as filtered and sorted by the query string: (rows, sorting, filters)."""
     f = filters.values
     search, status, role = f.get("q", ""), f.get("status", ""), f.get("role", "")
     show_removed = bool(f.get("removed")) and request.membership.is_coordinator
     members = selectors.member_list(
         organization=request.organization, search=search, status=status, role=role, show_removed=show_removed
     )
+    members, sorting = listing.sort(request, members, MEMBER_SORTS, default="name", base_query=filters.querystring())
+    return members, sorting, {"search": search, "status": status, "role": role, "show_removed": show_removed}
+
+
+@coordinator_or_committee_required
+def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
+    filters = MemberFilterForm(request.GET)
+    members, sorting, values = _members(request, filters)
     page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "programs/member_list.html",
         {
             "page": page,
-            "search": search,
-            "status": status,
-            "role": role,
-            "show_removed": show_removed,
+            **values,
+            "sorting": sorting,
             "statuses": MemberStatus.choices,
-            "querystring": filters.querystring(),
+            "querystring": sorting.querystring,
             "filter_errors": filters.error_list(),
         },
     )
+
+
+@coordinator_required
+def member_list_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
+    """The members the list shows (its filters and order, every page) as CSV."""
+    filters = MemberFilterForm(request.GET)
+    if refusal := bad_filter_response(filters):
+        return refusal
+    members, _sorting, _values = _members(request, filters)
+    rows = (
+        [
+            m.user.full_name,
+            m.user.email,
+            m.get_status_display(),
+            "yes" if m.is_coordinator else "no",
+            "yes" if m.is_committee else "no",
+            "yes" if m.is_active else "no",
+            timezone.localtime(m.joined_at).date().isoformat(),
+        ]
+        for m in members.iterator(chunk_size=500)
+    )
+    return csv_response(f"{request.organization.slug}-members.csv", MEMBER_CSV_HEADER, rows)
 
 
 @coordinator_required
@@ -127,10 +174,21 @@ def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
         else:
             messages.success(request, f"Invitation sent to {invitation.email}.")
             return redirect("invitations", org_slug=request.organization.slug)
-    page = Paginator(selectors.invitation_list(organization=request.organization), MEMBERS_PER_PAGE).get_page(
-        request.GET.get("page")
+    invitation_rows, sorting = listing.sort(
+        request, selectors.invitation_list(organization=request.organization), INVITATION_SORTS, default="-sent"
     )
-    return render(request, "programs/invitations.html", {"form": form, "page": page, **_sending_context(request)})
+    page = Paginator(invitation_rows, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "programs/invitations.html",
+        {
+            "form": form,
+            "page": page,
+            "sorting": sorting,
+            "querystring": sorting.querystring,
+            **_sending_context(request),
+        },
+    )
 
 
 def _invitation_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:

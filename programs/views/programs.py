@@ -1,14 +1,16 @@
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Coalesce, Lower
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from mentorship import listing
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
-from programs.forms.programs import MentorFilterForm, ProgramForm
+from programs.forms.programs import MENTOR_SORT_LABELS, MentorFilterForm, ProgramForm
 from programs.models import (
     MENTOR_LIVE,
     Application,
@@ -23,6 +25,15 @@ from programs.selectors.applications import is_live_mentee
 from programs.selectors.profiles import can_read_biosketches
 from programs.services import programs as program_services
 from programs.services.programs import RuleSettings
+
+# The mentor directory (cards, sorted from a "Sort by" select): public key -> ORM order.
+MENTOR_SORTS = {
+    "name": Lower("membership__user__full_name"),
+    "specialty": Lower("membership__profile__specialty"),
+    "institution": Lower("membership__profile__institution"),
+    "graduated": "membership__profile__graduation_year",
+    "places": "places_left",
+}
 
 
 def visible_program(request: HttpRequest, program_slug: str) -> Program:
@@ -218,6 +229,10 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
             distinct=True,
         ),
     )
+    mentors = mentors.annotate(
+        places_left=Coalesce("capacity", Value(program.default_mentees_per_mentor)) - F("live_mentees")
+    )
+    mentors, sorting = listing.sort(request, mentors, MENTOR_SORTS, default="name", base_query=filters.querystring())
     page = Paginator(mentors, MENTORS_PER_PAGE).get_page(request.GET.get("page"))
     rows = []
     for application in page.object_list:
@@ -244,7 +259,9 @@ def mentor_directory(request: HttpRequest, org_slug: str, program_slug: str) -> 
             "can_ask": can_ask,
             "search": search,
             "page": page,
-            "querystring": filters.querystring(),
+            "sorting": sorting,
+            "sort_options": sorting.options(MENTOR_SORT_LABELS),
+            "querystring": sorting.querystring,
             "filter_errors": filters.error_list(),
             "specialties": specialties,
             "specialty": specialty,

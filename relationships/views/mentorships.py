@@ -4,20 +4,51 @@ ending, and a program's list of mentorships for coordinators."""
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Q
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_POST
 
+from mentorship import listing
+from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
-from mentorship.filters import FilterForm, FlagField
+from mentorship.filters import FilterForm, FlagField, bad_filter_response
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
-from relationships.models import LIVE_STATUSES, Mentorship
+from relationships import selectors
+from relationships.models import Mentorship
 from relationships.services import endings as relationship_endings
 from relationships.services.meetings import overview
 from relationships.services.record import record_summary
 
 PER_PAGE = 50
+
+# The program's mentorships: sortable columns (public key -> ORM order).
+MENTORSHIP_SORTS = {
+    "mentor": Lower("mentor__user__full_name"),
+    "mentee": Lower("mentee__user__full_name"),
+    "started": "started_on",
+    "stage": "stage",
+    "status": "status",
+    "meetings": "meetings_held",
+}
+# Metadata only: never a note, an agenda, a goal's text or any other free text of the pair.
+MENTORSHIP_CSV_HEADER = [
+    "Mentor",
+    "Mentor email",
+    "Mentee",
+    "Mentee email",
+    "Status",
+    "Stage",
+    "Started",
+    "Planned end",
+    "Ended",
+    "Hub",
+    "Meetings held",
+    "Goals",
+    "Goals achieved",
+]
 
 
 class MentorshipFilterForm(FilterForm):
@@ -62,14 +93,20 @@ def mentorship_end(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
     return redirect("mentorship_detail", org_slug=org_slug, pk=pk)
 
 
+def _program_mentorships(request: HttpRequest, program: Program):
+    filters = MentorshipFilterForm(request.GET)
+    live_only = not filters.values.get("all")
+    mentorships = selectors.program_mentorships(program=program, live_only=live_only)
+    mentorships, sorting = listing.sort(
+        request, mentorships, MENTORSHIP_SORTS, default="-started", base_query=filters.querystring()
+    )
+    return mentorships, sorting, filters, live_only
+
+
 @coordinator_required
 def program_mentorships(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=program_slug)
-    filters = MentorshipFilterForm(request.GET)
-    live_only = not filters.values.get("all")
-    mentorships = Mentorship.objects.filter(program=program).select_related("mentor__user", "mentee__user")
-    if live_only:
-        mentorships = mentorships.filter(status__in=LIVE_STATUSES)
+    mentorships, sorting, filters, live_only = _program_mentorships(request, program)
     page = Paginator(mentorships, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -78,7 +115,41 @@ def program_mentorships(request: HttpRequest, org_slug: str, program_slug: str) 
             "program": program,
             "page": page,
             "live_only": live_only,
-            "querystring": "" if live_only else "all=1",
+            "sorting": sorting,
+            "querystring": sorting.querystring,
             "filter_errors": filters.error_list(),
         },
     )
+
+
+def _day(value) -> str:
+    return value.isoformat() if value else ""
+
+
+@coordinator_required
+def program_mentorships_csv(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
+    """The program's mentorships as the list shows them (filter and order, every page), as
+    CSV: names, emails, status, stage, dates, hub and counts; nothing the pair wrote."""
+    program = get_object_or_404(Program, slug=program_slug)
+    mentorships, _sorting, filters, _live_only = _program_mentorships(request, program)
+    if refusal := bad_filter_response(filters):
+        return refusal
+    rows = (
+        [
+            m.mentor.user.full_name,
+            m.mentor.user.email,
+            m.mentee.user.full_name,
+            m.mentee.user.email,
+            m.get_status_display(),
+            m.get_stage_display(),
+            _day(m.started_on),
+            _day(m.planned_end_on),
+            _day(timezone.localtime(m.ended_at).date() if m.ended_at else None),
+            m.hub_name or "",
+            m.meetings_held,
+            m.goals_total,
+            m.goals_achieved,
+        ]
+        for m in mentorships.iterator(chunk_size=500)
+    )
+    return csv_response(f"{program.slug}-mentorships.csv", MENTORSHIP_CSV_HEADER, rows)

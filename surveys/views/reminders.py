@@ -3,12 +3,14 @@
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from mentorship import listing
 from mentorship.csvexport import csv_response
 from mentorship.filters import FilterForm, SearchField, bad_filter_response
 from mentorship.tenancy import coordinator_required, member_required
@@ -16,6 +18,17 @@ from surveys.models import ReminderKind, ReminderStatus
 from surveys.services import reminders as services
 
 PER_PAGE = 50
+
+# The reminder log's sortable columns (public key -> ORM order).
+REMINDER_SORTS = {
+    "recorded": "created_at",
+    "what": "kind",
+    "to": (Lower("recipient__user__full_name"), Lower("recipient__user__email")),
+    "program": Lower("program__name"),
+    "due": "due_on",
+    "status": "status",
+    "sent": "sent_at",
+}
 
 
 class ReminderFilterForm(FilterForm):
@@ -29,11 +42,16 @@ def _filters(form: ReminderFilterForm) -> dict:
     return {"search": f.get("q", ""), "kind": f.get("kind", ""), "status": f.get("status", "")}
 
 
+def _sorted_rows(request: HttpRequest, form: ReminderFilterForm):
+    rows = services.reminder_log(organization=request.organization, **_filters(form))
+    return listing.sort(request, rows, REMINDER_SORTS, default="-recorded", base_query=form.querystring())
+
+
 @coordinator_required
 def reminder_log(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = ReminderFilterForm(request.GET)
     filters = _filters(form)
-    rows = services.reminder_log(organization=request.organization, **filters)
+    rows, sorting = _sorted_rows(request, form)
     page = Paginator(rows, PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
@@ -43,7 +61,8 @@ def reminder_log(request: HttpRequest, org_slug: str) -> HttpResponse:
             **filters,
             "kinds": ReminderKind.choices,
             "statuses": ReminderStatus.choices,
-            "querystring": form.querystring(),
+            "sorting": sorting,
+            "querystring": sorting.querystring,
             "filter_errors": form.error_list(),
             "summary": services.reminder_summary(organization=request.organization),
             "last_scan": services.last_scan(),
@@ -56,7 +75,7 @@ def reminder_log_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
     form = ReminderFilterForm(request.GET)
     if refusal := bad_filter_response(form):
         return refusal
-    rows = services.reminder_log(organization=request.organization, **_filters(form))
+    rows, _sorting = _sorted_rows(request, form)
     zone = timezone.get_current_timezone()
     return csv_response(
         f"reminders-{request.organization.slug}-{timezone.localdate():%Y-%m-%d}.csv",

@@ -4,14 +4,18 @@
 Only the pair reads a report before it is submitted (anyone else gets a 404 on the pair's
 pages); coordinators read submitted reports on the program's page."""
 
+from urllib.parse import urlencode
+
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models.functions import Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 
+from mentorship import listing
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm
@@ -24,6 +28,12 @@ from surveys.periods import quarter_bounds, quarter_of
 from surveys.services import reports as services
 
 PAIRS_PER_PAGE = 50
+# The program's reports: the pairs sort by mentor (then mentee) or by mentee, or by start.
+REPORT_SORTS = {
+    "pair": (Lower("mentor__user__full_name"), Lower("mentee__user__full_name")),
+    "mentee": Lower("mentee__user__full_name"),
+    "started": "started_on",
+}
 
 
 def _pair_mentorship(request: HttpRequest, pk: int) -> tuple[Mentorship, str]:
@@ -210,7 +220,13 @@ def program_reports(request: HttpRequest, org_slug: str, program_slug: str) -> H
     (year, quarter), quarters, bad = _chosen_quarter(request)
     if bad:
         messages.warning(request, "That quarter could not be read; showing the current quarter instead.")
-    pairings = services.program_pairings_for_quarter(program, year, quarter)
+    pairings, sorting = listing.sort(
+        request,
+        services.program_pairings_for_quarter(program, year, quarter),
+        REPORT_SORTS,
+        default="pair",
+        base_query=urlencode({"quarter": f"{year}-{quarter}"}),
+    )
     page = Paginator(pairings, PAIRS_PER_PAGE).get_page(request.GET.get("page"))
     rows = services.program_report_rows(
         actor=request.membership, program=program, year=year, quarter=quarter, pairings=list(page.object_list)
@@ -230,7 +246,8 @@ def program_reports(request: HttpRequest, org_slug: str, program_slug: str) -> H
             "rows": rows,
             "page": page,
             "counts": counts,
-            "querystring": f"quarter={year}-{quarter}",
+            "sorting": sorting,
+            "querystring": sorting.querystring,
             "is_current": (year, quarter) == quarter_of(timezone.localdate()),
         },
     )

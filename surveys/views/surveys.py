@@ -3,13 +3,14 @@
 from django import forms
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, IntegerField, OuterRef, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery
+from django.db.models.functions import Coalesce, Lower
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
+from mentorship import listing
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm, bad_filter_response
@@ -50,23 +51,31 @@ def _count(model, **filters):
 
 # --- Builder --------------------------------------------------------------------------------
 
+# The survey list's sortable columns (public key -> ORM order); by status, newest first within.
+SURVEY_SORTS = {
+    "title": Lower("title"),
+    "audience": "audience",
+    "status": ("status", F("created_at").desc()),
+    "questions": "question_count",
+    "answers": "response_count",
+}
+
 
 @coordinator_required
 def survey_list(request: HttpRequest, org_slug: str) -> HttpResponse:
-    surveys = (
-        Survey.objects.select_related("program")
-        .annotate(
-            question_count=_count(Question, survey=OuterRef("pk")),
-            response_count=_count(SurveyResponse, survey=OuterRef("pk")),
-        )
-        .order_by("status", "-created_at", "-pk")
+    surveys = Survey.objects.select_related("program").annotate(
+        question_count=_count(Question, survey=OuterRef("pk")),
+        response_count=_count(SurveyResponse, survey=OuterRef("pk")),
     )
+    surveys, sorting = listing.sort(request, surveys, SURVEY_SORTS, default="status")
     page = Paginator(surveys, 50).get_page(request.GET.get("page"))
     for survey in page.object_list:
         survey.schedule_text = builder.schedule_summary(survey)
     satisfaction = results.satisfaction_by_month(request.organization)
     context = {
         "page": page,
+        "sorting": sorting,
+        "querystring": sorting.querystring,
         "satisfaction": satisfaction,
         "satisfaction_chart": line_chart(
             satisfaction, label="Satisfaction over the last 12 months, 0 to 10", y_max=results.SATISFACTION_SCALE
@@ -417,12 +426,19 @@ def feedback(request: HttpRequest, org_slug: str) -> HttpResponse:
     return render(request, "surveys/feedback_form.html", {"form": form})
 
 
+# The feedback inbox (cards): its orders, from a "Sort by" select. Never by author: an
+# order must not hint at who sent anonymous feedback.
+FEEDBACK_SORTS = {"received": "created_at", "program": Lower("program__name")}
+FEEDBACK_SORT_LABELS = {"-received": "Newest first", "received": "Oldest first", "program": "Program, A to Z"}
+
+
 class FeedbackFilterForm(FilterForm):
     show = forms.ChoiceField(
         label="Show",
         choices=[("open", "Open"), ("handled", "Handled"), ("all", "All")],
         required=False,
     )
+    sort = listing.sort_field(FEEDBACK_SORT_LABELS)
 
 
 @coordinator_required
@@ -434,11 +450,19 @@ def feedback_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         items = items.filter(handled_at__isnull=True)
     elif show == "handled":
         items = items.filter(handled_at__isnull=False)
-    page = Paginator(items.order_by("-created_at", "-pk"), FEEDBACK_PER_PAGE).get_page(request.GET.get("page"))
+    items, sorting = listing.sort(request, items, FEEDBACK_SORTS, default="-received", base_query=f"show={show}")
+    page = Paginator(items, FEEDBACK_PER_PAGE).get_page(request.GET.get("page"))
     return render(
         request,
         "surveys/feedback_list.html",
-        {"page": page, "show": show, "querystring": f"show={show}", "filter_errors": filters.error_list()},
+        {
+            "page": page,
+            "show": show,
+            "sorting": sorting,
+            "sort_options": sorting.options(FEEDBACK_SORT_LABELS),
+            "querystring": sorting.querystring,
+            "filter_errors": filters.error_list(),
+        },
     )
 
 
