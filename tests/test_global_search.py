@@ -104,3 +104,13 @@ def test_a_bounded_number_of_queries(client, coordinator_a, django_assert_max_nu
     assert html.count('class="list-group-item"') <= 3 * 20
     if size > 20:
         assert "type more of a name" in html
+
+
+@pytest.mark.django_db
+def test_the_navigation_offers_the_search_to_coordinators_only(client, coordinator_a, member_a):
+    client.force_login(coordinator_a.user)
+    page = client.get(f"/o/{coordinator_a.organization.slug}/programs/").content.decode()
+    assert 'id="nav-search"' in page and f"/o/{coordinator_a.organization.slug}/search/" in page
+    client.force_login(member_a.user)
+    page = client.get(f"/o/{member_a.organization.slug}/programs/").content.decode()
+    assert 'id="nav-search"' not in page
