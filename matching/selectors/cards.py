@@ -127,7 +127,7 @@ def pairing_cards(items, *, viewer: Membership) -> None:
             # Never the email address: the two learn each other's address only once paired.
             name=membership.user.full_name or "The other person",
             profile=profiles.get(membership.pk),
-            time_zone=getattr(profiles.get(membership.pk), "time_zone", "") or membership.user.time_zone,
+            time_zone=membership.user.time_zone,
             goal_areas={a.pk: a.name for a in application.goal_areas.all()} if application else {},
             meeting_modes=list(application.meeting_modes or []) if application else [],
             hubs=hubs_of.get((item.program_id, membership.pk), {}),
