@@ -109,7 +109,8 @@ class InvitationForm(Form):
 
 class BulkResendForm(Form):
     ids = SelectedIdsField(
-        limit=BULK_INVITATION_LIMIT, error_messages={"required": "Select at least one pending invitation first (tick its box)."}
+        limit=BULK_INVITATION_LIMIT,
+        error_messages={"required": "Select at least one pending invitation first (tick its box)."},
     )
 
 

@@ -161,11 +161,11 @@ BULK_INVITATION_LIMIT = 100
 
 @dataclass
 class BulkInvitations:
-    """What a bulk invitation or resend did: the invitations sent, and what was not sent
-    with why (the address as typed, or the invitation's address)."""
+    """What a bulk invitation or resend did: the invitations sent, and a sentence for each
+    address not sent, saying why."""
 
     sent: list[Invitation] = field(default_factory=list)
-    refused: list[tuple[str, str]] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
 
 
 def split_addresses(text: str) -> list[str]:
@@ -173,10 +173,10 @@ def split_addresses(text: str) -> list[str]:
     return [part.strip() for line in text.splitlines() for part in line.replace(";", ",").split(",") if part.strip()]
 
 
-def _address_refusals(organization, addresses: list[str]) -> tuple[list[str], list[tuple[str, str]]]:
+def _address_refusals(organization, addresses: list[str]) -> tuple[list[str], list[str]]:
     """The addresses that may be invited (lowercased, once each), and the others with why.
     Two queries whatever the number of addresses."""
-    refused: list[tuple[str, str]] = []
+    refused: list[str] = []
     wanted: dict[str, str] = {}  # lowercased -> as typed
     for typed in addresses:
         email = typed.strip().lower()
@@ -185,10 +185,10 @@ def _address_refusals(organization, addresses: list[str]) -> tuple[list[str], li
                 raise ValidationError("too long")
             validate_email(email)
         except ValidationError:
-            refused.append((typed, "not a valid email address"))
+            refused.append(f"{typed} is not a valid email address.")
             continue
         if email in wanted:
-            refused.append((typed, "listed twice; invited once"))
+            refused.append(f"{typed} is listed twice; it is invited once.")
             continue
         wanted[email] = typed
     members = set(
@@ -206,9 +206,9 @@ def _address_refusals(organization, addresses: list[str]) -> tuple[list[str], li
     allowed = []
     for email, typed in wanted.items():
         if email in members:
-            refused.append((typed, f"already a member of {organization.name}"))
+            refused.append(f"{typed} is already a member of {organization.name}.")
         elif email in invited:
-            refused.append((typed, "already has an open invitation (resend it from the list instead)"))
+            refused.append(f"{typed} already has an open invitation. Resend it from the list instead.")
         else:
             allowed.append(email)
     return allowed, refused
@@ -258,7 +258,7 @@ def invitations_create(
                     invited_by=actor.user,
                 )
         except IntegrityError:  # invited by someone else a moment ago
-            outcome.refused.append((email, "already has an open invitation"))
+            outcome.refused.append(f"{email} already has an open invitation.")
             continue
         _send_invitation(invitation, sender=actor.user)
         audit(
@@ -302,13 +302,14 @@ def invitations_resend(*, actor: Membership, ids: list[int]) -> BulkInvitations:
     outcome = BulkInvitations()
     for invitation in invitations:
         if invitation.status != InvitationStatus.PENDING:
-            outcome.refused.append((invitation.email, f"{invitation.get_status_display().lower()}, not resent"))
+            status = invitation.get_status_display().lower()
+            outcome.refused.append(f"The invitation to {invitation.email} was {status}; it cannot be resent.")
             continue
         try:
             sending.check_resend(invitation=invitation)
             sending.check_invitations(organization=organization, user=actor.user)
         except ServiceError as error:
-            outcome.refused.append((invitation.email, error.message))
+            outcome.refused.append(f"{invitation.email}: {error.message}")
             continue
         _send_again(actor, invitation)
         outcome.sent.append(invitation)

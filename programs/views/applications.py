@@ -163,7 +163,9 @@ def _decide_from_list(request: HttpRequest, program: Program, form: BulkDecision
             level = "success" if outcome.decided else "error"
             summary = outcome.summary()
             if outcome.decided:
-                summary += " Each applicant has been emailed." if len(outcome.decided) > 1 else " They have been emailed."
+                summary += (
+                    " Each applicant has been emailed." if len(outcome.decided) > 1 else " They have been emailed."
+                )
             if inline:
                 return _application_row(request, program, row_id, (level, summary))
             getattr(messages, level)(request, summary)
