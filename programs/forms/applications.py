@@ -2,8 +2,8 @@ from django import forms
 
 from mentorship.filters import FilterForm, SearchField
 from mentorship.forms import Form
-from programs.models import Application, ApplicationStatus, Hub, HubChoice, MeetingMode, ProgramModel, Role
 from programs.forms.selection import SelectedIdsField
+from programs.models import Application, ApplicationStatus, Hub, HubChoice, MeetingMode, ProgramModel, Role
 from programs.services.applications import (
     BULK_DECISION_LIMIT,
     DECISION_MESSAGE_MAX_LENGTH,

@@ -350,7 +350,11 @@ class BulkDecision:
 
     def summary(self) -> str:
         """ "3 accepted; 1 skipped: already declined (Nia Mensah)." """
-        text = f"{len(self.decided)} {DECISION_VERBS[self.decision]}"
+        verb = DECISION_VERBS[self.decision]
+        if len(self.decided) == 1 and not self.skipped:
+            user = self.decided[0].membership.user
+            return f"{user.full_name or user.email} is {verb}."
+        text = f"{len(self.decided) or 'None'} {verb}"
         if self.skipped:
             reasons: dict[str, list[str]] = {}
             for application, reason in self.skipped:
