@@ -24,6 +24,8 @@ class SelectedIdsField(forms.Field):
         values = value if isinstance(value, list | tuple) else [value]
         ids: list[int] = []
         for item in values:
+            if not str(item).strip():
+                continue  # an empty box value is no selection
             text = str(item).strip()
             if not text.isdigit() or len(text) > 18 or int(text) < 1:
                 raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
