@@ -238,8 +238,8 @@ def test_an_inline_decision_answers_with_the_row_and_the_outcome(office, program
     assert 'data-status="waitlisted">Waitlisted<' in content
     # The row's own buttons offer what is left, and post back to the same filtered list.
     assert 'value="accepted">Accept' in content and 'value="waitlisted"' not in content
-    assert f'hx-post="{LIST}?status=eligible"' in content
-    assert 'id="inline-status"' in content and 'hx-swap-oob="true"' in content
+    assert f'data-hx-post="{LIST}?status=eligible"' in content
+    assert 'id="inline-status"' in content and 'data-hx-swap-oob="true"' in content
     assert "Nia Mensah is waitlisted. They have been emailed." in content
     assert _status(application) == S.WAITLISTED
     assert [m.to for m in mail.outbox] == [[application.membership.user.email]]

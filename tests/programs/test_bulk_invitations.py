@@ -224,7 +224,7 @@ def test_an_inline_resend_answers_with_the_row_and_the_outcome(office, org_a, dj
     assert response.status_code == 200
     content = response.content.decode()
     assert f'<tr id="invitation-{invitation.pk}">' in content
-    assert 'hx-swap-oob="true"' in content and "Invitation sent again to nia@example.org." in content
+    assert 'data-hx-swap-oob="true"' in content and "Invitation sent again to nia@example.org." in content
     assert [m.to for m in mail.outbox] == [["nia@example.org"]]
 
 
