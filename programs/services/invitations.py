@@ -233,6 +233,9 @@ def invitations_create(
     require_coordinator(actor, organization)
     if member_status not in MemberStatus.values:
         raise ServiceError("Choose a member status.", field="member_status")
+    limit = Invitation._meta.get_field("message").max_length
+    if len(message) > limit:
+        raise ServiceError(f"Keep the message to at most {limit} characters.", field="message")
     if not emails:
         raise ServiceError("Enter at least one email address.", field="email")
     if len(emails) > BULK_INVITATION_LIMIT:

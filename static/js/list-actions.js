@@ -41,15 +41,17 @@
     document.querySelectorAll('[data-select-all="' + target.getAttribute("form") + '"]').forEach(refresh);
   });
 
-  // After a row was swapped, keyboard focus goes to the row's first link or button (the
-  // button pressed is gone), and the select-all box is brought up to date.
+  // After a row was swapped, keyboard focus goes to the row's first remaining button (the
+  // one pressed is gone), else to the row itself; the select-all box is brought up to date.
   document.addEventListener("htmx:afterSwap", function (event) {
     var row = event.detail && event.detail.elt;
-    var id = row && row.id;
-    var fresh = id ? document.getElementById(id) : null;
-    if (fresh) {
-      var focusable = fresh.querySelector("a, button");
-      if (focusable) focusable.focus();
+    if (row && row.tagName === "TR" && row.isConnected) {
+      var focusable = row.querySelector("button") || row.querySelector("a");
+      if (!focusable) {
+        row.tabIndex = -1;
+        focusable = row;
+      }
+      focusable.focus();
     }
     document.querySelectorAll("[data-select-all]").forEach(refresh);
   });
