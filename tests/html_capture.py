@@ -84,6 +84,8 @@ class HtmlCaptureMiddleware:
             and not response.streaming
             and response.get("Content-Type", "").split(";")[0].strip() == "text/html"
             and response.content
+            # An htmx answer is a fragment of a page (a table row), not a document.
+            and request.headers.get("HX-Request") != "true"
         ):
             match = getattr(request, "resolver_match", None)
             name = (match.view_name if match else "") or "unresolved"

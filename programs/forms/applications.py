@@ -2,8 +2,14 @@ from django import forms
 
 from mentorship.filters import FilterForm, SearchField
 from mentorship.forms import Form
+from programs.forms.selection import SelectedIdsField
 from programs.models import Application, ApplicationStatus, Hub, HubChoice, MeetingMode, ProgramModel, Role
-from programs.services.applications import ApplicationData, rule_for
+from programs.services.applications import (
+    BULK_DECISION_LIMIT,
+    DECISION_MESSAGE_MAX_LENGTH,
+    ApplicationData,
+    rule_for,
+)
 
 RANK_LABELS = {1: "First choice", 2: "Second choice", 3: "Third choice"}
 
@@ -132,6 +138,36 @@ class DecisionForm(Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=3000,
         help_text="Sent with the decision email.",
+    )
+
+
+class BulkDecisionForm(Form):
+    """One decision, with one message, for the applications ticked on the list (or for one
+    row's own buttons, which send its id and the decision)."""
+
+    ids = SelectedIdsField(
+        limit=BULK_DECISION_LIMIT,
+        error_messages={"required": "Select at least one application first (tick the boxes in the list)."},
+    )
+    action = forms.ChoiceField(
+        label="Decision for the selected applications",
+        choices=[
+            ("", "Choose a decision"),
+            (ApplicationStatus.ACCEPTED, "Accept"),
+            (ApplicationStatus.WAITLISTED, "Waitlist"),
+            (ApplicationStatus.DECLINED, "Decline"),
+        ],
+        error_messages={
+            "required": "Choose accept, waitlist or decline.",
+            "invalid_choice": "Choose accept, waitlist or decline.",
+        },
+    )
+    message = forms.CharField(
+        label="Message to the applicants",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        max_length=DECISION_MESSAGE_MAX_LENGTH,
+        help_text="Optional. Included in each applicant's decision email.",
     )
 
 

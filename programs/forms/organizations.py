@@ -1,9 +1,11 @@
 from django import forms
+from django.core import validators
 from django.utils.text import slugify
 
 from mentorship.filters import FilterForm, FlagField, SearchField
 from mentorship.forms import Form, ModelForm
 from mentorship.timezones import TIME_ZONE_CHOICES
+from programs.forms.selection import SelectedIdsField
 from programs.models import (
     ORGANIZATION_SLUG_STEM_LENGTH,
     Invitation,
@@ -12,6 +14,7 @@ from programs.models import (
     Organization,
     slug_validator,
 )
+from programs.services.invitations import BULK_INVITATION_LIMIT, split_addresses
 
 
 def unidecode_ascii(text: str) -> str:
@@ -68,17 +71,58 @@ class OrganizationSettingsForm(ModelForm):
         return self.cleaned_data.get("time_zone") or self.instance.time_zone
 
 
-class InvitationForm(ModelForm):
-    class Meta:
-        model = Invitation
-        fields = ["email", "member_status", "is_committee", "is_coordinator", "message"]
-        labels = {"email": "Email address", "member_status": "Member status"}
-        help_texts = {
-            "message": "Optional. Included in the invitation email.",
-            "is_committee": "Can review and vote on proposed pairings.",
-            "is_coordinator": "Can manage members, invitations, programs and settings.",
-        }
-        widgets = {"message": forms.Textarea(attrs={"rows": 3})}
+class InvitationForm(Form):
+    """One address or many, invited with the same roles and message."""
+
+    email = forms.CharField(
+        label="Email addresses",
+        widget=forms.Textarea(attrs={"rows": 3, "autocomplete": "off", "spellcheck": "false"}),
+        max_length=20000,
+        help_text="One address, or several: one per line or separated by commas. Each person gets their own "
+        "invitation.",
+    )
+    member_status = forms.ChoiceField(label="Member status", choices=MemberStatus.choices, initial=MemberStatus.MEMBER)
+    is_committee = forms.BooleanField(
+        label="Committee member", required=False, help_text="Can review and vote on proposed pairings."
+    )
+    is_coordinator = forms.BooleanField(
+        label="Coordinator", required=False, help_text="Can manage members, invitations, programs and settings."
+    )
+    message = forms.CharField(
+        label="Personal message",
+        required=False,
+        max_length=Invitation._meta.get_field("message").max_length,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Optional. Included in the invitation email.",
+    )
+
+    def clean_email(self) -> list[str]:
+        """The addresses as typed; the service checks each one and reports those it cannot
+        invite. Only a paste without a single valid address is refused here."""
+        addresses = split_addresses(self.cleaned_data["email"])
+        if not addresses:
+            raise forms.ValidationError("Enter at least one email address.")
+        if len(addresses) > BULK_INVITATION_LIMIT:
+            raise forms.ValidationError(
+                f"Paste at most {BULK_INVITATION_LIMIT} addresses at once (there are {len(addresses)})."
+            )
+        invalid = []
+        for address in addresses:
+            try:
+                validators.validate_email(address)
+            except forms.ValidationError:
+                invalid.append(address)
+        if len(invalid) == len(addresses):
+            shown = ", ".join(invalid[:5]) + (" …" if len(invalid) > 5 else "")
+            raise forms.ValidationError(f"Enter a valid email address ({shown} is not one).")
+        return addresses
+
+
+class BulkResendForm(Form):
+    ids = SelectedIdsField(
+        limit=BULK_INVITATION_LIMIT,
+        error_messages={"required": "Select at least one pending invitation first (tick its box)."},
+    )
 
 
 class MembershipForm(Form):

@@ -282,22 +282,26 @@ def application_override_eligibility(
     return application
 
 
-@transaction.atomic
-def application_decide(*, actor: Membership, application: Application, decision: str, message: str) -> Application:
-    """A coordinator accepts, waitlists or declines an eligible application; the applicant
-    is emailed (through Celery) with the message."""
-    _require_deciding_coordinator(actor, application)
-    if decision not in DECISIONS:
-        raise ServiceError("Choose accept, waitlist or decline.", field="decision")
-    application = _lock(application)
+def _decision_refusal(actor: Membership, application: Application, decision: str) -> tuple[str, str] | None:
+    """Why this coordinator cannot give this decision now, or None: (a few words for a
+    bulk summary, the full sentence for the single decision's form)."""
+    if application.membership_id == actor.pk:
+        return "your own application", "Another coordinator needs to decide on your own application."
     if application.status not in DECIDABLE:
         if application.status == S.INELIGIBLE:
-            raise ServiceError(
-                "This applicant is not eligible. Override the eligibility (with a reason) before accepting."
+            return (
+                "not eligible (override first)",
+                "This applicant is not eligible. Override the eligibility (with a reason) before accepting.",
             )
-        raise ServiceError(f"An application that is {application.get_status_display().lower()} cannot be decided.")
+        label = application.get_status_display().lower()
+        return label, f"An application that is {label} cannot be decided."
     if application.status == decision:
-        raise ServiceError(f"This application is already {application.get_status_display().lower()}.")
+        label = application.get_status_display().lower()
+        return f"already {label}", f"This application is already {label}."
+    return None
+
+
+def _record_decision(actor: Membership, application: Application, decision: str, message: str) -> None:
     application.status = decision
     application.decision_message = message.strip()
     application.decided_by = actor
@@ -312,7 +316,116 @@ def application_decide(*, actor: Membership, application: Application, decision:
         application=application.pk,
     )
     _email_decision(application)
+
+
+@transaction.atomic
+def application_decide(*, actor: Membership, application: Application, decision: str, message: str) -> Application:
+    """A coordinator accepts, waitlists or declines an eligible application; the applicant
+    is emailed (through Celery) with the message."""
+    _require_deciding_coordinator(actor, application)
+    if decision not in DECISIONS:
+        raise ServiceError("Choose accept, waitlist or decline.", field="decision")
+    application = _lock(application)
+    refusal = _decision_refusal(actor, application, decision)
+    if refusal:
+        raise ServiceError(refusal[1])
+    _record_decision(actor, application, decision, message)
     return application
+
+
+# At most this many applications in one bulk decision (a page of the list holds 50).
+BULK_DECISION_LIMIT = 200
+DECISION_MESSAGE_MAX_LENGTH = 3000
+DECISION_VERBS = {S.ACCEPTED: "accepted", S.WAITLISTED: "waitlisted", S.DECLINED: "declined"}
+
+
+@dataclass
+class BulkDecision:
+    """What a bulk decision did: the applications decided, and those skipped with why."""
+
+    decision: str
+    decided: list[Application] = field(default_factory=list)
+    skipped: list[tuple[Application, str]] = field(default_factory=list)
+
+    def summary(self) -> str:
+        """ "3 accepted; 1 skipped: already declined (Nia Mensah)." """
+        verb = DECISION_VERBS[self.decision]
+        if len(self.decided) == 1 and not self.skipped:
+            user = self.decided[0].membership.user
+            return f"{user.full_name or user.email} is {verb}."
+        text = f"{len(self.decided) or 'None'} {verb}"
+        if self.skipped:
+            reasons: dict[str, list[str]] = {}
+            for application, reason in self.skipped:
+                user = application.membership.user
+                reasons.setdefault(reason, []).append(user.full_name or user.email)
+            parts = "; ".join(f"{reason} ({', '.join(names)})" for reason, names in reasons.items())
+            text += f"; {len(self.skipped)} skipped: {parts}"
+        return text + "."
+
+
+def parse_ids(values) -> list[int]:
+    """The selected ids as distinct positive integers, in order; anything else is refused."""
+    ids: list[int] = []
+    for value in values:
+        text = str(value).strip()
+        if not text.isdigit() or len(text) > 18 or int(text) < 1:
+            raise ServiceError("The selection is not valid. Reload the page and select again.", field="ids")
+        if int(text) not in ids:
+            ids.append(int(text))
+    return ids
+
+
+@transaction.atomic
+def applications_decide(
+    *, actor: Membership, program: Program, ids: list[int], decision: str, message: str = ""
+) -> BulkDecision:
+    """A coordinator gives one decision (with one message) to several applications of one
+    program. Each is checked like a single decision: those that cannot take it are skipped
+    with the reason, the others are decided and each applicant gets their own email.
+
+    Every selected id must be an application of this program: one from elsewhere (another
+    program or organization, or gone) refuses the whole request and changes nothing."""
+    require_coordinator(actor, actor.organization)
+    if program.organization_id != actor.organization_id:
+        raise PermissionDenied("That program belongs to another organization.")
+    if decision not in DECISIONS:
+        raise ServiceError("Choose accept, waitlist or decline.", field="action")
+    if len(message) > DECISION_MESSAGE_MAX_LENGTH:
+        raise ServiceError(
+            f"Keep the message to at most {DECISION_MESSAGE_MAX_LENGTH} characters (it has {len(message)}).",
+            field="message",
+        )
+    ids = parse_ids(ids)
+    if not ids:
+        raise ServiceError("Select at least one application.", field="ids")
+    if len(ids) > BULK_DECISION_LIMIT:
+        raise ServiceError(f"Select at most {BULK_DECISION_LIMIT} applications at once.", field="ids")
+    # One query locks them all, in primary-key order so two bulk decisions cannot deadlock.
+    locked = list(
+        Application.objects.select_for_update()
+        .select_related("program", "organization", "membership__user")
+        .filter(pk__in=ids, program=program, organization=actor.organization)
+        .exclude(status=S.DRAFT)
+        .order_by("pk")
+    )
+    if len(locked) != len(ids):
+        raise ServiceError(
+            "Some of the selected applications are not in this program any more. Nothing was changed; "
+            "reload the page and select again.",
+            field="ids",
+        )
+    outcome = BulkDecision(decision=decision)
+    by_pk = {application.pk: application for application in locked}
+    for pk in ids:
+        application = by_pk[pk]
+        refusal = _decision_refusal(actor, application, decision)
+        if refusal:
+            outcome.skipped.append((application, refusal[0]))
+            continue
+        _record_decision(actor, application, decision, message)
+        outcome.decided.append(application)
+    return outcome
 
 
 def _email_decision(application: Application) -> None:

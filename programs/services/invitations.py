@@ -5,9 +5,13 @@ Transactional and permission-checked like every service (``programs.services.org
 the emails go out through Celery after commit, within the sending limits (``programs.sending``).
 """
 
+from dataclasses import dataclass, field
+
 from django.conf import settings
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -103,15 +107,7 @@ def _lock_invitation(actor: Membership, invitation: Invitation) -> Invitation:
     return Invitation.objects.select_for_update().get(pk=invitation.pk)
 
 
-@transaction.atomic
-def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitation:
-    """Send an open invitation again; an expired one gets a fresh validity period."""
-    invitation = _lock_invitation(actor, invitation)
-    if invitation.status != InvitationStatus.PENDING:
-        raise ServiceError(f"This invitation was {invitation.get_status_display().lower()}; it cannot be resent.")
-    organization = sending.lock_sender(organization=invitation.organization, user=actor.user)
-    sending.check_resend(invitation=invitation)
-    sending.check_invitations(organization=organization, user=actor.user)
+def _send_again(actor: Membership, invitation: Invitation) -> None:
     # A fresh link: whatever happened to the old one, it stops working now.
     invitation.token = Invitation._meta.get_field("token").get_default()
     invitation.expires_at = Invitation._meta.get_field("expires_at").get_default()
@@ -124,6 +120,18 @@ def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitatio
         summary=f"Resent the invitation to {invitation.email}",
         invitation=invitation.pk,
     )
+
+
+@transaction.atomic
+def invitation_resend(*, actor: Membership, invitation: Invitation) -> Invitation:
+    """Send an open invitation again; an expired one gets a fresh validity period."""
+    invitation = _lock_invitation(actor, invitation)
+    if invitation.status != InvitationStatus.PENDING:
+        raise ServiceError(f"This invitation was {invitation.get_status_display().lower()}; it cannot be resent.")
+    organization = sending.lock_sender(organization=invitation.organization, user=actor.user)
+    sending.check_resend(invitation=invitation)
+    sending.check_invitations(organization=organization, user=actor.user)
+    _send_again(actor, invitation)
     return invitation
 
 
@@ -143,6 +151,172 @@ def invitation_revoke(*, actor: Membership, invitation: Invitation) -> Invitatio
         invitation=invitation.pk,
     )
     return invitation
+
+
+# --- Several at once --------------------------------------------------------------------
+
+# At most this many addresses in one paste, and invitations in one resend.
+BULK_INVITATION_LIMIT = 100
+
+
+@dataclass
+class BulkInvitations:
+    """What a bulk invitation or resend did: the invitations sent, and a sentence for each
+    address not sent, saying why."""
+
+    sent: list[Invitation] = field(default_factory=list)
+    refused: list[str] = field(default_factory=list)
+
+
+def split_addresses(text: str) -> list[str]:
+    """Addresses pasted one per line, or separated by commas or semicolons, as typed."""
+    return [part.strip() for line in text.splitlines() for part in line.replace(";", ",").split(",") if part.strip()]
+
+
+def _address_refusals(organization, addresses: list[str]) -> tuple[list[str], list[str]]:
+    """The addresses that may be invited (lowercased, once each), and the others with why.
+    Two queries whatever the number of addresses."""
+    refused: list[str] = []
+    wanted: dict[str, str] = {}  # lowercased -> as typed
+    for typed in addresses:
+        email = typed.strip().lower()
+        try:
+            if len(email) > Invitation._meta.get_field("email").max_length:
+                raise ValidationError("too long")
+            validate_email(email)
+        except ValidationError:
+            refused.append(f"{typed} is not a valid email address.")
+            continue
+        if email in wanted:
+            refused.append(f"{typed} is listed twice; it is invited once.")
+            continue
+        wanted[email] = typed
+    members = set(
+        Membership.objects.filter(organization=organization, is_active=True)
+        .annotate(address=Lower("user__email"))
+        .filter(address__in=list(wanted))
+        .values_list("address", flat=True)
+    )
+    invited = set(
+        Invitation.objects.filter(organization=organization, status=InvitationStatus.PENDING)
+        .annotate(address=Lower("email"))
+        .filter(address__in=list(wanted))
+        .values_list("address", flat=True)
+    )
+    allowed = []
+    for email, typed in wanted.items():
+        if email in members:
+            refused.append(f"{typed} is already a member of {organization.name}.")
+        elif email in invited:
+            refused.append(f"{typed} already has an open invitation. Resend it from the list instead.")
+        else:
+            allowed.append(email)
+    return allowed, refused
+
+
+@transaction.atomic
+def invitations_create(
+    *,
+    actor: Membership,
+    emails: list[str],
+    member_status: str = MemberStatus.MEMBER,
+    is_coordinator: bool = False,
+    is_committee: bool = False,
+    message: str = "",
+) -> BulkInvitations:
+    """A coordinator invites several addresses at once, with the same roles and message.
+
+    Each address is checked on its own: one that is not valid, belongs to a member or has
+    an open invitation is reported and skipped; the others are invited, each with their
+    own email. All of them must fit the sending limits together, or none is sent."""
+    organization = actor.organization
+    require_coordinator(actor, organization)
+    if member_status not in MemberStatus.values:
+        raise ServiceError("Choose a member status.", field="member_status")
+    limit = Invitation._meta.get_field("message").max_length
+    if len(message) > limit:
+        raise ServiceError(f"Keep the message to at most {limit} characters.", field="message")
+    if not emails:
+        raise ServiceError("Enter at least one email address.", field="email")
+    if len(emails) > BULK_INVITATION_LIMIT:
+        raise ServiceError(
+            f"Paste at most {BULK_INVITATION_LIMIT} addresses at once (there are {len(emails)}).", field="email"
+        )
+    organization = sending.lock_sender(organization=organization, user=actor.user)
+    allowed, refused = _address_refusals(organization, emails)
+    outcome = BulkInvitations(refused=refused)
+    if not allowed:
+        return outcome
+    sending.check_invitations(organization=organization, user=actor.user, count=len(allowed))
+    for email in allowed:
+        try:
+            with transaction.atomic():
+                invitation = Invitation.objects.create(
+                    organization=organization,
+                    email=email,
+                    member_status=member_status,
+                    is_coordinator=is_coordinator,
+                    is_committee=is_committee,
+                    message=message,
+                    invited_by=actor.user,
+                )
+        except IntegrityError:  # invited by someone else a moment ago
+            outcome.refused.append(f"{email} already has an open invitation.")
+            continue
+        _send_invitation(invitation, sender=actor.user)
+        audit(
+            organization=organization,
+            actor=actor.user,
+            action="invitation.created",
+            summary=f"Invited {email}",
+            invitation=invitation.pk,
+        )
+        outcome.sent.append(invitation)
+    return outcome
+
+
+@transaction.atomic
+def invitations_resend(*, actor: Membership, ids: list[int]) -> BulkInvitations:
+    """Send several open invitations again, each within its own resend limit and all within
+    the sending limits: those that cannot go now are reported with why.
+
+    Every id must be an invitation of the actor's organization: one from elsewhere (or
+    gone) refuses the whole request and sends nothing."""
+    require_coordinator(actor, actor.organization)
+    ids = list(dict.fromkeys(int(pk) for pk in ids))
+    if not ids:
+        raise ServiceError("Select at least one invitation to resend.", field="ids")
+    if len(ids) > BULK_INVITATION_LIMIT:
+        raise ServiceError(f"Select at most {BULK_INVITATION_LIMIT} invitations at once.", field="ids")
+    # The invitations first, then the sender's rows: the order of the single resend.
+    invitations = list(
+        Invitation.objects.select_for_update()
+        .select_related("organization", "invited_by")
+        .filter(pk__in=ids, organization=actor.organization)
+        .order_by("pk")
+    )
+    if len(invitations) != len(ids):
+        raise ServiceError(
+            "Some of the selected invitations are not in this organization any more. Nothing was sent; "
+            "reload the page and select again.",
+            field="ids",
+        )
+    organization = sending.lock_sender(organization=actor.organization, user=actor.user)
+    outcome = BulkInvitations()
+    for invitation in invitations:
+        if invitation.status != InvitationStatus.PENDING:
+            status = invitation.get_status_display().lower()
+            outcome.refused.append(f"The invitation to {invitation.email} was {status}; it cannot be resent.")
+            continue
+        try:
+            sending.check_resend(invitation=invitation)
+            sending.check_invitations(organization=organization, user=actor.user)
+        except ServiceError as error:
+            outcome.refused.append(f"{invitation.email}: {error.message}")
+            continue
+        _send_again(actor, invitation)
+        outcome.sent.append(invitation)
+    return outcome
 
 
 def invitation_for_token(token: str) -> Invitation | None:

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -16,6 +17,7 @@ from mentorship.tenancy import coordinator_required, member_required
 from programs.forms.applications import (
     ApplicationFilterForm,
     ApplicationForm,
+    BulkDecisionForm,
     DecisionForm,
     OverrideForm,
     hubs_for_ranking,
@@ -153,6 +155,68 @@ def application_withdraw(request: HttpRequest, org_slug: str, pk: int) -> HttpRe
 # --- Coordinators ------------------------------------------------------------------------
 
 
+def is_htmx(request: HttpRequest) -> bool:
+    """A request htmx made (it swaps part of the page) rather than a page load."""
+    return request.headers.get("HX-Request") == "true"
+
+
+def _application_row(request: HttpRequest, program: Program, pk: int | None, status: tuple[str, str]) -> HttpResponse:
+    """One row of the coordinator's list as it is now, and the message for the page's live
+    region (swapped out of band): the answer to an inline action."""
+    application = (
+        Application.objects.filter(program=program, pk=pk or 0)
+        .select_related("membership__user")
+        .prefetch_related("hub_choices__hub")
+        .first()
+    )
+    level, text = status
+    region = render_to_string(
+        "programs/includes/inline_status.html", {"level": level, "text": text, "oob": True}, request=request
+    )
+    if application is None:  # not a row of this list: leave the page as it is, say why
+        response = HttpResponse(region)
+        response["HX-Reswap"] = "none"
+        return response
+    context = {"a": application, "program": program, "decidable": sorted(services.DECIDABLE)}
+    row = render_to_string("programs/includes/application_row.html", context, request=request)
+    return HttpResponse(row + region)
+
+
+def _decide_from_list(request: HttpRequest, program: Program, form: BulkDecisionForm) -> HttpResponse | None:
+    """The list's POST: a decision for the ticked rows (the bulk form) or for one row (its
+    own buttons). Done: back to the same page of the list (filters and page kept), or, for
+    htmx, the row itself. Refused: None, and the list is shown again with the form's errors."""
+    inline = request.POST.get("row") == "1" and is_htmx(request)
+    row_id = request.POST.get("ids", "")
+    row_id = int(row_id) if row_id.isdigit() and len(row_id) < 18 else None
+    if form.is_valid():
+        try:
+            outcome = services.applications_decide(
+                actor=request.membership,
+                program=program,
+                ids=form.cleaned_data["ids"],
+                decision=form.cleaned_data["action"],
+                message=form.cleaned_data["message"],
+            )
+        except ServiceError as error:
+            form_error(form, error)
+        else:
+            level = "success" if outcome.decided else "error"
+            summary = outcome.summary()
+            if outcome.decided:
+                summary += (
+                    " Each applicant has been emailed." if len(outcome.decided) > 1 else " They have been emailed."
+                )
+            if inline:
+                return _application_row(request, program, row_id, (level, summary))
+            getattr(messages, level)(request, summary)
+            return redirect(request.get_full_path())
+    if inline:
+        errors = " ".join(error for errors in form.errors.values() for error in errors)
+        return _application_row(request, program, row_id, ("error", errors))
+    return None
+
+
 # The applications list's sortable columns (public key -> ORM order).
 APPLICATION_SORTS = {
     "applicant": (Lower("membership__user__full_name"), Lower("membership__user__email")),
@@ -200,6 +264,11 @@ def _applications(request: HttpRequest, program: Program):
 @coordinator_required
 def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=program_slug)
+    bulk_form = BulkDecisionForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        decided = _decide_from_list(request, program, bulk_form)
+        if decided is not None:
+            return decided
     applications, sorting, filters = _applications(request, program)
     if program.model == ProgramModel.HUBS:
         applications = applications.prefetch_related("hub_choices__hub")
@@ -214,6 +283,10 @@ def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> 
             "sorting": sorting,
             "querystring": sorting.querystring,
             "filter_errors": filters.error_list(),
+            "bulk_form": bulk_form,
+            # A refused bulk form comes back with the same rows ticked.
+            "selected": {int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 18},
+            "decidable": sorted(services.DECIDABLE),
         },
     )
 

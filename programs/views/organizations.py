@@ -6,6 +6,7 @@ from django.core.paginator import Paginator
 from django.db.models.functions import Coalesce, Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +22,7 @@ from programs import nav, onboarding, sending
 from programs.adapters import INVITATION_SESSION_KEY
 from programs.dashboard import dashboard_context
 from programs.forms.organizations import (
+    BulkResendForm,
     InvitationForm,
     MemberFilterForm,
     MembershipForm,
@@ -163,17 +165,62 @@ def _sending_context(request: HttpRequest) -> dict:
     }
 
 
-@coordinator_required
-def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
-    form = InvitationForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
+def _invite(request: HttpRequest, form: InvitationForm) -> HttpResponse | None:
+    """Invite every address of the form (one or many). All sent: back to the page. Some
+    sent: back to the page, each address not sent listed with why. None sent: None, and the
+    form is shown again with each address's reason on it."""
+    data = dict(form.cleaned_data)
+    try:
+        outcome = invitation_services.invitations_create(actor=request.membership, emails=data.pop("email"), **data)
+    except ServiceError as error:
+        form_error(form, error)
+        return None
+    if not outcome.sent:
+        for line in outcome.refused:
+            form.add_error("email", line)
+        return None
+    addresses = [invitation.email for invitation in outcome.sent]
+    if len(addresses) == 1:
+        messages.success(request, f"Invitation sent to {addresses[0]}.")
+    else:
+        messages.success(request, f"Invitations sent to {len(addresses)} people: {', '.join(addresses)}.")
+    for line in outcome.refused:
+        messages.info(request, f"Not invited: {line}")
+    return redirect("invitations", org_slug=request.organization.slug)
+
+
+def _resend_selected(request: HttpRequest, form: BulkResendForm) -> HttpResponse:
+    if form.is_valid():
         try:
-            invitation = invitation_services.invitation_create(actor=request.membership, **form.cleaned_data)
+            outcome = invitation_services.invitations_resend(actor=request.membership, ids=form.cleaned_data["ids"])
         except ServiceError as error:
             form_error(form, error)
         else:
-            messages.success(request, f"Invitation sent to {invitation.email}.")
-            return redirect("invitations", org_slug=request.organization.slug)
+            if outcome.sent:
+                count = len(outcome.sent)
+                messages.success(
+                    request,
+                    f"Sent again to {count} {'person' if count == 1 else 'people'}: "
+                    f"{', '.join(invitation.email for invitation in outcome.sent)}.",
+                )
+            level = messages.info if outcome.sent else messages.error
+            for line in outcome.refused:
+                level(request, f"Not sent again: {line}")
+    for errors in form.errors.values():
+        for error in errors:
+            messages.error(request, error)
+    return redirect(request.get_full_path())
+
+
+@coordinator_required
+def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
+    if request.method == "POST" and request.POST.get("form") == "resend":
+        return _resend_selected(request, BulkResendForm(request.POST))
+    form = InvitationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        done = _invite(request, form)
+        if done is not None:
+            return done
     invitation_rows, sorting = listing.sort(
         request, selectors.invitation_list(organization=request.organization), INVITATION_SORTS, default="-sent"
     )
@@ -186,9 +233,32 @@ def invitations(request: HttpRequest, org_slug: str) -> HttpResponse:
             "page": page,
             "sorting": sorting,
             "querystring": sorting.querystring,
+            "back_page": _page_number(request.GET),
             **_sending_context(request),
         },
     )
+
+
+def _page_number(data) -> str:
+    """The list page a form came from ("" for the first or a malformed one)."""
+    page = data.get("page", "")
+    return page if page.isdigit() and len(page) < 9 and page != "1" else ""
+
+
+def _is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"
+
+
+def _invitation_row(request: HttpRequest, invitation: Invitation, level: str, text: str) -> HttpResponse:
+    """The answer to an inline (htmx) resend or revoke: the row as it is now, and the
+    outcome for the page's live region (swapped out of band)."""
+    invitation = selectors.invitation_list(organization=request.organization).get(pk=invitation.pk)
+    context = {"inv": invitation, "back_page": _page_number(request.POST)}
+    row = render_to_string("programs/includes/invitation_row.html", context, request=request)
+    region = render_to_string(
+        "programs/includes/inline_status.html", {"level": level, "text": text, "oob": True}, request=request
+    )
+    return HttpResponse(row + region)
 
 
 def _invitation_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
@@ -196,9 +266,15 @@ def _invitation_action(request: HttpRequest, pk: int, action, done: str) -> Http
     try:
         action(actor=request.membership, invitation=invitation)
     except ServiceError as error:
-        messages.error(request, error.message)
+        level, text = "error", error.message
     else:
-        messages.success(request, done.format(email=invitation.email))
+        level, text = "success", done.format(email=invitation.email)
+    if _is_htmx(request):
+        return _invitation_row(request, invitation, level, text)
+    getattr(messages, level)(request, text)
+    back = _page_number(request.POST)
+    if back:
+        return redirect(f"{reverse('invitations', kwargs={'org_slug': request.organization.slug})}?page={back}")
     return redirect("invitations", org_slug=request.organization.slug)
 
 
