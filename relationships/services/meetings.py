@@ -119,6 +119,8 @@ def _send_invitations(meeting: Meeting, *, actor: Membership, kind: str) -> None
                 },
                 to=[member.user.email],
                 reply_to=[mentorship.organization.contact_email],
+                organization=mentorship.organization,
+                recipient_name=member.user.full_name,
             )
         message.calendar = calendar
         message.calendar_filename = ics.filename(meeting)
