@@ -53,8 +53,11 @@ class OrganizationCreateForm(Form):
 class OrganizationSettingsForm(ModelForm):
     class Meta:
         model = Organization
-        fields = ["name", "contact_email", "description"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        fields = ["name", "contact_email", "description", "brand_colour"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "brand_colour": forms.TextInput(attrs={"type": "color"}),
+        }
 
 
 class InvitationForm(ModelForm):

@@ -8,49 +8,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0010_organization_slug_help_text'),
+        ("programs", "0010_organization_slug_help_text"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='organization',
-            name='brand_colour',
-            field=models.CharField(default='#0a58ca', help_text='The band at the top of every email the organization sends, for example #0a58ca. Its name is written on it in white or black, whichever reads better.', max_length=7, validators=[django.core.validators.RegexValidator('^#[0-9a-fA-F]{6}$', 'Write the colour as # and six hexadecimal digits, for example #0a58ca.')], verbose_name='brand colour'),
+            model_name="organization",
+            name="brand_colour",
+            field=models.CharField(
+                default="#0a58ca",
+                help_text="The band at the top of every email the organization sends, for example #0a58ca. Its name is written on it in white or black, whichever reads better.",
+                max_length=7,
+                validators=[
+                    django.core.validators.RegexValidator(
+                        "^#[0-9a-fA-F]{6}$", "Write the colour as # and six hexadecimal digits, for example #0a58ca."
+                    )
+                ],
+                verbose_name="brand colour",
+            ),
         ),
         migrations.CreateModel(
-            name='Announcement',
+            name="Announcement",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('audience', models.CharField(choices=[('all', 'All participants'), ('mentors', 'Mentors only'), ('mentees', 'Mentees only')], default='all', max_length=10)),
-                ('subject', models.CharField(max_length=200)),
-                ('body', models.TextField(max_length=10000)),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('recipient_count', models.PositiveIntegerField(default=0)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='announcements', to='programs.program')),
-                ('sent_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "audience",
+                    models.CharField(
+                        choices=[("all", "All participants"), ("mentors", "Mentors only"), ("mentees", "Mentees only")],
+                        default="all",
+                        max_length=10,
+                    ),
+                ),
+                ("subject", models.CharField(max_length=200)),
+                ("body", models.TextField(max_length=10000)),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("recipient_count", models.PositiveIntegerField(default=0)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="announcements", to="programs.program"
+                    ),
+                ),
+                (
+                    "sent_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-sent_at', '-pk'],
+                "ordering": ["-sent_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='EmailTemplateOverride',
+            name="EmailTemplateOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('key', models.CharField(max_length=60)),
-                ('subject', models.CharField(max_length=300)),
-                ('body', models.TextField(max_length=10000)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='email_overrides', to='programs.organization')),
-                ('updated_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("key", models.CharField(max_length=60)),
+                ("subject", models.CharField(max_length=300)),
+                ("body", models.TextField(max_length=10000)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="email_overrides",
+                        to="programs.organization",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['key'],
-                'constraints': [models.UniqueConstraint(fields=('organization', 'key'), name='email_override_once_per_kind')],
+                "ordering": ["key"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("organization", "key"), name="email_override_once_per_kind")
+                ],
             },
         ),
     ]

@@ -66,7 +66,9 @@ def organization_create(*, user, name: str, slug: str, contact_email: str, descr
 
 
 @transaction.atomic
-def organization_update(*, actor: Membership, name: str, contact_email: str, description: str) -> Organization:
+def organization_update(
+    *, actor: Membership, name: str, contact_email: str, description: str, brand_colour: str | None = None
+) -> Organization:
     """Coordinators edit their organization's name, contact address and description.
 
     A new contact address is confirmed at once if it is one of the coordinator's own
@@ -79,6 +81,8 @@ def organization_update(*, actor: Membership, name: str, contact_email: str, des
     organization.name = name
     organization.contact_email = contact_email
     organization.description = description
+    if brand_colour:
+        organization.brand_colour = brand_colour.lower()
     if new_address:
         organization.contact_email_confirmed_at = None
     organization.full_clean()
