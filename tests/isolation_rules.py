@@ -44,7 +44,7 @@ POST = ("POST",)
 BOTH = ("GET", "POST")
 
 # Values that are not object ids: no other-pairing or other-organization variant.
-NOT_OBJECTS = frozenset({"role", "health_table"})
+NOT_OBJECTS = frozenset({"role", "health_table", "email_kind"})
 
 # Object kinds that belong to one pairing or one person: with the P2 variant the pair of
 # P1 must lose access. The other kinds (a program, a hub, a survey...) belong to the
@@ -143,6 +143,9 @@ RULES: dict[str, Rule] = {
     "invitation_revoke": Rule(COORDINATORS, ids={"pk": "invitation"}, methods=POST),
     "organization_settings": Rule(COORDINATORS),
     "organization_contact_resend": Rule(COORDINATORS, methods=POST),
+    "email_template_list": Rule(COORDINATORS, methods=GET),
+    "email_template_edit": Rule(COORDINATORS, ids={"kind": "email_kind"}),
+    "email_template_reset": Rule(COORDINATORS, ids={"kind": "email_kind"}, methods=POST),
     "roster_import": Rule(COORDINATORS),
     "roster_template": Rule(COORDINATORS, methods=GET),
     "roster_preview": Rule(COORDINATORS, ids={"pk": "roster"}),
@@ -151,6 +154,7 @@ RULES: dict[str, Rule] = {
     "program_create": Rule(COORDINATORS),
     "program_detail": Rule(MEMBERS),
     "program_edit": Rule(COORDINATORS),
+    "program_announcements": Rule(COORDINATORS),
     "program_guide": Rule(MEMBERS, note="a file download; a POST is answered like a GET"),
     "mentor_directory": Rule(
         frozenset({MENTEE, COORDINATOR}), program="alumni", note="the program's mentees and its coordinators"

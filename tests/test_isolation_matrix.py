@@ -312,6 +312,7 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
         "feedback": Feedback.objects.create(organization=org, program=programs["society"], text="Thanks").pk,
         "role": "mentee",
         "health_table": "applications",
+        "email_kind": "application_decision",
     }
     return programs, {**ids, "_survey": survey}
 

@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
@@ -14,6 +14,7 @@ from programs.models import Announcement, EmailTemplateOverride, Program
 from programs.services import messaging as services
 
 
+@require_GET
 @coordinator_required
 def email_template_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     overrides = {o.key: o for o in EmailTemplateOverride.objects.select_related("updated_by")}
@@ -29,10 +30,10 @@ def _kind(key: str) -> emails.EmailKind:
 
 
 @coordinator_required
-def email_template_edit(request: HttpRequest, org_slug: str, key: str) -> HttpResponse:
+def email_template_edit(request: HttpRequest, org_slug: str, kind: str) -> HttpResponse:
     """The editor: "Preview" fills the wording in with sample data (nothing saved), "Save"
     stores it; both show every problem on the form."""
-    kind = _kind(key)
+    key, kind = kind, _kind(kind)
     override = EmailTemplateOverride.objects.filter(key=key).select_related("updated_by").first()
     if override is not None:
         initial = {"subject": override.subject, "body": override.body}
@@ -47,7 +48,7 @@ def email_template_edit(request: HttpRequest, org_slug: str, key: str) -> HttpRe
             if request.POST.get("action") == "save":
                 services.override_save(actor=request.membership, key=key, subject=data["subject"], body=data["body"])
                 messages.success(request, f"Saved: “{kind.name}” now goes out in your wording.")
-                return redirect("email_template_edit", org_slug=org_slug, key=key)
+                return redirect("email_template_edit", org_slug=org_slug, kind=key)
             preview = services.preview(
                 organization=request.organization, key=key, subject=data["subject"], body=data["body"]
             )
@@ -64,11 +65,11 @@ def email_template_edit(request: HttpRequest, org_slug: str, key: str) -> HttpRe
 
 @require_POST
 @coordinator_required
-def email_template_reset(request: HttpRequest, org_slug: str, key: str) -> HttpResponse:
-    kind = _kind(key)
+def email_template_reset(request: HttpRequest, org_slug: str, kind: str) -> HttpResponse:
+    key, kind = kind, _kind(kind)
     if services.override_reset(actor=request.membership, key=key):
         messages.success(request, f"“{kind.name}” goes out in the default wording again.")
-    return redirect("email_template_edit", org_slug=org_slug, key=key)
+    return redirect("email_template_edit", org_slug=org_slug, kind=key)
 
 
 @coordinator_required
