@@ -256,6 +256,7 @@ RULES: dict[str, Rule] = {
     "survey_edit": Rule(COORDINATORS, ids={"pk": "survey"}),
     "survey_activate": Rule(COORDINATORS, ids={"pk": "survey"}, methods=POST),
     "survey_close": Rule(COORDINATORS, ids={"pk": "survey"}, methods=POST),
+    "survey_send_now": Rule(COORDINATORS, ids={"pk": "survey"}, methods=POST),
     "survey_duplicate": Rule(COORDINATORS, ids={"pk": "survey"}, methods=POST),
     "survey_results": Rule(COORDINATORS, ids={"pk": "survey"}),
     "survey_results_csv": Rule(COORDINATORS, ids={"pk": "survey"}, methods=GET),
