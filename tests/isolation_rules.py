@@ -97,6 +97,8 @@ RULES: dict[str, Rule] = {
         EVERYONE, ids={"token": "contact_token"}, note="the link emailed to the contact address is the credential"
     ),
     "invitation_accept": Rule(EVERYONE, ids={"token": "invitation_token"}, note="the emailed token is the credential"),
+    "dev_mailbox": Rule(frozenset(), methods=GET, note="the development mailbox: 404 unless DEV_MAILBOX (make run)"),
+    "dev_mailbox_message": Rule(frozenset(), methods=GET, note="404 unless DEV_MAILBOX (make run)"),
     "agreement_verify": Rule(EVERYONE, note="public: says whether a hash or PDF matches, nothing more"),
     "nudges_unsubscribe": Rule(
         EVERYONE,
