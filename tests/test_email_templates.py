@@ -5,6 +5,7 @@ wording used when the email is sent. Tenant-scoped, coordinators only, audited."
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
@@ -187,7 +188,7 @@ def test_a_member_who_is_not_a_coordinator_gets_403(client, org_a, member_a):
     assert client.get(reverse("email_template_list", kwargs={"org_slug": org_a.slug})).status_code == 403
     assert client.get(_edit_url(org_a)).status_code == 403
     assert client.post(_edit_url(org_a), {"subject": "x", "body": "y", "action": "save"}).status_code == 403
-    with scope(organization=org_a), pytest.raises(Exception):
+    with scope(organization=org_a), pytest.raises(PermissionDenied):
         messaging.override_save(actor=member_a, key=KEY, subject="x", body="y")
 
 
