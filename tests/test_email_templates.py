@@ -76,7 +76,8 @@ def test_a_saved_wording_is_used_when_the_email_is_sent(
         _edit_url(org_a),
         {
             "subject": "{{ program_name }}: you are in",
-            "body": "{{ greeting }}\n\nWelcome to {{ program_name }}, {{ recipient_name }}.{% if decision == 'accepted' %} Yes!{% endif %}",
+            "body": "{{ greeting }}\n\nWelcome to {{ program_name }}, {{ recipient_name }}."
+            "{% if decision == 'accepted' %} Yes!{% endif %}",
             "action": "save",
         },
     )

@@ -35,8 +35,8 @@ from mentorship.models import User
 from programs.adapters import InvitationAccountAdapter
 from programs.models import ApplicationStatus, ProgramModel, Role
 from programs.services import applications as application_services
-from programs.services import messaging as messaging_services
 from programs.services import invitations, organizations
+from programs.services import messaging as messaging_services
 from relationships.models import Mentorship
 from relationships.services import endings as relationship_endings
 from relationships.services import meetings as meeting_services

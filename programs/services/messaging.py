@@ -9,6 +9,7 @@ listed variables (``programs.emails``) as text; ``find_override`` is what
 import logging
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.template import Context, Variable, VariableDoesNotExist
 from django.urls import reverse
@@ -208,7 +209,7 @@ def announcement_send(*, actor: Membership, program: Program, audience: str, sub
     organization = actor.organization
     require_coordinator(actor, organization)
     if program.organization_id != organization.pk:
-        raise ServiceError("That program belongs to another organization.")
+        raise PermissionDenied("That program belongs to another organization.")
     subject, body = (subject or "").strip(), (body or "").strip()
     if not subject:
         raise ServiceError("Write a subject.", field="subject")
