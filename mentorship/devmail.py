@@ -19,6 +19,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from mentorship.email_frame import framed_email_html
+
 NAME = re.compile(r"^[0-9]{8}T[0-9]{6}-[0-9a-f]{32}$")
 MAX_LISTED = 200
 
@@ -108,3 +110,13 @@ def mailbox_message(request: HttpRequest, message_id: str) -> HttpResponse:
     if found is None:
         raise Http404("No such message.")
     return render(request, "dev/mailbox_message.html", {"message": found})
+
+
+@require_GET
+def mailbox_message_html(request: HttpRequest, message_id: str) -> HttpResponse:
+    """The HTML part alone, for the sandboxed frame of ``mailbox_message``."""
+    _enabled()
+    found = message(message_id)
+    if found is None:
+        raise Http404("No such message.")
+    return framed_email_html(found.html or "<p>This message has no HTML version.</p>")

@@ -24,5 +24,6 @@ urlpatterns = [
     # The development mailbox: 404 unless DEV_MAILBOX (on in `make run`, see settings.py).
     path("dev/mailbox/", devmail.mailbox, name="dev_mailbox"),
     path("dev/mailbox/<str:message_id>/", devmail.mailbox_message, name="dev_mailbox_message"),
+    path("dev/mailbox/<str:message_id>/html/", devmail.mailbox_message_html, name="dev_mailbox_message_html"),
     *(path("", include(f"{app}.urls")) for app in PAGE_APPS),
 ]

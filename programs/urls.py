@@ -17,6 +17,7 @@ org_urlpatterns = [
     path("settings/contact/confirm/", organizations.organization_contact_resend, name="organization_contact_resend"),
     path("settings/emails/", messaging.email_template_list, name="email_template_list"),
     path("settings/emails/<slug:kind>/", messaging.email_template_edit, name="email_template_edit"),
+    path("settings/emails/<slug:kind>/preview/", messaging.email_template_preview_html, name="email_template_preview"),
     path("settings/emails/<slug:kind>/reset/", messaging.email_template_reset, name="email_template_reset"),
     path("programs/", programs.program_list, name="program_list"),
     path("programs/new/", programs.program_create, name="program_create"),

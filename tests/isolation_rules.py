@@ -99,6 +99,7 @@ RULES: dict[str, Rule] = {
     "invitation_accept": Rule(EVERYONE, ids={"token": "invitation_token"}, note="the emailed token is the credential"),
     "dev_mailbox": Rule(frozenset(), methods=GET, note="the development mailbox: 404 unless DEV_MAILBOX (make run)"),
     "dev_mailbox_message": Rule(frozenset(), methods=GET, note="404 unless DEV_MAILBOX (make run)"),
+    "dev_mailbox_message_html": Rule(frozenset(), methods=GET, note="404 unless DEV_MAILBOX (make run)"),
     "agreement_verify": Rule(EVERYONE, note="public: says whether a hash or PDF matches, nothing more"),
     "nudges_unsubscribe": Rule(
         EVERYONE,
@@ -148,6 +149,13 @@ RULES: dict[str, Rule] = {
     "email_template_list": Rule(COORDINATORS, methods=GET),
     "email_template_edit": Rule(COORDINATORS, ids={"kind": "email_kind"}),
     "email_template_reset": Rule(COORDINATORS, ids={"kind": "email_kind"}, methods=POST),
+    "email_template_preview": Rule(
+        COORDINATORS,
+        ids={"kind": "email_kind"},
+        methods=GET,
+        extra_ok=frozenset({404}),
+        note="the person's last preview, from their session: 404 before they press Preview",
+    ),
     "roster_import": Rule(COORDINATORS),
     "roster_template": Rule(COORDINATORS, methods=GET),
     "roster_preview": Rule(COORDINATORS, ids={"pk": "roster"}),

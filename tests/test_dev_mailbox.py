@@ -46,9 +46,12 @@ def test_debug_on_lists_the_sent_messages_and_shows_one(client, org_a, mailbox):
     one = client.get(f"/dev/mailbox/{stored.id}/")
     assert one.status_code == 200
     body = one.content.decode()
-    assert 'sandbox=""' in body and "srcdoc=" in body
-    assert "&lt;div data-email-layout" in body  # the HTML part is escaped into srcdoc, not in the page
-    assert "<div data-email-layout" not in body
+    assert f'sandbox="" src="/dev/mailbox/{stored.id}/html/"' in body
+    assert "&lt;div data-email-layout" in body  # the HTML source, escaped
+    assert "<div data-email-layout" not in body  # never part of the page itself
+    frame = client.get(f"/dev/mailbox/{stored.id}/html/")
+    assert "<div data-email-layout" in frame.content.decode()
+    assert "default-src 'none'" in frame["Content-Security-Policy"]
     assert "Hello," in body  # the text part
 
 
@@ -61,6 +64,10 @@ def test_a_script_in_an_email_never_runs_in_the_page(client, org_a, mailbox):
     body = client.get(f"/dev/mailbox/{stored.id}/").content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+    # Its own URL runs no script: no script source allowed, and framed in a sandbox.
+    frame = client.get(f"/dev/mailbox/{stored.id}/html/")
+    assert "script-src" not in frame["Content-Security-Policy"]
+    assert "default-src 'none'" in frame["Content-Security-Policy"]
 
 
 def test_an_unknown_or_malformed_id_is_404(client, mailbox):
@@ -72,6 +79,7 @@ def test_debug_off_is_404(client, org_a, tmp_path):
     with override_settings(DEV_MAILBOX=False, DEV_MAILBOX_DIR=tmp_path):
         assert client.get("/dev/mailbox/").status_code == 404
         assert client.get("/dev/mailbox/20260101T000000-" + "0" * 32 + "/").status_code == 404
+        assert client.get("/dev/mailbox/20260101T000000-" + "0" * 32 + "/html/").status_code == 404
 
 
 def test_the_tests_keep_their_own_backend():

@@ -61,9 +61,7 @@ def test_a_light_brand_colour_gets_black_text(org_a):
     assert "background:#ffd60a;color:#000000" in rendered.html
 
 
-def test_a_message_to_several_people_is_one_email_each_greeting_each_by_name(
-    org_a, django_capture_on_commit_callbacks
-):
+def test_a_message_to_several_people_is_one_email_each_greeting_each_by_name(org_a, django_capture_on_commit_callbacks):
     first = MembershipFactory(organization=org_a, user__full_name="Ana Lopez")
     second = MembershipFactory(organization=org_a, user__full_name="Ben Ode")
     program = ProgramFactory(organization=org_a)

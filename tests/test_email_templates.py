@@ -46,7 +46,10 @@ def test_the_list_names_every_kind_with_its_variables(client, org_a, coordinator
     for kind in emails.KINDS:
         assert kind.name in page
     assert "Application decision" in page and "Meeting invitation" in page
-    assert "<code>program_name</code>" in page and "<code>recipient_name</code>" in page
+    assert (
+        '<code class="text-body">program_name</code>' in page
+        and '<code class="text-body">recipient_name</code>' in page
+    )
 
 
 def test_preview_shows_the_wording_filled_in_with_sample_data(client, org_a, coordinator_a):
@@ -63,7 +66,13 @@ def test_preview_shows_the_wording_filled_in_with_sample_data(client, org_a, coo
     assert response.status_code == 200
     assert "News about Surgical Mentoring 2026" in page
     assert "Dear Ana Lopez: accepted!" in page
-    assert "srcdoc=" in page and 'sandbox=""' in page
+    frame_url = reverse("email_template_preview", kwargs={"org_slug": org_a.slug, "kind": KEY})
+    assert f'sandbox="" src="{frame_url}"' in page
+    frame = client.get(frame_url)
+    assert "Dear Ana Lopez: accepted!" in frame.content.decode()
+    assert "Alpha Surgical Society" in frame.content.decode()  # the layout's band
+    assert "default-src 'none'" in frame["Content-Security-Policy"]
+    assert frame["X-Frame-Options"] == "SAMEORIGIN"
     with scopes_disabled():
         assert not EmailTemplateOverride.objects.exists()  # a preview saves nothing
 

@@ -5,6 +5,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_GET, require_POST
 
+from mentorship.email_frame import framed_email_html
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required
@@ -59,8 +60,22 @@ def email_template_edit(request: HttpRequest, org_slug: str, kind: str) -> HttpR
             preview = services.preview(organization=request.organization, key=key, **initial)
         except ServiceError:
             preview = None
+    if preview is not None:
+        # The frame of the preview loads it from the session (email_template_preview_html).
+        request.session[f"email_preview:{key}"] = preview["html"]
     context = {"kind": kind, "form": form, "override": override, "preview": preview}
     return render(request, "programs/email_template_edit.html", context)
+
+
+@require_GET
+@coordinator_required
+def email_template_preview_html(request: HttpRequest, org_slug: str, kind: str) -> HttpResponse:
+    """The HTML of this person's last preview, for the editor's sandboxed frame."""
+    key, kind = kind, _kind(kind)
+    html = request.session.get(f"email_preview:{key}")
+    if not html:
+        raise Http404("Press Preview first.")
+    return framed_email_html(html)
 
 
 @require_POST
