@@ -44,7 +44,7 @@ POST = ("POST",)
 BOTH = ("GET", "POST")
 
 # Values that are not object ids: no other-pairing or other-organization variant.
-NOT_OBJECTS = frozenset({"role", "health_table", "email_kind"})
+NOT_OBJECTS = frozenset({"role", "health_table", "email_kind", "mail_message"})
 
 # Object kinds that belong to one pairing or one person: with the P2 variant the pair of
 # P1 must lose access. The other kinds (a program, a hub, a survey...) belong to the
@@ -97,9 +97,15 @@ RULES: dict[str, Rule] = {
         EVERYONE, ids={"token": "contact_token"}, note="the link emailed to the contact address is the credential"
     ),
     "invitation_accept": Rule(EVERYONE, ids={"token": "invitation_token"}, note="the emailed token is the credential"),
-    "dev_mailbox": Rule(frozenset(), methods=GET, note="the development mailbox: 404 unless DEV_MAILBOX (make run)"),
-    "dev_mailbox_message": Rule(frozenset(), methods=GET, note="404 unless DEV_MAILBOX (make run)"),
-    "dev_mailbox_message_html": Rule(frozenset(), methods=GET, note="404 unless DEV_MAILBOX (make run)"),
+    # The development mailbox: off in the tests (404 for everyone); in `make run` open to anyone on
+    # the developer's machine (a new account's verification link arrives there).
+    "dev_mailbox": Rule(EVERYONE, methods=GET, extra_ok=frozenset({404}), note="404 unless DEV_MAILBOX"),
+    "dev_mailbox_message": Rule(
+        EVERYONE, ids={"message_id": "mail_message"}, methods=GET, extra_ok=frozenset({404}), note="as dev_mailbox"
+    ),
+    "dev_mailbox_message_html": Rule(
+        EVERYONE, ids={"message_id": "mail_message"}, methods=GET, extra_ok=frozenset({404}), note="as dev_mailbox"
+    ),
     "agreement_verify": Rule(EVERYONE, note="public: says whether a hash or PDF matches, nothing more"),
     "nudges_unsubscribe": Rule(
         EVERYONE,

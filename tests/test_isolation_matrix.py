@@ -313,6 +313,7 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
         "role": "mentee",
         "health_table": "applications",
         "email_kind": "application_decision",
+        "mail_message": "20260101T000000-" + "0" * 32,
     }
     return programs, {**ids, "_survey": survey}
 
