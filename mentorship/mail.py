@@ -15,8 +15,8 @@ whose ``method`` parameter is the calendar's METHOD, next to the text and HTML, 
 ``multipart/alternative``, plus the same calendar as an ``.ics`` attachment for programs
 that only import files.
 
-Every message is addressed to one person by name (``recipient_name``, or the name of the
-account with that address) and carries its organization's name and colour: the HTML
+Every message greets its readers by name (``recipient_name``, or the names of the
+accounts with its addresses) and carries its organization's name and colour: the HTML
 layout has a band in the organization's ``brand_colour`` (with white or black text,
 whichever contrasts more), and the text part names the organization. An organization may
 override a kind's wording (``register_override``: the programs app renders its
@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass, field
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
+from django.db.models import Q
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 
@@ -110,12 +111,30 @@ def branding(organization) -> dict:
     return {"org_name": name, "brand_colour": colour.lower(), "brand_text_colour": text_colour_on(colour)}
 
 
-def name_for_address(address: str) -> str:
-    """The full name of the account with ``address``, or "" (an invitation to a stranger)."""
+def names_for_addresses(addresses: list[str]) -> str:
+    """The full names of the accounts with these addresses, in their order ("Dana Reyes and
+    Nia Okafor"); an address without an account (an invitation to a stranger) has none."""
     from django.contrib.auth import get_user_model
 
-    user = get_user_model().objects.filter(email__iexact=address).only("full_name").first()
-    return (getattr(user, "full_name", "") or "") if user else ""
+    if not addresses:
+        return ""
+    wanted = [address.strip().lower() for address in addresses]
+    query = Q()
+    for address in wanted:
+        query |= Q(email__iexact=address)
+    found = {
+        email.lower(): name
+        for email, name in get_user_model().objects.filter(query).values_list("email", "full_name")
+        if name
+    }
+    return join_names([found[address] for address in dict.fromkeys(wanted) if address in found])
+
+
+def join_names(names: list[str]) -> str:
+    names = [name for name in names if name]
+    if len(names) <= 1:
+        return "".join(names)
+    return f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def greeting(name: str) -> str:
@@ -178,11 +197,12 @@ def render_email(
     organization=None,
     recipient_name: str | None = None,
 ) -> RenderedEmail:
-    """Render one message. ``recipient_name`` greets the person (looked up from the address
-    when a caller has only that); ``organization`` (or the one in ``context``) brands it."""
+    """Render one message. ``recipient_name`` greets the reader (looked up from the addresses
+    when a caller has only those: a message to a pair greets both, "Hello Dana Reyes and Nia
+    Okafor,"); ``organization`` (or the one in ``context``) brands it."""
     organization = organization if organization is not None else organization_of(context)
     if recipient_name is None:
-        recipient_name = name_for_address(to[0]) if len(to) == 1 else ""
+        recipient_name = names_for_addresses(list(to))
     brand = branding(organization)
     context = {
         "site_name": settings.SITE_NAME,

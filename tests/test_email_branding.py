@@ -61,7 +61,7 @@ def test_a_light_brand_colour_gets_black_text(org_a):
     assert "background:#ffd60a;color:#000000" in rendered.html
 
 
-def test_a_message_to_several_people_is_one_email_each_greeting_each_by_name(org_a, django_capture_on_commit_callbacks):
+def test_a_message_to_a_pair_greets_both_by_name(org_a, django_capture_on_commit_callbacks):
     first = MembershipFactory(organization=org_a, user__full_name="Ana Lopez")
     second = MembershipFactory(organization=org_a, user__full_name="Ben Ode")
     program = ProgramFactory(organization=org_a)
@@ -69,13 +69,23 @@ def test_a_message_to_several_people_is_one_email_each_greeting_each_by_name(org
         notify(
             "email/round_for_review",
             {"program": program, "count": 2, "url": "http://testserver/x"},
-            [first.user.email, second.user.email],
+            [second.user.email.upper(), first.user.email],
             org_a.contact_email,
         )
-    assert len(mail.outbox) == 2
-    greetings = {m.to[0]: m.body.splitlines()[0] for m in mail.outbox}
-    assert greetings == {first.user.email: "Hello Ana Lopez,", second.user.email: "Hello Ben Ode,"}
-    assert all("Alpha Surgical Society" in _html(m) for m in mail.outbox)
+    [message] = mail.outbox
+    assert message.body.splitlines()[0] == "Hello Ben Ode and Ana Lopez,"
+    assert "Alpha Surgical Society" in _html(message)
+
+
+def test_feedback_to_the_coordinators_greets_them_by_name(org_a, django_capture_on_commit_callbacks):
+    from surveys.services import feedback as feedback_services
+
+    MembershipFactory(organization=org_a, is_coordinator=True, user__full_name="Carla Diaz")
+    member = MembershipFactory(organization=org_a)
+    with django_capture_on_commit_callbacks(execute=True), scope(organization=org_a):
+        feedback_services.feedback_send(actor=member, text="Thanks!")
+    [message] = mail.outbox
+    assert message.body.startswith("Hello Carla Diaz,")
 
 
 def test_a_stranger_is_greeted_without_a_name(org_a):

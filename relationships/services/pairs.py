@@ -28,10 +28,7 @@ def lock_memberships(*memberships: Membership) -> None:
 
 
 def notify(template: str, context: dict, to: list[str], reply_to: str) -> None:
-    """One message per address, so each greets its reader by name (``mentorship.mail``
-    finds the name of the account with that address)."""
-    for address in dict.fromkeys(to):
-        queue_email(render_email(template, context, to=[address], reply_to=[reply_to]))
+    queue_email(render_email(template, context, to=to, reply_to=[reply_to]))
 
 
 def absolute_url(name: str, **kwargs) -> str:

@@ -73,25 +73,22 @@ def feedback_send(*, actor: Membership, text: str, program: Program | None = Non
         recipients = list(
             Membership.objects.filter(organization=organization, is_coordinator=True, is_active=True)
             .order_by("pk")
-            .values_list("user__email", "user__full_name")
+            .values_list("user__email", flat=True)
         )
         if recipients and _feedback_email_allowed(organization):
             SentEmail.objects.create(organization=organization, kind=SentEmailKind.FEEDBACK)
-            for address, name in recipients:  # one each, greeted by name
-                queue_email(
-                    render_email(
-                        "email/feedback_received",
-                        {
-                            "organization": organization,
-                            "program": program,
-                            "author": None if anonymous else actor.user,
-                            "url": _url("feedback_list", org_slug=organization.slug),
-                        },
-                        to=[address],
-                        organization=organization,
-                        recipient_name=name,
-                    )
+            queue_email(
+                render_email(
+                    "email/feedback_received",
+                    {
+                        "organization": organization,
+                        "program": program,
+                        "author": None if anonymous else actor.user,
+                        "url": _url("feedback_list", org_slug=organization.slug),
+                    },
+                    to=recipients,
                 )
+            )
     return feedback
 
 
