@@ -89,4 +89,3 @@ def test_a_coordinator_rewords_an_email_previews_it_and_sees_it_sent(make_page, 
     message = page.frame_locator("iframe[title='HTML version of the email']")
     expect(message.get_by_text("Western Surgical Society", exact=True)).to_be_visible()
     expect(message.get_by_text("We look forward to it!")).to_be_visible()
-
