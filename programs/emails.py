@@ -18,6 +18,11 @@ class Variable:
     label: str
     path: str
     sample: str
+    also: tuple[str, ...] = ()  # other places the sending code may hold the same value
+
+    @property
+    def paths(self) -> tuple[str, ...]:
+        return (self.path, *self.also)
 
 
 @dataclass(frozen=True)
@@ -31,7 +36,13 @@ class EmailKind:
 COMMON = (
     Variable("recipient_name", "The reader's full name", "recipient_name", "Ana Lopez"),
     Variable("greeting", "“Hello Ana Lopez,” (or “Hello,” without a name)", "greeting", "Hello Ana Lopez,"),
-    Variable("organization_name", "Your organization's name", "org_name", "Alpha Surgical Society"),
+    Variable(
+        "organization_name",
+        "Your organization's name",
+        "org_name",
+        "Alpha Surgical Society",
+        also=("organization.name", "mentorship.organization.name", "program.organization.name"),
+    ),
     Variable("site_name", "The site's name", "site_name", "Mentorship"),
 )
 
@@ -40,7 +51,17 @@ MENTOR = Variable("mentor_name", "The mentor's name", "mentorship.mentor.user.fu
 MENTEE = Variable("mentee_name", "The mentee's name", "mentorship.mentee.user.full_name", "Nia Okafor")
 URL = Variable("url", "The link to the page to act on", "url", "https://mentorship.example.org/o/alpha/…")
 REMATCH = Variable("rematch_url", "The link to choose a new pairing", "rematch_url", "https://mentorship.example.org/…")
-CONTACT = Variable("contact_email", "The program office's address", "organization.contact_email", "office@example.org")
+CONTACT = Variable(
+    "contact_email",
+    "The program office's address",
+    "organization.contact_email",
+    "office@example.org",
+    also=(
+        "program.organization.contact_email",
+        "request.organization.contact_email",
+        "mentorship.organization.contact_email",
+    ),
+)
 
 
 def _kind(key: str, name: str, purpose: str, *variables: Variable) -> EmailKind:
@@ -54,7 +75,8 @@ KINDS: tuple[EmailKind, ...] = (
         "To an applicant when a coordinator accepts, waitlists or declines their application.",
         PROGRAM,
         Variable("decision", "accepted, waitlisted or declined", "application.status", "accepted"),
-        Variable("role", "mentor or mentee", "application.role", "mentee"),
+        Variable("role", "Mentor or Mentee", "application.get_role_display", "Mentee"),
+        Variable("decision_label", "Accepted, Waitlisted or Declined", "application.get_status_display", "Accepted"),
         Variable("decision_message", "The coordinator's message", "application.decision_message", "Welcome!"),
         URL,
         CONTACT,
@@ -96,7 +118,11 @@ KINDS: tuple[EmailKind, ...] = (
         MENTOR,
         MENTEE,
         Variable("started_on", "The first day", "mentorship.started_on", "4 May 2026"),
+        Variable("planned_end_on", "The planned last day", "mentorship.planned_end_on", "4 May 2027"),
+        Variable("months", "The minimum commitment, in months", "program.min_commitment_months", "12"),
+        Variable("first_meeting_days", "Days to the first meeting", "program.first_meeting_days", "30"),
         URL,
+        CONTACT,
     ),
     _kind(
         "mentorship_ended",
@@ -132,6 +158,7 @@ KINDS: tuple[EmailKind, ...] = (
         Variable("mentor_name", "The mentor's name", "proposal.mentor.user.full_name", "Dana Reyes"),
         Variable("mentee_name", "The mentee's name", "proposal.mentee.user.full_name", "Nia Okafor"),
         URL,
+        CONTACT,
     ),
     _kind(
         "proposal_declined",
@@ -140,6 +167,7 @@ KINDS: tuple[EmailKind, ...] = (
         PROGRAM,
         Variable("mentor_name", "The mentor's name", "proposal.mentor.user.full_name", "Dana Reyes"),
         Variable("mentee_name", "The mentee's name", "proposal.mentee.user.full_name", "Nia Okafor"),
+        CONTACT,
     ),
     _kind(
         "proposal_for_review",
@@ -174,6 +202,7 @@ KINDS: tuple[EmailKind, ...] = (
         PROGRAM,
         Variable("mentor_name", "The mentor's name", "request.mentor.user.full_name", "Dana Reyes"),
         URL,
+        CONTACT,
     ),
     _kind(
         "request_expired",
@@ -182,6 +211,7 @@ KINDS: tuple[EmailKind, ...] = (
         PROGRAM,
         Variable("mentor_name", "The mentor's name", "request.mentor.user.full_name", "Dana Reyes"),
         URL,
+        CONTACT,
     ),
     _kind(
         "agreement_awaiting",
@@ -306,7 +336,7 @@ def translate(kind: EmailKind, source: str) -> str | None:
     """A default template rewritten with the kind's variable names (``program.name`` becomes
     ``program_name``), or None when it uses something the editor does not offer."""
     source = source.replace("{% autoescape off %}", "").replace("{% endautoescape %}", "")
-    paths = sorted(((v.path, v.name) for v in kind.variables), key=lambda pair: -len(pair[0]))
+    paths = sorted(((path, v.name) for v in kind.variables for path in v.paths), key=lambda pair: -len(pair[0]))
     names = {v.name for v in kind.variables}
 
     def rename(match: re.Match) -> str:
@@ -316,6 +346,8 @@ def translate(kind: EmailKind, source: str) -> str | None:
         return token
 
     source = TOKEN.sub(rename, source)
+    # Variables are text already (dates written out): a date format has nothing to format.
+    source = re.sub(r"\|date:(\"[^\"]*\"|'[^']*')", "", source)
     for token in TOKEN.findall(source):
         inner = STRING.sub('""', token[2:-2]).strip()
         if token.startswith("{{"):

@@ -66,11 +66,15 @@ def variables_from(kind: emails.EmailKind, context: dict) -> dict[str, str]:
     resolved = Context(context)
     values = {}
     for variable in kind.variables:
-        try:
-            value = Variable(variable.path).resolve(resolved)
-        except (VariableDoesNotExist, AttributeError, TypeError, ValueError):
-            value = ""
-        values[variable.name] = as_text(value)
+        value = ""
+        for path in variable.paths:
+            try:
+                value = as_text(Variable(path).resolve(resolved))
+            except (VariableDoesNotExist, AttributeError, TypeError, ValueError):
+                value = ""
+            if value:
+                break
+        values[variable.name] = value
     return values
 
 
