@@ -23,8 +23,8 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/activate
 	$(PY) -m pip install --quiet -e ".[dev,test]"
 	@touch $@
 
-# Local development on the embedded defaults: SQLite under var/, console email and the
-# filesystem Celery broker (no servers). Ctrl-C stops the web server, worker and beat.
+# Local development on the embedded defaults: SQLite under var/, email kept in var/mail/
+# and shown at /dev/mailbox/, and the filesystem Celery broker (no servers). Ctrl-C stops the web server, worker and beat.
 run: export DEBUG ?= 1
 run: $(VENV)/.installed-run
 	$(PY) manage.py migrate --noinput

@@ -352,7 +352,14 @@ CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
 # --- Email -------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# In development (DEBUG) with no EMAIL_BACKEND chosen, sent email is kept as .eml files under
+# var/mail/ and shown at /dev/mailbox/ (mentorship/devmail.py) instead of on the console.
+# DEV_MAILBOX turns that page on or off on its own (it is never on with DEBUG off unless set).
+DEV_MAILBOX = env_bool("DEV_MAILBOX", DEBUG and not env_str("EMAIL_BACKEND"))
+DEV_MAILBOX_DIR = Path(env_str("DEV_MAILBOX_DIR", str(VAR_DIR / "mail")))
+EMAIL_BACKEND = env_str("EMAIL_BACKEND") or (
+    "mentorship.devmail.MailboxBackend" if DEV_MAILBOX else "django.core.mail.backends.console.EmailBackend"
+)
 EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
 EMAIL_PORT = env_int("EMAIL_PORT", 25)
 EMAIL_HOST_USER = env_str("EMAIL_HOST_USER", "")

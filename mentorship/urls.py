@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.contrib.auth.decorators import login_required
 from django.urls import include, path
 
-from mentorship import views
+from mentorship import devmail, views
 
 # The apps with pages, floor by floor (ARCHITECTURE.md).
 PAGE_APPS = ("programs", "relationships", "matching", "agreements", "surveys")
@@ -21,5 +21,9 @@ urlpatterns = [
     path("accounts/profile/", views.profile, name="profile"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
+    # The development mailbox: 404 unless DEV_MAILBOX (on in `make run`, see settings.py).
+    path("dev/mailbox/", devmail.mailbox, name="dev_mailbox"),
+    path("dev/mailbox/<str:message_id>/", devmail.mailbox_message, name="dev_mailbox_message"),
+    path("dev/mailbox/<str:message_id>/html/", devmail.mailbox_message_html, name="dev_mailbox_message_html"),
     *(path("", include(f"{app}.urls")) for app in PAGE_APPS),
 ]

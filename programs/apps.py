@@ -11,3 +11,8 @@ class ProgramsConfig(AppConfig):
         from programs.todos import todos
 
         register_todos(todos)
+
+        from mentorship.mail import register_override
+        from programs.services.messaging import find_override
+
+        register_override(find_override)

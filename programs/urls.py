@@ -1,7 +1,7 @@
 from django.urls import path
 
 from mentorship.tenancy import app_urlpatterns
-from programs.views import applications, home, hubs, organizations, profiles, programs, roster
+from programs.views import applications, home, hubs, messaging, organizations, profiles, programs, roster
 
 _HUBS = "programs/<slug:program_slug>/hubs/"
 
@@ -17,11 +17,16 @@ org_urlpatterns = [
     path("invitations/<int:pk>/revoke/", organizations.invitation_revoke, name="invitation_revoke"),
     path("settings/", organizations.organization_settings, name="organization_settings"),
     path("settings/contact/confirm/", organizations.organization_contact_resend, name="organization_contact_resend"),
+    path("settings/emails/", messaging.email_template_list, name="email_template_list"),
+    path("settings/emails/<slug:kind>/", messaging.email_template_edit, name="email_template_edit"),
+    path("settings/emails/<slug:kind>/preview/", messaging.email_template_preview_html, name="email_template_preview"),
+    path("settings/emails/<slug:kind>/reset/", messaging.email_template_reset, name="email_template_reset"),
     path("programs/", programs.program_list, name="program_list"),
     path("programs/new/", programs.program_create, name="program_create"),
     path("programs/<slug:program_slug>/", programs.program_detail, name="program_detail"),
     path("programs/<slug:program_slug>/edit/", programs.program_edit, name="program_edit"),
     path("programs/<slug:program_slug>/guide/", programs.program_guide, name="program_guide"),
+    path("programs/<slug:program_slug>/announcements/", messaging.announcements, name="program_announcements"),
     path("programs/<slug:program_slug>/mentors/", programs.mentor_directory, name="mentor_directory"),
     path(
         "programs/<slug:program_slug>/apply/<str:role>/",

@@ -28,6 +28,7 @@ org_urlpatterns = [
     path("surveys/<int:pk>/", surveys.survey_edit, name="survey_edit"),
     path("surveys/<int:pk>/activate/", surveys.survey_activate, name="survey_activate"),
     path("surveys/<int:pk>/close/", surveys.survey_close, name="survey_close"),
+    path("surveys/<int:pk>/send-now/", surveys.survey_send_now, name="survey_send_now"),
     path("surveys/<int:pk>/copy/", surveys.survey_duplicate, name="survey_duplicate"),
     path("surveys/<int:pk>/results/", surveys.survey_results, name="survey_results"),
     path("surveys/<int:pk>/results.csv", surveys.survey_results_csv, name="survey_results_csv"),

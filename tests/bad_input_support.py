@@ -213,6 +213,8 @@ def build_organization(org, *, prefix: str) -> tuple[dict, dict, dict]:
         "feedback": Feedback.objects.create(organization=org, program=programs["society"], text="Thanks").pk,
         "role": "mentee",
         "health_table": "applications",
+        "email_kind": "application_decision",
+        "mail_message": "20260101T000000-" + "0" * 32,
     }
     ids |= _pairing(
         org, programs, mentor=roles[rules.MENTOR], mentee=roles[rules.MENTEE], coordinator=coordinator, wave=wave

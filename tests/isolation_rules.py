@@ -44,7 +44,7 @@ POST = ("POST",)
 BOTH = ("GET", "POST")
 
 # Values that are not object ids: no other-pairing or other-organization variant.
-NOT_OBJECTS = frozenset({"role", "health_table"})
+NOT_OBJECTS = frozenset({"role", "health_table", "email_kind", "mail_message"})
 
 # Object kinds that belong to one pairing or one person: with the P2 variant the pair of
 # P1 must lose access. The other kinds (a program, a hub, a survey...) belong to the
@@ -97,6 +97,15 @@ RULES: dict[str, Rule] = {
         EVERYONE, ids={"token": "contact_token"}, note="the link emailed to the contact address is the credential"
     ),
     "invitation_accept": Rule(EVERYONE, ids={"token": "invitation_token"}, note="the emailed token is the credential"),
+    # The development mailbox: off in the tests (404 for everyone); in `make run` open to anyone on
+    # the developer's machine (a new account's verification link arrives there).
+    "dev_mailbox": Rule(EVERYONE, methods=GET, extra_ok=frozenset({404}), note="404 unless DEV_MAILBOX"),
+    "dev_mailbox_message": Rule(
+        EVERYONE, ids={"message_id": "mail_message"}, methods=GET, extra_ok=frozenset({404}), note="as dev_mailbox"
+    ),
+    "dev_mailbox_message_html": Rule(
+        EVERYONE, ids={"message_id": "mail_message"}, methods=GET, extra_ok=frozenset({404}), note="as dev_mailbox"
+    ),
     "agreement_verify": Rule(EVERYONE, note="public: says whether a hash or PDF matches, nothing more"),
     "nudges_unsubscribe": Rule(
         EVERYONE,
@@ -146,6 +155,16 @@ RULES: dict[str, Rule] = {
     "invitation_revoke": Rule(COORDINATORS, ids={"pk": "invitation"}, methods=POST),
     "organization_settings": Rule(COORDINATORS),
     "organization_contact_resend": Rule(COORDINATORS, methods=POST),
+    "email_template_list": Rule(COORDINATORS, methods=GET),
+    "email_template_edit": Rule(COORDINATORS, ids={"kind": "email_kind"}),
+    "email_template_reset": Rule(COORDINATORS, ids={"kind": "email_kind"}, methods=POST),
+    "email_template_preview": Rule(
+        COORDINATORS,
+        ids={"kind": "email_kind"},
+        methods=GET,
+        extra_ok=frozenset({404}),
+        note="the person's last preview, from their session: 404 before they press Preview",
+    ),
     "roster_import": Rule(COORDINATORS),
     "roster_template": Rule(COORDINATORS, methods=GET),
     "roster_preview": Rule(COORDINATORS, ids={"pk": "roster"}),
@@ -154,6 +173,7 @@ RULES: dict[str, Rule] = {
     "program_create": Rule(COORDINATORS),
     "program_detail": Rule(MEMBERS),
     "program_edit": Rule(COORDINATORS),
+    "program_announcements": Rule(COORDINATORS),
     "program_guide": Rule(MEMBERS, note="a file download; a POST is answered like a GET"),
     "mentor_directory": Rule(
         frozenset({MENTEE, COORDINATOR}), program="alumni", note="the program's mentees and its coordinators"
@@ -260,6 +280,7 @@ RULES: dict[str, Rule] = {
     "survey_edit": Rule(COORDINATORS, ids={"pk": "survey"}),
     "survey_activate": Rule(COORDINATORS, ids={"pk": "survey"}, methods=POST),
     "survey_close": Rule(COORDINATORS, ids={"pk": "survey"}, methods=POST),
+    "survey_send_now": Rule(COORDINATORS, ids={"pk": "survey"}, methods=POST),
     "survey_duplicate": Rule(COORDINATORS, ids={"pk": "survey"}, methods=POST),
     "survey_results": Rule(COORDINATORS, ids={"pk": "survey"}),
     "survey_results_csv": Rule(COORDINATORS, ids={"pk": "survey"}, methods=GET),

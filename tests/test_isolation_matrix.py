@@ -312,6 +312,8 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
         "feedback": Feedback.objects.create(organization=org, program=programs["society"], text="Thanks").pk,
         "role": "mentee",
         "health_table": "applications",
+        "email_kind": "application_decision",
+        "mail_message": "20260101T000000-" + "0" * 32,
     }
     return programs, {**ids, "_survey": survey}
 

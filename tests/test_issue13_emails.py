@@ -36,6 +36,7 @@ from programs.adapters import InvitationAccountAdapter
 from programs.models import ApplicationStatus, ProgramModel, Role
 from programs.services import applications as application_services
 from programs.services import invitations, organizations
+from programs.services import messaging as messaging_services
 from relationships.models import Mentorship
 from relationships.services import endings as relationship_endings
 from relationships.services import meetings as meeting_services
@@ -156,6 +157,14 @@ def application_decision(w, monkeypatch):
     application = ApplicationFactory(program=program, role=Role.MENTEE, status=ApplicationStatus.ELIGIBLE)
     application_services.application_decide(
         actor=w.coordinator, application=application, decision=ApplicationStatus.ACCEPTED, message="Welcome & thanks!"
+    )
+
+
+def announcement(w, monkeypatch):
+    program = w.program()
+    w.applicant(program, Role.MENTEE)
+    messaging_services.announcement_send(
+        actor=w.coordinator, program=program, audience="all", subject="Spring meetup", body="See you <there>."
     )
 
 
@@ -349,6 +358,7 @@ TRIGGERS = {
     name: globals()[name]
     for name in (
         "agreement_awaiting",
+        "announcement",
         "agreement_consent_withdrawn",
         "agreement_signed",
         "application_decision",

@@ -64,8 +64,19 @@ class OrganizationSettingsForm(ModelForm):
 
     class Meta:
         model = Organization
-        fields = ["name", "contact_email", "description", "time_zone"]
-        widgets = {"description": forms.Textarea(attrs={"rows": 4})}
+        fields = ["name", "contact_email", "description", "time_zone", "brand_colour"]
+        widgets = {
+            "description": forms.Textarea(attrs={"rows": 4}),
+            "brand_colour": forms.TextInput(attrs={"type": "color"}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Left out (an older form, a script): the colour stays as it is.
+        self.fields["time_zone", "brand_colour"].required = False
+
+    def clean_brand_colour(self):
+        return (self.cleaned_data.get("brand_colour") or self.instance.brand_colour or "").lower()
 
     def clean_time_zone(self) -> str:
         return self.cleaned_data.get("time_zone") or self.instance.time_zone

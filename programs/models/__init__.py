@@ -10,7 +10,9 @@ from programs.models.applications import (
     MeetingMode,
 )
 from programs.models.hubs import AffinityGroup, Hub, HubMentor, HubTheme
+from programs.models.messaging import Announcement, AnnouncementAudience, EmailTemplateOverride
 from programs.models.organizations import (
+    DEFAULT_BRAND_COLOUR,
     INVITATION_VALID_DAYS,
     ORGANIZATION_SLUG_STEM_LENGTH,
     AuditEvent,
@@ -40,6 +42,10 @@ from programs.models.programs import (
 from programs.models.roster import RosterImport, RosterImportStatus
 
 __all__ = [
+    "Announcement",
+    "AnnouncementAudience",
+    "DEFAULT_BRAND_COLOUR",
+    "EmailTemplateOverride",
     "MENTEE_LIVE",
     "MENTOR_LIVE",
     "AffinityGroup",

@@ -18,6 +18,11 @@ INVITATION_VALID_DAYS = 14
 # characters (programs.services.organizations.organization_create).
 ORGANIZATION_SLUG_STEM_LENGTH = 55
 
+brand_colour_validator = RegexValidator(
+    r"^#[0-9a-fA-F]{6}$", "Write the colour as # and six hexadecimal digits, for example #0a58ca."
+)
+DEFAULT_BRAND_COLOUR = "#0a58ca"  # the application's primary colour (mentorship.mail)
+
 slug_validator = RegexValidator(
     r"^[a-z0-9]+(?:-[a-z0-9]+)*$",
     "Use lowercase letters, digits and single hyphens (for example: surgical-society).",
@@ -49,6 +54,14 @@ class Organization(models.Model):
         default="UTC",
         validators=[validate_time_zone],
         help_text="Members who have not chosen a time zone of their own see dates and times in this one.",
+    )
+    brand_colour = models.CharField(
+        "brand colour",
+        max_length=7,
+        default=DEFAULT_BRAND_COLOUR,
+        validators=[brand_colour_validator],
+        help_text="The band at the top of every email the organization sends, for example #0a58ca. Its name is "
+        "written on it in white or black, whichever reads better.",
     )
     created_at = models.DateTimeField(default=timezone.now, editable=False)
 

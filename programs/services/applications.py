@@ -439,5 +439,7 @@ def _email_decision(application: Application) -> None:
             {"application": application, "program": application.program, "organization": organization, "url": url},
             to=[application.membership.user.email],
             reply_to=[organization.contact_email],
+            organization=organization,
+            recipient_name=application.membership.user.full_name,
         )
     )

@@ -68,10 +68,16 @@ def organization_create(*, user, name: str, slug: str, contact_email: str, descr
 
 @transaction.atomic
 def organization_update(
-    *, actor: Membership, name: str, contact_email: str, description: str, time_zone: str | None = None
+    *,
+    actor: Membership,
+    name: str,
+    contact_email: str,
+    description: str,
+    time_zone: str | None = None,
+    brand_colour: str | None = None,
 ) -> Organization:
-    """Coordinators edit their organization's name, contact address, description and time
-    zone (the one its members read times in until they choose their own).
+    """Coordinators edit their organization's name, contact address, description, brand
+    colour and time zone (the one its members read times in until they choose their own).
 
     A new contact address is confirmed at once if it is one of the coordinator's own
     verified addresses; otherwise it gets a confirmation link and invitations wait
@@ -87,6 +93,8 @@ def organization_update(
         if time_zone not in TIME_ZONES:
             raise ServiceError("Choose a time zone from the list.", field="time_zone")
         organization.time_zone = time_zone
+    if brand_colour:
+        organization.brand_colour = brand_colour.lower()
     if new_address:
         organization.contact_email_confirmed_at = None
     organization.full_clean()

@@ -126,6 +126,7 @@ def program_detail(request: HttpRequest, org_slug: str, program_slug: str) -> Ht
             for value, label in ApplicationStatus.choices
             if counts.get(value) and value != ApplicationStatus.DRAFT
         ]
+        context["announcements"] = list(program.announcements.select_related("sent_by")[:3])
     return render(request, "programs/program_detail.html", context)
 
 

@@ -127,6 +127,8 @@ def _send_invitations(meeting: Meeting, *, actor: Membership, kind: str) -> None
                 to=[member.user.email],
                 reply_to=[mentorship.organization.contact_email],
                 time_zone=zone,
+                organization=mentorship.organization,
+                recipient_name=member.user.full_name,
             )
         message.calendar = calendar
         message.calendar_filename = ics.filename(meeting)

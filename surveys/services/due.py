@@ -429,15 +429,19 @@ def due_requests(now) -> Iterator[Due]:
         )
 
 
-def due_surveys(today: date) -> Iterator[Due]:
+def due_surveys(today: date, wave_id: int | None = None) -> Iterator[Due]:
     """An invitation to every open survey wave (the 6-month assessment among them), and a
-    last call a few days before the wave closes to those who have not answered."""
+    last call a few days before the wave closes to those who have not answered. With
+    ``wave_id``, only that wave's (a coordinator's "Send now": ``surveys.services.send_now``)."""
     invitations = SurveyInvitation.objects.filter(
         answered=False,
         wave__opens_on__lte=today,
         wave__closes_on__gte=today,
         wave__survey__status=SurveyStatus.ACTIVE,
-    ).values(
+    )
+    if wave_id is not None:
+        invitations = invitations.filter(wave_id=wave_id)
+    invitations = invitations.values(
         "pk",
         "token",
         "organization_id",

@@ -285,6 +285,8 @@ def build_message(reminder: Reminder) -> EmailMultiAlternatives:
             to=[recipient.user.email],
             reply_to=[contact] if contact else None,
             headers=headers,
+            organization=reminder.organization,
+            recipient_name=context["name"],
         )
     )
 

@@ -113,7 +113,7 @@ def _live_pairings(survey: Survey):
     return pairings.order_by()
 
 
-def _invite_program_wave(survey: Survey, wave: SurveyWave) -> int:
+def invite_program_wave(survey: Survey, wave: SurveyWave) -> int:
     """Invite every live pairing's parties (by audience) not yet invited to ``wave``."""
     already = SurveyInvitation.objects.filter(wave=wave).values("membership_id")
     invitees: dict[int, tuple[str, int]] = {}
@@ -145,7 +145,7 @@ def _invite_program_wave(survey: Survey, wave: SurveyWave) -> int:
     return len(invitees)
 
 
-def _period_wave(survey: Survey, today: date) -> tuple[int, date] | None:
+def period_wave(survey: Survey, today: date) -> tuple[int, date] | None:
     """(wave number, the day its period began) of the period containing ``today``, or None."""
     if today < survey.opens_on:
         return None
@@ -162,7 +162,7 @@ def _period_wave(survey: Survey, today: date) -> tuple[int, date] | None:
 
 
 def _open_program_waves(survey: Survey, today: date) -> int:
-    period = _period_wave(survey, today)
+    period = period_wave(survey, today)
     if period is None:
         return 0
     number, start = period
@@ -186,7 +186,7 @@ def _open_program_waves(survey: Survey, today: date) -> int:
     if wave.closes_on < today:
         return 0
     # Pairings formed while the wave is open are invited too (once).
-    return _invite_program_wave(survey, wave)
+    return invite_program_wave(survey, wave)
 
 
 def _latest_start(today: date, months: int) -> date:

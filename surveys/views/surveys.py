@@ -32,7 +32,7 @@ from surveys.models import (
 )
 from surveys.services import answers as answering
 from surveys.services import feedback as feedback_services
-from surveys.services import results
+from surveys.services import results, send_now
 from surveys.services import surveys as builder
 
 RESPONSES_PER_PAGE = 25
@@ -203,6 +203,7 @@ def survey_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
         "locked_reason": locked_reason,
         "refused": refused,
         "question_count": len(questions),
+        "send_now_wave": send_now.sendable_wave(survey),
     }
     return render(request, "surveys/survey_edit.html", context)
 
@@ -217,6 +218,24 @@ def survey_activate(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
         messages.error(request, error.message)
     else:
         messages.success(request, "Survey activated. Invitations go out on its dates with the daily reminders.")
+    return redirect("survey_edit", org_slug=org_slug, pk=pk)
+
+
+@require_POST
+@coordinator_required
+def survey_send_now(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
+    """Send the survey's scheduled wave today (once: a second click says it was sent)."""
+    survey = get_object_or_404(Survey.objects.select_related("organization"), pk=pk)
+    try:
+        sent = send_now.wave_send_now(actor=request.membership, survey=survey)
+    except ServiceError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(
+            request,
+            f"Wave {sent.wave.number} sent: {sent.invited} {'person' if sent.invited == 1 else 'people'} invited, "
+            f"open until {sent.wave.closes_on:%d %b %Y}.",
+        )
     return redirect("survey_edit", org_slug=org_slug, pk=pk)
 
 
