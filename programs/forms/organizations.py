@@ -73,7 +73,7 @@ class OrganizationSettingsForm(ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         # Left out (an older form, a script): the colour stays as it is.
-        self.fields["time_zone", "brand_colour"].required = False
+        self.fields["brand_colour"].required = False
 
     def clean_brand_colour(self):
         return (self.cleaned_data.get("brand_colour") or self.instance.brand_colour or "").lower()

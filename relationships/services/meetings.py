@@ -64,7 +64,7 @@ def _check_time(starts_at: datetime, duration_minutes: int) -> None:
     now = timezone.now()
     if starts_at < now:
         raise ServiceError(
-            "That time has already passed: an invitation is for a meeting still to come. Choose a later date and "
+            "That time has already passed: an invitation is for a meeting in the future. Choose a later date and "
             "time, or log a meeting that already took place instead.",
             field="starts_at",
         )
