@@ -18,7 +18,15 @@
     var cells = head.rows[head.rows.length - 1].cells;
     for (var i = 0; i < cells.length; i++) {
       var span = cells[i].colSpan || 1;
-      var text = (cells[i].innerText || cells[i].textContent || "").replace(/\s+/g, " ").trim();
+      var text = cells[i].getAttribute("data-label");
+      if (text === null) {
+        // What a sighted reader sees: without visually hidden words and decorative marks.
+        var copy = cells[i].cloneNode(true);
+        var hidden = copy.querySelectorAll(".visually-hidden, [aria-hidden='true'], input");
+        for (var h = 0; h < hidden.length; h++) hidden[h].remove();
+        text = copy.textContent;
+      }
+      text = text.replace(/\s+/g, " ").trim();
       for (var s = 0; s < span; s++) texts.push(text);
     }
     return texts;
@@ -42,7 +50,7 @@
           cell.setAttribute("role", "columnheader");
         } else {
           cell.setAttribute("role", cell.tagName === "TH" && cell.scope === "row" ? "rowheader" : "cell");
-          if (texts[col] && !cell.hasAttribute("data-label")) cell.setAttribute("data-label", texts[col]);
+          if (!cell.hasAttribute("data-label")) cell.setAttribute("data-label", texts[col] || "");
         }
         col += cell.colSpan || 1;
       }
