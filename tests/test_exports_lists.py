@@ -20,7 +20,7 @@ from tests.factories import (
     ProgramFactory,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00")]
 
 SECRETS = [
     "SECRET-MEETING-SUMMARY",

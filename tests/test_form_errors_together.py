@@ -49,6 +49,7 @@ def test_no_errors_raises_nothing():
 
 
 @pytest.mark.django_db
+@pytest.mark.clock("2026-11-20 09:00")
 def test_the_program_form_reports_all_its_rule_breaks_in_one_submit(client, society, coordinator_a):
     client.force_login(coordinator_a.user)
     form = client.get("/o/alpha/programs/mentorship/edit/").context["form"]

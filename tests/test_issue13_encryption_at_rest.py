@@ -68,6 +68,12 @@ CLEAR_TEXT_ALLOWLIST = {
     # The one time zone of a person, and the organization's default: checked against the list.
     "mentorship.User.time_zone": "a setting, a zone from the list",
     "programs.Organization.time_zone": "a setting, a zone from the list",
+    "programs.Organization.brand_colour": "a setting, a #rrggbb colour",
+    "programs.EmailTemplateOverride.key": "which email the wording is for (a fixed list)",
+    "programs.EmailTemplateOverride.subject": "the organization's wording of an email sent to many, not a pair's text",
+    "programs.EmailTemplateOverride.body": "the organization's wording of an email sent to many, not a pair's text",
+    "programs.Announcement.subject": "a coordinator's message to a whole program's participants",
+    "programs.Announcement.body": "a coordinator's message to a whole program's participants",
     "programs.Profile.clinical_interests": "directory profile, searched",
     "programs.Profile.research_interests": "directory profile, searched",
     "programs.Profile.languages": "directory profile",

@@ -29,6 +29,7 @@ from agreements.models import (
     SigningConsent,
 )
 from mentorship.exceptions import ServiceError
+from mentorship.mail import join_names
 from mentorship.validators import multi_line_error, single_line_error
 from programs.models import Membership, Program
 from programs.services.access import require_coordinator
@@ -522,6 +523,8 @@ def agreement_sign(
             {"agreement": agreement, "mentorship": mentorship, "url": _agreement_url(mentorship)},
             [mentorship.mentor.user.email, mentorship.mentee.user.email],
             mentorship.organization.contact_email,
+            # Greeted as the version names them, like everything else about it.
+            recipient_name=join_names([agreement.frozen_name("mentor"), agreement.frozen_name("mentee")]),
         )
     else:
         agreement.status = AgreementStatus.AWAITING
@@ -537,6 +540,7 @@ def agreement_sign(
             },
             [other.user.email],
             mentorship.organization.contact_email,
+            recipient_name=agreement.frozen_name("mentor" if other.pk == mentorship.mentor_id else "mentee"),
         )
     return agreement
 

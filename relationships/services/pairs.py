@@ -27,8 +27,10 @@ def lock_memberships(*memberships: Membership) -> None:
     list(Membership.objects.select_for_update().filter(pk__in=pks).order_by("pk").values_list("pk", flat=True))
 
 
-def notify(template: str, context: dict, to: list[str], reply_to: str) -> None:
-    queue_email(render_email(template, context, to=to, reply_to=[reply_to]))
+def notify(template: str, context: dict, to: list[str], reply_to: str, *, recipient_name: str | None = None) -> None:
+    """Email the pair (or one of them). ``recipient_name`` greets them by the names a
+    document holds (an agreement's frozen names); by default, their accounts' names."""
+    queue_email(render_email(template, context, to=to, reply_to=[reply_to], recipient_name=recipient_name))
 
 
 def absolute_url(name: str, **kwargs) -> str:

@@ -200,9 +200,9 @@ def test_a_bulk_decision_runs_a_bounded_number_of_queries(
 ):
     applications = [_application(program, f"Applicant {i}") for i in range(count)]
     # Session, user, membership, program, coordinator lock, one lock for all applications;
-    # then per application: its update, its audit row and its email's recipient time zone
-    # (times in an email are in the reader's zone; the emails are rendered after commit).
-    with django_assert_max_num_queries(10 + 3 * count), django_capture_on_commit_callbacks(execute=False):
+    # then per application: its update, its audit row, and for its email the recipient's
+    # name and time zone and the organization's wording for it, if reworded.
+    with django_assert_max_num_queries(10 + 4 * count), django_capture_on_commit_callbacks(execute=False):
         response = office.post(LIST, {"ids": [a.pk for a in applications], "action": S.ACCEPTED})
     assert response.status_code == 302
     assert {_status(a) for a in applications} == {S.ACCEPTED}

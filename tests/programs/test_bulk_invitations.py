@@ -120,8 +120,8 @@ def test_a_bulk_invitation_runs_a_bounded_number_of_queries(
     pasted = "\n".join(f"p{i}@example.org" for i in range(count))
     # Session, user, membership, coordinator lock, sender locks, the member and invitation
     # checks, the limits; then per address: the invitation (in a savepoint), its send, its
-    # recipient's time zone (times in an email are in the reader's zone), record and audit.
-    with django_assert_max_num_queries(14 + 7 * count), django_capture_on_commit_callbacks(execute=False):
+    # recipient's name and time zone, the organization's wording if reworded, record and audit.
+    with django_assert_max_num_queries(14 + 8 * count), django_capture_on_commit_callbacks(execute=False):
         response = office.post(PAGE, {"email": pasted, "member_status": "member"})
     assert response.status_code == 302
 
