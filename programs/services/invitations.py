@@ -76,19 +76,30 @@ def invitation_create(
             f"{email} already has an open invitation. Resend it from the list below instead.", field="email"
         )
     sending.check_invitations(organization=organization, user=actor.user)
+    invitation = _invite_one(
+        actor,
+        organization,
+        email,
+        member_status=member_status,
+        is_coordinator=is_coordinator,
+        is_committee=is_committee,
+        message=message,
+    )
+    if invitation is None:
+        raise ServiceError(f"{email} already has an open invitation.", field="email")
+    return invitation
+
+
+def _invite_one(actor: Membership, organization, email: str, **roles) -> Invitation | None:
+    """Record one invitation, send it and audit it; None when the address got an open
+    invitation from someone else a moment ago (the one-pending-per-address constraint)."""
     try:
         with transaction.atomic():
             invitation = Invitation.objects.create(
-                organization=organization,
-                email=email,
-                member_status=member_status,
-                is_coordinator=is_coordinator,
-                is_committee=is_committee,
-                message=message,
-                invited_by=actor.user,
+                organization=organization, email=email, invited_by=actor.user, **roles
             )
     except IntegrityError:
-        raise ServiceError(f"{email} already has an open invitation.", field="email") from None
+        return None
     _send_invitation(invitation, sender=actor.user)
     audit(
         organization=organization,
@@ -248,30 +259,13 @@ def invitations_create(
     if not allowed:
         return outcome
     sending.check_invitations(organization=organization, user=actor.user, count=len(allowed))
+    roles = {"member_status": member_status, "is_coordinator": is_coordinator, "is_committee": is_committee}
     for email in allowed:
-        try:
-            with transaction.atomic():
-                invitation = Invitation.objects.create(
-                    organization=organization,
-                    email=email,
-                    member_status=member_status,
-                    is_coordinator=is_coordinator,
-                    is_committee=is_committee,
-                    message=message,
-                    invited_by=actor.user,
-                )
-        except IntegrityError:  # invited by someone else a moment ago
+        invitation = _invite_one(actor, organization, email, message=message, **roles)
+        if invitation is None:  # invited by someone else a moment ago
             outcome.refused.append(f"{email} already has an open invitation.")
-            continue
-        _send_invitation(invitation, sender=actor.user)
-        audit(
-            organization=organization,
-            actor=actor.user,
-            action="invitation.created",
-            summary=f"Invited {email}",
-            invitation=invitation.pk,
-        )
-        outcome.sent.append(invitation)
+        else:
+            outcome.sent.append(invitation)
     return outcome
 
 
