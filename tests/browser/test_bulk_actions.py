@@ -12,21 +12,12 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from programs.models import Application, ApplicationStatus, Invitation, InvitationStatus
+from tests.browser.journey_support import sign_in as _sign_in
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 S = ApplicationStatus
-
-
-def _sign_in(page, email):
-    from tests.factories import PASSWORD
-
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", name="My organizations")).to_be_visible()
 
 
 def _statuses() -> dict[str, str]:

@@ -10,17 +10,10 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from programs.models import ApplicationStatus, Role
-from tests.factories import PASSWORD, ApplicationFactory, MembershipFactory, OrganizationFactory, ProgramFactory
+from tests.browser.journey_support import sign_in as _sign_in
+from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, ProgramFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _sign_in(page, email):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign In").click()
-    expect(page.get_by_role("heading", name="My organizations")).to_be_visible()
 
 
 @pytest.fixture

@@ -8,16 +8,10 @@ from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
 from programs.models import Membership
+from tests.browser.journey_support import sign_in as _sign_in
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-def _sign_in(page, email, password):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def test_coordinator_invites_and_the_invitee_signs_up_and_joins(make_page, live_server, settings):

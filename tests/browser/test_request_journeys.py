@@ -149,7 +149,7 @@ def test_trainee_asks_an_alumnus_who_accepts(make_page, live_server, settings):
     expect(mentor_page.get_by_role("heading", level=1)).to_have_text("Mentorship requests")
     asked = mentor_page.get_by_role("region", name="Asked of you as a mentor").locator("article")
     expect(asked).to_have_count(1)
-    expect(asked.get_by_role("heading", name="Tomás Ruiz")).to_be_visible()
+    expect(asked.get_by_role("heading", name="Tomás Ruiz", exact=True)).to_be_visible()
     expect(asked).to_contain_text("Waiting for the mentor")
     expect(asked.locator("blockquote")).to_have_text(MESSAGE)
     asked.get_by_role("button", name="Accept Tomás Ruiz").click()

@@ -8,18 +8,12 @@ from django_scopes import scope
 from playwright.sync_api import expect
 
 from programs.models import Invitation, Profile
+from tests.browser.journey_support import sign_in as _sign_in
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HEADER = "email,full_name,member_status,specialty,year_started_practice\n"
-
-
-def _sign_in(page, email, password):
-    page.goto("/accounts/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign In").click()
 
 
 def _csv(name: str, text: str) -> dict:

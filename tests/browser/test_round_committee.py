@@ -103,7 +103,7 @@ def test_round_cards_needs_my_vote_and_finalize_all_approved(make_page, shots, s
     member = make_page()
     sign_in(member, ruth.user.email)
     open_program(member, society, program.name)
-    member.get_by_role("link", name="Committee review", exact=True).click()
+    member.get_by_role("main").get_by_role("link", name="Committee review", exact=True).click()
     member.get_by_role("link", name=re.compile(r"^Needs my vote")).click()
     assert member.url.endswith("/review/?needs=me")
     expect(member.locator("#needs-me-summary")).to_have_text("3 pairings await your vote.")
@@ -125,7 +125,7 @@ def test_round_cards_needs_my_vote_and_finalize_all_approved(make_page, shots, s
 
     # (c) The coordinator finalizes every approved pairing in one action, after confirming.
     office.get_by_role("navigation", name="breadcrumb").get_by_role("link", name=program.name).click()
-    office.get_by_role("link", name="Committee review", exact=True).click()
+    office.get_by_role("main").get_by_role("link", name="Committee review", exact=True).click()
     office.get_by_role("link", name="Finalize all approved (2)").click()
     expect(office.get_by_role("heading", level=1)).to_have_text("Finalize all approved pairings")
     expect(office.locator("#approved-pairings li")).to_have_count(2)
