@@ -8,6 +8,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from matching.services.pairs import check_pair, offer, refuse_own_pairing
+from mentorship.db import retry_on_deadlock
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program, ProgramModel
 from programs.services.access import require_coordinator
@@ -112,6 +113,7 @@ def _committee_decides(proposal, *, approve: bool, actor: Membership) -> None:
     )
 
 
+@retry_on_deadlock
 @transaction.atomic
 def proposal_vote(*, actor: Membership, proposal, approve: bool, comment: str = ""):
     """A committee member votes (and may change their vote) on a pairing awaiting the
@@ -153,6 +155,7 @@ def proposal_vote(*, actor: Membership, proposal, approve: bool, comment: str = 
     return proposal
 
 
+@retry_on_deadlock
 @transaction.atomic
 def proposal_finalize(*, actor: Membership, proposal, approve: bool):
     """A coordinator approves (and so offers) or rejects a pairing awaiting the committee."""
@@ -179,6 +182,7 @@ class FinalizeReport:
     skipped: list[tuple[object, str]] = field(default_factory=list)
 
 
+@retry_on_deadlock
 @transaction.atomic
 def proposals_finalize_approved(*, actor: Membership, program: Program, proposal_ids=None) -> FinalizeReport:
     """A coordinator approves and offers, in one action, every pairing of a committee-model
@@ -241,6 +245,7 @@ def proposals_finalize_approved(*, actor: Membership, program: Program, proposal
     return report
 
 
+@retry_on_deadlock
 @transaction.atomic
 def proposal_respond(*, actor: Membership, proposal, accept: bool, reason: str = ""):
     """The mentor or the mentee answers. One acceptance is not enough: the Mentorship is

@@ -284,7 +284,7 @@ def invitations_resend(*, actor: Membership, ids: list[int]) -> BulkInvitations:
         raise ServiceError(f"Select at most {BULK_INVITATION_LIMIT} invitations at once.", field="ids")
     # The invitations first, then the sender's rows: the order of the single resend.
     invitations = list(
-        Invitation.objects.select_for_update()
+        Invitation.objects.select_for_update(of=("self",))
         .select_related("organization", "invited_by")
         .filter(pk__in=ids, organization=actor.organization)
         .order_by("pk")
