@@ -48,6 +48,7 @@ _TYPED_VALUES = {
     "number": lambda v: re.fullmatch(r"-?(?:\d+(?:\.\d+)?|\.\d+)(?:[eE][+-]?\d+)?", v) is not None,
     "email": lambda v: all(_HTML_EMAIL.match(part) for part in v.split(",")) if v else True,
     "url": lambda v: re.fullmatch(r"[a-zA-Z][a-zA-Z0-9+.-]*:[^\s]*", v) is not None,
+    "color": lambda v: re.fullmatch(r"#[0-9a-fA-F]{6}", v) is not None,
 }
 
 
@@ -86,6 +87,17 @@ def plain_words(field: forms.Field) -> None:
     field type ("Enter a valid 'slug' ..."), a word nobody outside the code uses."""
     if isinstance(field, forms.SlugField):
         field.error_messages["invalid"] = WEB_ADDRESS_MESSAGE
+
+
+class ColorInput(forms.widgets.Input):
+    """A colour picker (``#rrggbb``). HTML allows no ``maxlength`` on it."""
+
+    input_type = "color"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        context["widget"]["attrs"].pop("maxlength", None)
+        return context
 
 
 class PlainTextMixin:

@@ -113,3 +113,12 @@ def test_make_run_uses_the_mailbox_unless_a_backend_is_chosen():
         {"DEBUG": "1", "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend"}
     )
     assert chosen == "True|False|django.core.mail.backends.console.EmailBackend|mail"
+
+
+def test_an_email_fragment_is_framed_as_a_whole_document():
+    from mentorship.email_frame import as_document
+
+    page = as_document("<p>hi</p>")
+    assert page.startswith("<!DOCTYPE html>") and "<title>" in page and "<p>hi</p>" in page
+    whole = "<!DOCTYPE html><html><head><title>x</title></head><body></body></html>"
+    assert as_document(whole) == whole

@@ -105,3 +105,22 @@ def test_coordinators_set_the_brand_colour_in_settings(client, org_a, coordinato
     assert "six hexadecimal digits" in response.content.decode()
     org_a.refresh_from_db()
     assert org_a.brand_colour == "#1b5e20"
+
+
+@pytest.mark.django_db
+def test_the_colour_picker_is_valid_html_even_after_a_bad_value(client, coordinator_a):
+    """HTML allows no maxlength on a colour input, and its value must be a colour: a refused
+    value is not echoed back into it (the Nu checker's two findings)."""
+    import re
+
+    url = f"/o/{coordinator_a.organization.slug}/settings/"
+    client.force_login(coordinator_a.user)
+    tag = re.search(r'<input type="color"[^>]*>', client.get(url).content.decode()).group()
+    assert "maxlength" not in tag and 'value="#' in tag
+    org = coordinator_a.organization
+    response = client.post(
+        url, {"name": org.name, "contact_email": org.contact_email, "description": "", "brand_colour": "Жxxx"}
+    )
+    assert response.status_code == 200
+    tag = re.search(r'<input type="color"[^>]*>', response.content.decode()).group()
+    assert "Жxxx" not in tag and "maxlength" not in tag

@@ -3,7 +3,7 @@ from django.core import validators
 from django.utils.text import slugify
 
 from mentorship.filters import FilterForm, FlagField, SearchField
-from mentorship.forms import Form, ModelForm
+from mentorship.forms import ColorInput, Form, ModelForm
 from mentorship.timezones import TIME_ZONE_CHOICES
 from programs.forms.selection import SelectedIdsField
 from programs.models import (
@@ -67,7 +67,7 @@ class OrganizationSettingsForm(ModelForm):
         fields = ["name", "contact_email", "description", "time_zone", "brand_colour"]
         widgets = {
             "description": forms.Textarea(attrs={"rows": 4}),
-            "brand_colour": forms.TextInput(attrs={"type": "color"}),
+            "brand_colour": ColorInput(),
         }
 
     def __init__(self, *args, **kwargs):
