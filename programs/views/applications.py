@@ -4,7 +4,6 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
@@ -24,6 +23,7 @@ from programs.forms.applications import (
 )
 from programs.models import Application, ApplicationStatus, Hub, HubChoice, Profile, Program, ProgramModel, Role
 from programs.services import applications as services
+from programs.views.inline import is_htmx, row_answer, status_region
 from programs.views.programs import visible_program
 
 APPLICATIONS_PER_PAGE = 50
@@ -155,11 +155,6 @@ def application_withdraw(request: HttpRequest, org_slug: str, pk: int) -> HttpRe
 # --- Coordinators ------------------------------------------------------------------------
 
 
-def is_htmx(request: HttpRequest) -> bool:
-    """A request htmx made (it swaps part of the page) rather than a page load."""
-    return request.headers.get("HX-Request") == "true"
-
-
 def _application_row(request: HttpRequest, program: Program, pk: int | None, status: tuple[str, str]) -> HttpResponse:
     """One row of the coordinator's list as it is now, and the message for the page's live
     region (swapped out of band): the answer to an inline action."""
@@ -170,16 +165,12 @@ def _application_row(request: HttpRequest, program: Program, pk: int | None, sta
         .first()
     )
     level, text = status
-    region = render_to_string(
-        "programs/includes/inline_status.html", {"level": level, "text": text, "oob": True}, request=request
-    )
     if application is None:  # not a row of this list: leave the page as it is, say why
-        response = HttpResponse(region)
+        response = HttpResponse(status_region(request, level, text))
         response["HX-Reswap"] = "none"
         return response
     context = {"a": application, "program": program, "decidable": sorted(services.DECIDABLE)}
-    row = render_to_string("programs/includes/application_row.html", context, request=request)
-    return HttpResponse(row + region)
+    return row_answer(request, "programs/includes/application_row.html", context, level, text)
 
 
 def _decide_from_list(request: HttpRequest, program: Program, form: BulkDecisionForm) -> HttpResponse | None:

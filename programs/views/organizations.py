@@ -6,7 +6,6 @@ from django.core.paginator import Paginator
 from django.db.models.functions import Coalesce, Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
@@ -33,6 +32,7 @@ from programs.models import Invitation, Membership, MemberStatus
 from programs.selectors import organizations as selectors
 from programs.services import invitations as invitation_services
 from programs.services import organizations as organization_services
+from programs.views.inline import is_htmx, row_answer
 
 MEMBERS_PER_PAGE = 50
 
@@ -245,20 +245,12 @@ def _page_number(data) -> str:
     return page if page.isdigit() and len(page) < 9 and page != "1" else ""
 
 
-def _is_htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
-
-
 def _invitation_row(request: HttpRequest, invitation: Invitation, level: str, text: str) -> HttpResponse:
     """The answer to an inline (htmx) resend or revoke: the row as it is now, and the
     outcome for the page's live region (swapped out of band)."""
     invitation = selectors.invitation_list(organization=request.organization).get(pk=invitation.pk)
     context = {"inv": invitation, "back_page": _page_number(request.POST)}
-    row = render_to_string("programs/includes/invitation_row.html", context, request=request)
-    region = render_to_string(
-        "programs/includes/inline_status.html", {"level": level, "text": text, "oob": True}, request=request
-    )
-    return HttpResponse(row + region)
+    return row_answer(request, "programs/includes/invitation_row.html", context, level, text)
 
 
 def _invitation_action(request: HttpRequest, pk: int, action, done: str) -> HttpResponse:
@@ -269,7 +261,7 @@ def _invitation_action(request: HttpRequest, pk: int, action, done: str) -> Http
         level, text = "error", error.message
     else:
         level, text = "success", done.format(email=invitation.email)
-    if _is_htmx(request):
+    if is_htmx(request):
         return _invitation_row(request, invitation, level, text)
     getattr(messages, level)(request, text)
     back = _page_number(request.POST)
