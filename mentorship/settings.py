@@ -343,6 +343,9 @@ ACCOUNT_RATE_LIMITS = {
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes", "webauthn"]
 MFA_ADAPTER = "mentorship.adapters.MFAAdapter"  # TOTP keys and recovery seeds encrypted at rest
 MFA_TOTP_ISSUER = SITE_NAME
+# One 30-second step either side (RFC 6238 section 5.2): a code typed as the phone turns over
+# to the next one still counts, which is also what keeps code-typing tests from failing at a step boundary.
+MFA_TOTP_TOLERANCE = 1
 MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = DEBUG  # http://127.0.0.1 in development
 MFA_REQUIRED_FOR_COORDINATORS = env_bool("MFA_REQUIRED_FOR_COORDINATORS", not DEBUG)
 # Site staff and superusers reach every organization's data in the Django admin.
