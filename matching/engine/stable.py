@@ -31,13 +31,17 @@ def stable_match(
     mentee_prefs: Sequence[Sequence[int]] | None = None,
     mentor_prefs: Sequence[Sequence[int]] | None = None,
     proposing: str = "mentee",
+    lists: str = "complete",
 ) -> MatchResult:
     """Deferred acceptance with mentor capacities; iterative, O(total list length).
 
     ``mentee_prefs[i]`` lists mentor indices best first; ``mentor_prefs[j]`` lists mentee
-    indices best first. A pair is acceptable only when both list each other and every hard
-    constraint allows it. Missing lists are derived from the score (best first, feasible
-    pairs only). Objective: a stable matching (no blocking pair) that is optimal for the
+    indices best first; a ``None`` entry (or a missing argument) means "by the program's
+    score" (best first, ties to the lower index, feasible pairs only). ``lists`` says what a
+    given list means: ``"complete"`` — the person accepts only those listed; ``"shortlist"`` —
+    the listed people come first, in that order, then everyone else feasible by score. A pair
+    is acceptable only when both sides' lists allow it and every hard constraint does.
+    Objective: a stable matching (no blocking pair) that is optimal for the
     proposing side — it does not maximise matches or total score.
     """
     if proposing not in ("mentee", "mentor"):
@@ -56,10 +60,29 @@ def stable_match(
     feasible = np.isfinite(s)
     for i in locked:
         feasible[i, :] = False
-    if mentee_prefs is None:
-        mentee_prefs = [[int(j) for j in np.argsort(-s[i], kind="stable") if feasible[i, j]] for i in range(n)]
-    if mentor_prefs is None:
-        mentor_prefs = [[int(i) for i in np.argsort(-s[:, j], kind="stable") if feasible[i, j]] for j in range(m)]
+    if lists not in ("complete", "shortlist"):
+        raise ValueError("lists must be 'complete' or 'shortlist'")
+    by_score_a = [[int(j) for j in np.argsort(-s[i], kind="stable") if feasible[i, j]] for i in range(n)]
+    by_score_b = [[int(i) for i in np.argsort(-s[:, j], kind="stable") if feasible[i, j]] for j in range(m)]
+
+    def merged(given, by_score):
+        if given is None:
+            return by_score
+        out = []
+        for k, derived in enumerate(by_score):
+            own = given[k] if k < len(given) else None
+            if own is None:
+                out.append(derived)
+            elif lists == "shortlist":
+                own = [int(x) for x in own]
+                seen = set(own)
+                out.append(own + [x for x in derived if x not in seen])
+            else:
+                out.append([int(x) for x in own])
+        return out
+
+    mentee_prefs = merged(mentee_prefs, by_score_a)
+    mentor_prefs = merged(mentor_prefs, by_score_b)
     big = n + m + 1
     a_rank = np.full((n, m), big, np.int64)
     b_rank = np.full((n, m), big, np.int64)
