@@ -15,10 +15,18 @@ from matching.engine.inputs import EARTH_RADIUS_KM, Assignment, MatchConfig, Par
 class Scorer:
     """Vectorised factor scores; works on (b,1)x(1,m) blocks and on paired 1-D arrays."""
 
-    def __init__(self, mentees: Participants, mentors: Participants, cfg: MatchConfig, mentor_ok: np.ndarray):
+    def __init__(
+        self,
+        mentees: Participants,
+        mentors: Participants,
+        cfg: MatchConfig,
+        mentor_ok: np.ndarray,
+        mentee_ok: np.ndarray | None = None,
+    ):
         self.a, self.b, self.cfg = mentees, mentors, cfg
         self.w = {f: float(v) for f, v in cfg.weights.items() if float(v) != 0.0}
         self.mentor_ok = mentor_ok
+        self.mentee_ok = mentees.eligible if mentee_ok is None else mentee_ok
         rel = list(cfg.related_specialties)
         self.rel_table = None
         if rel:
@@ -56,6 +64,23 @@ class Scorer:
             self.ex_ptr = np.zeros(len(mentees) + 1, np.int64)
         self.smax = sum(max(v, 0.0) for v in self.w.values())
         self.smin = sum(min(v, 0.0) for v in self.w.values())
+        self.fast_error = self._fast_error_bound()
+
+    def _fast_error_bound(self) -> float:
+        """An upper bound on |score_fast - exact float64 score| for any pair.
+
+        Every factor of the fast path is either computed in float64 and rounded once to
+        float32 (geography, time zone, the categorical table) or is a short float32
+        expression of values in [0, 1]; experience subtracts two float32 numbers of size
+        ``exp_scale``. The weighted terms are added in float32. 2**-20 is eight float32
+        ulps of 1, a generous multiple of the few roundings each term has."""
+        u = 2.0**-20
+        fmax = max(1.0, abs(float(self.cfg.related_specialty_score)))
+        total = sum(abs(v) for v in self.w.values()) * fmax
+        err = u * (4 + len(self.w)) * total
+        if "experience" in self.w:
+            err += u * 4 * abs(self.w["experience"]) * self.exp_scale
+        return float(err) + 1e-12
 
     # -- factor formulas; ia / jb index (or slice) mentees / mentors, shapes broadcast
     def factors(self, ia, jb, dtype, only=None, cat_b=None) -> dict[str, np.ndarray]:
@@ -149,6 +174,8 @@ class Scorer:
         yb = np.where(np.isnan(b.years), 1e12, b.years / sl)
         self.exp_a, self.exp_b = ya.astype(f32), yb.astype(f32)
         self.exp_h = f32((hi - lo) / 2 / sl + 1)
+        finite = np.concatenate([ya[ya > -1e11], yb[yb < 1e11], [float(self.exp_h)]])
+        self.exp_scale = float(np.abs(finite).max())
         # geography and time zone as one small matrix product each
         c1 = self.geo_c1
         xa, xb = self.xyz["a"], self.xyz["b"]
@@ -156,7 +183,8 @@ class Scorer:
         self.geo_all = bool(has_a.all() and has_b.all())
         ga = np.vstack([c1 * np.nan_to_num(xa), np.full(len(a), 1 - c1)]).T
         gb = np.vstack([np.nan_to_num(xb), np.ones(len(b))])
-        self.geo_a, self.geo_b = ga.astype(f32), gb.astype(f32)
+        # float64: with a small radius c1 is huge and 1 - c1 * (1 - dot) cancels badly in float32
+        self.geo_a, self.geo_b = ga, gb
         self.geo_has_a, self.geo_has_b = has_a, has_b
         t = 1.0 / self.tz_max**2
         oa, ob = a.utc_offset, b.utc_offset
@@ -164,64 +192,70 @@ class Scorer:
         za[np.isnan(oa)] = (-1.0, 0.0, 0.0)
         zb = np.vstack([np.ones(len(b)), ob, ob**2]).T
         zb[np.isnan(ob)] = (0.0, 0.0, 1e9)
-        self.tz_a, self.tz_b = za.astype(f32), np.ascontiguousarray(zb.T, dtype=f32)
+        self.tz_a, self.tz_b = za, np.ascontiguousarray(zb.T)
         ci = self.need_inv["a", "interests"].astype(f32)
         self.int_a, self.int_b = ci + f32(1e-9), self.need_inv["b", "interests"].astype(f32)
-        self.modes_a = a.modes.astype(np.uint8)
-        self.modes_b = b.modes.astype(np.uint8)
+        # the narrowest unsigned type that holds every mode bit (bits above 8 are real modes)
+        top = int(max(a.modes.max(initial=0), b.modes.max(initial=0), 0))
+        mode_type = np.min_scalar_type(top) if top >= 0 else np.int64
+        self.modes_a = a.modes.astype(mode_type)
+        self.modes_b = b.modes.astype(mode_type)
 
-    def score_fast(self, rows: np.ndarray) -> np.ndarray:
+    def score_fast(self, rows: np.ndarray, cols: np.ndarray | None = None) -> np.ndarray:
+        """float32 scores of ``rows`` x ``cols`` (all mentors when ``cols`` is None), within
+        ``self.fast_error`` of the exact float64 score of every pair."""
         f32 = np.float32
         w, b = self.w, self.b
-        m = len(b)
-        s = np.zeros((len(rows), m), f32)
+        cs = slice(None) if cols is None else cols
+        jb = (np.arange(len(b)) if cols is None else cols)[None, :]
+        s = np.zeros((len(rows), jb.shape[1]), f32)
         tmp = np.empty_like(s)
         if self.cat_table is not None:
-            idx = (self.cat_a[rows] * np.int32(self.cat_n))[:, None] + self.cat_b[None, :]
+            idx = (self.cat_a[rows] * np.int32(self.cat_n))[:, None] + self.cat_b[cs][None, :]
             np.take(self.cat_table, idx, out=s)
         elif "specialty" in w or "practice_setting" in w:
-            facs = self.factors(rows[:, None], np.arange(m)[None, :], f32)
+            facs = self.factors(rows[:, None], jb, f32)
             for f in ("specialty", "practice_setting"):
                 if f in facs:
                     s += f32(w[f]) * facs[f]
         if "experience" in w:
-            np.subtract(self.exp_b[None, :], self.exp_a[rows][:, None], out=tmp)
+            np.subtract(self.exp_b[cs][None, :], self.exp_a[rows][:, None], out=tmp)
             np.abs(tmp, out=tmp)
             np.subtract(self.exp_h, tmp, out=tmp)
             np.clip(tmp, 0, 1, out=tmp)
             self._acc(s, tmp, w["experience"])
         if "area_coverage" in w:
-            inter = self._popcount_and(self.a.areas, rows[:, None], self.b.areas, np.arange(m)[None, :])
+            inter = self._popcount_and(self.a.areas, rows[:, None], self.b.areas, jb)
             np.multiply(inter, (self.area_inv[rows] * w["area_coverage"]).astype(f32)[:, None], out=tmp)
             s += tmp
         if "interests" in w:
-            inter = self._popcount_and(self.a.interests, rows[:, None], self.b.interests, np.arange(m)[None, :])
-            np.add(self.int_a[rows][:, None], self.int_b[None, :], out=tmp)
+            inter = self._popcount_and(self.a.interests, rows[:, None], self.b.interests, jb)
+            np.add(self.int_a[rows][:, None], self.int_b[cs][None, :], out=tmp)
             np.subtract(tmp, inter, out=tmp)
             np.divide(inter, tmp, out=tmp)
             self._acc(s, tmp, w["interests"])
+        if "geography" in w or "timezone" in w:
+            wide = np.empty(s.shape, np.float64)  # the two small matrix products run in float64
         if "geography" in w:
-            np.matmul(self.geo_a[rows], self.geo_b, out=tmp)
-            np.maximum(tmp, 0, out=tmp)
+            np.matmul(self.geo_a[rows], self.geo_b[:, cs], out=wide)
+            np.maximum(wide, 0, out=wide)
+            tmp[...] = wide
             if not self.geo_all:
-                both = self.geo_has_a[rows][:, None] & self.geo_has_b[None, :]
-                ra, rb = self.a.region[rows][:, None], self.b.region[None, :]
+                both = self.geo_has_a[rows][:, None] & self.geo_has_b[cs][None, :]
+                ra, rb = self.a.region[rows][:, None], self.b.region[cs][None, :]
                 reg = (ra == rb) & (ra >= 0)
                 np.copyto(tmp, reg, where=~both)
             self._acc(s, tmp, w["geography"])
         if "timezone" in w:
-            np.matmul(self.tz_a[rows], self.tz_b, out=tmp)
-            np.maximum(tmp, 0, out=tmp)
+            np.matmul(self.tz_a[rows], self.tz_b[:, cs], out=wide)
+            np.maximum(wide, 0, out=wide)
+            tmp[...] = wide
             self._acc(s, tmp, w["timezone"])
         if "meeting_mode" in w:
-            mm = (self.modes_a[rows][:, None] & self.modes_b[None, :]) != 0
+            mm = (self.modes_a[rows][:, None] & self.modes_b[cs][None, :]) != 0
             self._acc(s, mm, w["meeting_mode"])
         if "hub_rank" in w:
-            self._acc(
-                s,
-                self.factors(rows[:, None], np.arange(m)[None, :], f32, only=("hub_rank",))["hub_rank"],
-                w["hub_rank"],
-            )
+            self._acc(s, self.factors(rows[:, None], jb, f32, only=("hub_rank",))["hub_rank"], w["hub_rank"])
         return s
 
     @staticmethod
@@ -265,7 +299,7 @@ class Scorer:
     def base_feasible(self, ia, jb, hub_mode: bool) -> np.ndarray:
         """Hard rules that depend on the people only (not on the pair's history)."""
         a, b = self.a, self.b
-        ok = a.eligible[ia] & self.mentor_ok[jb] & (a.person_id[ia] != b.person_id[jb])
+        ok = self.mentee_ok[ia] & self.mentor_ok[jb] & (a.person_id[ia] != b.person_id[jb])
         if self.cfg.require_meeting_mode:
             ok &= (a.modes[ia] & b.modes[jb]) != 0
         if hub_mode:
@@ -280,7 +314,8 @@ class Scorer:
             ok &= ~((ia_inst == jb_inst) & (ia_inst >= 0))
         return ok
 
-    def apply_exclusions(self, ok: np.ndarray, rows: np.ndarray) -> None:
+    def apply_exclusions(self, ok: np.ndarray, rows: np.ndarray, cols: np.ndarray | None = None) -> None:
+        """Clear the excluded pairs of a ``rows`` x ``cols`` block (all mentors when None)."""
         if not len(self.ex_cols):
             return
         lo, hi = self.ex_ptr[rows], self.ex_ptr[rows + 1]
@@ -289,20 +324,53 @@ class Scorer:
             return
         local = np.repeat(np.arange(len(rows)), cnt)
         pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
-        ok[local, self.ex_cols[pos]] = False
+        col = self.ex_cols[pos]
+        if cols is not None:
+            where = np.full(len(self.b), -1, np.int64)
+            where[cols] = np.arange(len(cols))
+            col = where[col]
+            local, col = local[col >= 0], col[col >= 0]
+        ok[local, col] = False
+
+    def excluded_pairs(self, ia: np.ndarray, jb: np.ndarray) -> np.ndarray:
+        """For paired 1-D index arrays: which pairs are excluded."""
+        if not len(self.ex_cols):
+            return np.zeros(len(ia), bool)
+        m = len(self.b)
+        rows_of = np.repeat(np.arange(len(self.ex_ptr) - 1), np.diff(self.ex_ptr))
+        codes = np.sort(rows_of * m + self.ex_cols)
+        want = np.asarray(ia, np.int64) * m + np.asarray(jb, np.int64)
+        at = np.minimum(np.searchsorted(codes, want), len(codes) - 1)
+        return codes[at] == want
+
+    def feasible_pairs(self, ia: np.ndarray, jb: np.ndarray, hub_mode: bool = False) -> np.ndarray:
+        """Every hard rule, for paired 1-D index arrays."""
+        ia, jb = np.asarray(ia, np.int64), np.asarray(jb, np.int64)
+        return self.base_feasible(ia, jb, hub_mode) & self.pair_ok(ia, jb) & ~self.excluded_pairs(ia, jb)
+
+    def exact_block(self, rows: np.ndarray, cols: np.ndarray | None = None, hub_mode: bool = False) -> np.ndarray:
+        """Exact float64 scores of ``rows`` x ``cols`` with -inf where a hard rule forbids the pair."""
+        ia = rows[:, None]
+        jb = (np.arange(len(self.b)) if cols is None else cols)[None, :]
+        ok = self.base_feasible(ia, jb, hub_mode) & self.pair_ok(ia, jb)
+        self.apply_exclusions(ok, rows, cols)
+        s = np.broadcast_to(self.score(ia, jb, np.float64), ok.shape).copy()
+        s[~ok] = -np.inf
+        return s
 
     def is_excluded(self, i: int, j: int) -> bool:
         lo, hi = self.ex_ptr[i], self.ex_ptr[i + 1]
         return bool(np.any(self.ex_cols[lo:hi] == j))
 
-    def block(self, rows: np.ndarray, hub_mode: bool):
-        """Scores (float32) with -inf where infeasible, plus base / full feasibility counts."""
+    def block(self, rows: np.ndarray, hub_mode: bool, cols: np.ndarray | None = None):
+        """Scores (float32, within ``fast_error``) with -inf where infeasible, plus the base
+        and full feasibility masks."""
         ia = rows[:, None]
-        jb = np.arange(len(self.b))[None, :]
+        jb = (np.arange(len(self.b)) if cols is None else cols)[None, :]
         base = self.base_feasible(ia, jb, hub_mode)
         ok = base & self.pair_ok(ia, jb)
-        self.apply_exclusions(ok, rows)
-        s = self.score_fast(rows)
+        self.apply_exclusions(ok, rows, cols)
+        s = self.score_fast(rows, cols)
         s[~ok] = -np.inf
         return s, base, ok
 

@@ -250,7 +250,7 @@ def test_stable_mode_leaves_no_blocking_pair(n, m, seed, proposing, explicit):
         b_prefs = [list(rng.permutation(n)[: rng.integers(0, n + 1)]) for _ in range(m)]
     res = stable_match(mentees, mentors, cfg, a_prefs, b_prefs, proposing=proposing)
     assert "stable" in res.objective
-    assert blocking_pairs(res, n, m) == []
+    assert blocking_pairs(res, mentees, mentors, cfg, a_prefs, b_prefs) == []
     check_constraints(res, mentees, mentors, cfg)
 
 
