@@ -132,6 +132,44 @@ def _duals(n, m, cap, rows, cols, w, used):
 
 # --------------------------------------------------------------------------- main entry
 
+SPARSE_HUB_MAX_EDGES = 30_000_000  # hub mode lists its allowed pairs when there are at most this many
+
+
+def _hub_edges(scorer: Scorer, rows: np.ndarray):
+    """Every (mentee, mentor) pair whose mentor's hub the mentee ranked, with that rank
+    (the best one when a hub is ranked twice): mentors grouped by hub, one repeat per choice."""
+    a, b = scorer.a, scorer.b
+    hc = a.hub_choices[rows]
+    hubs = np.where(b.hub >= 0, b.hub, -1)
+    order = np.argsort(hubs, kind="stable")
+    sorted_hubs = hubs[order]
+    uniq = np.unique(sorted_hubs[sorted_hubs >= 0])
+    starts = np.searchsorted(sorted_hubs, uniq)
+    ends = np.searchsorted(sorted_hubs, uniq, side="right")
+    where = np.searchsorted(uniq, hc)
+    where = np.minimum(where, max(len(uniq) - 1, 0))
+    known = (hc >= 0) & (len(uniq) > 0)
+    if len(uniq):
+        known &= uniq[where] == hc
+    for c in range(1, hc.shape[1]):  # a hub ranked again counts at its best rank only
+        known[:, c] &= ~(hc[:, :c] == hc[:, [c]]).any(axis=1)
+    ri, ci = np.nonzero(known)
+    lo, hi = starts[where[ri, ci]], ends[where[ri, ci]]
+    cnt = hi - lo
+    total = int(cnt.sum())
+    er = np.repeat(rows[ri], cnt)
+    rank = np.repeat((ci + 1).astype(np.int8), cnt)
+    pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(total)
+    return er, order[pos], rank
+
+
+def _hub_edge_count(scorer: Scorer, rows: np.ndarray) -> int:
+    hubs = scorer.b.hub[scorer.b.hub >= 0]
+    size = np.bincount(hubs) if len(hubs) else np.zeros(1, np.int64)
+    hc = scorer.a.hub_choices[rows]
+    ok = (hc >= 0) & (hc < len(size))
+    return int(size[np.where(ok, hc, 0)][ok].sum())
+
 
 def match(
     mentees: Participants,
@@ -142,7 +180,11 @@ def match(
 ) -> MatchResult:
     """Exact matching. ``mode`` is ``"optimal"`` or ``"hub"`` (see the ``matching.engine`` package docstring
     and ``MatchResult.objective``). ``backend``: ``"auto"`` (OR-Tools if installed, else
-    SciPy), ``"ortools"`` or ``"scipy"``."""
+    SciPy), ``"ortools"`` or ``"scipy"``.
+
+    Exactness: the scores optimised, priced and reported are the same exact float64 pair
+    scores (``Scorer.score``, the sum of the explained contributions); float32 is used only
+    to choose candidates and to screen left-out pairs, always widened by ``Scorer.fast_error``."""
     if mode not in ("optimal", "hub"):
         raise ValueError("mode must be 'optimal' or 'hub' (use stable_match for stable mode)")
     t0 = time.perf_counter()
@@ -164,6 +206,7 @@ def match(
     if (cap < 0).any():
         raise ValueError("locked pairs exceed the capacity of a mentor")
     scorer = Scorer(mentees, mentors, cfg, mentor_ok=cap > 0)
+    eps = scorer.fast_error
 
     active = np.nonzero(~locked_mentee)[0]
     k = max(1, int(cfg.n_candidates or (24 if n * m <= 10_000_000 else 48)))
@@ -186,39 +229,20 @@ def match(
             g = g + ks[0] * (rank == 1) + ks[1] * (rank == 2)
         return g
 
-    # ---- candidate pass (blocked scoring); keep float32 scores for pricing when they fit
     t1 = time.perf_counter()
     base_cnt = np.zeros(n, np.int64)
     feas_cnt = np.zeros(n, np.int64)
-    bound = np.full(n, -np.inf)
-    cand_r, cand_c, cand_s = [], [], []
-    rank_key = np.float32(1000.0 * max(smax_abs, 1.0))
-    cache = np.empty((n, m), np.float32) if 0 < n * m <= cfg.cache_elements else None
-    all_cols = np.arange(m)[None, :]
-
-    def key_of(rows, s):
-        if not hub_mode:
-            return s
-        rank = scorer.hub_rank(rows[:, None], all_cols)
-        return s + rank_key * (rank == 1) + (rank_key / 2) * (rank == 2)
-
-    def candidate_block(rows):
-        s, base, ok = scorer.block(rows, hub_mode)
-        base_cnt[rows] = np.count_nonzero(base, axis=1)
-        feas_cnt[rows] = np.count_nonzero(ok, axis=1)
-        if cache is not None:
-            cache[rows] = s
-        r, c, bd = top_k(key_of(rows, s), k)
-        bound[rows] = bd
-        return rows[r], c, s[r, c]
-
-    for r, c, sc_ in map_blocks(candidate_block, list(row_blocks(active, m, cfg.block_elements)), cfg.threads):
-        cand_r.append(r)
-        cand_c.append(c)
-        cand_s.append(sc_)
-    rows_e = np.concatenate(cand_r) if cand_r else np.zeros(0, np.int64)
-    cols_e = np.concatenate(cand_c) if cand_c else np.zeros(0, np.int64)
-    s_e = np.concatenate(cand_s).astype(np.float32) if cand_s else np.zeros(0, np.float32)
+    sparse = hub_mode and m > 0 and _hub_edge_count(scorer, active) <= SPARSE_HUB_MAX_EDGES
+    if m == 0 or len(active) == 0:
+        rows_e = cols_e = np.zeros(0, np.int64)
+        s_e = np.zeros(0)
+        price = None
+    elif sparse:
+        rows_e, cols_e, s_e, price = _sparse_hub(scorer, active, k, base_cnt, feas_cnt, gain_of, big)
+    else:
+        rows_e, cols_e, s_e, price = _dense(
+            scorer, active, k, base_cnt, feas_cnt, gain_of, big, scale, smax_abs, hub_mode, cfg
+        )
     t_score = time.perf_counter() - t1
 
     # ---- solve, price every left-out pair against the duals, repeat until none improves
@@ -226,70 +250,24 @@ def match(
     rounds, added, priced_rows = 0, 0, 0
     solver_name = "none"
     t_price = 0.0
-    while True:
+    used = np.zeros(0, bool)
+    while price is not None:
         rounds += 1
         rank_e = scorer.hub_rank(rows_e, cols_e) if hub_mode else None
         g = gain_of(s_e, rank_e)
         used, solver_name = _solve_flow(n, m, cap, rows_e, cols_e, g, backend)
         u, v = _duals(n, m, cap, rows_e, cols_e, big + g, used)
         tp = time.perf_counter()
-        # cheap bound first (standard mode): every left-out score <= bound[i], and v >= 0
-        if hub_mode:
-            suspect = active[feas_cnt[active] > 0]
-        else:
-            bnd = np.where(np.isfinite(bound), bound, 0.0)
-            ub = big + np.ceil(bnd * scale).astype(np.int64) + 1
-            suspect = active[(feas_cnt[active] > 0) & np.isfinite(bound[active]) & (ub[active] - u[active] > 0)]
-        priced_rows += len(suspect)
-        order_e = np.argsort(rows_e, kind="stable")
-        ptr_e = np.searchsorted(rows_e[order_e], np.arange(n + 1))
-
-        def price_block(rows, u=u, v=v, ptr_e=ptr_e, cols_e=cols_e, order_e=order_e):
-            s = cache[rows] if cache is not None else scorer.block(rows, hub_mode)[0]
-            if hub_mode:
-                ok = s > -np.inf
-                rk = scorer.hub_rank(rows[:, None], all_cols)
-                red = gain_of(np.where(ok, s, 0), rk)
-                red += big - u[rows][:, None] - v[None, :]
-                red[~ok] = -1
-            else:
-                # float32 screen in score units; rounding covered by a relative margin; exact int64 after
-                ta64 = (u[rows] - big).astype(np.float64) / scale
-                tb64 = v.astype(np.float64) / scale
-                ta = (ta64 - 1e-6 * np.abs(ta64) - 4.0 / scale).astype(np.float32)
-                tb = (tb64 - 1e-6 * np.abs(tb64)).astype(np.float32)
-                scr = s - ta[:, None]
-                scr -= tb[None, :]
-                rr, cc = np.nonzero(scr > 0)
-                if not len(rr):
-                    return None
-                red = np.full(s.shape, -1, np.int64)
-                red[rr, cc] = gain_of(s[rr, cc], None) + big - u[rows[rr]] - v[cc]
-            # candidate pairs of these rows are not "left out"
-            lo, hi = ptr_e[rows], ptr_e[rows + 1]
-            cnt = hi - lo
-            loc = np.repeat(np.arange(len(rows)), cnt)
-            pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
-            red[loc, cols_e[order_e[pos]]] = -1
-            viol = red > 0
-            if not viol.any():
-                return None
-            # add the most improving left-out pairs of each row (at most k per row per round)
-            r, c, _ = top_k(np.where(viol, red.astype(np.float64), -np.inf), k)
-            return rows[r], c, s[r, c]
-
-        found = [x for x in map_blocks(price_block, list(row_blocks(suspect, m, cfg.block_elements)), cfg.threads) if x]
-        new_r = [x[0] for x in found]
-        new_c = [x[1] for x in found]
-        new_s = [x[2] for x in found]
+        found, priced = price(u, v, rows_e, cols_e)
+        priced_rows += priced
         t_price += time.perf_counter() - tp
-        if not new_r:
+        if found is None:
             break
-        nr, nc, ns = np.concatenate(new_r), np.concatenate(new_c), np.concatenate(new_s)
+        nr, nc, ns = found
         added += len(nr)
         rows_e = np.concatenate([rows_e, nr])
         cols_e = np.concatenate([cols_e, nc])
-        s_e = np.concatenate([s_e, ns.astype(np.float32)])
+        s_e = np.concatenate([s_e, ns])
     t_solve = time.perf_counter() - t2 - t_price
 
     # ---- result
@@ -336,7 +314,9 @@ def match(
         "pairs_added_by_pricing": added,
         "rows_priced_exactly": priced_rows,
         "candidate_edges": len(rows_e),
+        "candidate_graph": "allowed hub pairs, listed" if sparse else "top candidates of a blocked pass",
         "score_resolution": 1.0 / scale,
+        "fast_score_error_bound": eps,
         "timings": {
             "scoring": t_score,
             "solve": t_solve,
@@ -352,6 +332,150 @@ def match(
             hist[key] += 1
         stats["choice_ranks"] = hist
     return MatchResult(OBJECTIVES[mode], mode, assignments, unmatched, alternatives, stats)
+
+
+def _candidate_mask(n, rows_e, cols_e, rows, shape):
+    """Positions of the candidate pairs of ``rows`` inside a (len(rows), m) block."""
+    order_e = np.argsort(rows_e, kind="stable")
+    ptr_e = np.searchsorted(rows_e[order_e], np.arange(n + 1))
+    lo, hi = ptr_e[rows], ptr_e[rows + 1]
+    cnt = hi - lo
+    loc = np.repeat(np.arange(len(rows)), cnt)
+    pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
+    return loc, cols_e[order_e[pos]]
+
+
+def _dense(scorer, active, k, base_cnt, feas_cnt, gain_of, big, scale, smax_abs, hub_mode, cfg):
+    """Candidates from a blocked float32 pass (top k per mentee); pricing rescans blocks."""
+    n, m = len(scorer.a), len(scorer.b)
+    eps = scorer.fast_error
+    bound = np.full(n, -np.inf)
+    rank_key = np.float32(1000.0 * max(smax_abs, 1.0))
+    cache = np.empty((n, m), np.float32) if 0 < n * m <= cfg.cache_elements else None
+    all_cols = np.arange(m)[None, :]
+
+    def key_of(rows, s):
+        if not hub_mode:
+            return s
+        rank = scorer.hub_rank(rows[:, None], all_cols)
+        return s + rank_key * (rank == 1) + (rank_key / 2) * (rank == 2)
+
+    def candidate_block(rows):
+        s, base, ok = scorer.block(rows, hub_mode)
+        base_cnt[rows] = np.count_nonzero(base, axis=1)
+        feas_cnt[rows] = np.count_nonzero(ok, axis=1)
+        if cache is not None:
+            cache[rows] = s
+        r, c, bd = top_k(key_of(rows, s), k)
+        bound[rows] = bd
+        return rows[r], c
+
+    out = map_blocks(candidate_block, list(row_blocks(active, m, cfg.block_elements)), cfg.threads)
+    rows_e = np.concatenate([x[0] for x in out]) if out else np.zeros(0, np.int64)
+    cols_e = np.concatenate([x[1] for x in out]) if out else np.zeros(0, np.int64)
+    s_e = scorer.score(rows_e, cols_e, np.float64)
+
+    def price(u, v, rows_e, cols_e):
+        # cheap bound first (standard mode): every left-out exact score <= bound[i] + eps, and v >= 0
+        if hub_mode:
+            suspect = active[feas_cnt[active] > 0]
+        else:
+            bnd = np.where(np.isfinite(bound), bound + eps, 0.0)
+            ub = big + np.ceil(bnd * scale).astype(np.int64) + 1
+            suspect = active[(feas_cnt[active] > 0) & np.isfinite(bound[active]) & (ub[active] - u[active] > 0)]
+
+        def price_block(rows):
+            s = cache[rows] if cache is not None else scorer.block(rows, hub_mode)[0]
+            ok = s > -np.inf
+            if hub_mode:
+                rk = scorer.hub_rank(rows[:, None], all_cols)
+                ub = np.ceil((np.where(ok, s, 0).astype(np.float64) + eps) * scale).astype(np.int64) + 1
+                ub += ks_gain(rk) + big - u[rows][:, None] - v[None, :]
+                ub[~ok] = -1
+                loc, cc_ = _candidate_mask(n, rows_e, cols_e, rows, s.shape)
+                ub[loc, cc_] = -1
+                rr, cc = np.nonzero(ub > 0)
+            else:
+                # float32 screen in score units, widened by the fast-score error and rounding
+                ta64 = (u[rows] - big).astype(np.float64) / scale
+                tb64 = v.astype(np.float64) / scale
+                ta = (ta64 - eps - 1e-6 * np.abs(ta64) - 4.0 / scale).astype(np.float32)
+                tb = (tb64 - 1e-6 * np.abs(tb64)).astype(np.float32)
+                scr = s - ta[:, None]
+                scr -= tb[None, :]
+                loc, cc_ = _candidate_mask(n, rows_e, cols_e, rows, s.shape)
+                scr[loc, cc_] = -1
+                rr, cc = np.nonzero(scr > 0)
+            if not len(rr):
+                return None
+            ex = scorer.score(rows[rr], cc, np.float64)
+            rk = scorer.hub_rank(rows[rr], cc) if hub_mode else None
+            red = gain_of(ex, rk) + big - u[rows[rr]] - v[cc]
+            keep = red > 0
+            if not keep.any():
+                return None
+            return _best_per_row(rows[rr][keep], cc[keep], red[keep], ex[keep], k)
+
+        def ks_gain(rk):
+            return gain_of(np.zeros(rk.shape), rk)
+
+        found = [x for x in map_blocks(price_block, list(row_blocks(suspect, m, cfg.block_elements)), cfg.threads) if x]
+        if not found:
+            return None, len(suspect)
+        return tuple(np.concatenate([x[i] for x in found]) for i in range(3)), len(suspect)
+
+    return rows_e, cols_e, s_e, price
+
+
+def _best_per_row(r, c, red, s, k):
+    """At most k pairs per row, the most improving first (exact reduced costs)."""
+    order = np.lexsort((c, -red, r))
+    r, c, s = r[order], c[order], s[order]
+    first = np.searchsorted(r, r)
+    keep = (np.arange(len(r)) - first) < k
+    return r[keep], c[keep], s[keep]
+
+
+def _sparse_hub(scorer, active, k, base_cnt, feas_cnt, gain_of, big):
+    """Hub mode on its allowed graph, listed in full with exact scores; candidates are the
+    top k per mentee by (rank, score) and pricing is one vectorised pass over the rest."""
+    n = len(scorer.a)
+    er, ec, rank = _hub_edges(scorer, active)
+    base = scorer.base_feasible(er, ec, False)
+    ok = base & scorer.pair_ok(er, ec) & ~scorer.excluded_pairs(er, ec)
+    base_cnt += np.bincount(er[base], minlength=n)
+    feas_cnt += np.bincount(er[ok], minlength=n)
+    er, ec, rank = er[ok], ec[ok], rank[ok]
+    chunk = 2_000_000
+    es = (
+        np.concatenate(
+            [scorer.score(er[x : x + chunk], ec[x : x + chunk], np.float64) for x in range(0, len(er), chunk)]
+        )
+        if len(er)
+        else np.zeros(0)
+    )
+    g_all = gain_of(es, rank)
+    # candidates: best k per mentee by gain (rank first, then score)
+    order = np.lexsort((ec, -g_all, er))
+    er, ec, rank, es, g_all = er[order], ec[order], rank[order], es[order], g_all[order]
+    first = np.searchsorted(er, er)
+    is_cand = (np.arange(len(er)) - first) < k
+
+    def price(u, v, _rows_e, _cols_e):
+        left = ~is_cand
+        red = g_all[left] + big - u[er[left]] - v[ec[left]]
+        viol = red > 0
+        if not viol.any():
+            return None, int(len(np.unique(er)))
+        idx = np.nonzero(left)[0][viol]
+        r, c, s = _best_per_row(er[idx], ec[idx], red[viol], es[idx], k)
+        # what is added is no longer left out
+        code = r.astype(np.int64) * len(scorer.b) + c
+        all_code = er.astype(np.int64) * len(scorer.b) + ec
+        is_cand[np.isin(all_code, code)] = True
+        return (r, c, s), int(len(np.unique(er)))
+
+    return er[is_cand], ec[is_cand], es[is_cand], price
 
 
 def _alternatives(rows, cols, s, mentor_of, n, k):
@@ -370,20 +494,25 @@ def _alternatives(rows, cols, s, mentor_of, n, k):
 def greedy_match(
     mentees: Participants, mentors: Participants, config: MatchConfig, mode: str = "optimal"
 ) -> MatchResult:
-    """Baseline: take pairs by descending score (among each mentee's top candidates)."""
+    """Baseline: take pairs by descending exact score (among each mentee's top candidates)."""
     t0 = time.perf_counter()
     n, m = len(mentees), len(mentors)
     cap = np.where(mentors.eligible, mentors.capacity, 0).astype(np.int64)
     scorer = Scorer(mentees, mentors, config, mentor_ok=cap > 0)
-    rr, cc, ss = [], [], []
-    for rows in row_blocks(np.arange(n), m, config.block_elements):
-        s, _, _ = scorer.block(rows, mode == "hub")
-        r, c, _ = top_k(s, max(1, config.n_candidates or 24))
-        rr.append(rows[r])
-        cc.append(c)
-        ss.append(s[r, c])
-    rows, cols, s = np.concatenate(rr), np.concatenate(cc), np.concatenate(ss)
-    order = np.argsort(-s, kind="stable")
+    base_cnt = np.zeros(n, np.int64)
+    feas_cnt = np.zeros(n, np.int64)
+    rr, cc = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
+    if m:
+        for rows in row_blocks(np.arange(n), m, config.block_elements):
+            s, base, ok = scorer.block(rows, mode == "hub")
+            base_cnt[rows] = np.count_nonzero(base, axis=1)
+            feas_cnt[rows] = np.count_nonzero(ok, axis=1)
+            r, c, _ = top_k(s, max(1, config.n_candidates or 24))
+            rr.append(rows[r])
+            cc.append(c)
+    rows, cols = np.concatenate(rr), np.concatenate(cc)
+    s = scorer.score(rows, cols, np.float64)
+    order = np.lexsort((cols, rows, -s))
     taken = np.zeros(n, bool)
     left = cap.copy()
     pairs = []
@@ -394,11 +523,22 @@ def greedy_match(
             pairs.append((r, c, False))
     assignments = explain_pairs(scorer, pairs)
     total = float(sum(a.score for a in assignments))
-    unmatched = [(int(i), REASON_CAPACITY) for i in np.nonzero(~taken)[0]]
+    unmatched = []
+    for i in np.nonzero(~taken)[0].tolist():
+        if not mentees.eligible[i]:
+            reason = REASON_INELIGIBLE
+        elif base_cnt[i] == 0:
+            reason = REASON_NO_ELIGIBLE_MENTOR
+        elif feas_cnt[i] == 0:
+            reason = REASON_ONLY_EXCLUDED
+        else:
+            reason = REASON_CAPACITY
+        unmatched.append((i, reason))
     stats = {
         "objective": OBJECTIVES["greedy"],
         "mode": "greedy",
         "matched": len(pairs),
+        "unmatched": len(unmatched),
         "total_score": total,
         "timings": {"total": time.perf_counter() - t0},
     }
