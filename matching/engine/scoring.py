@@ -108,7 +108,7 @@ class Scorer:
             gap = b.years[jb].astype(dtype) - a.years[ia].astype(dtype)
             d = np.maximum(np.maximum(dtype(lo) - gap, gap - dtype(hi)), dtype(0))
             f = np.clip(dtype(1) - d * dtype(1.0 / max(cfg.experience_slack, 1e-9)), 0, 1)
-            out["experience"] = np.nan_to_num(f, copy=False, nan=0.0)
+            out["experience"] = np.nan_to_num(f, copy=np.ndim(f) == 0, nan=0.0)
         if "area_coverage" in want:
             inter = self._popcount_and(a.areas, ia, b.areas, jb)
             out["area_coverage"] = inter.astype(dtype) * self.area_inv[ia].astype(dtype)
@@ -131,7 +131,8 @@ class Scorer:
         if "timezone" in want:
             # 1 - (hours apart / max_tz_diff)^2, floored at 0
             d = (a.utc_offset[ia].astype(dtype) - b.utc_offset[jb].astype(dtype)) * dtype(1.0 / self.tz_max)
-            out["timezone"] = np.nan_to_num(np.maximum(dtype(1) - d * d, 0), copy=False, nan=0.0)
+            tz = np.maximum(dtype(1) - d * d, 0)
+            out["timezone"] = np.nan_to_num(tz, copy=np.ndim(tz) == 0, nan=0.0)
         if "meeting_mode" in want:
             out["meeting_mode"] = ((a.modes[ia] & b.modes[jb]) != 0).astype(dtype)
         if "hub_rank" in want:
@@ -290,8 +291,13 @@ class Scorer:
     def score(self, ia, jb, dtype=np.float32) -> np.ndarray:
         s = None
         for f, arr in self.factors(ia, jb, dtype).items():
-            arr *= dtype(self.w[f])
-            s = arr if s is None else np.add(s, arr, out=s if s.shape == arr.shape else None)
+            arr = arr * dtype(self.w[f])
+            if s is None:
+                s = arr
+            elif isinstance(s, np.ndarray) and s.ndim and s.shape == arr.shape:
+                np.add(s, arr, out=s)
+            else:
+                s = s + arr
         if s is None:
             s = np.zeros(np.broadcast_shapes(np.shape(ia), np.shape(jb)), dtype)
         return s
@@ -325,11 +331,13 @@ class Scorer:
         local = np.repeat(np.arange(len(rows)), cnt)
         pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
         col = self.ex_cols[pos]
-        if cols is not None:
-            where = np.full(len(self.b), -1, np.int64)
-            where[cols] = np.arange(len(cols))
-            col = where[col]
-            local, col = local[col >= 0], col[col >= 0]
+        if cols is not None:  # every position of each excluded mentor in ``cols`` (repeats allowed)
+            order = np.argsort(cols, kind="stable")
+            lo_c = np.searchsorted(cols[order], col, side="left")
+            hi_c = np.searchsorted(cols[order], col, side="right")
+            times = hi_c - lo_c
+            local = np.repeat(local, times)
+            col = order[np.repeat(lo_c - np.cumsum(times) + times, times) + np.arange(times.sum())]
         ok[local, col] = False
 
     def excluded_pairs(self, ia: np.ndarray, jb: np.ndarray) -> np.ndarray:

@@ -90,6 +90,40 @@ def _solve_flow(n: int, m: int, cap: np.ndarray, rows, cols, gain, backend: str)
     return used, "scipy-lapjvsp"
 
 
+def _solve_forced(n, m, cap, rows, cols, gain, forced_a, forced_b, total, backend):
+    """Max-gain b-matching with exactly ``total`` pairs in which every ``forced_a`` mentee
+    is matched and every ``forced_b`` mentor is full (fixed supplies, so the costs carry the
+    scores only). None when OR-Tools is not there (or not wanted)."""
+    if backend == "scipy" or len(rows) == 0:
+        return None
+    try:
+        from ortools.graph.python import min_cost_flow
+    except ImportError:
+        return None
+    f = min_cost_flow.SimpleMinCostFlow()
+    src, snk = n + m, n + m + 1
+    free_a = np.nonzero(~forced_a)[0]
+    free_b = np.nonzero(~forced_b & (cap > 0))[0]
+    e = len(rows)
+    tails = np.concatenate([rows, np.full(len(free_a), src), n + free_b]).astype(np.int32)
+    heads = np.concatenate([n + cols, free_a, np.full(len(free_b), snk)]).astype(np.int32)
+    capa = np.concatenate([np.ones(e + len(free_a), np.int64), cap[free_b].astype(np.int64)])
+    cost = np.concatenate([-gain.astype(np.int64), np.zeros(len(free_a) + len(free_b), np.int64)])
+    f.add_arcs_with_capacity_and_unit_cost(tails, heads, capa, cost)
+    fa = np.nonzero(forced_a)[0]
+    fb = np.nonzero(forced_b)[0]
+    supply = np.zeros(n + m + 2, np.int64)
+    supply[fa] = 1
+    supply[n + fb] = -cap[fb]
+    supply[src] = total - len(fa)
+    supply[snk] = -(total - int(cap[fb].sum()))
+    f.set_nodes_supplies(np.arange(n + m + 2, dtype=np.int32), supply)
+    status = f.solve()
+    if status != f.OPTIMAL:
+        raise RuntimeError(f"min-cost flow (hub stage 2) failed: {status}")
+    return f.flows(np.arange(e)) > 0
+
+
 def _duals(n, m, cap, rows, cols, w, used):
     """LP duals (u mentee, v mentor) of the b-matching LP, rebuilt from an optimal solution
     by a Bellman-Ford style fixed point (iterative, bounded by n+m rounds), then checked."""
@@ -232,18 +266,22 @@ def match(
     t1 = time.perf_counter()
     base_cnt = np.zeros(n, np.int64)
     feas_cnt = np.zeros(n, np.int64)
-    sparse = hub_mode and m > 0 and _hub_edge_count(scorer, active) <= SPARSE_HUB_MAX_EDGES
+    sparse = hub_mode and m > 0 and len(active) > 0 and _hub_edge_count(scorer, active) <= SPARSE_HUB_MAX_EDGES
     if m == 0 or len(active) == 0:
         rows_e = cols_e = np.zeros(0, np.int64)
         s_e = np.zeros(0)
         price = None
     elif sparse:
-        rows_e, cols_e, s_e, price = _sparse_hub(scorer, active, k, base_cnt, feas_cnt, gain_of, big)
+        hub = _hub_two_stage(scorer, active, k, cap, base_cnt, feas_cnt, n_eff, backend)
+        rows_e, cols_e, s_e = hub["alternatives"]
+        price = None
     else:
         rows_e, cols_e, s_e, price = _dense(
             scorer, active, k, base_cnt, feas_cnt, gain_of, big, scale, smax_abs, hub_mode, cfg
         )
     t_score = time.perf_counter() - t1
+    if sparse:
+        t_score = hub["t_scoring"]
 
     # ---- solve, price every left-out pair against the duals, repeat until none improves
     t2 = time.perf_counter()
@@ -273,10 +311,11 @@ def match(
     # ---- result
     t3 = time.perf_counter()
     mentor_of = np.full(n, -1, np.int64)
-    mentor_of[rows_e[used]] = cols_e[used]
-    pairs = [(i, j, True) for i, j in locked] + [
-        (int(i), int(j), False) for i, j in zip(rows_e[used], cols_e[used], strict=True)
-    ]
+    pr, pc = hub["pairs"] if sparse else (rows_e[used], cols_e[used])
+    if sparse:
+        rounds, added, solver_name, t_solve = hub["rounds"], hub["added"], hub["solver"], hub["t_solve"]
+    mentor_of[pr] = pc
+    pairs = [(i, j, True) for i, j in locked] + [(int(i), int(j), False) for i, j in zip(pr, pc, strict=True)]
     assignments = explain_pairs(scorer, pairs)
     if hub_mode or mentees.hub_choices.shape[1]:
         ranks = (
@@ -309,13 +348,18 @@ def match(
         "unmatched": len(unmatched),
         "total_score": total,
         "locked": len(locked),
-        "optimality": "proven: LP duals price every left-out pair with no improving one",
+        "optimality": (
+            "proven on the reported float64 scores rounded to score_resolution: LP duals price every"
+            " left-out pair with no improving one"
+        ),
         "pricing_rounds": rounds,
         "pairs_added_by_pricing": added,
         "rows_priced_exactly": priced_rows,
         "candidate_edges": len(rows_e),
-        "candidate_graph": "allowed hub pairs, listed" if sparse else "top candidates of a blocked pass",
-        "score_resolution": 1.0 / scale,
+        "candidate_graph": "allowed hub pairs, listed; two exact stages"
+        if sparse
+        else "top candidates of a blocked pass",
+        "score_resolution": hub["resolution"] if sparse else 1.0 / scale,
         "fast_score_error_bound": eps,
         "timings": {
             "scoring": t_score,
@@ -436,10 +480,18 @@ def _best_per_row(r, c, red, s, k):
     return r[keep], c[keep], s[keep]
 
 
-def _sparse_hub(scorer, active, k, base_cnt, feas_cnt, gain_of, big):
-    """Hub mode on its allowed graph, listed in full with exact scores; candidates are the
-    top k per mentee by (rank, score) and pricing is one vectorised pass over the rest."""
-    n = len(scorer.a)
+def _hub_two_stage(scorer, active, k, cap, base_cnt, feas_cnt, n_eff, backend):
+    """Hub mode on its allowed graph (listed in full, exact float64 scores), in two exact stages.
+
+    1. Ranks only: most matches, then most 1st choices, then most 2nd. Small integer gains,
+       solved on the top k pairs of each mentee and priced against every other allowed
+       pair with LP duals until none improves.
+    2. Scores: the stage-1 duals mark every pair and every person that some stage-1
+       optimum can use (tight pairs; people with a positive dual are always full). The
+       highest total score is then found among exactly those matchings, at a score
+       resolution the rank weights no longer squeeze (they are out of the costs)."""
+    n, m = len(scorer.a), len(scorer.b)
+    t0 = time.perf_counter()
     er, ec, rank = _hub_edges(scorer, active)
     base = scorer.base_feasible(er, ec, False)
     ok = base & scorer.pair_ok(er, ec) & ~scorer.excluded_pairs(er, ec)
@@ -447,35 +499,77 @@ def _sparse_hub(scorer, active, k, base_cnt, feas_cnt, gain_of, big):
     feas_cnt += np.bincount(er[ok], minlength=n)
     er, ec, rank = er[ok], ec[ok], rank[ok]
     chunk = 2_000_000
-    es = (
-        np.concatenate(
-            [scorer.score(er[x : x + chunk], ec[x : x + chunk], np.float64) for x in range(0, len(er), chunk)]
-        )
-        if len(er)
-        else np.zeros(0)
-    )
-    g_all = gain_of(es, rank)
-    # candidates: best k per mentee by gain (rank first, then score)
-    order = np.lexsort((ec, -g_all, er))
-    er, ec, rank, es, g_all = er[order], ec[order], rank[order], es[order], g_all[order]
-    first = np.searchsorted(er, er)
-    is_cand = (np.arange(len(er)) - first) < k
-
-    def price(u, v, _rows_e, _cols_e):
-        left = ~is_cand
-        red = g_all[left] + big - u[er[left]] - v[ec[left]]
+    parts = [scorer.score(er[x : x + chunk], ec[x : x + chunk], np.float64) for x in range(0, len(er), chunk)]
+    es = np.concatenate(parts) if parts else np.zeros(0)
+    t_scoring = time.perf_counter() - t0
+    # ---- stage 1: ranks
+    k2 = 1
+    k1 = n_eff * k2 + 1
+    g1 = k1 * (rank == 1).astype(np.int64) + k2 * (rank == 2)
+    big1 = n_eff * k1 + 1
+    # candidates: each mentee's best few mentors of every rank it gave, by score
+    order = np.lexsort((ec, -es, rank, er))
+    er, ec, rank, es, g1 = er[order], ec[order], rank[order], es[order], g1[order]
+    group = er.astype(np.int64) * 256 + rank
+    first = np.searchsorted(group, group)
+    is_cand = (np.arange(len(er)) - first) < max(1, k // 3)
+    rounds, added, solver_name = 0, 0, "none"
+    u = np.zeros(n, np.int64)
+    v = np.zeros(m, np.int64)
+    used1 = np.zeros(0, bool)
+    while len(er):
+        rounds += 1
+        cand = np.nonzero(is_cand)[0]
+        used1, solver_name = _solve_flow(n, m, cap, er[cand], ec[cand], g1[cand], backend)
+        u, v = _duals(n, m, cap, er[cand], ec[cand], big1 + g1[cand], used1)
+        left = np.nonzero(~is_cand)[0]
+        red = big1 + g1[left] - u[er[left]] - v[ec[left]]
         viol = red > 0
         if not viol.any():
-            return None, int(len(np.unique(er)))
-        idx = np.nonzero(left)[0][viol]
-        r, c, s = _best_per_row(er[idx], ec[idx], red[viol], es[idx], k)
-        # what is added is no longer left out
-        code = r.astype(np.int64) * len(scorer.b) + c
-        all_code = er.astype(np.int64) * len(scorer.b) + ec
-        is_cand[np.isin(all_code, code)] = True
-        return (r, c, s), int(len(np.unique(er)))
-
-    return er[is_cand], ec[is_cand], es[is_cand], price
+            break
+        pick = left[viol]
+        r, c, _ = _best_per_row(er[pick], ec[pick], red[viol], es[pick], k)
+        added += len(r)
+        code = r.astype(np.int64) * m + c
+        is_cand[np.isin(er.astype(np.int64) * m + ec, code)] = True
+    cand = np.nonzero(is_cand)[0]
+    matched1 = int(used1.sum())
+    profile1 = (matched1, int((rank[cand][used1] == 1).sum()), int((rank[cand][used1] == 2).sum()))
+    # ---- stage 2: the best total score among the stage-1 optima
+    tight = np.nonzero(u[er] + v[ec] == big1 + g1)[0]
+    forced = (u > 0)[er[tight]].astype(np.int64) + (v > 0)[ec[tight]]
+    smax_abs = max(scorer.smax, -scorer.smin, 1e-9)
+    res2 = 10**9
+    while res2 > 10:
+        bonus = 2 * n_eff * res2 + 1
+        gmax = res2 + 2 * bonus
+        if n_eff * 2 * gmax * 4 < 2**61 and gmax * (n + m + 3) * 4 < 2**62:
+            break
+        res2 //= 2
+    scale2 = res2 / smax_abs
+    g2 = np.rint(es[tight] * scale2).astype(np.int64) + bonus * forced
+    big2 = n_eff * 2 * gmax + 1
+    used2 = _solve_forced(n, m, cap, er[tight], ec[tight], g2 - bonus * forced, u > 0, v > 0, matched1, backend)
+    if used2 is None:  # no OR-Tools: the forced people get a bonus instead of a fixed supply
+        used2, _ = _solve_flow(n, m, cap, er[tight], ec[tight], g2, backend)
+    _duals(n, m, cap, er[tight], ec[tight], big2 + g2, used2)  # certificate of stage 2 (raises if not)
+    r2 = rank[tight][used2]
+    profile2 = (int(used2.sum()), int((r2 == 1).sum()), int((r2 == 2).sum()))
+    if profile2 != profile1:
+        raise RuntimeError(f"hub stage 2 changed the rank profile {profile1} -> {profile2}")
+    return {
+        "pairs": (er[tight][used2], ec[tight][used2]),
+        "alternatives": (er[cand], ec[cand], es[cand]),
+        "rounds": rounds,
+        "added": added,
+        "solver": solver_name,
+        "candidates": len(cand),
+        "allowed": len(er),
+        "tight": len(tight),
+        "resolution": 1.0 / scale2,
+        "t_scoring": t_scoring,
+        "t_solve": time.perf_counter() - t0 - t_scoring,
+    }
 
 
 def _alternatives(rows, cols, s, mentor_of, n, k):
@@ -498,7 +592,14 @@ def greedy_match(
     t0 = time.perf_counter()
     n, m = len(mentees), len(mentors)
     cap = np.where(mentors.eligible, mentors.capacity, 0).astype(np.int64)
-    scorer = Scorer(mentees, mentors, config, mentor_ok=cap > 0)
+    locked = [(int(i), int(j)) for i, j in config.locked_pairs]
+    in_play = mentees.eligible.copy()
+    for i, j in locked:  # kept as they are; they use a place
+        cap[j] -= 1
+        in_play[i] = False
+    if (cap < 0).any():
+        raise ValueError("locked pairs exceed the capacity of a mentor")
+    scorer = Scorer(mentees, mentors, config, mentor_ok=cap > 0, mentee_ok=in_play)
     base_cnt = np.zeros(n, np.int64)
     feas_cnt = np.zeros(n, np.int64)
     rr, cc = [np.zeros(0, np.int64)], [np.zeros(0, np.int64)]
@@ -514,8 +615,9 @@ def greedy_match(
     s = scorer.score(rows, cols, np.float64)
     order = np.lexsort((cols, rows, -s))
     taken = np.zeros(n, bool)
+    taken[[i for i, _ in locked]] = True
     left = cap.copy()
-    pairs = []
+    pairs = [(i, j, True) for i, j in locked]
     for r, c in zip(rows[order].tolist(), cols[order].tolist(), strict=True):
         if not taken[r] and left[c] > 0:
             taken[r] = True
@@ -538,6 +640,7 @@ def greedy_match(
         "objective": OBJECTIVES["greedy"],
         "mode": "greedy",
         "matched": len(pairs),
+        "locked": len(locked),
         "unmatched": len(unmatched),
         "total_score": total,
         "timings": {"total": time.perf_counter() - t0},

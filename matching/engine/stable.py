@@ -278,7 +278,6 @@ class _Deferred:
         A fast float32 row screens conservatively (every test widened by ``fast_error``);
         the few pairs that can make the next places are rescored exactly, and only what is
         certain is appended. A row the screen cannot settle is redone exactly."""
-        self.extensions += len(who)
         sc, prefs = self.sc, self.prefs
         eps = sc.fast_error
         if side == "mentee":
@@ -335,7 +334,8 @@ class _Deferred:
             cand, s = exact_filter(p, cand, row[cand])
             append(p, cand, s, len(cand) <= EXTEND)
 
-        who = np.asarray(who, np.int64)
+        who = np.asarray(list(dict.fromkeys(who)), np.int64)  # once each, in order
+        self.extensions += len(who)
         per_block = max(1, self.cfg.block_elements // max(other_n, 1))
         for k0 in range(0, len(who), per_block):
             part = who[k0 : k0 + per_block]
