@@ -24,6 +24,10 @@ MODEL_ONLY_FIELDS = {
     "committee_rule": (ProgramModel.COMMITTEE,),
     "max_open_requests": (ProgramModel.SELF_SELECT,),
     "request_response_days": (ProgramModel.SELF_SELECT,),
+    # Rankings feed a stable round, which only committee-model programs run.
+    "rankings_open": (ProgramModel.COMMITTEE,),
+    "shortlist_length": (ProgramModel.COMMITTEE,),
+    "rankings_deadline": (ProgramModel.COMMITTEE,),
 }
 
 
@@ -84,6 +88,7 @@ class ProgramForm(ModelForm):
             "principles": forms.Textarea(attrs={"rows": 6}),
             "applications_open": DateTimeLocalInput(),
             "applications_close": DateTimeLocalInput(),
+            "rankings_deadline": DateTimeLocalInput(),
         }
         help_texts = {
             "applications_open": "In your time zone. Leave empty to open as soon as the program is published.",
