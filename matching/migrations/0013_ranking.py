@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('matching', '0012_proposal_decided_at'),
-        ('programs', '0013_program_rankings_deadline_program_rankings_open_and_more'),
+        ('programs', '0013_program_rankings'),
     ]
 
     operations = [
