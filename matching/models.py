@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from mentorship.fields import EncryptedTextField
-from programs.models import Membership, Organization, Program
+from programs.models import Membership, Organization, Program, Role
 from relationships.models import Mentorship
 
 
@@ -216,7 +216,9 @@ class Ranking(models.Model):
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="rankings")
     membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="rankings")
-    role = models.CharField(max_length=10, help_text="The side the person ranks from: mentee or mentor.")
+    role = models.CharField(
+        max_length=10, choices=Role.choices, help_text="The side the person ranks from: a mentee ranks mentors."
+    )
     # Membership ids of the other side, best first; the service checks each one and refuses
     # duplicates, so a position is never held twice.
     chosen = models.JSONField(default=list, blank=True)
