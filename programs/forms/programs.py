@@ -102,6 +102,9 @@ class ProgramForm(ModelForm):
             if name in self.fields:
                 self.fields[name].widget.attrs["data-program-models"] = " ".join(models)
         self.fields["model"].widget.attrs["data-program-model-choice"] = ""
+        if "shortlist_length" in self.fields:
+            # Only committee programs use it: left empty (or hidden), it keeps the default.
+            self.fields["shortlist_length"].required = False
         program = self.instance
         if program.pk:
             self.fields["goal_areas"].initial = "\n".join(a.name for a in program.goal_areas.all())
@@ -115,6 +118,16 @@ class ProgramForm(ModelForm):
             self.fields[f"{role}_attestations"].initial = "\n".join(rule.attestations)
             if role == Role.MENTOR:
                 self.fields["mentor_min_years"].initial = rule.min_years_experience
+
+    def clean_shortlist_length(self):
+        value = self.cleaned_data.get("shortlist_length")
+        if value is None:
+            return (
+                self.instance.shortlist_length
+                if self.instance.pk
+                else Program._meta.get_field("shortlist_length").default
+            )
+        return value
 
     def clean_slug(self):
         return self.cleaned_data["slug"].lower()

@@ -307,3 +307,49 @@ def test_rankings_are_ignored_when_the_program_stops_asking_or_people_left(org_a
 
 def test_the_stable_cap_is_lifted():
     assert rounds.STABLE_MAX_PAIRS == 150_000_000
+
+
+# --- The program's settings -----------------------------------------------------------------------
+
+PROGRAM_POST = {
+    "name": "Program",
+    "slug": "program",
+    "model": "committee",
+    "min_commitment_months": 12,
+    "meeting_cadence": "quarterly",
+    "first_meeting_days": 30,
+    "default_mentees_per_mentor": 1,
+    "max_mentees_per_mentor": 2,
+    "committee_rule": "coordinator",
+    "max_open_requests": 3,
+    "request_response_days": 14,
+    "principles": "P",
+    "goal_areas": "A",
+}
+
+
+def test_the_program_form_sets_rankings_in_the_coordinators_zone(client, coordinator_a):
+    from programs.models import Program
+
+    coordinator_a.user.time_zone = "Europe/Paris"
+    coordinator_a.user.save()
+    client.force_login(coordinator_a.user)
+    # Without the ranking fields (an older form, or hidden ones): the defaults.
+    assert client.post("/o/alpha/programs/new/", PROGRAM_POST).status_code == 302
+    with scopes_disabled():
+        program = Program.objects.get(slug="program")
+    assert (program.rankings_open, program.shortlist_length, program.rankings_deadline) == (False, 5, None)
+    data = {
+        **PROGRAM_POST,
+        "rankings_open": "on",
+        "shortlist_length": 4,
+        "rankings_deadline": "2026-11-27T18:00",
+    }
+    assert client.post("/o/alpha/programs/program/edit/", data).status_code == 302
+    program.refresh_from_db()
+    assert program.rankings_open and program.shortlist_length == 4
+    assert program.rankings_deadline == DEADLINE  # 18:00 in Paris is 17:00 UTC
+    html = client.get("/o/alpha/programs/program/edit/").content.decode()
+    assert 'value="2026-11-27T18:00"' in html and "Participants rank a shortlist" in html
+    response = client.post("/o/alpha/programs/program/edit/", {**data, "shortlist_length": 21})
+    assert response.status_code == 200 and "less than or equal to 20" in response.content.decode()
