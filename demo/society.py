@@ -31,6 +31,8 @@ from matching.models import Ranking
 from matching.selectors.rankings import ranking_page
 from matching.services.rounds import pool_people
 from programs.models import (
+    Application,
+    ApplicationStatus,
     Cadence,
     InPersonCadence,
     Membership,
@@ -728,6 +730,22 @@ def seed_rankings(program: Program) -> None:
     if Ranking.objects.filter(program=program).exists():
         return
     mentee_ids, _mentor_ids = pool_people(program)
+    if len(mentee_ids) < 2:
+        # Everyone accepted is paired by now: the office accepts two of this year's eligible
+        # mentees, who wait for the next (stable) round.
+        coordinator = Membership.objects.filter(organization=program.organization, is_coordinator=True).order_by("pk")
+        now = timezone.now()
+        for application in Application.objects.filter(
+            program=program, role=Role.MENTEE, status=ApplicationStatus.ELIGIBLE, submitted_at__lt=now
+        ).order_by("submitted_at", "pk")[: 2 - len(mentee_ids)]:
+            application.status = ApplicationStatus.ACCEPTED
+            application.decided_by = coordinator.first()
+            application.decided_at = max(application.submitted_at, now - timedelta(days=1))
+            application.decision_message = (
+                "You're in: rank the mentors you would most like to work with before the next pairing round."
+            )
+            application.save(update_fields=["status", "decided_by", "decided_at", "decision_message"])
+        mentee_ids, _mentor_ids = pool_people(program)
     for mentee in Membership.objects.filter(pk__in=mentee_ids).order_by("pk")[:2]:
         page = ranking_page(program, mentee)
         if page is None or len(page.suggestions) < 3:

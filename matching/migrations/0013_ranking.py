@@ -6,27 +6,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0012_proposal_decided_at'),
-        ('programs', '0013_program_rankings'),
+        ("matching", "0012_proposal_decided_at"),
+        ("programs", "0013_program_rankings"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Ranking',
+            name="Ranking",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('mentor', 'Mentor'), ('mentee', 'Mentee')], help_text='The side the person ranks from: a mentee ranks mentors.', max_length=10)),
-                ('chosen', models.JSONField(blank=True, default=list)),
-                ('updated_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rankings', to='programs.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='rankings', to='programs.program')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("mentor", "Mentor"), ("mentee", "Mentee")],
+                        help_text="The side the person ranks from: a mentee ranks mentors.",
+                        max_length=10,
+                    ),
+                ),
+                ("chosen", models.JSONField(blank=True, default=list)),
+                ("updated_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rankings", to="programs.membership"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="rankings", to="programs.program"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['program', 'pk'],
-                'constraints': [models.UniqueConstraint(fields=('program', 'membership'), name='ranking_one_per_person')],
+                "ordering": ["program", "pk"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("program", "membership"), name="ranking_one_per_person")
+                ],
             },
         ),
     ]

@@ -12,6 +12,7 @@ from mentorship import timezones
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program, Role
 from programs.services.audit import audit
+from relationships.services.pairs import lock_memberships
 
 
 def ranking_side(program: Program, membership: Membership, people: tuple[set[int], set[int]] | None = None):
@@ -46,6 +47,8 @@ def ranking_save(*, actor: Membership, program: Program, ordered_ids) -> Ranking
         raise PermissionDenied("That program belongs to another organization.")
     if not program.rankings_are_open():
         raise ServiceError(closed_message(program))
+    # The person's row is the lock: two quick clicks of theirs are saved one after the other.
+    lock_memberships(actor)
     mentees, mentors = pool_people(program)
     side = ranking_side(program, actor, (mentees, mentors))
     if side is None:
@@ -66,8 +69,7 @@ def ranking_save(*, actor: Membership, program: Program, ordered_ids) -> Ranking
     if strangers:
         other_side = "mentors" if side == Role.MENTEE else "mentees"
         raise ServiceError(f"Only this program's {other_side} who are waiting for a pairing can be on your list.")
-    # One row per person, changed under a lock so two quick clicks cannot interleave.
-    ranking = Ranking.objects.select_for_update().filter(program=program, membership=actor).first()
+    ranking = Ranking.objects.filter(program=program, membership=actor).first()
     if ranking is None:
         ranking = Ranking(organization=program.organization, program=program, membership=actor)
     before = list(ranking.chosen or [])
@@ -93,6 +95,7 @@ def ranking_of(program: Program, membership: Membership) -> list[int]:
     return list(row or [])
 
 
+@transaction.atomic
 def ranking_change(*, actor: Membership, program: Program, action: str, person_id) -> Ranking:
     """One button on the ranking page: ``add`` a person at the end, move them ``up`` or
     ``down`` one place, or ``remove`` them; saved at once through :func:`ranking_save`."""
@@ -100,6 +103,7 @@ def ranking_change(*, actor: Membership, program: Program, action: str, person_i
         person = int(person_id)
     except (TypeError, ValueError):
         raise ServiceError("Choose a person from the page.") from None
+    lock_memberships(actor)  # read and change the list under the same lock
     chosen = ranking_of(program, actor)
     if action == "add":
         if person in chosen:

@@ -14,6 +14,7 @@ from matching.services.rankings import ranking_save
 from mentorship.exceptions import ServiceError
 from programs.dashboard import todos_for
 from programs.models import ApplicationStatus, AuditEvent, Role
+from tests import html_rules
 from tests.factories import ApplicationFactory, MembershipFactory, ProfileFactory, ProgramFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00")]
@@ -275,6 +276,7 @@ def test_a_stable_round_puts_the_rankings_first_and_records_who_used_them(org_a,
     client = Client()
     client.force_login(coordinator_a.user)
     html = client.get(f"/o/{org_a.slug}/programs/{program.slug}/rounds/{ranked.pk}/").content.decode()
+    assert html_rules.problems(html) == []
     assert "Used their own ranking: 1 mentee, 1 mentor." in html
     assert "Ann First" in html and "Vic Vascular" in html
     assert "Ranked by the program's scores: the rest (2 people)." in html
