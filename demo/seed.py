@@ -12,6 +12,7 @@ from programs.models import (
     Membership,
     Organization,
     Program,
+    ProgramModel,
 )
 
 ORGANIZATIONS = (society.ORGANIZATION, department.ORGANIZATION, alumni.ORGANIZATION)
@@ -65,6 +66,8 @@ def seed_demo() -> dict:
             PROGRAM_SEEDERS[spec.slug](spec, organization, created)
             program = Program.objects.get(organization=organization, slug=PROGRAM_SLUGS[spec.slug])
             seed_history(organization, program, spec, password_hash, created)
+            if program.model == ProgramModel.COMMITTEE:
+                society.seed_rankings(program)
     return created
 
 

@@ -27,12 +27,19 @@ from demo.common import (
     this_year,
     weighted,
 )
+from matching.models import Ranking
+from matching.selectors.rankings import ranking_page
+from matching.services.rounds import pool_people
 from programs.models import (
+    Application,
+    ApplicationStatus,
     Cadence,
     InPersonCadence,
+    Membership,
     MemberStatus,
     Organization,
     PracticeSetting,
+    Program,
     ProgramModel,
     Role,
 )
@@ -710,3 +717,45 @@ def seed_society(spec: DemoOrganization, organization: Organization, created: di
     plans = [(email, persona.application) for email, persona in personas.items() if persona.application]
     coordinator = memberships[spec.named_people[0].email]
     created["applications"] += ensure_applications(program, memberships, plans, coordinator)
+
+
+def seed_rankings(program: Program) -> None:
+    """The society's stable-mode rankings (issue 16): open for two more weeks of the demo's
+    clock, with a couple of mentees' saved shortlists. Left as they are when already there."""
+    if not program.rankings_open:
+        program.rankings_open = True
+        program.shortlist_length = 5
+        program.rankings_deadline = timezone.now() + timedelta(days=14)
+        program.save(update_fields=["rankings_open", "shortlist_length", "rankings_deadline"])
+    if Ranking.objects.filter(program=program).exists():
+        return
+    mentee_ids, _mentor_ids = pool_people(program)
+    if len(mentee_ids) < 2:
+        # Everyone accepted is paired by now: the office accepts two of this year's eligible
+        # mentees, who wait for the next (stable) round.
+        coordinator = Membership.objects.filter(organization=program.organization, is_coordinator=True).order_by("pk")
+        now = timezone.now()
+        for application in Application.objects.filter(
+            program=program, role=Role.MENTEE, status=ApplicationStatus.ELIGIBLE, submitted_at__lt=now
+        ).order_by("submitted_at", "pk")[: 2 - len(mentee_ids)]:
+            application.status = ApplicationStatus.ACCEPTED
+            application.decided_by = coordinator.first()
+            application.decided_at = max(application.submitted_at, now - timedelta(days=1))
+            application.decision_message = (
+                "You're in: rank the mentors you would most like to work with before the next pairing round."
+            )
+            application.save(update_fields=["status", "decided_by", "decided_at", "decision_message"])
+        mentee_ids, _mentor_ids = pool_people(program)
+    for mentee in Membership.objects.filter(pk__in=mentee_ids).order_by("pk")[:2]:
+        page = ranking_page(program, mentee)
+        if page is None or len(page.suggestions) < 3:
+            continue
+        # Their own order, not quite the program's: the second suggestion first.
+        first, second, third = (card.membership_id for card in page.suggestions[:3])
+        Ranking.objects.create(
+            organization=program.organization,
+            program=program,
+            membership=mentee,
+            role=Role.MENTEE,
+            chosen=[second, first, third],
+        )

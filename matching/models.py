@@ -8,7 +8,7 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from mentorship.fields import EncryptedTextField
-from programs.models import Membership, Organization, Program
+from programs.models import Membership, Organization, Program, Role
 from relationships.models import Mentorship
 
 
@@ -206,3 +206,29 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.voter.user}: {self.get_decision_display()}"
+
+
+class Ranking(models.Model):
+    """A participant's shortlist of the other side in a stable-mode program, best first.
+    A stable round puts it before the program's scores; people without one are ranked by
+    the scores alone."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="rankings")
+    membership = models.ForeignKey(Membership, on_delete=models.CASCADE, related_name="rankings")
+    role = models.CharField(
+        max_length=10, choices=Role.choices, help_text="The side the person ranks from: a mentee ranks mentors."
+    )
+    # Membership ids of the other side, best first; the service checks each one and refuses
+    # duplicates, so a position is never held twice.
+    chosen = models.JSONField(default=list, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["program", "pk"]
+        constraints = [models.UniqueConstraint(fields=["program", "membership"], name="ranking_one_per_person")]
+
+    def __str__(self) -> str:
+        return f"Ranking of {self.membership_id} in {self.program_id}"

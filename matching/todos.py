@@ -1,10 +1,13 @@
 """What waits for people in pairing: proposed pairings to answer, requests to answer as a
-mentor, and proposed pairings to vote on for committee members."""
+mentor, a shortlist to rank in a stable-mode program, and proposed pairings to vote on for
+committee members."""
 
 from django.db.models import Count, Q
 from django.urls import reverse
 
 from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus, Response
+from matching.selectors.rankings import open_rankings_for
+from mentorship import timezones
 from programs.dashboard import Todo, plural
 from programs.models import ProgramModel
 
@@ -32,6 +35,21 @@ def todos(membership) -> list[Todo]:
                 label=f"Answer {plural(count, 'mentorship request', 'mentorship requests')}",
                 url=reverse("request_list", kwargs={"org_slug": slug}),
                 count=count,
+            )
+        )
+    # A shortlist the program asks for and the person has not saved yet.
+    for ranking in open_rankings_for(membership):
+        if ranking.saved:
+            continue
+        deadline = ranking.program.rankings_deadline
+        found.append(
+            Todo(
+                kind="ranking",
+                label=f"{ranking.label} by {timezones.with_zone(deadline, 'j M Y, H:i')}"
+                if deadline
+                else ranking.label,
+                detail=ranking.program.name,
+                url=ranking.url,
             )
         )
     if membership.is_committee:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from matching.views import committee, pairings, participants, requests, rounds
+from matching.views import committee, pairings, participants, rankings, requests, rounds
 from mentorship.tenancy import app_urlpatterns
 
 # Mounted under /o/<org_slug>/ — the tenancy middleware scopes these.
@@ -42,6 +42,7 @@ org_urlpatterns = [
         rounds.match_round_action,
         name="match_round_action",
     ),
+    path("programs/<slug:program_slug>/ranking/", rankings.ranking, name="ranking"),
     path("offers/", pairings.offer_list, name="offer_list"),
     path("offers/<int:pk>/respond/", pairings.offer_respond, name="offer_respond"),
     path("requests/", requests.request_list, name="request_list"),

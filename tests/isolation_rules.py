@@ -231,6 +231,12 @@ RULES: dict[str, Rule] = {
     "match_rounds": Rule(COORDINATORS),
     "match_round_detail": Rule(COORDINATORS, ids={"pk": "match_round"}),
     "match_round_action": Rule(COORDINATORS, ids={"pk": "match_round"}, methods=POST),
+    "ranking": Rule(
+        frozenset(),
+        extra_ok=frozenset({403}),
+        note="only people in a stable-mode program's pool while it asks for rankings (nobody here); "
+        "a GET is a 404, a POST from outside the pool a 403",
+    ),
     "offer_list": Rule(MEMBERS),
     "offer_respond": Rule(PAIR, ids={"pk": "offer"}, methods=POST, note="the two people offered"),
     "request_list": Rule(MEMBERS),

@@ -270,3 +270,18 @@ def test_a_second_run_changes_nothing(demo):
 def test_the_seed_takes_under_two_minutes(demo):
     # Measured on SQLite on a shared two-core machine: about 55 s, most of it WeasyPrint.
     assert demo < 120
+
+
+@scopes_disabled()
+def test_the_society_asks_for_shortlists_and_two_mentees_ranked(demo):
+    from matching.models import Ranking
+    from matching.services.rounds import pool_people
+
+    program = _programs()["western-surgical"]
+    assert program.rankings_open and program.rankings_deadline > timezone.now()
+    rankings = list(Ranking.objects.filter(program=program))
+    assert len(rankings) == 2
+    mentees, mentors = pool_people(program)
+    for ranking in rankings:
+        assert ranking.membership_id in mentees
+        assert len(ranking.chosen) == 3 and set(ranking.chosen) <= mentors

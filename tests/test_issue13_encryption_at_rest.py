@@ -95,6 +95,7 @@ CLEAR_TEXT_ALLOWLIST = {
     "matching.MatchRound.error": "a technical error message",
     "matching.Proposal.contributions": "scores by factor",
     "matching.Proposal.alternatives": "membership ids and scores",
+    "matching.Ranking.chosen": "membership ids in the person's order; only they and coordinators' round counts see it",
     # Agreements: the program's template and the signing metadata; the pair's text is encrypted.
     "agreements.AgreementTemplate.title": "the program's template, written by coordinators",
     "agreements.AgreementTemplate.sections": "the program's template, written by coordinators",

@@ -157,7 +157,7 @@ def test_the_navigation_costs_other_pages_nothing_and_its_counts_are_bounded(
     with django_assert_max_num_queries(7):  # the list page's own, and the committee's programs
         response = client.get(reverse("program_list", kwargs={"org_slug": "alpha"}))
     assert response.status_code == 200
-    with django_assert_max_num_queries(4 + 7):  # session, user, membership; the to-do list
+    with django_assert_max_num_queries(4 + 8):  # session, user, membership; the to-do list (with rankings)
         response = client.get(reverse("nav_badges", kwargs={"org_slug": "alpha"}))
     # votes and applications, and the surveys the survey list shows (ten at most)
     assert response.json()["todos"]["count"] == size + size + min(size, 10)

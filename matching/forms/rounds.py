@@ -15,7 +15,8 @@ class WeightsForm(Form):
                 label="How to pair",
                 choices=list(ROUND_MODES.items()),
                 initial="optimal",
-                help_text="Stable modes rank each side by these weights' scores.",
+                help_text="Stable modes put each person's own ranking first (when the program asks for rankings), then "
+                "rank by these weights' scores.",
             )
         self.fields["avoid_same_institution"] = forms.BooleanField(
             label="Never pair people from the same institution", required=False

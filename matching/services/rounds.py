@@ -31,7 +31,7 @@ from matching.engine.inputs import (
 from matching.engine.scoring import explain
 from matching.engine.solve import match
 from matching.engine.stable import stable_match
-from matching.models import MatchRound, Proposal, ProposalStatus, RoundStatus
+from matching.models import MatchRound, Proposal, ProposalStatus, Ranking, RoundStatus
 from matching.services.pairs import check_pair, live_mentorship_count, offer, refuse_own_pairing
 from mentorship.celery import registered_task
 from mentorship.exceptions import ServiceError
@@ -114,17 +114,42 @@ class Pool:
     excluded: dict[tuple[int, int], str]
 
 
-def build_pool(program: Program) -> Pool:
-    """Accepted mentees without a mentor or an open proposal, and mentors with open places
-    (accepted mentor applications; in the hub model, the hubs' mentors)."""
+def pool_mentee_applications(program: Program):
+    """The mentees of a round's pool: accepted, active, without a mentor or an open proposal."""
     paired = Mentorship.objects.filter(program=program, status__in=LIVE_STATUSES).values("mentee_id")
     pending = Proposal.objects.filter(program=program, status__in=OPEN_PROPOSALS).values("mentee_id")
-    mentee_apps = list(
+    return (
         Application.objects.filter(
             program=program, role=Role.MENTEE, status=ApplicationStatus.ACCEPTED, membership__is_active=True
         )
         .exclude(membership_id__in=paired)
         .exclude(membership_id__in=pending)
+    )
+
+
+def pool_mentor_rows(program: Program):
+    """The mentors of a round's pool, one row per place they mentor from: the accepted
+    mentor applications, or in the hub model the active hubs' mentors."""
+    if program.model == ProgramModel.HUBS:
+        return HubMentor.objects.filter(hub__program=program, hub__is_active=True, membership__is_active=True)
+    return Application.objects.filter(
+        program=program, role=Role.MENTOR, status=ApplicationStatus.ACCEPTED, membership__is_active=True
+    )
+
+
+def pool_people(program: Program) -> tuple[set[int], set[int]]:
+    """(mentee membership ids, mentor membership ids) of the program's pool, as
+    :func:`build_pool` reads it, in two light queries."""
+    mentees = set(pool_mentee_applications(program).values_list("membership_id", flat=True))
+    mentors = set(pool_mentor_rows(program).values_list("membership_id", flat=True))
+    return mentees, mentors
+
+
+def build_pool(program: Program) -> Pool:
+    """Accepted mentees without a mentor or an open proposal, and mentors with open places
+    (accepted mentor applications; in the hub model, the hubs' mentors)."""
+    mentee_apps = list(
+        pool_mentee_applications(program)
         .select_related("membership__user", "membership__profile")
         .prefetch_related("goal_areas")
         .order_by("pk")
@@ -143,17 +168,11 @@ def build_pool(program: Program) -> Pool:
 
     mentor_rows: list[tuple[Membership, int, int, list]] = []  # membership, capacity, hub, areas
     if program.model == ProgramModel.HUBS:
-        for hm in (
-            HubMentor.objects.filter(hub__program=program, hub__is_active=True, membership__is_active=True)
-            .select_related("membership__user", "membership__profile")
-            .order_by("pk")
-        ):
+        for hm in pool_mentor_rows(program).select_related("membership__user", "membership__profile").order_by("pk"):
             mentor_rows.append((hm.membership, hm.capacity, hm.hub_id, []))
     else:
         for app in (
-            Application.objects.filter(
-                program=program, role=Role.MENTOR, status=ApplicationStatus.ACCEPTED, membership__is_active=True
-            )
+            pool_mentor_rows(program)
             .select_related("membership__user", "membership__profile")
             .prefetch_related("goal_areas")
             .order_by("pk")
@@ -267,7 +286,7 @@ ROUND_MODES = {
     "stable_mentee": "Stable, mentee-proposing (no pair would rather swap; best for mentees)",
     "stable_mentor": "Stable, mentor-proposing (no pair would rather swap; best for mentors)",
 }
-STABLE_MAX_PAIRS = 4_000_000  # stable mode builds dense preference lists
+STABLE_MAX_PAIRS = 150_000_000  # stable mode builds dense preference lists (20,000 x 6,000 fits)
 
 
 @transaction.atomic
@@ -350,7 +369,7 @@ def run_round(match_round_id: int) -> MatchRound:
             )
         else:
             position = {i: k for k, i in enumerate(keep)}
-            mentees = pool.mentees if len(keep) == len(pool.mentee_apps) else _subset(pool.mentees, keep)
+            mentees = pool.mentees if len(keep) == len(pool.mentee_apps) else participants_subset(pool.mentees, keep)
             excluded = {(position[i], j): why for (i, j), why in pool.excluded.items() if i in position}
             _progress(match_round, 30, f"Scoring {len(apps)} mentees against {len(pool.mentor_members)} mentors")
             config = MatchConfig(
@@ -359,8 +378,20 @@ def run_round(match_round_id: int) -> MatchRound:
             if match_round.mode.startswith("stable"):
                 if len(apps) * len(pool.mentor_members) > STABLE_MAX_PAIRS:
                     raise ServiceError("The pool is too large for stable mode; use the optimal mode.")
-                # Each side ranks the other by the program's scores (no explicit rankings yet).
-                result = stable_match(mentees, pool.mentors, config, proposing=match_round.mode.removeprefix("stable_"))
+                # Each person's own shortlist comes first, then everyone else by the program's scores.
+                mentee_prefs, mentor_prefs, used_rankings = ranking_prefs(
+                    program, [a.membership_id for a in apps], [m.pk for m in pool.mentor_members]
+                )
+                result = stable_match(
+                    mentees,
+                    pool.mentors,
+                    config,
+                    mentee_prefs=mentee_prefs,
+                    mentor_prefs=mentor_prefs,
+                    proposing=match_round.mode.removeprefix("stable_"),
+                    lists="shortlist",
+                )
+                result.stats["rankings"] = used_rankings
             else:
                 result = match(mentees, pool.mentors, config, mode=match_round.mode)
         _progress(match_round, 80, "Saving the proposals")
@@ -410,6 +441,50 @@ def run_round(match_round_id: int) -> MatchRound:
     return match_round
 
 
+def ranking_prefs(
+    program: Program, mentee_ids: list[int], mentor_ids: list[int]
+) -> tuple[list[list[int] | None], list[list[int] | None], dict]:
+    """The engine's preference lists from the participants' saved shortlists.
+
+    ``mentee_ids`` and ``mentor_ids`` are the membership ids of the pool's rows, in the
+    engine's order (a mentor may fill several rows). Returns (mentee_prefs, mentor_prefs,
+    who used their own list): ``None`` for a person without a usable list (by the program's
+    score). People ranked who are no longer in the pool are left out; a list left empty by
+    that counts as none. Saved lists count only while the program asks for rankings."""
+    mentee_prefs: list[list[int] | None] = [None] * len(mentee_ids)
+    mentor_prefs: list[list[int] | None] = [None] * len(mentor_ids)
+    used = {
+        "mentees_ranked": [],
+        "mentors_ranked": [],
+        "mentees": len(set(mentee_ids)),
+        "mentors": len(set(mentor_ids)),
+    }
+    if not program.rankings_open:
+        return mentee_prefs, mentor_prefs, used
+    mentee_rows: dict[int, list[int]] = {}
+    for i, pk in enumerate(mentee_ids):
+        mentee_rows.setdefault(pk, []).append(i)
+    mentor_rows: dict[int, list[int]] = {}
+    for j, pk in enumerate(mentor_ids):
+        mentor_rows.setdefault(pk, []).append(j)
+    saved = Ranking.objects.filter(program=program, organization_id=program.organization_id).order_by("pk")
+    for membership_id, role, chosen in saved.values_list("membership_id", "role", "chosen"):
+        own_rows, other_rows, prefs, key = (
+            (mentee_rows, mentor_rows, mentee_prefs, "mentees_ranked")
+            if role == Role.MENTEE
+            else (mentor_rows, mentee_rows, mentor_prefs, "mentors_ranked")
+        )
+        if membership_id not in own_rows:
+            continue
+        order = [row for pk in dict.fromkeys(chosen or []) for row in other_rows.get(pk, [])]
+        if not order:
+            continue
+        for row in own_rows[membership_id]:
+            prefs[row] = list(order)
+        used[key].append(membership_id)
+    return mentee_prefs, mentor_prefs, used
+
+
 def _valid_locked_drafts(program: Program) -> tuple[list[Proposal], int]:
     """Locked drafts whose pair can still go ahead (people may have been removed, paired
     or declined since); the others are deleted. Returns (kept, how many were dropped)."""
@@ -432,7 +507,7 @@ def _valid_locked_drafts(program: Program) -> tuple[list[Proposal], int]:
     return kept, dropped
 
 
-def _subset(p: Participants, rows: list[int]) -> Participants:
+def participants_subset(p: Participants, rows: list[int]) -> Participants:
     idx = np.asarray(rows, dtype=np.int64)
     fields = {}
     for name in (

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from matching.forms.rounds import WeightsForm
 from matching.models import MatchRound, Proposal, ProposalStatus
+from matching.selectors.rankings import round_rankings
 from matching.selectors.round_cards import round_cards
 from matching.services.rounds import (
     build_pool,
@@ -73,6 +74,7 @@ def match_round_detail(request: HttpRequest, org_slug: str, program_slug: str, p
             "program": program,
             "match_round": match_round,
             **cards,
+            "rankings": round_rankings(match_round),
             "is_draft": any(p.status == ProposalStatus.DRAFT for p in cards["drafts"]),
         },
     )

@@ -24,6 +24,10 @@ MODEL_ONLY_FIELDS = {
     "committee_rule": (ProgramModel.COMMITTEE,),
     "max_open_requests": (ProgramModel.SELF_SELECT,),
     "request_response_days": (ProgramModel.SELF_SELECT,),
+    # Rankings feed a stable round, which only committee-model programs run.
+    "rankings_open": (ProgramModel.COMMITTEE,),
+    "shortlist_length": (ProgramModel.COMMITTEE,),
+    "rankings_deadline": (ProgramModel.COMMITTEE,),
 }
 
 
@@ -84,6 +88,7 @@ class ProgramForm(ModelForm):
             "principles": forms.Textarea(attrs={"rows": 6}),
             "applications_open": DateTimeLocalInput(),
             "applications_close": DateTimeLocalInput(),
+            "rankings_deadline": DateTimeLocalInput(),
         }
         help_texts = {
             "applications_open": "In your time zone. Leave empty to open as soon as the program is published.",
@@ -97,6 +102,9 @@ class ProgramForm(ModelForm):
             if name in self.fields:
                 self.fields[name].widget.attrs["data-program-models"] = " ".join(models)
         self.fields["model"].widget.attrs["data-program-model-choice"] = ""
+        if "shortlist_length" in self.fields:
+            # Only committee programs use it: left empty (or hidden), it keeps the default.
+            self.fields["shortlist_length"].required = False
         program = self.instance
         if program.pk:
             self.fields["goal_areas"].initial = "\n".join(a.name for a in program.goal_areas.all())
@@ -110,6 +118,16 @@ class ProgramForm(ModelForm):
             self.fields[f"{role}_attestations"].initial = "\n".join(rule.attestations)
             if role == Role.MENTOR:
                 self.fields["mentor_min_years"].initial = rule.min_years_experience
+
+    def clean_shortlist_length(self):
+        value = self.cleaned_data.get("shortlist_length")
+        if value is None:
+            return (
+                self.instance.shortlist_length
+                if self.instance.pk
+                else Program._meta.get_field("shortlist_length").default
+            )
+        return value
 
     def clean_slug(self):
         return self.cleaned_data["slug"].lower()

@@ -139,6 +139,25 @@ class Program(models.Model):
         validators=[MinValueValidator(1), MaxValueValidator(90)],
         help_text="Self-selection programs: an unanswered request expires after this.",
     )
+    # Stable-mode rounds (committee model): each side may rank a shortlist of the other side.
+    rankings_open = models.BooleanField(
+        "participants rank a shortlist",
+        default=False,
+        help_text="Programs matched by a stable round: mentees and mentors rank their top choices of the other "
+        "side. Anyone who does not falls back to the program's scores.",
+    )
+    shortlist_length = models.PositiveSmallIntegerField(
+        "places on a shortlist",
+        default=5,
+        validators=[MinValueValidator(1), MaxValueValidator(20)],
+        help_text="How many people each participant may rank (1 to 20).",
+    )
+    rankings_deadline = models.DateTimeField(
+        "rankings close",
+        null=True,
+        blank=True,
+        help_text="In your time zone. After this, lists are read-only. Leave empty to keep them open.",
+    )
     principles = models.TextField(
         "guiding principles", default=DEFAULT_PRINCIPLES, help_text="One per line. Applicants must accept them all."
     )
@@ -159,6 +178,13 @@ class Program(models.Model):
     @property
     def principle_list(self) -> list[str]:
         return [line.strip() for line in self.principles.splitlines() if line.strip()]
+
+    def rankings_are_open(self, at=None) -> bool:
+        """Participants may still change their shortlist (the program asks for one and its
+        deadline has not passed)."""
+        if not self.rankings_open or self.model != ProgramModel.COMMITTEE:
+            return False
+        return not (self.rankings_deadline and (at or timezone.now()) >= self.rankings_deadline)
 
     def applications_are_open(self, at=None) -> bool:
         at = at or timezone.now()

@@ -42,6 +42,9 @@ PROGRAM_FIELDS = (
     "committee_rule",
     "max_open_requests",
     "request_response_days",
+    "rankings_open",
+    "shortlist_length",
+    "rankings_deadline",
     "principles",
     "is_published",
 )
