@@ -34,7 +34,7 @@ imports and pool included; not ``ru_maxrss``, which a child inherits from its pa
   ties to the lower index; a mentor ranks its feasible mentees the same way; capacity = the
   mentor's capacity when eligible (0: left out). The pair sets must be identical and the
   blocking-pair count 0. The reference time is its ``solve()``; building the game (its input
-  checks compare every list against every other, O(n·m²)) is shown apart and is in its memory.
+  checks compare every list against every other, O(n·m·(n+m))) is shown apart and is in its memory.
 * ``shortlist`` — stable mode "with own rankings": 10% of each side submit a shortlist of 5
   random people of the other side (``lists="shortlist"``); mentee- and mentor-proposing; no
   reference, only the blocking-pair check.
@@ -637,7 +637,7 @@ def run_size(runner: Runner, n: int, m: int, modes, state: dict) -> list[dict]:
         if not installed:
             skip = ver
         elif n * m > runner.args.stable_ref_max_pairs:
-            skip = f"does not run: {n * m / 1e6:.0f} M pairs" + state["pypi_hint"](n, m)
+            skip = f"does not run: {n * m:,} pairs" + state["pypi_hint"](n, m)
         elif state["pypi_timed_out"]:
             skip = f"does not run: timed out at {state['pypi_timed_out']}"
         else:
@@ -798,8 +798,9 @@ def main() -> None:
         if "pypi_setup" not in state:
             return ""
         n0, m0, s0 = state["pypi_setup"]
-        est = s0 * (n * m * m) / (n0 * m0 * m0)
-        return f"; building the game grows as n·m² ({s0:.0f} s at {fmt_size(n0, m0)}: ~{est / 3600:,.0f} h here)"
+        est = s0 * (n * m * (n + m)) / (n0 * m0 * (n0 + m0))
+        est_text = f"{est / 3600:,.0f} h" if est >= 3600 else f"{est:,.0f} s"
+        return f"; building the game grows as n·m·(n+m) ({s0:.0f} s at {fmt_size(n0, m0)}: ~{est_text} here)"
 
     state = {
         "checks": [],
