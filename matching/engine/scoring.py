@@ -80,6 +80,13 @@ class Scorer:
         err = u * (4 + len(self.w)) * total
         if "experience" in self.w:
             err += u * 4 * abs(self.w["experience"]) * self.exp_scale
+        # float64 cancellation inside the two small products (a tiny radius or time-zone window)
+        if "geography" in self.w:
+            err += 2.0**-48 * abs(self.w["geography"]) * (1 + self.geo_c1)
+        if "timezone" in self.w:
+            offsets = np.concatenate([self.a.utc_offset, self.b.utc_offset])
+            top = float(np.nanmax(np.abs(offsets), initial=0.0)) if np.isfinite(offsets).any() else 0.0
+            err += 2.0**-48 * abs(self.w["timezone"]) * (1 + top) ** 2 / self.tz_max**2
         return float(err) + 1e-12
 
     # -- factor formulas; ia / jb index (or slice) mentees / mentors, shapes broadcast

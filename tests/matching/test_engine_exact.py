@@ -32,6 +32,7 @@ from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment, linprog
 
 from matching.engine.inputs import (
+    FACTORS,
     REASON_CAPACITY,
     REASON_INELIGIBLE,
     REASON_NO_ELIGIBLE_MENTOR,
@@ -810,3 +811,26 @@ def test_locked_pairs_are_kept_and_use_capacity(mode):
         assert sorted(assigned + [i for i, _ in res.unmatched]) == list(range(30))
         load = np.bincount([a.mentor for a in res.assignments], minlength=6)
         assert (load <= mentors.capacity).all(), f"seed {seed}: load {load.tolist()} > {mentors.capacity.tolist()}"
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    seed=st.integers(0, 10**6),
+    radius=st.floats(0.001, 2000.0),
+    tz_window=st.floats(0.05, 12.0),
+    slack=st.floats(0.05, 20.0),
+    kind=st.sampled_from(["geo", "modes", "mixed"]),
+)
+def test_fast_scores_stay_within_their_stated_error_bound(seed, radius, tz_window, slack, kind):
+    """Every screen in the engine is widened by ``Scorer.fast_error``: the float32 block
+    scores must never be further than that from the exact float64 scores."""
+    mentees, mentors, _cfg = adversarial_pool(12, 9, seed, kind)
+    weights = {
+        f: float(w) for f, w in zip(FACTORS, np.random.default_rng(seed).uniform(0, 4, len(FACTORS)), strict=True)
+    }
+    cfg = MatchConfig(weights=weights, max_distance_km=radius, max_tz_diff_hours=tz_window, experience_slack=slack)
+    sc = Scorer(mentees, mentors, cfg, mentor_ok=capacities(mentors) > 0)
+    fast = sc.score_fast(np.arange(len(mentees))).astype(np.float64)
+    exact = score_matrix(mentees, mentors, cfg)
+    ok = np.isfinite(exact)
+    assert np.abs(fast[ok] - exact[ok]).max(initial=0.0) <= sc.fast_error
