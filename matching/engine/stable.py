@@ -442,14 +442,14 @@ class _Deferred:
                         thr_t[j], thr_p[j], thr_x[j] = -w[0], -w[1], -w[2]
                         break
         self.proposals = proposals
-        mentor_of = np.array(mentor_of, np.int64)
         self.alt = {}
         k = self.cfg.n_alternatives
         for i in range(n):
-            alts = [(j, s) for j, s in zip(plist[i], pscore[i], strict=True) if j != mentor_of[i]][:k]
+            mine = mentor_of[i]
+            alts = [(j, s) for j, s in zip(plist[i][: k + 1], pscore[i][: k + 1], strict=True) if j != mine][:k]
             if alts:
                 self.alt[i] = alts
-        return mentor_of
+        return np.array(mentor_of, np.int64)
 
     # ------------------------------------------------------------------ mentor-proposing
     def mentors_propose(self) -> np.ndarray:

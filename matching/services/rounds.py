@@ -286,7 +286,7 @@ ROUND_MODES = {
     "stable_mentee": "Stable, mentee-proposing (no pair would rather swap; best for mentees)",
     "stable_mentor": "Stable, mentor-proposing (no pair would rather swap; best for mentors)",
 }
-STABLE_MAX_PAIRS = 150_000_000  # stable mode builds dense preference lists (20,000 x 6,000 fits)
+STABLE_MAX_PAIRS = 150_000_000  # 20,000 x 6,000 and more: stable mode keeps no pairs array (benchmarks/matching.py)
 
 
 @transaction.atomic
