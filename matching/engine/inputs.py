@@ -37,6 +37,23 @@ REASON_NOT_ACCEPTABLE = "no_mutually_acceptable_mentor"
 EARTH_RADIUS_KM = 6371.0
 
 
+def unmatched_reasons(left, eligible, base_cnt, feas_cnt) -> list[tuple[int, str]]:
+    """Why each mentee in ``left`` has no mentor: not eligible; no mentor the people-only
+    rules allow; only pairs a conflict or an exclusion forbids; else every place was used."""
+    out = []
+    for i in left:
+        if not eligible[i]:
+            reason = REASON_INELIGIBLE
+        elif base_cnt[i] == 0:
+            reason = REASON_NO_ELIGIBLE_MENTOR
+        elif feas_cnt[i] == 0:
+            reason = REASON_ONLY_EXCLUDED
+        else:
+            reason = REASON_CAPACITY
+        out.append((int(i), reason))
+    return out
+
+
 # --------------------------------------------------------------------------- inputs
 
 

@@ -9,13 +9,10 @@ import numpy as np
 
 from matching.engine.inputs import (
     OBJECTIVES,
-    REASON_CAPACITY,
-    REASON_INELIGIBLE,
-    REASON_NO_ELIGIBLE_MENTOR,
-    REASON_ONLY_EXCLUDED,
     MatchConfig,
     MatchResult,
     Participants,
+    unmatched_reasons,
 )
 from matching.engine.scoring import Scorer, explain_pairs, map_blocks, row_blocks, top_k
 
@@ -327,17 +324,7 @@ def match(
             a.hub_rank = int(r) or None
     for i, j in locked:
         mentor_of[i] = j
-    unmatched = []
-    for i in np.nonzero(mentor_of < 0)[0]:
-        if not mentees.eligible[i]:
-            reason = REASON_INELIGIBLE
-        elif base_cnt[i] == 0:
-            reason = REASON_NO_ELIGIBLE_MENTOR
-        elif feas_cnt[i] == 0:
-            reason = REASON_ONLY_EXCLUDED
-        else:
-            reason = REASON_CAPACITY
-        unmatched.append((int(i), reason))
+    unmatched = unmatched_reasons(np.nonzero(mentor_of < 0)[0].tolist(), mentees.eligible, base_cnt, feas_cnt)
     alternatives = _alternatives(rows_e, cols_e, s_e, mentor_of, n, cfg.n_alternatives)
     total = float(sum(a.score for a in assignments))
     stats = {
@@ -625,17 +612,7 @@ def greedy_match(
             pairs.append((r, c, False))
     assignments = explain_pairs(scorer, pairs)
     total = float(sum(a.score for a in assignments))
-    unmatched = []
-    for i in np.nonzero(~taken)[0].tolist():
-        if not mentees.eligible[i]:
-            reason = REASON_INELIGIBLE
-        elif base_cnt[i] == 0:
-            reason = REASON_NO_ELIGIBLE_MENTOR
-        elif feas_cnt[i] == 0:
-            reason = REASON_ONLY_EXCLUDED
-        else:
-            reason = REASON_CAPACITY
-        unmatched.append((i, reason))
+    unmatched = unmatched_reasons(np.nonzero(~taken)[0].tolist(), mentees.eligible, base_cnt, feas_cnt)
     stats = {
         "objective": OBJECTIVES["greedy"],
         "mode": "greedy",

@@ -30,13 +30,11 @@ import numpy as np
 from matching.engine.inputs import (
     OBJECTIVES,
     REASON_CAPACITY,
-    REASON_INELIGIBLE,
-    REASON_NO_ELIGIBLE_MENTOR,
     REASON_NOT_ACCEPTABLE,
-    REASON_ONLY_EXCLUDED,
     MatchConfig,
     MatchResult,
     Participants,
+    unmatched_reasons,
 )
 from matching.engine.scoring import Scorer, explain_pairs, map_blocks, row_blocks, top_k
 
@@ -91,6 +89,17 @@ def _key_arrays(pos_of_row: dict[int, int] | None, s: np.ndarray):
         prim = prim.copy()
         prim[idx] = np.fromiter(pos_of_row.values(), np.float64, len(pos_of_row))
     return tier, prim
+
+
+def _receiver_key(own: dict[int, int] | None, proposer: int, score: float, complete: bool):
+    """How the receiver ranks a proposer: ``(0, position)`` if on its own list, else
+    ``(1, -score)``, then the proposer's index; None when its complete list leaves them out."""
+    if own is not None:
+        if proposer in own:
+            return (0, own[proposer], proposer)
+        if complete:
+            return None
+    return (1, -score, proposer)
 
 
 def _before(t1, p1, x1, t2, p2, x2):
@@ -415,13 +424,9 @@ class _Deferred:
                     s = scs[ptr[i]]
                     ptr[i] += 1
                     proposals += 1
-                    d = b_pos[j]
-                    if d is not None and i in d:
-                        key = (0, d[i], i)
-                    elif d is not None and complete:
+                    key = _receiver_key(b_pos[j], i, s, complete)
+                    if key is None:
                         continue
-                    else:
-                        key = (1, -s, i)
                     h = held[j]
                     if load[j] < capl[j]:
                         heapq.heappush(h, (-key[0], -key[1], -i))
@@ -497,13 +502,9 @@ class _Deferred:
                     s = scs[ptr[j]]
                     ptr[j] += 1
                     proposals += 1
-                    d = a_pos[i]
-                    if d is not None and j in d:
-                        key = (0, d[j], j)
-                    elif d is not None and complete:
+                    key = _receiver_key(a_pos[i], j, s, complete)
+                    if key is None:
                         continue
-                    else:
-                        key = (1, -s, j)
                     c = cur[i]
                     if c is None or key < c:
                         old = mentor_of[i]
@@ -533,19 +534,10 @@ class _Deferred:
         out = []
         prefs = self.prefs
         lists_bind = prefs.complete and (prefs.a_closed.any() or prefs.b_closed.any())
-        for i in np.nonzero(mentor_of < 0)[0].tolist():
-            if i in locked:
-                continue
-            if not eligible[i]:
-                reason = REASON_INELIGIBLE
-            elif self.base_cnt[i] == 0:
-                reason = REASON_NO_ELIGIBLE_MENTOR
-            elif self.feas_cnt[i] == 0:
-                reason = REASON_ONLY_EXCLUDED
-            elif lists_bind and not self._any_acceptable(i):
+        left = [i for i in np.nonzero(mentor_of < 0)[0].tolist() if i not in locked]
+        for i, reason in unmatched_reasons(left, eligible, self.base_cnt, self.feas_cnt):
+            if reason == REASON_CAPACITY and lists_bind and not self._any_acceptable(i):
                 reason = REASON_NOT_ACCEPTABLE
-            else:
-                reason = REASON_CAPACITY
             out.append((i, reason))
         return out
 
