@@ -5,25 +5,38 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0012_organization_brand_colour_messaging'),
+        ("programs", "0012_organization_brand_colour_messaging"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='program',
-            name='rankings_deadline',
-            field=models.DateTimeField(blank=True, help_text='In your time zone. After this, lists are read-only. Leave empty to keep them open.', null=True, verbose_name='rankings close'),
+            model_name="program",
+            name="rankings_deadline",
+            field=models.DateTimeField(
+                blank=True,
+                help_text="In your time zone. After this, lists are read-only. Leave empty to keep them open.",
+                null=True,
+                verbose_name="rankings close",
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='rankings_open',
-            field=models.BooleanField(default=False, help_text="Programs matched by a stable round: mentees and mentors rank their top choices of the other side. Anyone who does not falls back to the program's scores.", verbose_name='participants rank a shortlist'),
+            model_name="program",
+            name="rankings_open",
+            field=models.BooleanField(
+                default=False,
+                help_text="Programs matched by a stable round: mentees and mentors rank their top choices of the other side. Anyone who does not falls back to the program's scores.",
+                verbose_name="participants rank a shortlist",
+            ),
         ),
         migrations.AddField(
-            model_name='program',
-            name='shortlist_length',
-            field=models.PositiveSmallIntegerField(default=5, help_text='How many people each participant may rank (1 to 20).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)], verbose_name='places on a shortlist'),
+            model_name="program",
+            name="shortlist_length",
+            field=models.PositiveSmallIntegerField(
+                default=5,
+                help_text="How many people each participant may rank (1 to 20).",
+                validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)],
+                verbose_name="places on a shortlist",
+            ),
         ),
     ]
