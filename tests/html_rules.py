@@ -10,7 +10,9 @@ project has broken before, so that a test fails on them even where vnu is not in
 - no two elements share an ``id``;
 - no code point HTML forbids (controls other than tab, LF, FF, CR; C1 controls;
   noncharacters), and no line break in a one-line input's value;
-- a ``form`` attribute names a form of the page.
+- a ``form`` attribute names a form of the page;
+- no block of flow content (a form, div, paragraph, list, table, heading…) inside an element
+  that may hold phrasing content only (span, strong, label, button…).
 """
 
 import re
@@ -24,6 +26,9 @@ FORBIDDEN = re.compile(
 ONE_LINE_INPUTS = {"text", "search", "tel", "email", "url", "password", None}
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
 SCRIPT_SUPPORTING = {"script", "template"}
+PHRASING_ONLY = {"span", "strong", "em", "b", "i", "small", "label", "button", "code", "abbr", "time", "q", "cite", "p"}
+FLOW_ONLY = {"form", "div", "p", "ul", "ol", "dl", "table", "section", "nav", "article", "aside", "header", "footer"}
+FLOW_ONLY |= {"blockquote", "fieldset", "figure", "hr", "pre", "main", "h1", "h2", "h3", "h4", "h5", "h6"}
 _DATE = r"\d{4,}-\d\d-\d\d"
 _TIME = r"\d\d:\d\d(?::\d\d(?:\.\d{1,3})?)?"
 _ZONE = r"(?:Z|[+-]\d\d:?\d\d)"
@@ -113,6 +118,10 @@ def problems(html: str) -> list[str]:
             and re.search("[\r\n]", node.attrs.get("value") or "")
         ):
             found.append(f"line {node.line}: a line break in the value of a one-line <input>")
+        if node.tag in FLOW_ONLY and node.parent is not None and node.parent.tag in PHRASING_ONLY:
+            found.append(
+                f"line {node.line}: <{node.tag}> inside <{node.parent.tag}>, which holds phrasing content only"
+            )
         if node.attrs.get("form") and node.attrs["form"] not in form_ids:
             found.append(f"line {node.line}: form={node.attrs['form']!r} names no form of the page")
         if node.attrs.get("id"):

@@ -147,6 +147,7 @@ def test_the_page_adds_moves_and_removes_with_plain_posts(client, world):
         'Move <span class="visually-hidden">Mentor B'
     )
     assert "1 place left" in html
+    assert html_rules.problems(html) == []  # the list's row buttons are forms: never inside a <span>
 
 
 def test_bad_input_gives_a_clear_message_and_keeps_the_list(client, world):
@@ -163,6 +164,7 @@ def test_bad_input_gives_a_clear_message_and_keeps_the_list(client, world):
         response = client.post(url(program), data)
         assert response.status_code == 400
         assert message in response.content.decode()
+        assert html_rules.problems(response.content.decode()) == []
         assert "Your saved list has not changed." in response.content.decode()
     with scopes_disabled():
         assert Ranking.objects.get(membership=mentees[0]).chosen == [mentors[0].pk, mentors[1].pk, mentors[2].pk]
