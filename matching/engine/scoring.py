@@ -59,6 +59,7 @@ class Scorer:
             p = p[order]
             self.ex_cols = p[:, 1]
             self.ex_ptr = np.searchsorted(p[:, 0], np.arange(len(mentees) + 1))
+            self.ex_codes = p[:, 0] * len(mentors) + p[:, 1]  # sorted: rows first, then columns
         else:
             self.ex_cols = np.zeros(0, np.int64)
             self.ex_ptr = np.zeros(len(mentees) + 1, np.int64)
@@ -352,8 +353,7 @@ class Scorer:
         if not len(self.ex_cols):
             return np.zeros(len(ia), bool)
         m = len(self.b)
-        rows_of = np.repeat(np.arange(len(self.ex_ptr) - 1), np.diff(self.ex_ptr))
-        codes = np.sort(rows_of * m + self.ex_cols)
+        codes = self.ex_codes
         want = np.asarray(ia, np.int64) * m + np.asarray(jb, np.int64)
         at = np.minimum(np.searchsorted(codes, want), len(codes) - 1)
         return codes[at] == want

@@ -365,15 +365,22 @@ def match(
     return MatchResult(OBJECTIVES[mode], mode, assignments, unmatched, alternatives, stats)
 
 
-def _candidate_mask(n, rows_e, cols_e, rows, shape):
-    """Positions of the candidate pairs of ``rows`` inside a (len(rows), m) block."""
-    order_e = np.argsort(rows_e, kind="stable")
-    ptr_e = np.searchsorted(rows_e[order_e], np.arange(n + 1))
-    lo, hi = ptr_e[rows], ptr_e[rows + 1]
-    cnt = hi - lo
-    loc = np.repeat(np.arange(len(rows)), cnt)
-    pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
-    return loc, cols_e[order_e[pos]]
+class _CandidateIndex:
+    """Where each mentee's candidate pairs are, sorted once per pricing round, so every
+    block finds its rows' candidates without sorting the candidate list again."""
+
+    def __init__(self, n, rows_e, cols_e):
+        self.order = np.argsort(rows_e, kind="stable")
+        self.ptr = np.searchsorted(rows_e[self.order], np.arange(n + 1))
+        self.cols = cols_e
+
+    def in_block(self, rows):
+        """(block row, column) of the candidate pairs of ``rows``."""
+        lo, hi = self.ptr[rows], self.ptr[rows + 1]
+        cnt = hi - lo
+        loc = np.repeat(np.arange(len(rows)), cnt)
+        pos = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(cnt.sum())
+        return loc, self.cols[self.order[pos]]
 
 
 def _dense(scorer, active, k, base_cnt, feas_cnt, gain_of, big, scale, smax_abs, hub_mode, cfg):
@@ -414,6 +421,7 @@ def _dense(scorer, active, k, base_cnt, feas_cnt, gain_of, big, scale, smax_abs,
             bnd = np.where(np.isfinite(bound), bound + eps, 0.0)
             ub = big + np.ceil(bnd * scale).astype(np.int64) + 1
             suspect = active[(feas_cnt[active] > 0) & np.isfinite(bound[active]) & (ub[active] - u[active] > 0)]
+        known = _CandidateIndex(n, rows_e, cols_e)
 
         def price_block(rows):
             s = cache[rows] if cache is not None else scorer.block(rows, hub_mode)[0]
@@ -421,9 +429,9 @@ def _dense(scorer, active, k, base_cnt, feas_cnt, gain_of, big, scale, smax_abs,
             if hub_mode:
                 rk = scorer.hub_rank(rows[:, None], all_cols)
                 ub = np.ceil((np.where(ok, s, 0).astype(np.float64) + eps) * scale).astype(np.int64) + 1
-                ub += ks_gain(rk) + big - u[rows][:, None] - v[None, :]
+                ub += gain_of(np.zeros(rk.shape), rk) + big - u[rows][:, None] - v[None, :]
                 ub[~ok] = -1
-                loc, cc_ = _candidate_mask(n, rows_e, cols_e, rows, s.shape)
+                loc, cc_ = known.in_block(rows)
                 ub[loc, cc_] = -1
                 rr, cc = np.nonzero(ub > 0)
             else:
@@ -434,7 +442,7 @@ def _dense(scorer, active, k, base_cnt, feas_cnt, gain_of, big, scale, smax_abs,
                 tb = (tb64 - 1e-6 * np.abs(tb64)).astype(np.float32)
                 scr = s - ta[:, None]
                 scr -= tb[None, :]
-                loc, cc_ = _candidate_mask(n, rows_e, cols_e, rows, s.shape)
+                loc, cc_ = known.in_block(rows)
                 scr[loc, cc_] = -1
                 rr, cc = np.nonzero(scr > 0)
             if not len(rr):
@@ -446,9 +454,6 @@ def _dense(scorer, active, k, base_cnt, feas_cnt, gain_of, big, scale, smax_abs,
             if not keep.any():
                 return None
             return _best_per_row(rows[rr][keep], cc[keep], red[keep], ex[keep], k)
-
-        def ks_gain(rk):
-            return gain_of(np.zeros(rk.shape), rk)
 
         found = [x for x in map_blocks(price_block, list(row_blocks(suspect, m, cfg.block_elements)), cfg.threads) if x]
         if not found:

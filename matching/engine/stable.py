@@ -102,6 +102,22 @@ def _receiver_key(own: dict[int, int] | None, proposer: int, score: float, compl
     return (1, -score, proposer)
 
 
+def _receiver_view(inv: dict[int, int] | None, closed_all: np.ndarray, s: np.ndarray):
+    """How every receiver ranks one proposer, given the pair scores ``s`` of that proposer's
+    row: (tier, primary) arrays, and who is closed to it. ``inv`` maps the receivers that
+    listed the proposer to its position on their list; they are open to it whatever else."""
+    tier, prim = _key_arrays(None, s)
+    closed = closed_all
+    if inv:
+        at = np.fromiter(inv.keys(), np.int64, len(inv))
+        tier[at] = 0
+        prim = prim.copy()
+        prim[at] = np.fromiter(inv.values(), np.float64, len(inv))
+        closed = closed.copy()
+        closed[at] = False
+    return tier, prim, closed
+
+
 def _before(t1, p1, x1, t2, p2, x2):
     """Elementwise: key (t1, p1, x1) is better (smaller) than key (t2, p2, x2)."""
     return (t1 < t2) | ((t1 == t2) & ((p1 < p2) | ((p1 == p2) & (x1 < x2))))
@@ -154,7 +170,7 @@ def stable_match(
     ]
     assignments = explain_pairs(scorer, pairs)
     unmatched = solver.reasons(mentor_of, mentees.eligible, set(locked))
-    alternatives = solver.alternatives(mentor_of)
+    alternatives = solver.alt
     a_used, b_used = prefs.used()
     stats = {
         "objective": OBJECTIVES["stable"],
@@ -297,18 +313,7 @@ class _Deferred:
         all_rows = np.arange(self.n)
 
         def views(p, s):
-            """Receivers' key of proposer ``p`` (tier, primary from ``s``) and who is closed to it."""
-            rt, rp = _key_arrays(None, s)
-            closed = recv_closed
-            inv = recv_pos_of.get(p)
-            if inv:
-                at = np.fromiter(inv.keys(), np.int64, len(inv))
-                rt[at] = 0
-                rp = rp.copy()
-                rp[at] = np.fromiter(inv.values(), np.float64, len(inv))
-                closed = closed.copy()
-                closed[at] = False
-            return rt, rp, closed
+            return _receiver_view(recv_pos_of.get(p), recv_closed, s)
 
         def exact_filter(p, cand, s):
             """Exact tests on candidate receivers ``cand`` with exact scores ``s``."""
@@ -555,9 +560,6 @@ class _Deferred:
             closed[list(inv)] = False
         return bool((ok & ~closed).any())
 
-    def alternatives(self, mentor_of: np.ndarray) -> dict[int, list[tuple[int, float]]]:
-        return self.alt
-
 
 def blocking_pairs(
     result: MatchResult,
@@ -617,15 +619,7 @@ def blocking_pairs(
             if mentor_of[i] >= 0:
                 c = int(mentor_of[i])
                 ok &= _before(at, ap, idx, at[c], ap[c], c)
-            bt, bp = _key_arrays(None, s)
-            inv = prefs.a_in_b.get(i)
-            closed = prefs.b_closed.copy()
-            if inv:
-                where = np.fromiter(inv.keys(), np.int64, len(inv))
-                bt[where] = 0
-                bp = bp.copy()
-                bp[where] = np.fromiter(inv.values(), np.float64, len(inv))
-                closed[where] = False
+            bt, bp, closed = _receiver_view(prefs.a_in_b.get(i), prefs.b_closed, s)
             ok &= ~closed
             ok &= _before(bt, bp, np.int64(i), w_t, w_p, w_x)
             out.extend((i, int(j)) for j in np.nonzero(ok)[0])

@@ -30,15 +30,12 @@ class RankingPage:
     chosen: list[ProfileCard] = field(default_factory=list)  # the saved list, best first
     suggestions: list[ProfileCard] = field(default_factory=list)  # not on the list, best suited first
     more: int = 0  # suggestions not shown (beyond SUGGESTIONS_SHOWN, or filtered out by the search)
-    total_others: int = 0
-    saved: bool = False
     is_open: bool = True
+    length: int = 5
 
     @property
     def places_left(self) -> int:
         return max(0, self.length - len(self.chosen))
-
-    length: int = 5
 
 
 def ranking_page(program: Program, viewer: Membership, *, query: str = "") -> RankingPage | None:
@@ -88,8 +85,6 @@ def ranking_page(program: Program, viewer: Membership, *, query: str = "") -> Ra
         chosen=[cards[pk] for pk in chosen_ids],
         suggestions=[cards[pk] for pk in shown],
         more=len(ordered) - len(shown),
-        total_others=len(by_pk),
-        saved=saved is not None,
         is_open=program.rankings_are_open(),
         length=program.shortlist_length,
     )
