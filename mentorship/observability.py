@@ -4,9 +4,9 @@
   when it is a safe token, else a new one), echoes it in the response, and writes one line
   per request: method, path (never the query string; credentials in the path, such as an
   emailed token, are masked), the URL's name, status and duration, with the organization,
-  membership and user as ids. ``ContextFilter`` adds the request id and those ids to every
-  record logged while the request (or a Celery task it queued) runs; ``JsonLogFormatter``
-  writes a record as one JSON object of known fields only (``LOG_FORMAT=json``, the
+  membership and user as ids. ``JsonLogFormatter`` writes a record as one JSON object of
+  known fields only, with the request id and those ids of the request (or of the Celery
+  task it queued) that logged it (``LOG_FORMAT=json``, the
   production default). Extra attributes loggers attach (Django's ``request``, whose repr
   holds the query string) are never written, and email addresses are masked.
 - **Metrics** (``/metrics``, answered by ``mentorship.middleware.HealthCheckMiddleware``):
@@ -27,14 +27,15 @@ import logging
 import os
 import re
 import time
-import uuid
 from collections.abc import Callable, Iterator
 from contextvars import ContextVar, Token
 from dataclasses import dataclass
 
+import django_prometheus.middleware
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, JsonResponse
 from django.utils.functional import SimpleLazyObject
+from django_prometheus.utils import Time, TimeSince
 from pythonjsonlogger.json import JsonFormatter
 
 from mentorship.clientaddr import client_ip
@@ -71,15 +72,11 @@ CONTEXT_FIELDS = ("request_id", "organization", "organization_id", "membership_i
 REQUEST_FIELDS = ("method", "path", "view", "status", "duration_ms")
 
 
-class ContextFilter(logging.Filter):
-    """Adds the running request's (or task's) ids to every record (empty outside one)."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        context = log_context.get()
-        for field in CONTEXT_FIELDS:
-            if not hasattr(record, field):
-                setattr(record, field, getattr(context, field) if context is not None else None)
-        return True
+def context_value(record: logging.LogRecord, context: LogContext | None, field: str):
+    value = getattr(record, field, None)
+    if value is None and context is not None:
+        value = getattr(context, field)
+    return value
 
 
 def mask_emails(text: str) -> str:
@@ -106,7 +103,13 @@ class JsonLogFormatter(JsonFormatter):
         log_data["level"] = record.levelname
         log_data["logger"] = record.name
         log_data["message"] = mask_emails(safe_message(record))
-        for field in CONTEXT_FIELDS + REQUEST_FIELDS:
+        # Formatting runs in the thread (and context) that logged: the request's or task's ids.
+        context = log_context.get()
+        for field in CONTEXT_FIELDS:
+            value = context_value(record, context, field)
+            if value not in (None, ""):
+                log_data[field] = value
+        for field in REQUEST_FIELDS:
             value = getattr(record, field, None)
             if value not in (None, ""):
                 log_data[field] = value
@@ -125,7 +128,7 @@ class JsonLogFormatter(JsonFormatter):
 
 def request_id_for(request: HttpRequest) -> str:
     incoming = request.META.get("HTTP_X_REQUEST_ID", "")
-    return incoming if incoming and SAFE_REQUEST_ID.match(incoming) else uuid.uuid4().hex
+    return incoming if incoming and SAFE_REQUEST_ID.match(incoming) else os.urandom(16).hex()
 
 
 def loggable_path(request: HttpRequest) -> str:
@@ -205,6 +208,29 @@ class RequestLogMiddleware:
         if context is not None:
             fill_context(context, request)
         return None
+
+
+class PrometheusAfterMiddleware(django_prometheus.middleware.PrometheusAfterMiddleware):
+    """django-prometheus's last middleware, keeping what we read: the latency histogram by
+    view and method, and the responses by status, view and method. Two labelled updates a
+    request instead of about twelve (bytes, charsets, transports, template names)."""
+
+    def process_request(self, request):
+        request.prometheus_after_middleware_event = Time()
+
+    def process_template_response(self, request, response):
+        return response
+
+    def process_response(self, request, response):
+        view = self._get_view_name(request)
+        method = self._method(request)
+        self.metrics.responses_by_status_view_method.labels(
+            status=str(response.status_code), view=view, method=method
+        ).inc()
+        started = getattr(request, "prometheus_after_middleware_event", None)
+        if started is not None:
+            self.metrics.requests_latency_by_view_method.labels(view=view, method=method).observe(TimeSince(started))
+        return response
 
 
 # --- Celery: the request id travels with the task ------------------------------------------------

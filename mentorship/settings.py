@@ -144,8 +144,9 @@ MIDDLEWARE = [
     # Wraps the view: resolves /o/<slug>/, checks membership, and runs the view inside
     # the organization's django-scopes scope.
     "mentorship.tenancy.TenancyMiddleware",
-    # Last: the request latency by view (django_http_requests_latency_seconds_by_view_method).
-    "django_prometheus.middleware.PrometheusAfterMiddleware",
+    # Last: the request latency by view (django_http_requests_latency_seconds_by_view_method);
+    # django-prometheus's After middleware with only the metrics we read.
+    "mentorship.observability.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "mentorship.urls"
@@ -484,12 +485,11 @@ if LOG_FORMAT not in ("json", "plain"):
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"context": {"()": "mentorship.observability.ContextFilter"}},
     "formatters": {
         "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
         "json": {"()": "mentorship.observability.JsonLogFormatter"},
     },
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT, "filters": ["context"]}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }

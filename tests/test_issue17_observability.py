@@ -10,6 +10,7 @@ import socket
 from datetime import timedelta
 
 import pytest
+from celery import shared_task
 from django.db import connection
 from django.http import HttpResponse
 from django.test import override_settings
@@ -18,6 +19,7 @@ from django_scopes import scopes_disabled
 
 from mentorship import observability
 from surveys.models import Reminder, ReminderKind, ReminderScan, ReminderStatus
+from tests.conftest import wait_for
 from tests.factories import MembershipFactory, OrganizationFactory
 
 pytestmark = pytest.mark.clock("2026-11-20 09:00")
@@ -126,15 +128,12 @@ def test_extra_attributes_are_not_written(json_log, rf):
 
 
 def test_a_task_logs_with_its_id_and_the_request_id_that_queued_it():
-    from celery import shared_task
-
     seen = {}
 
     @shared_task(name="tests.issue17_probe")
     def probe():
-        record = logging.LogRecord("t", logging.INFO, __file__, 1, "m", None, None)
-        observability.ContextFilter().filter(record)
-        seen.update(request_id=record.request_id, task_id=record.task_id, task=record.task)
+        context = observability.log_context.get()
+        seen.update(request_id=context.request_id, task_id=context.task_id, task=context.task)
 
     token = observability.log_context.set(observability.LogContext(request_id="req-42"))
     try:
@@ -149,6 +148,26 @@ def test_a_task_logs_with_its_id_and_the_request_id_that_queued_it():
     finally:
         observability.log_context.reset(token)
     assert headers == {observability.TASK_REQUEST_ID_HEADER: "req-43"}
+
+
+SEEN_BY_WORKER: dict = {}
+
+
+@shared_task(name="tests.issue17_worker_probe")
+def worker_probe() -> None:
+    context = observability.log_context.get()
+    SEEN_BY_WORKER.update(request_id=context.request_id, task_id=context.task_id, task=context.task)
+
+
+def test_a_real_worker_gets_the_request_id_in_the_message_headers(celery_worker):
+    SEEN_BY_WORKER.clear()
+    token = observability.log_context.set(observability.LogContext(request_id="req-worker-7"))
+    try:
+        result = worker_probe.delay()
+    finally:
+        observability.log_context.reset(token)
+    wait_for(lambda: SEEN_BY_WORKER)
+    assert {"request_id": "req-worker-7", "task_id": result.id, "task": "tests.issue17_worker_probe"} == SEEN_BY_WORKER
 
 
 @pytest.mark.parametrize(
@@ -330,5 +349,5 @@ def test_middleware_order():
     from django.conf import settings
 
     assert settings.MIDDLEWARE[0] == "django_prometheus.middleware.PrometheusBeforeMiddleware"
-    assert settings.MIDDLEWARE[-1] == "django_prometheus.middleware.PrometheusAfterMiddleware"
+    assert settings.MIDDLEWARE[-1] == "mentorship.observability.PrometheusAfterMiddleware"
     assert all("django_prometheus" not in db["ENGINE"] for db in settings.DATABASES.values())
