@@ -415,6 +415,8 @@ try:
     )
 except StorageConfigError as _error:
     raise ImproperlyConfigured(str(_error)) from None
+if not DEBUG and env_str("S3_SECRET_ACCESS_KEY") and is_placeholder(env_str("S3_SECRET_ACCESS_KEY")):
+    raise ImproperlyConfigured("S3_SECRET_ACCESS_KEY is still a placeholder (from .env.example), not the secret.")
 
 # --- Security ------------------------------------------------------------------------
 # On by default whenever DEBUG is off; each can be relaxed explicitly (e.g. behind a

@@ -181,3 +181,23 @@ def test_settings_refuse_to_start_with_a_misconfigured_bucket():
     )
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr and "S3_SECRET_ACCESS_KEY is not set" in result.stderr
+
+
+def test_a_placeholder_bucket_secret_stops_production_startup():
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("S3_", "DJANGO_SETTINGS"))}
+    env.update(
+        DEBUG="0",
+        SECRET_KEY="x" * 64,
+        SITE_URL="https://mentorship.example.org",
+        ALLOWED_HOSTS="mentorship.example.org",
+        FIELD_ENCRYPTION_KEYS=Fernet.generate_key().decode(),
+        S3_BUCKET="files",
+        S3_ACCESS_KEY_ID="id",
+        S3_SECRET_ACCESS_KEY="change-me",
+        PYTHONPATH=str(ROOT),
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", "import mentorship.settings"], env=env, capture_output=True, text=True, cwd=ROOT
+    )
+    assert result.returncode != 0
+    assert "S3_SECRET_ACCESS_KEY is still a placeholder" in result.stderr
