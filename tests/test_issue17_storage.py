@@ -201,3 +201,20 @@ def test_a_placeholder_bucket_secret_stops_production_startup():
     )
     assert result.returncode != 0
     assert "S3_SECRET_ACCESS_KEY is still a placeholder" in result.stderr
+
+
+def test_the_start_up_check_names_a_missing_bucket(settings, moto_endpoint):
+    from mentorship.checks import bucket_is_reachable
+
+    env = s3_environment(moto_endpoint, "no-such-bucket-here")
+    settings.STORAGES = storages_from_env(env, staticfiles_backend=settings.STORAGES["staticfiles"]["BACKEND"])
+    (error,) = bucket_is_reachable(None)
+    assert error.id == "mentorship.E101" and "'no-such-bucket-here' does not exist" in error.msg
+
+
+def test_the_start_up_check_passes_on_the_local_disk_and_a_bucket_that_answers(s3_storage, settings):
+    from mentorship.checks import bucket_is_reachable
+
+    assert bucket_is_reachable(None) == []
+    settings.STORAGES = storages_from_env({}, staticfiles_backend=settings.STORAGES["staticfiles"]["BACKEND"])
+    assert bucket_is_reachable(None) == []
