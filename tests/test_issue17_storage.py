@@ -218,3 +218,35 @@ def test_the_start_up_check_passes_on_the_local_disk_and_a_bucket_that_answers(s
     assert bucket_is_reachable(None) == []
     settings.STORAGES = storages_from_env({}, staticfiles_backend=settings.STORAGES["staticfiles"]["BACKEND"])
     assert bucket_is_reachable(None) == []
+
+
+def test_a_damaged_or_incomplete_backup_is_refused_before_anything_is_restored(tmp_path):
+    import hashlib
+    import json
+
+    from mentorship.backup import FORMAT, BackupError, verify_backup
+
+    dump = b"SQLite format 3\x00 the database"
+    cv = b"enc1:gAAAA-cipher"
+    (tmp_path / "files" / "private" / "org-1" / "cvs").mkdir(parents=True)
+    (tmp_path / "database.sqlite3").write_bytes(dump)
+    (tmp_path / "files" / "private" / "org-1" / "cvs" / "a.enc").write_bytes(cv)
+    manifest = {
+        "format": FORMAT,
+        "database": {"vendor": "sqlite", "file": "database.sqlite3", "sha256": hashlib.sha256(dump).hexdigest()},
+        "files": {"private": {"org-1/cvs/a.enc": hashlib.sha256(cv).hexdigest(), "org-1/cvs/b.enc": "0" * 64}},
+        "tables": {},
+        "migration_head": {},
+    }
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    with pytest.raises(BackupError, match="files/private/org-1/cvs/b.enc is missing"):
+        verify_backup(tmp_path)
+    del manifest["files"]["private"]["org-1/cvs/b.enc"]
+    (tmp_path / "manifest.json").write_text(json.dumps(manifest))
+    assert verify_backup(tmp_path)["database"]["file"] == "database.sqlite3"
+    (tmp_path / "files" / "private" / "org-1" / "cvs" / "a.enc").write_bytes(cv + b"x")
+    with pytest.raises(BackupError, match="a.enc does not match its SHA-256"):
+        verify_backup(tmp_path)
+    (tmp_path / "manifest.json").unlink()
+    with pytest.raises(BackupError, match="is not a backup"):
+        verify_backup(tmp_path)
