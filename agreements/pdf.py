@@ -432,6 +432,30 @@ def seal_material() -> SealMaterial:
     )
 
 
+def seal_key_files() -> dict[str, bytes]:
+    """The seal's key material as files, for the keys folder of a backup
+    (``manage.py backup --keys-to``, registered with mentorship.backup): the key and its
+    certificate, and the chain, the certificates trusted for earlier PDFs and the key's
+    password where set. The development pair under VAR_DIR/signing when none is set."""
+    from agreements.sealkey import CERT_FILENAME, KEY_FILENAME
+
+    key, cert = _setting("AGREEMENT_SIGNING_KEY"), _setting("AGREEMENT_SIGNING_CERT")
+    if key and cert:
+        files = {KEY_FILENAME: read_material(key), CERT_FILENAME: read_material(cert)}
+    else:
+        key_data, cert_data = _ensure_dev_key(Path(settings.VAR_DIR) / "signing")
+        files = {KEY_FILENAME: key_data, CERT_FILENAME: cert_data}
+    for name, file_name in (
+        ("AGREEMENT_SIGNING_CHAIN", "agreement-seal.chain.pem"),
+        ("AGREEMENT_SIGNING_TRUSTED_CERTS", "agreement-seal.trusted.pem"),
+    ):
+        if _setting(name):
+            files[file_name] = read_material(_setting(name))
+    if _setting("AGREEMENT_SIGNING_KEY_PASSWORD"):
+        files["AGREEMENT_SIGNING_KEY_PASSWORD"] = _setting("AGREEMENT_SIGNING_KEY_PASSWORD").encode()
+    return files
+
+
 # --- Sealing and verifying -------------------------------------------------------------------
 
 

@@ -8,7 +8,7 @@ class MentorshipConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from mentorship import observability, second_factor
+        from mentorship import checks, observability, second_factor  # noqa: F401  (checks: registers the bucket check)
         from mentorship.middleware import stamp_session_on_login
 
         user_logged_in.connect(stamp_session_on_login, dispatch_uid="mentorship.stamp_session_on_login")

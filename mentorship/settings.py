@@ -14,6 +14,8 @@ from cryptography.fernet import Fernet
 from csp.constants import NONCE, NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 
+from mentorship.object_storage import StorageConfigError, storages_from_env
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 _TRUE = {"1", "true", "yes", "on"}
@@ -409,14 +411,21 @@ STATIC_ROOT = Path(env_str("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 # The largest request body accepted (uploads included); forms set tighter limits per file.
 MAX_REQUEST_BODY_BYTES = env_int("MAX_REQUEST_BODY_BYTES", 25 * 1024 * 1024)
 MEDIA_ROOT = Path(env_str("MEDIA_ROOT", str(VAR_DIR / "media")))
-STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
-    "staticfiles": {
-        "BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"
+# Media and private files: the local disk under MEDIA_ROOT, or an S3-compatible bucket
+# when S3_BUCKET is set (S3_ENDPOINT_URL, S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY,
+# S3_REGION, S3_PREFIX; mentorship/object_storage.py). The "private" alias holds the
+# files only permission-checked views serve (mentorship/storage.py).
+try:
+    STORAGES = storages_from_env(
+        os.environ,
+        staticfiles_backend="django.contrib.staticfiles.storage.StaticFilesStorage"
         if DEBUG
-        else "whitenoise.storage.CompressedManifestStaticFilesStorage"
-    },
-}
+        else "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    )
+except StorageConfigError as _error:
+    raise ImproperlyConfigured(str(_error)) from None
+if not DEBUG and env_str("S3_SECRET_ACCESS_KEY") and is_placeholder(env_str("S3_SECRET_ACCESS_KEY")):
+    raise ImproperlyConfigured("S3_SECRET_ACCESS_KEY is still a placeholder (from .env.example), not the secret.")
 
 # --- Security ------------------------------------------------------------------------
 # On by default whenever DEBUG is off; each can be relaxed explicitly (e.g. behind a
