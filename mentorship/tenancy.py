@@ -49,7 +49,11 @@ class TenancyMiddleware:
             if not request.user.is_authenticated:
                 # Same answer for every slug, existing or not.
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-            membership = get_active_membership(user=request.user, slug=match.kwargs[ORG_URL_KWARG])
+            memberships = active_memberships(user=request.user)
+            # The organization switcher (base.html) lists the same rows: read once.
+            request.active_memberships = memberships
+            slug = match.kwargs[ORG_URL_KWARG]
+            membership = next((m for m in memberships if m.organization.slug == slug), None)
             if membership is None:
                 raise Http404("No such organization.")
             request.organization = membership.organization
@@ -68,6 +72,21 @@ class TenancyMiddleware:
 def get_membership_model():
     """The model that says who belongs to which organization (``settings.TENANCY_MEMBERSHIP_MODEL``)."""
     return apps.get_model(settings.TENANCY_MEMBERSHIP_MODEL, require_ready=False)
+
+
+def active_memberships(*, user) -> list:
+    """The user's active memberships in every organization, by organization name (one query).
+
+    Deliberately unscoped, and deliberately filtered by the person: it can only ever return
+    the caller's own memberships. The middleware picks the one of the URL's organization and
+    the organization switcher lists them all, so an organization's page reads them once."""
+    return list(
+        get_membership_model()
+        .objects.with_scopes_disabled()
+        .select_related("organization", "user")
+        .filter(user=user, is_active=True)
+        .order_by("organization__name", "pk")
+    )
 
 
 def get_active_membership(*, user, slug: str):

@@ -102,6 +102,7 @@ def main() -> None:
     parser.add_argument("--profile", help="profile this page with cProfile and print the top functions")
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime)")
     parser.add_argument("--top", type=int, default=60)
+    parser.add_argument("--profile-out", help="also write the cProfile data to this file (pstats)")
     args = parser.parse_args()
 
     _seal_key()
@@ -181,6 +182,8 @@ def main() -> None:
         for _ in range(args.n):
             request(args.profile, Timer())
         profiler.disable()
+        if args.profile_out:
+            profiler.dump_stats(args.profile_out)
         out = io.StringIO()
         pstats.Stats(profiler, stream=out).sort_stats(args.sort).print_stats(args.top)
         print(out.getvalue())

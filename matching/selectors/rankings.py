@@ -147,7 +147,23 @@ class OpenRanking:
 def open_rankings_for(membership: Membership) -> list[OpenRanking]:
     """The programs asking ``membership`` for a shortlist now: rankings open, before the
     deadline, and the person in the round's pool. A few queries per such program (there
-    are seldom more than one or two)."""
+    are seldom more than one or two).
+
+    Read once per membership object: the organization's home page asks twice (its to-do
+    list and its rankings card), and the tenancy middleware loads the membership afresh for
+    every request, so the answer never outlives the request."""
+    memo = membership.__dict__.get(OPEN_RANKINGS_MEMO)
+    if memo is not None and memo[0] == membership.pk:
+        return list(memo[1])
+    found = _read_open_rankings(membership)
+    membership.__dict__[OPEN_RANKINGS_MEMO] = (membership.pk, found)
+    return list(found)
+
+
+OPEN_RANKINGS_MEMO = "open_rankings_for_this_request"
+
+
+def _read_open_rankings(membership: Membership) -> list[OpenRanking]:
     programs = list(
         Program.objects.filter(
             organization_id=membership.organization_id,
