@@ -12,6 +12,7 @@ role flags) is named by ``settings.TENANCY_MEMBERSHIP_MODEL`` and read through
 """
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 
 from django.apps import apps
@@ -25,6 +26,18 @@ from django_scopes import scope, scopes_disabled
 ORG_URL_KWARG = "org_slug"
 # Where an organization's pages stand: /o/<org_slug>/…
 ORG_PREFIX = f"o/<slug:{ORG_URL_KWARG}>/"
+
+
+# What one organization page's request has read already, for reads that several parts of
+# the page ask for (``request_memo``); None outside such a request.
+REQUEST_MEMO: ContextVar[dict | None] = ContextVar("tenancy_request_memo", default=None)
+
+
+def request_memo() -> dict | None:
+    """A dict that lives as long as the organization page's request being served, for a read
+    that two parts of the page make (the home page's to-do list and its cards); None outside
+    a request, where every call reads again."""
+    return REQUEST_MEMO.get()
 
 
 def _admin_prefix() -> str:
@@ -58,8 +71,12 @@ class TenancyMiddleware:
                 raise Http404("No such organization.")
             request.organization = membership.organization
             request.membership = membership
-            with scope(organization=membership.organization):
-                return self.get_response(request)
+            token = REQUEST_MEMO.set({})
+            try:
+                with scope(organization=membership.organization):
+                    return self.get_response(request)
+            finally:
+                REQUEST_MEMO.reset(token)
 
         if request.path_info.startswith(_admin_prefix()) and request.user.is_authenticated and request.user.is_staff:
             # Site staff work across tenants in the Django admin only.

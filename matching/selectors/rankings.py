@@ -18,6 +18,7 @@ from matching.models import MatchRound, Ranking
 from matching.selectors.cards import ProfileCard, pairing_cards
 from matching.services.rankings import ranking_side
 from matching.services.rounds import build_pool, default_weights, participants_subset
+from mentorship.tenancy import request_memo
 from programs.models import ApplicationStatus, Membership, Program, ProgramModel, Role
 
 SUGGESTIONS_SHOWN = 30
@@ -149,18 +150,15 @@ def open_rankings_for(membership: Membership) -> list[OpenRanking]:
     deadline, and the person in the round's pool. A few queries per such program (there
     are seldom more than one or two).
 
-    Read once per membership object: the organization's home page asks twice (its to-do
-    list and its rankings card), and the tenancy middleware loads the membership afresh for
-    every request, so the answer never outlives the request."""
-    memo = membership.__dict__.get(OPEN_RANKINGS_MEMO)
-    if memo is not None and memo[0] == membership.pk:
-        return list(memo[1])
-    found = _read_open_rankings(membership)
-    membership.__dict__[OPEN_RANKINGS_MEMO] = (membership.pk, found)
-    return list(found)
-
-
-OPEN_RANKINGS_MEMO = "open_rankings_for_this_request"
+    Read once per request: the organization's home page asks twice (its to-do list and
+    its rankings card)."""
+    memo = request_memo()
+    if memo is None:
+        return _read_open_rankings(membership)
+    key = ("open_rankings_for", membership.pk)
+    if key not in memo:
+        memo[key] = _read_open_rankings(membership)
+    return list(memo[key])
 
 
 def _read_open_rankings(membership: Membership) -> list[OpenRanking]:
