@@ -153,3 +153,36 @@ def test_the_relationship_page_shows_a_newly_held_meeting_at_once(client, org_a,
     after = get(client, url).context["record_summary"]
     assert before["suggested_stage"] == "Exploration" and after["suggested_stage"] == "Action planning"
     assert before["goals_total"] == 2 and after["goals_total"] == 2
+
+
+def test_the_byte_search_finds_exactly_the_code_points_html_forbids():
+    from mentorship.middleware import FORBIDDEN_IN_HTML, may_hold_forbidden
+
+    points = [
+        *range(0x3000),
+        *range(0xFD00, 0x10000),
+        *(p * 0x10000 + o for p in range(1, 17) for o in (0, 0xFFFD, 0xFFFE, 0xFFFF)),
+    ]
+    for point in points:
+        if 0xD800 <= point <= 0xDFFF:
+            continue
+        text = f"<p>a{chr(point)}b · é</p>"
+        assert may_hold_forbidden(text.encode()) == bool(FORBIDDEN_IN_HTML.search(text)), hex(point)
+
+
+@pytest.mark.parametrize(
+    ("body", "expected"),
+    [
+        ("<p>Plain · café — fine</p>", "<p>Plain · café — fine</p>"),
+        ("<p>a\x01b\x85c\ufdd0d\U0001ffffe</p>", "<p>a\ufffdb\ufffdc\ufffdd\ufffde</p>"),
+    ],
+)
+def test_the_middleware_replaces_forbidden_code_points_and_leaves_other_pages_alone(body, expected):
+    from django.http import HttpResponse
+    from django.test import RequestFactory
+
+    from mentorship.middleware import HtmlCodePointMiddleware
+
+    original = HttpResponse(body)
+    response = HtmlCodePointMiddleware(lambda request: original)(RequestFactory().get("/"))
+    assert response.content.decode() == expected
