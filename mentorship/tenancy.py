@@ -106,17 +106,6 @@ def active_memberships(*, user) -> list:
     )
 
 
-def get_active_membership(*, user, slug: str):
-    """The user's active membership in the organization with this slug, or None."""
-    return (
-        get_membership_model()
-        .objects.with_scopes_disabled()
-        .select_related("organization", "user")
-        .filter(user=user, organization__slug=slug, is_active=True)
-        .first()
-    )
-
-
 def role_required(*, coordinator: bool = False, committee: bool = False) -> Callable:
     """Allow a view to members holding any of the named roles; others get 403.
 
