@@ -205,6 +205,26 @@ def _forbidden_in_html() -> re.Pattern:
 
 
 FORBIDDEN_IN_HTML = _forbidden_in_html()
+# The same code points as UTF-8 bytes (C0 and DEL; C1 as C2 80-9F; U+FDD0-FDEF; U+FFFE/FFFF
+# and the last two of each supplementary plane), and the bytes one of them starts with. A
+# page is searched as bytes first, without decoding it: searching the decoded text for the
+# ranges above costs milliseconds on every page, and almost no page holds one.
+FORBIDDEN_IN_UTF8 = re.compile(
+    rb"[\x00-\x08\x0b\x0e-\x1f\x7f]|\xc2[\x80-\x9f]|\xef\xb7[\x90-\xaf]|\xef\xbf[\xbe\xbf]"
+    rb"|[\xf0-\xf4][\x8f\x9f\xaf\xbf]\xbf[\xbe\xbf]"
+)
+FORBIDDEN_UTF8_START = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f\xc2\xef\xf0-\xf4]")
+
+
+def may_hold_forbidden(content: bytes) -> bool:
+    """False when UTF-8 ``content`` holds none of FORBIDDEN_IN_HTML's code points (quick:
+    only the bytes such a code point starts with are looked at closely)."""
+    position = 0
+    while (start := FORBIDDEN_UTF8_START.search(content, position)) is not None:
+        if FORBIDDEN_IN_UTF8.match(content, start.start()):
+            return True
+        position = start.start() + 1
+    return False
 
 
 class HtmlCodePointMiddleware:
@@ -223,6 +243,8 @@ class HtmlCodePointMiddleware:
         if response.streaming or not response.get("Content-Type", "").startswith("text/html"):
             return response
         charset = response.charset or "utf-8"
+        if charset.lower().replace("_", "-") in ("utf-8", "utf8") and not may_hold_forbidden(response.content):
+            return response
         text = response.content.decode(charset, errors="replace")
         if FORBIDDEN_IN_HTML.search(text):
             response.content = FORBIDDEN_IN_HTML.sub("\ufffd", text).encode(charset)

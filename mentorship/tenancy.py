@@ -12,6 +12,7 @@ role flags) is named by ``settings.TENANCY_MEMBERSHIP_MODEL`` and read through
 """
 
 from collections.abc import Callable
+from contextvars import ContextVar
 from functools import wraps
 
 from django.apps import apps
@@ -25,6 +26,18 @@ from django_scopes import scope, scopes_disabled
 ORG_URL_KWARG = "org_slug"
 # Where an organization's pages stand: /o/<org_slug>/…
 ORG_PREFIX = f"o/<slug:{ORG_URL_KWARG}>/"
+
+
+# What one organization page's request has read already, for reads that several parts of
+# the page ask for (``request_memo``); None outside such a request.
+REQUEST_MEMO: ContextVar[dict | None] = ContextVar("tenancy_request_memo", default=None)
+
+
+def request_memo() -> dict | None:
+    """A dict that lives as long as the organization page's request being served, for a read
+    that two parts of the page make (the home page's to-do list and its cards); None outside
+    a request, where every call reads again."""
+    return REQUEST_MEMO.get()
 
 
 def _admin_prefix() -> str:
@@ -49,13 +62,21 @@ class TenancyMiddleware:
             if not request.user.is_authenticated:
                 # Same answer for every slug, existing or not.
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-            membership = get_active_membership(user=request.user, slug=match.kwargs[ORG_URL_KWARG])
+            memberships = active_memberships(user=request.user)
+            # The organization switcher (base.html) lists the same rows: read once.
+            request.active_memberships = memberships
+            slug = match.kwargs[ORG_URL_KWARG]
+            membership = next((m for m in memberships if m.organization.slug == slug), None)
             if membership is None:
                 raise Http404("No such organization.")
             request.organization = membership.organization
             request.membership = membership
-            with scope(organization=membership.organization):
-                return self.get_response(request)
+            token = REQUEST_MEMO.set({})
+            try:
+                with scope(organization=membership.organization):
+                    return self.get_response(request)
+            finally:
+                REQUEST_MEMO.reset(token)
 
         if request.path_info.startswith(_admin_prefix()) and request.user.is_authenticated and request.user.is_staff:
             # Site staff work across tenants in the Django admin only.
@@ -70,14 +91,18 @@ def get_membership_model():
     return apps.get_model(settings.TENANCY_MEMBERSHIP_MODEL, require_ready=False)
 
 
-def get_active_membership(*, user, slug: str):
-    """The user's active membership in the organization with this slug, or None."""
-    return (
+def active_memberships(*, user) -> list:
+    """The user's active memberships in every organization, by organization name (one query).
+
+    Deliberately unscoped, and deliberately filtered by the person: it can only ever return
+    the caller's own memberships. The middleware picks the one of the URL's organization and
+    the organization switcher lists them all, so an organization's page reads them once."""
+    return list(
         get_membership_model()
         .objects.with_scopes_disabled()
         .select_related("organization", "user")
-        .filter(user=user, organization__slug=slug, is_active=True)
-        .first()
+        .filter(user=user, is_active=True)
+        .order_by("organization__name", "pk")
     )
 
 

@@ -12,6 +12,9 @@ def memberships(request):
     def _mine():
         if user is None or not user.is_authenticated:
             return []
+        read = getattr(request, "active_memberships", None)  # an organization's page read them already
+        if read is not None:
+            return read
         return list(memberships_for_user(user=user))
 
     return {"my_memberships": SimpleLazyObject(_mine), "nav": Navigation(request)}

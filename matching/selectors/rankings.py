@@ -18,6 +18,7 @@ from matching.models import MatchRound, Ranking
 from matching.selectors.cards import ProfileCard, pairing_cards
 from matching.services.rankings import ranking_side
 from matching.services.rounds import build_pool, default_weights, participants_subset
+from mentorship.tenancy import request_memo
 from programs.models import ApplicationStatus, Membership, Program, ProgramModel, Role
 
 SUGGESTIONS_SHOWN = 30
@@ -147,7 +148,20 @@ class OpenRanking:
 def open_rankings_for(membership: Membership) -> list[OpenRanking]:
     """The programs asking ``membership`` for a shortlist now: rankings open, before the
     deadline, and the person in the round's pool. A few queries per such program (there
-    are seldom more than one or two)."""
+    are seldom more than one or two).
+
+    Read once per request: the organization's home page asks twice (its to-do list and
+    its rankings card)."""
+    memo = request_memo()
+    if memo is None:
+        return _read_open_rankings(membership)
+    key = ("open_rankings_for", membership.pk)
+    if key not in memo:
+        memo[key] = _read_open_rankings(membership)
+    return list(memo[key])
+
+
+def _read_open_rankings(membership: Membership) -> list[OpenRanking]:
     programs = list(
         Program.objects.filter(
             organization_id=membership.organization_id,

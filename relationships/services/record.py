@@ -56,9 +56,11 @@ def held_meetings(mentorship: Mentorship):
     return Meeting.objects.filter(mentorship=mentorship, status=MeetingStatus.HELD)
 
 
-def suggest_stage(mentorship: Mentorship) -> str:
-    """Held ≤ 1 → exploration; 2–3 → understanding; ≥ 4 → action planning."""
-    held = held_meetings(mentorship).count()
+def suggest_stage(mentorship: Mentorship, held: int | None = None) -> str:
+    """Held ≤ 1 → exploration; 2–3 → understanding; ≥ 4 → action planning. ``held``: the
+    number of held meetings when the caller has it already (else it is counted)."""
+    if held is None:
+        held = held_meetings(mentorship).count()
     if held <= 1:
         return Stage.EXPLORATION.value
     if held <= 3:
@@ -122,16 +124,20 @@ def next_contact_due(*, started_on: date, first_meeting_days: int, cadence: str,
     return last_held_on + timedelta(days=CADENCE_DAYS.get(cadence, CADENCE_DAYS[Cadence.QUARTERLY]))
 
 
-def cadence_status(mentorship: Mentorship, today: date | None = None) -> dict:
+def cadence_status(mentorship: Mentorship, today: date | None = None, meetings: list | None = None) -> dict:
     """When the pair's next contact is due and whether they are on schedule.
 
     Before the first held meeting the deadline is ``started_on + first_meeting_days``;
-    afterwards, the last held meeting's date plus the program's interval.
+    afterwards, the last held meeting's date plus the program's interval. ``meetings``: every
+    meeting of the pair when the caller has them already (else the last held one is read).
     """
     today = today or timezone.localdate()
     program = mentorship.program
     interval = CADENCE_DAYS.get(program.meeting_cadence, CADENCE_DAYS[Cadence.QUARTERLY])
-    last = held_meetings(mentorship).order_by("-starts_at").values_list("starts_at", flat=True).first()
+    if meetings is None:
+        last = held_meetings(mentorship).order_by("-starts_at").values_list("starts_at", flat=True).first()
+    else:
+        last = max((m.starts_at for m in meetings if m.status == MeetingStatus.HELD), default=None)
     last_held_on = timezone.localdate(last) if last else None
     due_on = next_contact_due(
         started_on=mentorship.started_on,
@@ -344,16 +350,19 @@ def record_notes_read(*, actor: Membership, goal: Goal) -> None:
 # --- The relationship page's summary ----------------------------------------------------------
 
 
-def record_summary(mentorship: Mentorship) -> dict:
-    """What the relationship page shows of the record (goal counts are for the pair only)."""
+def record_summary(mentorship: Mentorship, meetings: list | None = None) -> dict:
+    """What the relationship page shows of the record (goal counts are for the pair only).
+    ``meetings``: every meeting of the pair (status and start suffice) when the caller has
+    them already, so they are not counted again."""
     goals = list(Goal.objects.filter(mentorship=mentorship).values_list("status", flat=True))
+    held = None if meetings is None else sum(1 for m in meetings if m.status == MeetingStatus.HELD)
     return {
         "stage": mentorship.stage,
         "stage_label": mentorship.get_stage_display(),
         "stage_purpose": STAGE_PURPOSES.get(mentorship.stage, ""),
         "stages": stage_rows(),
-        "suggested_stage": Stage(suggest_stage(mentorship)).label,
-        "cadence": cadence_status(mentorship),
+        "suggested_stage": Stage(suggest_stage(mentorship, held)).label,
+        "cadence": cadence_status(mentorship, meetings=meetings),
         "goals_total": len(goals),
         "goals_achieved": sum(1 for s in goals if s == GoalStatus.ACHIEVED),
     }

@@ -63,15 +63,17 @@ def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     party = mentorship.party(request.membership)
     if party is None and not request.membership.is_coordinator:
         raise Http404("No such mentorship.")
+    # Metadata only (no agenda or summary is loaded, let alone decrypted); the record's
+    # summary counts the held meetings and finds the last one in the same list.
+    meetings_overview = overview(mentorship)
     return render(
         request,
         "relationships/mentorship_detail.html",
         {
             "mentorship": mentorship,
             "party": party,
-            "record_summary": record_summary(mentorship),
-            # Metadata only (no agenda or summary is loaded, let alone decrypted).
-            "meetings_overview": overview(mentorship),
+            "record_summary": record_summary(mentorship, meetings=meetings_overview.meetings),
+            "meetings_overview": meetings_overview,
         },
     )
 
