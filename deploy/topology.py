@@ -284,7 +284,7 @@ class Topology:
 
     nodes: int = 1
     s3: bool = False
-    database: str = "mentorship_topology"
+    database: str = os.environ.get("TOPOLOGY_DATABASE", "mentorship_topology")
     redis_db: int = int(os.environ.get("TOPOLOGY_REDIS_DB", "11"))
     pg_url: str = os.environ.get("TOPOLOGY_POSTGRES", f"postgres://postgres@{HOST}:5432")
     keep: bool = False
@@ -540,9 +540,8 @@ class Topology:
     def manage(self, *args: str, input: str | None = None) -> str:
         """``python manage.py ...`` as ``docker compose exec web`` runs it: web's environment."""
         env = self.app_env("web", self.workdir / "var")
-        result = subprocess.run(  # noqa: S603
-            ["python", "manage.py", *args], cwd=ROOT, env=env, input=input, capture_output=True, text=True, timeout=120
-        )
+        argv = ["python", "manage.py", *args]  # python from web's PATH, as in its container
+        result = subprocess.run(argv, cwd=ROOT, env=env, input=input, capture_output=True, text=True, timeout=120)  # noqa: S603
         if result.returncode != 0:
             raise TopologyError(f"manage.py {' '.join(args)} failed:\n{result.stdout[-3000:]}{result.stderr[-3000:]}")
         return result.stdout
