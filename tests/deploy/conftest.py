@@ -45,8 +45,8 @@ def totp_code(secret: str) -> str:
 class Journey:
     """Browser contexts on the topology's https:// address; page errors are collected."""
 
-    def __init__(self, browser, topology):
-        self.browser, self.topology, self.contexts, self.errors = browser, topology, [], []
+    def __init__(self, chromium, topology):
+        self.browser, self.topology, self.contexts, self.errors = chromium, topology, [], []
 
     def person(self):
         # The certificate is a throwaway one from deploy/topology.py's own CA.
@@ -68,7 +68,7 @@ class Journey:
 
 
 @pytest.fixture
-def journey(browser, request):  # noqa: F811
+def journey(browser, request):  # noqa: F811 — the fixture imported above
     topology = request.getfixturevalue("topology")
     started = Journey(browser, topology)
     yield started

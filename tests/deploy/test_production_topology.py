@@ -13,8 +13,8 @@ from playwright.sync_api import expect
 from deploy.topology import Topology
 from tests.deploy.conftest import (
     open_agreement,
-    seed_pair,
     sealed_pdf_href,
+    seed_pair,
     sign_agreement,
     sign_in,
     wait_for_pdf,
