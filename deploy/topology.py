@@ -288,6 +288,9 @@ class Topology:
     redis_db: int = int(os.environ.get("TOPOLOGY_REDIS_DB", "11"))
     pg_url: str = os.environ.get("TOPOLOGY_POSTGRES", f"postgres://postgres@{HOST}:5432")
     keep: bool = False
+    # The image's collectstatic output; one folder can serve several runs of the same checkout
+    # (the tests share one: the step is the image build's, not the topology's).
+    static_root: Path | None = None
     services: list[Service] = field(default_factory=list)
 
     def __post_init__(self):
@@ -298,6 +301,8 @@ class Topology:
         self.http_port, self.https_port = free_port(), free_port()
         self.node_ports = [free_port() for _ in range(self.nodes)]
         self.url = f"https://{HOST}:{self.https_port}"
+        self.timings: dict[str, float] = {}  # seconds each start-up phase took
+        self.static_root = Path(self.static_root or self.workdir / "static")
         self.http_url = f"http://{HOST}:{self.http_port}"
 
     # -- the environment of an app service (web, worker, beat) --
@@ -344,7 +349,7 @@ class Topology:
             if not target.startswith(IMAGE_VAR_DIR + "/"):
                 raise TopologyError(f"{service}: volume {volume}: deploy/topology.py maps only {IMAGE_VAR_DIR}/")
         env["VAR_DIR"] = str(var_dir)
-        env["STATIC_ROOT"] = str(self.workdir / "static")  # the image's collectstatic output
+        env["STATIC_ROOT"] = str(self.static_root)  # the image's collectstatic output
         return env
 
     def command(self, service: str, **replace: str) -> list[str]:
@@ -365,7 +370,13 @@ class Topology:
             raise
         return self
 
+    def _phase(self, name: str) -> None:
+        now = time.monotonic()
+        self.timings[name] = round(now - getattr(self, "_phase_started", now), 1)
+        self._phase_started = now
+
     def _start(self) -> None:
+        self._phase_started = time.monotonic()
         self.secret_files = write_seal_secrets(self.compose, self.workdir / "secrets")
         self.ca, _, _ = write_tls_certificate(self.workdir / "tls")
         extra = {}
@@ -374,11 +385,14 @@ class Topology:
         self.dotenv = throwaway_env(read_env_example(ROOT / ".env.example"), https_url=self.url, extra=extra)
         (self.workdir / ".env").write_text("".join(f"{k}={v}\n" for k, v in self.dotenv.items()))
         self._fresh_stores()
+        self._phase("secrets, certificates, fresh database")
         shared_var = self.workdir / "var"
 
         # The image build's collectstatic (Dockerfile), with the run's settings.
         build = self.app_env("web", shared_var)
-        self._run(["python", "manage.py", "collectstatic", "--noinput"], build, "collectstatic")
+        if not (self.static_root / "staticfiles.json").exists():
+            self._run(["python", "manage.py", "collectstatic", "--noinput"], build, "collectstatic")
+        self._phase("collectstatic")
 
         for index, port in enumerate(self.node_ports, start=1):
             # One node: web, worker and beat share the media volume, as in compose. Two
@@ -387,6 +401,7 @@ class Topology:
             name = "web" if self.nodes == 1 else f"web{index}"
             web = self._spawn(name, self.command("web", **{APP_PORT: f"{HOST}:{port}"}), self.app_env("web", var_dir))
             self._wait_healthy(web, port)  # the first node migrates before the next starts
+            self._phase(f"{name}: migrate, gunicorn, healthy")
         for service in ("worker", "beat"):
             replicas = (self.compose["services"][service].get("deploy") or {}).get("replicas", 1)
             if replicas != 1:
@@ -396,6 +411,7 @@ class Topology:
         self._start_nginx()
         time.sleep(1)
         self._check_running()
+        self._phase("worker, beat, nginx")
 
     def _spawn(self, name: str, argv: list[str], env: dict[str, str]) -> Service:
         service = Service(name, argv, env, self.logs / f"{name}.log")
@@ -549,7 +565,8 @@ class Topology:
     def report(self) -> str:
         """Every process's last log lines (for a failing test)."""
         nginx_errors = self.workdir / "nginx" / "error.log"
-        parts = [f"--- {s.name} ({' '.join(s.argv)})\n{s.tail()}" for s in self.services]
+        parts = [f"start-up, seconds per phase: {self.timings}"]
+        parts += [f"--- {s.name} ({' '.join(s.argv)})\n{s.tail()}" for s in self.services]
         if nginx_errors.exists():
             parts.append(f"--- nginx error.log\n{nginx_errors.read_text()[-3000:]}")
         return "\n".join(parts)
@@ -585,6 +602,7 @@ def main(argv: list[str] | None = None) -> int:
     topology = Topology(nodes=args.nodes, s3=args.s3, keep=True)
     with topology:
         print(f"{topology.url}  (http: {topology.http_url}; CA {topology.ca}; logs {topology.logs})", flush=True)
+        print(f"start-up, seconds per phase: {topology.timings}", flush=True)
         try:
             while True:
                 time.sleep(3600)

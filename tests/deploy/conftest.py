@@ -32,6 +32,12 @@ def pytest_collection_modifyitems(config, items):
         items[:] = [item for item in items if item not in mine]
 
 
+@pytest.fixture(scope="session")
+def static_root(tmp_path_factory):
+    """The image build's collectstatic output, made once for both topologies (same checkout)."""
+    return tmp_path_factory.mktemp("staticfiles")
+
+
 def seed_pair(topology) -> dict:
     out = topology.manage("shell", "-c", "from tests.deploy.seed import seed_pair; seed_pair()")
     return json.loads(out.strip().splitlines()[-1])

@@ -25,8 +25,9 @@ pytestmark = [pytest.mark.deploy, pytest.mark.pdf]
 
 
 @pytest.fixture(scope="module")
-def topology():
-    with Topology(nodes=1) as started:
+def topology(static_root):
+    with Topology(nodes=1, static_root=static_root) as started:
+        print(f"started in {started.timings}")
         yield started
 
 

@@ -35,8 +35,9 @@ IDP = (
 
 
 @pytest.fixture(scope="module")
-def topology():
-    with Topology(nodes=2, s3=True) as started:
+def topology(static_root):
+    with Topology(nodes=2, s3=True, static_root=static_root) as started:
+        print(f"started in {started.timings}")
         yield started
 
 
