@@ -302,6 +302,7 @@ class Topology:
         self.node_ports = [free_port() for _ in range(self.nodes)]
         self.url = f"https://{HOST}:{self.https_port}"
         self.timings: dict[str, float] = {}  # seconds each start-up phase took
+        self.s3_endpoint: str | None = None
         self.static_root = Path(self.static_root or self.workdir / "static")
         self.http_url = f"http://{HOST}:{self.http_port}"
 
