@@ -8,8 +8,9 @@ class MentorshipConfig(AppConfig):
     def ready(self) -> None:
         from django.contrib.auth.signals import user_logged_in
 
-        from mentorship import second_factor
+        from mentorship import observability, second_factor
         from mentorship.middleware import stamp_session_on_login
 
         user_logged_in.connect(stamp_session_on_login, dispatch_uid="mentorship.stamp_session_on_login")
         second_factor.connect_signals()
+        observability.connect_task_signals()

@@ -10,25 +10,35 @@ from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 
-from mentorship import second_factor, timezones
+from mentorship import observability, second_factor, timezones
 from mentorship.timezones import zone_name_for
 
 HEALTH_PATH = "/healthz"
+READY_PATH = "/readyz"
+METRICS_PATH = "/metrics"
 
 
 class HealthCheckMiddleware:
-    """Answer the liveness probe before host validation and the HTTPS redirect.
+    """Answer the probes and the metrics scrape before host validation and the HTTPS redirect.
 
     Container health checks call http://127.0.0.1:8000/healthz, which is neither an
-    allowed host nor HTTPS in production; the probe must not depend on either.
+    allowed host nor HTTPS in production; the probe must not depend on either. The same
+    holds for the readiness probe (/readyz) and Prometheus scraping /metrics from inside
+    the network (mentorship.observability: who may read it, what it holds).
     """
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.path == HEALTH_PATH and request.method in ("GET", "HEAD"):
-            return HttpResponse("ok", content_type="text/plain")
+        if request.method in ("GET", "HEAD"):
+            path = request.path
+            if path == HEALTH_PATH:
+                return HttpResponse("ok", content_type="text/plain")
+            if path == READY_PATH:
+                return observability.readiness_view(request)
+            if path == METRICS_PATH:
+                return observability.metrics_view(request)
         return self.get_response(request)
 
 

@@ -109,6 +109,7 @@ INSTALLED_APPS = [
     "crispy_bootstrap5",
     "django_celery_beat",
     "csp",
+    "django_prometheus",  # /metrics (mentorship/observability.py); its database wrappers are not used
     "mentorship",
     "programs",
     "relationships",
@@ -119,7 +120,12 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: django-prometheus times the whole request (its After middleware is last).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    # /healthz, /readyz and /metrics, before the host check and the HTTPS redirect.
     "mentorship.middleware.HealthCheckMiddleware",
+    # The request id and the one log line per request (mentorship/observability.py).
+    "mentorship.observability.RequestLogMiddleware",
     "mentorship.middleware.HtmlCodePointMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -135,9 +141,12 @@ MIDDLEWARE = [
     "mentorship.middleware.CoordinatorMFAMiddleware",
     "csp.middleware.CSPMiddleware",
     "mentorship.middleware.UserTimezoneMiddleware",
-    # Last, so that it wraps the view: resolves /o/<slug>/, checks membership, and
-    # runs the view inside the organization's django-scopes scope.
+    # Wraps the view: resolves /o/<slug>/, checks membership, and runs the view inside
+    # the organization's django-scopes scope.
     "mentorship.tenancy.TenancyMiddleware",
+    # Last: the request latency by view (django_http_requests_latency_seconds_by_view_method);
+    # django-prometheus's After middleware with only the metrics we read.
+    "mentorship.observability.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "mentorship.urls"
@@ -465,11 +474,34 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- Observability (mentorship/observability.py) --------------------------------------
+# Logs: one JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off),
+# with the request id, the organization and membership as ids, and no personal text;
+# development keeps plain lines. Every line of a request or of a task it queued carries
+# the request id (also sent back in the X-Request-ID response header).
+LOG_FORMAT = (env_str("LOG_FORMAT") or ("plain" if DEBUG else "json")).strip().lower()
+if LOG_FORMAT not in ("json", "plain"):
+    raise ImproperlyConfigured(f"LOG_FORMAT={LOG_FORMAT!r}: use json or plain.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"},
+        "json": {"()": "mentorship.observability.JsonLogFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+# The worker and beat log through LOGGING too (JSON in production), not Celery's own format.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
+# /metrics is open to loopback and private addresses (Prometheus inside the network); from
+# anywhere else only with "Authorization: Bearer <METRICS_TOKEN>", else 404.
+METRICS_TOKEN = env_str("METRICS_TOKEN") or ""
+if METRICS_TOKEN and not DEBUG and is_placeholder(METRICS_TOKEN):
+    raise ImproperlyConfigured(
+        "METRICS_TOKEN is still a placeholder (from .env.example). Generate one with: "
+        "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+    )
+# django-prometheus: no migration gauges (they query the database at every start).
+PROMETHEUS_EXPORT_MIGRATIONS = False
