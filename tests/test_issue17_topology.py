@@ -66,3 +66,14 @@ def test_make_test_deploy_is_a_ci_step_and_nginx_is_installed():
     ci = (ROOT / ".ci" / "run").read_text()
     assert "make test-deploy" in ci and re.search(r"packages=\([^)]*\bnginx\b", ci)
     assert Path(ROOT / "Makefile").read_text().count("-m deploy tests/deploy") == 1
+
+
+def test_the_readme_names_the_commands_compose_runs():
+    """README "Production" describes what CI runs: compose's own commands, word for word."""
+    readme = (ROOT / "README.md").read_text()
+    production = readme[readme.index("## Production") : readme.index("## Configuration")]
+    services = _compose()["services"]
+    assert f"`{services['web']['command'][-1]}`" in production
+    for name in ("worker", "beat"):
+        assert f"`{' '.join(services[name]['command'])}`" in production
+    assert "`nginx -g 'daemon off;'`" in production and "deploy/nginx/mentorship.conf" in production
