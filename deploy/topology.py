@@ -600,7 +600,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--nodes", type=int, default=1, help="web nodes behind nginx (default 1)")
     parser.add_argument("--s3", action="store_true", help="files in an S3 server (moto_server) on loopback")
     args = parser.parse_args(argv)
-    topology = Topology(nodes=args.nodes, s3=args.s3, keep=True)
+    topology = Topology(nodes=args.nodes, s3=args.s3)
     with topology:
         print(f"{topology.url}  (http: {topology.http_url}; CA {topology.ca}; logs {topology.logs})", flush=True)
         print(f"start-up, seconds per phase: {topology.timings}", flush=True)
