@@ -4,11 +4,12 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test lint format migrations-check seed shell clean help
+.PHONY: run test test-deploy lint format migrations-check seed shell clean help
 
 help:
 	@echo "make run    - install, migrate, seed demo data, serve http://127.0.0.1:8000 with a Celery worker and beat"
 	@echo "make test   - install test dependencies and run the whole suite"
+	@echo "make test-deploy - docker-compose.yml's services as processes behind nginx (TLS), driven by a browser"
 	@echo "make lint   - ruff check, ruff format --check, makemigrations --check"
 
 $(BIN)/activate:
@@ -34,6 +35,12 @@ run: $(VENV)/.installed-run
 # PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, SQLite otherwise.
 test: $(VENV)/.installed-test
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# docker-compose.yml's services started as processes behind nginx (deploy/topology.py) and
+# driven through https:// (tests/deploy). Needs nginx, and PostgreSQL and Redis on 127.0.0.1
+# (TOPOLOGY_POSTGRES, TOPOLOGY_DATABASE, TOPOLOGY_REDIS_DB choose which); `make test` leaves these out.
+test-deploy: $(VENV)/.installed-test
+	$(PY) -m pytest -m deploy tests/deploy $(PYTEST_ARGS)
 
 lint: export DEBUG ?= 1
 lint: $(VENV)/.installed-test
