@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from deploy.topology import ROOT, Topology
+from deploy.topology import Topology
 from tests.deploy.conftest import (
     open_agreement,
     seed_pair,
@@ -21,9 +21,6 @@ from tests.deploy.conftest import (
     wait_for_pdf,
     write_draft,
 )
-
-# Object storage (S3_BUCKET and friends) lands with issue 17's storage work; until this
-# checkout reads S3_BUCKET, a file uploaded on one node cannot be opened on the other.
 
 pytestmark = [pytest.mark.deploy, pytest.mark.pdf]
 
