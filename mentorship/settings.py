@@ -202,6 +202,10 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# With Redis, sessions are read from the cache (and written through to the database): a page
+# costs no session query. Without it each process has its own cache, which would let a
+# signed-out session live on in another process, so sessions stay in the database.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
 
 # --- Celery ------------------------------------------------------------------------
 # Redis in production; without REDIS_URL an embedded filesystem broker under var/

@@ -13,6 +13,7 @@ from functools import cached_property
 from django.urls import reverse
 from django_scopes import scope
 
+from mentorship.freshness import cached_for
 from programs.dashboard import Todo, todos_for
 from programs.models import Program, ProgramModel
 
@@ -31,8 +32,13 @@ def todos_for_request(request) -> list[Todo]:
         return []
     cached = getattr(request, REQUEST_CACHE, None)
     if cached is None or cached[0] != membership.pk:
-        with scope(organization=membership.organization):  # also on error pages
-            cached = (membership.pk, todos_for(membership))
+
+        def compute() -> list[Todo]:
+            with scope(organization=membership.organization):  # also on error pages
+                return todos_for(membership)
+
+        # Kept across requests until the organization's data changes (mentorship.freshness).
+        cached = (membership.pk, cached_for("todos", membership.organization_id, membership.pk, compute))
         setattr(request, REQUEST_CACHE, cached)
     return cached[1]
 

@@ -19,6 +19,7 @@ from django_scopes import ScopedManager
 from agreements.models.agreement import Agreement
 from mentorship.dates import add_months
 from mentorship.fields import EncryptedTextField
+from mentorship.freshness import cached_for
 from mentorship.storage import encrypted_storage, random_name
 from programs.models import Membership, Organization
 from relationships.models import Goal, Meeting, MeetingStatus, Mentorship
@@ -212,8 +213,12 @@ def checklist_progress(mentorship: Mentorship, done_by_record: dict | None = Non
 
 class ChecklistTickManager(models.Manager):
     def progress(self) -> dict:
-        """On ``mentorship.checklist_ticks``: the pair's progress (see checklist_progress)."""
-        return checklist_progress(self.instance)
+        """On ``mentorship.checklist_ticks``: the pair's progress (see checklist_progress),
+        counts only, kept until the organization's data changes (mentorship.freshness)."""
+        mentorship = self.instance
+        return cached_for(
+            "checklist", mentorship.organization_id, mentorship.pk, lambda: checklist_progress(mentorship)
+        )
 
 
 class ChecklistTick(models.Model):

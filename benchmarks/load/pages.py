@@ -52,8 +52,12 @@ os.environ.setdefault("VAR_DIR", str(SCRATCH / "var"))
 os.environ.setdefault("STATIC_ROOT", str(SCRATCH / "static"))
 os.environ.setdefault("EMAIL_BACKEND", "django.core.mail.backends.locmem.EmailBackend")
 os.environ.setdefault("LOG_LEVEL", "WARNING")
+# BENCH_REDIS_URL: the cache and sessions in Redis, as in production (docker-compose.yml);
+# without it the cache is this process's memory and sessions are read from PostgreSQL.
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("CELERY_BROKER_URL", None)
+if os.environ.get("BENCH_REDIS_URL"):
+    os.environ["REDIS_URL"] = os.environ["BENCH_REDIS_URL"]
 os.environ["DATABASE_URL"] = os.environ.get("BENCH_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/bench_load"
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "mentorship.settings")
 ACCOUNTS_FILE = Path(os.environ.get("BENCH_ACCOUNTS") or HERE / "results" / "accounts.json")

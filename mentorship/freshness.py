@@ -1,0 +1,108 @@
+"""Per-person results that are cached until the organization's data changes.
+
+Some reads cost several queries on every page and change only when someone writes: the
+"what needs you" list is seven queries on the portal home and on the navigation's badge.
+``cached_for`` keeps such a result in the cache under a key that holds two *data versions*:
+
+- the organization's, moved on by every write made while serving that organization's pages
+  (``/o/<slug>/…``: the tenancy middleware names the organization for the request);
+- the site's, moved on by every other write (a Celery task, a management command, sign-in,
+  account pages), since those may touch any organization.
+
+Writes are seen where they happen, in the database layer: every connection gets an
+``execute_wrapper`` that notices ``INSERT``, ``UPDATE`` and ``DELETE`` (so ``.update()``,
+bulk writes and raw SQL count, not just ``save()``). The version moves at once and again
+when the transaction commits, so a reader that filled the cache between the write and the
+commit (with the old rows) is not believed afterwards. Sessions are not data: their writes
+move nothing.
+
+A result may also depend on the clock (a meeting becomes overdue at midnight); the key holds
+the day, and an entry lives ``TTL_SECONDS`` at most. With Redis (production) every process
+shares the versions. Without it (the embedded default) each process has its own cache: a
+write made in another process is seen within ``TTL_SECONDS``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from django.core.cache import cache
+from django.db import transaction
+from django.db.backends.signals import connection_created
+from django.utils import timezone
+
+TTL_SECONDS = 300
+SITE = "site"
+_WRITES = ("INSERT", "UPDATE", "DELETE", "insert", "update", "delete")
+# Tables whose writes change no cached result: the session store.
+_NOT_DATA = ('"django_session"', "django_session ")
+
+writing_organization: ContextVar[int | None] = ContextVar("freshness_organization", default=None)
+
+
+def _version_key(scope: int | str) -> str:
+    return f"freshness:v:{scope}"
+
+
+def bump(scope: int | str) -> None:
+    """Move a data version on (the organization's id, or ``SITE``)."""
+    key = _version_key(scope)
+    try:
+        cache.incr(key)
+    except ValueError:  # no such key yet (or evicted): any new value differs from the old
+        cache.set(key, _new_version(), None)
+
+
+def _new_version() -> int:
+    return int(timezone.now().timestamp() * 1_000_000)
+
+
+def _bump_for_write(connection) -> None:
+    scope = writing_organization.get() or SITE
+    bump(scope)
+    if connection.in_atomic_block:
+        transaction.on_commit(lambda: bump(scope), using=connection.alias)
+
+
+def _watch(execute, sql, params, many, context):
+    if isinstance(sql, str) and sql.lstrip().startswith(_WRITES) and not any(name in sql[:80] for name in _NOT_DATA):
+        _bump_for_write(context["connection"])
+    return execute(sql, params, many, context)
+
+
+def watch_connection(sender, connection, **kwargs) -> None:
+    if _watch not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch)
+
+
+def connect() -> None:
+    """Watch every database connection for writes (from ``MentorshipConfig.ready``)."""
+    connection_created.connect(watch_connection, dispatch_uid="mentorship.freshness.watch")
+    # Connections opened before ready() (rare: a check at start-up) are watched too.
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        watch_connection(None, conn)
+
+
+def cached_for(name: str, organization_id: int, person_key: Any, compute: Callable[[], Any]) -> Any:
+    """``compute()``'s result for this person in this organization, recomputed after any write
+    in the organization or the site, on a new day, or after ``TTL_SECONDS``."""
+    org_key, site_key = _version_key(organization_id), _version_key(SITE)
+    versions = cache.get_many([org_key, site_key])
+    if org_key not in versions or site_key not in versions:
+        # Start both versions: until they exist a result cannot be keyed to them.
+        for key in (org_key, site_key):
+            if key not in versions:
+                cache.add(key, _new_version(), None)
+        return compute()
+    day = timezone.localdate().isoformat()
+    key = f"freshness:{name}:{organization_id}:{person_key}:{day}:{versions[org_key]}:{versions[site_key]}"
+    sentinel = object()
+    value = cache.get(key, sentinel)
+    if value is sentinel:
+        value = compute()
+        cache.set(key, value, TTL_SECONDS)
+    return value
