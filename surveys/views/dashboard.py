@@ -5,8 +5,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_GET
+from django_scopes import scope
 
-from mentorship.csvexport import csv_response
+from mentorship.csvexport import csv_response, csv_stream_response
 from mentorship.filters import FilterForm
 from mentorship.tenancy import coordinator_required
 from programs.models import Program
@@ -101,7 +102,19 @@ def health_csv(request: HttpRequest, org_slug: str, table: str) -> HttpResponse:
         raise Http404("No such table.")
     program = _strict_program(request)
     header, rows = dashboard.csv_table(table, request.organization, program)
-    return csv_response(_filename(request, table, program), header, rows)
+    return csv_stream_response(_filename(request, table, program), header, _in_this_request(request, rows))
+
+
+def _in_this_request(request: HttpRequest, rows):
+    """``rows`` read in the request's tenancy scope and time zone: a streamed response is
+    written after the view (and the middleware's scope) has returned."""
+    organization, zone = request.organization, timezone.get_current_timezone()
+
+    def read():
+        with scope(organization=organization), timezone.override(zone):
+            yield from rows
+
+    return read()
 
 
 @require_GET
