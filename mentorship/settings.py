@@ -191,6 +191,9 @@ if REDIS_URL:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The program-health dashboard's panels are kept this long per organization and program
+# (every coordinator sees the same figures); 0 computes them on every request.
+HEALTH_DASHBOARD_CACHE_SECONDS = env_int("HEALTH_DASHBOARD_CACHE_SECONDS", 60)
 
 # --- Celery ------------------------------------------------------------------------
 # Redis in production; without REDIS_URL an embedded filesystem broker under var/

@@ -219,3 +219,20 @@ def test_the_schedule_runs_four_queries_whatever_the_data(org_a, mixed):
         with CaptureQueriesContext(connection) as queries:
             dashboard.schedule(org_a, mixed["programs"][0])
         assert len(queries) == 4
+
+
+def test_the_panels_are_kept_a_minute_per_program(client, org_a, coordinator_a, mixed, settings):
+    settings.HEALTH_DASHBOARD_CACHE_SECONDS = 60
+    client.force_login(coordinator_a.user)
+    url = f"/o/{org_a.slug}/health/"
+    with CaptureQueriesContext(connection) as first:
+        everything = client.get(url).content.decode()
+    with CaptureQueriesContext(connection) as second:
+        again = client.get(url).content.decode()
+    assert len(second) <= len(first) - 15  # the panels' queries do not run again
+    assert again.split('aria-label="Choose a program"')[1] == everything.split('aria-label="Choose a program"')[1]
+    monthly = client.get(url + "?program=monthly").content.decode()
+    with scope(organization=org_a):
+        only = dashboard.schedule(org_a, mixed["programs"][0])
+    assert f"Overdue pairings ({only['overdue_count']})" in monthly
+    assert f"Overdue pairings ({only['overdue_count']})" not in everything
