@@ -149,7 +149,7 @@ def deep_page_path(client: Client, first: str, pages: int) -> str | None:
     import re
 
     html = client.get(first).content.decode()
-    last = re.search(r'href="(\?[^"]*)"[^>]*rel="last"|rel="last"[^>]*href="(\?[^"]*)"', html)
+    last = re.search(r'href="(\?[^"]*)"[^>]*data-page="last"|data-page="last"[^>]*href="(\?[^"]*)"', html)
     if last:
         return first + (last.group(1) or last.group(2)).replace("&amp;", "&")
     if re.search(r"page=\d", html):

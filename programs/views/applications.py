@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
@@ -7,7 +6,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mentorship import listing
+from mentorship import keyset, listing
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import bad_filter_response
@@ -263,7 +262,9 @@ def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> 
     applications, sorting, filters = _applications(request, program)
     if program.model == ProgramModel.HUBS:
         applications = applications.prefetch_related("hub_choices__hub")
-    page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset.paginate(
+        request, applications, APPLICATION_SORTS, sorting, per_page=APPLICATIONS_PER_PAGE, name="applications"
+    )
     return render(
         request,
         "programs/application_list.html",
