@@ -136,6 +136,9 @@ def cpu(n: int) -> None:
     deep = deep_page_path(client, f"/o/{org}/programs/society/applications/", pages)
     if deep:
         paths[f"application list, page {pages}"] = deep
+    walked = walk_pages(client, f"/o/{org}/programs/society/applications/", pages - 1)
+    if walked:
+        paths[f"application list, page {pages - 1} (Next links)"] = walked
     print(f"{'page':45} {'CPU ms':>8} {'wall ms':>8} {'queries':>8}   (mean of {n}, DEBUG off)")
     for label, path in paths.items():
         reset_queries()
@@ -155,6 +158,25 @@ def deep_page_path(client: Client, first: str, pages: int) -> str | None:
     if re.search(r"page=\d", html):
         return f"{first}?page={pages}"
     return None
+
+
+def walk_pages(client: Client, first: str, number: int) -> str | None:
+    """The address of page ``number``: ``?page=<n>`` where the list pages by number, else
+    reached by following the keyset pagination's Next link from the first page."""
+    import re
+    from html import unescape
+
+    html = client.get(first).content.decode()
+    if not re.search(r'data-page="last"', html):
+        return f"{first}?page={number}" if re.search(r"page=\d", html) else None
+    url = first
+    for _ in range(number - 1):
+        found = re.search(r'href="(\?[^"]*)" rel="next"', html)
+        if not found:
+            return None
+        url = first + unescape(found.group(1))
+        html = client.get(url).content.decode()
+    return url
 
 
 def memory(sizes: list[int]) -> None:
