@@ -10,7 +10,7 @@ quoted). Cells are also made safe to open in a spreadsheet (``safe_cell``).
 import csv
 from collections.abc import Iterable, Sequence
 
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 # Control characters other than tab, CR and LF carry nothing a reader wants, and some
@@ -43,8 +43,8 @@ class _SafeWriter:
     def __init__(self, inner):
         self._inner = inner
 
-    def writerow(self, row: Iterable) -> None:
-        self._inner.writerow([safe_cell(cell) for cell in row])
+    def writerow(self, row: Iterable):
+        return self._inner.writerow([safe_cell(cell) for cell in row])
 
     def writerows(self, rows: Iterable[Iterable]) -> None:
         for row in rows:
@@ -61,4 +61,38 @@ def csv_response(filename: str, header: Sequence[str], rows: Iterable[Sequence],
     out = writer(response)
     out.writerow(header)
     out.writerows(rows)
+    return response
+
+
+class _Echo:
+    """A file that hands back what is written: the csv writer returns each line."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+STREAM_ROWS_PER_CHUNK = 500
+
+
+def csv_stream_response(
+    filename: str, header: Sequence[str], rows: Iterable[Sequence], *, bom: bool = True
+) -> StreamingHttpResponse:
+    """A CSV download written while ``rows`` is read (a generator over a database cursor):
+    a few hundred rows in memory at a time, however long the file. ``rows`` is iterated
+    after the view returns, so it must carry its own context (tenancy scope, time zone)."""
+
+    def lines():
+        out = writer(_Echo())
+        chunk = ["\ufeff"] if bom else []
+        chunk.append(out.writerow(header))
+        for row in rows:
+            chunk.append(out.writerow(row))
+            if len(chunk) >= STREAM_ROWS_PER_CHUNK:
+                yield "".join(chunk)
+                chunk = []
+        if chunk:
+            yield "".join(chunk)
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response

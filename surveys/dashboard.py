@@ -11,19 +11,21 @@ agenda, summary or location, a private note, a goal note or a survey's free text
 """
 
 from collections import Counter
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from django.db.models import Count, Exists, F, Max, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.db.models.functions import TruncWeek
 from django.utils import timezone
 
 from agreements.models import Agreement, AgreementStatus, Signature
 from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus, Response
 from programs.models import Application, ApplicationStatus, Organization, Program, Role
-from relationships.models import LIVE_STATUSES, MeetingStatus, Mentorship, MentorshipStatus, Origin, Stage
-from relationships.services.record import next_contact_due
+from relationships.models import LIVE_STATUSES, MeetingStatus, Mentorship, MentorshipStatus, Stage
+from surveys import schedule as pair_schedule
 from surveys.models import Reminder, ReminderKind, ReminderStatus
-from surveys.rules import display_name, senior_review_due
+from surveys.rules import display_name
+from surveys.schedule import due_state  # noqa: F401  (re-exported: the one rule for one row)
 from surveys.services.due import CONSENT_STALE_DAYS, DRAFT_STALE_DAYS, SIGNATURE_STALE_DAYS
 
 OVERDUE_SHOWN = 50  # the page lists the most overdue pairs; the CSV has them all
@@ -149,118 +151,57 @@ def _held(prefix: str = "meetings__") -> Q:
     return Q(**{f"{prefix}status": MeetingStatus.HELD})
 
 
-def due_state(
-    *,
-    started_on: date,
-    first_meeting_days: int,
-    cadence: str,
-    last_held: datetime | None,
-    today: date,
-    origin: str = "",
+def schedule_counts(
+    organization: Organization, program: Program | None = None, today: date | None = None, *, seniors_shown: int = 0
 ) -> dict:
-    """The rule of ``relationships.services.record.cadence_status`` for one row: before the
-    first held meeting the deadline is ``started_on + first_meeting_days``; afterwards the
-    last held meeting's date plus the program's interval. Overdue when today is past it.
-    A senior mentor's pairing with a hub mentor follows its own 6-monthly review instead
-    (``surveys.rules``), as the reminders do."""
-    last_held_on = timezone.localdate(last_held) if last_held else None
-    if origin == Origin.SENIOR:
-        due_on = senior_review_due(started_on, last_held_on, today)
-        days_overdue = max((today - due_on).days, 0)
-        return {
-            "last_held_on": last_held_on,
-            "due_on": due_on,
-            "days_overdue": days_overdue,
-            "overdue": days_overdue > 0,
-            "senior": True,
-        }
-    due_on = next_contact_due(
-        started_on=started_on, first_meeting_days=first_meeting_days, cadence=cadence, last_held_on=last_held_on
-    )
-    days_overdue = max((today - due_on).days, 0)
-    return {"last_held_on": last_held_on, "due_on": due_on, "days_overdue": days_overdue, "overdue": days_overdue > 0}
-
-
-def _active_pairs(organization: Organization, program: Program | None, today: date) -> list[dict]:
-    """Every active pairing with its cadence state, most overdue first. One query."""
-    rows = (
-        _scoped(Mentorship.objects.all(), organization, program)
-        .filter(status=MentorshipStatus.ACTIVE)
-        .annotate(last_held=Max("meetings__starts_at", filter=_held()))
-        .values(
-            "pk",
-            "stage",
-            "started_on",
-            "origin",
-            "program_id",
-            "last_held",
-            program_name=F("program__name"),
-            program_slug=F("program__slug"),
-            cadence=F("program__meeting_cadence"),
-            first_meeting_days=F("program__first_meeting_days"),
-            mentor_name=F("mentor__user__full_name"),
-            mentor_email=F("mentor__user__email"),
-            mentee_name=F("mentee__user__full_name"),
-            mentee_email=F("mentee__user__email"),
-        )
-        .order_by()
-    )
-    stage_labels = dict(Stage.choices)
-    pairs = []
-    for row in rows:
-        state = due_state(
-            started_on=row["started_on"],
-            first_meeting_days=row["first_meeting_days"],
-            cadence=row["cadence"],
-            last_held=row.pop("last_held"),
-            today=today,
-            origin=row["origin"],
-        )
-        pairs.append(
+    """The counts of ``schedule`` (two queries), with ``"seniors"``: the ``seniors_shown`` most
+    overdue senior reviews."""
+    today = today or timezone.localdate()
+    by_program, seniors = pair_schedule.counts(organization, program, today, shown=seniors_shown)
+    program_rows = []
+    for entry in sorted(by_program.values(), key=lambda r: r["program"].lower()):
+        on_schedule = entry["active"] - entry["overdue"]
+        program_rows.append(
             {
-                **row,
-                **state,
-                "first_meeting": state["last_held_on"] is None and not state.get("senior"),
-                "stage_label": stage_labels.get(row["stage"], row["stage"]),
-                "mentor": display_name(row["mentor_name"], row["mentor_email"]),
-                "mentee": display_name(row["mentee_name"], row["mentee_email"]),
+                "program": entry["program"],
+                "active": entry["active"],
+                "on_schedule": on_schedule,
+                "overdue": entry["overdue"],
+                "percent": _percent(on_schedule, entry["active"]),
             }
         )
-    pairs.sort(key=lambda p: (-p["days_overdue"], p["due_on"], p["pk"]))
-    return pairs
+    active = sum(r["active"] for r in program_rows)
+    overdue_count = sum(r["overdue"] for r in program_rows)
+    return {
+        "today": today,
+        "active": active,
+        "on_schedule": active - overdue_count,
+        "overdue_count": overdue_count,
+        "percent": _percent(active - overdue_count, active),
+        "first_missed_count": sum(entry["first_missed"] for entry in by_program.values()),
+        "programs": program_rows,
+        "seniors": seniors,
+    }
 
 
 def schedule(organization: Organization, program: Program | None = None, today: date | None = None) -> dict:
-    """The share of active pairings on schedule, by program; the overdue pairs (most
-    overdue first) and the missed first meetings. Paused pairings are not expected to
-    meet and are left out. One query."""
+    """The share of active pairings on schedule, by program; the most overdue pairs and the
+    missed first meetings (the first OVERDUE_SHOWN of each; the CSVs have them all). Paused
+    pairings are not expected to meet and are left out. Worked out in the database
+    (``surveys.schedule``): four queries, whatever the number of pairings."""
     today = today or timezone.localdate()
-    pairs = _active_pairs(organization, program, today)
-    overdue = [p for p in pairs if p["overdue"]]
-    first_missed = [p for p in overdue if p["first_meeting"]]
-    by_program: dict[int, dict] = {}
-    for p in pairs:
-        entry = by_program.setdefault(
-            p["program_id"], {"program": p["program_name"], "active": 0, "on_schedule": 0, "overdue": 0}
-        )
-        entry["active"] += 1
-        entry["overdue" if p["overdue"] else "on_schedule"] += 1
-    program_rows = sorted(by_program.values(), key=lambda r: r["program"].lower())
-    for row in program_rows:
-        row["percent"] = _percent(row["on_schedule"], row["active"])
-    on_schedule = len(pairs) - len(overdue)
+    data = schedule_counts(organization, program, today, seniors_shown=OVERDUE_SHOWN)
+    seniors = data.pop("seniors")
+    shown = list(pair_schedule.overdue(organization, program, today, limit=OVERDUE_SHOWN, seniors=seniors))
+    first_missed = list(
+        pair_schedule.overdue(organization, program, today, limit=OVERDUE_SHOWN, first_meeting_only=True)
+    )
     return {
-        "today": today,
-        "active": len(pairs),
-        "on_schedule": on_schedule,
-        "overdue_count": len(overdue),
-        "percent": _percent(on_schedule, len(pairs)),
-        "overdue": overdue,
-        "overdue_shown": overdue[:OVERDUE_SHOWN],
+        **data,
+        "overdue": shown,
+        "overdue_shown": shown,
         "first_missed": first_missed,
-        "first_missed_count": len(first_missed),
-        "programs": program_rows,
-        "chart_rows": [("On schedule", on_schedule), ("Overdue", len(overdue))],
+        "chart_rows": [("On schedule", data["on_schedule"]), ("Overdue", data["overdue_count"])],
     }
 
 
@@ -569,8 +510,12 @@ def _pair_columns(p: dict) -> list:
     return [p["mentor"], p["mentor_email"], p["mentee"], p["mentee_email"], p["program_name"], p["stage_label"]]
 
 
-def csv_table(name: str, organization: Organization, program: Program | None = None) -> tuple[list, list] | None:
-    """(header, rows) of one dashboard table, or None for an unknown name."""
+def csv_table(
+    name: str, organization: Organization, program: Program | None = None
+) -> tuple[list, Iterable[list]] | None:
+    """(header, rows) of one dashboard table, or None for an unknown name. The rows of the
+    pair lists are a generator reading a database cursor: iterate them in the same tenancy
+    scope and time zone."""
     builder = CSV_TABLES.get(name)
     return builder(organization, program) if builder else None
 
@@ -593,7 +538,7 @@ def _stages_csv(organization, program):
 
 
 def _schedule_csv(organization, program):
-    data = schedule(organization, program)
+    data = schedule_counts(organization, program)
     rows = [[r["program"], r["active"], r["on_schedule"], r["overdue"], r["percent"]] for r in data["programs"]]
     rows.append(["All programs", data["active"], data["on_schedule"], data["overdue_count"], data["percent"]])
     return ["program", "active pairings", "on schedule", "overdue", "percent on schedule"], rows
@@ -603,19 +548,22 @@ _PAIR_HEADER = ["mentor", "mentor email", "mentee", "mentee email", "program", "
 
 
 def _overdue_csv(organization, program):
-    data = schedule(organization, program)
+    """Every overdue pair, most overdue first, streamed from the database."""
     header = [*_PAIR_HEADER, "started on", "last held meeting", "due on", "days overdue"]
-    rows = [
+    rows = (
         [*_pair_columns(p), _d(p["started_on"]), _d(p["last_held_on"]), _d(p["due_on"]), p["days_overdue"]]
-        for p in data["overdue"]
-    ]
+        for p in pair_schedule.overdue(organization, program, timezone.localdate())
+    )
     return header, rows
 
 
 def _first_meetings_csv(organization, program):
-    data = schedule(organization, program)
+    """Every missed first meeting, most overdue first, streamed from the database."""
     header = [*_PAIR_HEADER, "started on", "first meeting due on", "days overdue"]
-    rows = [[*_pair_columns(p), _d(p["started_on"]), _d(p["due_on"]), p["days_overdue"]] for p in data["first_missed"]]
+    rows = (
+        [*_pair_columns(p), _d(p["started_on"]), _d(p["due_on"]), p["days_overdue"]]
+        for p in pair_schedule.overdue(organization, program, timezone.localdate(), first_meeting_only=True)
+    )
     return header, rows
 
 

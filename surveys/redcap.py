@@ -19,7 +19,7 @@ from agreements.models import Agreement, AgreementStatus
 from mentorship import csvexport
 from programs.models import Organization, Program
 from relationships.models import EndReason, MeetingStatus, Mentorship, MentorshipStatus, Origin, Stage
-from surveys.dashboard import due_state
+from surveys.schedule import due_state
 
 # REDCap's data dictionary columns, exactly as REDCap writes and reads them.
 DICTIONARY_HEADER = [

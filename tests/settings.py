@@ -69,3 +69,7 @@ if os.environ.get("TEST_WORKER_DATABASE_NAME"):
 # checker (.ci/html-check <folder>). Outermost, so it sees error pages too.
 if os.environ.get("HTML_CAPTURE_DIR"):
     MIDDLEWARE = ["tests.html_capture.HtmlCaptureMiddleware", *MIDDLEWARE]  # noqa: F405
+
+# Tests change the data and look at the dashboard again: its panels are computed every time
+# (tests/surveys/test_dashboard_schedule_sql.py turns the cache on to test it).
+HEALTH_DASHBOARD_CACHE_SECONDS = 0

@@ -182,7 +182,7 @@ def _download(client, world) -> dict[str, list[list[str]]]:
         response = client.get(url)
         assert response.status_code == 200, url
         assert response["Content-Type"].startswith("text/csv"), url
-        text = response.content.decode("utf-8-sig")
+        text = response.getvalue().decode("utf-8-sig")
         key = url.split(world["org"].slug, 1)[1].replace(f"/{world['survey'].pk}/", "/<survey>/")
         tables[(name, key)] = list(csv.reader(io.StringIO(text, newline="")))
     return tables

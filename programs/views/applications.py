@@ -1,13 +1,13 @@
 from django.contrib import messages
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.db.models.functions import Lower
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_POST
 
-from mentorship import listing
+from mentorship import keyset, listing
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import bad_filter_response
@@ -155,6 +155,15 @@ def application_withdraw(request: HttpRequest, org_slug: str, pk: int) -> HttpRe
 # --- Coordinators ------------------------------------------------------------------------
 
 
+def _row_context(request: HttpRequest, program: Program) -> dict:
+    """What every row of the list shares, worked out once for the page instead of per row:
+    the review link's start (the row adds its pk) and the address the row's form posts to."""
+    sample = reverse(
+        "application_review", kwargs={"org_slug": request.organization.slug, "program_slug": program.slug, "pk": 1}
+    )
+    return {"review_prefix": sample.removesuffix("1/"), "here": request.get_full_path()}
+
+
 def _application_row(request: HttpRequest, program: Program, pk: int | None, status: tuple[str, str]) -> HttpResponse:
     """One row of the coordinator's list as it is now, and the message for the page's live
     region (swapped out of band): the answer to an inline action."""
@@ -169,7 +178,12 @@ def _application_row(request: HttpRequest, program: Program, pk: int | None, sta
         response = HttpResponse(status_region(request, level, text))
         response["HX-Reswap"] = "none"
         return response
-    context = {"a": application, "program": program, "decidable": sorted(services.DECIDABLE)}
+    context = {
+        "a": application,
+        "program": program,
+        "decidable": sorted(services.DECIDABLE),
+        **_row_context(request, program),
+    }
     return row_answer(request, "programs/includes/application_row.html", context, level, text)
 
 
@@ -263,7 +277,9 @@ def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> 
     applications, sorting, filters = _applications(request, program)
     if program.model == ProgramModel.HUBS:
         applications = applications.prefetch_related("hub_choices__hub")
-    page = Paginator(applications, APPLICATIONS_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset.paginate(
+        request, applications, APPLICATION_SORTS, sorting, per_page=APPLICATIONS_PER_PAGE, name="applications"
+    )
     return render(
         request,
         "programs/application_list.html",
@@ -278,6 +294,7 @@ def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> 
             # A refused bulk form comes back with the same rows ticked.
             "selected": {int(v) for v in request.POST.getlist("ids") if v.isdigit() and len(v) < 18},
             "decidable": sorted(services.DECIDABLE),
+            **_row_context(request, program),
         },
     )
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scopes_disabled
 
-from mentorship import listing
+from mentorship import keyset, listing
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import bad_filter_response
@@ -101,7 +101,7 @@ def _members(request: HttpRequest, filters: MemberFilterForm):
 def member_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     filters = MemberFilterForm(request.GET)
     members, sorting, values = _members(request, filters)
-    page = Paginator(members, MEMBERS_PER_PAGE).get_page(request.GET.get("page"))
+    page = keyset.paginate(request, members, MEMBER_SORTS, sorting, per_page=MEMBERS_PER_PAGE, name="members")
     return render(
         request,
         "programs/member_list.html",

@@ -1,12 +1,17 @@
 """The program-health dashboard (coordinators), its CSV tables and the REDCap export."""
 
 from django import forms
+from django.conf import settings
+from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET
+from django_scopes import scope
 
-from mentorship.csvexport import csv_response
+from mentorship.csvexport import csv_response, csv_stream_response
 from mentorship.filters import FilterForm
 from mentorship.tenancy import coordinator_required
 from programs.models import Program
@@ -56,10 +61,8 @@ def _filename(request: HttpRequest, name: str, program: Program | None) -> str:
     return "-".join(parts) + ".csv"
 
 
-@require_GET
-@coordinator_required
-def health_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
-    program, filter_error = _program_filter(request)
+def _panels(request: HttpRequest, program: Program | None, query: str) -> str:
+    """Every panel of the dashboard rendered (figures, charts, the overdue and stale lists)."""
     data = dashboard.health(request.organization, program)
     charts = {
         "applications": bar_chart(data["applications"]["chart_rows"], label="Applications by state"),
@@ -78,18 +81,59 @@ def health_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
             data["satisfaction"]["points"], label="Mean survey satisfaction per month, 0 to 10", y_max=10
         ),
     }
-    return render(
-        request,
-        "surveys/dashboard.html",
+    return render_to_string(
+        "surveys/dashboard/panels.html",
         {
             **data,
             "charts": charts,
             "program": program,
-            "programs": dashboard.program_choices(request.organization),
-            "filter_error": filter_error,
-            "query": f"?program={program.slug}" if program else "",
+            "current_organization": request.organization,
+            "query": query,
             "overdue_limit": dashboard.OVERDUE_SHOWN,
             "stale_limit": dashboard.STALE_SHOWN,
+        },
+    )
+
+
+def _cached_panels(request: HttpRequest, program: Program | None, query: str) -> str:
+    """The panels, kept HEALTH_DASHBOARD_CACHE_SECONDS (a minute) per organization, program,
+    day and time zone: every coordinator of the organization sees the same figures, and the
+    page is opened again and again. 0 renders them every time."""
+    seconds = settings.HEALTH_DASHBOARD_CACHE_SECONDS
+    if not seconds:
+        return _panels(request, program, query)
+    key = ":".join(
+        [
+            "health-panels",
+            str(request.organization.pk),
+            request.organization.slug,
+            str(program.pk if program else 0),
+            str(timezone.localdate()),
+            str(timezone.get_current_timezone()),
+        ]
+    )
+    panels = cache.get(key)
+    if panels is None:
+        panels = _panels(request, program, query)
+        cache.set(key, panels, seconds)
+    return mark_safe(panels)  # noqa: S308 (our own template's output, escaped when it was rendered)
+
+
+@require_GET
+@coordinator_required
+def health_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
+    program, filter_error = _program_filter(request)
+    query = f"?program={program.slug}" if program else ""
+    return render(
+        request,
+        "surveys/dashboard.html",
+        {
+            "panels": _cached_panels(request, program, query),
+            "today": timezone.localdate(),
+            "program": program,
+            "programs": dashboard.program_choices(request.organization),
+            "filter_error": filter_error,
+            "query": query,
         },
     )
 
@@ -101,7 +145,19 @@ def health_csv(request: HttpRequest, org_slug: str, table: str) -> HttpResponse:
         raise Http404("No such table.")
     program = _strict_program(request)
     header, rows = dashboard.csv_table(table, request.organization, program)
-    return csv_response(_filename(request, table, program), header, rows)
+    return csv_stream_response(_filename(request, table, program), header, _in_this_request(request, rows))
+
+
+def _in_this_request(request: HttpRequest, rows):
+    """``rows`` read in the request's tenancy scope and time zone: a streamed response is
+    written after the view (and the middleware's scope) has returned."""
+    organization, zone = request.organization, timezone.get_current_timezone()
+
+    def read():
+        with scope(organization=organization), timezone.override(zone):
+            yield from rows
+
+    return read()
 
 
 @require_GET

@@ -144,7 +144,7 @@ def _url(org, name="", **params):
 
 
 def _csv(response) -> list[list[str]]:
-    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 # --- Panels ---------------------------------------------------------------------------------
@@ -333,7 +333,7 @@ def test_every_table_downloads_as_csv_without_private_text(client, org_a, coordi
         assert re.fullmatch(
             rf'attachment; filename="{name}-alpha-\d{{4}}-\d{{2}}-\d{{2}}\.csv"', response["Content-Disposition"]
         )
-        body = response.content.decode("utf-8-sig")
+        body = response.getvalue().decode("utf-8-sig")
         assert SUMMARY_MARKER not in body and AGENDA_MARKER not in body and "Bravo" not in body
     assert client.get(_url(org_a, "nonsense.csv")).status_code == 404
 

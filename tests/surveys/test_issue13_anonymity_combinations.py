@@ -243,7 +243,7 @@ def _crawl(client, survey, programs, probe: str) -> tuple[dict[str, set[int]], d
             views[url] = set()
             return None
         if response.get("Content-Type", "").startswith("text/csv"):
-            views[url] = _shown(_csv_text(response.content))
+            views[url] = _shown(_csv_text(response.getvalue()))
             return None
         body = response.content.decode()
         views[url] = _shown(body)

@@ -1,0 +1,184 @@
+"""Keyset pagination of the coordinators' application list (mentorship/keyset.py): walking
+the Next links (and back with Previous, and from Last) lists every application once, in the
+order of ``listing.sort`` (the sort column, empty values last, then the primary key), for
+every column in both directions; a tampered, foreign or outdated cursor gives the first
+page and a message, never a server error; the deepest page runs the same queries as the
+first one."""
+
+import random
+import re
+from datetime import timedelta
+from html import unescape
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from programs.models import Application, ApplicationStatus, Role
+from programs.views import applications as views
+from tests.factories import ApplicationFactory, ProgramFactory
+
+pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00", tick=False)]
+
+LIST = "/o/alpha/programs/mentorship/applications/"
+PER_PAGE = 4
+NAMES = ["ann lee", "Ann Lee", "bo", "Cy", "", "dee", "Éva", "bo"]
+
+
+@pytest.fixture
+def office(client, coordinator_a, org_a, monkeypatch):
+    monkeypatch.setattr(views, "APPLICATIONS_PER_PAGE", PER_PAGE)
+    program = ProgramFactory(organization=org_a, name="Mentorship Program", slug="mentorship")
+    rng = random.Random(17)
+    statuses = [ApplicationStatus.SUBMITTED, ApplicationStatus.ELIGIBLE, ApplicationStatus.ACCEPTED]
+    for i in range(23):
+        ApplicationFactory(
+            program=program,
+            membership__user__full_name=rng.choice(NAMES),
+            membership__user__email=f"person{i:02d}@example.org",
+            role=rng.choice([Role.MENTEE, Role.MENTOR]),
+            status=rng.choice(statuses),
+            eligible=rng.choice([True, False, None]),
+            # Ties and empty values in the sort columns: the primary key decides.
+            submitted_at=rng.choice([None, timezone.now() - timedelta(days=rng.randint(0, 3))]),
+        )
+    ApplicationFactory(program=program, status=ApplicationStatus.DRAFT)  # never listed
+    client.force_login(coordinator_a.user)
+    return client
+
+
+def _ids(html: str) -> list[int]:
+    return list(dict.fromkeys(int(pk) for pk in re.findall(r'name="ids" value="(\d+)"', html)))
+
+
+def _link(html: str, which: str) -> str | None:
+    found = re.search(rf'href="(\?[^"]*)" (?:rel|data-page)="{which}"', html)
+    return LIST + unescape(found.group(1)) if found else None
+
+
+def _expected(sort: str) -> list[int]:
+    from django.test import RequestFactory
+
+    from mentorship import listing
+
+    request = RequestFactory().get(LIST, {"sort": sort})
+    with scopes_disabled():
+        queryset = Application.objects.filter(program__slug="mentorship").exclude(status=ApplicationStatus.DRAFT)
+        ordered, _ = listing.sort(request, queryset, views.APPLICATION_SORTS, default="-submitted")
+        return list(ordered.values_list("pk", flat=True))
+
+
+@pytest.mark.parametrize(
+    "sort", ["applicant", "-applicant", "role", "-status", "eligibility", "-eligibility", "submitted", "-submitted"]
+)
+def test_next_and_previous_walk_every_row_once_in_order(office, sort):
+    expected = _expected(sort)
+    assert len(expected) == 23
+    url, seen, pages = f"{LIST}?sort={sort}", [], []
+    while url:
+        html = office.get(url).content.decode()
+        assert "23 applications" in html
+        pages.append(_ids(html))
+        seen += pages[-1]
+        url = _link(html, "next")
+    assert seen == expected
+    assert [len(p) for p in pages] == [4, 4, 4, 4, 4, 3]
+    # Back from the last page with Previous: the same pages, in reverse.
+    html = office.get(f"{LIST}?sort={sort}&last=1").content.decode()
+    back = [_ids(html)]
+    while url := _link(html, "prev"):
+        html = office.get(url).content.decode()
+        back.append(_ids(html))
+    # Back at the start, the first page is the full first page (it may repeat a row or two).
+    assert list(dict.fromkeys(sum(reversed(back), []))) == expected
+    assert back[0] == expected[-PER_PAGE:] and back[-1] == expected[:PER_PAGE]
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "after=nonsense",
+        "after=",
+        "before=W1sxXSwxXQ:1x:bad",
+        "after=" + "x" * 5000,
+        "after=%00%ff",
+        "last=yes&before=abc",
+    ],
+)
+def test_a_bad_cursor_gives_the_first_page_with_a_message(office, query):
+    response = office.get(f"{LIST}?sort=role&{query}")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert _ids(html) == _expected("role")[:PER_PAGE]
+    if query.split("=")[1] and not query.startswith("last"):
+        assert "That page link is not valid any more" in html
+
+
+def test_a_cursor_of_another_order_is_refused(office):
+    html = office.get(f"{LIST}?sort=role").content.decode()
+    nxt = _link(html, "next")
+    other = nxt.replace("sort=role", "sort=-submitted")
+    html = office.get(other).content.decode()
+    assert "That page link is not valid any more" in html
+    assert _ids(html) == _expected("-submitted")[:PER_PAGE]
+
+
+def test_the_filters_travel_with_the_cursor(office):
+    html = office.get(f"{LIST}?role=mentee&sort=applicant").content.decode()
+    nxt = _link(html, "next")
+    assert "role=mentee" in nxt and "sort=applicant" in nxt
+    with scopes_disabled():
+        mentees = set(Application.objects.filter(role=Role.MENTEE).values_list("pk", flat=True))
+    assert set(_ids(office.get(nxt).content.decode())) <= mentees
+
+
+def test_the_last_page_runs_the_same_queries_as_the_first(office):
+    with CaptureQueriesContext(connection) as first:
+        office.get(f"{LIST}?sort=applicant")
+    with CaptureQueriesContext(connection) as last:
+        html = office.get(f"{LIST}?sort=applicant&last=1").content.decode()
+    assert len(last) == len(first)
+    assert not any("OFFSET" in q["sql"] for q in last.captured_queries)
+    assert _link(html, "next") is None and _link(html, "prev")
+
+
+def test_the_paged_list_keeps_the_html_rules(office):
+    from tests import html_rules
+
+    html = office.get(f"{LIST}?sort=role").content.decode()
+    nxt = _link(html, "next")
+    middle = office.get(nxt).content.decode()
+    assert _link(middle, "prev") and _link(middle, "first") and _link(middle, "last")
+    refused = office.get(f"{LIST}?sort=role&after=tampered").content.decode()
+    for page in (html, middle, refused):
+        assert html_rules.problems(page) == []
+
+
+@pytest.mark.parametrize("sort", ["name", "-email", "status", "-joined"])
+def test_the_member_list_pages_by_keyset_too(client, coordinator_a, org_a, monkeypatch, sort):
+    from programs.models import Membership
+    from programs.views import organizations
+    from tests.factories import MembershipFactory
+
+    monkeypatch.setattr(organizations, "MEMBERS_PER_PAGE", 3)
+    for i in range(10):
+        MembershipFactory(
+            organization=org_a, user__full_name=NAMES[i % len(NAMES)], user__email=f"m{i:02d}@example.org"
+        )
+    client.force_login(coordinator_a.user)
+    url, seen = f"/o/alpha/members/?sort={sort}", []
+    while url:
+        html = client.get(url).content.decode()
+        seen += _emails(html)
+        found = re.search(r'href="(\?[^"]*)" rel="next"', html)
+        url = "/o/alpha/members/" + unescape(found.group(1)) if found else None
+    with scopes_disabled():
+        everyone = Membership.objects.filter(organization=org_a, is_active=True).count()
+    assert len(seen) == len(set(seen)) == everyone
+
+
+def _emails(html: str) -> list[str]:
+    # Each row links the address twice (small screens and wide ones): once per row here.
+    return list(dict.fromkeys(re.findall(r'<td class="d-none d-md-table-cell"><a href="mailto:([^"]+)"', html)))
