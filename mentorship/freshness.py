@@ -93,11 +93,13 @@ def cached_for(name: str, organization_id: int, person_key: Any, compute: Callab
     org_key, site_key = _version_key(organization_id), _version_key(SITE)
     versions = cache.get_many([org_key, site_key])
     if org_key not in versions or site_key not in versions:
-        # Start both versions: until they exist a result cannot be keyed to them.
+        # Start the versions that are missing (add: a concurrent start wins, not both).
         for key in (org_key, site_key):
             if key not in versions:
                 cache.add(key, _new_version(), None)
-        return compute()
+        versions = cache.get_many([org_key, site_key])
+        if org_key not in versions or site_key not in versions:  # a cache that keeps nothing
+            return compute()
     day = timezone.localdate().isoformat()
     key = f"freshness:{name}:{organization_id}:{person_key}:{day}:{versions[org_key]}:{versions[site_key]}"
     sentinel = object()

@@ -206,9 +206,6 @@ else:
 # costs no session query. Without it each process has its own cache, which would let a
 # signed-out session live on in another process, so sessions stay in the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
-# The program-health dashboard's panels are kept this long per organization and program
-# (every coordinator sees the same figures); 0 computes them on every request.
-HEALTH_DASHBOARD_CACHE_SECONDS = env_int("HEALTH_DASHBOARD_CACHE_SECONDS", 60)
 
 # --- Celery ------------------------------------------------------------------------
 # Redis in production; without REDIS_URL an embedded filesystem broker under var/

@@ -72,4 +72,3 @@ if os.environ.get("HTML_CAPTURE_DIR"):
 
 # Tests change the data and look at the dashboard again: its panels are computed every time
 # (tests/surveys/test_dashboard_schedule_sql.py turns the cache on to test it).
-HEALTH_DASHBOARD_CACHE_SECONDS = 0

@@ -1,8 +1,6 @@
 """The program-health dashboard (coordinators), its CSV tables and the REDCap export."""
 
 from django import forms
-from django.conf import settings
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.loader import render_to_string
@@ -13,6 +11,7 @@ from django_scopes import scope
 
 from mentorship.csvexport import csv_response, csv_stream_response
 from mentorship.filters import FilterForm
+from mentorship.freshness import cached_for
 from mentorship.tenancy import coordinator_required
 from programs.models import Program
 from surveys import dashboard, redcap
@@ -96,26 +95,11 @@ def _panels(request: HttpRequest, program: Program | None, query: str) -> str:
 
 
 def _cached_panels(request: HttpRequest, program: Program | None, query: str) -> str:
-    """The panels, kept HEALTH_DASHBOARD_CACHE_SECONDS (a minute) per organization, program,
-    day and time zone: every coordinator of the organization sees the same figures, and the
-    page is opened again and again. 0 renders them every time."""
-    seconds = settings.HEALTH_DASHBOARD_CACHE_SECONDS
-    if not seconds:
-        return _panels(request, program, query)
-    key = ":".join(
-        [
-            "health-panels",
-            str(request.organization.pk),
-            request.organization.slug,
-            str(program.pk if program else 0),
-            str(timezone.localdate()),
-            str(timezone.get_current_timezone()),
-        ]
-    )
-    panels = cache.get(key)
-    if panels is None:
-        panels = _panels(request, program, query)
-        cache.set(key, panels, seconds)
+    """The panels, kept per organization, program and time zone until the organization's data
+    changes, the day turns or five minutes pass (mentorship.freshness): every coordinator of
+    the organization sees the same figures, and the page is opened again and again."""
+    view = f"{program.pk if program else 0}:{timezone.get_current_timezone()}"
+    panels = cached_for("health-panels", request.organization.pk, view, lambda: _panels(request, program, query))
     return mark_safe(panels)  # noqa: S308 (our own template's output, escaped when it was rendered)
 
 
