@@ -10,6 +10,7 @@ from datetime import date, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import F, Func, OuterRef, Subquery
 from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
@@ -350,11 +351,27 @@ def record_notes_read(*, actor: Membership, goal: Goal) -> None:
 # --- The relationship page's summary ----------------------------------------------------------
 
 
+def with_goal_counts(mentorships):
+    """Annotate ``goals_total`` and ``goals_achieved`` in the same query (``record_summary``
+    then reads no goals of its own)."""
+    goals = Goal._base_manager.filter(mentorship=OuterRef("pk")).order_by().values("mentorship")
+    count = Func(F("pk"), function="COUNT")
+    return mentorships.annotate(
+        goals_total=Subquery(goals.annotate(n=count).values("n")),
+        goals_achieved=Subquery(goals.filter(status=GoalStatus.ACHIEVED).annotate(n=count).values("n")),
+    )
+
+
 def record_summary(mentorship: Mentorship, meetings: list | None = None) -> dict:
     """What the relationship page shows of the record (goal counts are for the pair only).
     ``meetings``: every meeting of the pair (status and start suffice) when the caller has
-    them already, so they are not counted again."""
-    goals = list(Goal.objects.filter(mentorship=mentorship).values_list("status", flat=True))
+    them already, so they are not counted again; goal counts come from ``with_goal_counts``
+    when the mentorship was read with it."""
+    if hasattr(mentorship, "goals_total"):
+        goals_total, goals_achieved = mentorship.goals_total or 0, mentorship.goals_achieved or 0
+    else:
+        goals = list(Goal.objects.filter(mentorship=mentorship).values_list("status", flat=True))
+        goals_total, goals_achieved = len(goals), sum(1 for s in goals if s == GoalStatus.ACHIEVED)
     held = None if meetings is None else sum(1 for m in meetings if m.status == MeetingStatus.HELD)
     return {
         "stage": mentorship.stage,
@@ -363,8 +380,8 @@ def record_summary(mentorship: Mentorship, meetings: list | None = None) -> dict
         "stages": stage_rows(),
         "suggested_stage": Stage(suggest_stage(mentorship, held)).label,
         "cadence": cadence_status(mentorship, meetings=meetings),
-        "goals_total": len(goals),
-        "goals_achieved": sum(1 for s in goals if s == GoalStatus.ACHIEVED),
+        "goals_total": goals_total,
+        "goals_achieved": goals_achieved,
     }
 
 

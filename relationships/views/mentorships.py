@@ -20,7 +20,7 @@ from relationships import selectors
 from relationships.models import Mentorship
 from relationships.services import endings as relationship_endings
 from relationships.services.meetings import overview
-from relationships.services.record import record_summary
+from relationships.services.record import record_summary, with_goal_counts
 
 PER_PAGE = 50
 
@@ -58,7 +58,10 @@ class MentorshipFilterForm(FilterForm):
 @member_required
 def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     mentorship = get_object_or_404(
-        Mentorship.objects.select_related("program", "mentor__user", "mentee__user", "ended_by__user"), pk=pk
+        with_goal_counts(
+            Mentorship.objects.select_related("program", "mentor__user", "mentee__user", "ended_by__user")
+        ),
+        pk=pk,
     )
     party = mentorship.party(request.membership)
     if party is None and not request.membership.is_coordinator:
