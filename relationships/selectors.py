@@ -12,6 +12,17 @@ def mentorships_of(*, membership) -> list:
     return list(
         Mentorship.objects.filter(Q(mentor=membership) | Q(mentee=membership))
         .select_related("program", "mentor__user", "mentee__user")
+        # Only what the home page shows: names, program, start, status (no password hashes).
+        .only(
+            "organization_id",
+            "mentor_id",
+            "mentee_id",
+            "status",
+            "started_on",
+            "program__name",
+            "mentor__user__full_name",
+            "mentee__user__full_name",
+        )
         .order_by("-started_on", "-pk")[:20]
     )
 

@@ -75,7 +75,15 @@ def invitation_list(*, organization) -> QuerySet[Invitation]:
 def programs_for(*, membership) -> list:
     from programs.models import Program
 
-    programs = Program.objects.filter(organization=membership.organization)
+    programs = Program.objects.filter(organization=membership.organization).only(
+        # What the home page shows and applications_are_open() reads.
+        "organization_id",
+        "name",
+        "slug",
+        "is_published",
+        "applications_open",
+        "applications_close",
+    )
     if not membership.is_coordinator:
         programs = programs.filter(is_published=True)
     return list(programs)
@@ -88,6 +96,7 @@ def applications_of(*, membership) -> list:
         Application.objects.filter(membership=membership)
         .exclude(status=ApplicationStatus.WITHDRAWN)
         .select_related("program")
+        .only("organization_id", "membership_id", "program__name", "role", "status")
         .order_by("-created_at")
     )
 
