@@ -141,7 +141,7 @@ default_ulimits = ["nofile=$nofile:$nofile", "nproc=$nproc:$nproc"]
 runtime = "runc"
 EOF
     cat "$CHECK_DIR/containers.conf"
-    podman info --format 'storage driver {{.Store.GraphDriverName}}, cgroups {{.Host.CgroupsVersion}}, runtime {{.Host.OCIRuntime.Name}}'
+    CONTAINERS_CONF=$CHECK_DIR/containers.conf podman info --format 'storage driver {{.Store.GraphDriverName}}, cgroups {{.Host.CgroupsVersion}}, runtime {{.Host.OCIRuntime.Name}}'
 }
 
 podman_compose_venv() {
@@ -236,7 +236,7 @@ build_service_images() {
     for name in postgres redis nginx; do
         podman build --build-arg "BASE_IMAGE=$BASE_IMAGE" -t "localhost/mentorship-$name:local" "$STAGE/deploy/local-images/$name"
     done
-    podman run --rm localhost/mentorship-postgres:local postgres --version
+    podman run --rm --entrypoint postgres localhost/mentorship-postgres:local --version
     podman run --rm --entrypoint redis-server localhost/mentorship-redis:local --version
     podman run --rm localhost/mentorship-nginx:local nginx -v
 }
@@ -368,7 +368,7 @@ check_web() {
     echo "$base/healthz -> $body"
     page=$CHECK_DIR/page.html
     code=$(curl "${curl_args[@]}" -o "$page" -w '%{http_code}' "$base/accounts/login/")
-    echo "$base/accounts/login/ -> $code, $(grep -o '<title>[^<]*' "$page" | head -n 1 | tr -s ' \n' ' ')"
+    echo "$base/accounts/login/ -> $code, $(tr -s ' \n' ' ' <"$page" | grep -o '<title>[^<]*' | head -n 1)"
     [ "$code" = 200 ] && grep -q '<form' "$page" || fail "the sign-in page did not render"
     code=$(curl "${curl_args[@]}" -o "$CHECK_DIR/home.html" -w '%{http_code}' "$base/")
     echo "$base/ -> $code"
@@ -413,10 +413,11 @@ check_worker_and_beat() {
 main() {
     [ "$(id -u)" = 0 ] || fail "run as root (debootstrap and rootful podman)"
     mkdir -p "$LOGS"
-    export CONTAINERS_CONF=$CHECK_DIR/containers.conf
     trap finish EXIT
+    unset CONTAINERS_CONF
     step tools install_tools
     step podman-config write_containers_conf
+    export CONTAINERS_CONF=$CHECK_DIR/containers.conf
     step podman-compose podman_compose_venv
     step base-image build_base_image
     step stage-project stage_project
