@@ -18,12 +18,13 @@
 #
 # Settings (environment): CHECK_DIR (work folder, default /var/tmp/mentorship-container-check),
 # CHECK_PROJECT (compose project name, default mentorshipcheck), CHECK_KEEP, CHECK_REBUILD_BASE,
-# DEBIAN_MIRROR (default: the host's apt mirror for Debian), PODMAN_COMPOSE_VERSION.
+# DEBIAN_MIRROR and DEBIAN_SECURITY_MIRROR (default: the host's apt mirrors),
+# PODMAN_COMPOSE_VERSION.
 #
 # What this sandbox needed (see the report in deploy/CONTAINERS.md): runc instead of crun (crun
 # 1.8 refuses a hybrid cgroup v1/v2 host), ulimits no higher than the host allows (podman's
-# defaults need CAP_SYS_RESOURCE), the host's CA bundle in the base image for pip (TLS to PyPI
-# is intercepted here), and healthchecks run by this script (podman 4.3 runs them from
+# defaults need CAP_SYS_RESOURCE), the host's CA bundle in the base image for pip (TLS passes
+# an intercepting proxy here), and healthchecks run by this script (podman 4.3 runs them from
 # systemd timers, and there is no systemd; podman-compose then ignores depends_on's
 # condition: service_healthy, so the services are started in the compose file's order here).
 set -Eeuo pipefail
@@ -157,15 +158,24 @@ podman_compose_venv() {
 # ---------------------------------------------------------------------------------------------
 # 2. The base image
 
+# The host's own apt mirror for PATTERN (Debian's main archive or its security archive).
+host_apt_uri() {
+    {
+        cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ {for (i = 2; i <= NF; i++) print $i}'
+        cat /etc/apt/sources.list /etc/apt/sources.list.d/*.list 2>/dev/null | awk '$1 == "deb" {print ($2 ~ /^\[/ ? $3 : $2)}'
+    } | grep -E "$1" | head -n 1 || true
+}
+
 debian_mirror() {
-    if [ -n "${DEBIAN_MIRROR:-}" ]; then
-        echo "$DEBIAN_MIRROR"
-        return
-    fi
-    local uri
-    uri=$(cat /etc/apt/sources.list.d/*.sources 2>/dev/null | awk '/^URIs:/ {print $2}' | grep -E '/debian/?$' | head -n 1 || true)
-    [ -n "$uri" ] || uri=$(awk '$1 == "deb" {print $2}' /etc/apt/sources.list 2>/dev/null | grep -E '/debian/?$' | head -n 1 || true)
-    echo "${uri:-http://deb.debian.org/debian}"
+    local uri=${DEBIAN_MIRROR:-$(host_apt_uri '/debian/?$')}
+    [ -n "$uri" ] || fail "no Debian mirror in /etc/apt/sources.list*: set DEBIAN_MIRROR"
+    echo "${uri%/}"
+}
+
+debian_security_mirror() {
+    local uri=${DEBIAN_SECURITY_MIRROR:-$(host_apt_uri '/debian-security/?$')}
+    [ -n "$uri" ] || uri="${1%/debian}/debian-security"
+    echo "${uri%/}"
 }
 
 # The CA bundle this host trusts, for pip inside the builds (where TLS to PyPI passes through
@@ -185,16 +195,16 @@ build_base_image() {
         echo "$BASE_IMAGE exists (CHECK_REBUILD_BASE=1 makes it anew)"
         return
     fi
-    local mirror rootfs=$CHECK_DIR/rootfs ca
+    local mirror security rootfs=$CHECK_DIR/rootfs ca
     mirror=$(debian_mirror)
-    mirror=${mirror%/}
+    security=$(debian_security_mirror "$mirror")
     rm -rf "$rootfs"
     echo "debootstrap --variant=minbase bookworm from $mirror"
     debootstrap --variant=minbase bookworm "$rootfs" "$mirror"
     cat >"$rootfs/etc/apt/sources.list" <<EOF
 deb $mirror bookworm main
 deb $mirror bookworm-updates main
-deb ${mirror%/debian}/debian-security bookworm-security main
+deb $security bookworm-security main
 EOF
     rm -rf "$rootfs"/var/cache/apt/archives/*.deb "$rootfs"/var/lib/apt/lists/*
     local changes=(--change 'CMD ["/bin/bash"]')
@@ -297,7 +307,7 @@ prepare_stack() {
     local services
     touch "$STAGE/.env" # env_file must exist for `config`; written below
     services=$(cd "$STAGE" && "$CHECK_DIR/podman-compose-venv/bin/podman-compose" -f docker-compose.yml config --services)
-    echo "services: $(echo $services)"
+    echo "services: $(tr '\n' ' ' <<<"$services")"
     if grep -qx nginx <<<"$services"; then
         HAS_NGINX=1
         COMPOSE_FILES+=(-f deploy/compose.local-nginx.yml)
@@ -369,7 +379,7 @@ check_web() {
     page=$CHECK_DIR/page.html
     code=$(curl "${curl_args[@]}" -o "$page" -w '%{http_code}' "$base/accounts/login/")
     echo "$base/accounts/login/ -> $code, $(tr -s ' \n' ' ' <"$page" | grep -o '<title>[^<]*' | head -n 1)"
-    [ "$code" = 200 ] && grep -q '<form' "$page" || fail "the sign-in page did not render"
+    if [ "$code" != 200 ] || ! grep -q '<form' "$page"; then fail "the sign-in page did not render"; fi
     code=$(curl "${curl_args[@]}" -o "$CHECK_DIR/home.html" -w '%{http_code}' "$base/")
     echo "$base/ -> $code"
     [ "$code" = 200 ] || fail "the home page answered $code"
