@@ -10,9 +10,11 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     PIP_NO_CACHE_DIR=1 \
     PIP_DISABLE_PIP_VERSION_CHECK=1
 
-# WeasyPrint's libraries (PDFs) and a font; Debian's Python only where the base has none.
+# WeasyPrint's libraries (PDFs) and a font; pg_dump/pg_restore for manage.py backup/restore;
+# Debian's Python only where the base has none.
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+       postgresql-client \
     && if ! command -v python3 >/dev/null 2>&1; then \
          apt-get install -y --no-install-recommends python3 python3-venv; \
        fi \
@@ -49,4 +51,5 @@ RUN DEBUG=0 SECRET_KEY=collectstatic-only SITE_URL=http://build.invalid FIELD_EN
 
 USER app
 EXPOSE 8000
-CMD ["gunicorn", "mentorship.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# No gunicorn access log: the app writes one JSON line per request (README, "Observability").
+CMD ["gunicorn", "mentorship.wsgi:application", "--bind", "0.0.0.0:8000", "--workers", "3"]

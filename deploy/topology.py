@@ -344,6 +344,10 @@ class Topology:
                 value = str(self.secret_files[secret])
             elif "://" in value:
                 value = self._local_url(value)
+            elif value.startswith(IMAGE_VAR_DIR + "/"):
+                # A folder of the image's var/ (a tmpfs in compose): the service's own, empty.
+                value = str(var_dir / value.removeprefix(IMAGE_VAR_DIR + "/"))
+                Path(value).mkdir(parents=True, exist_ok=True)
             env[name] = value
         for volume in spec.get("volumes") or []:
             target = volume.split(":")[1]
