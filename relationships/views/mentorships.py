@@ -58,9 +58,7 @@ class MentorshipFilterForm(FilterForm):
 @member_required
 def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     mentorship = get_object_or_404(
-        with_goal_counts(
-            Mentorship.objects.select_related("program", "mentor__user", "mentee__user", "ended_by__user")
-        ),
+        with_goal_counts(Mentorship.objects.select_related("program", "mentor__user", "mentee__user")),
         pk=pk,
     )
     party = mentorship.party(request.membership)
