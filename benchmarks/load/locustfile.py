@@ -5,7 +5,8 @@ Two kinds of client, 9 to 1:
 - a pair member (a mentee or a mentor of one of the seeded pairings): the portal home
   ``/o/<org>/`` (weight 3) and their relationship page ``/o/<org>/mentorships/<pk>/`` (2);
 - a coordinator: the application list ``/o/<org>/programs/<program>/applications/``
-  (weight 4; half on page 1, the rest on any page or with a filter), the program-health
+  (weight 4; half on page 1, 30% a later page reached through the list's own Next and Last
+  links, 20% with a status filter), the program-health
   dashboard ``/o/<org>/health/`` (3; a third filtered to one program), the portal home
   (2) and any pairing's relationship page (1).
 
@@ -30,6 +31,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import html
 import itertools
 import json
 import math
@@ -62,6 +64,8 @@ def _think_range(raw: str) -> tuple[float, float]:
 
 THINK = _think_range(os.environ.get("BENCH_THINK", ""))
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+ANCHOR_RE = re.compile(r"<a\s[^>]*>")
+HREF_RE = re.compile(r'href="([^"]*)"')
 
 _pair_members = itertools.cycle(ACCOUNTS["pair_members"])
 _coordinators = itertools.cycle(ACCOUNTS["coordinators"])
@@ -221,10 +225,12 @@ class Client(HttpUser):
         if "/accounts/" in response.url or "sessionid" not in self.client.cookies:
             raise RuntimeError(f"{self.me['email']}: sign-in failed, ended on {response.url} ({response.status_code})")
 
-    def page(self, path: str, name: str) -> None:
+    def page(self, path: str, name: str) -> str:
         with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code} {response.headers.get('Location', '')}")
+                return ""
+            return response.text
 
 
 class PairMember(Client):
@@ -248,18 +254,54 @@ class Coordinator(Client):
     def account(self) -> dict:
         return next(_coordinators)
 
+    def on_start(self) -> None:
+        self.later_pages: dict[str, dict[str, str]] = {}  # program -> {"next": url, "last": url}
+        super().on_start()
+
     @task(4)
     def applications(self) -> None:
+        """Half page 1; 30% a later page through the list's own links (the Next link of the
+        last later page this coordinator saw, or a third of the time the Last link), so the
+        same clicks work on numbered pages (?page=n) and on cursor pages (?after=...); 20%
+        a status filter."""
         program = random.choice(ACCOUNTS["programs"])
-        pages = ACCOUNTS["application_pages"][program]
+        first = f"/o/{ORG}/programs/{program}/applications/"
+        links = self.later_pages.get(program)
         roll = random.random()
-        if roll < 0.5:
-            query = ""
+        if roll < 0.5 or (roll < 0.8 and not links):
+            found = self.list_page(first, first)
+            self.later_pages.setdefault(program, found)  # keeps the walk's place when there is one
         elif roll < 0.8:
-            query = f"?page={random.randint(2, pages)}"
+            if "last" in links and random.random() < 1 / 3:
+                self.list_page(links["last"], first)
+            elif "next" in links:
+                following = self.list_page(links["next"], first).get("next")
+                if following:
+                    links["next"] = following
+                else:
+                    del self.later_pages[program]  # the end: start again from page 1
+            else:
+                self.later_pages[program] = self.list_page(first, first)
         else:
             query = f"?status={random.choice(['submitted', 'eligible', 'waitlisted'])}&role=mentee"
-        self.page(f"/o/{ORG}/programs/{program}/applications/{query}", "application list")
+            self.page(f"{first}{query}", "application list")
+
+    def list_page(self, url: str, base: str) -> dict[str, str]:
+        """Request one page of an application list; its Next and Last links, as paths."""
+        text = self.page(url, "application list")
+        found = {}
+        for anchor in ANCHOR_RE.findall(text):
+            href = HREF_RE.search(anchor)
+            if not href:
+                continue
+            target = (
+                base + html.unescape(href.group(1)) if href.group(1).startswith("?") else html.unescape(href.group(1))
+            )
+            if 'rel="next"' in anchor:
+                found["next"] = target
+            elif 'data-page="last"' in anchor or ", the last" in anchor:
+                found["last"] = target
+        return found
 
     @task(3)
     def dashboard(self) -> None:
