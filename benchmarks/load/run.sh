@@ -64,6 +64,7 @@ export LOG_LEVEL=WARNING
 unset REDIS_URL CELERY_BROKER_URL DATABASE_URL BENCH_DATABASE_URL PYTHONPATH
 
 GUNICORN_PID=""
+SEED_PIDS=""
 stop_gunicorn() {
     if [ -n "$GUNICORN_PID" ] && kill -0 "$GUNICORN_PID" 2>/dev/null; then
         kill -TERM "$GUNICORN_PID" 2>/dev/null || true
@@ -72,6 +73,7 @@ stop_gunicorn() {
     GUNICORN_PID=""
 }
 cleanup() {
+    for pid in $SEED_PIDS; do kill -TERM "$pid" 2>/dev/null || true; done
     stop_gunicorn
     if [ -d "$BEFORE_DIR" ]; then
         git -C "$ROOT" worktree remove --force "$BEFORE_DIR" 2>/dev/null || true
@@ -117,21 +119,30 @@ with_side() { (side_env "$1" && shift && exec "$@"); }
 server_up() { curl -fsS --max-time 2 "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; }
 
 seed_started=$(date +%s)
-for side in before after; do
-    dir="$(side_dir "$side")"
-    if [ "${SKIP_SEED:-0}" = "1" ]; then
+if [ "${SKIP_SEED:-0}" = "1" ]; then
+    for side in before after; do
         [ -f "$RESULTS/accounts-$side.json" ] || { echo "no $RESULTS/accounts-$side.json: run without SKIP_SEED=1 first" >&2; exit 1; }
-        if [ "$side" = before ] && [ "$(cat "$RESULTS/seeded-before.txt" 2>/dev/null)" != "$BEFORE_SHA" ]; then
-            echo "bench_load_before was not seeded from $BEFORE_REF ($BEFORE_SHA): run without SKIP_SEED=1" >&2
-            exit 1
-        fi
         with_side "$side" "$PY" manage.py migrate --check >/dev/null ||
             { echo "bench_load_$side lacks migrations of the $side code: run without SKIP_SEED=1" >&2; exit 1; }
-    else
-        echo "== seeding bench_load_$side with the $side code"
-        with_side "$side" "$PY" "$dir/benchmarks/load/seed.py"
-        [ "$side" = before ] && echo "$BEFORE_SHA" >"$RESULTS/seeded-before.txt"
-    fi
+    done
+    [ "$(cat "$RESULTS/seeded-before.txt" 2>/dev/null)" = "$BEFORE_SHA" ] ||
+        { echo "bench_load_before was not seeded from $BEFORE_REF ($BEFORE_SHA): run without SKIP_SEED=1" >&2; exit 1; }
+else
+    # Both at once (each is mostly one Python process); each side with its own seed.py and migrations.
+    echo "== seeding bench_load_before and bench_load_after, each with its own code"
+    rm -f "$RESULTS/seeded-before.txt"
+    for side in before after; do
+        (side_env "$side" && exec "$PY" "$(side_dir "$side")/benchmarks/load/seed.py") >"$RESULTS/seed-$side.log" 2>&1 &
+        SEED_PIDS="$SEED_PIDS $!"
+    done
+    failed=0
+    for pid in $SEED_PIDS; do wait "$pid" || failed=1; done
+    SEED_PIDS=""
+    for side in before after; do tail -3 "$RESULTS/seed-$side.log"; done
+    [ "$failed" = 0 ] || { echo "seeding failed: see $RESULTS/seed-before.log and seed-after.log" >&2; exit 1; }
+    echo "$BEFORE_SHA" >"$RESULTS/seeded-before.txt"
+fi
+for side in before after; do
     with_side "$side" "$PY" manage.py collectstatic --noinput --verbosity 0
 done
 seed_seconds=$(($(date +%s) - seed_started))
