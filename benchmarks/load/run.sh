@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Load benchmark, before and after in one run: gunicorn + PostgreSQL, locust headless.
 #
-#   benchmarks/load/run.sh                      # seed both databases, then every scenario, before and after
+#   benchmarks/load/run.sh                      # ~8-10 min: seed both databases, then each scenario before and after
 #   DURATION=10 THINK_USERS= benchmarks/load/run.sh          # a quick check: 20 clients, no pauses, 10 s
 #   USERS="20 100" benchmarks/load/run.sh       # adds 100 clients without pauses
 #   SKIP_SEED=1 benchmarks/load/run.sh          # reuse both seeded databases and accounts files
@@ -42,14 +42,14 @@ THINK="${THINK:-1-5}"
 THINK_DURATION="${THINK_DURATION:-$((2 * DURATION))}"
 RESULTS="${RESULTS:-$HERE/results}"
 PG_URL="${BENCH_PG_URL:-postgres://postgres@127.0.0.1:5432}"
-SCRATCH="$(mktemp -d -t bench-load-XXXXXX)"
-BEFORE_DIR="$SCRATCH/before"
 
 [ -x "$LOCUST" ] || { echo "locust is not installed: $PY -m pip install locust==2.47.0" >&2; exit 1; }
 [ -x "$GUNICORN" ] || { echo "gunicorn is not installed in $ROOT/.venv" >&2; exit 1; }
 BEFORE_SHA="$(git -C "$ROOT" rev-parse --verify --quiet "$BEFORE_REF^{commit}")" ||
     { echo "BEFORE_REF=$BEFORE_REF is not a commit of this repository" >&2; exit 1; }
 mkdir -p "$RESULTS"
+SCRATCH="$(mktemp -d -t bench-load-XXXXXX)"
+BEFORE_DIR="$SCRATCH/before"
 
 # Production settings (DEBUG off, manifest static files, encrypted fields, a seal key)
 # with throwaway secrets; plain HTTP on the loopback, so the HTTPS-only switches are off.
