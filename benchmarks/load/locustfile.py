@@ -5,7 +5,8 @@ Two kinds of client, 9 to 1:
 - a pair member (a mentee or a mentor of one of the seeded pairings): the portal home
   ``/o/<org>/`` (weight 3) and their relationship page ``/o/<org>/mentorships/<pk>/`` (2);
 - a coordinator: the application list ``/o/<org>/programs/<program>/applications/``
-  (weight 4; half on page 1, the rest on any page or with a filter), the program-health
+  (weight 4; half on page 1, 30% a later page reached through the list's own Next and Last
+  links, 20% with a status filter), the program-health
   dashboard ``/o/<org>/health/`` (3; a third filtered to one program), the portal home
   (2) and any pairing's relationship page (1).
 
@@ -14,8 +15,14 @@ when MFA asks for one), from its own loopback address (127.0.0.x), so allauth's 
 login limit sees one sign-in per address as it would from real people. Sign-ins are not
 measured: when the last client is in, the statistics are reset and the run stops
 BENCH_MEASURE_SECONDS (60) later. No think time by default (a closed loop: each client
-sends its next request when the last one is answered); BENCH_THINK_SECONDS=n waits
-0–2n seconds between requests instead.
+sends its next request when the last one is answered); BENCH_THINK="1-5" makes each
+client pause a uniform 1 to 5 seconds after every request instead.
+
+At the end it writes BENCH_RESULT (JSON): exact percentiles per page over every measured
+request, and the CPU seconds the server (gunicorn's workers, the PostgreSQL backends of
+BENCH_DATABASE_NAME), this load generator and the whole machine used in the measured
+window, from /proc. The window is closed (CPU read, clock stopped, later answers ignored)
+before the clients are stopped, so CPU and requests cover the same seconds.
 """
 
 from __future__ import annotations
@@ -24,6 +31,7 @@ import base64
 import contextlib
 import hashlib
 import hmac
+import html
 import itertools
 import json
 import math
@@ -43,14 +51,27 @@ HERE = Path(__file__).resolve().parent
 ACCOUNTS = json.loads(Path(os.environ.get("BENCH_ACCOUNTS") or HERE / "results" / "accounts.json").read_text())
 ORG = ACCOUNTS["organization"]
 MEASURE_SECONDS = float(os.environ.get("BENCH_MEASURE_SECONDS", "60"))
-THINK = float(os.environ.get("BENCH_THINK_SECONDS", "0"))
+
+
+def _think_range(raw: str) -> tuple[float, float]:
+    """BENCH_THINK: "" or "0" (no pause), "3" (always 3 s) or "1-5" (uniform 1 to 5 s)."""
+    low, _, high = (raw or "0").partition("-")
+    low, high = float(low), float(high or low)
+    if low < 0 or high < low:
+        raise SystemExit(f"BENCH_THINK={raw!r}: give seconds as MIN-MAX with 0 <= MIN <= MAX, e.g. 1-5")
+    return low, high
+
+
+THINK = _think_range(os.environ.get("BENCH_THINK", ""))
 CSRF_RE = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+ANCHOR_RE = re.compile(r"<a\s[^>]*>")
+HREF_RE = re.compile(r'href="([^"]*)"')
 
 _pair_members = itertools.cycle(ACCOUNTS["pair_members"])
 _coordinators = itertools.cycle(ACCOUNTS["coordinators"])
 _addresses = itertools.count(10)
 _signed_in = {"count": 0, "seconds": [], "started": None}
-_cpu: dict[str, CpuMeter] = {}
+_window: dict = {}  # the measured window: "meter" while it is open; "seconds", "cpu", "load" once closed
 
 
 def _cpu_seconds(process: psutil.Process) -> float:
@@ -137,9 +158,28 @@ def totp(secret: str, at: float | None = None) -> str:
     return f"{value % 1_000_000:06d}"
 
 
+def _load_average() -> list[float]:
+    return [round(x, 2) for x in os.getloadavg()]
+
+
+def _open_window() -> None:
+    _window["load_start"] = _load_average()
+    _window["meter"] = CpuMeter()
+    _signed_in["started"] = time.time()
+
+
+def _close_window(runner) -> None:
+    """Read the CPU and stop the clock first, then stop the clients: requests still in
+    flight are neither counted nor charged."""
+    _window["cpu"] = _window["meter"].used()
+    _window["seconds"] = time.time() - _signed_in["started"]
+    _window["load_end"] = _load_average()
+    runner.quit()
+
+
 class Client(HttpUser):
     abstract = True
-    wait_time = between(0, 2 * THINK) if THINK > 0 else constant(0)
+    wait_time = between(*THINK) if THINK[1] > 0 else constant(0)
 
     def account(self) -> dict:
         raise NotImplementedError
@@ -149,16 +189,21 @@ class Client(HttpUser):
         self.client.mount("http://", SourceAddressAdapter(f"127.0.{n // 250}.{n % 250 + 1}"))
         self.me = self.account()
         started = time.perf_counter()
-        self.sign_in()
+        try:
+            self.sign_in()
+        except Exception:
+            # Without every client signed in the measurement never starts: stop the run now.
+            self.environment.process_exit_code = 1
+            gevent.spawn(self.environment.runner.quit)
+            raise
         _signed_in["seconds"].append(time.perf_counter() - started)
         _signed_in["count"] += 1
         runner = self.environment.runner
         if _signed_in["count"] == runner.target_user_count and _signed_in["started"] is None:
             # Everybody is in: measure from now on, for MEASURE_SECONDS.
             self.environment.stats.reset_all()
-            _cpu["meter"] = CpuMeter()
-            _signed_in["started"] = time.time()
-            gevent.spawn_later(MEASURE_SECONDS, runner.quit)
+            _open_window()
+            gevent.spawn_later(MEASURE_SECONDS, _close_window, runner)
 
     def _post_form(self, path: str, fields: dict, name: str):
         page = self.client.get(path, name=f"{name} (form)")
@@ -180,10 +225,12 @@ class Client(HttpUser):
         if "/accounts/" in response.url or "sessionid" not in self.client.cookies:
             raise RuntimeError(f"{self.me['email']}: sign-in failed, ended on {response.url} ({response.status_code})")
 
-    def page(self, path: str, name: str) -> None:
+    def page(self, path: str, name: str) -> str:
         with self.client.get(path, name=name, catch_response=True, allow_redirects=False) as response:
             if response.status_code != 200:
                 response.failure(f"HTTP {response.status_code} {response.headers.get('Location', '')}")
+                return ""
+            return response.text
 
 
 class PairMember(Client):
@@ -207,18 +254,54 @@ class Coordinator(Client):
     def account(self) -> dict:
         return next(_coordinators)
 
+    def on_start(self) -> None:
+        self.later_pages: dict[str, dict[str, str]] = {}  # program -> {"next": url, "last": url}
+        super().on_start()
+
     @task(4)
     def applications(self) -> None:
+        """Half page 1; 30% a later page through the list's own links (the Next link of the
+        last later page this coordinator saw, or a third of the time the Last link), so the
+        same clicks work on numbered pages (?page=n) and on cursor pages (?after=...); 20%
+        a status filter."""
         program = random.choice(ACCOUNTS["programs"])
-        pages = ACCOUNTS["application_pages"][program]
+        first = f"/o/{ORG}/programs/{program}/applications/"
+        links = self.later_pages.get(program)
         roll = random.random()
-        if roll < 0.5:
-            query = ""
+        if roll < 0.5 or (roll < 0.8 and not links):
+            found = self.list_page(first, first)
+            self.later_pages.setdefault(program, found)  # keeps the walk's place when there is one
         elif roll < 0.8:
-            query = f"?page={random.randint(2, pages)}"
+            if "last" in links and random.random() < 1 / 3:
+                self.list_page(links["last"], first)
+            elif "next" in links:
+                following = self.list_page(links["next"], first).get("next")
+                if following:
+                    links["next"] = following
+                else:
+                    del self.later_pages[program]  # the end: start again from page 1
+            else:
+                self.later_pages[program] = self.list_page(first, first)
         else:
             query = f"?status={random.choice(['submitted', 'eligible', 'waitlisted'])}&role=mentee"
-        self.page(f"/o/{ORG}/programs/{program}/applications/{query}", "application list")
+            self.page(f"{first}{query}", "application list")
+
+    def list_page(self, url: str, base: str) -> dict[str, str]:
+        """Request one page of an application list; its Next and Last links, as paths."""
+        text = self.page(url, "application list")
+        found = {}
+        for anchor in ANCHOR_RE.findall(text):
+            href = HREF_RE.search(anchor)
+            if not href:
+                continue
+            target = (
+                base + html.unescape(href.group(1)) if href.group(1).startswith("?") else html.unescape(href.group(1))
+            )
+            if 'rel="next"' in anchor:
+                found["next"] = target
+            elif 'data-page="last"' in anchor or ", the last" in anchor:
+                found["last"] = target
+        return found
 
     @task(3)
     def dashboard(self) -> None:
@@ -241,7 +324,7 @@ _failures: dict[str, int] = {}
 
 @events.request.add_listener
 def _record(request_type, name, response_time, response_length, exception=None, **kwargs) -> None:
-    if _signed_in["started"] is None:  # signing in: not measured
+    if _signed_in["started"] is None or "seconds" in _window:  # signing in, or the window is closed
         return
     _samples.setdefault(name, []).append(response_time)
     if exception is not None:
@@ -253,14 +336,26 @@ def _percentile(ordered: list[float], q: float) -> float:
     return ordered[max(0, min(len(ordered) - 1, math.ceil(len(ordered) * q / 100) - 1))] if ordered else 0.0
 
 
+def _accounts_digest() -> str:
+    """What the clients use, without the TOTP secrets (random per seed): equal digests on
+    two sides mean the same people, pairings and program pages."""
+    same = {key: value for key, value in ACCOUNTS.items() if key != "coordinators"}
+    same["coordinators"] = [c["email"] for c in ACCOUNTS["coordinators"]]
+    return hashlib.sha256(json.dumps(same, sort_keys=True).encode()).hexdigest()[:16]
+
+
 @events.quitting.add_listener
 def _write_results(environment, **kwargs) -> None:
     """Exact percentiles of every measured request (locust's CSV rounds them), as JSON."""
     out = os.environ.get("BENCH_RESULT")
     if not out or _signed_in["started"] is None:
         return
-    seconds = time.time() - _signed_in["started"]
-    used = _cpu["meter"].used()
+    if "seconds" not in _window:  # stopped early (run-time limit, Ctrl-C): close the window now
+        _window["cpu"] = _window["meter"].used()
+        _window["seconds"] = time.time() - _signed_in["started"]
+        _window["load_end"] = _load_average()
+    seconds = _window["seconds"]
+    used = _window["cpu"]
 
     def row(times: list[float], failures: int) -> dict:
         ordered = sorted(times)
@@ -280,9 +375,13 @@ def _write_results(environment, **kwargs) -> None:
             {
                 "clients": environment.runner.target_user_count,
                 "measured_seconds": seconds,
-                "think_seconds": THINK,
+                "think_seconds": list(THINK),
                 "cpus": psutil.cpu_count(),
-                # CPU seconds per measured second (cores busy), by whom.
+                "load_average": {"start": _window["load_start"], "end": _window["load_end"]},
+                "database": os.environ.get("BENCH_DATABASE_NAME", "bench_load"),
+                "accounts": {"digest": _accounts_digest(), "counts": ACCOUNTS.get("counts", {})},
+                # CPU seconds used in the measured window, by whom, and per measured second (cores busy).
+                "cpu_seconds": used,
                 "cores_busy": {key: value / seconds for key, value in used.items()},
                 "sign_in": {"count": len(sign_ins), "median_s": sign_ins[len(sign_ins) // 2], "max_s": sign_ins[-1]},
                 "endpoints": {name: row(times, _failures.get(name, 0)) for name, times in sorted(_samples.items())},
