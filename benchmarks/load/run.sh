@@ -60,8 +60,11 @@ export FIELD_ENCRYPTION_KEYS="dGVzdC1zdWl0ZS1vbmx5LWtleS1uZXZlci1pbi11c2U="
 export ALLOWED_HOSTS="127.0.0.1"
 export SECURE_SSL_REDIRECT=0 SESSION_COOKIE_SECURE=0 CSRF_COOKIE_SECURE=0
 export EMAIL_BACKEND="django.core.mail.backends.locmem.EmailBackend"
-export LOG_LEVEL=WARNING
+# Production's log level: the after side writes its JSON line per request (to the gunicorn log).
+export LOG_LEVEL=INFO
 unset REDIS_URL CELERY_BROKER_URL DATABASE_URL BENCH_DATABASE_URL PYTHONPATH
+# Redis as in production (cache and sessions); empty for the per-worker memory cache.
+BENCH_REDIS_URL="${BENCH_REDIS_URL-redis://127.0.0.1:6379/14}"
 
 GUNICORN_PID=""
 SEED_PIDS=""
@@ -184,7 +187,15 @@ run_side() { # side scenario clients think seconds
     dir="$(side_dir "$side")"
     server_up && { echo "port $PORT is in use (a server answers /healthz): set PORT" >&2; exit 1; }
     # The subshell becomes gunicorn's master (exec), so $! is the master and its children the workers.
-    (side_env "$side" && exec "$GUNICORN" --chdir "$dir" mentorship.wsgi:application --workers "$WORKERS" \
+    # As docker-compose.yml runs web: Redis for the cache and the sessions (emptied first, so
+    # neither side finds the other's entries), and the workers' metrics in a fresh folder.
+    if [ -n "$BENCH_REDIS_URL" ]; then
+        redis-cli -u "$BENCH_REDIS_URL" FLUSHDB >/dev/null ||
+            { echo "Redis at $BENCH_REDIS_URL does not answer (BENCH_REDIS_URL= runs without)" >&2; exit 1; }
+    fi
+    rm -rf "$SCRATCH/prometheus-$side" && mkdir -p "$SCRATCH/prometheus-$side"
+    (side_env "$side" && export REDIS_URL="$BENCH_REDIS_URL" PROMETHEUS_MULTIPROC_DIR="$SCRATCH/prometheus-$side" &&
+        exec "$GUNICORN" --chdir "$dir" mentorship.wsgi:application --workers "$WORKERS" \
         --bind "127.0.0.1:$PORT" --access-logfile /dev/null --error-logfile "$RESULTS/gunicorn-$side.log" \
         >>"$RESULTS/gunicorn-$side.log" 2>&1) &
     GUNICORN_PID=$!
