@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from mentorship.freshness import cached_for
 from programs.models import Profile
 
 
@@ -25,15 +26,19 @@ def profile_is_filled_in(profile: Profile | None) -> bool:
 def checklist(*, membership, user, has_application: bool) -> list[Step]:
     """The steps for this person in this organization; empty once every step is done."""
     slug = membership.organization.slug
-    try:
-        profile = membership.profile
-    except Profile.DoesNotExist:
-        profile = None
+
+    def filled_in() -> bool:
+        try:
+            return profile_is_filled_in(membership.profile)
+        except Profile.DoesNotExist:
+            return False
+
     steps = [
         Step(
             key="profile",
             label="Fill in your profile (specialty and institution)",
-            done=profile_is_filled_in(profile),
+            # Read from the cache until the organization's data changes (mentorship.freshness).
+            done=cached_for("profile-filled-in", membership.organization_id, membership.pk, filled_in),
             url=reverse("my_profile", kwargs={"org_slug": slug}),
             action="Open your profile",
         ),

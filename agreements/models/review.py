@@ -347,7 +347,14 @@ def review_state(mentorship: Mentorship, *, today: date | None = None) -> Review
     if open_review is not None:
         due_on = open_review.due_on
     elif enabled and mentorship.is_live:
-        due_on = add_months(last.due_on, REVIEW_INTERVAL_MONTHS) if last else first_review_due_on(mentorship)
+        due_on = (
+            add_months(last.due_on, REVIEW_INTERVAL_MONTHS)
+            if last
+            # A date that changes only with the agreements: kept until the data changes.
+            else cached_for(
+                "first-review", mentorship.organization_id, mentorship.pk, lambda: first_review_due_on(mentorship)
+            )
+        )
     is_open = bool(
         enabled
         and mentorship.is_live

@@ -18,6 +18,7 @@ from matching.models import MatchRound, Ranking
 from matching.selectors.cards import ProfileCard, pairing_cards
 from matching.services.rankings import ranking_side
 from matching.services.rounds import build_pool, default_weights, participants_subset
+from mentorship.freshness import cached_for
 from mentorship.tenancy import request_memo
 from programs.models import ApplicationStatus, Membership, Program, ProgramModel, Role
 
@@ -157,7 +158,12 @@ def open_rankings_for(membership: Membership) -> list[OpenRanking]:
         return _read_open_rankings(membership)
     key = ("open_rankings_for", membership.pk)
     if key not in memo:
-        memo[key] = _read_open_rankings(membership)
+        # Across requests too, until the organization's data changes (mentorship.freshness);
+        # a deadline passing is seen within its few minutes (the ranking service refuses late
+        # lists whatever a page showed).
+        memo[key] = cached_for(
+            "open-rankings", membership.organization_id, membership.pk, lambda: _read_open_rankings(membership)
+        )
     return list(memo[key])
 
 
