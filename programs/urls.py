@@ -54,6 +54,7 @@ org_urlpatterns = [
     path("members/import/", roster.roster_import, name="roster_import"),
     path("members/import/template.csv", roster.roster_template, name="roster_template"),
     path("members/import/<int:pk>/", roster.roster_preview, name="roster_preview"),
+    path("members/import/<int:pk>/progress/", roster.roster_progress, name="roster_progress"),
     # Hubs, their mentors and affinity groups.
     path(_HUBS, hubs.hub_list, name="hub_list"),
     path(_HUBS + "new/", hubs.hub_create, name="hub_create"),

@@ -168,6 +168,7 @@ RULES: dict[str, Rule] = {
     "roster_import": Rule(COORDINATORS),
     "roster_template": Rule(COORDINATORS, methods=GET),
     "roster_preview": Rule(COORDINATORS, ids={"pk": "roster"}),
+    "roster_progress": Rule(COORDINATORS, ids={"pk": "roster"}, methods=GET),
     # --- Programs -----------------------------------------------------------------------------
     "program_list": Rule(MEMBERS),
     "program_create": Rule(COORDINATORS),
