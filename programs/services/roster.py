@@ -10,6 +10,7 @@ import logging
 from dataclasses import dataclass
 
 from django.core.cache import cache
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
@@ -165,9 +166,12 @@ def _finish(roster_import: RosterImport, status: str, outcome: dict) -> None:
 def _apply(roster_import: RosterImport) -> dict:
     organization = roster_import.organization
     actor = roster_import.confirmed_by
-    if actor is None or not actor.is_active or actor.organization_id != organization.pk:
-        raise ServiceError("The coordinator who confirmed this import is no longer a member; confirm it again.")
-    require_coordinator(actor, organization)
+    try:
+        require_coordinator(actor, organization)
+    except PermissionDenied:
+        raise ServiceError(
+            "The person who confirmed it is no longer a coordinator here. A coordinator can confirm it again."
+        ) from None
     roster_import = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
     stored = list(roster_import.row_set.order_by("number"))
     previous = [row.data for row in stored]

@@ -69,7 +69,9 @@ def _progress_context(imported: RosterImport) -> dict:
     return {
         "imported": imported,
         "done": done,
-        "percent": 100 if imported.status == RosterImportStatus.APPLIED else (round(100 * done / total) if total else 0),
+        "percent": 100
+        if imported.status == RosterImportStatus.APPLIED
+        else (round(100 * done / total) if total else 0),
     }
 
 
