@@ -7,6 +7,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from programs.models import HubMentor, HubTheme, ProgramModel
+from tests import html_rules
 from tests.factories import (
     AffinityGroupFactory,
     HubFactory,
@@ -50,6 +51,7 @@ def test_the_hub_page_lists_no_members_until_one_searches(client, coordinator_a,
     assert '<label class="form-label" for="mentor-q">Find a member by name or email</label>' in html
     assert 'hx-get="/o/alpha/programs/faculty/hubs/' in html and 'name="mentor_q"' in html
     assert "Search above, then choose the member here." in html
+    assert html_rules.problems(html) == []
 
 
 def test_the_search_finds_members_by_name_or_email_at_most_twenty(
@@ -83,6 +85,7 @@ def test_without_javascript_the_search_reloads_the_page_and_a_result_can_be_adde
     assert page.count('type="radio" name="membership"') == 10
     assert f'value="{existing.membership_id}" id="mentor-choice-{existing.membership_id}" disabled' in page
     assert "already a mentor in this hub" in page
+    assert html_rules.problems(page) == []
     chosen = many_members[3]
     response = client.post(url("hub_mentor_add", pk=hub_a.pk), {"membership": chosen.pk, "capacity": "2"})
     assert response.status_code == 302

@@ -22,6 +22,7 @@ from programs.models import (
     SentEmail,
 )
 from programs.services import roster as roster_jobs
+from tests import html_rules
 from tests.conftest import wait_for
 from tests.factories import InvitationFactory, MembershipFactory, ProfileFactory
 
@@ -189,6 +190,7 @@ def test_the_preview_is_paged_with_the_rows_in_error_first(client, coordinator, 
         < first.index('<th scope="row">2</th>')
     )
     assert "“bad-one” is not a valid email address." in first
+    assert html_rules.problems(first) == []
     assert 'aria-label="Page 3, the last"' in first and "Show only the 2 rows with errors" in first
 
     last = client.get(f"{IMPORT_URL}{imported.pk}/?page=3").content.decode()
@@ -228,6 +230,7 @@ def test_the_progress_endpoint_shows_the_rows_written_and_asks_htmx_to_reload_at
     page = client.get(f"{IMPORT_URL}{imported.pk}/").content.decode()
     assert 'aria-valuenow="25"' in page and '<meta http-equiv="refresh" content="2">' in page  # without JavaScript
     assert "htmx.min.js" in page
+    assert html_rules.problems(page) == []
 
     with scopes_disabled():
         RosterImport.objects.filter(pk=imported.pk).update(
