@@ -173,6 +173,8 @@ def _apply(roster_import: RosterImport) -> dict:
             "The person who confirmed it is no longer a coordinator here. A coordinator can confirm it again."
         ) from None
     roster_import = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
+    if roster_import.status != RosterImportStatus.RUNNING:  # another run got there first
+        return roster_import.outcome
     stored = list(roster_import.row_set.order_by("number"))
     previous = [row.data for row in stored]
     planned, summary = plan_rows(organization, previous, lock=True)
