@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
@@ -225,6 +226,7 @@ def _mentor_search(request: HttpRequest, hub: Hub, mentors: list[HubMentor], men
     }
 
 
+@require_GET
 @coordinator_required
 def hub_mentor_search(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
     """The picker's results alone, for htmx as the coordinator types (``?mentor_q=``)."""
