@@ -1,17 +1,18 @@
 """Roster import: a coordinator uploads a CSV or XLSX of members, previews, then confirms.
 
-Reading and checking a file writes nothing but a ``RosterImport`` row holding the parsed
-rows, each with its errors, notices and planned action. Only ``roster_apply`` writes
-memberships, profiles and invitations, and only when every row is valid: it re-checks
-the whole file against the database as it is *now*, inside one transaction, and writes
-nothing if anything is in error or would differ from what the coordinator saw.
+Reading and checking a file writes nothing but a ``RosterImport`` and its rows
+(``RosterImportRow``, encrypted), each with its errors, notices and planned action.
+Confirming (``programs.services.roster.roster_confirm``) queues the ``programs.apply_roster_import`` task once; only
+that task (``run_roster_import``) writes memberships, profiles and invitations, in batches,
+and only when every row is valid: it re-checks the whole file against the database as it
+is *now*, inside one transaction, and writes nothing if anything is in error or would
+differ from what the coordinator saw.
 """
 
 import csv
 import io
 import re
 import zipfile
-from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
@@ -21,7 +22,6 @@ from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
 from mentorship.validators import single_line_error
-from programs import sending
 from programs.models import (
     PROFILE_IMPORT_FIELDS,
     Invitation,
@@ -32,12 +32,12 @@ from programs.models import (
     PracticeSetting,
     Profile,
     RosterImport,
+    RosterImportRow,
     RosterImportStatus,
     member_status_phrase,
 )
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
-from programs.services.invitations import invitation_create
 
 MAX_ROWS = 5000
 MAX_BLANK_ROWS = 1000  # blank rows tolerated between data rows in a workbook
@@ -443,8 +443,11 @@ def plan_rows(organization: Organization, rows: list[dict], *, lock: bool = Fals
 
 # --- Services ----------------------------------------------------------------------------
 
+# Rows written per statement (bulk_create / bulk_update), and per step of the progress bar.
+BATCH_SIZE = 500
 
-def _check_owner(actor: Membership, roster_import: RosterImport) -> Organization:
+
+def check_owner(actor: Membership, roster_import: RosterImport) -> Organization:
     organization = actor.organization
     require_coordinator(actor, organization)
     if roster_import.organization_id != organization.pk:
@@ -452,9 +455,23 @@ def _check_owner(actor: Membership, roster_import: RosterImport) -> Organization
     return organization
 
 
+def _row_objects(roster_import: RosterImport, planned: list[dict]) -> list[RosterImportRow]:
+    return [
+        RosterImportRow(
+            organization_id=roster_import.organization_id,
+            roster_import=roster_import,
+            number=row["row"],
+            action=row["action"],
+            has_error=bool(row["errors"]),
+            data=row,
+        )
+        for row in planned
+    ]
+
+
 @transaction.atomic
 def roster_import_create(*, actor: Membership, uploaded_file) -> RosterImport:
-    """Read and check an uploaded roster; store the preview. Writes no member data."""
+    """Read and check an uploaded roster; store the preview (its rows encrypted). Writes no member data."""
     organization = actor.organization
     require_coordinator(actor, organization)
     filename = (getattr(uploaded_file, "name", "") or "roster").rsplit("/", 1)[-1][-255:]
@@ -466,12 +483,9 @@ def roster_import_create(*, actor: Membership, uploaded_file) -> RosterImport:
     rows, file_info = parse_table(read_table(filename=filename, data=data))
     planned, summary = plan_rows(organization, rows)
     roster_import = RosterImport.objects.create(
-        organization=organization,
-        created_by=actor,
-        filename=filename,
-        rows=planned,
-        summary=summary | file_info,
+        organization=organization, created_by=actor, filename=filename, summary=summary | file_info
     )
+    RosterImportRow.objects.bulk_create(_row_objects(roster_import, planned), batch_size=BATCH_SIZE)
     audit(
         organization=organization,
         actor=actor.user,
@@ -483,105 +497,16 @@ def roster_import_create(*, actor: Membership, uploaded_file) -> RosterImport:
     return roster_import
 
 
-@dataclass
-class ApplyResult:
-    """What a confirmation did: ``applied``, ``already_applied``, ``errors`` or ``changed``."""
-
-    outcome: str
-    roster_import: RosterImport
-    invited: int = 0
-    updated: int = 0
-    changed_rows: int = 0
-
-
-def _comparable(row: dict) -> tuple:
-    return row["action"], row["changes"], row["errors"]
-
-
-@transaction.atomic
-def roster_apply(*, actor: Membership, roster_import: RosterImport) -> ApplyResult:
-    """Confirm a previewed import: invite new people, update members — all or nothing.
-
-    The rows are checked again against the database as it is now. If any row is in error,
-    or would do something other than what the preview showed, nothing is written and the
-    refreshed preview is stored for the coordinator to review. Confirming twice is harmless.
-    """
-    organization = _check_owner(actor, roster_import)
-    roster_import = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
-    if roster_import.status == RosterImportStatus.APPLIED:
-        return ApplyResult("already_applied", roster_import)
-    if roster_import.status == RosterImportStatus.DISCARDED:
-        raise ServiceError("This import was discarded. Upload the file again to import it.")
-
-    previous = roster_import.rows
-    planned, summary = plan_rows(organization, previous, lock=True)
-    file_info = {key: roster_import.summary.get(key, []) for key in ("columns", "ignored_columns")}
-    changed = sum(1 for old, new in zip(previous, planned, strict=True) if _comparable(old) != _comparable(new))
-    if summary[ACTION_ERROR] or changed:
-        roster_import.rows = planned
-        roster_import.summary = summary | file_info
-        roster_import.save(update_fields=["rows", "summary"])
-        outcome = "errors" if summary[ACTION_ERROR] else "changed"
-        return ApplyResult(outcome, roster_import, changed_rows=changed)
-
-    # Every invitation of the file goes out, or none: the limits are checked for all of
-    # them before anything is written (programs.sending).
-    to_invite = sum(1 for row in planned if row["action"] == ACTION_INVITE)
-    if to_invite:
-        locked = sending.lock_sender(organization=organization, user=actor.user)
-        sending.check_invitations(organization=locked, user=actor.user, count=to_invite)
-    invited, updated, with_profile = [], [], []
-    for row in planned:
-        if row["action"] == ACTION_INVITE:
-            invitation = invitation_create(
-                actor=actor, email=row["email"], member_status=row["member_status"] or MemberStatus.MEMBER
-            )
-            if row["profile"]:
-                invitation.profile_data = row["profile"]
-                with_profile.append(invitation)
-            invited.append(invitation.pk)
-        elif row["action"] == ACTION_UPDATE:
-            membership_id = row["membership"]
-            if row["member_status"]:
-                Membership.objects.filter(pk=membership_id).exclude(status=row["member_status"]).update(
-                    status=row["member_status"], updated_at=timezone.now()
-                )
-            if row["profile"]:
-                Profile.objects.update_or_create(
-                    membership_id=membership_id, defaults={**row["profile"], "organization": organization}
-                )
-            updated.append(membership_id)
-
-    Invitation.objects.bulk_update(with_profile, ["profile_data"], batch_size=500)
-    roster_import.rows = planned
-    roster_import.summary = summary | file_info
-    roster_import.status = RosterImportStatus.APPLIED
-    roster_import.applied_at = timezone.now()
-    roster_import.save(update_fields=["rows", "summary", "status", "applied_at"])
-    audit(
-        organization=organization,
-        actor=actor.user,
-        action="roster.applied",
-        summary=f"Imported {roster_import.filename}: {len(invited)} invited, {len(updated)} updated",
-        roster_import=roster_import.pk,
-        invited=len(invited),
-        updated=len(updated),
-        already_invited=summary[ACTION_ALREADY_INVITED],
-        unchanged=summary[ACTION_UNCHANGED],
-        invitations=invited,
-        memberships=updated,
-    )
-    return ApplyResult("applied", roster_import, invited=len(invited), updated=len(updated))
-
-
 @transaction.atomic
 def roster_discard(*, actor: Membership, roster_import: RosterImport) -> RosterImport:
     """Set a previewed import aside; nothing from it can be applied afterwards."""
-    organization = _check_owner(actor, roster_import)
+    organization = check_owner(actor, roster_import)
     roster_import = RosterImport.objects.select_for_update().get(pk=roster_import.pk)
     if roster_import.status == RosterImportStatus.APPLIED:
         raise ServiceError("This import was already applied; it cannot be discarded.")
-    if roster_import.status == RosterImportStatus.PREVIEWED:
+    if roster_import.is_running:
+        raise ServiceError("This import is being applied; it cannot be discarded now.")
+    if roster_import.status in (RosterImportStatus.PREVIEWED, RosterImportStatus.FAILED):
         roster_import.status = RosterImportStatus.DISCARDED
         roster_import.save(update_fields=["status"])
         audit(

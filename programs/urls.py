@@ -54,6 +54,7 @@ org_urlpatterns = [
     path("members/import/", roster.roster_import, name="roster_import"),
     path("members/import/template.csv", roster.roster_template, name="roster_template"),
     path("members/import/<int:pk>/", roster.roster_preview, name="roster_preview"),
+    path("members/import/<int:pk>/progress/", roster.roster_progress, name="roster_progress"),
     # Hubs, their mentors and affinity groups.
     path(_HUBS, hubs.hub_list, name="hub_list"),
     path(_HUBS + "new/", hubs.hub_create, name="hub_create"),
@@ -61,6 +62,7 @@ org_urlpatterns = [
     path(_HUBS + "<int:pk>/active/", hubs.hub_set_active, name="hub_set_active"),
     path(_HUBS + "<int:pk>/delete/", hubs.hub_delete, name="hub_delete"),
     path(_HUBS + "<int:pk>/mentors/", hubs.hub_mentor_add, name="hub_mentor_add"),
+    path(_HUBS + "<int:pk>/mentors/search/", hubs.hub_mentor_search, name="hub_mentor_search"),
     path(_HUBS + "mentors/<int:pk>/capacity/", hubs.hub_mentor_capacity, name="hub_mentor_capacity"),
     path(_HUBS + "mentors/<int:pk>/remove/", hubs.hub_mentor_remove, name="hub_mentor_remove"),
     path(_HUBS + "groups/new/", hubs.affinity_group_create, name="affinity_group_create"),

@@ -168,6 +168,7 @@ RULES: dict[str, Rule] = {
     "roster_import": Rule(COORDINATORS),
     "roster_template": Rule(COORDINATORS, methods=GET),
     "roster_preview": Rule(COORDINATORS, ids={"pk": "roster"}),
+    "roster_progress": Rule(COORDINATORS, ids={"pk": "roster"}, methods=GET),
     # --- Programs -----------------------------------------------------------------------------
     "program_list": Rule(MEMBERS),
     "program_create": Rule(COORDINATORS),
@@ -196,6 +197,7 @@ RULES: dict[str, Rule] = {
     "hub_set_active": Rule(COORDINATORS, ids={"pk": "hub"}, program="hubs", methods=POST),
     "hub_delete": Rule(COORDINATORS, ids={"pk": "hub"}, program="hubs", methods=POST),
     "hub_mentor_add": Rule(COORDINATORS, ids={"pk": "hub"}, program="hubs", methods=POST),
+    "hub_mentor_search": Rule(COORDINATORS, ids={"pk": "hub"}, program="hubs", methods=GET),
     "hub_mentor_capacity": Rule(COORDINATORS, ids={"pk": "hub_mentor"}, program="hubs", methods=POST),
     "hub_mentor_remove": Rule(COORDINATORS, ids={"pk": "hub_mentor"}, program="hubs", methods=POST),
     "affinity_group_create": Rule(COORDINATORS, program="hubs"),

@@ -71,7 +71,16 @@ class HubForm(Form):
 
 
 class HubMentorForm(Form):
-    membership = MemberChoiceField(queryset=Membership.objects.none(), label="Mentor", empty_label="Choose a member")
+    """The member is picked by searching (``hub_mentor_search``), not from a list of every
+    member: the page renders the field as the search's result list. The field still accepts
+    only an active member of the organization."""
+
+    membership = MemberChoiceField(
+        queryset=Membership.objects.none(),
+        label="Mentor",
+        widget=forms.HiddenInput,
+        error_messages={"required": "Search for a member and choose one."},
+    )
     capacity = forms.IntegerField(
         min_value=1,
         max_value=MAX_CAPACITY,
@@ -83,6 +92,10 @@ class HubMentorForm(Form):
     def __init__(self, *args, organization, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["membership"].queryset = active_members(organization)
+
+
+class MemberSearchForm(FilterForm):
+    mentor_q = SearchField(label="Find a member by name or email")
 
 
 class HubMentorCapacityForm(Form):

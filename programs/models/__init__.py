@@ -39,7 +39,7 @@ from programs.models.programs import (
     ProgramModel,
     Role,
 )
-from programs.models.roster import RosterImport, RosterImportStatus
+from programs.models.roster import RosterImport, RosterImportRow, RosterImportStatus
 
 __all__ = [
     "Announcement",
@@ -78,6 +78,7 @@ __all__ = [
     "ProgramModel",
     "Role",
     "RosterImport",
+    "RosterImportRow",
     "RosterImportStatus",
     "SentEmail",
     "SentEmailKind",

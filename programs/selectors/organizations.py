@@ -109,3 +109,18 @@ def open_invitation_count(*, organization) -> int:
 
 def recent_activity(*, organization, limit: int = 10) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(organization=organization).select_related("actor")[:limit]
+
+
+MEMBER_SEARCH_LIMIT = 20
+
+
+def search_members(*, organization, query: str, limit: int = MEMBER_SEARCH_LIMIT) -> list[Membership]:
+    """Active members whose name or email contains every word of ``query`` (a picker's
+    search), by name, at most ``limit`` of them; none for an empty query."""
+    words = query.split()[:5]
+    if not words:
+        return []
+    members = Membership.objects.filter(organization=organization, is_active=True)
+    for word in words:
+        members = members.filter(Q(user__full_name__icontains=word) | Q(user__email__icontains=word))
+    return list(members.select_related("user").order_by("user__full_name", "user__email", "pk")[:limit])

@@ -111,6 +111,20 @@ def _invite_one(actor: Membership, organization, email: str, **roles) -> Invitat
     return invitation
 
 
+def send_invitation_emails(invitation_ids: list[int]) -> int:
+    """The emails of invitations recorded in bulk (a roster import): one per invitation
+    still pending, queued for delivery. Returns how many were queued."""
+    with scopes_disabled():
+        invitations = list(
+            Invitation.objects.filter(pk__in=invitation_ids, status=InvitationStatus.PENDING)
+            .select_related("organization", "invited_by")
+            .order_by("pk")
+        )
+    for invitation in invitations:
+        queue_email(_invitation_email(invitation))
+    return len(invitations)
+
+
 def _lock_invitation(actor: Membership, invitation: Invitation) -> Invitation:
     require_coordinator(actor, actor.organization)
     if invitation.organization_id != actor.organization_id:

@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.views.decorators.http import require_GET
 
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
@@ -20,8 +21,11 @@ from programs.forms.hubs import (
     HubMentorCapacityForm,
     HubMentorForm,
     HubStartForm,
+    MemberSearchForm,
+    active_members,
 )
 from programs.models import AffinityGroup, Hub, HubMentor, HubTheme, Program, ProgramModel
+from programs.selectors.organizations import MEMBER_SEARCH_LIMIT, search_members
 from programs.services import hubs as hub_services
 
 
@@ -192,12 +196,46 @@ def _hub_page(request: HttpRequest, program: Program, hub: Hub, *, form=None, me
         "hub": hub,
         "form": form,
         "mentor_form": mentor_form,
+        **_mentor_search(request, hub, mentors, mentor_form),
         "mentors": mentors,
         "total_capacity": sum(m.capacity for m in mentors if m.membership.is_active),
         "delete_refusal": hub_services.hub_delete_refusal(hub),
         "has_groups": True,
     }
     return render(request, "programs/hubs/hub_form.html", context)
+
+
+def _mentor_search(request: HttpRequest, hub: Hub, mentors: list[HubMentor], mentor_form) -> dict:
+    """The mentor picker's search (``?mentor_q=``) and its results; after a refused add, the
+    member chosen stays chosen."""
+    search = MemberSearchForm(request.GET)
+    query = search.values.get("mentor_q", "")
+    results = search_members(organization=request.organization, query=query) if query else []
+    chosen = None
+    if mentor_form.is_bound and str(mentor_form.data.get("membership", "")).isdigit():
+        chosen = active_members(request.organization).filter(pk=mentor_form.data["membership"]).first()
+    if chosen is not None and chosen not in results:
+        results = [chosen, *results]
+    return {
+        "mentor_query": query,
+        "mentor_results": results,
+        "mentor_chosen": chosen.pk if chosen is not None else None,
+        "mentor_already": {m.membership_id for m in mentors},
+        "mentor_search_errors": search.error_list(),
+        "mentor_limit": MEMBER_SEARCH_LIMIT,
+    }
+
+
+@require_GET
+@coordinator_required
+def hub_mentor_search(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
+    """The picker's results alone, for htmx as the coordinator types (``?mentor_q=``)."""
+    program = _program(request, program_slug)
+    hub = _hub(program, pk)
+    mentors = list(HubMentor.objects.filter(hub=hub).only("membership_id"))
+    picker = _mentor_search(request, hub, mentors, HubMentorForm(organization=request.organization))
+    context = {"program": program, "hub": hub, **picker}
+    return render(request, "programs/hubs/mentor_results.html", context)
 
 
 @coordinator_required

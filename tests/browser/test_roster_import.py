@@ -1,9 +1,12 @@
 """Journey: a coordinator uploads a roster with an error, fixes it, confirms, and the invitations exist."""
 
 import re
+from contextlib import contextmanager
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_scopes import scope
 from playwright.sync_api import expect
 
@@ -61,7 +64,7 @@ def test_coordinator_fixes_a_roster_and_imports_it(make_page):
     )
     page.get_by_role("button", name="Confirm import").click()
 
-    expect(page.get_by_role("alert")).to_contain_text("Roster imported: 2 invitations sent, 1 member updated.")
+    expect(page.locator("#roster-outcome")).to_have_text("Roster imported: 2 invitations sent, 1 member updated.")
     expect(page.get_by_text("Applied on")).to_be_visible()
     expect(page.get_by_role("button", name="Confirm import")).to_have_count(0)
 
@@ -81,3 +84,79 @@ def test_coordinator_fixes_a_roster_and_imports_it(make_page):
     }
     assert member.status == "faculty" and profile.specialty == "Oncology"
     assert sorted(message.to[0] for message in mail.outbox) == ["nia.mensah@example.org", "omar.haddad@example.org"]
+
+
+@contextmanager
+def _worker_started_later():
+    """Celery as in production for this journey: tasks go to the broker, and a real worker
+    (a thread) is started only when the test says, so the progress bar is seen waiting."""
+    from celery.contrib.testing.worker import start_worker
+
+    from mentorship.celery import app
+
+    app.conf.task_always_eager = False
+    app.control.purge()
+
+    @contextmanager
+    def start():
+        with start_worker(app, pool="solo", concurrency=1, perform_ping_check=False, shutdown_timeout=30):
+            yield
+
+    try:
+        yield start
+    finally:
+        app.conf.task_always_eager = True
+
+
+def test_a_large_roster_is_paged_confirmed_and_imported_with_a_progress_bar(make_page):
+    # Past its first month, so 119 invitations fit its daily limit.
+    society = OrganizationFactory(
+        name="Western Surgical Society", slug="western", created_at=timezone.now() - timedelta(days=60)
+    )
+    coordinator = MembershipFactory(organization=society, is_coordinator=True, user__full_name="Dana Whitfield")
+    MembershipFactory(organization=society, user__email="sam.rivera@example.org", user__full_name="Sam Rivera")
+    rows = "sam.rivera@example.org,,faculty,Oncology,2008\n" + "".join(
+        f"person{i:03d}@example.org,Person {i:03d},member,Urology,2012\n" for i in range(119)
+    )
+
+    page = make_page()
+    _sign_in(page, coordinator.user.email, PASSWORD)
+    expect(page.get_by_role("link", name="Western Surgical Society")).to_be_visible()
+    page.goto("/o/western/members/import/")
+    page.get_by_label("Roster file").set_input_files(_csv("big-roster.csv", HEADER + rows))
+    page.get_by_role("button", name="Upload and preview").click()
+
+    expect(page.get_by_role("heading", name="Import of big-roster.csv")).to_be_visible()
+    expect(page.locator("#roster-summary")).to_contain_text("119 to invite, 1 to update, 0 errors")
+    expect(page.locator("#roster-page-info")).to_have_text("Rows 1–50 of 120.")
+    expect(page.locator("#roster-rows tbody tr")).to_have_count(50)
+    page.get_by_role("link", name="Page 3, the last").click()
+    expect(page.locator("#roster-page-info")).to_have_text("Rows 101–120 of 120.")
+    expect(page.get_by_role("row", name=re.compile(r"person118@example\.org"))).to_contain_text("Invite")
+    page.get_by_role("link", name="Previous page").click()
+    expect(page.locator("#roster-page-info")).to_have_text("Rows 51–100 of 120.")
+
+    with _worker_started_later() as start_worker:
+        page.get_by_role("button", name="Confirm import").click()
+        progress = page.get_by_role("progressbar")
+        expect(progress).to_be_visible()
+        expect(progress).to_have_attribute("aria-valuenow", "0")
+        expect(page.get_by_text("Waiting for the worker to start the import…")).to_be_visible()
+        expect(page.get_by_role("button", name="Confirm import")).to_have_count(0)
+        with start_worker():
+            # htmx polls the progress; when the task has ended the page reloads with the result.
+            expect(page.locator("#roster-outcome")).to_have_text(
+                "Roster imported: 119 invitations sent, 1 member updated.", timeout=30_000
+            )
+            expect(page.get_by_role("progressbar")).to_have_count(0)
+            expect(page.get_by_text("Applied on")).to_be_visible()
+
+    page.goto("/o/western/invitations/")
+    expect(page.get_by_role("table", name=re.compile("Invitations sent"))).to_contain_text(
+        re.compile(r"person\d{3}@example\.org")
+    )
+    page.goto("/o/western/members/")
+    expect(page.get_by_role("row", name=re.compile("Sam Rivera"))).to_contain_text("Faculty")
+    with scope(organization=society):
+        assert Invitation.objects.count() == 119
+        assert Profile.objects.get(membership__user__email="sam.rivera@example.org").specialty == "Oncology"
