@@ -25,10 +25,12 @@ write made in another process is seen within ``TTL_SECONDS``.
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
 from django.core.cache import cache
+from django.db import connection as db_connection
 from django.db import transaction
 from django.db.backends.signals import connection_created
 from django.utils import timezone
@@ -40,6 +42,21 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "insert", "update", "delete")
 _NOT_DATA = ('"django_session"', "django_session ")
 
 writing_organization: ContextVar[int | None] = ContextVar("freshness_organization", default=None)
+# The versions this request has read (one cache round trip per request, not per result); a
+# write in the request forgets the version it moves.
+_versions_read: ContextVar[dict | None] = ContextVar("freshness_versions", default=None)
+
+
+@contextmanager
+def request_scope(organization_id: int):
+    """Around an organization's page: its writes move that organization's version, and the
+    versions are read once."""
+    writing, read = writing_organization.set(organization_id), _versions_read.set({})
+    try:
+        yield
+    finally:
+        _versions_read.reset(read)
+        writing_organization.reset(writing)
 
 
 def _version_key(scope: int | str) -> str:
@@ -49,6 +66,9 @@ def _version_key(scope: int | str) -> str:
 def bump(scope: int | str) -> None:
     """Move a data version on (the organization's id, or ``SITE``)."""
     key = _version_key(scope)
+    read = _versions_read.get()
+    if read:
+        read.pop(key, None)
     try:
         cache.incr(key)
     except ValueError:  # no such key yet (or evicted): any new value differs from the old
@@ -59,11 +79,26 @@ def _new_version() -> int:
     return int(timezone.now().timestamp() * 1_000_000)
 
 
+def _in_transaction(connection) -> bool:
+    """In a transaction of the code's own (a test's wrapping transaction does not count)."""
+    return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
+
+
 def _bump_for_write(connection) -> None:
     scope = writing_organization.get() or SITE
     bump(scope)
     if connection.in_atomic_block:
         transaction.on_commit(lambda: bump(scope), using=connection.alias)
+        if _in_transaction(connection):
+            connection.freshness_uncommitted = True  # results read now may never be committed
+
+
+def _may_keep(connection) -> bool:
+    """A result computed after this transaction wrote may show rows a rollback takes back:
+    it is returned, not kept."""
+    if not _in_transaction(connection):
+        connection.freshness_uncommitted = False
+    return not getattr(connection, "freshness_uncommitted", False)
 
 
 def _watch(execute, sql, params, many, context):
@@ -87,24 +122,36 @@ def connect() -> None:
         watch_connection(None, conn)
 
 
+def _read_versions(*keys: str) -> dict | None:
+    versions = cache.get_many(keys)
+    if len(versions) < len(keys):
+        # Start the versions that are missing (add: a concurrent start wins, not both).
+        for key in keys:
+            if key not in versions:
+                cache.add(key, _new_version(), None)
+        versions = cache.get_many(keys)
+    return versions if len(versions) == len(keys) else None
+
+
 def cached_for(name: str, organization_id: int, person_key: Any, compute: Callable[[], Any]) -> Any:
     """``compute()``'s result for this person in this organization, recomputed after any write
     in the organization or the site, on a new day, or after ``TTL_SECONDS``."""
     org_key, site_key = _version_key(organization_id), _version_key(SITE)
-    versions = cache.get_many([org_key, site_key])
-    if org_key not in versions or site_key not in versions:
-        # Start the versions that are missing (add: a concurrent start wins, not both).
-        for key in (org_key, site_key):
-            if key not in versions:
-                cache.add(key, _new_version(), None)
-        versions = cache.get_many([org_key, site_key])
-        if org_key not in versions or site_key not in versions:  # a cache that keeps nothing
+    read = _versions_read.get()
+    if read is not None and org_key in read and site_key in read:
+        versions = read
+    else:
+        versions = _read_versions(org_key, site_key)
+        if versions is None:  # a cache that keeps nothing
             return compute()
+        if read is not None:
+            read.update(versions)
     day = timezone.localdate().isoformat()
     key = f"freshness:{name}:{organization_id}:{person_key}:{day}:{versions[org_key]}:{versions[site_key]}"
     sentinel = object()
     value = cache.get(key, sentinel)
     if value is sentinel:
         value = compute()
-        cache.set(key, value, TTL_SECONDS)
+        if _may_keep(db_connection):
+            cache.set(key, value, TTL_SECONDS)
     return value

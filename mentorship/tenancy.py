@@ -23,7 +23,7 @@ from django.http import Http404, HttpRequest
 from django.urls import Resolver404, include, path, resolve
 from django_scopes import scope, scopes_disabled
 
-from mentorship.freshness import writing_organization
+from mentorship import freshness
 
 ORG_URL_KWARG = "org_slug"
 # Where an organization's pages stand: /o/<org_slug>/…
@@ -74,12 +74,10 @@ class TenancyMiddleware:
             request.organization = membership.organization
             request.membership = membership
             token = REQUEST_MEMO.set({})
-            writing = writing_organization.set(membership.organization_id)
             try:
-                with scope(organization=membership.organization):
+                with freshness.request_scope(membership.organization_id), scope(organization=membership.organization):
                     return self.get_response(request)
             finally:
-                writing_organization.reset(writing)
                 REQUEST_MEMO.reset(token)
 
         if request.path_info.startswith(_admin_prefix()) and request.user.is_authenticated and request.user.is_staff:

@@ -123,3 +123,17 @@ def test_the_coordinators_to_do_list_is_cached_and_follows_every_change(client, 
     with scopes_disabled():
         Application.objects.filter(pk=first.pk).update(status=ApplicationStatus.DECLINED)
     assert "Decide on 1 application" in client.get(home).content.decode()
+
+
+def test_a_result_read_after_an_uncommitted_write_is_not_kept(org_a):
+    """A transaction writes, reads a result, then rolls back: what it read is not kept."""
+    counter = Counter()
+    read(org_a, counter)
+    with pytest.raises(RuntimeError), transaction.atomic():
+        Organization.objects.filter(pk=org_a.pk).update(name="Never committed")
+        inside = read(org_a, counter)
+        assert read(org_a, counter) != inside  # computed each time, never kept
+        raise RuntimeError("rolled back")
+    after = read(org_a, counter)
+    assert after != inside
+    assert read(org_a, counter) == after  # kept again once out of the transaction
