@@ -79,6 +79,20 @@ def _new_version() -> int:
     return int(timezone.now().timestamp() * 1_000_000)
 
 
+class _AfterCommit:
+    """The bump a commit runs; ``freshness_scope`` tells it apart from other on-commit work."""
+
+    def __init__(self, scope: int | str):
+        self.freshness_scope = scope
+
+    def __call__(self) -> None:
+        bump(self.freshness_scope)
+
+
+def is_freshness_hook(callback) -> bool:
+    return getattr(callback, "freshness_scope", None) is not None
+
+
 def _in_transaction(connection) -> bool:
     """In a transaction of the code's own (a test's wrapping transaction does not count)."""
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
@@ -88,7 +102,16 @@ def _bump_for_write(connection) -> None:
     scope = writing_organization.get() or SITE
     bump(scope)
     if connection.in_atomic_block:
-        transaction.on_commit(lambda: bump(scope), using=connection.alias)
+        # Once per scope at this depth of the transaction (a rolled-back savepoint takes its
+        # callbacks away, so a hook of an outer level does not count).
+        here = set(connection.savepoint_ids)
+        registered = (
+            here <= sids
+            for sids, hook, _robust in connection.run_on_commit
+            if getattr(hook, "freshness_scope", None) == scope
+        )
+        if not any(registered):
+            transaction.on_commit(_AfterCommit(scope), using=connection.alias)
         if _in_transaction(connection):
             connection.freshness_uncommitted = True  # results read now may never be committed
 

@@ -10,6 +10,7 @@ from django.db import connection
 from django.test import TestCase
 from django_scopes import scope, scopes_disabled
 
+from mentorship.freshness import is_freshness_hook
 from programs import roster
 from programs.models import (
     AuditEvent,
@@ -161,6 +162,7 @@ def test_two_confirms_of_one_import_run_it_once(client, coordinator, org_a):
     assert b"This import is already being applied; it runs once." in second.content
     assert b"Waiting for the worker" in second.content  # the progress bar, not the button
     assert b"Confirm import" not in second.content
+    callbacks = [c for c in callbacks if not is_freshness_hook(c)]
     assert len(callbacks) == 1  # one task queued
     callbacks[0]()
     imported.refresh_from_db()

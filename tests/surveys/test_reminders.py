@@ -11,6 +11,7 @@ from django_scopes import scopes_disabled
 from agreements.models import Agreement, AgreementStatus
 from agreements.models.review import YearlyReview
 from matching.models import MentorshipRequest, Proposal, ProposalStatus
+from mentorship.freshness import is_freshness_hook
 from relationships.models import Meeting, MeetingStatus, Mentorship
 from surveys import tasks
 from surveys.models import (
@@ -449,7 +450,7 @@ def test_a_reminder_handed_out_moments_ago_is_not_handed_out_again(society, djan
         assert len(ids) == 2  # recorded, never handed out
         with django_capture_on_commit_callbacks(execute=False) as callbacks:
             tasks.enqueue(ids)  # the task is queued, not run yet
-        assert len(callbacks) == 1
+        assert len([c for c in callbacks if not is_freshness_hook(c)]) == 1
         assert reminders.ids_to_send() == []  # a sweep now leaves them to their task
         Reminder.objects.update(handed_out_at=NOW - timedelta(minutes=5))
         assert sorted(reminders.ids_to_send()) == sorted(ids)  # that task was lost
