@@ -170,7 +170,8 @@ TEMPLATES = [
                 "programs.context_processors.memberships",
             ],
             # {{ when|with_zone }} everywhere: a time of day always names its zone.
-            "builtins": ["mentorship.templatetags.zones"],
+            # {% url %} remembering the addresses it has reversed (mentorship/templatetags/urls.py).
+            "builtins": ["mentorship.templatetags.zones", "mentorship.templatetags.urls"],
         },
     },
 ]

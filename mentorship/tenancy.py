@@ -99,13 +99,16 @@ def active_memberships(*, user) -> list:
     Deliberately unscoped, and deliberately filtered by the person: it can only ever return
     the caller's own memberships. The middleware picks the one of the URL's organization and
     the organization switcher lists them all, so an organization's page reads them once."""
-    return list(
+    memberships = list(
         get_membership_model()
         .objects.with_scopes_disabled()
-        .select_related("organization", "user")
+        .select_related("organization")
         .filter(user=user, is_active=True)
         .order_by("organization__name", "pk")
     )
+    for membership in memberships:  # the person is the one asking: no second copy of their row
+        membership.user = user
+    return memberships
 
 
 def role_required(*, coordinator: bool = False, committee: bool = False) -> Callable:
