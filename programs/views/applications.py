@@ -179,12 +179,12 @@ def _application_row(request: HttpRequest, program: Program, pk: int | None, sta
         response["HX-Reswap"] = "none"
         return response
     context = {
-        "a": application,
+        "rows": [application],
         "program": program,
         "decidable": sorted(services.DECIDABLE),
         **_row_context(request, program),
     }
-    return row_answer(request, "programs/includes/application_row.html", context, level, text)
+    return row_answer(request, "programs/includes/application_rows.html", context, level, text)
 
 
 def _decide_from_list(request: HttpRequest, program: Program, form: BulkDecisionForm) -> HttpResponse | None:
