@@ -156,9 +156,11 @@ def _read_versions(*keys: str) -> dict | None:
     return versions if len(versions) == len(keys) else None
 
 
-def cached_for(name: str, organization_id: int, person_key: Any, compute: Callable[[], Any]) -> Any:
+def cached_for(
+    name: str, organization_id: int, person_key: Any, compute: Callable[[], Any], ttl: int = TTL_SECONDS
+) -> Any:
     """``compute()``'s result for this person in this organization, recomputed after any write
-    in the organization or the site, on a new day, or after ``TTL_SECONDS``."""
+    in the organization or the site, on a new day, or after ``ttl`` seconds."""
     org_key, site_key = _version_key(organization_id), _version_key(SITE)
     read = _versions_read.get()
     if read is not None and org_key in read and site_key in read:
@@ -176,5 +178,5 @@ def cached_for(name: str, organization_id: int, person_key: Any, compute: Callab
     if value is sentinel:
         value = compute()
         if _may_keep(db_connection):
-            cache.set(key, value, TTL_SECONDS)
+            cache.set(key, value, ttl)
     return value

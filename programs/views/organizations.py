@@ -6,8 +6,10 @@ from django.core.paginator import Paginator
 from django.db.models.functions import Coalesce, Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scopes_disabled
 
@@ -16,6 +18,7 @@ from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import bad_filter_response
 from mentorship.forms import form_error
+from mentorship.freshness import cached_for
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import nav, onboarding, sending
 from programs.adapters import INVITATION_SESSION_KEY
@@ -49,6 +52,8 @@ INVITATION_SORTS = {
     "status": "status",
     "sent": Coalesce("sent_at", "created_at"),
 }
+# How long the home page's main part is kept at most (see organization_dashboard).
+HOME_MAIN_SECONDS = 60
 MEMBER_CSV_HEADER = ["Name", "Email", "Member status", "Coordinator", "Committee", "Active", "Joined"]
 
 
@@ -56,24 +61,38 @@ MEMBER_CSV_HEADER = ["Name", "Email", "Member status", "Coordinator", "Committee
 def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
     organization = request.organization
     membership = request.membership
-    my_applications = selectors.applications_of(membership=membership)
-    context = {
-        "organization": organization,
-        "membership": membership,
-        "programs": selectors.programs_for(membership=membership),
-        "my_applications": my_applications,
-        "todos": nav.todos_for_request(request),  # the navigation's badge reads the same list
-        "onboarding": onboarding.checklist(
-            membership=membership, user=request.user, has_application=bool(my_applications)
-        ),
-        **dashboard_context(membership),
-    }
-    if membership.is_coordinator or membership.is_committee:
-        context["counts"] = selectors.member_counts(organization=organization)
-    if membership.is_coordinator:
-        context["open_invitations"] = selectors.open_invitation_count(organization=organization)
-        context["activity"] = selectors.recent_activity(organization=organization)
-    return render(request, "programs/dashboard.html", context)
+    todos = nav.todos_for_request(request)  # the navigation's badge reads the same list
+
+    def main() -> str:
+        my_applications = selectors.applications_of(membership=membership)
+        context = {
+            "organization": organization,
+            "membership": membership,
+            "programs": selectors.programs_for(membership=membership),
+            "my_applications": my_applications,
+            "todos": todos,
+            "onboarding": onboarding.checklist(
+                membership=membership, user=request.user, has_application=bool(my_applications)
+            ),
+            **dashboard_context(membership),
+        }
+        if membership.is_coordinator or membership.is_committee:
+            context["counts"] = selectors.member_counts(organization=organization)
+        if membership.is_coordinator:
+            context["open_invitations"] = selectors.open_invitation_count(organization=organization)
+            context["activity"] = selectors.recent_activity(organization=organization)
+        return render_to_string("programs/includes/home_main.html", context, request=request)
+
+    # The page below the navigation is the same until the organization's data changes (every
+    # write moves its version), the day turns or a minute passes (a program's application
+    # window opening); per person and time zone, since times are shown in it.
+    person = f"{membership.pk}:{timezone.get_current_timezone_name()}"
+    html = cached_for("home-main", organization.pk, person, main, ttl=HOME_MAIN_SECONDS)
+    return render(
+        request,
+        "programs/dashboard.html",
+        {"organization": organization, "membership": membership, "todos": todos, "main": mark_safe(html)},  # noqa: S308
+    )
 
 
 @member_required
