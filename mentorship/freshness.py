@@ -180,3 +180,33 @@ def cached_for(
         if _may_keep(db_connection):
             cache.set(key, value, ttl)
     return value
+
+
+# Stands for the request's CSRF token in a kept fragment; each request puts its own in.
+CSRF_PLACEHOLDER = "csrf0token0placeholder0freshness"
+
+
+def cached_fragment(
+    request, name: str, person_key: Any, template_name: str, context: Callable[[], dict], ttl: int = TTL_SECONDS
+) -> str:
+    """A template rendered once per person and kept like ``cached_for``. Its forms work: it is
+    rendered with a placeholder for the CSRF token, which each request replaces with its own.
+    It sees the context ``context()`` gives, plus ``current_organization`` and
+    ``current_membership`` (not the other context processors': nothing of the request)."""
+    from django.middleware.csrf import get_token
+    from django.template.loader import render_to_string
+    from django.utils.safestring import mark_safe
+
+    def render() -> str:
+        values = {
+            **context(),
+            "current_organization": request.organization,
+            "current_membership": request.membership,
+            "csrf_token": CSRF_PLACEHOLDER,
+        }
+        return render_to_string(template_name, values)
+
+    html = cached_for(name, request.organization.pk, person_key, render, ttl=ttl)
+    if CSRF_PLACEHOLDER in html:
+        html = html.replace(CSRF_PLACEHOLDER, get_token(request))
+    return mark_safe(html)  # noqa: S308  (our own template's output, escaped when it was rendered)

@@ -14,6 +14,7 @@ from mentorship import listing
 from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm, FlagField, bad_filter_response
+from mentorship.freshness import cached_fragment
 from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 from relationships import selectors
@@ -57,26 +58,32 @@ class MentorshipFilterForm(FilterForm):
 
 @member_required
 def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
-    mentorship = get_object_or_404(
-        with_goal_counts(Mentorship.objects.select_related("program", "mentor__user", "mentee__user")),
-        pk=pk,
-    )
+    mentorship = get_object_or_404(Mentorship.objects.select_related("program"), pk=pk)
     party = mentorship.party(request.membership)
     if party is None and not request.membership.is_coordinator:
         raise Http404("No such mentorship.")
-    # Metadata only (no agenda or summary is loaded, let alone decrypted); the record's
-    # summary counts the held meetings and finds the last one in the same list.
-    meetings_overview = overview(mentorship)
-    return render(
-        request,
-        "relationships/mentorship_detail.html",
-        {
-            "mentorship": mentorship,
+
+    def context() -> dict:
+        pair = with_goal_counts(Mentorship.objects.select_related("program", "mentor__user", "mentee__user")).get(
+            pk=mentorship.pk
+        )
+        # Metadata only (no agenda or summary is loaded, let alone decrypted); the record's
+        # summary counts the held meetings and finds the last one in the same list.
+        meetings_overview = overview(pair)
+        return {
+            "mentorship": pair,
             "party": party,
-            "record_summary": record_summary(mentorship, meetings=meetings_overview.meetings),
+            "record_summary": record_summary(pair, meetings=meetings_overview.meetings),
             "meetings_overview": meetings_overview,
-        },
+        }
+
+    # Kept per viewer and time zone until the organization's data changes, the day turns or
+    # a minute passes (a meeting's start moving it from upcoming to past).
+    viewer = f"{mentorship.pk}:{request.membership.pk}:{timezone.get_current_timezone_name()}"
+    main = cached_fragment(
+        request, "mentorship-main", viewer, "relationships/includes/mentorship_main.html", context, ttl=60
     )
+    return render(request, "relationships/mentorship_detail.html", {"mentorship": mentorship, "main": main})
 
 
 @require_POST

@@ -1,0 +1,77 @@
+"""Issue 17, cheaper pages: the portal home and the relationship page keep what they show
+below the navigation (mentorship.freshness.cached_fragment / cached_for) until the
+organization's data changes. A kept fragment's forms carry each request's own CSRF token,
+each viewer has their own (a coordinator never gets a party's), and a change shows at once."""
+
+import re
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django_scopes import scopes_disabled
+
+from mentorship.freshness import CSRF_PLACEHOLDER
+from relationships.models import Mentorship, Stage
+from tests.factories import dana_and_nia
+
+pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00")]
+
+TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def page(client, pair):
+    url = reverse("mentorship_detail", kwargs={"org_slug": pair.organization.slug, "pk": pair.pk})
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.content.decode()
+
+
+def test_a_kept_relationship_page_has_working_forms_in_every_browser(org_a):
+    pair = dana_and_nia(org_a)
+    first, second = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    first.force_login(pair.mentor.user)
+    second.force_login(pair.mentor.user)  # the same person in another browser
+    page(first, pair)  # rendered and kept
+    with CaptureQueriesContext(connection) as kept:
+        html_one = page(first, pair)
+    html_two = page(second, pair)
+    assert CSRF_PLACEHOLDER not in html_one + html_two
+    assert len(kept) <= 6  # session, user, memberships, the pairing (+ cache misses none)
+    stage_url = reverse("stage_set", kwargs={"org_slug": org_a.slug, "pk": pair.pk})
+    for client, html, stage in ((first, html_one, Stage.UNDERSTANDING), (second, html_two, Stage.ACTION_PLANNING)):
+        token = TOKEN.search(html).group(1)
+        response = client.post(stage_url, {"csrfmiddlewaretoken": token, "stage": stage})
+        assert response.status_code == 302, response.content[:300]
+        with scopes_disabled():
+            assert Mentorship.objects.get(pk=pair.pk).stage == stage
+        # The stage just set shows on the next visit: the write moved the version.
+        assert f'<dd class="col-sm-8">{Stage(stage).label}</dd>' in page(client, pair)
+
+
+def test_each_viewer_has_their_own_fragment(client, org_a, coordinator_a):
+    pair = dana_and_nia(org_a)
+    client.force_login(pair.mentee.user)
+    as_mentee = page(client, pair)
+    assert "mailto:" + pair.mentor.user.email in as_mentee
+    assert "End this mentorship" in as_mentee
+    client.force_login(coordinator_a.user)
+    as_coordinator = page(client, pair)
+    assert "You see this pairing as a coordinator" in as_coordinator
+    assert "mailto:" + pair.mentee.user.email not in as_coordinator
+    assert "End this mentorship" not in as_coordinator
+
+
+def test_the_portal_home_follows_a_change_at_once(client, org_a):
+    pair = dana_and_nia(org_a)
+    client.force_login(pair.mentee.user)
+    home = reverse("organization_dashboard", kwargs={"org_slug": org_a.slug})
+    assert "Mentored by Dana Whitfield" in client.get(home).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        client.get(home)
+    assert len(kept) <= 4
+    with scopes_disabled():
+        pair.mentor.user.full_name = "Dana W. Okafor"
+        pair.mentor.user.save()
+    assert "Mentored by Dana W. Okafor" in client.get(home).content.decode()
