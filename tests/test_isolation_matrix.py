@@ -328,6 +328,9 @@ class World:
 @pytest.fixture
 def world(settings, tmp_path) -> World:
     settings.MEDIA_ROOT = tmp_path / "media"
+    # Every cell's writes are rolled back, sessions included; with Redis (cached_db) the cache
+    # would still hold a session the database took back, and saving it would fail.
+    settings.SESSION_ENGINE = "django.contrib.sessions.backends.db"
     org_a = OrganizationFactory(name="Alpha Surgical Society", slug="alpha")
     org_b = OrganizationFactory(name="ORGB-SECRET-ORGANIZATION", slug="bravo")
     with scopes_disabled():
