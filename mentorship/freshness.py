@@ -40,6 +40,9 @@ SITE = "site"
 _WRITES = ("INSERT", "UPDATE", "DELETE", "insert", "update", "delete")
 # Tables whose writes change no cached result: the session store.
 _NOT_DATA = ('"django_session"', "django_session ")
+# Rows every organization shows (a person's name and email): their writes move the site's
+# version even on an organization's page.
+_SITE_WIDE = ('"mentorship_user"', '"account_emailaddress"')
 
 writing_organization: ContextVar[int | None] = ContextVar("freshness_organization", default=None)
 # The versions this request has read (one cache round trip per request, not per result); a
@@ -98,8 +101,9 @@ def _in_transaction(connection) -> bool:
     return any(not getattr(block, "_from_testcase", False) for block in connection.atomic_blocks)
 
 
-def _bump_for_write(connection) -> None:
-    scope = writing_organization.get() or SITE
+def _bump_for_write(connection, sql: str) -> None:
+    head = sql[:80]
+    scope = SITE if any(table in head for table in _SITE_WIDE) else (writing_organization.get() or SITE)
     bump(scope)
     if connection.in_atomic_block:
         # Once per scope at this depth of the transaction (a rolled-back savepoint takes its
@@ -126,7 +130,7 @@ def _may_keep(connection) -> bool:
 
 def _watch(execute, sql, params, many, context):
     if isinstance(sql, str) and sql.lstrip().startswith(_WRITES) and not any(name in sql[:80] for name in _NOT_DATA):
-        _bump_for_write(context["connection"])
+        _bump_for_write(context["connection"], sql)
     return execute(sql, params, many, context)
 
 

@@ -137,3 +137,18 @@ def test_a_result_read_after_an_uncommitted_write_is_not_kept(org_a):
     after = read(org_a, counter)
     assert after != inside
     assert read(org_a, counter) == after  # kept again once out of the transaction
+
+
+def test_a_persons_row_changed_on_one_organizations_page_moves_every_organization(org_a, org_b, member_a):
+    """A name shows in every organization: its write moves the site's version, not only the
+    organization whose page it was made on."""
+    counter = Counter()
+    read(org_a, counter)
+    kept = read(org_a, counter)
+    token = freshness.writing_organization.set(org_b.pk)
+    try:
+        member_a.user.full_name = "A new name"
+        member_a.user.save()
+    finally:
+        freshness.writing_organization.reset(token)
+    assert read(org_a, counter) != kept

@@ -6,10 +6,8 @@ from django.core.paginator import Paginator
 from django.db.models.functions import Coalesce, Lower
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scopes_disabled
 
@@ -18,7 +16,7 @@ from mentorship.csvexport import csv_response
 from mentorship.exceptions import ServiceError
 from mentorship.filters import bad_filter_response
 from mentorship.forms import form_error
-from mentorship.freshness import cached_for
+from mentorship.freshness import cached_fragment
 from mentorship.tenancy import coordinator_or_committee_required, coordinator_required, member_required
 from programs import nav, onboarding, sending
 from programs.adapters import INVITATION_SESSION_KEY
@@ -63,7 +61,7 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
     membership = request.membership
     todos = nav.todos_for_request(request)  # the navigation's badge reads the same list
 
-    def main() -> str:
+    def main() -> dict:
         my_applications = selectors.applications_of(membership=membership)
         context = {
             "organization": organization,
@@ -81,17 +79,19 @@ def organization_dashboard(request: HttpRequest, org_slug: str) -> HttpResponse:
         if membership.is_coordinator:
             context["open_invitations"] = selectors.open_invitation_count(organization=organization)
             context["activity"] = selectors.recent_activity(organization=organization)
-        return render_to_string("programs/includes/home_main.html", context, request=request)
+        return context
 
     # The page below the navigation is the same until the organization's data changes (every
     # write moves its version), the day turns or a minute passes (a program's application
     # window opening); per person and time zone, since times are shown in it.
     person = f"{membership.pk}:{timezone.get_current_timezone_name()}"
-    html = cached_for("home-main", organization.pk, person, main, ttl=HOME_MAIN_SECONDS)
+    html = cached_fragment(
+        request, "home-main", person, "programs/includes/home_main.html", main, ttl=HOME_MAIN_SECONDS
+    )
     return render(
         request,
         "programs/dashboard.html",
-        {"organization": organization, "membership": membership, "todos": todos, "main": mark_safe(html)},  # noqa: S308
+        {"organization": organization, "membership": membership, "todos": todos, "main": html},
     )
 
 
