@@ -42,7 +42,9 @@ _WRITES = ("INSERT", "UPDATE", "DELETE", "insert", "update", "delete")
 _NOT_DATA = ('"django_session"', "django_session ")
 # Rows every organization shows (a person's name and email): their writes move the site's
 # version even on an organization's page.
-_SITE_WIDE = ('"mentorship_user"', '"account_emailaddress"')
+# Memberships and organizations too: a person's memberships in every organization are kept
+# under the site's version (``cached_for_site``), and the tenancy middleware reads them.
+_SITE_WIDE = ('"mentorship_user"', '"account_emailaddress"', '"programs_membership"', '"programs_organization"')
 
 writing_organization: ContextVar[int | None] = ContextVar("freshness_organization", default=None)
 # The versions this request has read (one cache round trip per request, not per result); a
@@ -51,15 +53,23 @@ _versions_read: ContextVar[dict | None] = ContextVar("freshness_versions", defau
 
 
 @contextmanager
-def request_scope(organization_id: int):
-    """Around an organization's page: its writes move that organization's version, and the
-    versions are read once."""
-    writing, read = writing_organization.set(organization_id), _versions_read.set({})
+def read_versions_once():
+    """Around a request: the data versions are read from the cache once, not per result."""
+    token = _versions_read.set({})
     try:
         yield
     finally:
-        _versions_read.reset(read)
-        writing_organization.reset(writing)
+        _versions_read.reset(token)
+
+
+@contextmanager
+def writes_of(organization_id: int):
+    """Around an organization's page: its writes move that organization's version."""
+    token = writing_organization.set(organization_id)
+    try:
+        yield
+    finally:
+        writing_organization.reset(token)
 
 
 def _version_key(scope: int | str) -> str:
@@ -183,6 +193,31 @@ def cached_for(
         value = compute()
         if _may_keep(db_connection):
             cache.set(key, value, ttl)
+    return value
+
+
+def cached_for_site(name: str, key: Any, compute: Callable[[], Any], ttl: int = TTL_SECONDS) -> Any:
+    """``compute()``'s result, recomputed after any write to the site-wide tables (people,
+    memberships, organizations: ``_SITE_WIDE``) or anything written outside an organization's
+    pages, or after ``ttl`` seconds."""
+    site_key = _version_key(SITE)
+    read = _versions_read.get()
+    if read is not None and site_key in read:
+        version = read[site_key]
+    else:
+        versions = _read_versions(site_key)
+        if versions is None:
+            return compute()
+        version = versions[site_key]
+        if read is not None:
+            read[site_key] = version
+    cache_key = f"freshness:{name}:site:{key}:{version}"
+    sentinel = object()
+    value = cache.get(cache_key, sentinel)
+    if value is sentinel:
+        value = compute()
+        if _may_keep(db_connection):
+            cache.set(cache_key, value, ttl)
     return value
 
 

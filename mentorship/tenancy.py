@@ -64,21 +64,22 @@ class TenancyMiddleware:
             if not request.user.is_authenticated:
                 # Same answer for every slug, existing or not.
                 return redirect_to_login(request.get_full_path(), settings.LOGIN_URL)
-            memberships = active_memberships(user=request.user)
-            # The organization switcher (base.html) lists the same rows: read once.
-            request.active_memberships = memberships
-            slug = match.kwargs[ORG_URL_KWARG]
-            membership = next((m for m in memberships if m.organization.slug == slug), None)
-            if membership is None:
-                raise Http404("No such organization.")
-            request.organization = membership.organization
-            request.membership = membership
-            token = REQUEST_MEMO.set({})
-            try:
-                with freshness.request_scope(membership.organization_id), scope(organization=membership.organization):
-                    return self.get_response(request)
-            finally:
-                REQUEST_MEMO.reset(token)
+            with freshness.read_versions_once():
+                memberships = active_memberships(user=request.user)
+                # The organization switcher (base.html) lists the same rows: read once.
+                request.active_memberships = memberships
+                slug = match.kwargs[ORG_URL_KWARG]
+                membership = next((m for m in memberships if m.organization.slug == slug), None)
+                if membership is None:
+                    raise Http404("No such organization.")
+                request.organization = membership.organization
+                request.membership = membership
+                token = REQUEST_MEMO.set({})
+                try:
+                    with freshness.writes_of(membership.organization_id), scope(organization=membership.organization):
+                        return self.get_response(request)
+                finally:
+                    REQUEST_MEMO.reset(token)
 
         if request.path_info.startswith(_admin_prefix()) and request.user.is_authenticated and request.user.is_staff:
             # Site staff work across tenants in the Django admin only.
@@ -99,13 +100,19 @@ def active_memberships(*, user) -> list:
     Deliberately unscoped, and deliberately filtered by the person: it can only ever return
     the caller's own memberships. The middleware picks the one of the URL's organization and
     the organization switcher lists them all, so an organization's page reads them once."""
-    memberships = list(
-        get_membership_model()
-        .objects.with_scopes_disabled()
-        .select_related("organization")
-        .filter(user=user, is_active=True)
-        .order_by("organization__name", "pk")
-    )
+
+    def read() -> list:
+        return list(
+            get_membership_model()
+            .objects.with_scopes_disabled()
+            .select_related("organization")
+            .filter(user=user, is_active=True)
+            .order_by("organization__name", "pk")
+        )
+
+    # Kept until a membership, an organization or a person changes anywhere (every such write
+    # moves the site's data version: mentorship.freshness), so most pages read no row for it.
+    memberships = freshness.cached_for_site("memberships", user.pk, read)
     for membership in memberships:  # the person is the one asking: no second copy of their row
         membership.user = user
     return memberships

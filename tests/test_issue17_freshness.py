@@ -11,7 +11,7 @@ from django.urls import reverse
 from django_scopes import scopes_disabled
 
 from mentorship import freshness
-from programs.models import Application, ApplicationStatus, Organization
+from programs.models import Application, ApplicationStatus, Organization, Program
 from tests.factories import ApplicationFactory, MembershipFactory, OrganizationFactory, ProgramFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-11-20 09:00")]
@@ -60,12 +60,13 @@ def test_every_kind_of_write_outside_a_page_moves_the_site_version(org_a, write)
 
 
 def test_a_write_in_one_organizations_page_leaves_another_organizations_results(org_a, org_b):
+    program_b = ProgramFactory(organization=org_b)
     counter_a, counter_b = Counter(), Counter()
     read(org_a, counter_a), read(org_b, counter_b)
     kept_a, kept_b = read(org_a, counter_a), read(org_b, counter_b)
     token = freshness.writing_organization.set(org_b.pk)
     try:
-        Organization.objects.filter(pk=org_b.pk).update(name="Beta renamed")
+        Program.objects.with_scopes_disabled().filter(pk=program_b.pk).update(name="Beta's program renamed")
     finally:
         freshness.writing_organization.reset(token)
     assert read(org_a, counter_a) == kept_a
@@ -152,3 +153,25 @@ def test_a_persons_row_changed_on_one_organizations_page_moves_every_organizatio
     finally:
         freshness.writing_organization.reset(token)
     assert read(org_a, counter) != kept
+
+
+def test_memberships_are_kept_until_a_membership_changes_anywhere(org_a, org_b, member_a):
+    """The tenancy middleware's read of a person's memberships is kept under the site's
+    version: a membership written on any organization's page is seen at once."""
+    from mentorship.tenancy import active_memberships
+
+    with CaptureQueriesContext(connection) as first:
+        assert [m.organization for m in active_memberships(user=member_a.user)] == [org_a]
+    with CaptureQueriesContext(connection) as kept:
+        active_memberships(user=member_a.user)
+    assert len(first) == 1 and len(kept) == 0
+    token = freshness.writing_organization.set(org_b.pk)
+    try:
+        MembershipFactory(organization=org_b, user=member_a.user)
+    finally:
+        freshness.writing_organization.reset(token)
+    assert {m.organization for m in active_memberships(user=member_a.user)} == {org_a, org_b}
+    with scopes_disabled():
+        member_a.is_active = False
+        member_a.save()
+    assert [m.organization for m in active_memberships(user=member_a.user)] == [org_b]

@@ -154,6 +154,8 @@ def main() -> None:
             f"/o/{org}/mentorships/{next(pairing_cycle)}/",
             next(coord_cycle),
         ),
+        "application list (coordinators)": lambda: (f"/o/{org}/programs/society/applications/", next(coord_cycle)),
+        "dashboard (coordinators)": lambda: (f"/o/{org}/health/", next(coord_cycle)),
         "nav badges (pair members)": lambda: (f"/o/{org}/nav/badges/", next(member_cycle)[0]),
     }
     chosen = args.page or ([args.profile] if args.profile else list(pages))
