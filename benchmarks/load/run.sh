@@ -196,7 +196,7 @@ run_side() { # side scenario clients think seconds
     rm -rf "$SCRATCH/prometheus-$side" && mkdir -p "$SCRATCH/prometheus-$side"
     (side_env "$side" && export REDIS_URL="$BENCH_REDIS_URL" PROMETHEUS_MULTIPROC_DIR="$SCRATCH/prometheus-$side" &&
         exec "$GUNICORN" --chdir "$dir" mentorship.wsgi:application --workers "$WORKERS" \
-        --bind "127.0.0.1:$PORT" --access-logfile /dev/null --error-logfile "$RESULTS/gunicorn-$side.log" \
+        --bind "127.0.0.1:$PORT" --error-logfile "$RESULTS/gunicorn-$side.log" \
         >>"$RESULTS/gunicorn-$side.log" 2>&1) &
     GUNICORN_PID=$!
     for _ in $(seq 1 120); do
