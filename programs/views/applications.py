@@ -275,6 +275,10 @@ def application_list(request: HttpRequest, org_slug: str, program_slug: str) -> 
         if decided is not None:
             return decided
     applications, sorting, filters = _applications(request, program)
+    # The rows show none of the applicants' own texts (encrypted: not decrypted for nothing).
+    applications = applications.defer(
+        "goals_statement", "preferences", "override_reason", "decision_message", "membership__user__password"
+    )
     if program.model == ProgramModel.HUBS:
         applications = applications.prefetch_related("hub_choices__hub")
     page = keyset.paginate(
