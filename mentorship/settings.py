@@ -170,8 +170,8 @@ TEMPLATES = [
                 "programs.context_processors.memberships",
             ],
             # {{ when|with_zone }} everywhere: a time of day always names its zone.
-            # {% url %} remembering the addresses it has reversed (mentorship/templatetags/urls.py).
-            "builtins": ["mentorship.templatetags.zones", "mentorship.templatetags.urls"],
+            # {% url %} remembering the addresses it has reversed (mentorship/templatetags/url_cache.py).
+            "builtins": ["mentorship.templatetags.zones", "mentorship.templatetags.url_cache"],
         },
     },
 ]

@@ -5,7 +5,7 @@ import pytest
 from django.template import Context, Template
 from django.urls import NoReverseMatch, reverse
 
-from mentorship.templatetags import urls as url_tags
+from mentorship.templatetags import url_cache as url_tags
 
 
 def render(source: str, **context) -> str:
