@@ -208,6 +208,10 @@ else:
 # costs no session query. Without it each process has its own cache, which would let a
 # signed-out session live on in another process, so sessions stay in the database.
 SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else "django.contrib.sessions.backends.db"
+# A person's memberships (who may see which organization) are read from the cache only when
+# every process shares it: with a per-process cache a change made in another process (a
+# worker, another gunicorn worker) would be seen only minutes later.
+MEMBERSHIPS_CACHED = bool(REDIS_URL)
 
 # --- Celery ------------------------------------------------------------------------
 # Redis in production; without REDIS_URL an embedded filesystem broker under var/

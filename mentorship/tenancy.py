@@ -111,8 +111,9 @@ def active_memberships(*, user) -> list:
         )
 
     # Kept until a membership, an organization or a person changes anywhere (every such write
-    # moves the site's data version: mentorship.freshness), so most pages read no row for it.
-    memberships = freshness.cached_for_site("memberships", user.pk, read)
+    # moves the site's data version: mentorship.freshness), so most pages read no row for it;
+    # only with a cache every process shares (Redis), since who may see what depends on it.
+    memberships = freshness.cached_for_site("memberships", user.pk, read) if settings.MEMBERSHIPS_CACHED else read()
     for membership in memberships:  # the person is the one asking: no second copy of their row
         membership.user = user
     return memberships

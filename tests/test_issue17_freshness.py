@@ -155,11 +155,22 @@ def test_a_persons_row_changed_on_one_organizations_page_moves_every_organizatio
     assert read(org_a, counter) != kept
 
 
-def test_memberships_are_kept_until_a_membership_changes_anywhere(org_a, org_b, member_a):
+def test_memberships_are_read_each_time_without_a_shared_cache(settings, member_a):
+    from mentorship.tenancy import active_memberships
+
+    settings.MEMBERSHIPS_CACHED = False
+    active_memberships(user=member_a.user)
+    with CaptureQueriesContext(connection) as again:
+        active_memberships(user=member_a.user)
+    assert len(again) == 1
+
+
+def test_memberships_are_kept_until_a_membership_changes_anywhere(settings, org_a, org_b, member_a):
     """The tenancy middleware's read of a person's memberships is kept under the site's
     version: a membership written on any organization's page is seen at once."""
     from mentorship.tenancy import active_memberships
 
+    settings.MEMBERSHIPS_CACHED = True  # as with Redis
     with CaptureQueriesContext(connection) as first:
         assert [m.organization for m in active_memberships(user=member_a.user)] == [org_a]
     with CaptureQueriesContext(connection) as kept:
