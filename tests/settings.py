@@ -70,5 +70,6 @@ if os.environ.get("TEST_WORKER_DATABASE_NAME"):
 if os.environ.get("HTML_CAPTURE_DIR"):
     MIDDLEWARE = ["tests.html_capture.HtmlCaptureMiddleware", *MIDDLEWARE]  # noqa: F405
 
-# Tests change the data and look at the dashboard again: its panels are computed every time
-# (tests/surveys/test_dashboard_schedule_sql.py turns the cache on to test it).
+# Query counts stay the same with and without Redis: a person's memberships are read on every
+# page here (tests/test_issue17_freshness.py turns the production behaviour on).
+MEMBERSHIPS_CACHED = False
