@@ -116,7 +116,7 @@ def test_a_large_roster_is_paged_confirmed_and_imported_with_a_progress_bar(make
     coordinator = MembershipFactory(organization=society, is_coordinator=True, user__full_name="Dana Whitfield")
     MembershipFactory(organization=society, user__email="sam.rivera@example.org", user__full_name="Sam Rivera")
     rows = "sam.rivera@example.org,,faculty,Oncology,2008\n" + "".join(
-        f"person{i:03d}@example.org,Person {i:03d},member,Urology,2012\n" for i in range(119)
+        f"roster{i:03d}@western.example.org,Person {i:03d},member,Urology,2012\n" for i in range(119)
     )
 
     page = make_page()
@@ -132,7 +132,7 @@ def test_a_large_roster_is_paged_confirmed_and_imported_with_a_progress_bar(make
     expect(page.locator("#roster-rows tbody tr")).to_have_count(50)
     page.get_by_role("link", name="Page 3, the last").click()
     expect(page.locator("#roster-page-info")).to_have_text("Rows 101–120 of 120.")
-    expect(page.get_by_role("row", name=re.compile(r"person118@example\.org"))).to_contain_text("Invite")
+    expect(page.get_by_role("row", name=re.compile(r"roster118@western\.example\.org"))).to_contain_text("Invite")
     page.get_by_role("link", name="Previous page").click()
     expect(page.locator("#roster-page-info")).to_have_text("Rows 51–100 of 120.")
 
@@ -153,7 +153,7 @@ def test_a_large_roster_is_paged_confirmed_and_imported_with_a_progress_bar(make
 
     page.goto("/o/western/invitations/")
     expect(page.get_by_role("table", name=re.compile("Invitations sent"))).to_contain_text(
-        re.compile(r"person\d{3}@example\.org")
+        re.compile(r"roster\d{3}@western\.example\.org")
     )
     page.goto("/o/western/members/")
     expect(page.get_by_role("row", name=re.compile("Sam Rivera"))).to_contain_text("Faculty")
