@@ -37,7 +37,7 @@ def office(client, coordinator_a, org_a, monkeypatch):
         ApplicationFactory(
             program=program,
             membership__user__full_name=rng.choice(NAMES),
-            membership__user__email=f"person{i:02d}@example.org",
+            membership__user__email=f"applicant{i:02d}@example.org",
             role=rng.choice([Role.MENTEE, Role.MENTOR]),
             status=rng.choice(statuses),
             eligible=rng.choice([True, False, None]),
@@ -135,7 +135,7 @@ def test_the_filters_travel_with_the_cursor(office):
 
 
 def test_the_last_page_runs_the_same_queries_as_the_first(office):
-    office.get(LIST)  # the person's memberships are read once and kept (mentorship.freshness)
+    office.get(LIST)  # warm: the first request of a test reads what later ones keep
     with CaptureQueriesContext(connection) as first:
         office.get(f"{LIST}?sort=applicant")
     with CaptureQueriesContext(connection) as last:
