@@ -311,9 +311,11 @@ def _add_hub(office, name: str, description: str, mentor, capacity: int) -> None
     expect(office.get_by_role("alert")).to_contain_text(f"Created the hub {name}. Add its mentors below.")
     if mentor:
         form = office.locator("form").filter(has=office.get_by_role("button", name="Add mentor"))
-        # The picker searches the members (issue 17): type the name, choose the one result.
+        # The picker searches the members (issue 17): type the address, search (the button
+        # works whether or not the as-you-type search has loaded), choose the one result.
         office.get_by_label("Find a member by name or email").fill(mentor.user.email)
-        expect(office.get_by_role("radio")).to_have_count(1)
+        office.locator("#mentor-search-form").get_by_role("button", name="Search").click()
+        expect(office.get_by_role("radio")).to_have_count(1, timeout=15_000)
         office.get_by_role("radio", name=re.compile(re.escape(mentor.user.full_name))).check()
         form.get_by_label(re.compile(r"^\s*Capacity")).fill(str(capacity))
         form.get_by_role("button", name="Add mentor").click()
