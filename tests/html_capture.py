@@ -84,8 +84,10 @@ class HtmlCaptureMiddleware:
             and not response.streaming
             and response.get("Content-Type", "").split(";")[0].strip() == "text/html"
             and response.content
-            # An htmx answer is a fragment of a page (a table row), not a document.
+            # An htmx answer is a fragment of a page (a table row), not a document; so is an
+            # endpoint that only ever answers fragments (no doctype, no <html>), asked without htmx.
             and request.headers.get("HX-Request") != "true"
+            and any(mark in response.content[:2000].lower() for mark in (b"<!doctype", b"<html"))
         ):
             match = getattr(request, "resolver_match", None)
             name = (match.view_name if match else "") or "unresolved"

@@ -49,7 +49,7 @@ def test_the_hub_page_lists_no_members_until_one_searches(client, coordinator_a,
     html = client.get(url("hub_edit", pk=hub_a.pk)).content.decode()
     assert '<select name="membership"' not in html and "m001@x.org" not in html
     assert '<label class="form-label" for="mentor-q">Find a member by name or email</label>' in html
-    assert 'hx-get="/o/alpha/programs/faculty/hubs/' in html and 'name="mentor_q"' in html
+    assert 'data-hx-get="/o/alpha/programs/faculty/hubs/' in html and 'name="mentor_q"' in html
     assert "Search above, then choose the member here." in html
     assert html_rules.problems(html) == []
 

@@ -228,7 +228,7 @@ def test_the_progress_endpoint_shows_the_rows_written_and_asks_htmx_to_reload_at
     html = response.content.decode()
     assert response.status_code == 200 and "HX-Refresh" not in response
     assert 'role="progressbar"' in html and 'aria-valuenow="25"' in html
-    assert "Importing: 10 of 40 rows written." in html and 'hx-trigger="every 1s"' in html
+    assert "Importing: 10 of 40 rows written." in html and 'data-hx-trigger="every 1s"' in html
     page = client.get(f"{IMPORT_URL}{imported.pk}/").content.decode()
     assert 'aria-valuenow="25"' in page and '<meta http-equiv="refresh" content="2">' in page  # without JavaScript
     assert "htmx.min.js" in page
