@@ -170,23 +170,18 @@ def _read_versions(*keys: str) -> dict | None:
     return versions if len(versions) == len(keys) else None
 
 
-def cached_for(
-    name: str, organization_id: int, person_key: Any, compute: Callable[[], Any], ttl: int = TTL_SECONDS
-) -> Any:
-    """``compute()``'s result for this person in this organization, recomputed after any write
-    in the organization or the site, on a new day, or after ``ttl`` seconds."""
-    org_key, site_key = _version_key(organization_id), _version_key(SITE)
+def _versions(*keys: str) -> dict | None:
+    """The versions under ``keys``, read once per request (None: a cache that keeps nothing)."""
     read = _versions_read.get()
-    if read is not None and org_key in read and site_key in read:
-        versions = read
-    else:
-        versions = _read_versions(org_key, site_key)
-        if versions is None:  # a cache that keeps nothing
-            return compute()
-        if read is not None:
-            read.update(versions)
-    day = timezone.localdate().isoformat()
-    key = f"freshness:{name}:{organization_id}:{person_key}:{day}:{versions[org_key]}:{versions[site_key]}"
+    if read is not None and all(key in read for key in keys):
+        return read
+    versions = _read_versions(*keys)
+    if versions is not None and read is not None:
+        read.update(versions)
+    return versions
+
+
+def _kept(key: str, compute: Callable[[], Any], ttl: int) -> Any:
     sentinel = object()
     value = cache.get(key, sentinel)
     if value is sentinel:
@@ -196,29 +191,29 @@ def cached_for(
     return value
 
 
+def cached_for(
+    name: str, organization_id: int, person_key: Any, compute: Callable[[], Any], ttl: int = TTL_SECONDS
+) -> Any:
+    """``compute()``'s result for this person in this organization, recomputed after any write
+    in the organization or the site, on a new day, or after ``ttl`` seconds."""
+    org_key, site_key = _version_key(organization_id), _version_key(SITE)
+    versions = _versions(org_key, site_key)
+    if versions is None:
+        return compute()
+    day = timezone.localdate().isoformat()
+    key = f"freshness:{name}:{organization_id}:{person_key}:{day}:{versions[org_key]}:{versions[site_key]}"
+    return _kept(key, compute, ttl)
+
+
 def cached_for_site(name: str, key: Any, compute: Callable[[], Any], ttl: int = TTL_SECONDS) -> Any:
     """``compute()``'s result, recomputed after any write to the site-wide tables (people,
     memberships, organizations: ``_SITE_WIDE``) or anything written outside an organization's
     pages, or after ``ttl`` seconds."""
     site_key = _version_key(SITE)
-    read = _versions_read.get()
-    if read is not None and site_key in read:
-        version = read[site_key]
-    else:
-        versions = _read_versions(site_key)
-        if versions is None:
-            return compute()
-        version = versions[site_key]
-        if read is not None:
-            read[site_key] = version
-    cache_key = f"freshness:{name}:site:{key}:{version}"
-    sentinel = object()
-    value = cache.get(cache_key, sentinel)
-    if value is sentinel:
-        value = compute()
-        if _may_keep(db_connection):
-            cache.set(cache_key, value, ttl)
-    return value
+    versions = _versions(site_key)
+    if versions is None:
+        return compute()
+    return _kept(f"freshness:{name}:site:{key}:{versions[site_key]}", compute, ttl)
 
 
 # Stands for the request's CSRF token in a kept fragment; each request puts its own in.
