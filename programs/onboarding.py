@@ -6,7 +6,6 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
-from mentorship.freshness import cached_for
 from programs.models import Profile
 
 
@@ -37,8 +36,7 @@ def checklist(*, membership, user, has_application: bool) -> list[Step]:
         Step(
             key="profile",
             label="Fill in your profile (specialty and institution)",
-            # Read from the cache until the organization's data changes (mentorship.freshness).
-            done=cached_for("profile-filled-in", membership.organization_id, membership.pk, filled_in),
+            done=filled_in(),
             url=reverse("my_profile", kwargs={"org_slug": slug}),
             action="Open your profile",
         ),
