@@ -150,6 +150,11 @@ def paginate(
     total = queryset.count() if count is None else count
     if mode == AFTER:
         rows = list(ordered.filter(_seek(keys, values, forward=True)).order_by(*forward)[: per_page + 1])
+        first, value = keys[0][0], values[0]
+        if len(rows) <= per_page and first != "pk" and value is not None:
+            # The seek left out the rows whose first key is empty (they sort after every value).
+            rest = ordered.filter(**{f"{first}__isnull": True}).order_by(*forward)
+            rows += list(rest[: per_page + 1 - len(rows)])
         has_next, has_previous = len(rows) > per_page, True
         rows = rows[:per_page]
     elif mode in (BEFORE, LAST):
@@ -196,7 +201,15 @@ def _order(alias: str, descending: bool, *, nulls_first: bool = False) -> OrderB
 
 
 def _seek(keys: Sequence[tuple[str, bool]], values: Sequence, *, forward: bool) -> Q:
-    """Rows after (``forward``) or before the row whose sort values are ``values``."""
+    """Rows after (``forward``) or before the row whose sort values are ``values``, except,
+    going forward from a row whose first key has a value, the rows whose first key is empty
+    (``paginate`` reads those apart).
+
+    The condition is an OR over the keys, which a database cannot use to start an index scan
+    at the cursor; so when the first key has a value it is ANDed with a plain range on that
+    key (``key <= value`` for a descending key going forward), which it implies, and an
+    index on (..., key, pk) begins at the boundary row: page 500 reads as few rows as page 1.
+    """
     condition = Q(pk__in=[])
     equal = Q()
     for (alias, descending), value in zip(keys, values, strict=True):
@@ -206,6 +219,10 @@ def _seek(keys: Sequence[tuple[str, bool]], values: Sequence, *, forward: bool) 
         if step is not None:
             condition |= equal & step
         equal &= _equal(alias, value)
+    first, descending = keys[0]
+    if first != "pk" and values[0] is not None:
+        towards_end = descending == forward  # the direction in which values fall
+        condition &= Q(**{f"{first}__lte" if towards_end else f"{first}__gte": values[0]})
     return condition
 
 

@@ -75,3 +75,41 @@ def test_the_portal_home_follows_a_change_at_once(client, org_a):
         pair.mentor.user.full_name = "Dana W. Okafor"
         pair.mentor.user.save()
     assert "Mentored by Dana W. Okafor" in client.get(home).content.decode()
+
+
+def _decide_buttons(html: str, application) -> bool:
+    return f'value="{application.pk}"><input type="hidden" name="row"' in html
+
+
+def test_the_application_list_is_kept_per_coordinator_and_follows_a_decision(org_a, coordinator_a):
+    """The list's rows are kept per coordinator and address: a second visit runs no query of
+    the applications, each coordinator has their own (no buttons on their own application),
+    a row's inline form carries this request's token, and its decision shows at once."""
+    from programs.models import Application, ApplicationStatus, Role
+    from tests.factories import ApplicationFactory, MembershipFactory, ProgramFactory
+
+    program = ProgramFactory(organization=org_a, slug="kept", name="Kept Program")
+    other = ApplicationFactory(program=program, status=ApplicationStatus.ELIGIBLE, role=Role.MENTEE)
+    own = ApplicationFactory(program=program, membership=coordinator_a, status=ApplicationStatus.ELIGIBLE)
+    colleague = MembershipFactory(organization=org_a, is_coordinator=True)
+    url = reverse("application_list", kwargs={"org_slug": org_a.slug, "program_slug": program.slug})
+    me, them = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    me.force_login(coordinator_a.user)
+    them.force_login(colleague.user)
+
+    mine = me.get(url).content.decode()
+    with CaptureQueriesContext(connection) as kept:
+        again = me.get(url).content.decode()
+    assert not any("programs_application" in q["sql"] for q in kept.captured_queries)
+    assert _decide_buttons(mine, other) and not _decide_buttons(mine, own)
+    theirs = them.get(url).content.decode()
+    assert _decide_buttons(theirs, own)  # not coordinator_a's kept rows
+
+    token = TOKEN.search(again).group(1)
+    assert token != CSRF_PLACEHOLDER
+    response = me.post(url, {"csrfmiddlewaretoken": token, "ids": other.pk, "action": "declined"})
+    assert response.status_code == 302, response.content[:300]
+    with scopes_disabled():
+        assert Application.objects.get(pk=other.pk).status == ApplicationStatus.DECLINED
+    for client in (me, them):
+        assert f'data-status="declined">' in client.get(url).content.decode()

@@ -82,19 +82,24 @@ def _seal_key() -> None:
 
 
 class Timer:
-    """connection.execute_wrapper: counts queries and the wall time spent in them."""
+    """connection.execute_wrapper: counts queries and the wall time spent in them (and, with
+    ``keep``, each statement with its parameters and time)."""
 
-    def __init__(self) -> None:
+    def __init__(self, keep: bool = False) -> None:
         self.queries = 0
         self.seconds = 0.0
+        self.kept: list[tuple[float, str, object]] | None = [] if keep else None
 
     def __call__(self, execute, sql, params, many, context):
         started = time.perf_counter()
         try:
             return execute(sql, params, many, context)
         finally:
-            self.seconds += time.perf_counter() - started
+            took = time.perf_counter() - started
+            self.seconds += took
             self.queries += 1
+            if self.kept is not None:
+                self.kept.append((took, sql, params))
 
 
 def main() -> None:
@@ -107,6 +112,7 @@ def main() -> None:
     parser.add_argument("--sort", default="cumulative", help="cProfile sort key (cumulative, tottime)")
     parser.add_argument("--top", type=int, default=60)
     parser.add_argument("--profile-out", help="also write the cProfile data to this file (pstats)")
+    parser.add_argument("--queries", help="print this page's statements, each with its time, for one request")
     args = parser.parse_args()
 
     _seal_key()
@@ -158,7 +164,7 @@ def main() -> None:
         "dashboard (coordinators)": lambda: (f"/o/{org}/health/", next(coord_cycle)),
         "nav badges (pair members)": lambda: (f"/o/{org}/nav/badges/", next(member_cycle)[0]),
     }
-    chosen = args.page or ([args.profile] if args.profile else list(pages))
+    chosen = args.page or ([args.profile or args.queries] if args.profile or args.queries else list(pages))
     unknown = [name for name in chosen if name not in pages]
     if unknown:
         sys.exit(f"unknown page {unknown}; pages: {list(pages)}")
@@ -179,6 +185,15 @@ def main() -> None:
                 response.close()  # request_finished: close_old_connections, as gunicorn
         if not start_response.status.startswith("200"):
             sys.exit(f"{name} {path}: {start_response.status}\n{body[:2000].decode(errors='replace')}")
+
+    if args.queries:
+        for _ in range(args.warmup):
+            request(args.queries, Timer())
+        timer = Timer(keep=True)
+        request(args.queries, timer)
+        for took, sql, params in timer.kept:
+            print(f"-- {1000 * took:.2f} ms\n{sql}\n   params: {params}\n")
+        return
 
     if args.profile:
         for _ in range(args.warmup):
