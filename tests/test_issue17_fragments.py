@@ -112,4 +112,45 @@ def test_the_application_list_is_kept_per_coordinator_and_follows_a_decision(org
     with scopes_disabled():
         assert Application.objects.get(pk=other.pk).status == ApplicationStatus.DECLINED
     for client in (me, them):
-        assert f'data-status="declined">' in client.get(url).content.decode()
+        assert 'data-status="declined">' in client.get(url).content.decode()
+
+
+def _nav(html: str) -> str:
+    return html[html.index('<nav class="navbar') : html.index("</nav>")]
+
+
+def test_the_kept_navigation_follows_the_page_the_person_and_the_data(org_a, coordinator_a):
+    """The navigation is kept per person and page name: each page marks its own link active,
+    each person has their own menu (a member never gets the coordinator's), a renamed
+    organization shows at once, and its sign-out form carries this request's CSRF token."""
+    from tests.factories import MembershipFactory
+
+    member = MembershipFactory(organization=org_a)
+    coordinator, person = Client(enforce_csrf_checks=True), Client(enforce_csrf_checks=True)
+    coordinator.force_login(coordinator_a.user)
+    person.force_login(member.user)
+    home = reverse("organization_dashboard", kwargs={"org_slug": org_a.slug})
+    programs = reverse("program_list", kwargs={"org_slug": org_a.slug})
+
+    coordinator.get(home)  # kept
+    nav_home = _nav(coordinator.get(home).content.decode())
+    nav_programs = _nav(coordinator.get(programs).content.decode())
+    current = 'aria-current="page" href="{}"'.format
+    assert current(home) in nav_home and current(programs) not in nav_home
+    assert current(programs) in nav_programs and current(home) not in nav_programs
+    assert "Program office" in nav_home and coordinator_a.user.full_name in nav_home
+
+    nav_person = _nav(person.get(home).content.decode())
+    assert "Program office" not in nav_person and coordinator_a.user.full_name not in nav_person
+    assert member.user.full_name in nav_person
+
+    with scopes_disabled():
+        org_a.name = "Alpha Surgical Society of the North"
+        org_a.save()
+    assert "Alpha Surgical Society of the North" in _nav(coordinator.get(home).content.decode())
+
+    html = person.get(programs).content.decode()
+    token = TOKEN.search(_nav(html)).group(1)
+    assert token != CSRF_PLACEHOLDER
+    assert person.post(reverse("account_logout"), {"csrfmiddlewaretoken": token}).status_code == 302
+    assert person.get(home).status_code == 302  # signed out: sent to sign in
