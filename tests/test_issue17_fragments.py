@@ -132,12 +132,16 @@ def test_the_kept_navigation_follows_the_page_the_person_and_the_data(org_a, coo
     home = reverse("organization_dashboard", kwargs={"org_slug": org_a.slug})
     programs = reverse("program_list", kwargs={"org_slug": org_a.slug})
 
+    surveys = reverse("my_surveys", kwargs={"org_slug": org_a.slug})
     coordinator.get(home)  # kept
     nav_home = _nav(coordinator.get(home).content.decode())
+    # Two pages without the to-do list (their badges load later): only the page name differs.
     nav_programs = _nav(coordinator.get(programs).content.decode())
+    nav_surveys = _nav(coordinator.get(surveys).content.decode())
     current = 'aria-current="page" href="{}"'.format
     assert current(home) in nav_home and current(programs) not in nav_home
     assert current(programs) in nav_programs and current(home) not in nav_programs
+    assert current(surveys) in nav_surveys and current(programs) not in nav_surveys
     assert "Program office" in nav_home and coordinator_a.user.full_name in nav_home
 
     nav_person = _nav(person.get(home).content.decode())
