@@ -8,10 +8,11 @@ transaction's writes are invisible until it commits) and on the import once it e
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -49,6 +50,22 @@ logger = logging.getLogger(__name__)
 
 # Invitation emails rendered and queued by one ``programs.send_roster_invitations`` task.
 EMAIL_BATCH_SIZE = 200
+
+# When an import that says it is running or waiting has stopped for good (``release_stalled``).
+# A run holds its import's row locked until it ends: an unlocked "running" import this long
+# after it started is a run whose worker died. Without row locks (SQLite) only the time tells.
+RUN_LOCK_GRACE = timedelta(minutes=1)
+RUN_LIMIT_WITHOUT_LOCKS = timedelta(minutes=30)
+# A queued import no worker took in this long: its message was lost (or no worker runs).
+QUEUE_LIMIT = timedelta(hours=1)
+STOPPED_MESSAGE = (
+    "The import stopped before it finished (the background worker was interrupted) and nothing was written. "
+    "Confirm it again."
+)
+NOT_STARTED_MESSAGE = (
+    "The import did not start within an hour (the background workers may be down) and nothing was written. "
+    "Confirm it again; if it does not start, contact the site's administrators."
+)
 
 
 @dataclass
@@ -90,6 +107,55 @@ def roster_confirm(*, actor: Membership, roster_import: RosterImport) -> Confirm
     pk = roster_import.pk
     transaction.on_commit(lambda: registered_task("programs.apply_roster_import").delay(pk))
     return ConfirmResult("queued", roster_import)
+
+
+@transaction.atomic
+def release_stalled(*, actor: Membership, roster_import: RosterImport) -> RosterImport:
+    """The import as it is, after ending a run that can no longer end by itself.
+
+    A worker that dies while applying an import rolls its transaction back (nothing is
+    written), but the import would say "Importing" for ever; one whose message was lost would
+    say "Waiting to import" for ever. Either is marked ``failed`` with why, so a coordinator
+    can confirm it again. A run that is alive holds its import's row locked (``_apply``), so it
+    is never taken for a dead one; a task that starts after its import was released finds
+    nothing to claim."""
+    check_owner(actor, roster_import)
+    now = timezone.now()
+    released = False
+    if roster_import.status == RosterImportStatus.RUNNING and roster_import.started_at:
+        ran_for = now - roster_import.started_at
+        if connection.features.has_select_for_update_skip_locked:
+            if ran_for >= RUN_LOCK_GRACE:
+                # Skipped when a live run holds the row; found when no run does.
+                unlocked = list(
+                    RosterImport.objects.select_for_update(skip_locked=True)
+                    .filter(pk=roster_import.pk, status=RosterImportStatus.RUNNING)
+                    .values_list("pk", flat=True)
+                )
+                released = bool(unlocked) and _release(roster_import, RosterImportStatus.RUNNING, STOPPED_MESSAGE)
+        elif ran_for >= RUN_LIMIT_WITHOUT_LOCKS:
+            released = _release(roster_import, RosterImportStatus.RUNNING, STOPPED_MESSAGE)
+    elif (
+        roster_import.status == RosterImportStatus.QUEUED
+        and roster_import.queued_at
+        and now - roster_import.queued_at >= QUEUE_LIMIT
+    ):
+        released = _release(roster_import, RosterImportStatus.QUEUED, NOT_STARTED_MESSAGE)
+    if released:
+        roster_import.refresh_from_db()
+    return roster_import
+
+
+def _release(roster_import: RosterImport, status: str, message: str) -> bool:
+    """``failed`` with ``message``, if the import still has ``status`` (a run that ended in
+    between keeps its own result)."""
+    with scopes_disabled():
+        released = RosterImport.objects.filter(pk=roster_import.pk, status=status).update(
+            status=RosterImportStatus.FAILED, outcome={"code": "failed", "message": message}, finished_at=timezone.now()
+        )
+    if released:
+        logger.warning("Roster import %s released from %s: %s", roster_import.pk, status, message)
+    return bool(released)
 
 
 def progress_key(roster_import_id: int) -> str:

@@ -91,6 +91,7 @@ def roster_preview(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
         except ServiceError as error:
             messages.error(request, error.message)
         return redirect("roster_preview", org_slug=request.organization.slug, pk=imported.pk)
+    imported = roster_jobs.release_stalled(actor=request.membership, roster_import=imported)
     summary = imported.summary
     errors_only = request.GET.get("show") == "errors"
     rows = imported.row_set.order_by("-has_error", "number")
@@ -123,6 +124,7 @@ def roster_progress(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
     """The progress bar alone, polled by htmx while the task runs; once it has ended, htmx
     reloads the whole page to show the result (without JavaScript the page refreshes itself)."""
     imported = get_object_or_404(RosterImport.objects.defer("summary"), pk=pk)
+    imported = roster_jobs.release_stalled(actor=request.membership, roster_import=imported)
     response = render(request, "programs/includes/roster_progress.html", _progress_context(imported))
     if not imported.is_running and is_htmx(request):
         response["HX-Refresh"] = "true"

@@ -2,12 +2,16 @@
 nothing, once; the preview is paged with the rows in error first; the progress bar's
 endpoint is for the organization's coordinators only."""
 
+import re
+from datetime import timedelta
+
 import pytest
 from django.core import mail
 from django.core.cache import cache
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import TestCase
+from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from mentorship.freshness import is_freshness_hook
@@ -274,3 +278,103 @@ def test_a_coordinator_removed_before_the_task_runs_imports_nothing(client, coor
     assert imported.status == RosterImportStatus.PREVIEWED and imported.outcome["code"] == "refused"
     with scope(organization=org_a):
         assert not Invitation.objects.exists()
+
+
+# --- A run that can no longer end by itself ------------------------------------------------------
+
+
+def can_confirm(page: str) -> bool:
+    button = re.search(r'<button[^>]*value="confirm"[^>]*>', page)
+    return bool(button) and "disabled" not in button.group(0)
+
+
+def _stalled(imported: RosterImport, status: str, **since) -> None:
+    moment = timezone.now() - timedelta(**since)
+    with scopes_disabled():
+        RosterImport.objects.filter(pk=imported.pk).update(
+            status=status, started_at=moment if status == RosterImportStatus.RUNNING else None, queued_at=moment
+        )
+
+
+def test_an_import_whose_worker_died_says_so_and_can_be_confirmed_again(client, coordinator, org_a):
+    """A worker that dies mid-import writes nothing (its transaction rolls back) and leaves the
+    import "Importing": once no run holds it (PostgreSQL: its row is not locked, a minute after
+    it started; SQLite: after 30 minutes) the page says what happened and offers Confirm."""
+    imported = preview(client, "email,name\n" + people(3).replace(",faculty,Surgery", ""))
+    _stalled(imported, RosterImportStatus.RUNNING, seconds=20)
+    client.get(f"{IMPORT_URL}{imported.pk}/progress/")
+    imported.refresh_from_db()
+    assert imported.status == RosterImportStatus.RUNNING  # just started: left alone
+
+    _stalled(imported, RosterImportStatus.RUNNING, minutes=31)
+    response = client.get(f"{IMPORT_URL}{imported.pk}/progress/", headers={"HX-Request": "true"})
+    assert response["HX-Refresh"] == "true"  # the page reloads to show why
+    imported.refresh_from_db()
+    assert imported.status == RosterImportStatus.FAILED
+    page = client.get(f"{IMPORT_URL}{imported.pk}/").content.decode()
+    assert "Nothing was imported. The import stopped before it finished" in page
+    assert can_confirm(page)
+    with scope(organization=org_a):
+        assert not Invitation.objects.exists()
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        client.post(f"{IMPORT_URL}{imported.pk}/", {"action": "confirm"})
+    imported.refresh_from_db()
+    assert imported.status == RosterImportStatus.APPLIED
+    with scope(organization=org_a):
+        assert Invitation.objects.count() == 3
+
+
+def test_an_import_no_worker_took_is_released_after_an_hour(client, coordinator, org_a):
+    imported = preview(client, "email,name\nq@example.org,Q\n")
+    _stalled(imported, RosterImportStatus.QUEUED, minutes=50)
+    client.get(f"{IMPORT_URL}{imported.pk}/")
+    imported.refresh_from_db()
+    assert imported.status == RosterImportStatus.QUEUED
+    _stalled(imported, RosterImportStatus.QUEUED, minutes=61)
+    page = client.get(f"{IMPORT_URL}{imported.pk}/").content.decode()
+    imported.refresh_from_db()
+    assert imported.status == RosterImportStatus.FAILED
+    assert "Nothing was imported. The import did not start within an hour" in page and can_confirm(page)
+    # The task, if its message turns up after all, finds nothing to claim.
+    assert roster_jobs.run_roster_import(imported.pk).status == RosterImportStatus.FAILED
+    with scope(organization=org_a):
+        assert not Invitation.objects.exists()
+
+
+@pytest.mark.skipif(not connection.features.has_select_for_update_skip_locked, reason="row locks (PostgreSQL)")
+@pytest.mark.django_db(transaction=True)
+def test_a_live_run_is_never_released_however_long_it_takes(client, coordinator, org_a):
+    """A run holds its import's row locked from the start of its transaction to the end: while
+    it does, the import stays "Importing" however long ago it started."""
+    import threading
+
+    from django.db import connection as thread_connection
+    from django.db import transaction
+
+    imported = preview(client, "email,name\nslow@example.org,Slow\n")
+    _stalled(imported, RosterImportStatus.RUNNING, minutes=45)
+    locked, finish = threading.Event(), threading.Event()
+
+    def long_run():
+        try:
+            with scopes_disabled(), transaction.atomic():
+                RosterImport.objects.select_for_update().get(pk=imported.pk)
+                locked.set()
+                finish.wait(30)
+        finally:
+            thread_connection.close()
+
+    run = threading.Thread(target=long_run)
+    run.start()
+    try:
+        assert locked.wait(30)
+        client.get(f"{IMPORT_URL}{imported.pk}/progress/")
+        imported.refresh_from_db()
+        assert imported.status == RosterImportStatus.RUNNING
+    finally:
+        finish.set()
+        run.join(30)
+    client.get(f"{IMPORT_URL}{imported.pk}/progress/")  # the run ended without a result: released
+    imported.refresh_from_db()
+    assert imported.status == RosterImportStatus.FAILED
