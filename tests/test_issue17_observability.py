@@ -329,6 +329,43 @@ def test_readyz_is_503_when_the_database_is_unreachable(client, db, monkeypatch)
     assert client.get("/healthz").status_code == 200  # liveness does not depend on the database
 
 
+def test_readiness_gives_up_on_a_database_host_that_never_answers():
+    """A PostgreSQL host that takes the connection and never answers (a hung server, dropped
+    packets) fails the readiness check after DATABASE_CONNECT_TIMEOUT seconds instead of
+    holding the probe (and every request) for the system's TCP timeout: production settings,
+    in a process of their own, against a port that listens and stays silent."""
+    import subprocess
+    import sys
+
+    from tests.test_settings import _TEST_ONLY, ROOT
+
+    environment = {k: v for k, v in os.environ.items() if k not in _TEST_ONLY and k != "REDIS_URL"}
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+        environment.update(
+            DEBUG="0",
+            SECRET_KEY="readiness-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
+            ALLOWED_HOSTS="127.0.0.1",
+            SITE_URL="https://mentorship.example.org",
+            FIELD_ENCRYPTION_KEYS="cHJvZHVjdGlvbi1saWtlLWtleS1mb3ItdGhlLXRzdCE=",
+            AGREEMENT_SIGNING_KEY=os.environ["AGREEMENT_SIGNING_KEY"],
+            AGREEMENT_SIGNING_CERT=os.environ["AGREEMENT_SIGNING_CERT"],
+            DATABASE_URL=f"postgres://mentorship@127.0.0.1:{silent.getsockname()[1]}/mentorship",
+            DATABASE_CONNECT_TIMEOUT="1",
+        )
+        code = "from mentorship.observability import readiness; print('READINESS', readiness())"
+        result = subprocess.run(
+            [sys.executable, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=environment,
+            capture_output=True,
+            text=True,
+            timeout=120,  # without a connect timeout the check would wait here until killed
+        )
+    assert "READINESS {'postgres': 'unavailable'}" in result.stdout, result.stdout + result.stderr
+
+
 def test_readyz_is_503_when_redis_is_down(client, db):
     with override_settings(REDIS_URL=f"redis://:s3cret@127.0.0.1:{_closed_port()}/0"):
         response = client.get("/readyz")
