@@ -172,6 +172,20 @@ def test_a_backup_restores_into_a_fresh_database_with_nothing_lost(tmp_path, bac
         # A second restore finds the database no longer empty.
         again = _run(restored_env, "manage", "restore", str(backup), expect_ok=False)
         assert again.returncode != 0 and "not empty" in again.stderr
+        # With --force it replaces what is there: a person added and a note deleted since the
+        # backup are undone, and everything else is as backed up.
+        change = (
+            "from django_scopes import scopes_disabled\n"
+            "from mentorship.models import User\n"
+            "from relationships.models import PrivateNote\n"
+            "User.objects.create_user(email='after-the-backup@example.net', password=None)\n"
+            "with scopes_disabled():\n"
+            "    PrivateNote.objects.all().delete()\n"
+            "    print('notes', PrivateNote.objects.count())\n"
+        )
+        assert "notes 0" in _run(restored_env, "manage", "shell", "-c", change).stdout
+        _run(restored_env, "manage", "restore", str(backup), "--force")
+        _run(restored_env, "facts", str(tmp_path / "seeded.json"), str(tmp_path / "forced.json"))
     finally:
         if backend == "postgresql":
             for name in names.values():
@@ -183,6 +197,8 @@ def test_a_backup_restores_into_a_fresh_database_with_nothing_lost(tmp_path, bac
 
     # Every table's rows; the manifest says the same.
     assert restored["counts"] == seeded["counts"] == manifest["tables"]
+    forced = json.loads((tmp_path / "forced.json").read_text())
+    assert forced["counts"] == seeded["counts"] and forced["note"] == seeded["note"] and forced["verified"]
     assert seeded["counts"]["relationships_privatenote"] >= 1 and seeded["counts"]["agreements_agreement"] >= 1
     # The note decrypts to what was written, and is stored encrypted in both databases.
     assert restored["note"] == seeded["note"]
