@@ -188,9 +188,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
-    # A database host that does not answer (down, or packets dropped) fails a connection in
-    # this many seconds instead of the system's TCP timeout (minutes): /readyz answers 503
-    # and requests fail fast. ?connect_timeout= in DATABASE_URL wins.
+    # A new connection to a database host that does not answer (down, or packets dropped)
+    # fails in this many seconds (libpq counts at least 2) instead of the system's TCP
+    # timeout (minutes), so /readyz answers 503. A connection already open is not covered.
+    # ?connect_timeout= in DATABASE_URL wins.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout", env_int("DATABASE_CONNECT_TIMEOUT", 5))
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     # Several processes (web, worker, beat) share the file: wait for locks instead of

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
-from django.db import connection, transaction
+from django.db import OperationalError, connection, transaction
 from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
@@ -109,7 +109,6 @@ def roster_confirm(*, actor: Membership, roster_import: RosterImport) -> Confirm
     return ConfirmResult("queued", roster_import)
 
 
-@transaction.atomic
 def release_stalled(*, actor: Membership, roster_import: RosterImport) -> RosterImport:
     """The import as it is, after ending a run that can no longer end by itself.
 
@@ -118,32 +117,57 @@ def release_stalled(*, actor: Membership, roster_import: RosterImport) -> Roster
     say "Waiting to import" for ever. Either is marked ``failed`` with why, so a coordinator
     can confirm it again. A run that is alive holds its import's row locked (``_apply``), so it
     is never taken for a dead one; a task that starts after its import was released finds
-    nothing to claim."""
-    check_owner(actor, roster_import)
-    now = timezone.now()
-    released = False
-    if roster_import.status == RosterImportStatus.RUNNING and roster_import.started_at:
-        ran_for = now - roster_import.started_at
-        if connection.features.has_select_for_update_skip_locked:
-            if ran_for >= RUN_LOCK_GRACE:
+    nothing to claim. Nothing is opened or locked unless the import is overdue, so a page that
+    polls a live import costs no transaction."""
+    due = _release_due(roster_import)
+    if due is None:
+        return roster_import
+    status, message = due
+    try:
+        with transaction.atomic():
+            check_owner(actor, roster_import)
+            if status == RosterImportStatus.RUNNING and connection.features.has_select_for_update_skip_locked:
                 # Skipped when a live run holds the row; found when no run does.
-                unlocked = list(
+                unlocked = (
                     RosterImport.objects.select_for_update(skip_locked=True)
-                    .filter(pk=roster_import.pk, status=RosterImportStatus.RUNNING)
+                    .filter(pk=roster_import.pk, status=status)
                     .values_list("pk", flat=True)
                 )
-                released = bool(unlocked) and _release(roster_import, RosterImportStatus.RUNNING, STOPPED_MESSAGE)
-        elif ran_for >= RUN_LIMIT_WITHOUT_LOCKS:
-            released = _release(roster_import, RosterImportStatus.RUNNING, STOPPED_MESSAGE)
-    elif (
+                if not list(unlocked):
+                    return roster_import
+            released = _release(roster_import, status, message)
+            if released:
+                audit(
+                    organization=roster_import.organization,
+                    actor=actor.user,
+                    action="roster.released",
+                    summary=f"{roster_import.filename}: not imported ({message.split(' (')[0].lower()})",
+                    roster_import=roster_import.pk,
+                    was=status,
+                )
+    except OperationalError:
+        # SQLite: a writer holds the database (a run still going after all); ask again later.
+        logger.warning("Roster import %s: could not check it, the database is busy", roster_import.pk)
+        return roster_import
+    if released:
+        roster_import.refresh_from_db()
+    return roster_import
+
+
+def _release_due(roster_import: RosterImport) -> tuple[str, str] | None:
+    """(the status to leave, why) when the import is overdue for ``release_stalled``."""
+    now = timezone.now()
+    if roster_import.status == RosterImportStatus.RUNNING and roster_import.started_at:
+        limit = RUN_LOCK_GRACE if connection.features.has_select_for_update_skip_locked else RUN_LIMIT_WITHOUT_LOCKS
+        if now - roster_import.started_at >= limit:
+            return RosterImportStatus.RUNNING, STOPPED_MESSAGE
+    if (
         roster_import.status == RosterImportStatus.QUEUED
         and roster_import.queued_at
         and now - roster_import.queued_at >= QUEUE_LIMIT
     ):
-        released = _release(roster_import, RosterImportStatus.QUEUED, NOT_STARTED_MESSAGE)
-    if released:
-        roster_import.refresh_from_db()
-    return roster_import
+        return RosterImportStatus.QUEUED, NOT_STARTED_MESSAGE
+    return None
 
 
 def _release(roster_import: RosterImport, status: str, message: str) -> bool:

@@ -33,7 +33,10 @@ def roster_import(request: HttpRequest, org_slug: str) -> HttpResponse:
             form_error(form, error)
         else:
             return redirect("roster_preview", org_slug=request.organization.slug, pk=imported.pk)
-    recent = RosterImport.objects.select_related("created_by__user")[:RECENT_IMPORTS]
+    recent = [
+        roster_jobs.release_stalled(actor=request.membership, roster_import=item) if item.is_running else item
+        for item in RosterImport.objects.select_related("created_by__user")[:RECENT_IMPORTS]
+    ]
     return render(request, "programs/roster_import.html", {"form": form, "recent": recent})
 
 
@@ -79,6 +82,8 @@ def _progress_context(imported: RosterImport) -> dict:
 @coordinator_required
 def roster_preview(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     imported = get_object_or_404(RosterImport, pk=pk)
+    # An import whose run can no longer end says so (and can be confirmed again) first.
+    imported = roster_jobs.release_stalled(actor=request.membership, roster_import=imported)
     if request.method == "POST":
         action = request.POST.get("action")
         try:
@@ -91,7 +96,6 @@ def roster_preview(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
         except ServiceError as error:
             messages.error(request, error.message)
         return redirect("roster_preview", org_slug=request.organization.slug, pk=imported.pk)
-    imported = roster_jobs.release_stalled(actor=request.membership, roster_import=imported)
     summary = imported.summary
     errors_only = request.GET.get("show") == "errors"
     rows = imported.row_set.order_by("-has_error", "number")

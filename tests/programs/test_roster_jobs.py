@@ -317,12 +317,48 @@ def test_an_import_whose_worker_died_says_so_and_can_be_confirmed_again(client, 
     with scope(organization=org_a):
         assert not Invitation.objects.exists()
 
+    with scope(organization=org_a):
+        event = AuditEvent.objects.get(action="roster.released")
+    assert event.data == {"roster_import": imported.pk, "was": "running"}
+
     with TestCase.captureOnCommitCallbacks(execute=True):
         client.post(f"{IMPORT_URL}{imported.pk}/", {"action": "confirm"})
     imported.refresh_from_db()
     assert imported.status == RosterImportStatus.APPLIED
     with scope(organization=org_a):
         assert Invitation.objects.count() == 3
+
+
+def test_a_stalled_import_says_so_in_the_list_and_takes_a_confirm_at_once(client, coordinator, org_a):
+    imported = preview(client, "email,name\nlist@example.org,List\n")
+    _stalled(imported, RosterImportStatus.RUNNING, minutes=31)
+    listing = client.get(IMPORT_URL).content.decode()
+    imported.refresh_from_db()
+    assert imported.status == RosterImportStatus.FAILED
+    assert "Importing" not in listing and "Not imported" in listing
+
+    _stalled(imported, RosterImportStatus.RUNNING, minutes=31)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        response = client.post(f"{IMPORT_URL}{imported.pk}/", {"action": "confirm"}, follow=True)
+    assert "already being applied" not in response.content.decode()
+    imported.refresh_from_db()
+    assert imported.status == RosterImportStatus.APPLIED
+
+
+def test_polling_a_live_import_opens_no_transaction(client, coordinator):
+    """The progress bar asks every second while an import runs; on SQLite a transaction would
+    wait for the run's write lock (20 s, then an error). Until an import is overdue, neither
+    the poll nor the page opens one or locks anything."""
+    from django.test.utils import CaptureQueriesContext
+
+    imported = preview(client, "email,name\nlive@example.org,Live\n")
+    _stalled(imported, RosterImportStatus.RUNNING, seconds=20)
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(f"{IMPORT_URL}{imported.pk}/progress/").status_code == 200
+        assert client.get(f"{IMPORT_URL}{imported.pk}/").status_code == 200
+        assert client.get(IMPORT_URL).status_code == 200
+    statements = [q["sql"].upper() for q in queries.captured_queries]
+    assert not [sql for sql in statements if "SAVEPOINT" in sql or "FOR UPDATE" in sql or "BEGIN" in sql]
 
 
 def test_an_import_no_worker_took_is_released_after_an_hour(client, coordinator, org_a):
