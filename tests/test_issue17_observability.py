@@ -334,16 +334,16 @@ def test_readiness_gives_up_on_a_database_host_that_never_answers():
     packets) fails the readiness check after DATABASE_CONNECT_TIMEOUT seconds instead of
     holding the probe (and every request) for the system's TCP timeout: production settings,
     in a process of their own, against a port that listens and stays silent."""
-    import subprocess
-    import sys
+    from tests.test_settings import _manage  # production settings in a process of their own
 
-    from tests.test_settings import _TEST_ONLY, ROOT
-
-    environment = {k: v for k, v in os.environ.items() if k not in _TEST_ONLY and k != "REDIS_URL"}
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
         silent.listen(8)  # the kernel completes the handshake; nobody ever answers
-        environment.update(
+        # _manage's timeout (120 s): without a connect timeout the check would wait until killed.
+        result = _manage(
+            "shell",
+            "-c",
+            "from mentorship.observability import readiness; print('READINESS', readiness())",
             DEBUG="0",
             SECRET_KEY="readiness-test-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
             ALLOWED_HOSTS="127.0.0.1",
@@ -353,15 +353,7 @@ def test_readiness_gives_up_on_a_database_host_that_never_answers():
             AGREEMENT_SIGNING_CERT=os.environ["AGREEMENT_SIGNING_CERT"],
             DATABASE_URL=f"postgres://mentorship@127.0.0.1:{silent.getsockname()[1]}/mentorship",
             DATABASE_CONNECT_TIMEOUT="1",
-        )
-        code = "from mentorship.observability import readiness; print('READINESS', readiness())"
-        result = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", code],
-            cwd=ROOT,
-            env=environment,
-            capture_output=True,
-            text=True,
-            timeout=120,  # without a connect timeout the check would wait here until killed
+            REDIS_URL="",
         )
     assert "READINESS {'postgres': 'unavailable'}" in result.stdout, result.stdout + result.stderr
 

@@ -34,7 +34,7 @@ def roster_import(request: HttpRequest, org_slug: str) -> HttpResponse:
         else:
             return redirect("roster_preview", org_slug=request.organization.slug, pk=imported.pk)
     recent = [
-        roster_jobs.release_stalled(actor=request.membership, roster_import=item) if item.is_running else item
+        roster_jobs.release_stalled(actor=request.membership, roster_import=item)
         for item in RosterImport.objects.select_related("created_by__user")[:RECENT_IMPORTS]
     ]
     return render(request, "programs/roster_import.html", {"form": form, "recent": recent})
