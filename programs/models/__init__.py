@@ -11,6 +11,14 @@ from programs.models.applications import (
 )
 from programs.models.hubs import AffinityGroup, Hub, HubMentor, HubTheme
 from programs.models.messaging import Announcement, AnnouncementAudience, EmailTemplateOverride
+from programs.models.notifications import (
+    Digest,
+    DigestStatus,
+    EmailDelivery,
+    Notification,
+    NotificationCategory,
+    NotificationKind,
+)
 from programs.models.organizations import (
     DEFAULT_BRAND_COLOUR,
     INVITATION_VALID_DAYS,
@@ -42,6 +50,12 @@ from programs.models.programs import (
 from programs.models.roster import RosterImport, RosterImportRow, RosterImportStatus
 
 __all__ = [
+    "Digest",
+    "DigestStatus",
+    "EmailDelivery",
+    "Notification",
+    "NotificationCategory",
+    "NotificationKind",
     "Announcement",
     "AnnouncementAudience",
     "DEFAULT_BRAND_COLOUR",

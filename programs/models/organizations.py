@@ -119,6 +119,22 @@ class Membership(models.Model):
         help_text="Check-in and survey nudges. Reminders of something only you can do (a signature, "
         "a consent, a review, a report) are always sent.",
     )
+    # Email preferences (issue 18): immediately, in a daily digest, or not at all. Kept in
+    # step with ``nudges_enabled`` (off ⇔ disabled) by the preference services.
+    messages_email = models.CharField(
+        "emails about new messages",
+        max_length=20,
+        choices=[("immediate", "Immediately"), ("digest", "In a daily digest"), ("off", "Don't email me")],
+        default="immediate",
+    )
+    nudges_email = models.CharField(
+        "emails with friendly nudges",
+        max_length=20,
+        choices=[("immediate", "Immediately"), ("digest", "In a daily digest"), ("off", "Don't email me")],
+        default="immediate",
+        help_text="Check-ins, surveys and quiet-mentorship nudges. Reminders of something only you can do "
+        "(a signature, a consent, a review, a report) are always sent at once.",
+    )
     joined_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 

@@ -1,5 +1,6 @@
 """The relationship's tables: the pairing itself (``mentorship.py``) and its working record
-(``record.py``: meetings, tasks, private notes, goals, the access log, program resources)."""
+(``record.py``: meetings, tasks, private notes, goals, the access log, program resources)
+and the pair's conversation (``messages.py``)."""
 
 from relationships.models.mentorship import (
     LIVE_STATUSES,
@@ -11,6 +12,14 @@ from relationships.models.mentorship import (
     PairExclusion,
     ProgramRemoval,
     Stage,
+)
+from relationships.models.messages import (
+    ATTACHMENT_MAX_BYTES,
+    EDIT_WINDOW,
+    MESSAGE_MAX_LENGTH,
+    Conversation,
+    ConversationRead,
+    Message,
 )
 from relationships.models.record import (
     ContentRead,
@@ -26,7 +35,13 @@ from relationships.models.record import (
 )
 
 __all__ = [
+    "ATTACHMENT_MAX_BYTES",
+    "EDIT_WINDOW",
     "LIVE_STATUSES",
+    "MESSAGE_MAX_LENGTH",
+    "Conversation",
+    "ConversationRead",
+    "Message",
     "ContentRead",
     "EndReason",
     "ExclusionReason",
