@@ -38,6 +38,9 @@ class Conversation(models.Model):
     # Metadata a coordinator may see: how many messages, and when the last one was sent.
     message_count = models.PositiveIntegerField(default=0)
     last_message_at = models.DateTimeField(null=True, blank=True)
+    # Moves with every new, edited or removed message and every read receipt: the page's
+    # ETag, so a polling page is answered "not modified" until something changed.
+    changed_at = models.DateTimeField(default=timezone.now)
     created_at = models.DateTimeField(default=timezone.now)
 
     objects = ScopedManager(organization="organization")
