@@ -798,3 +798,23 @@ def test_a_nul_in_an_export_filter_is_a_400_with_the_message(world):
     assert response.status_code == 400
     assert b"control character U+0000" in response.content and b"Name or email" in response.content
     assert client.get("/o/alpha/reminders.csv?q=Ann").status_code == 200
+
+
+def test_no_get_view_echoes_a_query_name_it_does_not_read(world, quiet_request_log):
+    """Every GET view, as a role that may open it, with one long name it never asked for:
+    the page is no larger than without it (beyond ECHO_BOUND). The application list once put
+    the whole query string into its bulk form's action, found only when hypothesis drew a
+    long enough value; this asks every view the same question every run."""
+    long_value = "Q" * (2 * ECHO_BOUND)
+    clients, grown = {}, []
+    for name, route in _get_views():
+        rule = rules.RULES[name]
+        url = _url(route, rule, world)
+        role = next((role for role in ACTING_ROLES if rule.allows(role, "GET")), rules.MEMBER)
+        if role not in clients:
+            clients[role] = _client(world.roles[role])
+        plain = _content(clients[role].get(url))
+        with_it = _content(clients[role].get(url, {"unasked_name": long_value}))
+        if len(with_it) > len(plain) + ECHO_BOUND:
+            grown.append(f"{name} as {role}: grew by {len(with_it) - len(plain)} bytes")
+    assert grown == []

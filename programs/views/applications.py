@@ -3,7 +3,7 @@ import hashlib
 from django.contrib import messages
 from django.db.models import Q
 from django.db.models.functions import Lower
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -164,7 +164,24 @@ def _row_context(request: HttpRequest, program: Program) -> dict:
     sample = reverse(
         "application_review", kwargs={"org_slug": request.organization.slug, "program_slug": program.slug, "pk": 1}
     )
-    return {"review_prefix": sample.removesuffix("1/"), "here": request.get_full_path()}
+    return {"review_prefix": sample.removesuffix("1/"), "here": _list_address(request)}
+
+
+# The list's own query names: its filters, its order and its page (keyset cursors).
+_LIST_QUERY_NAMES = (*ApplicationFilterForm.base_fields, "sort", "after", "before", "last")
+
+
+def _list_address(request: HttpRequest) -> str:
+    """The list's address for its rows' forms, keeping the filters, order and page a
+    decision returns to; never a name the list does not read, nor a value longer than any
+    it makes (so no query string, however long, is echoed into every row)."""
+    kept = QueryDict(mutable=True)
+    for name in _LIST_QUERY_NAMES:
+        value = request.GET.get(name, "")
+        if value and len(value) <= 500:
+            kept[name] = value
+    query = kept.urlencode()
+    return request.path + (f"?{query}" if query else "")
 
 
 def _application_row(request: HttpRequest, program: Program, pk: int | None, status: tuple[str, str]) -> HttpResponse:
