@@ -15,7 +15,7 @@ from django_scopes import scope, scopes_disabled
 
 from mentorship.exceptions import ServiceError
 from programs.models import Notification
-from relationships.models import Conversation, ConversationRead, Message, MentorshipStatus
+from relationships.models import Conversation, ConversationRead, MentorshipStatus, Message
 from relationships.services import messages as services
 from tests.factories import MembershipFactory, dana_and_nia
 
