@@ -244,13 +244,17 @@ def _clean_name(name: str) -> str:
     return name[:150] or "attachment"
 
 
-def _leaves(message: EmailMessage):
-    """The message's leaf parts, without going inside an attached message."""
+def _leaves(message: EmailMessage, *, related: bool = False):
+    """(part, embedded) for the message's leaf parts, without going inside an attached
+    message. An embedded part is one the HTML shows in place (inside multipart/related, with
+    a Content-ID, not sent as an attachment): a signature's logo, not a file sent."""
     if message.is_multipart():
+        inside = related or message.get_content_type() == "multipart/related"
         for child in message.iter_parts():
-            yield from _leaves(child)
+            yield from _leaves(child, related=inside)
     else:
-        yield message
+        embedded = related and bool(_header(message, "Content-ID")) and message.get_content_disposition() != "attachment"
+        yield message, embedded
 
 
 def fingerprint_of(message_id: str, raw: bytes) -> str:
@@ -288,8 +292,8 @@ def parse_message(raw: bytes) -> InboundEmail:
     else:
         text = ""
     attachments = []
-    for part in _leaves(message):
-        if any(part is chosen for chosen in body_parts):
+    for part, embedded in _leaves(message):
+        if embedded or any(part is chosen for chosen in body_parts):
             continue
         name = part.get_filename()
         if part.get_content_disposition() != "attachment" and not name:
