@@ -24,6 +24,7 @@ from demo.history_matching import (
     write_proposals,
     write_requests,
 )
+from demo.history_messages import write_messages
 from demo.history_records import sign_agreements, write_survey
 from programs.models import Application, ApplicationStatus, Membership, Program, ProgramModel, Role
 from relationships.models import Mentorship, Origin
@@ -97,6 +98,7 @@ def seed_history(organization, program: Program, spec, password_hash: str, creat
     sign_agreements(program, plans, seal)
     apply_endings(program, plans)
     write_meetings(program, plans)
+    write_messages(program, plans)
     write_reminders(program, plans)
     write_reports(program, plans)
     if program.model == ProgramModel.SELF_SELECT:

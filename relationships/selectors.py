@@ -1,6 +1,6 @@
 """Reads of the relationship for pages in other apps."""
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
 from programs.models import HubMentor, Membership, Program
@@ -49,7 +49,8 @@ def _count(model, **filters) -> Coalesce:
 
 def program_mentorships(*, program, live_only: bool = True) -> QuerySet[Mentorship]:
     """A program's pairings for its coordinators, with metadata only: the people, status,
-    stage, dates, the mentor's hub and counts of meetings held and goals. No field of the
+    stage, dates, the mentor's hub, counts of meetings held, goals and messages, and the
+    last message's date. No field of the
     pair's record (notes, agendas, goals' text) is loaded."""
     mentorships = Mentorship.objects.filter(program=program).select_related("mentor__user", "mentee__user")
     if live_only:
@@ -62,6 +63,9 @@ def program_mentorships(*, program, live_only: bool = True) -> QuerySet[Mentorsh
         meetings_held=_count(Meeting, status=MeetingStatus.HELD),
         goals_total=_count(Goal),
         goals_achieved=_count(Goal, status=GoalStatus.ACHIEVED),
+        # The conversation's metadata: how many messages and when the last one was sent.
+        messages_sent=Coalesce(F("conversation__message_count"), 0),
+        last_message_at=F("conversation__last_message_at"),
     )
 
 
@@ -108,3 +112,68 @@ def organization_search(*, organization, query: str) -> dict:
         "more_relationships": more_relationships,
         "count": len(people) + len(programs) + len(relationships),
     }
+
+
+# --- The pair's conversation (issue 18) ---------------------------------------------------------
+
+CONVERSATION_PAGE = 50  # messages shown at once; "Earlier messages" goes back further
+
+
+def conversation_page(*, conversation, viewer, before: int | None = None) -> dict:
+    """The latest messages (or those before message ``before``), oldest first, with their
+    authors; each of the viewer's own messages knows whether the other side has read it.
+    Three queries whatever the conversation's length."""
+    from django.utils import timezone
+
+    from relationships.models import EDIT_WINDOW, ConversationRead, Message
+
+    rows = Message.objects.filter(conversation=conversation).select_related("author__user")
+    if before:
+        rows = rows.filter(pk__lt=before)
+    latest = list(rows.order_by("-created_at", "-pk")[: CONVERSATION_PAGE + 1])
+    has_earlier = len(latest) > CONVERSATION_PAGE
+    messages = list(reversed(latest[:CONVERSATION_PAGE]))
+    other_read_at = (
+        ConversationRead.objects.filter(conversation=conversation)
+        .exclude(reader=viewer)
+        .values_list("last_read_at", flat=True)
+        .first()
+    )
+    now = timezone.now()
+    live = conversation.mentorship.is_live
+    last_read_mine = None
+    for message in messages:
+        message.mine = message.author_id == viewer.pk
+        message.can_edit = message.mine and live and not message.is_removed and now <= message.created_at + EDIT_WINDOW
+        message.can_remove = message.mine and not message.is_removed
+        message.read = message.mine and other_read_at is not None and other_read_at >= message.created_at
+        message.show_receipt = False
+        if message.mine:
+            last_read_mine = message
+    # The receipt shows under the viewer's last message ("Read" or "Sent").
+    if last_read_mine is not None:
+        last_read_mine.show_receipt = True
+    return {
+        "messages": messages,
+        "has_earlier": has_earlier,
+        "earliest": messages[0].pk if messages else None,
+        "other_read_at": other_read_at,
+    }
+
+
+def conversation_summary(*, mentorship, viewer) -> dict:
+    """Metadata of the pair's conversation for the relationship page: how many messages,
+    the last one's date and, for one of the pair, how many they have not read. Three queries."""
+    from relationships.models import Conversation, ConversationRead, Message
+
+    conversation = Conversation.objects.filter(mentorship=mentorship).only("message_count", "last_message_at").first()
+    summary = {"count": 0, "last_at": None, "unread": 0}
+    if conversation is None:
+        return summary
+    summary.update(count=conversation.message_count, last_at=conversation.last_message_at)
+    if mentorship.party(viewer) is not None and conversation.last_message_at:
+        read_to = ConversationRead.objects.filter(conversation=conversation, reader=viewer).values("last_read_at")[:1]
+        unread = Message.objects.filter(conversation=conversation, removed_at__isnull=True).exclude(author=viewer)
+        # No pointer yet: the subquery is empty, the comparison unknown, nothing excluded.
+        summary["unread"] = unread.filter(~Q(created_at__lte=Subquery(read_to)) | ~Exists(read_to)).count()
+    return summary

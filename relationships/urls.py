@@ -5,9 +5,11 @@ from django.urls import path
 
 from mentorship.tenancy import app_urlpatterns
 from relationships.views import inbound, meetings, mentorships, record, search
+from relationships.views import messages as conversation
 
 _M = "mentorships/<int:pk>/meetings/"
 _ONE = _M + "<int:meeting_pk>/"
+_C = "mentorships/<int:pk>/messages/"
 
 org_urlpatterns = [
     # The coordinators' search of the organization (people, programs, relationships).
@@ -31,6 +33,12 @@ org_urlpatterns = [
     path(_ONE + "tasks/", meetings.meeting_task_add, name="meeting_task_add"),
     path(_M + "tasks/<int:task_pk>/done/", meetings.meeting_task_done, name="meeting_task_done"),
     path(_ONE + "note/", meetings.meeting_note, name="meeting_note"),
+    # The pair's conversation: messages, attachments, edits and removals.
+    path(_C, conversation.conversation, name="conversation"),
+    path(_C + "list/", conversation.conversation_messages, name="conversation_messages"),
+    path(_C + "<int:message_pk>/edit/", conversation.message_edit, name="message_edit"),
+    path(_C + "<int:message_pk>/remove/", conversation.message_remove, name="message_remove"),
+    path(_C + "<int:message_pk>/attachment/", conversation.message_attachment, name="message_attachment"),
     # Goals, the stage, the program's resources.
     path("mentorships/<int:pk>/goals/", record.goal_list, name="goal_list"),
     path("mentorships/<int:pk>/goals/<int:goal_pk>/", record.goal_detail, name="goal_detail"),

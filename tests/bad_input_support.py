@@ -27,7 +27,7 @@ from agreements.models.review import MentorshipDocument, YearlyReview
 from matching.models import MatchRound, MentorshipRequest, Proposal
 from programs.models import Application, ApplicationStatus, Invitation, Profile, ProgramModel, Role, RosterImport
 from programs.services.organizations import contact_confirmation_token
-from relationships.models import FollowUpTask, Goal, Meeting, MeetingStatus, Mentorship
+from relationships.models import Conversation, FollowUpTask, Goal, Meeting, MeetingStatus, Mentorship, Message
 from surveys.models import Feedback, QuarterlyReport, Question, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import quarter_of
 from surveys.services.reminders import unsubscribe_token
@@ -114,6 +114,10 @@ def _pairing(org, programs, *, mentor, mentee, coordinator, wave) -> dict:
     document = MentorshipDocument(organization=org, mentorship=mentorship, uploaded_by=mentee, kind="cv", size=20)
     document.file.save("cv.pdf", ContentFile(b"%PDF-1.4\n% document"), save=False)
     document.save()
+    conversation = Conversation.objects.create(
+        organization=org, mentorship=mentorship, message_count=1, last_message_at=now
+    )
+    message = Message.objects.create(organization=org, conversation=conversation, author=mentee, body="Hello")
     offer = Proposal.objects.create(
         organization=org, program=society, mentor=mentor, mentee=mentee, status="offered", offered_at=now
     )
@@ -147,6 +151,7 @@ def _pairing(org, programs, *, mentor, mentee, coordinator, wave) -> dict:
     return {
         "mentorship": mentorship.pk,
         "meeting": meeting.pk,
+        "message": message.pk,
         "task": task.pk,
         "goal": goal.pk,
         "document": document.pk,

@@ -53,6 +53,7 @@ PERSONAL_KINDS = frozenset(
     {
         "mentorship",
         "meeting",
+        "message",
         "task",
         "goal",
         "document",
@@ -86,6 +87,7 @@ class Rule:
 
 PAIR_IDS = {"pk": "mentorship"}
 MEETING_IDS = {"pk": "mentorship", "meeting_pk": "meeting"}
+MESSAGE_IDS = {"pk": "mentorship", "message_pk": "message"}
 
 RULES: dict[str, Rule] = {
     # --- Outside any organization ---------------------------------------------------------
@@ -267,6 +269,12 @@ RULES: dict[str, Rule] = {
         ONLY_MENTEE, ids={"pk": "mentorship", "doc_pk": "document"}, methods=POST, note="the uploader"
     ),
     # --- The pair's record -------------------------------------------------------------------------
+    # The pair's conversation (issue 18): the pair only; the message's author (E1) edits and removes it.
+    "conversation": Rule(PAIR, ids=PAIR_IDS),
+    "conversation_messages": Rule(PAIR, ids=PAIR_IDS, methods=GET),
+    "message_edit": Rule(ONLY_MENTEE, ids=MESSAGE_IDS, note="only the author, within five minutes"),
+    "message_remove": Rule(ONLY_MENTEE, ids=MESSAGE_IDS, note="only the author"),
+    "message_attachment": Rule(PAIR, ids=MESSAGE_IDS, methods=GET),
     "meeting_list": Rule(PAIR, ids=PAIR_IDS),
     "meeting_detail": Rule(PAIR, ids=MEETING_IDS, methods=GET),
     "meeting_ics": Rule(PAIR, ids=MEETING_IDS, methods=GET),

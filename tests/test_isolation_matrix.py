@@ -49,7 +49,17 @@ from programs.models import (
     RosterImport,
 )
 from programs.services.organizations import contact_confirmation_token
-from relationships.models import FollowUpTask, Goal, GoalNote, Meeting, MeetingStatus, Mentorship, PrivateNote
+from relationships.models import (
+    Conversation,
+    FollowUpTask,
+    Goal,
+    GoalNote,
+    Meeting,
+    MeetingStatus,
+    Mentorship,
+    Message,
+    PrivateNote,
+)
 from surveys.models import Feedback, QuarterlyReport, Survey, SurveyInvitation, SurveyWave
 from surveys.periods import previous_quarter, quarter_of
 from surveys.services.reminders import unsubscribe_token
@@ -222,6 +232,20 @@ def _pairing(org, programs, *, marker: str, mentor, mentee, coordinator, invitee
     document = MentorshipDocument(organization=org, mentorship=mentorship, uploaded_by=mentee, kind="cv", size=20)
     document.file.save("cv.pdf", ContentFile(b"%PDF-1.4\n% document"), save=False)
     document.save()
+    conversation = Conversation.objects.create(
+        organization=org, mentorship=mentorship, message_count=1, last_message_at=timezone.now()
+    )
+    message = Message(
+        organization=org,
+        conversation=conversation,
+        author=mentee,
+        body=f"{marker}SECRET-MESSAGE",
+        attachment_name="plan.pdf",
+        attachment_type="application/pdf",
+        attachment_size=20,
+    )
+    message.attachment.save("plan.pdf", ContentFile(b"%PDF-1.4\n% message"), save=False)
+    message.save()
     offer = Proposal.objects.create(
         organization=org, program=society, mentor=mentor, mentee=mentee, status="offered", offered_at=timezone.now()
     )
@@ -254,6 +278,7 @@ def _pairing(org, programs, *, marker: str, mentor, mentee, coordinator, invitee
     return {
         "mentorship": mentorship.pk,
         "meeting": meeting.pk,
+        "message": message.pk,
         "task": task.pk,
         "goal": goal.pk,
         "document": document.pk,

@@ -38,6 +38,7 @@ from mentorship.mail import queue_email, render_email
 from programs.models import Membership
 from relationships.models import Mentorship
 from relationships.models.messages import ATTACHMENT_MAX_BYTES, Message
+from relationships.services.messages import message_send
 from relationships.services.pairs import absolute_url, lock_memberships
 
 logger = logging.getLogger(__name__)
@@ -141,7 +142,7 @@ def _bounce(member: Membership, mentorship, sender: str, detail: str) -> None:
     context = {
         "organization": member.organization,
         "reason": detail,
-        "conversation_url": absolute_url("mentorship_detail", org_slug=member.organization.slug, pk=mentorship.pk)
+        "conversation_url": absolute_url("conversation", org_slug=member.organization.slug, pk=mentorship.pk)
         if mentorship is not None
         else settings.SITE_URL,
     }
@@ -198,8 +199,6 @@ def receive_reply(raw: bytes) -> Outcome:
 
 
 def _land(member, mentorship, body, upload, ignored, fingerprint, target, refused) -> Outcome:
-    from relationships.services.messages import message_send
-
     try:
         with scope(organization=member.organization), transaction.atomic():
             # Two deliveries of the same email (a provider's retry racing the first) wait
@@ -209,8 +208,14 @@ def _land(member, mentorship, body, upload, ignored, fingerprint, target, refuse
             if earlier is not None:
                 logger.info("Reply by email already landed: message %s", earlier.pk)
                 return Outcome(DUPLICATE, message_id=earlier.pk)
-            message = message_send(actor=member, mentorship=mentorship, body=body, attachment=upload, via_email=True)
-            Message.objects.filter(pk=message.pk).update(email_message_id=fingerprint)
+            message = message_send(
+                actor=member,
+                mentorship=mentorship,
+                body=body,
+                attachment=upload,
+                via_email=True,
+                email_message_id=fingerprint,
+            )
     except ServiceError as error:
         return _refuse("invalid", target, detail=error.message, **refused)
     except PermissionDenied:

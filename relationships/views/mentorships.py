@@ -33,6 +33,8 @@ MENTORSHIP_SORTS = {
     "stage": "stage",
     "status": "status",
     "meetings": "meetings_held",
+    "messages": "messages_sent",
+    "last_message": "last_message_at",
 }
 # Metadata only: never a note, an agenda, a goal's text or any other free text of the pair.
 MENTORSHIP_CSV_HEADER = [
@@ -49,6 +51,8 @@ MENTORSHIP_CSV_HEADER = [
     "Meetings held",
     "Goals",
     "Goals achieved",
+    "Messages",
+    "Last message",
 ]
 
 
@@ -75,6 +79,7 @@ def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
             "party": party,
             "record_summary": record_summary(pair, meetings=meetings_overview.meetings),
             "meetings_overview": meetings_overview,
+            "conversation_summary": selectors.conversation_summary(mentorship=pair, viewer=request.membership),
         }
 
     # Kept per viewer and time zone until the organization's data changes, the day turns or
@@ -159,6 +164,8 @@ def program_mentorships_csv(request: HttpRequest, org_slug: str, program_slug: s
             m.meetings_held,
             m.goals_total,
             m.goals_achieved,
+            m.messages_sent,
+            _day(timezone.localtime(m.last_message_at).date() if m.last_message_at else None),
         ]
         for m in mentorships.iterator(chunk_size=500)
     )

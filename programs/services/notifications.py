@@ -1,0 +1,169 @@
+"""The notification centre (issue 18): recording what waits for a person, reading it,
+marking it read, and whether it is emailed now.
+
+``notify`` is the one way any app records a notification (every app may import
+``programs``). Unread notifications with the same ``key`` collapse into one: the count
+rises and it moves to the top. Every change to a person's unread count publishes
+``{"event": "notifications"}`` to their open pages after commit
+(``mentorship.realtime``), so the bell refreshes.
+
+Titles are metadata the product writes ("Dana Reyes sent you 2 messages"), never what a
+person wrote; paths are local paths on this site, never another host's.
+"""
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_scopes import scopes_disabled
+
+from mentorship.realtime import publish
+from programs.models import Membership
+from programs.models.notifications import EmailDelivery, Notification, NotificationCategory
+
+LIVE_EVENT = {"event": "notifications"}
+ATTEMPTS = 3
+
+
+def is_local_path(path: str) -> bool:
+    """A path on this site: starts with one "/", no scheme, no host, no backslash (which
+    browsers read as a slash), no control characters."""
+    return (
+        bool(path)
+        and path.startswith("/")
+        and not path.startswith("//")
+        and "\\" not in path
+        and not any(ord(c) < 32 or ord(c) == 127 for c in path)
+    )
+
+
+def _changed(recipient_id: int) -> None:
+    publish([recipient_id], dict(LIVE_EVENT))
+
+
+def notify(
+    *,
+    recipient: Membership,
+    kind: str,
+    category: str,
+    title: str,
+    path: str,
+    key: str = "",
+    title_many: str = "",
+) -> tuple[Notification, bool]:
+    """Record a notification, or collapse it into the recipient's unread one with the same
+    key (count + 1, created_at now, title = ``title_many.format(count=count)`` when given).
+    Returns (notification, created). Publishes ``{"event": "notifications"}`` to the
+    recipient after commit. Safe under concurrency: the unread-per-key unique constraint
+    holds one row; a loser of the race to create it locks the winner's row and adds to it.
+
+    A collapsed notification has news since any email that carried it, so it is emailed
+    again (``emailed_at`` and its digest are cleared); an immediate sender calls
+    ``mark_emailed`` after sending, as for a new one."""
+    if not is_local_path(path) or len(path) > Notification._meta.get_field("path").max_length:
+        raise ValueError(f"A notification's path must be a local path on this site, not {path[:80]!r}")
+    if category not in NotificationCategory.values:
+        raise ValueError(f"Unknown notification category {category!r}")
+    key = key[:200]
+    title = title[:200]
+    with scopes_disabled():
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                with transaction.atomic():
+                    now = timezone.now()
+                    existing = None
+                    if key:
+                        existing = (
+                            Notification.objects.select_for_update()
+                            .filter(recipient=recipient, key=key, read_at__isnull=True)
+                            .first()
+                        )
+                    if existing is not None:
+                        existing.count += 1
+                        existing.created_at = now
+                        existing.title = (title_many.format(count=existing.count) if title_many else title)[:200]
+                        existing.path = path
+                        existing.kind = kind
+                        existing.category = category
+                        existing.emailed_at = None
+                        existing.digest = None
+                        existing.save(
+                            update_fields=[
+                                "count",
+                                "created_at",
+                                "title",
+                                "path",
+                                "kind",
+                                "category",
+                                "emailed_at",
+                                "digest",
+                            ]
+                        )
+                        _changed(recipient.pk)
+                        return existing, False
+                    notification = Notification.objects.create(
+                        organization_id=recipient.organization_id,
+                        recipient=recipient,
+                        kind=kind,
+                        category=category,
+                        title=title,
+                        path=path,
+                        key=key,
+                        created_at=now,
+                    )
+                    _changed(recipient.pk)
+                    return notification, True
+            except IntegrityError:
+                # Another transaction created the unread row for this key between our
+                # look and our insert; the next attempt finds it and adds to it.
+                if not key or attempt == ATTEMPTS:
+                    raise
+    raise AssertionError("unreachable")  # pragma: no cover
+
+
+def mark_read_by_key(*, recipient: Membership, key: str) -> int:
+    """The person did what the notification asked (consented, signed): its unread
+    notification with this key is read. Returns how many were marked (0 or 1)."""
+    if not key:
+        return 0
+    with scopes_disabled():
+        marked = Notification.objects.filter(recipient=recipient, key=key, read_at__isnull=True).update(
+            read_at=timezone.now()
+        )
+    if marked:
+        _changed(recipient.pk)
+    return marked
+
+
+def mark_read_by_key_for_all(*, organization_id: int, key: str) -> int:
+    """Mark read every unread notification with this key in the organization (a thing
+    that no longer waits for anyone: an offer withdrawn, a meeting cancelled)."""
+    if not key:
+        return 0
+    with scopes_disabled():
+        rows = Notification.objects.filter(organization_id=organization_id, key=key, read_at__isnull=True)
+        recipients = list(rows.values_list("recipient_id", flat=True))
+        marked = rows.update(read_at=timezone.now()) if recipients else 0
+    if marked:
+        publish(recipients, dict(LIVE_EVENT))
+    return marked
+
+
+def wants_email_now(recipient: Membership, category: str) -> bool:
+    """Whether an email for this notification goes out now: obligations always (to an
+    active member); messages and nudges only to a person who chose "immediately"."""
+    if not recipient.is_active:
+        return False
+    if category == NotificationCategory.OBLIGATION:
+        return True
+    if category == NotificationCategory.MESSAGE:
+        return recipient.messages_email == EmailDelivery.IMMEDIATE
+    if category == NotificationCategory.NUDGE:
+        return recipient.nudges_email == EmailDelivery.IMMEDIATE
+    return False
+
+
+def mark_emailed(notification: Notification) -> None:
+    """An immediate email carried this notification: the digest leaves it out."""
+    now = timezone.now()
+    with scopes_disabled():
+        Notification.objects.filter(pk=notification.pk).update(emailed_at=now)
+    notification.emailed_at = now
