@@ -2,7 +2,7 @@
 conversation as a message of its sender, with the quoted conversation taken off.
 
 The notification's Reply-To is a signed address naming one person and one relationship
-(``reply_to_address``; ``mentorship.inbound`` signs and reads it). The mail provider posts
+(``mentorship.inbound.reply_address``, set by ``relationships.services.messages``). The mail provider posts
 the raw reply to ``/inbound/email/`` (``relationships.views.inbound``), which hands it to
 ``receive_reply``. A reply lands only when all of these hold:
 
@@ -78,14 +78,6 @@ class Outcome:
     @property
     def landed(self) -> bool:
         return self.reason in (ACCEPTED, DUPLICATE)
-
-
-def reply_to_address(membership: Membership, mentorship: Mentorship) -> str | None:
-    """The Reply-To of a notification about ``mentorship`` sent to ``membership``: their own
-    signed address, or None when reply by email is off."""
-    if not settings.REPLY_BY_EMAIL:
-        return None
-    return inbound.reply_address(membership.pk, str(mentorship.pk))
 
 
 def _owner_addresses(user) -> set[str]:
