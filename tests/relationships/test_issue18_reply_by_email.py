@@ -401,3 +401,38 @@ def test_no_body_makes_a_server_error_or_a_message(pair, reply_by_email):
     assert statuses & {400, 200}
     with scopes_disabled():
         assert all(message.via_email for message in Message.objects.all())
+
+
+# --- Start-up refuses half a configuration ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "env, error",
+    [
+        ({"REPLY_BY_EMAIL": "1"}, "INBOUND_EMAIL_DOMAIN and INBOUND_EMAIL_SECRET are not set"),
+        ({"REPLY_BY_EMAIL": "1", "INBOUND_EMAIL_DOMAIN": DOMAIN}, "INBOUND_EMAIL_SECRET is not set"),
+        ({"REPLY_BY_EMAIL": "1", "INBOUND_EMAIL_SECRET": SECRET}, "INBOUND_EMAIL_DOMAIN is not set"),
+        (
+            {"REPLY_BY_EMAIL": "1", "INBOUND_EMAIL_DOMAIN": "not a domain", "INBOUND_EMAIL_SECRET": SECRET},
+            "is not a domain name",
+        ),
+        ({"REPLY_BY_EMAIL": "1", "INBOUND_EMAIL_DOMAIN": DOMAIN, "INBOUND_EMAIL_SECRET": "change-me"}, "placeholder"),
+        ({"INBOUND_EMAIL_SECRET": SECRET}, "INBOUND_EMAIL_SECRET set but REPLY_BY_EMAIL is off"),
+        ({"REPLY_BY_EMAIL": "0", "INBOUND_EMAIL_DOMAIN": DOMAIN}, "INBOUND_EMAIL_DOMAIN set but REPLY_BY_EMAIL is off"),
+    ],
+)
+def test_start_up_refuses_half_a_configuration(env, error):
+    from tests.test_settings import _manage
+
+    result = _manage("check", DEBUG="1", **env)
+    assert result.returncode != 0
+    assert error in result.stderr
+
+
+def test_start_up_accepts_the_whole_configuration():
+    from tests.test_settings import _manage
+
+    result = _manage(
+        "check", DEBUG="1", REPLY_BY_EMAIL="1", INBOUND_EMAIL_DOMAIN="Reply.Example.org.", INBOUND_EMAIL_SECRET=SECRET
+    )
+    assert result.returncode == 0, result.stderr
