@@ -17,6 +17,7 @@ caller's (``relationships.services.inbound``).
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import hmac
 import re
@@ -253,8 +254,8 @@ def _leaves(message: EmailMessage, *, related: bool = False):
         for child in message.iter_parts():
             yield from _leaves(child, related=inside)
     else:
-        embedded = related and bool(_header(message, "Content-ID")) and message.get_content_disposition() != "attachment"
-        yield message, embedded
+        attached = message.get_content_disposition() == "attachment"
+        yield message, related and bool(_header(message, "Content-ID")) and not attached
 
 
 def fingerprint_of(message_id: str, raw: bytes) -> str:
@@ -341,8 +342,9 @@ def raw_from_form(content_type: str, body: bytes, names=("email", "body-mime")) 
 # --- HTML as text ------------------------------------------------------------------------------
 
 _BLOCKS = frozenset(
-    "address article aside blockquote br dd div dl dt footer h1 h2 h3 h4 h5 h6 header hr li ol p pre "
-    "section table tbody td th thead tr ul".split()
+    {"address", "article", "aside", "blockquote", "br", "dd", "div", "dl", "dt", "footer", "h1", "h2", "h3"}
+    | {"h4", "h5", "h6", "header", "hr", "li", "ol", "p", "pre", "section", "table", "tbody", "td", "th"}
+    | {"thead", "tr", "ul"}
 )
 _SKIPPED = frozenset({"head", "script", "style", "title", "template"})
 # Where a client's HTML puts the quoted conversation: everything from there on is dropped.
@@ -406,11 +408,9 @@ class _TextOf(HTMLParser):
 
 def html_to_text(html: str) -> str:
     parser = _TextOf()
-    try:
+    with contextlib.suppress(Exception):  # html.parser is lenient; keep what was read
         parser.feed(html)
         parser.close()
-    except Exception:  # noqa: BLE001 — html.parser is lenient; keep what was read
-        pass
     lines = [line.strip() for line in "".join(parser.chunks).split("\n")]
     text = "\n".join(lines)
     return re.sub(r"\n{3,}", "\n\n", text).strip()
@@ -459,7 +459,8 @@ def _attribution_starts(lines: list[str], index: int) -> bool:
     the reply that begins with "On" stays)."""
     for span in (1, 2, 3):
         end = index + span
-        if end > len(lines) or any(lines[i].lstrip().startswith(">") or not lines[i].strip() for i in range(index, end)):
+        span_lines = lines[index:end]
+        if end > len(lines) or any(line.lstrip().startswith(">") or not line.strip() for line in span_lines):
             return False
         if _ATTRIBUTION.match(_joined(lines, index, end)):
             return not any(_ATTRIBUTION.match(_joined(lines, later, end)) for later in range(index + 1, end))

@@ -311,9 +311,13 @@ def test_junk_is_an_inbound_error(raw):
 def test_a_raw_message_is_found_in_a_form_field():
     boundary = "----form-boundary-7"
     body = (
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"to\"\r\n\r\nreply+x@reply.example.org\r\n"
-        f"--{boundary}\r\nContent-Disposition: form-data; name=\"email\"\r\n\r\n"
-    ).encode() + GMAIL.replace(b"\n", b"\r\n") + f"\r\n--{boundary}--\r\n".encode()
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="to"\r\n\r\nreply+x@reply.example.org\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="email"\r\n\r\n'
+        ).encode()
+        + GMAIL.replace(b"\n", b"\r\n")
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
     raw = inbound.raw_from_form(f"multipart/form-data; boundary={boundary}", body)
     assert inbound.parse_message(raw).message_id == "<CAF=Yx1abc123@mail.gmail.com>"
     assert inbound.raw_from_form(f"multipart/form-data; boundary={boundary}", b"junk") is None
@@ -417,7 +421,15 @@ Am Mo., 2. März 2026 um 10:00 Uhr schrieb Dana Whitfield <reply+abc@reply.examp
 
 @pytest.mark.parametrize(
     "text",
-    [OUTLOOK_DESKTOP, OUTLOOK_ORIGINAL, OUTLOOK_NO_RULE, APPLE_IOS, THUNDERBIRD, GMAIL_ONE_LINE, GMAIL_TWO_LINES_AT_WROTE],
+    [
+        OUTLOOK_DESKTOP,
+        OUTLOOK_ORIGINAL,
+        OUTLOOK_NO_RULE,
+        APPLE_IOS,
+        THUNDERBIRD,
+        GMAIL_ONE_LINE,
+        GMAIL_TWO_LINES_AT_WROTE,
+    ],
 )
 def test_the_quote_attribution_and_signature_are_taken_off(text):
     stripped = inbound.strip_quoted(text.replace("\n", "\r\n"))

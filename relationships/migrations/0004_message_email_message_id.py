@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('relationships', '0003_conversations'),
+        ("relationships", "0003_conversations"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='message',
-            name='email_message_id',
+            model_name="message",
+            name="email_message_id",
             field=models.CharField(blank=True, db_index=True, max_length=64),
         ),
     ]

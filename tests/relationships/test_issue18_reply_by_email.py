@@ -14,12 +14,13 @@ from allauth.account.models import EmailAddress
 from django.core import mail
 from django.test import Client
 from django_scopes import scope, scopes_disabled
-from hypothesis import HealthCheck, Phase, given, settings as hypothesis_settings
+from hypothesis import HealthCheck, Phase, given
+from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from mentorship import inbound
 from programs.models import Notification
-from relationships.models import Message, MentorshipStatus
+from relationships.models import MentorshipStatus, Message
 from relationships.services import inbound as inbound_services
 from relationships.services import messages as message_services
 from tests.factories import MembershipFactory, UserFactory, dana_and_nia
@@ -31,7 +32,10 @@ DOMAIN = "reply.example.org"
 SECRET = "tests-inbound-secret-0123456789abcdef"
 PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-QUOTE = "\n\nOn Fri, Nov 20, 2026 at 9:00 AM Dana Whitfield via Mentorship <\n{to}> wrote:\n\n> Hello Nia,\n> SECRET-QUOTE\n"
+QUOTE = (
+    "\n\nOn Fri, Nov 20, 2026 at 9:00 AM Dana Whitfield via Mentorship <\n{to}> wrote:\n\n"
+    "> Hello Nia,\n> SECRET-QUOTE\n"
+)
 
 
 @pytest.fixture
@@ -327,7 +331,7 @@ def test_a_signed_in_session_is_no_credential(pair, reply_by_email):
         (b"\x00\xff" * 500, "application/octet-stream"),
         (b'{"from": "a@b"}', "application/json"),
         (b"email=hello", "application/x-www-form-urlencoded"),
-        (b"--x\r\nContent-Disposition: form-data; name=\"other\"\r\n\r\nb\r\n--x--", "multipart/form-data; boundary=x"),
+        (b'--x\r\nContent-Disposition: form-data; name="other"\r\n\r\nb\r\n--x--', "multipart/form-data; boundary=x"),
         (b"--\r\n\r\n", "multipart/form-data; boundary="),
     ],
 )
@@ -362,7 +366,7 @@ _HOSTILE = st.one_of(
             b"From: a@b\r\nTo: reply+1-1-aaaaaaaaaaaaaaaa@reply.example.org\r\nContent-Type: multipart/mixed\r\n\r\nx",
             b"From: a@b\r\nTo: r@reply.example.org\r\nContent-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\n--b--",
             b"From: =?utf-8?b?////?= <a@b>\r\nTo: =?x-unknown?q?=FF?= <c@d>\r\nSubject: =?utf-8?q?=00?=\r\n\r\n\xff",
-            b"Content-Type: text/plain; charset=\"\x00\"\r\nFrom: a@b\r\nTo: c@d\r\n\r\nbody",
+            b'Content-Type: text/plain; charset="\x00"\r\nFrom: a@b\r\nTo: c@d\r\n\r\nbody',
         ]
     ),
 )
