@@ -32,7 +32,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django_scopes import scope, scopes_disabled
 
-from mentorship import inbound
+from mentorship import freshness, inbound
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
 from programs.models import Membership
@@ -192,7 +192,8 @@ def receive_reply(raw: bytes) -> Outcome:
 
 def _land(member, mentorship, body, upload, ignored, fingerprint, target, refused) -> Outcome:
     try:
-        with scope(organization=member.organization), transaction.atomic():
+        # As on the organization's pages: scoped to it, and its writes move its data version.
+        with freshness.writes_of(member.organization_id), scope(organization=member.organization), transaction.atomic():
             # Two deliveries of the same email (a provider's retry racing the first) wait
             # for each other here; the second sees the first's message.
             lock_memberships(member)

@@ -6,12 +6,14 @@ tests/test_issue18_inbound_parsing.py."""
 
 import base64
 import logging
+import threading
 from email.message import EmailMessage
 from email.utils import make_msgid
 
 import pytest
 from allauth.account.models import EmailAddress
 from django.core import mail
+from django.db import connection
 from django.test import Client
 from django_scopes import scope, scopes_disabled
 from hypothesis import HealthCheck, Phase, given
@@ -238,6 +240,39 @@ def test_the_same_message_id_lands_once(client, pair, reply_by_email):
     assert len(messages_of(pair)) == 1
     assert post(client, nia_replies(pair, "A second reply.")).json()["reason"] == "accepted"
     assert len(messages_of(pair)) == 2
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_retry_committed_after_the_first_delivery_lands_nothing(pair, reply_by_email):
+    raw = nia_replies(pair, message_id="<committed@mail.hospital.example>")
+    assert inbound_services.receive_reply(raw).reason == "accepted"
+    assert inbound_services.receive_reply(raw).reason == "duplicate"
+    assert len(messages_of(pair)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_same_email_delivered_twice_at_once_lands_once(pair, reply_by_email):
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks are PostgreSQL's")
+    raw = nia_replies(pair, message_id="<racing@mail.hospital.example>")
+    reasons, errors = [], []
+
+    def deliver():
+        try:
+            reasons.append(inbound_services.receive_reply(raw).reason)
+        except Exception as error:  # pragma: no cover - reported below
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=deliver) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert errors == []
+    assert sorted(reasons) == ["accepted", "duplicate", "duplicate", "duplicate"]
+    assert len(messages_of(pair)) == 1
 
 
 def test_an_ended_relationship_lands_nothing_and_the_sender_is_told_once(
