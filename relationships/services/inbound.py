@@ -161,7 +161,7 @@ def receive_reply(raw: bytes) -> Outcome:
     with scopes_disabled():
         member = (
             Membership.objects.select_related("user", "organization").filter(pk=target.membership_id).first()
-            if target.conversation_key.isdigit()
+            if target.conversation_key.isdigit() and len(target.conversation_key) <= 18  # a bigint
             else None
         )
         if member is None:

@@ -386,8 +386,16 @@ def test_an_oversize_body_is_413(client, pair, reply_by_email, settings):
 
 def test_a_reply_for_a_deleted_membership_lands_nothing(client, pair, reply_by_email):
     stranger = UserFactory()
-    to = inbound.reply_address(10**9, pair.pk)
-    _refused(post(client, raw_reply(to, stranger.email, "Who am I?")), "unknown_person")
+    for membership_id, key in (
+        (10**9, pair.pk),
+        (36**12 - 1, pair.pk),
+        (pair.mentee.pk, 10**17),
+        (pair.mentee.pk, "c1"),
+    ):
+        to = inbound.reply_address(membership_id, key)
+        response = post(client, raw_reply(to, stranger.email, "Who am I?"))
+        assert response.json()["reason"] in ("unknown_person", "sender_mismatch")
+    assert messages_of(pair) == []
 
 
 # --- Bad input with the feature on -----------------------------------------------------------------
