@@ -6,6 +6,7 @@ that cannot be parsed raises ``ImproperlyConfigured`` instead of being guessed.
 """
 
 import os
+import re
 from pathlib import Path
 
 import dj_database_url
@@ -413,6 +414,42 @@ CONTACT_CONFIRMATIONS_PER_ORGANIZATION = env_int("CONTACT_CONFIRMATIONS_PER_ORGA
 CONTACT_CONFIRMATION_DAYS = env_int("CONTACT_CONFIRMATION_DAYS", 7)
 FEEDBACK_LIMIT_PER_PERSON = env_int("FEEDBACK_LIMIT_PER_PERSON", 10)
 FEEDBACK_EMAILS_PER_ORGANIZATION_PER_HOUR = env_int("FEEDBACK_EMAILS_PER_ORGANIZATION_PER_HOUR", 10)
+
+# Reply by email (optional; README, "Reply by email"): a message notification's Reply-To is
+# a signed per-person address at INBOUND_EMAIL_DOMAIN (mentorship/inbound.py), whose mail the
+# provider posts raw to /inbound/email/ with INBOUND_EMAIL_SECRET. All three, or none.
+REPLY_BY_EMAIL = env_bool("REPLY_BY_EMAIL", False)
+INBOUND_EMAIL_DOMAIN = (env_str("INBOUND_EMAIL_DOMAIN") or "").strip().lower().rstrip(".")
+INBOUND_EMAIL_SECRET = (env_str("INBOUND_EMAIL_SECRET") or "").strip()
+# The largest raw message accepted: a 10 MB attachment is about 14 MB once base64-encoded.
+INBOUND_EMAIL_MAX_BYTES = env_int("INBOUND_EMAIL_MAX_BYTES", 20 * 1024 * 1024)
+_GENERATE_INBOUND_SECRET = "python -c 'import secrets; print(secrets.token_urlsafe(32))'"
+if REPLY_BY_EMAIL:
+    _missing = [name for name in ("INBOUND_EMAIL_DOMAIN", "INBOUND_EMAIL_SECRET") if not globals()[name]]
+    if _missing:
+        raise ImproperlyConfigured(
+            f"REPLY_BY_EMAIL is on but {' and '.join(_missing)} {'is' if len(_missing) == 1 else 'are'} not set: "
+            "the domain whose mail the provider forwards to /inbound/email/, and the secret its webhook "
+            f"presents (generate one with: {_GENERATE_INBOUND_SECRET}). Or set REPLY_BY_EMAIL=0."
+        )
+    if not re.fullmatch(r"(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}", INBOUND_EMAIL_DOMAIN):
+        raise ImproperlyConfigured(
+            f"INBOUND_EMAIL_DOMAIN={INBOUND_EMAIL_DOMAIN!r} is not a domain name (e.g. reply.mentorship.example.org)."
+        )
+    if is_placeholder(INBOUND_EMAIL_SECRET) or len(INBOUND_EMAIL_SECRET) < 24:
+        raise ImproperlyConfigured(
+            "INBOUND_EMAIL_SECRET is a placeholder or shorter than 24 characters, not a secret. "
+            f"Generate one with: {_GENERATE_INBOUND_SECRET}"
+        )
+else:
+    _stray = [name for name in ("INBOUND_EMAIL_DOMAIN", "INBOUND_EMAIL_SECRET") if globals()[name]]
+    if _stray:
+        raise ImproperlyConfigured(
+            f"{' and '.join(_stray)} set but REPLY_BY_EMAIL is off: set REPLY_BY_EMAIL=1 to take replies by "
+            "email, or unset them."
+        )
+if INBOUND_EMAIL_MAX_BYTES < 1024 * 1024:
+    raise ImproperlyConfigured("INBOUND_EMAIL_MAX_BYTES must be at least 1 MB (1048576).")
 
 # --- Internationalization ---------------------------------------------------------------
 LANGUAGE_CODE = "en-us"

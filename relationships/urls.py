@@ -4,7 +4,7 @@ them). The URL names are the ones emails and templates use."""
 from django.urls import path
 
 from mentorship.tenancy import app_urlpatterns
-from relationships.views import meetings, mentorships, record, search
+from relationships.views import inbound, meetings, mentorships, record, search
 from relationships.views import messages as conversation
 
 _M = "mentorships/<int:pk>/meetings/"
@@ -51,4 +51,9 @@ org_urlpatterns = [
     ),
 ]
 
-urlpatterns = app_urlpatterns(org=org_urlpatterns)
+public_urlpatterns = [
+    # Reply by email: the mail provider's webhook (404 unless REPLY_BY_EMAIL).
+    path("inbound/email/", inbound.inbound_email, name="inbound_email"),
+]
+
+urlpatterns = app_urlpatterns(org=org_urlpatterns, public=public_urlpatterns)

@@ -114,6 +114,13 @@ RULES: dict[str, Rule] = {
         ids={"token": "unsubscribe_token"},
         note="the signed token emailed in a nudge is the credential (RFC 8058 one-click: no sign-in, no CSRF)",
     ),
+    "inbound_email": Rule(
+        EVERYONE,
+        methods=POST,
+        extra_ok=frozenset({401, 404}),
+        note="the mail provider's webhook: the shared secret is the credential, no session gives access (401), "
+        "404 unless REPLY_BY_EMAIL (tests/relationships/test_issue18_reply_by_email.py drives it on)",
+    ),
     # allauth: account pages of the signed-in user, or the public sign-in/up/reset flow.
     "account_login": Rule(EVERYONE),
     "account_logout": Rule(EVERYONE),

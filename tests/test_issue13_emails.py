@@ -333,6 +333,24 @@ def reminder(w, monkeypatch):
     assert reminders.send(ids) == len(ids)
 
 
+def message_reply_refused(w, monkeypatch):
+    from email.message import EmailMessage
+
+    from django.test import override_settings
+
+    from mentorship.inbound import reply_address
+    from relationships.services import inbound as inbound_services
+
+    pair = w.pair()
+    with scopes_disabled():
+        Mentorship.objects.filter(pk=pair.pk).update(status="ended")
+    with override_settings(REPLY_BY_EMAIL=True, INBOUND_EMAIL_DOMAIN="reply.example.org"):
+        reply = EmailMessage()
+        reply["From"], reply["To"] = pair.mentee.user.email, reply_address(pair.mentee.pk, pair.pk)
+        reply.set_content("Thursday works.")
+        assert inbound_services.receive_reply(reply.as_bytes()).reason == "mentorship_ended"
+
+
 def _review(w, mentor_answer, mentee_answer=None):
     pair = w.pair(days_ago=380)
     review_services.review_answer(actor=pair.mentor, mentorship=pair, answer=mentor_answer, comment="Good year")
@@ -366,6 +384,7 @@ TRIGGERS = {
         "invitation",
         "meeting_cancelled",
         "meeting_invitation",
+        "message_reply_refused",
         "mentorship_ended",
         "mentorship_ended_coordinator",
         "mentorship_ended_removed",

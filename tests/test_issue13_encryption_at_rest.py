@@ -121,6 +121,7 @@ CLEAR_TEXT_ALLOWLIST = {
     "relationships.Meeting.stage": "a stage code",
     "agreements.ChecklistTick.item_key": "a checklist item code",
     "relationships.ContentRead.kind": "a content kind code",
+    "relationships.Message.email_message_id": "a SHA-256 hash of a reply email's Message-ID (retries land once)",
     "relationships.ProgramResources.body": "the program's resources page, written by coordinators for everyone",
     # Surveys: reminders are generated; surveys and questions are written by coordinators.
     "surveys.Reminder.key": "generated idempotency key (ids and a period)",

@@ -60,6 +60,9 @@ class Message(models.Model):
     attachment_type = models.CharField(max_length=50, blank=True)
     attachment_size = models.PositiveIntegerField(null=True, blank=True)
     via_email = models.BooleanField(default=False, help_text="Sent as a reply to a notification email.")
+    # A reply by email: the SHA-256 of its Message-ID (of the raw message without one), so
+    # that a provider's retry of the same email does not land twice. Never the ID itself.
+    email_message_id = models.CharField(max_length=64, blank=True, db_index=True)
     created_at = models.DateTimeField(default=timezone.now)
     edited_at = models.DateTimeField(null=True, blank=True)
     removed_at = models.DateTimeField(null=True, blank=True)
