@@ -4,15 +4,31 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('surveys', '0004_mentorship_moved_to_relationships'),
+        ("surveys", "0004_mentorship_moved_to_relationships"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='reminder',
-            name='kind',
-            field=models.CharField(choices=[('checkin', 'Check-in due'), ('first_meeting', 'First meeting due'), ('first_meeting_missed', 'First meeting missed'), ('assessment', '6-month assessment'), ('yearly_review', 'Yearly review'), ('senior_review', "Senior mentor's 6-month hub review"), ('quarterly_report', 'Quarterly report'), ('survey', 'Survey'), ('survey_last_call', 'Survey closing soon'), ('consent', 'Pairing awaiting your answer'), ('signature', 'Agreement awaiting your signature'), ('request', 'Mentoring request awaiting your answer'), ('quiet', 'Quiet mentorship')], max_length=30),
+            model_name="reminder",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("checkin", "Check-in due"),
+                    ("first_meeting", "First meeting due"),
+                    ("first_meeting_missed", "First meeting missed"),
+                    ("assessment", "6-month assessment"),
+                    ("yearly_review", "Yearly review"),
+                    ("senior_review", "Senior mentor's 6-month hub review"),
+                    ("quarterly_report", "Quarterly report"),
+                    ("survey", "Survey"),
+                    ("survey_last_call", "Survey closing soon"),
+                    ("consent", "Pairing awaiting your answer"),
+                    ("signature", "Agreement awaiting your signature"),
+                    ("request", "Mentoring request awaiting your answer"),
+                    ("quiet", "Quiet mentorship"),
+                ],
+                max_length=30,
+            ),
         ),
     ]
