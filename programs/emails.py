@@ -305,7 +305,7 @@ KINDS: tuple[EmailKind, ...] = (
     _kind(
         "reminder",
         "Reminder",
-        "Every reminder and nudge (check-ins, surveys, signatures, reports): its headline and link.",
+        "Every reminder and nudge (check-ins, quiet mentorships, surveys, signatures, reports): its headline and link.",
         Variable("headline", "What is due", "headline", "Your 6-month assessment is open"),
         Variable("action", "The button's words", "action", "Answer the survey"),
         Variable("link", "The link to act on", "link", "https://mentorship.example.org/…"),

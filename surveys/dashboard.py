@@ -22,6 +22,7 @@ from agreements.models import Agreement, AgreementStatus, Signature
 from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus, Response
 from programs.models import Application, ApplicationStatus, Organization, Program, Role
 from relationships.models import LIVE_STATUSES, MeetingStatus, Mentorship, MentorshipStatus, Stage
+from relationships.responsiveness import quiet_mentorships, quiet_state
 from surveys import schedule as pair_schedule
 from surveys.models import Reminder, ReminderKind, ReminderStatus
 from surveys.rules import display_name
@@ -30,6 +31,7 @@ from surveys.services.due import CONSENT_STALE_DAYS, DRAFT_STALE_DAYS, SIGNATURE
 
 OVERDUE_SHOWN = 50  # the page lists the most overdue pairs; the CSV has them all
 STALE_SHOWN = 50
+QUIET_SHOWN = 50
 REMINDER_WEEKS = 12
 SATISFACTION_MONTHS = 12
 
@@ -203,6 +205,56 @@ def schedule(organization: Organization, program: Program | None = None, today: 
         "first_missed": first_missed,
         "chart_rows": [("On schedule", data["on_schedule"]), ("Overdue", data["overdue_count"])],
     }
+
+
+# --- Quiet mentorships (relationships.responsiveness) -----------------------------------------
+
+QUIET_FIELDS = {
+    "program_name": F("program__name"),
+    "cadence": F("program__meeting_cadence"),
+    "mentor_name": F("mentor__user__full_name"),
+    "mentor_email": F("mentor__user__email"),
+    "mentee_name": F("mentee__user__full_name"),
+    "mentee_email": F("mentee__user__email"),
+}
+
+
+def _quiet_rows(organization: Organization, program: Program | None, today: date):
+    """The quiet active pairings, longest quiet first (not yet evaluated)."""
+    queryset = quiet_mentorships(today, _scoped(Mentorship.objects.all(), organization, program))
+    return queryset.values("pk", "started_on", "origin", "last_message_at", "last_held", **QUIET_FIELDS).order_by(
+        "last_contact_on", "pk"
+    )
+
+
+def quiet_row(row: dict, today: date) -> dict:
+    """One quiet pairing as the dashboard shows it: names, program, last contact, days quiet."""
+    state = quiet_state(
+        started_on=row["started_on"],
+        last_message_at=row["last_message_at"],
+        last_held=row["last_held"],
+        cadence=row["cadence"],
+        today=today,
+        origin=row["origin"],
+    )
+    return {
+        **row,
+        **state,
+        "mentor": display_name(row["mentor_name"], row["mentor_email"]),
+        "mentee": display_name(row["mentee_name"], row["mentee_email"]),
+    }
+
+
+def quiet(organization: Organization, program: Program | None = None, today: date | None = None) -> dict:
+    """Active pairings with neither a message nor a held meeting within their program's
+    cadence (``relationships.responsiveness.quiet_mentorships``): how many, and the
+    ``QUIET_SHOWN`` quiet the longest. Metadata only. Two queries, whatever the number of
+    pairings."""
+    today = today or timezone.localdate()
+    rows = _quiet_rows(organization, program, today)
+    count = rows.count()
+    shown = [quiet_row(row, today) for row in rows[:QUIET_SHOWN]] if count else []
+    return {"count": count, "shown": shown}
 
 
 # --- Agreements ------------------------------------------------------------------------------
@@ -483,6 +535,7 @@ def health(organization: Organization, program: Program | None = None) -> dict:
         "schedule": schedule(organization, program, today),
         "agreements": agreements(organization, program),
         "stale": stale(organization, program),
+        "quiet": quiet(organization, program, today),
         "reminders": reminders(organization, program, today),
         "satisfaction": satisfaction(organization),
     }
@@ -580,6 +633,18 @@ def _stale_csv(organization, program):
     return header, rows
 
 
+def _quiet_csv(organization, program):
+    """Every quiet pairing, longest quiet first, streamed from the database."""
+    today = timezone.localdate()
+    header = [*_PAIR_HEADER[:5], "last contact", "days quiet"]
+    rows = (
+        [p["mentor"], p["mentor_email"], p["mentee"], p["mentee_email"], p["program_name"]]
+        + [_d(p["last_contact_on"]), p["days_quiet"]]
+        for p in (quiet_row(row, today) for row in _quiet_rows(organization, program, today).iterator(chunk_size=2000))
+    )
+    return header, rows
+
+
 def _reminders_csv(organization, program):
     data = reminders(organization, program)
     return ["reminder", "sent"], [[r["label"], r["count"]] for r in data["kinds"]]
@@ -606,6 +671,7 @@ CSV_TABLES = {
     "first-meetings": _first_meetings_csv,
     "agreements": _agreements_csv,
     "stale": _stale_csv,
+    "quiet": _quiet_csv,
     "reminders": _reminders_csv,
     "reminders-weekly": _reminders_weekly_csv,
     "satisfaction": _satisfaction_csv,

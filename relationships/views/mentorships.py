@@ -19,6 +19,7 @@ from mentorship.tenancy import coordinator_required, member_required
 from programs.models import Program
 from relationships import selectors
 from relationships.models import Mentorship
+from relationships.responsiveness import reply_summary
 from relationships.services import endings as relationship_endings
 from relationships.services.meetings import overview
 from relationships.services.record import record_summary, with_goal_counts
@@ -80,6 +81,8 @@ def mentorship_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
             "record_summary": record_summary(pair, meetings=meetings_overview.meetings),
             "meetings_overview": meetings_overview,
             "conversation_summary": selectors.conversation_summary(mentorship=pair, viewer=request.membership),
+            # Each side's median reply time: when messages were sent and by whom, never their text.
+            "reply_times": reply_summary(pair),
         }
 
     # Kept per viewer and time zone until the organization's data changes, the day turns or

@@ -22,10 +22,13 @@ class ReminderKind(models.TextChoices):
     CONSENT = "consent", "Pairing awaiting your answer"
     SIGNATURE = "signature", "Agreement awaiting your signature"
     REQUEST = "request", "Mentoring request awaiting your answer"
+    QUIET = "quiet", "Quiet mentorship"
 
 
 # Nudges a person may turn off; everything else is something only they can do.
-NON_ESSENTIAL_KINDS = frozenset({ReminderKind.CHECKIN, ReminderKind.SURVEY, ReminderKind.SURVEY_LAST_CALL})
+NON_ESSENTIAL_KINDS = frozenset(
+    {ReminderKind.CHECKIN, ReminderKind.SURVEY, ReminderKind.SURVEY_LAST_CALL, ReminderKind.QUIET}
+)
 
 
 class ReminderStatus(models.TextChoices):

@@ -24,6 +24,7 @@ from agreements.models.review import REVIEW_INTERVAL_MONTHS, YearlyReview
 from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus, Response
 from programs.models import Cadence
 from relationships.models import LIVE_STATUSES, MeetingStatus, Mentorship, MentorshipStatus, Origin
+from relationships.responsiveness import quiet_mentorships, quiet_state, with_last_author
 from relationships.services.record import next_contact_due
 from surveys.models import QuarterlyReport, ReminderKind, SurveyInvitation, SurveyStatus
 from surveys.periods import REPORT_GRACE_DAYS, add_months, open_report_quarters, quarter_bounds, quarter_of
@@ -39,6 +40,9 @@ DRAFT_STALE_DAYS = 14  # a draft agreement nobody has touched
 SURVEY_LAST_CALL_DAYS = 3
 ASSESSMENT_SURVEY = "six_month_assessment"
 KEY_CHUNK = 1000
+# Where a quiet-mentorship nudge leads. TODO(issue 18): "conversation" (kwargs org_slug, pk: the
+# mentorship) once the conversation page's URL exists on this branch.
+QUIET_URL_NAME = "mentorship_detail"
 
 
 @dataclass(slots=True)
@@ -193,6 +197,69 @@ def due_meetings(rows: list[dict], today: date) -> Iterator[Due]:
                 due_on=due_on,
                 context={"cadence": dict(Cadence.choices).get(row["cadence"], "Quarterly").lower()},
             )
+
+
+def due_quiet(today: date) -> Iterator[Due]:
+    """A nudge to the quiet side of every quiet mentorship (``relationships.responsiveness``):
+    whoever did not write the last message (they owe a reply), or both people when they have
+    not written yet. The key names the quiet spell (its last contact), so one nudge per spell,
+    never one per day; a message or a held meeting starts a new spell."""
+    rows = (
+        with_last_author(quiet_mentorships(today))
+        .values(
+            "pk",
+            "organization_id",
+            "program_id",
+            "mentor_id",
+            "mentee_id",
+            "origin",
+            "started_on",
+            "last_message_at",
+            "last_held",
+            "last_author",
+            org_slug=F("organization__slug"),
+            program_name=F("program__name"),
+            cadence=F("program__meeting_cadence"),
+            mentor_name=F("mentor__user__full_name"),
+            mentor_email=F("mentor__user__email"),
+            mentee_name=F("mentee__user__full_name"),
+            mentee_email=F("mentee__user__email"),
+        )
+        .order_by()
+    )
+    for row in rows.iterator(chunk_size=KEY_CHUNK):
+        state = quiet_state(
+            started_on=row["started_on"],
+            last_message_at=row["last_message_at"],
+            last_held=row["last_held"],
+            cadence=row["cadence"],
+            today=today,
+            origin=row["origin"],
+        )
+        if not state["quiet"]:
+            continue  # the SQL and the rule for one row agree; never nudge on a disagreement
+        last_author = row["last_author"]
+        owed = last_author in (row["mentor_id"], row["mentee_id"])
+        last_contact = str(state["last_contact_on"])
+        path = org_path(QUIET_URL_NAME, row["org_slug"], "pk", row["pk"])
+        for due in _pair_due(
+            row,
+            ReminderKind.QUIET,
+            f"quiet:{row['pk']}",
+            path,
+            period=last_contact,
+            context={
+                "last_contact_on": last_contact,
+                "last_contact": state["last_contact"],
+                "interval_days": state["interval_days"],
+                # They owe a reply when the other person wrote last and nothing happened since.
+                "owes_reply": owed and state["last_contact"] == "message",
+            },
+        ):
+            if owed and due.recipient_id == last_author:
+                continue  # they wrote last: the other person owes the reply
+            due.key = f"quiet:{row['pk']}:{due.recipient_id}:{last_contact}"
+            yield due
 
 
 def due_quarterly_reports(rows: list[dict], today: date) -> Iterator[Due]:
@@ -487,6 +554,7 @@ def due_items(today: date, now=None) -> Iterator[Due]:
     open_due_yearly_reviews(today)
     rows = _pairings(now)
     yield from due_meetings(rows, today)
+    yield from due_quiet(today)
     yield from due_quarterly_reports(rows, today)
     yield from due_yearly_reviews(today)
     yield from due_consents(now)

@@ -90,6 +90,7 @@ def _panels(request: HttpRequest, program: Program | None, query: str) -> str:
             "query": query,
             "overdue_limit": dashboard.OVERDUE_SHOWN,
             "stale_limit": dashboard.STALE_SHOWN,
+            "quiet_limit": dashboard.QUIET_SHOWN,
         },
     )
 

@@ -62,6 +62,10 @@ def _scan(today, capture):
         return tasks.scan(today)
 
 
+def _checkin_mail():
+    return [m for m in mail.outbox if "check in" in m.subject]
+
+
 def _rows(**filters):
     with scopes_disabled():
         return list(Reminder.objects.filter(**filters).order_by("pk"))
@@ -115,23 +119,25 @@ def test_missed_scans_catch_up_with_one_reminder_per_item_not_one_per_day(societ
     other = _pair(org, program, started_on=TODAY - timedelta(days=200))
     _held(other, TODAY - timedelta(days=60))  # due in 31 days: nothing yet
 
-    # No scan ran for three weeks; the first one back sends one check-in per person.
+    # No scan ran for three weeks; the first one back sends one check-in per person (and, the
+    # pair having neither written nor met for longer than the cadence, a quiet nudge each).
     run = _scan(TODAY, django_capture_on_commit_callbacks)
-    assert run.recorded == 2
+    assert run.recorded == 4
+    assert len(_rows(kind=ReminderKind.QUIET, mentorship=pair)) == 2
     checkins = _rows(kind=ReminderKind.CHECKIN)
     assert {r.recipient_id for r in checkins} == {pair.mentor_id, pair.mentee_id}
     assert {r.due_on for r in checkins} == {TODAY - timedelta(days=29)}
-    assert len(mail.outbox) == 2
-    assert "was due on" in mail.outbox[0].body
+    assert len(_checkin_mail()) == 2
+    assert "was due on" in _checkin_mail()[0].body
 
     for offset in range(1, 8):
         _scan(TODAY + timedelta(days=offset), django_capture_on_commit_callbacks)
-    assert len(mail.outbox) == 2  # still overdue, still one reminder for that period
+    assert len(_checkin_mail()) == 2  # still overdue, still one reminder for that period
 
     # The other pair's check-in comes due (7 days ahead) once, after days of no scans.
     _scan(TODAY + timedelta(days=40), django_capture_on_commit_callbacks)
     later = _rows(kind=ReminderKind.CHECKIN, mentorship=other)
-    assert len(later) == 2 and len(mail.outbox) == 4
+    assert len(later) == 2 and len(_checkin_mail()) == 4
 
     # Once they meet, the next period gets its own reminder in due course.
     _held(pair, TODAY + timedelta(days=41))
