@@ -333,6 +333,13 @@ def reminder(w, monkeypatch):
     assert reminders.send(ids) == len(ids)
 
 
+def message_new(w, monkeypatch):
+    from relationships.services import messages as message_services
+
+    pair = w.pair()
+    message_services.message_send(actor=pair.mentee, mentorship=pair, body="Could we meet on Thursday?")
+
+
 def message_reply_refused(w, monkeypatch):
     from email.message import EmailMessage
 
@@ -384,6 +391,7 @@ TRIGGERS = {
         "invitation",
         "meeting_cancelled",
         "meeting_invitation",
+        "message_new",
         "message_reply_refused",
         "mentorship_ended",
         "mentorship_ended_coordinator",

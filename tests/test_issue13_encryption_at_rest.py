@@ -121,6 +121,11 @@ CLEAR_TEXT_ALLOWLIST = {
     "relationships.Meeting.stage": "a stage code",
     "agreements.ChecklistTick.item_key": "a checklist item code",
     "relationships.ContentRead.kind": "a content kind code",
+    "programs.Notification.title": "written by the product from names and counts (never what a person wrote)",
+    "programs.Notification.path": "a local path on the site (the page where the thing is done)",
+    "programs.Notification.key": "ids naming what a notification is about (conversation:12, offer:3)",
+    "programs.Digest.error": "why a digest email could not be sent (a mail-server error or a reason)",
+    "relationships.Message.attachment_type": "the attachment's content type, told by its bytes (pdf, png, jpeg, gif)",
     "relationships.Message.email_message_id": "a SHA-256 hash of a reply email's Message-ID (retries land once)",
     "relationships.ProgramResources.body": "the program's resources page, written by coordinators for everyone",
     # Surveys: reminders are generated; surveys and questions are written by coordinators.

@@ -40,9 +40,8 @@ DRAFT_STALE_DAYS = 14  # a draft agreement nobody has touched
 SURVEY_LAST_CALL_DAYS = 3
 ASSESSMENT_SURVEY = "six_month_assessment"
 KEY_CHUNK = 1000
-# Where a quiet-mentorship nudge leads. TODO(issue 18): "conversation" (kwargs org_slug, pk: the
-# mentorship) once the conversation page's URL exists on this branch.
-QUIET_URL_NAME = "mentorship_detail"
+# Where a quiet-mentorship nudge leads: the pair's conversation (kwargs org_slug, pk: the mentorship).
+QUIET_URL_NAME = "conversation"
 
 
 @dataclass(slots=True)
