@@ -11,7 +11,7 @@ import pytest
 from django_scopes import scopes_disabled
 
 from programs.models import ApplicationStatus, HubMentor, ProgramModel, Role
-from relationships.models import Goal, GoalNote, Meeting, PrivateNote
+from relationships.models import Conversation, Goal, GoalNote, Meeting, Message, PrivateNote
 from tests.factories import (
     ApplicationFactory,
     HubFactory,
@@ -29,6 +29,8 @@ SECRETS = [
     "SECRET-GOAL-NOTE",
     "SECRET-PRIVATE-NOTE",
     "SECRET-LOCATION",
+    "SECRET-MESSAGE",
+    "SECRET-REPLY",
 ]
 
 
@@ -74,6 +76,14 @@ def pair_with_a_record(society):
         goal = Goal.objects.create(organization=org, mentorship=mentorship, title="SECRET-GOAL-TITLE")
         Goal.objects.create(organization=org, mentorship=mentorship, title="Another goal", status="achieved")
         GoalNote.objects.create(organization=org, goal=goal, author=mentorship.mentee, text="SECRET-GOAL-NOTE")
+        conversation = Conversation.objects.create(
+            organization=org,
+            mentorship=mentorship,
+            message_count=2,
+            last_message_at=datetime(2024, 5, 2, 9, tzinfo=UTC),
+        )
+        for text in ("SECRET-MESSAGE", "SECRET-REPLY"):
+            Message.objects.create(organization=org, conversation=conversation, author=mentorship.mentee, body=text)
     return mentorship
 
 
@@ -96,6 +106,8 @@ def test_the_mentorships_csv_is_metadata_only(client, coordinator_a, society, pa
         "Meetings held",
         "Goals",
         "Goals achieved",
+        "Messages",
+        "Last message",
     ]
     assert len(rows) == 2
     mentorship = pair_with_a_record
@@ -113,6 +125,8 @@ def test_the_mentorships_csv_is_metadata_only(client, coordinator_a, society, pa
         "1",
         "2",
         "1",
+        "2",
+        "2024-05-02",
     ]
     body = response.content.decode("utf-8-sig")
     for secret in SECRETS:
