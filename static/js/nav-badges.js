@@ -57,6 +57,7 @@
       });
   }
 
-  load(null);
+  // The dashboard renders the counts itself (data-badges="rendered"): nothing to ask at load.
+  if (nav.getAttribute("data-badges") !== "rendered") load(null);
   nav.addEventListener("live-refresh", load);
 })();
