@@ -438,3 +438,73 @@ def test_the_kernel_finds_each_apps_websocket_routes_by_name():
     assert [str(p.pattern) for p in patterns] == ["ws/o/<slug:org_slug>/live/"]
     assert live_path("alpha") == "/ws/o/alpha/live/"
     assert "programs" in realtime.project_apps() and "allauth" not in realtime.project_apps()
+
+
+# --- How it runs: make run, production, the settings -------------------------------------------
+
+
+def _settings_with(**env) -> dict:
+    """The live updates' settings a process with this environment gets (DEBUG on)."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from tests.test_settings import _TEST_ONLY, ROOT
+
+    code = (
+        "import json; from django.conf import settings as s; "
+        "print(json.dumps([s.CHANNEL_LAYERS, s.LIVE_WEBSOCKETS, s.ASGI_APPLICATION]))"
+    )
+    environment = {k: v for k, v in os.environ.items() if k not in _TEST_ONLY and k != "REDIS_URL"}
+    environment.update({"DEBUG": "1", "VAR_DIR": django_settings.VAR_DIR.as_posix(), **env})
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", code], cwd=ROOT, env=environment, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    layers, websockets, asgi = json.loads(result.stdout.strip().splitlines()[-1])
+    return {"layer": layers["default"], "websockets": websockets, "asgi": asgi}
+
+
+@pytest.mark.django_db(transaction=False)
+def test_make_run_has_the_in_memory_layer_and_production_the_redis_pub_sub_layer():
+    local = _settings_with()
+    assert local["layer"] == {"BACKEND": "channels.layers.InMemoryChannelLayer"}
+    assert local["websockets"] is None and local["asgi"] == "mentorship.asgi.application"  # "auto"
+    production = _settings_with(REDIS_URL="redis://redis:6379/0", LIVE_WEBSOCKETS="1", CHANNEL_LAYER_PREFIX="site2")
+    assert production["layer"] == {
+        "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+        "CONFIG": {"hosts": ["redis://redis:6379/0"], "prefix": "site2"},
+    }
+    assert production["websockets"] is True
+    assert _settings_with(LIVE_WEBSOCKETS="0")["websockets"] is False
+
+
+@pytest.mark.django_db(transaction=False)
+def test_the_servers_and_nginx_serve_the_websockets():
+    import yaml
+
+    from tests.asgi_server import WS_MAX_SIZE
+    from tests.test_settings import ROOT
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    realtime_command = compose["services"]["realtime"]["command"]
+    assert realtime_command[:2] == ["uvicorn", "mentorship.asgi:application"]
+    assert realtime_command[realtime_command.index("--ws-max-size") + 1] == str(WS_MAX_SIZE)
+    assert compose["services"]["realtime"]["environment"]["LIVE_WEBSOCKETS"] == "1"
+    assert compose["services"]["web"]["environment"]["LIVE_WEBSOCKETS"] == "1"
+    assert compose["services"]["nginx"]["depends_on"]["realtime"]["condition"] == "service_healthy"
+    # make run: one uvicorn for the pages and the websockets (the in-memory layer is per process).
+    web = next(line for line in (ROOT / "Procfile.dev").read_text().splitlines() if line.startswith("web:"))
+    assert "uvicorn mentorship.asgi:application" in web and f"--ws-max-size {WS_MAX_SIZE}" in web
+    conf = (ROOT / "deploy" / "nginx" / "mentorship.conf").read_text()
+    block = conf[conf.index("location /ws/ {") : conf.index("}", conf.index("location /ws/ {"))]
+    for line in (
+        "proxy_pass http://realtime;",
+        "proxy_http_version 1.1;",
+        "proxy_set_header Upgrade $http_upgrade;",
+        "proxy_set_header Connection $connection_upgrade;",
+        "proxy_set_header Host $http_host;",
+        "proxy_read_timeout 300s;",
+    ):
+        assert line in block
