@@ -58,8 +58,7 @@ os.environ.update(
         "FIELD_ENCRYPTION_KEYS": "dGVzdC1zdWl0ZS1vbmx5LWtleS1uZXZlci1pbi11c2U=",
         "VAR_DIR": str(SCRATCH),
         "LOG_LEVEL": "WARNING",
-        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL")
-        or "postgres://postgres@127.0.0.1:5432/bench_websockets",
+        "DATABASE_URL": os.environ.get("BENCH_DATABASE_URL") or "postgres://postgres@127.0.0.1:5432/bench_websockets",
         "REDIS_URL": os.environ.get("BENCH_REDIS_URL") or "redis://127.0.0.1:6379/15",
         "CHANNEL_LAYER_PREFIX": os.environ.get("CHANNEL_LAYER_PREFIX") or f"bench-{secrets.token_hex(4)}",
         "DJANGO_SETTINGS_MODULE": "mentorship.settings",
@@ -389,8 +388,9 @@ def table(report: dict, args) -> str:
         f"({args.concurrent_handshakes} handshakes at a time); handshake p50 {h['p50_ms']:.0f} ms, "
         f"p95 {h['p95_ms']:.0f} ms, max {h['max_ms']:.0f} ms; server CPU for the handshakes "
         f"{report['connect_cpu_s']:.1f} s.",
-        f"- Server RSS: {report['rss_before_mb']:.0f} MB started, {report['rss_connected_mb']:.0f} MB with every socket "
-        f"open, {report['rss_after_mb']:.0f} MB after the events; still open at the end: {report['still_open']:,}.",
+        f"- Server RSS: {report['rss_before_mb']:.0f} MB started, {report['rss_connected_mb']:.0f} MB with every "
+        f"socket open, {report['rss_after_mb']:.0f} MB after the events; still open at the end: "
+        f"{report['still_open']:,}.",
         f"- Deliveries to the wrong member: {sum(report[k]['wrong_member'] for k in labels)}.",
     ]
     return "\n".join(rows)

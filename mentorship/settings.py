@@ -243,10 +243,7 @@ else:
 # answers /ws/ at the site's address though the pages come from gunicorn (docker-compose.yml:
 # nginx sends /ws/ to the "realtime" service); "0" polls only.
 _LIVE_WEBSOCKETS = (env_str("LIVE_WEBSOCKETS") or "auto").strip().lower()
-if _LIVE_WEBSOCKETS == "auto":
-    LIVE_WEBSOCKETS = None
-else:
-    LIVE_WEBSOCKETS = env_bool("LIVE_WEBSOCKETS", False)
+LIVE_WEBSOCKETS = None if _LIVE_WEBSOCKETS == "auto" else env_bool("LIVE_WEBSOCKETS", False)
 
 # --- Celery ------------------------------------------------------------------------
 # Redis in production; without REDIS_URL an embedded filesystem broker under var/
