@@ -197,8 +197,10 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(port: int) -> subprocess.Popen:
-    env = {**os.environ, "CONN_MAX_AGE": "0"}  # as docker-compose.yml's realtime service
+def start_server(port: int, conn_max_age: str | None) -> subprocess.Popen:
+    env = dict(os.environ)
+    if conn_max_age is not None:
+        env["CONN_MAX_AGE"] = conn_max_age
     argv = [
         sys.executable, "-m", "uvicorn", "mentorship.asgi:application", "--host", HOST, "--port", str(port),
         "--lifespan", "off", "--ws", "websockets-sansio", "--ws-max-size", "65536", "--no-access-log",
@@ -410,6 +412,7 @@ def main() -> None:
     parser.add_argument("--bursts", type=int, default=5, help="fan-out bursts to every member")
     parser.add_argument("--full-events", type=int, default=500, help="events through publish() after a commit")
     parser.add_argument("--concurrent-handshakes", type=int, default=100)
+    parser.add_argument("--conn-max-age", help="the server's CONN_MAX_AGE (default: the settings', 60 s)")
     parser.add_argument("--json", type=Path, help="also save the figures")
     args = parser.parse_args()
 
@@ -434,7 +437,7 @@ def main() -> None:
     )
     rows = json.loads(sessions.read_text())
     port = free_port()
-    server = start_server(port)
+    server = start_server(port, args.conn_max_age)
     try:
         report = asyncio.run(measure(args, rows, port, server))
     finally:
