@@ -123,7 +123,7 @@ def celery_worker(transactional_db):
 
 
 @pytest.fixture(scope="session")
-def asgi_live_server_session(django_db_blocker):
+def asgi_live_server_session(django_db_setup, django_db_blocker):
     from tests.asgi_server import AsgiLiveServer
 
     with django_db_blocker.unblock():
