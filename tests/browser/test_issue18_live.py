@@ -67,3 +67,35 @@ def test_served_through_wsgi_the_page_polls_without_an_error(make_page, live_ser
     page.evaluate(LISTEN, [12, 1])  # polled every second (5 s by default)
     expect(page.locator("#list-12")).not_to_have_attribute("data-refreshed", "0", timeout=5_000)
     # make_page fails the test on any console error (a refused websocket would log one).
+
+
+def test_a_dropped_socket_falls_back_to_polling_and_comes_back(make_asgi_page, asgi_live_server, monkeypatch):
+    from programs import consumers
+
+    org = OrganizationFactory(name="Alpha Surgical Society", slug="alpha")
+    member = MembershipFactory(organization=org)
+    checks = []
+
+    def first_check_fails(session_key, user, org_slug):
+        checks.append(org_slug)
+        return 0 if len(checks) == 1 else 60  # the server drops the first socket (a restart, a network change)
+
+    monkeypatch.setattr(consumers, "session_still_live", first_check_fails)
+    page = signed_in(make_asgi_page, asgi_live_server.url, member)
+    page.add_init_script(
+        """new MutationObserver(() => {
+             const seen = (window.liveModes = window.liveModes || []);
+             const mode = document.documentElement.dataset.live;
+             if (mode && seen[seen.length - 1] !== mode) seen.push(mode);
+           }).observe(document, { attributes: true, subtree: true, attributeFilter: ["data-live"] });"""
+    )
+    page.goto("/o/alpha/")
+    nav = page.locator("nav[data-badges-url]")
+    # Open, dropped (polling meanwhile), open again about a second later, and what it may
+    # have missed asked for once (the nav's counts).
+    expect(nav).to_have_attribute("data-badges-loads", "1", timeout=10_000)
+    expect(page.locator("html")).to_have_attribute("data-live", "websocket")
+    assert page.evaluate("window.liveModes") == ["polling", "websocket", "polling", "websocket"]
+    assert len(checks) == 2
+    asgi_live_server.publish([member.pk], {"event": "notifications"})
+    expect(nav).to_have_attribute("data-badges-loads", "2")
