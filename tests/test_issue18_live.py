@@ -9,9 +9,9 @@ tests/test_isolation_matrix.py walks the HTTP resolver only): every route that a
 
 import asyncio
 import time
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from asgiref.sync import async_to_sync
 from django.conf import settings as django_settings
 from django.contrib.auth import SESSION_KEY
 from django.test import AsyncClient, Client, override_settings
@@ -32,6 +32,13 @@ REDIS_LAYER = "Redis" in django_settings.CHANNEL_LAYERS["default"]["BACKEND"]
 WEBSOCKET_RULES = {
     "ws/o/<slug:org_slug>/live/": rules.MEMBERS,
 }
+
+
+def run(coroutine):
+    """Run a coroutine to its end on an event loop of its own, in a thread of its own: the
+    browser tests' Playwright keeps an event loop running in the main thread for the session."""
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, coroutine).result()
 
 
 def cookie_of(membership_or_user) -> str:
@@ -62,7 +69,7 @@ def opens(server, path: str, cookie: str | None = None, origin: str | None = "sa
             assert refused.response.status_code == 403, refused.response.status_code
             return False
 
-    return asyncio.run(attempt())
+    return run(attempt())
 
 
 async def received(websocket, timeout: float = 5):
@@ -209,7 +216,7 @@ def test_a_member_receives_their_own_events_and_nobody_elses(world, asgi_live_se
             assert await received(theirs) == {"event": "notifications"}
             assert await nothing(mine)
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_two_pages_of_one_person_both_hear_it(world, asgi_live_server):
@@ -226,7 +233,7 @@ def test_two_pages_of_one_person_both_hear_it(world, asgi_live_server):
             await asyncio.to_thread(asgi_live_server.publish, [member.pk], {"event": "notifications"})
             assert await received(second) == {"event": "notifications"}
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 @pytest.mark.skipif(not REDIS_LAYER, reason="the in-memory layer serves one process's event loop only")
@@ -240,7 +247,7 @@ def test_send_now_from_another_thread_reaches_the_socket_through_redis(world, as
             await asyncio.to_thread(realtime.send_now, [member.pk], {"event": "conversation", "conversation": 3})
             assert await received(page) == {"event": "conversation", "conversation": 3}
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_publish_sends_once_the_transaction_commits(world, monkeypatch):
@@ -311,7 +318,7 @@ def test_whatever_the_browser_sends_closes_the_socket(world, asgi_live_server, j
             # The consumer's "read-only" code, or uvicorn's "message too big" (--ws-max-size).
             assert closed.value.rcvd.code in (consumers.CLOSE_READ_ONLY, 1009)
 
-    asyncio.run(scenario())
+    run(scenario())
     assert opens(asgi_live_server, live_path("alpha"), cookie)  # the server is fine
 
 
@@ -359,7 +366,7 @@ def test_signing_out_elsewhere_closes_an_open_socket(world, asgi_live_server, mo
                 await asyncio.wait_for(page.recv(), 5)
             assert closed.value.rcvd.code == consumers.CLOSE_SIGNED_OUT
 
-    asyncio.run(scenario())
+    run(scenario())
 
 
 def test_the_recheck_says_how_long_a_socket_may_stay(world, settings):
@@ -392,13 +399,13 @@ def test_a_page_served_through_asgi_offers_the_websocket_and_through_wsgi_polls(
 
     asgi = AsyncClient()
     asgi.cookies = wsgi.cookies
-    page = async_to_sync(asgi.get)("/o/alpha/").content.decode()
+    page = run(asgi.get("/o/alpha/")).content.decode()
     assert 'data-live-url="/ws/o/alpha/live/"' in page and 'data-live-websocket="on"' in page
 
     with override_settings(LIVE_WEBSOCKETS=True):  # behind nginx with the realtime service
         assert 'data-live-websocket="on"' in wsgi.get("/o/alpha/").content.decode()
     with override_settings(LIVE_WEBSOCKETS=False):  # polling only
-        assert "data-live-websocket" not in async_to_sync(asgi.get)("/o/alpha/").content.decode()
+        assert "data-live-websocket" not in run(asgi.get("/o/alpha/")).content.decode()
 
 
 def test_pages_outside_an_organization_have_no_live_updates(world):
