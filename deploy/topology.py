@@ -14,7 +14,8 @@ CI cannot pull images, so this reads ``docker-compose.yml`` and starts each serv
 - the ``/app/var`` folder of the image (the ``media`` volume) is a temporary folder
   (``VAR_DIR``), and the image's ``collectstatic`` step runs once into ``STATIC_ROOT``;
 - web's ``--bind 0.0.0.0:8000`` becomes a free loopback port; web starts first (it runs the
-  migrations) and must pass its compose healthcheck before the worker, beat and nginx start;
+  migrations) and must pass its compose healthcheck before realtime (uvicorn: the live updates'
+  websockets; its ``--host``/``--port`` likewise), the worker, beat and nginx start;
 - nginx runs ``deploy/nginx/mentorship.conf`` (the file compose mounts) with only the lines
   marked ``# topology:`` rewritten (ports, node addresses, a throwaway TLS certificate);
 - with ``s3=True`` the ``minio`` service is played by ``moto_server`` on loopback and the
@@ -56,6 +57,7 @@ ROOT = Path(__file__).resolve().parent.parent
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 HOST = "127.0.0.1"
 APP_PORT = "0.0.0.0:8000"  # what web binds to inside its container
+INSIDE_PORTS = {"web": 8000, "realtime": 8001}  # what each healthcheck asks inside its container
 SECRETS_MOUNT = "/run/secrets/"
 IMAGE_VAR_DIR = "/app/var"  # the image's var folder; the media volume is mounted under it
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
@@ -118,6 +120,8 @@ def throwaway_env(example: dict[str, str], *, https_url: str, extra: dict[str, s
             "SITE_URL": https_url,
             # No SMTP server here: sent email goes to the worker's and web's logs.
             "EMAIL_BACKEND": "django.core.mail.backends.console.EmailBackend",
+            # Redis pub/sub ignores the database number: this run's live events are its own.
+            "CHANNEL_LAYER_PREFIX": f"topology-{secrets.token_hex(4)}",
         }
     )
     env.update(extra)
@@ -187,10 +191,20 @@ def write_tls_certificate(folder: Path) -> tuple[Path, Path, Path]:
 # --- nginx ----------------------------------------------------------------------------------
 
 
-def nginx_site(template: str, *, nodes: list[int], http_port: int, https_port: int, tls: Path, upstream_header: bool):
+def nginx_site(
+    template: str,
+    *,
+    nodes: list[int],
+    realtime: list[int],
+    http_port: int,
+    https_port: int,
+    tls: Path,
+    upstream_header: bool,
+):
     """deploy/nginx/mentorship.conf with its ``# topology:`` lines pointed at this machine."""
     rewrites = {
         "web nodes": lambda indent, line: "\n".join(f"{indent}server {HOST}:{port};" for port in nodes),
+        "realtime nodes": lambda indent, line: "\n".join(f"{indent}server {HOST}:{port};" for port in realtime),
         "http port": lambda indent, line: f"{indent}listen {HOST}:{http_port};",
         "https port": lambda indent, line: f"{indent}listen {HOST}:{https_port} ssl;",
         "https redirect": lambda indent, line: f"{indent}return 301 https://$host:{https_port}$request_uri;",
@@ -300,6 +314,7 @@ class Topology:
         self.logs.mkdir()
         self.http_port, self.https_port = free_port(), free_port()
         self.node_ports = [free_port() for _ in range(self.nodes)]
+        self.realtime_port = free_port()
         self.url = f"https://{HOST}:{self.https_port}"
         self.timings: dict[str, float] = {}  # seconds each start-up phase took
         self.s3_endpoint: str | None = None
@@ -357,6 +372,15 @@ class Topology:
         env["STATIC_ROOT"] = str(self.static_root)  # the image's collectstatic output
         return env
 
+    def realtime_command(self, port: int) -> list[str]:
+        """realtime's uvicorn command with its ``--host``/``--port`` on this machine's loopback."""
+        argv = self.command("realtime")
+        for option, value in (("--host", HOST), ("--port", str(port))):
+            if option not in argv:
+                raise TopologyError(f"realtime's command no longer has {option}: {shlex.join(argv)}")
+            argv[argv.index(option) + 1] = value
+        return argv
+
     def command(self, service: str, **replace: str) -> list[str]:
         argv = [str(part) for part in self.compose["services"][service]["command"]]
         for old, new in replace.items():
@@ -407,6 +431,11 @@ class Topology:
             web = self._spawn(name, self.command("web", **{APP_PORT: f"{HOST}:{port}"}), self.app_env("web", var_dir))
             self._wait_healthy(web, port)  # the first node migrates before the next starts
             self._phase(f"{name}: migrate, gunicorn, healthy")
+        # The live updates' websockets (one process, as compose runs one replica).
+        var_dir = shared_var if self.nodes == 1 else self.workdir / "var-realtime"
+        realtime = self._spawn("realtime", self.realtime_command(self.realtime_port), self.app_env("realtime", var_dir))
+        self._wait_healthy(realtime, self.realtime_port, service="realtime")
+        self._phase("realtime: uvicorn, healthy")
         for service in ("worker", "beat"):
             replicas = (self.compose["services"][service].get("deploy") or {}).get("replicas", 1)
             if replicas != 1:
@@ -475,12 +504,13 @@ class Topology:
                 time.sleep(0.3)
         return settings
 
-    def _wait_healthy(self, web: Service, port: int, timeout: float = 90) -> None:
-        """web's compose healthcheck, on the node's port."""
-        test = [str(part) for part in self.compose["services"]["web"]["healthcheck"]["test"]]
-        if test[0] != "CMD" or "127.0.0.1:8000" not in " ".join(test):
-            raise TopologyError(f"web's healthcheck changed shape: {test}")
-        argv = [part.replace("127.0.0.1:8000", f"{HOST}:{port}") for part in test[1:]]
+    def _wait_healthy(self, web: Service, port: int, timeout: float = 90, service: str = "web") -> None:
+        """The service's compose healthcheck (web's, realtime's), on the node's port."""
+        test = [str(part) for part in self.compose["services"][service]["healthcheck"]["test"]]
+        inside = f"127.0.0.1:{INSIDE_PORTS[service]}"
+        if test[0] != "CMD" or inside not in " ".join(test):
+            raise TopologyError(f"{service}'s healthcheck changed shape: {test}")
+        argv = [part.replace(inside, f"{HOST}:{port}") for part in test[1:]]
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if not web.running():
@@ -508,6 +538,7 @@ class Topology:
             nginx_site(
                 site_source.read_text(),
                 nodes=self.node_ports,
+                realtime=[self.realtime_port],
                 http_port=self.http_port,
                 https_port=self.https_port,
                 tls=self.workdir / "tls",

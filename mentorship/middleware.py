@@ -102,10 +102,31 @@ def stamp_session_on_login(sender, request, user, **kwargs) -> None:
         request.session["_last_seen"] = now
 
 
+# A request a page makes by itself to refresh what it shows (static/js/live.js, nav-badges.js):
+# not the person's activity, so it does not keep an idle session alive.
+LIVE_REFRESH_HEADER = "X-Live-Refresh"
+
+
+def session_expires_at(session) -> float | None:
+    """When the session's idle or absolute timeout ends it (seconds since the epoch), or None
+    when it has no timestamps yet (no page seen). The websockets of live updates close then
+    (programs/consumers.py): they are not activity either."""
+    started = session.get("_auth_started")
+    seen = session.get("_last_seen")
+    deadlines = []
+    if seen is not None:
+        deadlines.append(seen + settings.SESSION_IDLE_TIMEOUT)
+    if started is not None:
+        deadlines.append(started + settings.SESSION_ABSOLUTE_TIMEOUT)
+    return min(deadlines) if deadlines else None
+
+
 class SessionTimeoutMiddleware:
     """Sign a person out after SESSION_IDLE_TIMEOUT seconds without a request, and in any
     case SESSION_ABSOLUTE_TIMEOUT seconds after they signed in. The last-seen time is
-    written at most once a minute, so an active session costs no extra write per request."""
+    written at most once a minute, so an active session costs no extra write per request.
+    A page's own background refresh (the ``X-Live-Refresh`` header) is not a request of the
+    person's: it is signed out like any other, but does not move the last-seen time."""
 
     TOUCH_EVERY = 60
 
@@ -135,7 +156,8 @@ class SessionTimeoutMiddleware:
                 return redirect_to_login("/")
             if started is None:
                 session["_auth_started"] = now
-            if seen is None or now - seen >= self.TOUCH_EVERY:
+            background = LIVE_REFRESH_HEADER in request.headers
+            if (seen is None or now - seen >= self.TOUCH_EVERY) and not background:
                 session["_last_seen"] = now
         return self.get_response(request)
 

@@ -169,6 +169,7 @@ TEMPLATES = [
                 "mentorship.context_processors.site",
                 "mentorship.context_processors.tenancy",
                 "programs.context_processors.memberships",
+                "programs.context_processors.live",
             ],
             # {{ when|with_zone }} everywhere: a time of day always names its zone.
             # {% url %} remembering the addresses it has reversed (mentorship/templatetags/url_cache.py).
@@ -219,6 +220,31 @@ SESSION_ENGINE = "django.contrib.sessions.backends.cached_db" if REDIS_URL else 
 # every process shares it: with a per-process cache a change made in another process (a
 # worker, another gunicorn worker) would be seen only minutes later.
 MEMBERSHIPS_CACHED = bool(REDIS_URL)
+
+# --- Live updates (issue 18: Django Channels) -------------------------------------------
+# Open pages hear that something changed for them over a websocket (programs/consumers.py)
+# through the channel layer (mentorship/realtime.py). With REDIS_URL: Redis pub/sub, so that
+# every process (web, worker, the ASGI servers) publishes to the one Redis and each ASGI
+# server process delivers to the sockets it holds. Without it: in memory, for `make run`,
+# where one process serves the pages and the websockets (an event published by the Celery
+# worker there reaches no page; pages poll instead).
+# Redis pub/sub channels ignore the database number: the prefix keeps sites apart.
+CHANNEL_LAYER_PREFIX = env_str("CHANNEL_LAYER_PREFIX") or "mentorship"
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.pubsub.RedisPubSubChannelLayer",
+            "CONFIG": {"hosts": [REDIS_URL], "prefix": CHANNEL_LAYER_PREFIX},
+        }
+    }
+else:
+    CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
+# Whether pages open the websocket or poll (static/js/live.js): "auto" opens it when the page
+# itself was served through ASGI (`make run`: one server for both); "1" when an ASGI server
+# answers /ws/ at the site's address though the pages come from gunicorn (docker-compose.yml:
+# nginx sends /ws/ to the "realtime" service); "0" polls only.
+_LIVE_WEBSOCKETS = (env_str("LIVE_WEBSOCKETS") or "auto").strip().lower()
+LIVE_WEBSOCKETS = None if _LIVE_WEBSOCKETS == "auto" else env_bool("LIVE_WEBSOCKETS", False)
 
 # --- Celery ------------------------------------------------------------------------
 # Redis in production; without REDIS_URL an embedded filesystem broker under var/

@@ -120,3 +120,22 @@ def celery_worker(transactional_db):
     Redis when REDIS_URL is set, otherwise the embedded filesystem broker."""
     with _real_worker() as app:
         yield app
+
+
+@pytest.fixture(scope="session")
+def asgi_live_server_session(django_db_setup, django_db_blocker):
+    from tests.asgi_server import AsgiLiveServer
+
+    with django_db_blocker.unblock():
+        server = AsgiLiveServer().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def asgi_live_server(asgi_live_server_session, transactional_db):
+    """The whole ASGI application (pages and websockets, mentorship/asgi.py) served by uvicorn
+    on a free loopback port, on the test database (tests/asgi_server.py): ``.url``
+    (http://127.0.0.1:<port>), ``.ws_url``, and ``.publish(membership_ids, event)``. Like
+    ``live_server``, it makes the test transactional (the server sees committed data only)."""
+    return asgi_live_server_session

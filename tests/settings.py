@@ -73,3 +73,11 @@ if os.environ.get("HTML_CAPTURE_DIR"):
 # Query counts stay the same with and without Redis: a person's memberships are read on every
 # page here (tests/test_issue17_freshness.py turns the production behaviour on).
 MEMBERSHIPS_CACHED = False
+
+# Live updates (issue 18): with Redis, the pub/sub channels of this run only (Redis pub/sub
+# ignores the database number, and other runs may share the server). Processes a test starts
+# inherit VAR_DIR, so they share the prefix.
+if REDIS_URL:  # noqa: F405
+    import hashlib
+
+    CHANNEL_LAYERS["default"]["CONFIG"]["prefix"] = "test-" + hashlib.sha1(str(VAR_DIR).encode()).hexdigest()[:12]  # noqa: F405, S324

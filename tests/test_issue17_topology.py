@@ -41,9 +41,16 @@ def test_nginx_passes_the_headers_the_app_trusts_behind_the_proxy():
 
 def test_the_topology_rewrites_only_addresses_ports_and_certificates(tmp_path):
     site = nginx_site(
-        CONF.read_text(), nodes=[8001, 8002], http_port=8080, https_port=8443, tls=tmp_path, upstream_header=False
+        CONF.read_text(),
+        nodes=[8001, 8002],
+        realtime=[8003],
+        http_port=8080,
+        https_port=8443,
+        tls=tmp_path,
+        upstream_header=False,
     )
     assert "server 127.0.0.1:8001;" in site and "server 127.0.0.1:8002;" in site
+    assert "server 127.0.0.1:8003;" in site  # realtime
     assert "listen 127.0.0.1:8443 ssl;" in site and "return 301 https://$host:8443$request_uri;" in site
     assert f"ssl_certificate {tmp_path / 'fullchain.pem'};" in site
     assert "X-Upstream" not in site
@@ -74,6 +81,6 @@ def test_the_readme_names_the_commands_compose_runs():
     production = readme[readme.index("## Production") : readme.index("## Configuration")]
     services = _compose()["services"]
     assert f"`{services['web']['command'][-1]}`" in production
-    for name in ("worker", "beat"):
+    for name in ("realtime", "worker", "beat"):
         assert f"`{' '.join(services[name]['command'])}`" in production
     assert "`nginx -g 'daemon off;'`" in production and "deploy/nginx/mentorship.conf" in production

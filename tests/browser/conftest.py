@@ -2,6 +2,7 @@
 
 import os
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -95,18 +96,17 @@ def axe_violations(context, urls) -> list[str]:
     return found
 
 
-@pytest.fixture
-def make_page(browser, live_server):
-    """Open a page in a fresh browser context (a separate person); any JavaScript error or
-    Content-Security-Policy violation on any page it visits fails the test, and so does any
-    serious or critical axe-core finding on the HTML pages it was served (checked at the
-    end, as the same person)."""
+@contextmanager
+def page_maker(browser, base_url: str):
+    """Open pages in fresh browser contexts (each a separate person) on ``base_url``; any
+    JavaScript error or Content-Security-Policy violation on any page visited fails the test,
+    and so does any serious or critical axe-core finding on the HTML pages it was served
+    (checked at the end, as the same person)."""
     contexts, errors, visited = [], [], {}
 
     def _make(**context_options):
-        context = browser.new_context(
-            base_url=live_server.url, viewport={"width": 1280, "height": 900}, **context_options
-        )
+        options = {"base_url": base_url, "viewport": {"width": 1280, "height": 900}, **context_options}
+        context = browser.new_context(**options)
         context.set_default_timeout(15_000)
         contexts.append(context)
         page = context.new_page()
@@ -123,6 +123,21 @@ def make_page(browser, live_server):
         context.close()
     assert errors == []
     assert accessibility == [], "axe-core, serious or critical:\n" + "\n".join(accessibility)
+
+
+@pytest.fixture
+def make_page(browser, live_server):
+    """Pages of the WSGI test server (pytest-django's ``live_server``): see ``page_maker``."""
+    with page_maker(browser, live_server.url) as make:
+        yield make
+
+
+@pytest.fixture
+def make_asgi_page(browser, asgi_live_server):
+    """Pages of the ASGI test server (tests/conftest.py ``asgi_live_server``: pages and
+    websockets, as `make run` serves them): see ``page_maker``."""
+    with page_maker(browser, asgi_live_server.url) as make:
+        yield make
 
 
 @pytest.fixture

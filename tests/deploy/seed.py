@@ -46,3 +46,11 @@ def seed_pair() -> None:
             }
         )
     )
+
+
+def seed_reader() -> None:
+    """Issue 18: a member of her own organization, for the live updates' check (the pair's
+    organization is seeded once per topology; this one can be added beside it)."""
+    org = OrganizationFactory(name="Live Updates Society", slug="live")
+    reader = MembershipFactory(organization=org, user__email="rita.live@example.com", user__full_name="Rita Okafor")
+    print(json.dumps({"organization": org.slug, "email": reader.user.email, "membership": reader.pk}))

@@ -2,9 +2,14 @@
 nginx terminating TLS in front of gunicorn (DEBUG off), one Celery worker, one beat, PostgreSQL
 and Redis. A browser goes through https:// only: a coordinator signs in with a second factor, a
 pair signs an agreement, the worker seals its PDF, and the web node's /verify/ says it is genuine.
+
+Issue 18: the realtime service (uvicorn) behind nginx's /ws/: a signed-in page opens its live
+socket over wss:// and hears an event that another process publishes through Redis.
 """
 
+import json
 import re
+import time
 from http.cookies import SimpleCookie
 
 import pytest
@@ -39,12 +44,13 @@ def _logs_on_failure(topology):
 
 def test_the_topology_is_the_compose_file_with_debug_off(topology):
     names = [service.name for service in topology.services]
-    assert names == ["web", "worker", "beat", "nginx"]  # one worker, one beat
-    web, worker, beat, _nginx = topology.services
+    assert names == ["web", "realtime", "worker", "beat", "nginx"]  # one worker, one beat
+    web, realtime, worker, beat, _nginx = topology.services
     assert web.argv[:2] == ["sh", "-c"] and "exec gunicorn mentorship.wsgi:application" in web.argv[2]
+    assert realtime.argv[:2] == ["uvicorn", "mentorship.asgi:application"]
     assert worker.argv == ["celery", "-A", "mentorship", "worker", "--loglevel=info"]
     assert beat.argv == ["celery", "-A", "mentorship", "beat", "--loglevel=info"]
-    for service in (web, worker, beat):
+    for service in (web, realtime, worker, beat):
         assert service.env["DEBUG"] == "0"
         assert service.env["BEHIND_TLS_PROXY"] == "1"
         assert service.env["DATABASE_URL"].startswith("postgres://")
@@ -101,7 +107,7 @@ def test_sign_in_with_a_second_factor_seal_by_the_worker_verify_on_the_web(topol
     path = tmp_path / "agreement.pdf"
     download_info.value.save_as(path)
     assert path.read_bytes() == sealed and sealed.startswith(b"%PDF-")
-    worker_log = topology.services[1].log.read_text()
+    worker_log = next(s for s in topology.services if s.name == "worker").log.read_text()
     assert re.search(r"Task agreements\.render_pdf\[[^\]]+\] succeeded", worker_log), worker_log[-2000:]
 
     # Anyone (signed out) checks the file on the web node's public page.
@@ -112,3 +118,47 @@ def test_sign_in_with_a_second_factor_seal_by_the_worker_verify_on_the_web(topol
     result = visitor.locator("#verify-result")
     expect(result).to_contain_text("Match: this file is an exact copy of a sealed agreement PDF issued by this site.")
     expect(result).to_contain_text("Electronic seal: valid.")
+
+
+def test_a_signed_in_page_hears_its_events_over_wss_through_nginx(topology, journey):
+    from websockets.exceptions import InvalidStatus
+    from websockets.sync.client import connect
+
+    out = topology.manage("shell", "-c", "from tests.deploy.seed import seed_reader; seed_reader()")
+    seed = json.loads(out.strip().splitlines()[-1])
+    mentee = journey.person()
+    sign_in(mentee, seed["email"])
+    mentee.goto(f"/o/{seed['organization']}/")
+    expect(mentee.locator("html")).to_have_attribute("data-live", "websocket")  # wss:// through nginx
+    nav = mentee.locator("nav[data-badges-url]")
+    expect(nav).to_have_attribute("data-badges", "rendered")
+
+    def publish(event: dict) -> None:
+        # Another process (web's environment, as `docker compose exec web` would), through Redis.
+        code = f"from mentorship.realtime import send_now; send_now([{seed['membership']}], {event!r})"
+        topology.manage("shell", "-c", code)
+
+    publish({"event": "notifications"})
+    expect(nav).to_have_attribute("data-badges-loads", "1", timeout=20_000)  # the nav asked again
+
+    # The same socket from a plain client: the session's cookie, the site's origin, TLS. (The
+    # synchronous client: Playwright's own event loop runs in this thread.)
+    cookie = next(c for c in mentee.context.cookies() if c["name"] == "sessionid")["value"]
+    address = topology.url.replace("https://", "wss://") + f"/ws/o/{seed['organization']}/live/"
+    with connect(
+        address,
+        ssl=topology.ssl_context(),
+        origin=topology.url,
+        additional_headers={"Cookie": f"sessionid={cookie}"},
+        open_timeout=20,
+    ) as socket:
+        time.sleep(0.5)  # subscribed in Redis
+        publish({"event": "conversation", "conversation": 7})
+        assert json.loads(socket.recv(timeout=20)) == {"event": "conversation", "conversation": 7}
+
+    with (
+        pytest.raises(InvalidStatus) as refused,  # no session
+        connect(address, ssl=topology.ssl_context(), origin=topology.url, open_timeout=20),
+    ):
+        pass
+    assert refused.value.response.status_code == 403

@@ -49,10 +49,10 @@ def _nodes(topology) -> set[str]:
 
 def test_the_two_nodes_share_nothing_but_the_stores(topology):
     names = [service.name for service in topology.services]
-    assert names == ["minio", "web1", "web2", "worker", "beat", "nginx"]
+    assert names == ["minio", "web1", "web2", "realtime", "worker", "beat", "nginx"]
     var_dirs = {service.env["VAR_DIR"] for service in topology.services if "VAR_DIR" in service.env}
-    assert len(var_dirs) == 4  # web1, web2, worker, beat: no shared folder
-    for service in topology.services[1:5]:
+    assert len(var_dirs) == 5  # web1, web2, realtime, worker, beat: no shared folder
+    for service in topology.services[1:6]:
         assert service.env["S3_BUCKET"] and service.env["S3_ENDPOINT_URL"] == topology.s3_endpoint
     # Consecutive requests through nginx are answered by one node, then the other.
     answered = [topology.get("/accounts/login/")[1]["X-Upstream"] for _ in range(4)]
