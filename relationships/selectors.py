@@ -154,7 +154,8 @@ def conversation_page(*, conversation, viewer, before: int | None = None) -> dic
     if last_read_mine is not None:
         last_read_mine.show_receipt = True
     return {
-        "messages": messages,
+        # Not "messages": that name is the flashed messages' (django.contrib.messages) in templates.
+        "thread": messages,
         "has_earlier": has_earlier,
         "earliest": messages[0].pk if messages else None,
         "other_read_at": other_read_at,

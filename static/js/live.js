@@ -142,8 +142,11 @@
       retryDelay = RETRY_FIRST;
       stopPolling();
       root.setAttribute("data-live", "websocket");
-      // Back after a gap: what changed meanwhile was not heard, so ask for it once.
+      // Back after a gap: what changed meanwhile was not heard, so ask for it once. On the
+      // first open, a conversation asks too: a message or a read receipt that came between the
+      // page's rendering and this moment was sent to no socket (unchanged: a 204, nothing swapped).
       if (everOpened) refreshAll();
+      else refresh(document.querySelectorAll("[data-live-conversation]"));
       everOpened = true;
     });
     socket.addEventListener("message", function (message) {

@@ -64,7 +64,7 @@ def _converse(make, mode):
     mentor.locator(".message-mine").last.get_by_role("link", name=re.compile("Edit")).click()
     mentor.get_by_role("textbox", name="Message").fill("Gladly. Tuesday at 6 works for me.")
     mentor.get_by_role("button", name="Save the message").click()
-    expect(mentor.get_by_role("alert")).to_contain_text("Message edited")
+    expect(mentor.get_by_role("alert").filter(has_text="Message edited")).to_be_visible()
     expect(mentee.locator("#message-list")).to_contain_text("Tuesday at 6", timeout=20_000)
     expect(mentee.locator("#message-list")).not_to_contain_text("Tuesday at 5")
     expect(mentee.locator("#message-list")).to_contain_text("edited")
@@ -74,7 +74,7 @@ def _converse(make, mode):
     expect(mentor.locator("#message-list")).to_contain_text("meant for someone else", timeout=20_000)
     mentee.locator(".message-mine").last.get_by_role("link", name=re.compile("Remove")).click()
     mentee.get_by_role("button", name="Remove the message").click()
-    expect(mentee.get_by_role("alert")).to_contain_text("Message removed")
+    expect(mentee.get_by_role("alert").filter(has_text="Message removed")).to_be_visible()
     expect(mentor.locator("#message-list")).to_contain_text("Message removed", timeout=20_000)
     expect(mentor.locator("#message-list")).not_to_contain_text("meant for someone else")
 

@@ -379,3 +379,16 @@ def test_two_messages_sent_at_once_are_both_counted(pair):
     with scopes_disabled():
         conversation = Conversation.objects.get(mentorship=pair)
         assert conversation.message_count == Message.objects.filter(conversation=conversation).count() == 6
+
+
+@pytest.mark.django_db
+def test_a_flashed_message_still_shows_on_the_conversation_page(client, pair):
+    """The page's own list of messages must not take the name of the flashed ones
+    (django.contrib.messages' "messages" in every template): it once did, and base.html showed
+    "Message 1" in an alert while "Message edited." waited for another page."""
+    message = send(pair, body="Tuesday at 5?")
+    client.force_login(pair.mentee.user)
+    response = client.post(_url(pair, "message_edit", message_pk=message.pk), {"body": "Tuesday at 6?"}, follow=True)
+    body = response.content.decode()
+    assert "Message edited." in body
+    assert f"{message}" not in body  # "Message <pk>", the model's name for itself
