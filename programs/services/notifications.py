@@ -137,13 +137,15 @@ def mark_read_by_key(*, recipient: Membership, key: str) -> int:
     return marked
 
 
-def mark_read_by_key_for_all(*, organization_id: int, key: str) -> int:
-    """Mark read every unread notification with this key in the organization (a thing
-    that no longer waits for anyone: an offer withdrawn, a meeting cancelled)."""
-    if not key:
+def mark_read_for_everyone(*, organization_id: int, keys: list[str]) -> int:
+    """Mark read every unread notification with these keys in the organization: the thing
+    no longer waits for anyone (an offer answered no or withdrawn, an agreement signed by
+    both or reopened, a meeting cancelled with its mentorship). One UPDATE."""
+    keys = [key for key in keys if key]
+    if not keys:
         return 0
     with scopes_disabled():
-        rows = Notification.objects.filter(organization_id=organization_id, key=key, read_at__isnull=True)
+        rows = Notification.objects.filter(organization_id=organization_id, key__in=keys, read_at__isnull=True)
         recipients = list(rows.values_list("recipient_id", flat=True))
         marked = rows.update(read_at=timezone.now()) if recipients else 0
     if marked:
