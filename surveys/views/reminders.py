@@ -107,7 +107,7 @@ def notification_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
     digest or not at all. Emails about something only they can do always go out at once."""
     member = request.membership
     initial = {"messages_email": member.messages_email, "nudges_email": member.nudges_email}
-    form = EmailPreferencesForm(request.POST or None, initial=initial)
+    form = EmailPreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             email_preferences_set(actor=member, **form.cleaned_data)
