@@ -36,12 +36,13 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.db import IntegrityError, transaction
-from django.db.models import Exists, F, OuterRef, Q, Subquery
+from django.db.models import Case, Exists, F, OuterRef, Q, Subquery, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from mentorship import mail
+from mentorship.timezones import zone_name_for
 from programs.models import (
     Digest,
     DigestStatus,
@@ -234,6 +235,7 @@ def build_message(digest: Digest, items: list[Notification]) -> EmailMultiAltern
             to=[member.user.email],
             reply_to=[contact] if contact else None,
             headers={"Message-ID": message_id(digest), "Auto-Submitted": "auto-generated"},
+            time_zone=zone_name_for(member.user, organization),  # no times in it; saves a lookup
             organization=organization,
             recipient_name=name,
         )
@@ -251,10 +253,15 @@ def _items_by_digest(digests: list[Digest]) -> dict[int, list[Notification]]:
 
 
 def _finish(digest: Digest, token: uuid.UUID, included: list[int], **values) -> None:
-    """Mark the digest (under this claim only); items it did not list leave it, so they can
-    go in a later one (read since, preference changed, or attached after the claim)."""
+    """Mark the digest (under this claim only), then its items in one UPDATE: those it
+    listed are emailed; the others leave it, so a later digest can carry them (read since,
+    a preference changed, or attached after the claim)."""
     Digest.objects.filter(pk=digest.pk, claim_token=token).update(**values)
-    Notification.objects.filter(digest=digest, emailed_at__isnull=True).exclude(pk__in=included).update(digest=None)
+    listed = Q(pk__in=included) if included else Q(pk__in=[])
+    Notification.objects.filter(digest=digest, emailed_at__isnull=True).update(
+        emailed_at=Case(When(listed, then=Value(timezone.now())), default=None),
+        digest=Case(When(listed, then=Value(digest.pk)), default=None),
+    )
 
 
 def send(ids: list[int]) -> int:
@@ -297,11 +304,15 @@ def send(ids: list[int]) -> int:
                         status=DigestStatus.FAILED if failed else DigestStatus.PENDING, error=str(error)[:300]
                     )
                     continue
-                now = timezone.now()
                 included = [item.pk for item in wanted]
-                Notification.objects.filter(pk__in=included, emailed_at__isnull=True).update(emailed_at=now)
                 _finish(
-                    digest, token, included, status=DigestStatus.SENT, sent_at=now, item_count=len(wanted), error=""
+                    digest,
+                    token,
+                    included,
+                    status=DigestStatus.SENT,
+                    sent_at=timezone.now(),
+                    item_count=len(wanted),
+                    error="",
                 )
                 sent += 1
         finally:
