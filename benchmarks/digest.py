@@ -63,7 +63,8 @@ if not (SCRATCH / "seal" / "agreement-seal.key.pem").exists():
     import subprocess
 
     subprocess.run(  # noqa: S603 (our own manage.py, fixed arguments)
-        [sys.executable, "manage.py", "generate_seal_key", "--out-dir", str(SCRATCH / "seal"), "--organization", "Bench"],
+        [sys.executable, "manage.py", "generate_seal_key", "--out-dir", str(SCRATCH / "seal")]
+        + ["--organization", "Bench"],
         cwd=Path(__file__).resolve().parent.parent,
         env={**os.environ, "DEBUG": "1", "DATABASE_URL": f"sqlite:///{SCRATCH / 'seal.sqlite3'}"},
         check=True,
