@@ -58,7 +58,11 @@ async def send_to_groups(layer, groups: list[str], message: dict) -> None:
 def send_now(membership_ids: Iterable[int], event: dict) -> None:
     """Send ``event`` to these members' open pages now (from synchronous code: a view, a task)."""
     from asgiref.sync import async_to_sync
-    from channels.layers import get_channel_layer
+
+    try:
+        from channels.layers import get_channel_layer
+    except ImportError:  # no channel layer installed here: pages poll instead
+        return
 
     check_event(event)
     groups = [member_group(pk) for pk in sorted(set(membership_ids))]

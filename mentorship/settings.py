@@ -276,6 +276,7 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 # Exactly one beat process may run (docker-compose.yml): two would double every job's
 # enqueueing — harmless for reminders (their keys are unique), wasteful for the rest.
 REMINDER_SCAN_EVERY_SECONDS = env_int("REMINDER_SCAN_EVERY_SECONDS", 0)  # tests: a few seconds
+DIGEST_SCAN_EVERY_SECONDS = env_int("DIGEST_SCAN_EVERY_SECONDS", 0)  # tests: a few seconds
 CELERY_BEAT_SCHEDULE = {
     "expire-mentorship-requests": {"task": "matching.expire_requests", "schedule": 60 * 60},
     # The daily reminder scan (surveys/tasks.py), early in the morning UTC.
@@ -285,10 +286,20 @@ CELERY_BEAT_SCHEDULE = {
     },
     # Hands out reminders left behind by a lost task or a worker that died mid-batch.
     "sweep-reminders": {"task": "surveys.sweep_reminders", "schedule": 10 * 60},
+    # The daily digest (programs/tasks.py), after the reminder scan has recorded the day's nudges.
+    "send-digests": {
+        "task": "programs.scan_digests",
+        "schedule": DIGEST_SCAN_EVERY_SECONDS or crontab(minute=0, hour=7),
+    },
+    # Hands out digests left behind by a lost task or a worker that died mid-batch.
+    "sweep-digests": {"task": "programs.sweep_digests", "schedule": 10 * 60},
 }
 # A worker's claim on a reminder lapses after this long (it died); the row is sent again.
 REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 15 * 60)
 REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200)
+# The daily digest's claim lease and batch size, as for reminders.
+DIGEST_CLAIM_LEASE_SECONDS = env_int("DIGEST_CLAIM_LEASE_SECONDS", 15 * 60)
+DIGEST_BATCH_SIZE = env_int("DIGEST_BATCH_SIZE", 200)
 
 # Keys for text encrypted at rest (meeting summaries, agendas, tasks, private notes):
 # comma-separated Fernet keys, the first encrypts, all decrypt (rotation). Required when

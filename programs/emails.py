@@ -310,6 +310,23 @@ KINDS: tuple[EmailKind, ...] = (
         Variable("action", "The button's words", "action", "Answer the survey"),
         Variable("link", "The link to act on", "link", "https://mentorship.example.org/…"),
     ),
+    _kind(
+        "digest",
+        "Daily digest",
+        "Once a day, to people who chose a digest for messages or nudges: what is new, each with its link.",
+        Variable("count_text", "How much is new", "count_text", "3 new things"),
+        Variable(
+            "items_text",
+            "What is new, one line each with its link",
+            "items_text",
+            "• Dana Reyes sent you 2 messages: https://mentorship.example.org/…",
+        ),
+        Variable("more", "How many more are on the notifications page (empty when none)", "more", "2"),
+        Variable("link", "The link to the notifications page", "link", "https://mentorship.example.org/o/alpha/…"),
+        Variable(
+            "settings_link", "The link to the email preferences", "settings_link", "https://mentorship.example.org/…"
+        ),
+    ),
 )
 
 # Not reworded: the confirmation of the contact address (it must say what it is, whatever a

@@ -16,6 +16,7 @@ from django_scopes import scope
 from mentorship.freshness import cached_for
 from programs.dashboard import Todo, todos_for
 from programs.models import Program, ProgramModel
+from programs.services.notifications import unread_count, unread_text
 
 REQUEST_CACHE = "todo_list_for_this_request"
 # The home page lists what waits in each organization for this many of them; beyond, the
@@ -91,12 +92,15 @@ def votes_text(count: int) -> str:
 
 
 def badges(request) -> dict:
-    """The navigation's counts, for the page that asks for them after it loads."""
+    """The navigation's counts, for the page that asks for them after it loads (and again
+    when a live event says they changed)."""
     todos = todos_for_request(request)
     votes = votes_waiting(todos)
     total_votes = sum(votes.values())
+    unread = unread_count(request.membership) if getattr(request, "membership", None) else 0
     return {
         "todos": {"count": total(todos), "text": things_need_you(total(todos))},
+        "notifications": {"count": unread, "text": unread_text(unread)},
         "votes": {"count": total_votes, "text": votes_text(total_votes)},
         "programs": [
             {"url": f"{url}?needs=me", "count": count, "text": f"{count} waiting for your vote"}
@@ -142,6 +146,15 @@ class Navigation:
     @cached_property
     def vote_text(self) -> str:
         return votes_text(self.vote_count)
+
+    @cached_property
+    def notification_count(self) -> int:
+        """The bell's unread count, read only on a page that shows its counts at once."""
+        return unread_count(self.membership) if self.membership is not None else 0
+
+    @cached_property
+    def notification_text(self) -> str:
+        return unread_text(self.notification_count)
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,17 @@
 from django.urls import path
 
 from mentorship.tenancy import app_urlpatterns
-from programs.views import applications, home, hubs, messaging, organizations, profiles, programs, roster
+from programs.views import (
+    applications,
+    home,
+    hubs,
+    messaging,
+    notifications,
+    organizations,
+    profiles,
+    programs,
+    roster,
+)
 
 _HUBS = "programs/<slug:program_slug>/hubs/"
 
@@ -9,6 +19,11 @@ _HUBS = "programs/<slug:program_slug>/hubs/"
 org_urlpatterns = [
     path("", organizations.organization_dashboard, name="organization_dashboard"),
     path("nav/badges/", organizations.nav_badges, name="nav_badges"),
+    # The notification centre (the bell).
+    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/read-all/", notifications.notifications_read_all, name="notifications_read_all"),
+    path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
+    path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),
     path("members/", organizations.member_list, name="member_list"),
     path("members/export.csv", organizations.member_list_csv, name="member_list_csv"),
     path("members/<int:pk>/", organizations.member_edit, name="member_edit"),

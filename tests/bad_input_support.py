@@ -25,7 +25,16 @@ from hypothesis import strategies as st
 from agreements.models import Agreement, AgreementStatus
 from agreements.models.review import MentorshipDocument, YearlyReview
 from matching.models import MatchRound, MentorshipRequest, Proposal
-from programs.models import Application, ApplicationStatus, Invitation, Profile, ProgramModel, Role, RosterImport
+from programs.models import (
+    Application,
+    ApplicationStatus,
+    Invitation,
+    Notification,
+    Profile,
+    ProgramModel,
+    Role,
+    RosterImport,
+)
 from programs.services.organizations import contact_confirmation_token
 from relationships.models import Conversation, FollowUpTask, Goal, Meeting, MeetingStatus, Mentorship, Message
 from surveys.models import Feedback, QuarterlyReport, Question, Survey, SurveyInvitation, SurveyWave
@@ -148,6 +157,15 @@ def _pairing(org, programs, *, mentor, mentee, coordinator, wave) -> dict:
     invitation = SurveyInvitation.objects.create(
         organization=org, wave=wave, membership=mentee, role="mentee", program=society
     )
+    notification = Notification.objects.create(
+        organization=org,
+        recipient=mentee,
+        kind="offer",
+        category="obligation",
+        title="A pairing is waiting for your answer",
+        path=f"/o/{org.slug}/",
+        key=f"offer:{offer.pk}",
+    )
     return {
         "mentorship": mentorship.pk,
         "meeting": meeting.pk,
@@ -167,6 +185,7 @@ def _pairing(org, programs, *, mentor, mentee, coordinator, wave) -> dict:
         "membership": mentee.pk,
         "alumni_mentor": mentor.pk,
         "survey_token": invitation.token,
+        "notification": notification.pk,
     }
 
 

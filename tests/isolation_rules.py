@@ -65,6 +65,7 @@ PERSONAL_KINDS = frozenset(
         "application",
         "profile",
         "survey_token",
+        "notification",
     }
 )
 
@@ -155,6 +156,13 @@ RULES: dict[str, Rule] = {
     # --- Organization: members, invitations, settings ---------------------------------------
     "organization_dashboard": Rule(MEMBERS),
     "nav_badges": Rule(MEMBERS, methods=GET),
+    # The notification centre: a person's own notifications (the world's is the mentee's).
+    "notification_list": Rule(MEMBERS, methods=GET),
+    "notifications_read_all": Rule(MEMBERS, methods=POST),
+    "notification_open": Rule(
+        ONLY_MENTEE, ids={"pk": "notification"}, methods=GET, note="marks it read, then a local redirect"
+    ),
+    "notification_read": Rule(ONLY_MENTEE, ids={"pk": "notification"}, methods=POST),
     "member_list": Rule(STAFF),
     "member_list_csv": Rule(COORDINATORS),
     "organization_search": Rule(COORDINATORS, methods=GET),

@@ -43,6 +43,7 @@ from programs.models import (
     Application,
     ApplicationStatus,
     Invitation,
+    Notification,
     Profile,
     ProgramModel,
     Role,
@@ -112,6 +113,7 @@ MUST_SEE = {
     ("PAIR1-SECRET-REVIEWCOMMENT", rules.MENTOR),
     ("PAIR1-MENTORNOTE-TEXT", rules.MENTOR),
     ("PAIR1-MENTEENOTE-TEXT", rules.MENTEE),
+    ("PAIR1-MENTEENOTE-NOTIFICATION", rules.MENTEE),
     ("PAIR1-SHARED-REPORT", rules.COORDINATOR),
     ("PAIR2-SHARED-REPORT", rules.COORDINATOR),
     ("PAIR1-SHARED-REQUEST", rules.MENTOR),
@@ -275,6 +277,15 @@ def _pairing(org, programs, *, marker: str, mentor, mentee, coordinator, invitee
     survey_invitation = SurveyInvitation.objects.create(
         organization=org, wave=wave, membership=mentee, role="mentee", program=society
     )
+    notification = Notification.objects.create(
+        organization=org,
+        recipient=mentee,
+        kind="meeting",
+        category="obligation",
+        title=f"{marker}MENTEENOTE-NOTIFICATION",
+        path=f"/o/{org.slug}/",
+        key=f"meeting:{meeting.pk}",
+    )
     return {
         "mentorship": mentorship.pk,
         "meeting": meeting.pk,
@@ -294,6 +305,7 @@ def _pairing(org, programs, *, marker: str, mentor, mentee, coordinator, invitee
         "membership": mentee.pk,
         "alumni_mentor": mentor.pk,
         "survey_token": survey_invitation.token,
+        "notification": notification.pk,
     }
 
 

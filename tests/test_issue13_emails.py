@@ -35,8 +35,10 @@ from mentorship.models import User
 from programs.adapters import InvitationAccountAdapter
 from programs.models import ApplicationStatus, ProgramModel, Role
 from programs.services import applications as application_services
+from programs.services import digests as digest_services
 from programs.services import invitations, organizations
 from programs.services import messaging as messaging_services
+from programs.services import notifications as notification_services
 from relationships.models import Mentorship
 from relationships.services import endings as relationship_endings
 from relationships.services import meetings as meeting_services
@@ -358,6 +360,21 @@ def message_reply_refused(w, monkeypatch):
         assert inbound_services.receive_reply(reply.as_bytes()).reason == "mentorship_ended"
 
 
+def digest(w, monkeypatch):
+    member = MembershipFactory(organization=w.org, messages_email="digest", nudges_email="digest")
+    for key, category in (("conversation:1", "message"), ("reminder:checkin", "nudge")):
+        notification_services.notify(
+            recipient=member,
+            kind="message" if category == "message" else "reminder",
+            category=category,
+            title="Dana & Co sent you a message" if category == "message" else "Time to check in with Dana & Co",
+            path=f"/o/{w.org.slug}/",
+            key=key,
+        )
+    digest_services.scan()
+    assert digest_services.send(digest_services.ids_to_send()) == 1
+
+
 def _review(w, mentor_answer, mentee_answer=None):
     pair = w.pair(days_ago=380)
     review_services.review_answer(actor=pair.mentor, mentorship=pair, answer=mentor_answer, comment="Good year")
@@ -387,6 +404,7 @@ TRIGGERS = {
         "agreement_consent_withdrawn",
         "agreement_signed",
         "application_decision",
+        "digest",
         "feedback_received",
         "invitation",
         "meeting_cancelled",

@@ -157,10 +157,12 @@ def test_the_navigation_costs_other_pages_nothing_and_its_counts_are_bounded(
     with django_assert_max_num_queries(7):  # the list page's own, and the committee's programs
         response = client.get(reverse("program_list", kwargs={"org_slug": "alpha"}))
     assert response.status_code == 200
-    with django_assert_max_num_queries(4 + 8):  # session, user, membership; the to-do list (with rankings)
+    # session, user, membership; the to-do list (with rankings); the bell's unread count
+    with django_assert_max_num_queries(4 + 8 + 1):
         response = client.get(reverse("nav_badges", kwargs={"org_slug": "alpha"}))
     # votes and applications, and the surveys the survey list shows (ten at most)
     assert response.json()["todos"]["count"] == size + size + min(size, 10)
+    assert response.json()["notifications"] == {"count": 0, "text": "0 unread"}
 
 
 def test_the_dashboard_computes_the_list_once_for_itself_and_the_badge(client, org_a):

@@ -20,7 +20,7 @@ MAX_QUERIES = {
     "/o/alpha/": 20,  # with the programs asking for a shortlist: the ranking to-do and the dashboard's link
     "/o/alpha/members/": 7,
     "/o/alpha/invitations/": 7,
-    "/o/alpha/nav/badges/": 4 + 7,  # session, user, membership; the to-do list (seven kinds)
+    "/o/alpha/nav/badges/": 4 + 7 + 1,  # session, user, membership; the to-do list (seven kinds); the bell
     "/?all=1": 7 + HOME_SUMMARIES * 7,
 }
 

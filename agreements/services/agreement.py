@@ -15,6 +15,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from agreements.consent import CONSENT_TEXT_HASH
@@ -31,7 +32,8 @@ from agreements.models import (
 from mentorship.exceptions import ServiceError
 from mentorship.mail import join_names
 from mentorship.validators import multi_line_error, single_line_error
-from programs.models import Membership, Program
+from programs.models import Membership, NotificationCategory, NotificationKind, Program
+from programs.services import notifications
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, Mentorship
@@ -492,12 +494,14 @@ def agreement_sign(
     _event(agreement, actor, "signed", request_meta, f"Signed as {role}; content hash {content_hash}")
     mentorship = agreement.mentorship
     other = mentorship.mentee if role == "mentor" else mentorship.mentor
+    notifications.mark_read_by_key(recipient=actor, key=agreement_key(agreement))  # signed: done
     if Signature.objects.filter(agreement=agreement).count() == 2:
         now = timezone.now()
         agreement.status = AgreementStatus.SIGNED
         agreement.content_hash = content_hash
         agreement.signed_at = now
         agreement.save(update_fields=["status", "content_hash", "signed_at", "updated_at"])
+        notifications.mark_read_for_everyone(organization_id=agreement.organization_id, keys=[agreement_key(agreement)])
         Agreement.objects.filter(mentorship=mentorship, status=AgreementStatus.SIGNED).exclude(pk=agreement.pk).update(
             status=AgreementStatus.SUPERSEDED
         )
@@ -542,7 +546,22 @@ def agreement_sign(
             mentorship.organization.contact_email,
             recipient_name=agreement.frozen_name("mentor" if other.pk == mentorship.mentor_id else "mentee"),
         )
+        # The bell too; the email above already told them, so no digest carries it.
+        notification, _ = notifications.notify(
+            recipient=other,
+            kind=NotificationKind.AGREEMENT,
+            category=NotificationCategory.OBLIGATION,
+            title=f"{expected_name} signed your mentoring agreement: it needs your signature",
+            path=reverse("agreement_detail", kwargs={"org_slug": mentorship.organization.slug, "pk": mentorship.pk}),
+            key=agreement_key(agreement),
+        )
+        notifications.mark_emailed(notification)
     return agreement
+
+
+def agreement_key(agreement: Agreement) -> str:
+    """The key of a version's "to sign" notifications (and of its signature reminders')."""
+    return f"agreement:{agreement.pk}"
 
 
 @transaction.atomic
@@ -559,6 +578,8 @@ def agreement_reopen(*, actor: Membership, agreement: Agreement, request_meta: d
     agreement.revision += 1
     agreement.save(update_fields=["status", "revision", "updated_at"])
     _event(agreement, actor, "reopened", request_meta, "Reopened for changes; signatures withdrawn")
+    # Nothing waits for a signature any more: the text is a draft again.
+    notifications.mark_read_for_everyone(organization_id=agreement.organization_id, keys=[agreement_key(agreement)])
     return agreement
 
 

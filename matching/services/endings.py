@@ -8,8 +8,10 @@ from django.db.models import Q as models_q
 from django.utils import timezone
 
 from matching.models import MentorshipRequest, Proposal, ProposalStatus, RequestStatus
+from matching.services.pairs import offer_key
 from mentorship.exceptions import ServiceError
 from programs.models import Application, ApplicationStatus, Membership, Program
+from programs.services import notifications
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, EndReason, Mentorship, ProgramRemoval
@@ -63,9 +65,12 @@ def participant_remove(*, actor: Membership, program: Program, membership: Membe
     MentorshipRequest.objects.filter(program=program, status=RequestStatus.OPEN).filter(
         models_q(mentor=membership) | models_q(mentee=membership)
     ).update(status=RequestStatus.WITHDRAWN, responded_at=now)
-    Proposal.objects.filter(
+    open_proposals = Proposal.objects.filter(
         program=program, status__in=[ProposalStatus.DRAFT, ProposalStatus.PROPOSED, ProposalStatus.OFFERED]
-    ).filter(models_q(mentor=membership) | models_q(mentee=membership)).update(status=ProposalStatus.WITHDRAWN)
+    ).filter(models_q(mentor=membership) | models_q(mentee=membership))
+    offered = [offer_key(proposal) for proposal in open_proposals.filter(status=ProposalStatus.OFFERED).only("pk")]
+    open_proposals.update(status=ProposalStatus.WITHDRAWN)
+    notifications.mark_read_for_everyone(organization_id=program.organization_id, keys=offered)
     Application.objects.filter(program=program, membership=membership).exclude(
         status=ApplicationStatus.WITHDRAWN
     ).update(status=ApplicationStatus.WITHDRAWN, updated_at=now)

@@ -3,6 +3,7 @@ or mentee, a mentor's capacity, the rules a proposed pair must meet (``check_pai
 offering a pairing (``offer``). The helpers every app uses on a pair (the party check,
 membership locks, notifying people) live in ``relationships.services.pairs``."""
 
+from django.urls import reverse
 from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
@@ -11,10 +12,13 @@ from programs.models import (
     Application,
     ApplicationStatus,
     Membership,
+    NotificationCategory,
+    NotificationKind,
     Program,
     ProgramModel,
     Role,
 )
+from programs.services import notifications
 from relationships.models import LIVE_STATUSES, Mentorship, Origin, PairExclusion
 from relationships.services.pairs import absolute_url, lock_memberships, notify
 
@@ -128,3 +132,18 @@ def offer(proposal) -> None:
             [person.user.email],
             program.organization.contact_email,
         )
+        # The bell too; the email above already told them, so no digest carries it.
+        notification, _ = notifications.notify(
+            recipient=person,
+            kind=NotificationKind.OFFER,
+            category=NotificationCategory.OBLIGATION,
+            title=f"A pairing in {program.name} is waiting for your answer",
+            path=reverse("offer_list", kwargs={"org_slug": program.organization.slug}),
+            key=offer_key(proposal),
+        )
+        notifications.mark_emailed(notification)
+
+
+def offer_key(proposal) -> str:
+    """The key of an offer's notifications (and of its consent reminders')."""
+    return f"offer:{proposal.pk}"

@@ -7,10 +7,11 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from matching.services.pairs import check_pair, offer, refuse_own_pairing
+from matching.services.pairs import check_pair, offer, offer_key, refuse_own_pairing
 from mentorship.db import retry_on_deadlock
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program, ProgramModel
+from programs.services import notifications
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
 from relationships.models import ExclusionReason, Origin, PairExclusion
@@ -267,6 +268,7 @@ def proposal_respond(*, actor: Membership, proposal, accept: bool, reason: str =
     side = "mentor" if actor.pk == proposal.mentor_id else "mentee"
     if getattr(proposal, f"{side}_response") != Response.PENDING:
         raise ServiceError("You have already answered.")
+    notifications.mark_read_by_key(recipient=actor, key=offer_key(proposal))  # answered: done
     now = timezone.now()
     setattr(proposal, f"{side}_response", Response.ACCEPTED if accept else Response.DECLINED)
     setattr(proposal, f"{side}_responded_at", now)
@@ -292,6 +294,8 @@ def proposal_respond(*, actor: Membership, proposal, accept: bool, reason: str =
         )
         other = proposal.mentee if side == "mentor" else proposal.mentor
         notify("email/proposal_declined", context, [other.user.email], program.organization.contact_email)
+        # The other person need not answer any more.
+        notifications.mark_read_for_everyone(organization_id=proposal.organization_id, keys=[offer_key(proposal)])
         return proposal
 
     if proposal.mentor_response == proposal.mentee_response == Response.ACCEPTED:
@@ -343,4 +347,5 @@ def proposal_withdraw(*, actor: Membership, proposal):
         raise ServiceError(f"This pairing is already {proposal.get_status_display().lower()}.")
     proposal.status = ProposalStatus.WITHDRAWN
     proposal.save(update_fields=["status"])
+    notifications.mark_read_for_everyone(organization_id=proposal.organization_id, keys=[offer_key(proposal)])
     return proposal

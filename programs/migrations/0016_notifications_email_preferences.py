@@ -58,6 +58,10 @@ class Migration(migrations.Migration):
                     ),
                 ),
                 ("item_count", models.PositiveIntegerField(default=0)),
+                (
+                    "handed_out_at",
+                    models.DateTimeField(blank=True, help_text="Last handed to a worker.", null=True),
+                ),
                 ("claim_token", models.UUIDField(blank=True, null=True)),
                 ("claimed_at", models.DateTimeField(blank=True, null=True)),
                 ("attempts", models.PositiveSmallIntegerField(default=0)),
@@ -164,6 +168,19 @@ class Migration(migrations.Migration):
         migrations.AddIndex(
             model_name="notification",
             index=models.Index(fields=["recipient", "created_at"], name="notification_recipient_time"),
+        ),
+        migrations.AddIndex(
+            model_name="notification",
+            index=models.Index(
+                condition=models.Q(
+                    ("digest__isnull", True),
+                    ("emailed_at__isnull", True),
+                    ("read_at__isnull", True),
+                    models.Q(("category", "obligation"), _negated=True),
+                ),
+                fields=["recipient"],
+                name="notification_digest_waiting",
+            ),
         ),
         migrations.AddConstraint(
             model_name="notification",

@@ -71,6 +71,15 @@ class Notification(models.Model):
         indexes = [
             models.Index(fields=["recipient", "read_at"], name="notification_recipient_unread"),
             models.Index(fields=["recipient", "created_at"], name="notification_recipient_time"),
+            # The digest scan reads only what waits for a digest: unread, never emailed, in
+            # no digest, not an obligation (those are emailed at once). A small index however
+            # many read notifications the table keeps.
+            models.Index(
+                fields=["recipient"],
+                condition=Q(read_at__isnull=True, emailed_at__isnull=True, digest__isnull=True)
+                & ~Q(category="obligation"),
+                name="notification_digest_waiting",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -91,6 +100,7 @@ class Digest(models.Model):
     day = models.DateField()
     status = models.CharField(max_length=20, choices=DigestStatus.choices, default=DigestStatus.PENDING)
     item_count = models.PositiveIntegerField(default=0)
+    handed_out_at = models.DateTimeField(null=True, blank=True, help_text="Last handed to a worker.")
     claim_token = models.UUIDField(null=True, blank=True)
     claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -11,13 +11,17 @@ Titles are metadata the product writes ("Dana Reyes sent you 2 messages"), never
 person wrote; paths are local paths on this site, never another host's.
 """
 
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django_scopes import scopes_disabled
 
+from mentorship.exceptions import ServiceError
 from mentorship.realtime import publish
 from programs.models import Membership
 from programs.models.notifications import EmailDelivery, Notification, NotificationCategory
+from programs.services.audit import audit
 
 LIVE_EVENT = {"event": "notifications"}
 ATTEMPTS = 3
@@ -133,13 +137,15 @@ def mark_read_by_key(*, recipient: Membership, key: str) -> int:
     return marked
 
 
-def mark_read_by_key_for_all(*, organization_id: int, key: str) -> int:
-    """Mark read every unread notification with this key in the organization (a thing
-    that no longer waits for anyone: an offer withdrawn, a meeting cancelled)."""
-    if not key:
+def mark_read_for_everyone(*, organization_id: int, keys: list[str]) -> int:
+    """Mark read every unread notification with these keys in the organization: the thing
+    no longer waits for anyone (an offer answered no or withdrawn, an agreement signed by
+    both or reopened, a meeting cancelled with its mentorship). One UPDATE."""
+    keys = [key for key in keys if key]
+    if not keys:
         return 0
     with scopes_disabled():
-        rows = Notification.objects.filter(organization_id=organization_id, key=key, read_at__isnull=True)
+        rows = Notification.objects.filter(organization_id=organization_id, key__in=keys, read_at__isnull=True)
         recipients = list(rows.values_list("recipient_id", flat=True))
         marked = rows.update(read_at=timezone.now()) if recipients else 0
     if marked:
@@ -167,3 +173,100 @@ def mark_emailed(notification: Notification) -> None:
     with scopes_disabled():
         Notification.objects.filter(pk=notification.pk).update(emailed_at=now)
     notification.emailed_at = now
+
+
+# --- The person's own notifications: reading and marking read ------------------------------------
+
+
+def notifications_of(membership: Membership) -> QuerySet:
+    """The person's notifications in this organization, newest first (their own only)."""
+    return Notification.objects.filter(recipient=membership, organization_id=membership.organization_id).order_by(
+        "-created_at", "-pk"
+    )
+
+
+def unread_count(membership: Membership) -> int:
+    """One indexed count (recipient, read_at)."""
+    return Notification.objects.filter(
+        recipient=membership, organization_id=membership.organization_id, read_at__isnull=True
+    ).count()
+
+
+def unread_text(count: int) -> str:
+    return f"{count} unread"
+
+
+def _require_own(actor: Membership, notification: Notification) -> None:
+    if notification.recipient_id != actor.pk or notification.organization_id != actor.organization_id:
+        raise PermissionDenied("That notification is someone else's.")
+
+
+def notification_mark_read(*, actor: Membership, notification: Notification) -> Notification:
+    """The person read it (opened it, or marked it read). Their own only; idempotent."""
+    _require_own(actor, notification)
+    if notification.read_at is None:
+        now = timezone.now()
+        if Notification.objects.filter(pk=notification.pk, read_at__isnull=True).update(read_at=now):
+            _changed(actor.pk)
+        notification.read_at = now
+    return notification
+
+
+def notification_open(*, actor: Membership, notification: Notification) -> str:
+    """Mark it read and return where to go: its path when it is a local path on this site,
+    else ``""`` (the caller shows the list). A stored path is never trusted as a redirect."""
+    notification_mark_read(actor=actor, notification=notification)
+    return notification.path if is_local_path(notification.path) else ""
+
+
+def notifications_mark_all_read(*, actor: Membership) -> int:
+    """Mark every unread notification of the person read; returns how many."""
+    marked = Notification.objects.filter(
+        recipient=actor, organization_id=actor.organization_id, read_at__isnull=True
+    ).update(read_at=timezone.now())
+    if marked:
+        _changed(actor.pk)
+    return marked
+
+
+# --- Email preferences ---------------------------------------------------------------------------
+
+
+@transaction.atomic
+def email_preferences_set(*, actor: Membership, messages_email: str, nudges_email: str) -> Membership:
+    """A person chooses, for themselves in this organization, how emails about new messages
+    and friendly nudges reach them: immediately, in a daily digest, or not at all. Emails
+    about something only they can do are always sent at once. ``nudges_enabled`` follows
+    (off ⇔ nudges turned off), so the reminders and the one-click unsubscribe agree."""
+    choices = EmailDelivery.values
+    if messages_email not in choices:
+        raise ServiceError("Choose how to hear about new messages.", field="messages_email")
+    if nudges_email not in choices:
+        raise ServiceError("Choose how to receive friendly nudges.", field="nudges_email")
+    member = Membership.objects.select_for_update().get(pk=actor.pk, organization=actor.organization)
+    changes = {}
+    for field, value in (
+        ("messages_email", messages_email),
+        ("nudges_email", nudges_email),
+        ("nudges_enabled", nudges_email != EmailDelivery.OFF),
+    ):
+        if getattr(member, field) != value:
+            changes[field] = [getattr(member, field), value]
+            setattr(member, field, value)
+    if changes:
+        member.save(update_fields=[*changes, "updated_at"])
+        labels = dict(EmailDelivery.choices)
+        audit(
+            organization=member.organization,
+            actor=member.user,
+            action="member.email_preferences",
+            summary=f"Email preferences: messages {labels[messages_email].lower()}, "
+            f"nudges {labels[nudges_email].lower()}",
+            changes=changes,
+        )
+    actor.messages_email, actor.nudges_email, actor.nudges_enabled = (
+        member.messages_email,
+        member.nudges_email,
+        member.nudges_enabled,
+    )
+    return member

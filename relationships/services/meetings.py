@@ -15,12 +15,14 @@ from datetime import datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
 from mentorship.timezones import zone_name_for
-from programs.models import Membership
+from programs.models import Membership, NotificationCategory, NotificationKind
+from programs.services import notifications
 from relationships import ics
 from relationships.models import ContentRead, FollowUpTask, Meeting, MeetingMode, MeetingStatus, Mentorship, PrivateNote
 from relationships.services.pairs import absolute_url, lock_memberships, require_party
@@ -135,6 +137,36 @@ def _send_invitations(meeting: Meeting, *, actor: Membership, kind: str) -> None
         queue_email(message)
 
 
+MEETING_TITLES = {
+    "new": "{name} scheduled a meeting with you",
+    "update": "{name} moved your meeting",
+    "cancel": "{name} cancelled your meeting",
+}
+
+
+def meeting_key(meeting: Meeting) -> str:
+    return f"meeting:{meeting.pk}"
+
+
+def _notify_other(meeting: Meeting, *, actor: Membership, kind: str) -> None:
+    """The other person's bell: one notification per meeting (scheduled, then moved or
+    cancelled, collapse into it while unread). The invitation email told them already."""
+    mentorship = meeting.mentorship
+    other = mentorship.mentee if actor.pk == mentorship.mentor_id else mentorship.mentor
+    notification, _ = notifications.notify(
+        recipient=other,
+        kind=NotificationKind.MEETING,
+        category=NotificationCategory.OBLIGATION,
+        title=MEETING_TITLES[kind].format(name=actor.user.full_name or actor.user.email),
+        path=reverse(
+            "meeting_detail",
+            kwargs={"org_slug": mentorship.organization.slug, "pk": mentorship.pk, "meeting_pk": meeting.pk},
+        ),
+        key=meeting_key(meeting),
+    )
+    notifications.mark_emailed(notification)
+
+
 # --- Scheduling -----------------------------------------------------------------------------
 
 
@@ -166,6 +198,7 @@ def meeting_schedule(
     )
     meeting.mentorship = mentorship
     _send_invitations(meeting, actor=actor, kind="new")
+    _notify_other(meeting, actor=actor, kind="new")
     return meeting
 
 
@@ -195,6 +228,7 @@ def meeting_reschedule(
     meeting.save(update_fields=["starts_at", "duration_minutes", "mode", "location", "sequence", "updated_at"])
     meeting.mentorship = mentorship
     _send_invitations(meeting, actor=actor, kind="update")
+    _notify_other(meeting, actor=actor, kind="update")
     return meeting
 
 
@@ -210,6 +244,7 @@ def meeting_cancel(*, actor: Membership, meeting: Meeting) -> Meeting:
     meeting.save(update_fields=["status", "sequence", "updated_at"])
     meeting.mentorship = mentorship
     _send_invitations(meeting, actor=actor, kind="cancel")
+    _notify_other(meeting, actor=actor, kind="cancel")
     return meeting
 
 
@@ -227,6 +262,9 @@ def cancel_upcoming(*, mentorship: Mentorship, actor: Membership | None) -> int:
         meeting.save(update_fields=["status", "sequence", "updated_at"])
         meeting.mentorship = mentorship
         _send_invitations(meeting, actor=actor, kind="cancel")
+    notifications.mark_read_for_everyone(
+        organization_id=mentorship.organization_id, keys=[meeting_key(meeting) for meeting in upcoming]
+    )
     return len(upcoming)
 
 

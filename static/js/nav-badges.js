@@ -39,6 +39,9 @@
       .then(function (data) {
         if (!data) return;
         fill(nav.querySelector('[data-badge="todos"]'), data.todos.count, data.todos.text, true);
+        if (data.notifications) {
+          fill(nav.querySelector('[data-badge="notifications"]'), data.notifications.count, data.notifications.text, true);
+        }
         nav.querySelectorAll('[data-badge="votes"]').forEach(function (slot) {
           fill(slot, data.votes.count, data.votes.text, true);
         });

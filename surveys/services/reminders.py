@@ -38,7 +38,15 @@ from django_scopes import scope, scopes_disabled
 
 from mentorship import mail
 from mentorship.exceptions import ServiceError
-from programs.models import Membership, Organization
+from mentorship.realtime import publish
+from programs.models import (
+    EmailDelivery,
+    Membership,
+    Notification,
+    NotificationCategory,
+    NotificationKind,
+    Organization,
+)
 from programs.services.audit import audit
 from surveys.models import (
     NON_ESSENTIAL_KINDS,
@@ -57,13 +65,81 @@ logger = logging.getLogger(__name__)
 # --- Recording -------------------------------------------------------------------------------
 
 
+IN_THE_DIGEST = "in the daily digest"
+NUDGES_OFF = "nudges turned off"
+
+
+def notification_key(kind: str, key: str) -> str:
+    """The notification a reminder shows in the bell. A reminder to answer an offer or to
+    sign an agreement shares the key of the offer's or the agreement's own notification, so
+    the two collapse into one, which the answer or the signature marks read."""
+    parts = key.split(":")
+    if kind == ReminderKind.CONSENT and len(parts) > 1:
+        return f"offer:{parts[1]}"
+    if kind == ReminderKind.SIGNATURE and len(parts) > 1:
+        return f"agreement:{parts[1]}"
+    return f"reminder:{key}"[:200]
+
+
+def _notifications(rows: list[Reminder]) -> None:
+    """The bell's side of newly recorded reminders, in one insert: obligations for what only
+    the person can do, nudges for the rest (which the daily digest carries for people who
+    chose it). An unread notification with the same key already says it: no second one."""
+    if not rows:
+        return
+    notifications = [
+        Notification(
+            organization_id=row.organization_id,
+            recipient_id=row.recipient_id,
+            kind=NotificationKind.OFFER
+            if row.kind == ReminderKind.CONSENT
+            else NotificationKind.AGREEMENT
+            if row.kind == ReminderKind.SIGNATURE
+            else NotificationKind.REMINDER,
+            category=NotificationCategory.NUDGE if row.kind in NON_ESSENTIAL_KINDS else NotificationCategory.OBLIGATION,
+            title=_copy(row)["headline"][:200],
+            path=row.path,
+            key=notification_key(row.kind, row.key),
+            created_at=row.created_at,
+        )
+        for row in rows
+        if row.path.startswith("/") and not row.path.startswith("//")
+    ]
+    Notification.objects.bulk_create(notifications, ignore_conflicts=True)
+    publish(sorted({n.recipient_id for n in notifications}), {"event": "notifications"})
+
+
+def _mark_notification_emailed(reminder: Reminder) -> None:
+    Notification.objects.filter(
+        recipient_id=reminder.recipient_id,
+        key=notification_key(reminder.kind, reminder.key),
+        read_at__isnull=True,
+    ).update(emailed_at=timezone.now())
+
+
 def record(dues: Iterable[Due]) -> int:
-    """Record each due item once (its key is unique); returns how many were new. A person
-    who turned nudges off gets non-essential ones recorded as skipped, not sent."""
-    quiet = set(Membership.objects.filter(nudges_enabled=False).values_list("pk", flat=True))
+    """Record each due item once (its key is unique); returns how many were new, each with
+    its notification. A person who turned nudges off gets non-essential ones recorded as
+    skipped, not sent; one who chose the daily digest gets them skipped here and carried
+    by the digest instead."""
+    quiet = set(
+        Membership.objects.filter(Q(nudges_enabled=False) | Q(nudges_email=EmailDelivery.OFF)).values_list(
+            "pk", flat=True
+        )
+    )
+    digest = set(
+        Membership.objects.filter(nudges_enabled=True, nudges_email=EmailDelivery.DIGEST).values_list("pk", flat=True)
+    )
     inactive = set(Membership.objects.filter(is_active=False).values_list("pk", flat=True))
     created = 0
     batch: dict[str, Due] = {}
+
+    def status(due: Due) -> tuple[str, str]:
+        if due.kind in NON_ESSENTIAL_KINDS and due.recipient_id in quiet:
+            return ReminderStatus.SKIPPED, NUDGES_OFF
+        if due.kind in NON_ESSENTIAL_KINDS and due.recipient_id in digest:
+            return ReminderStatus.SKIPPED, IN_THE_DIGEST
+        return ReminderStatus.PENDING, ""
 
     def flush() -> int:
         taken = set(Reminder.objects.filter(key__in=list(batch)).values_list("key", flat=True))
@@ -80,9 +156,8 @@ def record(dues: Iterable[Due]) -> int:
                 due_on=due.due_on,
                 path=due.path[:300],
                 context=due.context,
-                status=ReminderStatus.SKIPPED
-                if due.kind in NON_ESSENTIAL_KINDS and due.recipient_id in quiet
-                else ReminderStatus.PENDING,
+                status=status(due)[0],
+                error=status(due)[1],
                 created_at=now,
             )
             for key, due in batch.items()
@@ -90,6 +165,7 @@ def record(dues: Iterable[Due]) -> int:
         ]
         # ignore_conflicts: a scan running at the same moment may have recorded some.
         Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+        _notifications(rows)
         batch.clear()
         return len(rows)
 
@@ -317,8 +393,12 @@ def _surveys_still_open(reminders: list[Reminder]) -> set[int]:
 def _no_longer_wanted(reminder: Reminder, open_invitations: set[int]) -> str:
     if not reminder.recipient.is_active:
         return "no longer a member"
-    if reminder.kind in NON_ESSENTIAL_KINDS and not reminder.recipient.nudges_enabled:
-        return "nudges turned off"
+    if reminder.kind in NON_ESSENTIAL_KINDS and (
+        not reminder.recipient.nudges_enabled or reminder.recipient.nudges_email == EmailDelivery.OFF
+    ):
+        return NUDGES_OFF
+    if reminder.kind in NON_ESSENTIAL_KINDS and reminder.recipient.nudges_email == EmailDelivery.DIGEST:
+        return IN_THE_DIGEST  # chosen since it was recorded: its notification goes in the digest
     if reminder.kind in SURVEY_KINDS and reminder.context["invitation"] not in open_invitations:
         return "survey answered or closed"
     return ""
@@ -368,6 +448,7 @@ def send(ids: list[int]) -> int:
                 Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
                     status=ReminderStatus.SENT, sent_at=timezone.now(), error=""
                 )
+                _mark_notification_emailed(reminder)  # the digest leaves it out
                 sent += 1
         finally:
             # Whatever this call claimed and did not send goes back for another worker.
@@ -418,16 +499,23 @@ def nudges_set(*, actor: Membership, enabled: bool) -> Membership:
     """A person turns the non-essential nudges (check-ins, surveys) on or off for
     themselves in this organization; reminders of their own obligations still come."""
     member = Membership.objects.select_for_update().get(pk=actor.pk, organization=actor.organization)
-    if member.nudges_enabled != enabled:
+    # Kept in step with the email preference (programs.services.notifications): off ⇔ disabled;
+    # turned back on, nudges come as they did before the preference existed, at once.
+    if enabled:
+        nudges_email = member.nudges_email if member.nudges_email != EmailDelivery.OFF else EmailDelivery.IMMEDIATE
+    else:
+        nudges_email = EmailDelivery.OFF
+    if member.nudges_enabled != enabled or member.nudges_email != nudges_email:
         member.nudges_enabled = enabled
-        member.save(update_fields=["nudges_enabled", "updated_at"])
+        member.nudges_email = nudges_email
+        member.save(update_fields=["nudges_enabled", "nudges_email", "updated_at"])
         audit(
             organization=member.organization,
             actor=member.user,
             action="member.nudges_on" if enabled else "member.nudges_off",
             summary="Turned friendly nudges " + ("on" if enabled else "off"),
         )
-    actor.nudges_enabled = enabled
+    actor.nudges_enabled, actor.nudges_email = enabled, nudges_email
     return member
 
 

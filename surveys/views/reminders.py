@@ -12,8 +12,12 @@ from django.views.decorators.http import require_http_methods
 
 from mentorship import listing
 from mentorship.csvexport import csv_response
+from mentorship.exceptions import ServiceError
 from mentorship.filters import FilterForm, SearchField, bad_filter_response
+from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required, member_required
+from programs.forms.notifications import EmailPreferencesForm
+from programs.services.notifications import email_preferences_set
 from surveys.models import ReminderKind, ReminderStatus
 from surveys.services import reminders as services
 
@@ -99,20 +103,27 @@ def reminder_log_csv(request: HttpRequest, org_slug: str) -> HttpResponse:
 
 @member_required
 def notification_settings(request: HttpRequest, org_slug: str) -> HttpResponse:
-    if request.method == "POST":
-        enabled = request.POST.get("nudges_enabled") == "on"
-        services.nudges_set(actor=request.membership, enabled=enabled)
-        messages.success(
-            request,
-            "Friendly nudges are on."
-            if enabled
-            else "Friendly nudges are off. We will still remind you of things only you can do.",
-        )
-        return redirect("notification_settings", org_slug=request.organization.slug)
+    """A person's email preferences here: messages and nudges immediately, in a daily
+    digest or not at all. Emails about something only they can do always go out at once."""
+    member = request.membership
+    initial = {"messages_email": member.messages_email, "nudges_email": member.nudges_email}
+    form = EmailPreferencesForm(request.POST if request.method == "POST" else None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            email_preferences_set(actor=member, **form.cleaned_data)
+        except ServiceError as error:
+            form_error(form, error)
+        else:
+            messages.success(
+                request,
+                "Your email preferences are saved. We will still email you at once about things only you can do.",
+            )
+            return redirect("notification_settings", org_slug=request.organization.slug)
     return render(
         request,
         "surveys/notification_settings.html",
-        {"recent": services.my_reminders(membership=request.membership)[:20]},
+        {"form": form, "recent": services.my_reminders(membership=member)[:20]},
+        status=400 if form.errors else 200,
     )
 
 
