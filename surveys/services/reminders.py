@@ -58,6 +58,7 @@ from surveys.models import (
     SurveyStatus,
 )
 from surveys.services.due import KEY_CHUNK, Due, org_path
+from surveys.services.quiet import quiet_copy, still_quiet
 
 logger = logging.getLogger(__name__)
 
@@ -232,6 +233,8 @@ def _copy(reminder: Reminder) -> dict:
     overdue = bool(due and due < today)
     other, program = c.get("other", ""), c.get("program", "")
     kind = reminder.kind
+    if kind == ReminderKind.QUIET:
+        return quiet_copy(reminder)
     if kind == ReminderKind.CHECKIN:
         when = f"was due on {due_text}" if overdue else f"is due by {due_text}"
         return {
@@ -390,9 +393,11 @@ def _surveys_still_open(reminders: list[Reminder]) -> set[int]:
     )
 
 
-def _no_longer_wanted(reminder: Reminder, open_invitations: set[int]) -> str:
+def _no_longer_wanted(reminder: Reminder, open_invitations: set[int], quiet: set[int] | frozenset = frozenset()) -> str:
     if not reminder.recipient.is_active:
         return "no longer a member"
+    if reminder.kind == ReminderKind.QUIET and reminder.pk not in quiet:
+        return "in touch again"  # a message or a held meeting since the scan
     if reminder.kind in NON_ESSENTIAL_KINDS and (
         not reminder.recipient.nudges_enabled or reminder.recipient.nudges_email == EmailDelivery.OFF
     ):
@@ -421,13 +426,14 @@ def send(ids: list[int]) -> int:
         if not claimed:
             return 0
         open_invitations = _surveys_still_open(claimed)
+        quiet = still_quiet(claimed)
         sent = 0
         connection = get_connection()
         try:
             for reminder in claimed:
                 if timezone.now() > stop_at:
                     break
-                reason = _no_longer_wanted(reminder, open_invitations)
+                reason = _no_longer_wanted(reminder, open_invitations, quiet)
                 if reason:
                     Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
                         status=ReminderStatus.SKIPPED, error=reason

@@ -299,11 +299,6 @@ def test_the_quiet_wording_renders_in_the_reminder_email(org_a, program, owes_re
     assert "Dana Whitfield" in rendered.html
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs the hook in surveys/services/reminders.py _copy: "
-    "`if kind == ReminderKind.QUIET: return quiet_copy(reminder)` (the integrator adds it; then drop this mark)",
-)
 def test_the_reminder_email_uses_the_quiet_wording(org_a, program):
     pair = _pair(org_a, program)
     reminder = _reminder(pair, pair.mentee, other="Dana Whitfield", last_contact_on=str(TODAY), owes_reply=True)
@@ -319,3 +314,24 @@ def test_a_nudge_is_no_longer_wanted_once_the_pair_is_in_touch_again(org_a, prog
         assert still_quiet([reminder]) == {reminder.pk}
         say(pair, pair.mentee, _at(0))
         assert still_quiet([reminder]) == set()
+
+
+def test_a_worker_skips_a_quiet_nudge_when_the_pair_wrote_since_the_scan(org_a, program):
+    from django.core import mail
+
+    from surveys.models import ReminderStatus
+
+    pair = _pair(org_a, program)
+    say(pair, pair.mentor, _at(40))
+    still = _reminder(pair, pair.mentee, last_contact_on=str(TODAY - timedelta(days=40)), owes_reply=True)
+    assert reminders.send([still.pk]) == 1
+    assert len(mail.outbox) == 1
+    with scopes_disabled():
+        Reminder.objects.filter(pk=still.pk).delete()  # the same spell, asked again below
+    answered = _reminder(pair, pair.mentee, last_contact_on=str(TODAY - timedelta(days=40)), owes_reply=True)
+    say(pair, pair.mentee, _at(0))
+    assert reminders.send([answered.pk]) == 0
+    with scopes_disabled():
+        answered.refresh_from_db()
+    assert (answered.status, answered.error) == (ReminderStatus.SKIPPED, "in touch again")
+    assert len(mail.outbox) == 1
