@@ -1,15 +1,16 @@
 """The pairs' conversations in the demo (issue 18): a few messages around the start of each
 relationship and before its latest meetings, with both read pointers, so the relationship
 page shows counts, reply times and read receipts. Every third live pair has written nothing
-lately (the quiet ones on the dashboard); the newest message to each named mentee's pair is
-left unread."""
+lately (the quiet ones on the dashboard); in every fourth pair the newest message is unread,
+with its notification in the reader's bell."""
 
 from datetime import timedelta
 
+from django.urls import reverse
 from django.utils import timezone
 
 from demo.history import Plan, at
-from programs.models import Program
+from programs.models import Notification, NotificationCategory, NotificationKind, Program
 from relationships.models import Conversation, ConversationRead, MentorshipStatus, Message
 
 OPENING = (
@@ -76,17 +77,35 @@ def write_messages(program: Program, plans: list[Plan]) -> int:
         for message in written:
             message.conversation = conversation
     Message.objects.bulk_create(messages)
-    reads = []
+    reads, bells = [], []
     for index, (conversation, plan, written) in enumerate(conversations):
         last = written[-1]
         for reader in (plan.mentor, plan.mentee):
             # The author has read everything; the other side too, except in every fourth pair.
             unread = reader.pk != last.author_id and index % 4 == 0
             read_to = written[-2].created_at if unread and len(written) > 1 else last.created_at
+            if unread:
+                author = plan.mentor if last.author_id == plan.mentor.pk else plan.mentee
+                bells.append(
+                    Notification(
+                        organization=program.organization,
+                        recipient=reader,
+                        kind=NotificationKind.MESSAGE,
+                        category=NotificationCategory.MESSAGE,
+                        title=f"{author.user.full_name} sent you a message",
+                        path=reverse(
+                            "conversation", kwargs={"org_slug": program.organization.slug, "pk": plan.mentorship.pk}
+                        ),
+                        key=f"conversation:{conversation.pk}",
+                        created_at=last.created_at,
+                        emailed_at=last.created_at,
+                    )
+                )
             reads.append(
                 ConversationRead(
                     organization=program.organization, conversation=conversation, reader=reader, last_read_at=read_to
                 )
             )
     ConversationRead.objects.bulk_create(reads)
+    Notification.objects.bulk_create(bells)
     return len(messages)
