@@ -189,12 +189,14 @@ def message_send(
         message.attachment.save(message.attachment_name, attachment, save=False)
     message.save()
     _changed(conversation, now, message_count=conversation.message_count + 1, last_message_at=now)
-    # The author has read everything up to their own message.
+    # The author has read everything up to their own message, and their own notification of
+    # the other's messages is read (else the next message of the other folds into it, unsent).
     ConversationRead.objects.update_or_create(
         conversation=conversation,
         reader=actor,
         defaults={"organization_id": mentorship.organization_id, "last_read_at": now},
     )
+    notifications.mark_read_by_key(recipient=actor, key=conversation_key(conversation))
     _notify_other(mentorship, conversation, actor, message)
     _tell_pair(mentorship, conversation)
     return message
@@ -225,12 +227,15 @@ def _email(mentorship: Mentorship, author: Membership, reader: Membership, messa
         from mentorship.inbound import reply_address
 
         reply_to = [reply_address(reader.pk, mentorship.pk)]
+    # The text goes into the email only when a reply lands in the conversation: without reply
+    # by email, a reply would carry it, quoted, to the site's own sender address.
     context = {
         "mentorship": mentorship,
         "author_name": author.user.full_name,
-        "text": message.body,
-        "attachment_name": message.attachment_name if message.attachment else "",
+        "text": message.body if reply_to else "",
+        "attachment_name": message.attachment_name if message.attachment and reply_to else "",
         "url": absolute_url("conversation", org_slug=mentorship.organization.slug, pk=mentorship.pk),
+        "settings_url": absolute_url("notification_settings", org_slug=mentorship.organization.slug),
         "reply_by_email": bool(reply_to),
     }
     rendered = render_email(

@@ -65,8 +65,12 @@ def test_the_other_side_is_notified_and_emailed_once_per_unread_streak(pair, dja
     assert notification.count == 2 and notification.read_at is None
     assert "Nia Mensah" in notification.title and "First" not in notification.title
     assert [m.to for m in mail.outbox] == [[pair.mentor.user.email]]
-    assert "First" in mail.outbox[0].body
+    # Without reply by email the text stays on the site: a reply would carry it, quoted, to
+    # the site's own sender address.
+    assert "First" not in mail.outbox[0].body and "First" not in mail.outbox[0].alternatives[0][0]
+    assert "replies to this email are not delivered" in mail.outbox[0].body
     assert reverse("conversation", kwargs={"org_slug": "alpha", "pk": pair.pk}) in mail.outbox[0].body
+    assert reverse("notification_settings", kwargs={"org_slug": "alpha"}) in mail.outbox[0].body
     # Nothing for the author.
     with scopes_disabled():
         assert not Notification.objects.filter(recipient=pair.mentee).exists()
@@ -392,3 +396,32 @@ def test_a_flashed_message_still_shows_on_the_conversation_page(client, pair):
     body = response.content.decode()
     assert "Message edited." in body
     assert f"{message}" not in body  # "Message <pk>", the model's name for itself
+
+
+@pytest.mark.django_db
+def test_with_reply_by_email_the_email_carries_the_text_and_a_reply_address(
+    pair, settings, django_capture_on_commit_callbacks
+):
+    settings.REPLY_BY_EMAIL = True
+    settings.INBOUND_EMAIL_DOMAIN = "reply.example.org"
+    with django_capture_on_commit_callbacks(execute=True):
+        send(pair, body="O'Brien & Co: Thursday?")
+    (email,) = mail.outbox
+    assert "O'Brien & Co: Thursday?" in email.body
+    assert email.reply_to and email.reply_to[0].endswith("@reply.example.org")
+    assert email.subject == "Nia Mensah sent you a message"
+
+
+@pytest.mark.django_db
+def test_writing_reads_the_authors_own_notification(pair, django_capture_on_commit_callbacks):
+    """A reply (by email too, without opening the page) means the writer has read the other's
+    messages: their notification is read, so the other's next message is a new streak, emailed."""
+    with django_capture_on_commit_callbacks(execute=True):
+        send(pair, actor=pair.mentee, body="Are you free on Tuesday?")
+        send(pair, actor=pair.mentor, body="Yes, at 5.")
+        send(pair, actor=pair.mentee, body="Great, see you then.")
+    with scopes_disabled():
+        # Nia answered Dana's reply: hers is read; Dana's one unread is Nia's latest.
+        assert Notification.objects.get(recipient=pair.mentee).read_at is not None
+        assert Notification.objects.filter(recipient=pair.mentor, read_at__isnull=True).count() == 1
+    assert [m.to[0] for m in mail.outbox] == [pair.mentor.user.email, pair.mentee.user.email, pair.mentor.user.email]
