@@ -41,11 +41,38 @@
   var lastPolled = {}; // "<selector>" -> time of the last poll
   var everOpened = false;
 
+  // A conversation refreshed while its tab is hidden would count as read (the list marks what
+  // it shows read): it waits until the page shows again. One refreshed while its last refresh
+  // is still on the way is asked again once that one is swapped in (htmx would drop it, or
+  // queue it on the element the swap replaces).
+  var hiddenPending = false;
+  var againAfterSwap = {};
+
   function refresh(elements) {
     for (var i = 0; i < elements.length; i++) {
-      elements[i].dispatchEvent(new CustomEvent("live-refresh", { bubbles: false }));
+      var element = elements[i];
+      var conversation = element.getAttribute("data-live-conversation");
+      if (conversation !== null) {
+        if (document.hidden) {
+          hiddenPending = true;
+          continue;
+        }
+        if (element.classList.contains("htmx-request")) {
+          againAfterSwap[conversation] = true;
+          continue;
+        }
+      }
+      element.dispatchEvent(new CustomEvent("live-refresh", { bubbles: false }));
     }
   }
+
+  document.addEventListener("htmx:afterSettle", function () {
+    var ids = Object.keys(againAfterSwap);
+    againAfterSwap = {};
+    ids.forEach(function (id) {
+      if (ID.test(id)) refresh(document.querySelectorAll('[data-live-conversation="' + id + '"]'));
+    });
+  });
 
   function nav() {
     return document.querySelectorAll("nav[data-badges-url]");
@@ -176,7 +203,10 @@
       retryDelay = RETRY_FIRST;
       connect();
     }
-    if (pollTimer !== null) refreshAll();
+    if (pollTimer !== null || hiddenPending) {
+      hiddenPending = false;
+      refreshAll();
+    }
   });
 
   // htmx requests sent because of a live refresh: marked as the page's own, and one that
