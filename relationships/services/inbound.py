@@ -60,11 +60,13 @@ REFUSALS = {
 # Refusals worth telling the sender about once we know the address is theirs.
 BOUNCED = frozenset({"inactive_member", "not_a_party", "mentorship_ended", "empty", "invalid"})
 BOUNCE_INTERVAL_SECONDS = 60 * 60
-# The first bytes of the files a message may carry (as for uploads: PDF, PNG, JPEG).
+# The first bytes of the files a message may carry (as for uploads: PDF, PNG, JPEG, GIF).
 FILE_KINDS = (
     (b"%PDF-", "application/pdf", ".pdf"),
     (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
     (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
+    (b"GIF87a", "image/gif", ".gif"),
+    (b"GIF89a", "image/gif", ".gif"),
 )
 
 

@@ -238,7 +238,8 @@ def due_quiet(today: date) -> Iterator[Due]:
         if not state["quiet"]:
             continue  # the SQL and the rule for one row agree; never nudge on a disagreement
         last_author = row["last_author"]
-        owed = last_author in (row["mentor_id"], row["mentee_id"])
+        # A reply is owed when the last contact was a message; after a held meeting both are nudged.
+        owed = last_author in (row["mentor_id"], row["mentee_id"]) and state["last_contact"] == "message"
         last_contact = str(state["last_contact_on"])
         path = org_path(QUIET_URL_NAME, row["org_slug"], "pk", row["pk"])
         for due in _pair_due(
@@ -252,7 +253,7 @@ def due_quiet(today: date) -> Iterator[Due]:
                 "last_contact": state["last_contact"],
                 "interval_days": state["interval_days"],
                 # They owe a reply when the other person wrote last and nothing happened since.
-                "owes_reply": owed and state["last_contact"] == "message",
+                "owes_reply": owed,
             },
         ):
             if owed and due.recipient_id == last_author:

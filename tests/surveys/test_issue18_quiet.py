@@ -335,3 +335,14 @@ def test_a_worker_skips_a_quiet_nudge_when_the_pair_wrote_since_the_scan(org_a, 
         answered.refresh_from_db()
     assert (answered.status, answered.error) == (ReminderStatus.SKIPPED, "in touch again")
     assert len(mail.outbox) == 1
+
+
+def test_after_a_meeting_both_are_nudged_even_if_one_wrote_last(org_a, program):
+    """A held meeting after the last message answered it: nobody owes a reply, both are quiet."""
+    pair = _pair(org_a, program)
+    say(pair, pair.mentor, _at(45))
+    held(pair, _at(40))
+    with scopes_disabled():
+        dues = list(due_quiet(TODAY))
+    assert {d.recipient_id for d in dues} == {pair.mentor_id, pair.mentee_id}
+    assert all(d.context["owes_reply"] is False for d in dues)
