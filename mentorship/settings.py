@@ -296,6 +296,9 @@ CELERY_BEAT_SCHEDULE = {
 }
 # A worker's claim on a reminder lapses after this long (it died); the row is sent again.
 REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 15 * 60)
+# A new-message email waits this long and goes only if the message is still unread then
+# (relationships.services.messages): two people writing with the page open are not emailed.
+MESSAGE_EMAIL_DELAY_SECONDS = env_int("MESSAGE_EMAIL_DELAY_SECONDS", 120)
 REMINDER_BATCH_SIZE = env_int("REMINDER_BATCH_SIZE", 200)
 # The daily digest's claim lease and batch size, as for reminders.
 DIGEST_CLAIM_LEASE_SECONDS = env_int("DIGEST_CLAIM_LEASE_SECONDS", 15 * 60)

@@ -7,10 +7,12 @@ by their first bytes (not their names) and kept encrypted in private storage.
 
 Telling the other side: a notification (collapsed per conversation while unread), an email
 when they chose "immediately" (one per unread streak, not one per message: later messages
-raise the notification's count instead), and a live event to both people's open pages
+raise the notification's count instead; sent two minutes later and only if still unread, by
+``relationships.message_email``), and a live event to both people's open pages
 carrying the conversation's id only (``mentorship.realtime``).
 """
 
+import logging
 from datetime import datetime
 
 from django.conf import settings
@@ -18,12 +20,14 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
+from django_scopes import scope, scopes_disabled
 
 from mentorship import realtime
+from mentorship.celery import registered_task
 from mentorship.exceptions import ServiceError, raise_if_errors
 from mentorship.mail import queue_email, render_email
 from mentorship.validators import multi_line_error
-from programs.models import Membership, NotificationCategory, NotificationKind
+from programs.models import Membership, Notification, NotificationCategory, NotificationKind
 from programs.services import notifications
 from relationships.models import (
     ATTACHMENT_MAX_BYTES,
@@ -35,6 +39,8 @@ from relationships.models import (
     Message,
 )
 from relationships.services.pairs import absolute_url, require_party
+
+logger = logging.getLogger(__name__)
 
 # What an attachment may be, told by its first bytes: (content type, extensions, label).
 ATTACHMENT_KINDS = (
@@ -214,11 +220,50 @@ def _notify_other(mentorship: Mentorship, conversation: Conversation, actor: Mem
         path=conversation_url(mentorship),
         key=conversation_key(conversation),
     )
-    # One email per unread streak: a message added to an unread notification (already
-    # emailed) waits for the reader to open the conversation.
+    # One email per unread streak: a message added to an unread notification waits for the
+    # reader to open the conversation. And not at once: the email goes MESSAGE_EMAIL_DELAY_SECONDS
+    # later, only if the message is still unread then, so two people writing to each other with
+    # the page open are not emailed at every turn.
     if created and notifications.wants_email_now(other, NotificationCategory.MESSAGE):
-        _email(mentorship, actor, other, message)
-        notifications.mark_emailed(notification)
+        pks = (notification.pk, message.pk)
+        transaction.on_commit(lambda: _queue_email(*pks))
+
+
+def _queue_email(notification_id: int, message_id: int) -> None:
+    try:
+        registered_task("relationships.message_email").apply_async(
+            (notification_id, message_id), countdown=settings.MESSAGE_EMAIL_DELAY_SECONDS
+        )
+    except Exception:  # the broker is down: the message is sent; the notification shows it
+        logger.exception("Could not queue the email of message %s", message_id)
+
+
+def email_if_unread(notification_id: int, message_id: int) -> bool:
+    """Email the reader about the message if its notification is still unread and not yet
+    emailed, and the message still stands; True when an email went out."""
+    with scopes_disabled():
+        notification = (
+            Notification.objects.filter(pk=notification_id, read_at__isnull=True, emailed_at__isnull=True)
+            .select_related("recipient__user", "organization")
+            .first()
+        )
+        message = (
+            Message.objects.filter(pk=message_id, removed_at__isnull=True)
+            .select_related(
+                "author__user", "conversation__mentorship__organization", "conversation__mentorship__program"
+            )
+            .first()
+        )
+        if notification is None or message is None:
+            return False
+        reader = notification.recipient
+        if not notifications.wants_email_now(reader, NotificationCategory.MESSAGE):
+            return False  # the reader changed their preference meanwhile
+        mentorship = message.conversation.mentorship
+        with scope(organization=mentorship.organization):
+            _email(mentorship, message.author, reader, message)
+            notifications.mark_emailed(notification)
+    return True
 
 
 def _email(mentorship: Mentorship, author: Membership, reader: Membership, message: Message) -> None:

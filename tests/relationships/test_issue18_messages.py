@@ -416,12 +416,43 @@ def test_with_reply_by_email_the_email_carries_the_text_and_a_reply_address(
 def test_writing_reads_the_authors_own_notification(pair, django_capture_on_commit_callbacks):
     """A reply (by email too, without opening the page) means the writer has read the other's
     messages: their notification is read, so the other's next message is a new streak, emailed."""
-    with django_capture_on_commit_callbacks(execute=True):
-        send(pair, actor=pair.mentee, body="Are you free on Tuesday?")
-        send(pair, actor=pair.mentor, body="Yes, at 5.")
-        send(pair, actor=pair.mentee, body="Great, see you then.")
+    for actor, text in (
+        (pair.mentee, "Are you free on Tuesday?"),
+        (pair.mentor, "Yes, at 5."),
+        (pair.mentee, "Great!"),
+    ):
+        with django_capture_on_commit_callbacks(execute=True):  # each email goes before the next message
+            send(pair, actor=actor, body=text)
     with scopes_disabled():
         # Nia answered Dana's reply: hers is read; Dana's one unread is Nia's latest.
         assert Notification.objects.get(recipient=pair.mentee).read_at is not None
         assert Notification.objects.filter(recipient=pair.mentor, read_at__isnull=True).count() == 1
     assert [m.to[0] for m in mail.outbox] == [pair.mentor.user.email, pair.mentee.user.email, pair.mentor.user.email]
+
+
+@pytest.mark.django_db
+def test_the_email_waits_and_is_not_sent_once_the_message_was_read(client, pair, django_capture_on_commit_callbacks):
+    """Two people writing with the page open are not emailed at every turn: the email goes
+    MESSAGE_EMAIL_DELAY_SECONDS later (a Celery countdown), only if the message is still unread."""
+    with mock.patch("relationships.services.messages.registered_task") as task:
+        with django_capture_on_commit_callbacks(execute=True):
+            message = send(pair, body="Quick question")
+    (call,) = task.return_value.apply_async.call_args_list
+    assert call.kwargs["countdown"] == 120
+    notification_id, message_id = call.args[0]
+    assert message_id == message.pk
+    client.force_login(pair.mentor.user)
+    client.get(_url(pair))  # read before the countdown ends
+    assert services.email_if_unread(notification_id, message_id) is False
+    assert mail.outbox == []
+
+
+@pytest.mark.django_db
+def test_no_delayed_email_for_a_removed_message(pair, django_capture_on_commit_callbacks):
+    with mock.patch("relationships.services.messages.registered_task") as task:
+        with django_capture_on_commit_callbacks(execute=True):
+            message = send(pair, body="Sent to the wrong person")
+    with scope(organization=pair.organization):
+        services.message_remove(actor=pair.mentee, message=message)
+    assert services.email_if_unread(*task.return_value.apply_async.call_args.args[0]) is False
+    assert mail.outbox == []
