@@ -20,7 +20,7 @@ org_urlpatterns = [
     path("", organizations.organization_dashboard, name="organization_dashboard"),
     path("nav/badges/", organizations.nav_badges, name="nav_badges"),
     # The notification centre (the bell).
-    path("notifications/", notifications.notification_list, name="notification_list"),
+    path("notifications/all/", notifications.notification_list, name="notification_list"),
     path("notifications/read-all/", notifications.notifications_read_all, name="notifications_read_all"),
     path("notifications/<int:pk>/open/", notifications.notification_open, name="notification_open"),
     path("notifications/<int:pk>/read/", notifications.notification_read, name="notification_read"),

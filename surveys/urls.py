@@ -11,7 +11,7 @@ org_urlpatterns = [
     path("reminders/", reminders.reminder_log, name="reminder_log"),
     path("reminders.csv", reminders.reminder_log_csv, name="reminder_log_csv"),
     # Each person's email preferences and nudges (the bell's own page is programs' notifications/).
-    path("notifications/settings/", reminders.notification_settings, name="notification_settings"),
+    path("notifications/", reminders.notification_settings, name="notification_settings"),
     # The joint quarterly report.
     path("mentorships/<int:pk>/reports/", reports.report_list, name="quarterly_report"),
     path(

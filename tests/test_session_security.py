@@ -43,7 +43,7 @@ def test_a_post_after_the_timeout_changes_nothing(client, member_a, monkeypatch)
     client.get("/o/alpha/")
     now = time.time()
     monkeypatch.setattr(time, "time", lambda: now + 10 * 24 * 3600)
-    response = client.post("/o/alpha/notifications/settings/", {"messages_email": "off", "nudges_email": "off"})
+    response = client.post("/o/alpha/notifications/", {"messages_email": "off", "nudges_email": "off"})
     assert response.status_code == 302 and "/accounts/login/" in response["Location"]
     member_a.refresh_from_db()
     assert member_a.nudges_enabled is True

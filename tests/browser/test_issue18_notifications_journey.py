@@ -76,7 +76,7 @@ def test_the_bell_counts_a_new_message_live_and_leads_to_it(make_asgi_page):
     expect(_bell(mentor)).to_have_accessible_name("Notifications (1 unread)")
 
     _bell(mentor).click()
-    expect(mentor).to_have_url(re.compile(r"/o/western/notifications/$"))
+    expect(mentor).to_have_url(re.compile(r"/o/western/notifications/all/$"))
     expect(mentor.get_by_role("heading", level=1)).to_contain_text("1 unread")
     item = mentor.get_by_role("list", name="Your notifications, newest first").get_by_role("listitem")
     expect(item).to_have_count(1)
@@ -151,7 +151,7 @@ def test_email_preferences_a_digest_for_messages_and_no_nudges(make_page):
     member.goto("/o/western/")
     member.get_by_role("button", name="Nia Mensah").click()
     member.get_by_role("link", name="Email preferences").click()
-    expect(member).to_have_url(re.compile(r"/o/western/notifications/settings/$"))
+    expect(member).to_have_url(re.compile(r"/o/western/notifications/$"))
     expect(member.get_by_role("heading", level=1)).to_have_text("Email preferences")
 
     messages = member.get_by_role("group", name=re.compile("Emails about new messages"))
@@ -178,7 +178,7 @@ def test_email_preferences_a_digest_for_messages_and_no_nudges(make_page):
     assert notification.title == "Dana Whitfield sent you a message"
     assert notification.emailed_at is None
     assert [m for m in mail.outbox if nia.user.email in m.to] == []
-    member.goto("/o/western/notifications/")
+    member.goto("/o/western/notifications/all/")
     expect(_count(member)).to_contain_text("1")
     expect(member.get_by_role("link", name="Dana Whitfield sent you a message")).to_be_visible()
 
@@ -188,7 +188,7 @@ def test_email_preferences_a_digest_for_messages_and_no_nudges(make_page):
     assert [m.to for m in mail.outbox] == [[dana.user.email]]
 
     # A tampered choice is refused on the form, with a message, and nothing changes.
-    member.goto("/o/western/notifications/settings/")
+    member.goto("/o/western/notifications/")
     member.evaluate(
         """() => {
              const choice = document.querySelector('input[name="messages_email"][value="off"]');
@@ -225,7 +225,7 @@ def test_the_notification_list_fits_a_phone(make_page):
     phone.goto("/o/western/")
     phone.get_by_role("button", name="Toggle navigation").click()
     _bell(phone).click()
-    expect(phone).to_have_url(re.compile(r"/o/western/notifications/$"))
+    expect(phone).to_have_url(re.compile(r"/o/western/notifications/all/$"))
     expect(phone.get_by_role("heading", level=1)).to_contain_text("30 unread")
     items = phone.get_by_role("list", name="Your notifications, newest first").get_by_role("listitem")
     expect(items).to_have_count(25)

@@ -164,7 +164,7 @@ def test_people_can_turn_off_nudges_but_not_their_obligations(society, client, d
     pair = _pair(org, program, started_on=TODAY - timedelta(days=200))
     _held(pair, TODAY - timedelta(days=100))
     client.force_login(pair.mentee.user)
-    response = client.post("/o/western/notifications/settings/", {"messages_email": "immediate", "nudges_email": "off"})
+    response = client.post("/o/western/notifications/", {"messages_email": "immediate", "nudges_email": "off"})
     assert response.status_code == 302
     pair.mentee.refresh_from_db()
     assert pair.mentee.nudges_enabled is False
@@ -186,7 +186,7 @@ def test_people_can_turn_off_nudges_but_not_their_obligations(society, client, d
     to_mentee = [m for m in mail.outbox if m.to == [pair.mentee.user.email]]
     assert len(to_mentee) == 1 and "waiting for your answer" in to_mentee[0].subject
     assert "nudges" in next(m for m in mail.outbox if m.to == [pair.mentor.user.email]).body  # opt-out link
-    page = client.get("/o/western/notifications/settings/")
+    page = client.get("/o/western/notifications/")
     assert page.status_code == 200 and "Pairing awaiting your answer" in page.content.decode()
 
 
