@@ -434,9 +434,11 @@ def test_writing_reads_the_authors_own_notification(pair, django_capture_on_comm
 def test_the_email_waits_and_is_not_sent_once_the_message_was_read(client, pair, django_capture_on_commit_callbacks):
     """Two people writing with the page open are not emailed at every turn: the email goes
     MESSAGE_EMAIL_DELAY_SECONDS later (a Celery countdown), only if the message is still unread."""
-    with mock.patch("relationships.services.messages.registered_task") as task:
-        with django_capture_on_commit_callbacks(execute=True):
-            message = send(pair, body="Quick question")
+    with (
+        mock.patch("relationships.services.messages.registered_task") as task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        message = send(pair, body="Quick question")
     (call,) = task.return_value.apply_async.call_args_list
     assert call.kwargs["countdown"] == 120
     notification_id, message_id = call.args[0]
@@ -449,9 +451,11 @@ def test_the_email_waits_and_is_not_sent_once_the_message_was_read(client, pair,
 
 @pytest.mark.django_db
 def test_no_delayed_email_for_a_removed_message(pair, django_capture_on_commit_callbacks):
-    with mock.patch("relationships.services.messages.registered_task") as task:
-        with django_capture_on_commit_callbacks(execute=True):
-            message = send(pair, body="Sent to the wrong person")
+    with (
+        mock.patch("relationships.services.messages.registered_task") as task,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        message = send(pair, body="Sent to the wrong person")
     with scope(organization=pair.organization):
         services.message_remove(actor=pair.mentee, message=message)
     assert services.email_if_unread(*task.return_value.apply_async.call_args.args[0]) is False
