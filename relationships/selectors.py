@@ -125,7 +125,7 @@ def conversation_page(*, conversation, viewer, before: int | None = None) -> dic
     Three queries whatever the conversation's length."""
     from django.utils import timezone
 
-    from relationships.models import EDIT_WINDOW, ConversationRead, Message
+    from relationships.models import ConversationRead, Message
 
     rows = Message.objects.filter(conversation=conversation).select_related("author__user")
     if before:
@@ -144,7 +144,7 @@ def conversation_page(*, conversation, viewer, before: int | None = None) -> dic
     last_read_mine = None
     for message in messages:
         message.mine = message.author_id == viewer.pk
-        message.can_edit = message.mine and live and not message.is_removed and now <= message.created_at + EDIT_WINDOW
+        message.can_edit = message.mine and live and message.editable_at(now)
         message.can_remove = message.mine and not message.is_removed
         message.read = message.mine and other_read_at is not None and other_read_at >= message.created_at
         message.show_receipt = False

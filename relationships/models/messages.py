@@ -83,6 +83,11 @@ class Message(models.Model):
     def editable_until(self):
         return self.created_at + EDIT_WINDOW
 
+    def editable_at(self, moment) -> bool:
+        """Whether the author may still edit it at ``moment`` (the one rule: the page's Edit
+        link and the edit service both ask here)."""
+        return not self.is_removed and moment <= self.editable_until()
+
 
 class ConversationRead(models.Model):
     """How far one person has read a conversation: every message up to ``last_read_at``

@@ -38,7 +38,7 @@ from mentorship.mail import queue_email, render_email
 from programs.models import Membership
 from relationships.models import Mentorship
 from relationships.models.messages import ATTACHMENT_MAX_BYTES, Message
-from relationships.services.messages import message_send
+from relationships.services.messages import file_kind, message_send
 from relationships.services.pairs import absolute_url, lock_memberships
 
 logger = logging.getLogger(__name__)
@@ -60,14 +60,6 @@ REFUSALS = {
 # Refusals worth telling the sender about once we know the address is theirs.
 BOUNCED = frozenset({"inactive_member", "not_a_party", "mentorship_ended", "empty", "invalid"})
 BOUNCE_INTERVAL_SECONDS = 60 * 60
-# The first bytes of the files a message may carry (as for uploads: PDF, PNG, JPEG, GIF).
-FILE_KINDS = (
-    (b"%PDF-", "application/pdf", ".pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", ".png"),
-    (b"\xff\xd8\xff", "image/jpeg", ".jpg"),
-    (b"GIF87a", "image/gif", ".gif"),
-    (b"GIF89a", "image/gif", ".gif"),
-)
 
 
 @dataclass(frozen=True)
@@ -87,20 +79,16 @@ def _owner_addresses(user) -> set[str]:
     return {address.strip().lower() for address in [user.email, *verified] if address}
 
 
-def _kind(content: bytes) -> tuple[str, str] | None:
-    return next(((mime, suffix) for magic, mime, suffix in FILE_KINDS if content.startswith(magic)), None)
-
-
 def _attachment(attachments: list[inbound.Attachment]) -> tuple[SimpleUploadedFile | None, int]:
     """The first PDF, PNG or JPEG within the size limit, as an upload; how many others were left."""
     chosen, ignored = None, 0
     for attachment in attachments:
-        kind = _kind(attachment.content)
+        kind = file_kind(attachment.content)  # the same kinds as an upload
         if chosen is None and kind and 0 < len(attachment.content) <= ATTACHMENT_MAX_BYTES:
-            mime, suffix = kind
+            mime, extensions = kind
             name = attachment.name
-            if not name.lower().endswith((suffix, ".jpeg") if suffix == ".jpg" else suffix):
-                name = f"{name.rsplit('.', 1)[0] if '.' in name else name}{suffix}"
+            if not name.lower().endswith(extensions):
+                name = f"{name.rsplit('.', 1)[0] if '.' in name else name}{extensions[0]}"
             chosen = SimpleUploadedFile(name, attachment.content, content_type=mime)
         else:
             ignored += 1

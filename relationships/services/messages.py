@@ -31,7 +31,6 @@ from programs.models import Membership, Notification, NotificationCategory, Noti
 from programs.services import notifications
 from relationships.models import (
     ATTACHMENT_MAX_BYTES,
-    EDIT_WINDOW,
     MESSAGE_MAX_LENGTH,
     Conversation,
     ConversationRead,
@@ -64,6 +63,12 @@ def conversation_url(mentorship: Mentorship) -> str:
 # --- Checks ---------------------------------------------------------------------------------
 
 
+def file_kind(head: bytes) -> tuple[str, tuple[str, ...]] | None:
+    """(content type, its file extensions) of a file an attachment may be, told by its first
+    bytes; None for any other file. Uploads and files in reply emails both ask here."""
+    return next(((kind, extensions) for magic, kind, extensions in ATTACHMENT_KINDS if head.startswith(magic)), None)
+
+
 def attachment_error(upload) -> tuple[str | None, str]:
     """(why the file cannot be attached or None, its content type)."""
     name = (getattr(upload, "name", "") or "").lower()
@@ -75,16 +80,17 @@ def attachment_error(upload) -> tuple[str | None, str]:
     upload.seek(0)
     head = upload.read(16)
     upload.seek(0)
-    for magic, content_type, extensions in ATTACHMENT_KINDS:
-        if head.startswith(magic):
-            if not name.endswith(extensions):
-                return (
-                    f"That file's name does not match what it is ({content_type}). "
-                    f"Rename it to end in {extensions[0]} or export it again.",
-                    "",
-                )
-            return None, content_type
-    return f"That kind of file cannot be attached. {ATTACHMENT_HELP}", ""
+    kind = file_kind(head)
+    if kind is None:
+        return f"That kind of file cannot be attached. {ATTACHMENT_HELP}", ""
+    content_type, extensions = kind
+    if not name.endswith(extensions):
+        return (
+            f"That file's name does not match what it is ({content_type}). "
+            f"Rename it to end in {extensions[0]} or export it again.",
+            "",
+        )
+    return None, content_type
 
 
 def _clean_body(body: str | None, *, has_attachment: bool) -> str:
@@ -300,7 +306,7 @@ def message_edit(*, actor: Membership, message: Message, body: str) -> Message:
     if locked.removed_at is not None:
         raise ServiceError("This message was removed; it cannot be edited.")
     now = timezone.now()
-    if now > locked.created_at + EDIT_WINDOW:
+    if not locked.editable_at(now):
         raise ServiceError("A message can be edited for five minutes after it is sent. Send a new one instead.")
     _require_live(Mentorship.objects.only("status").get(pk=mentorship.pk))
     locked.body = _clean_body(body, has_attachment=bool(locked.attachment))
