@@ -118,6 +118,8 @@ INSTALLED_APPS = [
     "relationships",
     "matching",
     "agreements",
+    "circles",
+    "events",
     "surveys",
     "demo",
 ]

@@ -3,7 +3,7 @@ no import that runs back down the floors, no private name imported from another 
 file over 800 lines, no flat ``views_*.py``-style prefixes where a package belongs.
 
 The floors, from the ground: the kernel (``mentorship/``) -> ``programs/`` ->
-``relationships/`` -> ``matching/`` -> ``agreements/`` -> ``surveys/`` -> ``demo/``. A
+``relationships/`` -> ``matching/`` -> ``agreements/`` -> ``circles/`` -> ``events/`` -> ``surveys/`` -> ``demo/``. A
 module may import from its own floor and the floors below; a lower floor that needs
 something from above receives it (a signal, a registry filled in an ``AppConfig.ready``,
 a setting read through ``apps.get_model``, or an argument). The settings and the root
@@ -17,7 +17,7 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FLOORS = ["mentorship", "programs", "relationships", "matching", "agreements", "surveys", "demo"]
+FLOORS = ["mentorship", "programs", "relationships", "matching", "agreements", "circles", "events", "surveys", "demo"]
 MAX_LINES = 800
 
 

@@ -3,7 +3,7 @@ from django import forms
 from mentorship import listing
 from mentorship.filters import FilterForm, SearchField
 from mentorship.forms import ModelForm
-from programs.models import DEFAULT_GOAL_AREAS, MemberStatus, Program, ProgramModel, Role
+from programs.models import DEFAULT_GOAL_AREAS, DYAD_MODELS, MemberStatus, Program, ProgramModel, Role
 from programs.services.programs import PROGRAM_FIELDS, RuleSettings
 
 GUIDE_MAX_BYTES = 20 * 1024 * 1024
@@ -21,13 +21,16 @@ class DateTimeLocalInput(forms.DateTimeInput):
 # static/js/program_form.js shows them only while that model is chosen. Without JavaScript
 # every field shows; a hidden field keeps its value and is saved as it is.
 MODEL_ONLY_FIELDS = {
-    "committee_rule": (ProgramModel.COMMITTEE,),
+    # Peer pairs and circle formation rounds go to the committee too.
+    "committee_rule": (ProgramModel.COMMITTEE, ProgramModel.PEER, ProgramModel.CIRCLES),
     "max_open_requests": (ProgramModel.SELF_SELECT,),
     "request_response_days": (ProgramModel.SELF_SELECT,),
     # Rankings feed a stable round, which only committee-model programs run.
     "rankings_open": (ProgramModel.COMMITTEE,),
     "shortlist_length": (ProgramModel.COMMITTEE,),
     "rankings_deadline": (ProgramModel.COMMITTEE,),
+    # Speed-mentoring events feed pairings of a mentor and a mentee.
+    "speed_events": DYAD_MODELS,
 }
 
 

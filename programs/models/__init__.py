@@ -38,6 +38,7 @@ from programs.models.profiles import PROFILE_IMPORT_FIELDS, PracticeSetting, Pro
 from programs.models.programs import (
     DEFAULT_GOAL_AREAS,
     DEFAULT_PRINCIPLES,
+    DYAD_MODELS,
     Cadence,
     CommitteeRule,
     EligibilityRule,
@@ -90,6 +91,7 @@ __all__ = [
     "Profile",
     "Program",
     "ProgramModel",
+    "DYAD_MODELS",
     "Role",
     "RosterImport",
     "RosterImportRow",

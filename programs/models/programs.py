@@ -49,6 +49,13 @@ class ProgramModel(models.TextChoices):
     COMMITTEE = "committee", "Committee pairs, both parties consent"
     HUBS = "hubs", "Hubs: mentees rank their top three hubs"
     SELF_SELECT = "self_select", "Self-selection: mentees browse biosketches and request a mentor"
+    # Seed 004's other models: "peer" and "facilitated peer", "group".
+    PEER = "peer", "Peer mentoring: people at the same level are paired with each other"
+    CIRCLES = "circles", "Group circles: one or two facilitators with 3 to 12 members around a theme"
+
+
+# The models that pair a mentor with a mentee (a dyad, seed 004's most common model).
+DYAD_MODELS = (ProgramModel.COMMITTEE, ProgramModel.HUBS, ProgramModel.SELF_SELECT)
 
 
 class Cadence(models.TextChoices):
@@ -157,6 +164,15 @@ class Program(models.Model):
         null=True,
         blank=True,
         help_text="In your time zone. After this, lists are read-only. Leave empty to keep them open.",
+    )
+    # Seed 004's "speed" model, run as dated events of a dyad program (e.g. at a society's
+    # annual meeting, seed 000): mutual picks become pairings through the program's consent flow.
+    speed_events = models.BooleanField(
+        "speed-mentoring events",
+        default=False,
+        help_text="Speed mentoring: at a dated event, mentors sit at tables and mentees rotate through short "
+        "rounds. Afterwards each side says whom they would like to continue with, and mutual picks are "
+        "offered as pairs through this program's usual consent flow. Dyad programs only.",
     )
     principles = models.TextField(
         "guiding principles", default=DEFAULT_PRINCIPLES, help_text="One per line. Applicants must accept them all."

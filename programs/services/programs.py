@@ -45,6 +45,7 @@ PROGRAM_FIELDS = (
     "rankings_open",
     "shortlist_length",
     "rankings_deadline",
+    "speed_events",
     "principles",
     "is_published",
 )
