@@ -143,10 +143,10 @@ def speed_schedule_from_scores(
         a = int(allowed_cnt[i])
         if a == 0:
             unmet.append((i, REASON_NO_ALLOWED))
-        elif a < lo:
-            unmet.append((i, REASON_FEW_ALLOWED.format(n=a)))
-        else:
+        elif meetings[i] < a:
             unmet.append((i, REASON_TABLES_FULL))
+        else:
+            unmet.append((i, REASON_FEW_ALLOWED.format(n=a)))
     per_round = np.bincount(colour, minlength=k)
     stats = {
         "objective": SPEED_OBJECTIVE,

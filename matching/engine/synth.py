@@ -69,3 +69,8 @@ def default_config(**kw) -> MatchConfig:
     kw.setdefault("related_specialties", [(0, 1), (2, 3), (4, 5)])
     kw.setdefault("conflict_rules", ("same_institution",))
     return MatchConfig(**kw)
+
+
+def speed_pool(n_mentees: int, n_mentors: int, seed: int = 0) -> tuple[Participants, Participants]:
+    """A speed-mentoring pool: ``random_pool`` people (about 2% ineligible on each side)."""
+    return random_pool(n_mentees, n_mentors, seed=seed)
