@@ -26,6 +26,10 @@ Objectives, stated once here and repeated in ``MatchResult.objective``:
   least 1, then at least 2, …; everyone gets floor or ceil of min(N·K, M·min(K,N))/M when all
   pairs are allowed), then the highest total score. Exact: a certified min-cost flow chooses
   the meetings, a König edge colouring seats them in K rounds (``matching.engine.speed``).
+* :func:`form_circles` (members into group circles with free places) — ``mode="hub"`` exactly,
+  circle c being hub c: **the most members placed** in a circle they ranked, then the most 1st
+  choices, then the most 2nd, then the highest total score; 3rd and later choices count alike
+  (``matching.engine.circles``).
 
 Exactness: the scores optimised, priced and reported are one thing, the exact float64 pair
 score ``Scorer.score`` (the sum of the explained contributions). The float32 block path
@@ -45,6 +49,7 @@ that runs out fetches its next partners from an exact row, skipping receivers th
 refuse it now. ``stats.optimality`` records the certificate. Nothing recurses with instance size.
 """
 
+from matching.engine.circles import form_circles as form_circles
 from matching.engine.speed import SpeedSchedule as SpeedSchedule
 from matching.engine.speed import speed_schedule as speed_schedule
 from matching.engine.speed import speed_schedule_from_scores as speed_schedule_from_scores
