@@ -21,6 +21,7 @@ from matching.engine.speed import (
     REASON_NO_ALLOWED,
     REASON_TABLES_FULL,
     SPEED_OBJECTIVE,
+    certify_flow,
     fair_share,
 )
 from matching.engine.synth import default_config, random_pool, speed_pool
@@ -281,3 +282,19 @@ def test_larger_event_is_valid_and_fair():
     lo, hi = fair_share(m, n, k)
     assert sched.meetings.sum() == n * k
     assert set(sched.meetings.tolist()) <= {lo, hi}
+
+
+def test_certificate_refuses_a_flow_that_is_not_optimal():
+    # mentees 0, 1; mentors 2, 3; source 4; sink 5; the pairs (0,2) and (1,3) are worth 5, the others 1
+    tails = np.array([4, 4, 0, 0, 1, 1, 2, 3])
+    heads = np.array([0, 1, 2, 3, 2, 3, 5, 5])
+    caps = np.ones(8, np.int64)
+    costs = np.array([0, 0, -5, -1, -1, -5, 0, 0])
+    best = np.array([1, 1, 1, 0, 0, 1, 1, 1])
+    assert certify_flow(6, 4, 5, tails, heads, caps, costs, best).startswith("proven")
+    with pytest.raises(RuntimeError, match="negative residual cycle"):
+        certify_flow(6, 4, 5, tails, heads, caps, costs, np.array([1, 1, 0, 1, 1, 0, 1, 1]))
+    with pytest.raises(RuntimeError, match="augmenting path"):
+        certify_flow(6, 4, 5, tails, heads, caps, costs, np.array([1, 0, 1, 0, 0, 0, 1, 0]))
+    with pytest.raises(RuntimeError, match="not conserved"):
+        certify_flow(6, 4, 5, tails, heads, caps, costs, np.array([1, 1, 1, 0, 0, 0, 1, 1]))
