@@ -554,7 +554,7 @@ class _Ctx:
         return pairs, 2 * len(pick), int(g[pick].sum())
 
 
-PERFECT_MAX_ROUNDS = 40
+PERFECT_MAX_ROUNDS = 10
 
 
 def _solve_perfect(ctx: _Ctx):
@@ -575,7 +575,7 @@ def _solve_perfect(ctx: _Ctx):
     cuts: list[np.ndarray] = []
     y_int = np.zeros(ctx.n_nodes, np.int64)
     z_int = np.zeros(0, np.int64)
-    for _ in range(PERFECT_MAX_ROUNDS):
+    for round_ in range(PERFECT_MAX_ROUNDS + 50):
         ctx.rounds += 1
         t = time.perf_counter()
         a = np.concatenate([ctx.ea, ctx.da])
@@ -602,8 +602,8 @@ def _solve_perfect(ctx: _Ctx):
         y = -res.eqlin.marginals / unit
         z = -res.ineqlin.marginals / unit if cuts else np.zeros(0)
         # odd-set cuts from the fractional part
-        new = _odd_sets(a, b, x, ctx.n_nodes)
-        if new:
+        new = _odd_sets(a, b, x, ctx.n_nodes) if round_ < PERFECT_MAX_ROUNDS else []
+        if new:  # (after PERFECT_MAX_ROUNDS the cuts so far stand: the bound stays valid, the window wider)
             cuts.extend(new)
             ctx.n_cuts = len(cuts)
             _add_inside_pairs(ctx, new)
