@@ -20,6 +20,15 @@ Objectives, stated once here and repeated in ``MatchResult.objective``:
   other side themselves (``lists="shortlist"``: their list first, then the program's score;
   ``"complete"``: only those listed); everyone else ranks by the exact score, ties to the
   lower index. It does *not* maximise the number of matches or the total score.
+* :func:`peer_match` (``mode="peer"``, peer mentoring: one pool, unordered pairs, no sides) —
+  **the most people paired first, then the highest total pair score**, exact. The pair score
+  is symmetric: the dyad factors (area coverage averaged over both directions), except
+  experience, which rewards *similar* years (``1 - |years_i - years_j| / experience_slack``);
+  no hub factor. An assignment's ``mentee`` / ``mentor`` are peer A / peer B (A < B). Edmonds'
+  blossom algorithm on a candidate graph, certified for the full graph by an LP bound (the
+  perfect-matching LP with odd-set cuts, or the degree LP when not everyone can be paired) with
+  exact integer duals: every pair outside the blossom's graph is priced against them
+  (``stats["optimality"]``; see ``matching.engine.peer``).
 
 Exactness: the scores optimised, priced and reported are one thing, the exact float64 pair
 score ``Scorer.score`` (the sum of the explained contributions). The float32 block path
@@ -38,3 +47,7 @@ one blocked pass gives each proposer the part of its list that is certain, and a
 that runs out fetches its next partners from an exact row, skipping receivers that would
 refuse it now. ``stats.optimality`` records the certificate. Nothing recurses with instance size.
 """
+
+from matching.engine.peer import peer_match  # noqa: E402
+
+__all__ = ["peer_match"]

@@ -486,7 +486,7 @@ class _Ctx:
 
     def price(self, rc_of, collect_t):
         """One blocked pass over every allowed pair (i < j) outside the candidates: the
-        violated ones (rc > 0; at most k per person, the most violated first) and the near
+        violated ones (rc > 0, all of them) and the near
         ones (rc >= -collect_t, kept in ``near_*``). Returns the violated ones or None."""
         t = time.perf_counter()
         self.passes += 1
@@ -523,17 +523,7 @@ class _Ctx:
         self.t_price += time.perf_counter() - t
         if not bad.any():
             return None
-        va, vb, vs, vr = ia[bad], jb[bad], sv[bad], rc[bad]
-        order = np.lexsort((vb, va, -vr))
-        va, vb, vs = va[order], vb[order], vs[order]
-        cnt = np.zeros(n, np.int64)
-        keep = np.zeros(len(va), bool)
-        for x, (p, q) in enumerate(zip(va.tolist(), vb.tolist(), strict=True)):
-            if cnt[p] < self.k or cnt[q] < self.k:
-                keep[x] = True
-                cnt[p] += 1
-                cnt[q] += 1
-        return va[keep], vb[keep], vs[keep]
+        return ia[bad], jb[bad], sv[bad]
 
     def blossom(self, a, b, s, dummy_keep):
         """Blossom on the real edges (a, b, s) plus the kept dummy edges; weights BIG + g
@@ -617,7 +607,7 @@ def _solve_perfect(ctx: _Ctx):
         bump = np.zeros(ctx.n_nodes, np.int64)
         np.maximum.at(bump, a, np.maximum(viol, 0))
         y_int += bump
-        found = ctx.price(lambda ia, jb, sv: ctx.g(sv) - y_int[ia] - y_int[jb], collect_t=0)
+        found = ctx.price(lambda ia, jb, sv, y=y_int: ctx.g(sv) - y[ia] - y[jb], collect_t=0)
         if found is None:
             break
         ctx.add(*found)
@@ -741,7 +731,7 @@ def _solve_degree(ctx: _Ctx):
         w = np.concatenate([ctx.big + ctx.g(ctx.es), np.full(len(ctx.da), ctx.half_big, np.int64)])
         y, _ = _lp_duals(ctx.n_nodes, a, b, w)
         ctx.t_lp += time.perf_counter() - t
-        found = ctx.price(lambda ia, jb, sv: 2 * (ctx.big + ctx.g(sv)) - y[ia] - y[jb], collect_t=0)
+        found = ctx.price(lambda ia, jb, sv, y=y: 2 * (ctx.big + ctx.g(sv)) - y[ia] - y[jb], collect_t=0)
         if found is None:
             break
         ctx.add(*found)
