@@ -622,7 +622,7 @@ def _solve_perfect(ctx: _Ctx):
     zsum = inside.T @ z_int if cuts else np.zeros(len(a), np.int64)
     rc_c = ctx.g(s) - y_int[a] - y_int[b] - zsum
     rc_d = 0 - y_int[ctx.da] - y_int[ctx.db]
-    T = max(1, int(0.01 * ctx.scale))  # start: 0.01 score
+    T = max(1, int(0.02 * ctx.scale))  # start: 0.02 score; x4 until the window holds a perfect matching
     collect = 0
     limit = int(50 * ctx.scale * max(ctx.sc.smax, 1.0))
     while limit >= T:
@@ -650,7 +650,7 @@ def _solve_perfect(ctx: _Ctx):
                     f" on every pair within that reduced-cost window ({ctx.r_edges} edges)"
                 ),
             }
-        T = 2 * T if covered < nv else max(2 * T, ub - g_m)
+        T = 4 * T if covered < nv else max(2 * T, ub - g_m)
     return None
 
 
