@@ -390,9 +390,11 @@ def peer_match(peers: Participants, config: MatchConfig, backend: str = "auto") 
     for i, j, _ in pairs:
         partner[i], partner[j] = j, i
     assignments = []
-    for i, j, lk in pairs:
-        c = {f: float(x) for f, x in sc.terms(np.int64(i), np.int64(j)).items()}
-        assignments.append(Assignment(i, j, float(sum(c.values())), c, locked=lk))
+    if pairs:  # one vectorised call: element-wise, so the same values as pair by pair
+        terms = sc.terms(np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64))
+        for x, (i, j, lk) in enumerate(pairs):
+            c = {f: float(arr[x]) for f, arr in terms.items()}
+            assignments.append(Assignment(i, j, float(sum(c.values())), c, locked=lk))
     n_paired_pool = int(((partner >= 0) & in_pool).sum())
     left_active = [int(i) for i in active if partner[i] < 0]
     unmatched = []
