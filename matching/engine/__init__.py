@@ -30,6 +30,15 @@ Objectives, stated once here and repeated in ``MatchResult.objective``:
   circle c being hub c: **the most members placed** in a circle they ranked, then the most 1st
   choices, then the most 2nd, then the highest total score; 3rd and later choices count alike
   (``matching.engine.circles``).
+* :func:`peer_match` (``mode="peer"``, peer mentoring: one pool, unordered pairs, no sides) —
+  **the most people paired first, then the highest total pair score**, exact. The pair score
+  is symmetric: the dyad factors (area coverage averaged over both directions), except
+  experience, which rewards *similar* years (``1 - |years_i - years_j| / experience_slack``);
+  no hub factor. An assignment's ``mentee`` / ``mentor`` are peer A / peer B (A < B). Edmonds'
+  blossom algorithm on a candidate graph, certified for the full graph by an LP bound (the
+  perfect-matching LP with odd-set cuts, or the degree LP when not everyone can be paired) with
+  exact integer duals: every pair outside the blossom's graph is priced against them
+  (``stats["optimality"]``; see ``matching.engine.peer``).
 
 Exactness: the scores optimised, priced and reported are one thing, the exact float64 pair
 score ``Scorer.score`` (the sum of the explained contributions). The float32 block path
@@ -50,6 +59,7 @@ refuse it now. ``stats.optimality`` records the certificate. Nothing recurses wi
 """
 
 from matching.engine.circles import form_circles as form_circles
+from matching.engine.peer import peer_match as peer_match
 from matching.engine.speed import SpeedSchedule as SpeedSchedule
 from matching.engine.speed import speed_schedule as speed_schedule
 from matching.engine.speed import speed_schedule_from_scores as speed_schedule_from_scores

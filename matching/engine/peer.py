@@ -390,9 +390,11 @@ def peer_match(peers: Participants, config: MatchConfig, backend: str = "auto") 
     for i, j, _ in pairs:
         partner[i], partner[j] = j, i
     assignments = []
-    for i, j, lk in pairs:
-        c = {f: float(x) for f, x in sc.terms(np.int64(i), np.int64(j)).items()}
-        assignments.append(Assignment(i, j, float(sum(c.values())), c, locked=lk))
+    if pairs:  # one vectorised call: element-wise, so the same values as pair by pair
+        terms = sc.terms(np.array([p[0] for p in pairs], np.int64), np.array([p[1] for p in pairs], np.int64))
+        for x, (i, j, lk) in enumerate(pairs):
+            c = {f: float(arr[x]) for f, arr in terms.items()}
+            assignments.append(Assignment(i, j, float(sum(c.values())), c, locked=lk))
     n_paired_pool = int(((partner >= 0) & in_pool).sum())
     left_active = [int(i) for i in active if partner[i] < 0]
     unmatched = []
@@ -486,7 +488,7 @@ class _Ctx:
 
     def price(self, rc_of, collect_t):
         """One blocked pass over every allowed pair (i < j) outside the candidates: the
-        violated ones (rc > 0; at most k per person, the most violated first) and the near
+        violated ones (rc > 0, all of them) and the near
         ones (rc >= -collect_t, kept in ``near_*``). Returns the violated ones or None."""
         t = time.perf_counter()
         self.passes += 1
@@ -523,17 +525,7 @@ class _Ctx:
         self.t_price += time.perf_counter() - t
         if not bad.any():
             return None
-        va, vb, vs, vr = ia[bad], jb[bad], sv[bad], rc[bad]
-        order = np.lexsort((vb, va, -vr))
-        va, vb, vs = va[order], vb[order], vs[order]
-        cnt = np.zeros(n, np.int64)
-        keep = np.zeros(len(va), bool)
-        for x, (p, q) in enumerate(zip(va.tolist(), vb.tolist(), strict=True)):
-            if cnt[p] < self.k or cnt[q] < self.k:
-                keep[x] = True
-                cnt[p] += 1
-                cnt[q] += 1
-        return va[keep], vb[keep], vs[keep]
+        return ia[bad], jb[bad], sv[bad]
 
     def blossom(self, a, b, s, dummy_keep):
         """Blossom on the real edges (a, b, s) plus the kept dummy edges; weights BIG + g
@@ -617,7 +609,7 @@ def _solve_perfect(ctx: _Ctx):
         bump = np.zeros(ctx.n_nodes, np.int64)
         np.maximum.at(bump, a, np.maximum(viol, 0))
         y_int += bump
-        found = ctx.price(lambda ia, jb, sv: ctx.g(sv) - y_int[ia] - y_int[jb], collect_t=0)
+        found = ctx.price(lambda ia, jb, sv, y=y_int: ctx.g(sv) - y[ia] - y[jb], collect_t=0)
         if found is None:
             break
         ctx.add(*found)
@@ -632,7 +624,7 @@ def _solve_perfect(ctx: _Ctx):
     zsum = inside.T @ z_int if cuts else np.zeros(len(a), np.int64)
     rc_c = ctx.g(s) - y_int[a] - y_int[b] - zsum
     rc_d = 0 - y_int[ctx.da] - y_int[ctx.db]
-    T = max(1, int(0.01 * ctx.scale))  # start: 0.01 score
+    T = max(1, int(0.02 * ctx.scale))  # start: 0.02 score; x4 until the window holds a perfect matching
     collect = 0
     limit = int(50 * ctx.scale * max(ctx.sc.smax, 1.0))
     while limit >= T:
@@ -660,7 +652,7 @@ def _solve_perfect(ctx: _Ctx):
                     f" on every pair within that reduced-cost window ({ctx.r_edges} edges)"
                 ),
             }
-        T = 2 * T if covered < nv else max(2 * T, ub - g_m)
+        T = 4 * T if covered < nv else max(2 * T, ub - g_m)
     return None
 
 
@@ -741,7 +733,7 @@ def _solve_degree(ctx: _Ctx):
         w = np.concatenate([ctx.big + ctx.g(ctx.es), np.full(len(ctx.da), ctx.half_big, np.int64)])
         y, _ = _lp_duals(ctx.n_nodes, a, b, w)
         ctx.t_lp += time.perf_counter() - t
-        found = ctx.price(lambda ia, jb, sv: 2 * (ctx.big + ctx.g(sv)) - y[ia] - y[jb], collect_t=0)
+        found = ctx.price(lambda ia, jb, sv, y=y: 2 * (ctx.big + ctx.g(sv)) - y[ia] - y[jb], collect_t=0)
         if found is None:
             break
         ctx.add(*found)
