@@ -5,7 +5,7 @@ from django import forms
 
 from circles.models import MAX_CAPACITY, MAX_CHOICES, MIN_CAPACITY, Circle
 from mentorship.forms import Form, ModelForm
-from programs.models import GoalArea, Hub, Membership
+from programs.models import GoalArea, Hub
 
 
 class DateInput(forms.DateInput):
@@ -16,6 +16,16 @@ class DateInput(forms.DateInput):
 
 
 class CircleForm(ModelForm):
+    goal_area = forms.ModelChoiceField(
+        queryset=GoalArea.objects.none(),
+        required=False,
+        label="Goal area",
+        help_text="The area of need the circle works on; members who asked for help with it fit best.",
+    )
+    hub = forms.ModelChoiceField(
+        queryset=Hub.objects.none(), required=False, label="Hub", help_text="Optional: the hub the circle belongs to."
+    )
+
     class Meta:
         model = Circle
         fields = [
@@ -72,7 +82,7 @@ class CircleForm(ModelForm):
 class PersonForm(Form):
     """Choose one person among ``people`` (the program's accepted applicants)."""
 
-    membership = forms.ModelChoiceField(queryset=Membership.objects.none(), label="Person")
+    membership = forms.ModelChoiceField(queryset=None, label="Person")
 
     def __init__(self, *args, people, label="Person", help_text="", **kwargs):
         super().__init__(*args, **kwargs)
