@@ -143,6 +143,20 @@ CLEAR_TEXT_ALLOWLIST = {
     "surveys.SurveyInvitation.token": "a random token",
     "surveys.SurveyResponse.role": "a role code (for the aggregates)",
     "surveys.SurveyAnswer.choices": "choices picked among the coordinator's options (shown only as aggregates)",
+    # Circles (issue 19): the circle's description is written by coordinators for the program's
+    # members; its record (agendas, summaries, notes, locations) and vote comments are encrypted.
+    "circles.Circle.name": "a circle's name, written by coordinators for the program's members",
+    "circles.Circle.theme": "a circle's theme, written by coordinators for the program's members",
+    "circles.Circle.description": "shown to the program's members when they browse circles",
+    "circles.CircleAgreementSignature.typed_name": "the signer's name as typed (signing evidence)",
+    "circles.CircleAgreementSignature.consent_text_hash": "a hash",
+    "circles.CircleAgreementSignature.user_agent": "signing evidence printed on the PDF",
+    "circles.CircleAgreementSignature.text_sha256": "a hash",
+    "circles.CircleAgreementSignature.pdf_sha256": "a hash of the plain PDF",
+    "circles.CircleMeeting.uid": "a random iCalendar UID",
+    "circles.FormationRound.objective": "generated description of the objective",
+    "circles.FormationRound.stats": "numbers",
+    "circles.FormationPlacement.contributions": "scores by factor",
 }
 
 # Files deliberately kept in clear.
