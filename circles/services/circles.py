@@ -109,7 +109,7 @@ def circle_create(*, actor: Membership, program: Program, **values) -> Circle:
     circle = Circle.objects.create(organization=program.organization, program=program, status=status, **values)
     audit(
         organization=program.organization,
-        actor=actor,
+        actor=actor.user,
         action="circle.created",
         summary=f"Circle {circle.name} created in {program.name}",
         circle=circle.pk,
@@ -136,7 +136,7 @@ def circle_update(*, actor: Membership, circle: Circle, **values) -> Circle:
     promote_waitlist(circle)
     audit(
         organization=circle.organization,
-        actor=actor,
+        actor=actor.user,
         action="circle.updated",
         summary=f"Circle {circle.name} edited",
         circle=circle.pk,
@@ -240,7 +240,7 @@ def member_add(*, actor: Membership, circle: Circle, membership: Membership, rol
     _notify_to_sign(place)
     audit(
         organization=circle.organization,
-        actor=actor,
+        actor=actor.user,
         action="circle.member_added",
         summary=f"{membership.user.full_name} added to the circle {circle.name} as {place.get_role_display().lower()}",
         circle=circle.pk,
@@ -266,7 +266,7 @@ def member_remove(*, actor: Membership, place: CircleMember) -> CircleMember:
     promote_waitlist(circle)
     audit(
         organization=circle.organization,
-        actor=actor,
+        actor=actor.user,
         action="circle.member_removed",
         summary=f"{place.membership.user.full_name} removed from the circle {circle.name}",
         circle=circle.pk,
@@ -296,7 +296,7 @@ def facilitator_replace(*, actor: Membership, place: CircleMember, membership: M
     _notify_to_sign(new)
     audit(
         organization=circle.organization,
-        actor=actor,
+        actor=actor.user,
         action="circle.facilitator_replaced",
         summary=f"{membership.user.full_name} replaces {place.membership.user.full_name} as facilitator of "
         f"the circle {circle.name}",
@@ -326,7 +326,7 @@ def circle_end(*, actor: Membership, circle: Circle) -> Circle:
     _end(circle, actor=actor, reason=CircleEndReason.ENDED_BY_COORDINATOR)
     audit(
         organization=circle.organization,
-        actor=actor,
+        actor=actor.user,
         action="circle.ended",
         summary=f"Circle {circle.name} ended by a coordinator",
         circle=circle.pk,

@@ -283,7 +283,7 @@ def formation_run(*, actor: Membership, program: Program) -> FormationRound:
     FormationPlacement.objects.bulk_create(rows)
     audit(
         organization=program.organization,
-        actor=actor,
+        actor=actor.user,
         action="circles.round_run",
         summary=f"Formation round run in {program.name}: {len(rows)} of {len(applications)} members placed",
         round=formation.pk,
@@ -424,7 +424,7 @@ def formation_apply(*, actor: Membership, formation: FormationRound) -> dict:
     formation.save(update_fields=["status", "applied_at", "applied_by", "stats"])
     audit(
         organization=program.organization,
-        actor=actor,
+        actor=actor.user,
         action="circles.round_applied",
         summary=f"Formation round applied in {program.name}: {applied} members placed",
         round=formation.pk,
