@@ -2,7 +2,7 @@
 (made with the ORM, so these tests do not depend on how circles are formed)."""
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -62,8 +62,8 @@ def record_world(organization, *, members: int = 3, slug: str = "circles", name:
             name=name,
             theme="Your first grant",
             capacity=8,
-            starts_on=date(2026, 3, 1),
-            ends_on=date(2026, 9, 30),
+            starts_on=timezone.localdate() - timedelta(days=1),
+            ends_on=timezone.localdate() + timedelta(days=210),
             status=CircleStatus.ACTIVE,
         )
     facilitator, place = add_place(circle, role=CircleRole.FACILITATOR, name="Fran Facilitator")
