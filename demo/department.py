@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from django.utils import timezone
 
+from demo.circles import seed_circles
 from demo.common import (
     HOBBIES,
     IN_PERSON,
@@ -563,3 +564,4 @@ def seed_department(spec: DemoOrganization, organization: Organization, created:
 
     plans = list(zip(mentee_emails, DEPARTMENT_MENTEES, strict=True))
     created["applications"] += ensure_applications(program, memberships, plans, memberships[coordinator])
+    seed_circles(organization, coordinator, created)

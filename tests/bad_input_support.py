@@ -41,6 +41,7 @@ from surveys.models import Feedback, QuarterlyReport, Question, Survey, SurveyIn
 from surveys.periods import quarter_of
 from surveys.services.reminders import unsubscribe_token
 from tests import isolation_rules as rules
+from tests.circles.world import circle_ids, formation_round_id
 from tests.factories import (
     AffinityGroupFactory,
     HubFactory,
@@ -166,7 +167,9 @@ def _pairing(org, programs, *, mentor, mentee, coordinator, wave) -> dict:
         path=f"/o/{org.slug}/",
         key=f"offer:{offer.pk}",
     )
+    circles = circle_ids(org, programs["circles"], mentor=mentor, mentee=mentee)
     return {
+        **circles,
         "mentorship": mentorship.pk,
         "meeting": meeting.pk,
         "message": message.pk,
@@ -204,6 +207,7 @@ def build_organization(org, *, prefix: str) -> tuple[dict, dict, dict]:
         "society": ProgramFactory(organization=org, slug=f"{prefix}society", quarterly_reports=True),
         "hubs": ProgramFactory(organization=org, slug=f"{prefix}hubs", model=ProgramModel.HUBS),
         "alumni": ProgramFactory(organization=org, slug=f"{prefix}alumni", model=ProgramModel.SELF_SELECT),
+        "circles": ProgramFactory(organization=org, slug=f"{prefix}circles", model=ProgramModel.CIRCLES),
     }
     programs["society"].guide.save("guide.pdf", ContentFile(b"%PDF-1.4\n% guide"))
     group = AffinityGroupFactory(organization=org, program=programs["hubs"])
@@ -228,6 +232,7 @@ def build_organization(org, *, prefix: str) -> tuple[dict, dict, dict]:
             organization=org, program=programs["society"], created_by=coordinator
         ).pk,
         "roster": RosterImport.objects.create(organization=org, created_by=coordinator, filename="roster.csv").pk,
+        "circle_round": formation_round_id(org, programs["circles"], coordinator),
         "invitation": invitation.pk,
         "invitation_token": Invitation.objects.get(pk=invitation.pk).token,
         "contact_token": contact_confirmation_token(org),

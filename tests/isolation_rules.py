@@ -66,6 +66,11 @@ PERSONAL_KINDS = frozenset(
         "profile",
         "survey_token",
         "notification",
+        # Issue 19: a circle is its people's (the pairing's mentor facilitates it, its mentee is a member).
+        "circle",
+        "circle_member",
+        "circle_facilitator",
+        "circle_signature",
     }
 )
 
@@ -250,6 +255,47 @@ RULES: dict[str, Rule] = {
     "match_rounds": Rule(COORDINATORS),
     "match_round_detail": Rule(COORDINATORS, ids={"pk": "match_round"}),
     "match_round_action": Rule(COORDINATORS, ids={"pk": "match_round"}, methods=POST),
+    # Circles (issue 19): the program's circles page is every member's (the program's accepted
+    # members join and rank there; anyone else is told to apply); a circle's page is its people's
+    # and, as metadata only, the coordinators'.
+    "circle_list": Rule(MEMBERS, methods=GET, program="circles"),
+    "circle_create": Rule(COORDINATORS, program="circles"),
+    "circle_choices": Rule(MEMBERS, program="circles", note="non-members are told to apply first"),
+    "circle_rounds": Rule(COORDINATORS, program="circles"),
+    "circle_round_detail": Rule(STAFF, ids={"pk": "circle_round"}, methods=GET, program="circles"),
+    "circle_round_action": Rule(COORDINATORS, ids={"pk": "circle_round"}, methods=POST, program="circles"),
+    "circle_round_vote": Rule(
+        frozenset({COMMITTEE}), ids={"pk": "circle_round"}, methods=POST, program="circles", note="committee only"
+    ),
+    "circle_detail": Rule(
+        PAIR_AND_COORDINATORS, ids={"pk": "circle"}, methods=GET, program="circles", note="coordinators: metadata only"
+    ),
+    "circle_edit": Rule(COORDINATORS, ids={"pk": "circle"}, program="circles"),
+    "circle_end": Rule(COORDINATORS, ids={"pk": "circle"}, methods=POST, program="circles"),
+    "circle_member_add": Rule(COORDINATORS, ids={"pk": "circle"}, program="circles"),
+    "circle_member_remove": Rule(
+        COORDINATORS, ids={"pk": "circle", "place_pk": "circle_member"}, methods=POST, program="circles"
+    ),
+    "circle_facilitator_replace": Rule(
+        COORDINATORS, ids={"pk": "circle", "place_pk": "circle_facilitator"}, program="circles"
+    ),
+    "circle_join": Rule(
+        MEMBERS,
+        ids={"pk": "circle"},
+        methods=POST,
+        program="circles",
+        extra_ok=frozenset({404}),
+        note="any member may ask to join an open circle; a circle not open to join is a 404 to those outside it",
+    ),
+    "circle_leave": Rule(PAIR, ids={"pk": "circle"}, methods=POST, program="circles"),
+    "circle_agreement": Rule(PAIR, ids={"pk": "circle"}, program="circles"),
+    "circle_agreement_pdf": Rule(
+        frozenset({MENTEE, COORDINATOR}),
+        ids={"pk": "circle", "signature_pk": "circle_signature"},
+        methods=GET,
+        program="circles",
+        note="the signer (the mentee's signature) and coordinators",
+    ),
     "ranking": Rule(
         frozenset(),
         extra_ok=frozenset({403}),

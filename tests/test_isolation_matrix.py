@@ -65,6 +65,7 @@ from surveys.models import Feedback, QuarterlyReport, Survey, SurveyInvitation, 
 from surveys.periods import previous_quarter, quarter_of
 from surveys.services.reminders import unsubscribe_token
 from tests import isolation_rules as rules
+from tests.circles.world import circle_ids, formation_round_id
 from tests.factories import (
     AffinityGroupFactory,
     HubFactory,
@@ -286,7 +287,9 @@ def _pairing(org, programs, *, marker: str, mentor, mentee, coordinator, invitee
         path=f"/o/{org.slug}/",
         key=f"meeting:{meeting.pk}",
     )
+    circles = circle_ids(org, programs["circles"], mentor=mentor, mentee=mentee, marker=marker)
     return {
+        **circles,
         "mentorship": mentorship.pk,
         "meeting": meeting.pk,
         "message": message.pk,
@@ -320,6 +323,9 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
         "alumni": ProgramFactory(
             organization=org, slug=f"{prefix}alumni", name=f"{marker}Alumni program", model=ProgramModel.SELF_SELECT
         ),
+        "circles": ProgramFactory(
+            organization=org, slug=f"{prefix}circles", name=f"{marker}Circles program", model=ProgramModel.CIRCLES
+        ),
     }
     programs["society"].quarterly_reports = True
     programs["society"].guide.save("guide.pdf", ContentFile(b"%PDF-1.4\n% guide"))
@@ -341,6 +347,7 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
             organization=org, program=programs["society"], created_by=coordinator
         ).pk,
         "roster": RosterImport.objects.create(organization=org, created_by=coordinator, filename="roster.csv").pk,
+        "circle_round": formation_round_id(org, programs["circles"], coordinator),
         "invitation": InvitationFactory(organization=org, invited_by=coordinator.user).pk,
         "invitation_token": Invitation.objects.filter(organization=org).first().token,
         "unsubscribe_token": unsubscribe_token(coordinator),

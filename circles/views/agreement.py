@@ -28,6 +28,9 @@ def circle_agreement(request: HttpRequest, org_slug: str, program_slug: str, pk:
     if place is None:
         raise Http404("No such circle.")
     signature = signature_of(circle, request.membership)
+    if signature is not None and request.method == "POST":
+        flash.error(request, "You have already signed this circle's agreement.")
+        return redirect("circle_agreement", org_slug=org_slug, program_slug=program.slug, pk=circle.pk)
     consent = SigningConsent.objects.filter(membership=request.membership).first()
     form = SignForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
