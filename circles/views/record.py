@@ -62,9 +62,7 @@ def _meeting_initial(meeting: CircleMeeting) -> dict:
 @member_required
 def circle_meeting_new(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
     circle = _circle(request, program_slug, pk)
-    place = _place(request, circle)
-    if place.role != CircleRole.FACILITATOR:
-        raise Http404(NOT_FOUND)
+    _facilitator_place(request, circle)
     if circle.status == CircleStatus.ENDED:
         flash.error(request, "This circle has ended; no new meetings can be scheduled.")
         return redirect("circle_detail", org_slug=org_slug, program_slug=program_slug, pk=pk)
@@ -155,11 +153,31 @@ def circle_meeting_ics(request: HttpRequest, org_slug: str, program_slug: str, p
     return response
 
 
-def _post(request, org_slug, program_slug, pk, meeting_pk, *, form_class, form_key, action, success, places=False):
-    """Validate a form, run the service and go back to the meeting, or show the errors
-    with what the person typed."""
-    circle = _circle(request, program_slug, pk)
+def _facilitator_place(request: HttpRequest, circle: Circle) -> CircleMember:
     place = _place(request, circle)
+    if place.role != CircleRole.FACILITATOR:
+        raise Http404(NOT_FOUND)
+    return place
+
+
+def _post(
+    request,
+    org_slug,
+    program_slug,
+    pk,
+    meeting_pk,
+    *,
+    form_class,
+    form_key,
+    action,
+    success,
+    places=False,
+    facilitators=True,
+):
+    """Validate a form, run the service and go back to the meeting, or show the errors
+    with what the person typed. A facilitators' action is a 404 to the members."""
+    circle = _circle(request, program_slug, pk)
+    place = _facilitator_place(request, circle) if facilitators else _place(request, circle)
     meeting = _meeting(circle, meeting_pk)
     kwargs = {"places": services.active_places(circle)} if places else {}
     form = form_class(request.POST, **kwargs)
@@ -200,7 +218,7 @@ def circle_meeting_move(request: HttpRequest, org_slug: str, program_slug: str, 
 @member_required
 def circle_meeting_cancel(request: HttpRequest, org_slug: str, program_slug: str, pk: int, meeting_pk: int):
     circle = _circle(request, program_slug, pk)
-    _place(request, circle)
+    _facilitator_place(request, circle)
     meeting = _meeting(circle, meeting_pk)
     try:
         services.meeting_cancel(actor=request.membership, meeting=meeting)
@@ -226,6 +244,7 @@ def circle_meeting_rsvp(request: HttpRequest, org_slug: str, program_slug: str, 
         form_key="rsvp_form",
         action=lambda actor, meeting, data: services.rsvp_save(actor=actor, meeting=meeting, response=data["response"]),
         success="Thank you: your answer is saved.",
+        facilitators=False,
     )
 
 
@@ -297,6 +316,7 @@ def circle_meeting_note(request: HttpRequest, org_slug: str, program_slug: str, 
             actor=actor, circle=meeting.circle, meeting=meeting, text=data["text"]
         ),
         success="Your private note is saved. Only you can read it.",
+        facilitators=False,
     )
 
 

@@ -13,6 +13,7 @@ from circles.models import (
     CircleMeeting,
     CircleMember,
     CircleMemberStatus,
+    CircleNote,
     CircleRole,
     CircleStatus,
 )
@@ -88,3 +89,14 @@ def add_meeting(circle: Circle, starts_at: datetime, **fields) -> CircleMeeting:
 
 def next_week(hour: int = 17) -> datetime:
     return (timezone.now() + timedelta(days=7)).replace(hour=hour, minute=0, second=0, microsecond=0)
+
+
+def circle_record_ids(circle_pk: int, *, author) -> dict:
+    """The record's objects of the matrix's circle (tests/circles/world.py makes them): its
+    meeting and ``author``'s private note. Unscoped (call inside ``scopes_disabled()``)."""
+    return {
+        "circle_meeting": CircleMeeting.objects.filter(circle_id=circle_pk)
+        .order_by("pk")
+        .values_list("pk", flat=True)[0],
+        "circle_note": CircleNote.objects.filter(circle_id=circle_pk, author=author).values_list("pk", flat=True)[0],
+    }
