@@ -11,6 +11,7 @@ from django_scopes import scope, scopes_disabled
 
 from circles.models import CircleMeeting, CircleMemberStatus, CircleNote, CircleRsvp, CircleStatus
 from circles.services import record as services
+from tests import html_rules
 from tests.circles.record_world import add_meeting, add_place, next_week, record_world
 from tests.factories import MembershipFactory
 
@@ -282,3 +283,34 @@ def test_the_circle_page_runs_the_same_queries_with_3_or_30_meetings(client, wor
     assert body.count("record-summary") == 29
     with scope(organization=org):
         assert services.circle_metadata(world.circle).meetings_scheduled == 30
+
+
+def test_the_record_pages_follow_the_html_rules(client, world):
+    """Unique ids, labels, <time> formats (tests/html_rules.py; CI also runs the Nu checker)."""
+    with scopes_disabled():
+        note = CircleNote.objects.get(author=world.member)
+    pages = {
+        world.facilitator: [
+            world.url(),
+            world.url("meetings/new/"),
+            world.url(f"meetings/{world.past.pk}/"),
+            world.url(f"meetings/{world.upcoming.pk}/"),
+            world.url("notes/"),
+        ],
+        world.member: [
+            world.url(),
+            world.url(f"meetings/{world.past.pk}/"),
+            world.url(f"meetings/{world.upcoming.pk}/"),
+            world.url("notes/"),
+            world.url(f"notes/{note.pk}/edit/"),
+        ],
+    }
+    for person, urls in pages.items():
+        client.force_login(person.user)
+        for url in urls:
+            response = client.get(url)
+            assert response.status_code == 200, url
+            assert html_rules.problems(response.content.decode()) == [], url
+    client.force_login(world.facilitator.user)
+    refused = client.post(world.url("meetings/new/"), {"starts_at": "2026-03-01T10:00", "duration_minutes": 5})
+    assert refused.status_code == 400 and html_rules.problems(refused.content.decode()) == []
