@@ -186,7 +186,7 @@ NOTIFICATION_TITLES = {
 }
 
 
-def _send(meeting: CircleMeeting, *, actor: Membership, kind: str) -> int:
+def _send(meeting: CircleMeeting, *, actor: Membership | None, kind: str) -> int:
     """One email per active place (times in their own zone), each carrying the same
     calendar invitation or cancellation; and each one's bell except the actor's. Returns
     how many emails were queued."""
@@ -202,7 +202,10 @@ def _send(meeting: CircleMeeting, *, actor: Membership, kind: str) -> int:
     )
     calendar = ics.invitation(meeting, places, url=url)
     template = "email/circle_meeting_cancelled" if kind == "cancel" else "email/circle_meeting_invitation"
-    title = NOTIFICATION_TITLES[kind].format(name=actor.user.full_name or actor.user.email, circle=circle.name)
+    if actor is None:
+        title = f"A meeting of {circle.name} is cancelled: the circle has ended"
+    else:
+        title = NOTIFICATION_TITLES[kind].format(name=actor.user.full_name or actor.user.email, circle=circle.name)
     for place in places:
         person = place.membership
         zone = zone_name_for(person.user, circle.organization)
@@ -231,7 +234,7 @@ def _send(meeting: CircleMeeting, *, actor: Membership, kind: str) -> int:
         message.calendar = calendar
         message.calendar_filename = ics.filename(meeting)
         queue_email(message)
-        if person.pk != actor.pk:
+        if actor is None or person.pk != actor.pk:
             notification, _ = notifications.notify(
                 recipient=person,
                 kind=NotificationKind.MEETING,
@@ -316,6 +319,24 @@ def meeting_cancel(*, actor: Membership, meeting: CircleMeeting) -> CircleMeetin
     meeting.save(update_fields=["cancelled_at", "sequence", "updated_at"])
     _send(meeting, actor=actor, kind="cancel")
     return meeting
+
+
+def cancel_upcoming(*, circle: Circle, actor: Membership | None = None) -> int:
+    """When a circle ends, its meetings still to come are cancelled and everyone's calendar
+    gets the cancellation. For the service that ends the circle (which has locked it and
+    checked who may); ``actor`` is None when the circle ends on its date. Returns how many."""
+    upcoming = list(
+        CircleMeeting.objects.select_for_update()
+        .filter(circle=circle, cancelled_at__isnull=True, starts_at__gt=timezone.now())
+        .order_by("starts_at", "pk")
+    )
+    for meeting in upcoming:
+        meeting.circle = circle
+        meeting.cancelled_at = timezone.now()
+        meeting.sequence += 1
+        meeting.save(update_fields=["cancelled_at", "sequence", "updated_at"])
+        _send(meeting, actor=actor, kind="cancel")
+    return len(upcoming)
 
 
 # --- Answers (every place) ------------------------------------------------------------------

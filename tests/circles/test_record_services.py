@@ -364,3 +364,19 @@ def test_two_moves_at_once_each_raise_the_sequence(org_a):
     assert errors == []
     meeting.refresh_from_db()
     assert meeting.sequence == 2
+
+
+def test_when_a_circle_ends_its_meetings_to_come_are_cancelled_in_everyones_calendar(
+    world, django_capture_on_commit_callbacks
+):
+    meeting = _schedule(world)
+    add_meeting(world.circle, timezone.now() - timedelta(days=2))  # a past one stays as it was
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), scope(organization=world.circle.organization):
+        assert services.cancel_upcoming(circle=world.circle) == 1
+    assert len(mail.outbox) == 1 + len(world.members)
+    calendar, event = _event(mail.outbox[0])
+    assert str(calendar["method"]) == "CANCEL" and int(event["sequence"]) == 1
+    assert "because the circle has ended" in mail.outbox[0].body
+    meeting.refresh_from_db()
+    assert meeting.cancelled_at is not None
