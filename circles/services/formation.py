@@ -17,7 +17,6 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from circles.models import (
-    LIVE_MEMBER_STATUSES,
     MAX_CHOICES,
     Circle,
     CircleChoice,
@@ -107,7 +106,8 @@ def _profile(membership):
 
 def formation_pool(program: Program):
     """(member rows, circle rows, members, circles): members are the program's accepted
-    mentees who ranked a circle and have no place in any of the program's live circles;
+    mentees who ranked a circle and have no place in any of the program's live circles (a
+    place on a waitlist does not count: a round may place them elsewhere);
     circles are its circles that have not ended, with their free places."""
     circles = list(
         Circle.objects.filter(program=program)
@@ -124,7 +124,7 @@ def formation_pool(program: Program):
     circle_index = {c.pk: j for j, c in enumerate(circles)}
     placed = set(
         CircleMember.objects.filter(
-            circle__program=program, status__in=LIVE_MEMBER_STATUSES, circle__status__in=["forming", "active"]
+            circle__program=program, status=CircleMemberStatus.ACTIVE, circle__status__in=["forming", "active"]
         ).values_list("membership_id", flat=True)
     )
     choices: dict[int, dict[int, int]] = {}
@@ -191,7 +191,8 @@ def formation_pool(program: Program):
         else None,
     )
     circle_side = Participants(
-        person_id=[c.pk for c in circles],
+        # Negative ids: a circle is never "the same person" as a member (the engine excludes equal ids).
+        person_id=[-c.pk for c in circles],
         specialty=[v[0] for v in circle_values],
         region=[v[1] for v in circle_values],
         interests=bitset([v[2] for v in circle_values], n_words),
@@ -394,19 +395,28 @@ def formation_apply(*, actor: Membership, formation: FormationRound) -> dict:
             circle__program=program,
             circle__status__in=[CircleStatus.FORMING, CircleStatus.ACTIVE],
             membership_id=placement.membership_id,
-            status__in=LIVE_MEMBER_STATUSES,
+            status=CircleMemberStatus.ACTIVE,
         ).exists()
         if circle.status == CircleStatus.ENDED or taken >= circle.capacity or already:
             skipped += 1
             continue
-        place = CircleMember.objects.create(
-            organization=formation.organization,
-            circle=circle,
-            membership=placement.membership,
-            role=CircleRole.MEMBER,
-            origin=CircleOrigin.ROUND,
-            joined_at=now,
+        waiting = (
+            CircleMember.objects.select_for_update()
+            .filter(circle=circle, membership_id=placement.membership_id, status=CircleMemberStatus.WAITLISTED)
+            .first()
         )
+        if waiting is not None:  # on this circle's waitlist already: the round gives the place
+            waiting.status, waiting.joined_at, waiting.origin = CircleMemberStatus.ACTIVE, now, CircleOrigin.ROUND
+            waiting.save(update_fields=["status", "joined_at", "origin"])
+        else:
+            CircleMember.objects.create(
+                organization=formation.organization,
+                circle=circle,
+                membership=placement.membership,
+                role=CircleRole.MEMBER,
+                origin=CircleOrigin.ROUND,
+                joined_at=now,
+            )
         applied += 1
         notify(
             recipient=placement.membership,
@@ -416,7 +426,6 @@ def formation_apply(*, actor: Membership, formation: FormationRound) -> dict:
             path=circle_path(circle),
             key=f"circle:{circle.pk}",
         )
-        del place
     formation.status = FormationStatus.APPLIED
     formation.applied_at = now
     formation.applied_by = actor

@@ -135,3 +135,29 @@ def test_a_round_needs_circles_and_choices(org_a, coordinator_a, member_a):
             services.formation_run(actor=coordinator_a, program=program)
         with pytest.raises(Exception, match="coordinators"):
             services.formation_run(actor=member_a, program=program)
+
+
+def test_a_waitlisted_member_is_in_the_pool_and_a_round_gives_the_place(org_a, coordinator_a):
+    program = circles_program(org_a)
+    full = make_circle(coordinator_a, program, name="Full", capacity=3)
+    other = make_circle(coordinator_a, program, name="Other", capacity=3, open_to_join=False)
+    waiting = accepted(program)
+    with scope(organization=org_a):
+        for _ in range(3):
+            circle_services.circle_join(actor=accepted(program), circle=full)
+        assert circle_services.circle_join(actor=waiting, circle=full).status == "waitlisted"
+        services.choices_save(actor=waiting, program=program, circles=[other])
+        formation = services.formation_run(actor=coordinator_a, program=program)
+        assert formation.stats["placed"] == 1
+        services.formation_apply(actor=coordinator_a, formation=formation)
+        assert CircleMember.objects.get(circle=other, membership=waiting).status == "active"
+        # Ranked a circle they wait for, with a place opened meanwhile: the waitlist place becomes theirs.
+        late = accepted(program)
+        assert circle_services.circle_join(actor=late, circle=full).status == "waitlisted"
+        services.choices_save(actor=late, program=program, circles=[full])
+        full.capacity = 4
+        full.save(update_fields=["capacity"])
+        formation = services.formation_run(actor=coordinator_a, program=program)
+        assert services.formation_apply(actor=coordinator_a, formation=formation) == {"applied": 1, "skipped": 0}
+        assert CircleMember.objects.get(circle=full, membership=late).status == "active"
+        assert CircleMember.objects.filter(circle=full, membership=late).count() == 1
