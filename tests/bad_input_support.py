@@ -41,6 +41,7 @@ from surveys.models import Feedback, QuarterlyReport, Question, Survey, SurveyIn
 from surveys.periods import quarter_of
 from surveys.services.reminders import unsubscribe_token
 from tests import isolation_rules as rules
+from tests.circles.record_world import circle_record_ids
 from tests.circles.world import circle_ids, formation_round_id
 from tests.factories import (
     AffinityGroupFactory,
@@ -168,6 +169,7 @@ def _pairing(org, programs, *, mentor, mentee, coordinator, wave) -> dict:
         key=f"offer:{offer.pk}",
     )
     circles = circle_ids(org, programs["circles"], mentor=mentor, mentee=mentee)
+    circles.update(circle_record_ids(circles["circle"], author=mentee))  # the record's meeting and note
     return {
         **circles,
         "mentorship": mentorship.pk,

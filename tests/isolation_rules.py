@@ -71,6 +71,9 @@ PERSONAL_KINDS = frozenset(
         "circle_member",
         "circle_facilitator",
         "circle_signature",
+        # The circle's record: its meeting (the circle's people) and one person's private note.
+        "circle_meeting",
+        "circle_note",
     }
 )
 
@@ -94,6 +97,8 @@ class Rule:
 PAIR_IDS = {"pk": "mentorship"}
 MEETING_IDS = {"pk": "mentorship", "meeting_pk": "meeting"}
 MESSAGE_IDS = {"pk": "mentorship", "message_pk": "message"}
+CIRCLE_MEETING_IDS = {"pk": "circle", "meeting_pk": "circle_meeting"}
+CIRCLE_NOTE_IDS = {"pk": "circle", "note_pk": "circle_note"}
 
 RULES: dict[str, Rule] = {
     # --- Outside any organization ---------------------------------------------------------
@@ -296,6 +301,22 @@ RULES: dict[str, Rule] = {
         program="circles",
         note="the signer (the mentee's signature) and coordinators",
     ),
+    # The circle's record (issue 19): its people only (404 to coordinators, whose circle page shows
+    # counts); facilitators (the mentor) schedule, move, cancel, write the agenda and the summary and
+    # record attendance; a private note is its author's alone (the mentee's, here).
+    "circle_meeting_new": Rule(ONLY_MENTOR, ids={"pk": "circle"}, program="circles"),
+    "circle_meeting_detail": Rule(PAIR, ids=CIRCLE_MEETING_IDS, methods=GET, program="circles"),
+    "circle_meeting_ics": Rule(PAIR, ids=CIRCLE_MEETING_IDS, methods=GET, program="circles"),
+    "circle_meeting_move": Rule(ONLY_MENTOR, ids=CIRCLE_MEETING_IDS, methods=POST, program="circles"),
+    "circle_meeting_cancel": Rule(ONLY_MENTOR, ids=CIRCLE_MEETING_IDS, methods=POST, program="circles"),
+    "circle_meeting_rsvp": Rule(PAIR, ids=CIRCLE_MEETING_IDS, methods=POST, program="circles"),
+    "circle_meeting_agenda": Rule(ONLY_MENTOR, ids=CIRCLE_MEETING_IDS, methods=POST, program="circles"),
+    "circle_meeting_summary": Rule(ONLY_MENTOR, ids=CIRCLE_MEETING_IDS, methods=POST, program="circles"),
+    "circle_meeting_attendance": Rule(ONLY_MENTOR, ids=CIRCLE_MEETING_IDS, methods=POST, program="circles"),
+    "circle_meeting_note": Rule(PAIR, ids=CIRCLE_MEETING_IDS, methods=POST, program="circles"),
+    "circle_notes": Rule(PAIR, ids={"pk": "circle"}, program="circles", note="each reads only their own notes"),
+    "circle_note_edit": Rule(ONLY_MENTEE, ids=CIRCLE_NOTE_IDS, program="circles", note="the note's author"),
+    "circle_note_delete": Rule(ONLY_MENTEE, ids=CIRCLE_NOTE_IDS, methods=POST, program="circles"),
     "ranking": Rule(
         frozenset(),
         extra_ok=frozenset({403}),

@@ -65,6 +65,7 @@ from surveys.models import Feedback, QuarterlyReport, Survey, SurveyInvitation, 
 from surveys.periods import previous_quarter, quarter_of
 from surveys.services.reminders import unsubscribe_token
 from tests import isolation_rules as rules
+from tests.circles.record_world import circle_record_ids
 from tests.circles.world import circle_ids, formation_round_id
 from tests.factories import (
     AffinityGroupFactory,
@@ -119,6 +120,11 @@ MUST_SEE = {
     ("PAIR2-SHARED-REPORT", rules.COORDINATOR),
     ("PAIR1-SHARED-REQUEST", rules.MENTOR),
     ("ORGB-SECRET-ORGANIZATION", rules.OTHER_COORDINATOR),
+    # A circle's record (issue 19): its people read the agenda and the summary, each their own note.
+    ("PAIR1-SECRET-CIRCLEAGENDA", rules.MENTEE),
+    ("PAIR1-SECRET-CIRCLESUMMARY", rules.MENTEE),
+    ("PAIR1-MENTEENOTE-CIRCLENOTE", rules.MENTEE),
+    ("PAIR1-MENTORNOTE-CIRCLENOTE", rules.MENTOR),
 }
 # Writes an answer may make whoever asks: the session (timeouts, messages).
 HARMLESS_WRITES = ("django_session",)
@@ -288,6 +294,7 @@ def _pairing(org, programs, *, marker: str, mentor, mentee, coordinator, invitee
         key=f"meeting:{meeting.pk}",
     )
     circles = circle_ids(org, programs["circles"], mentor=mentor, mentee=mentee, marker=marker)
+    circles.update(circle_record_ids(circles["circle"], author=mentee))  # the record's meeting and note
     return {
         **circles,
         "mentorship": mentorship.pk,

@@ -26,6 +26,7 @@ from django_scopes import scope, scopes_disabled
 from agreements.models import Agreement
 from agreements.services import agreement as agreement_services
 from agreements.services import review as review_services
+from circles.services import record as circle_record_services
 from matching.models import ProposalStatus
 from matching.services import endings as ending_services
 from matching.services import proposals as proposal_services
@@ -46,6 +47,7 @@ from surveys.models import Reminder, ReminderKind
 from surveys.periods import quarter_of
 from surveys.services import feedback as feedback_services
 from surveys.services import reminders, reports
+from tests.circles.record_world import next_week, record_world
 from tests.factories import PASSWORD, ApplicationFactory, MembershipFactory, ProgramFactory, UserFactory
 from tests.issue13_email_support import LAYOUT_MARKER, assert_text_and_html_from_the_layout, parsed
 from tests.project import PROJECT_APPS
@@ -199,6 +201,23 @@ def meeting_invitation(w, monkeypatch):
 def meeting_cancelled(w, monkeypatch):
     pair = w.pair()
     meeting_services.meeting_cancel(actor=pair.mentor, meeting=_meeting(pair))
+
+
+def _circle_meeting(w):
+    circle = record_world(w.org, members=2, slug="circle-emails")
+    meeting = circle_record_services.meeting_schedule(
+        actor=circle.facilitator, circle=circle.circle, starts_at=next_week(), duration_minutes=60, location="Room 4B"
+    )
+    return circle, meeting
+
+
+def circle_meeting_invitation(w, monkeypatch):
+    _circle_meeting(w)
+
+
+def circle_meeting_cancelled(w, monkeypatch):
+    circle, meeting = _circle_meeting(w)
+    circle_record_services.meeting_cancel(actor=circle.facilitator, meeting=meeting)
 
 
 def mentorship_ended(w, monkeypatch):
@@ -404,6 +423,8 @@ TRIGGERS = {
         "agreement_awaiting",
         "announcement",
         "agreement_consent_withdrawn",
+        "circle_meeting_cancelled",
+        "circle_meeting_invitation",
         "agreement_signed",
         "application_decision",
         "digest",
