@@ -46,7 +46,7 @@ CLAUSES = (
         "Confidentiality",
         "What a person shares in the circle stays in the circle. We do not repeat who said what, inside or outside "
         "the organization, unless that person agrees. Agendas, summaries and notes are visible only to the circle's "
-        "members and facilitators; the program office sees only that meetings took place and who attended. "
+        "members and facilitators; the program office sees only that meetings took place and how many attended. "
         "Confidentiality does not oblige anyone to stay silent where a professional code, the law or the duty of "
         "care to avoid harm requires otherwise; a facilitator who must act on that does so with the full knowledge "
         "of the person concerned.",

@@ -30,6 +30,7 @@ from circles.models import (
     CircleStatus,
 )
 from circles.selectors import accepted_role, is_program_member
+from circles.services.record import cancel_upcoming
 from mentorship.exceptions import ServiceError
 from programs.models import GoalArea, Hub, Membership, Program, ProgramModel
 from programs.services.access import require_coordinator
@@ -308,6 +309,9 @@ def facilitator_replace(*, actor: Membership, place: CircleMember, membership: M
 
 
 def _end(circle: Circle, *, actor: Membership | None, reason: str) -> None:
+    # Meetings still to come are cancelled first, while everyone is still in the circle to get
+    # the calendar's cancellation.
+    cancel_upcoming(circle=circle, actor=actor)
     circle.status = CircleStatus.ENDED
     circle.ended_at = timezone.now()
     circle.ended_by = actor

@@ -32,8 +32,8 @@ from circles.models import (
 )
 from circles.selectors import is_program_member
 from circles.services.circles import circle_path, lock_circle
+from matching.engine.circles import form_circles
 from matching.engine.inputs import FACTORS, MatchConfig, Participants, bitset
-from matching.engine.solve import match
 from matching.selectors.reasons import RANKS, join_words
 from mentorship.exceptions import ServiceError
 from programs.models import Application, ApplicationStatus, Membership, Program, ProgramModel, Role
@@ -47,11 +47,10 @@ OBJECTIVE = "Most members placed, then the most first choices, then second choic
 
 
 def place_members(members: Participants, circles: Participants, config: MatchConfig):
-    """The engine's circle formation: ``members.hub_choices`` hold circle indices by rank,
-    ``circles.capacity`` the free places. (matching.engine.circles.form_circles wraps this
-    same call.)"""
-    circles.hub = np.arange(len(circles), dtype=np.int64)
-    return match(members, circles, config, mode="hub")
+    """The engine's circle formation (``matching.engine.circles.form_circles``, the hub mode
+    with circle c as hub c): ``members.hub_choices`` hold circle indices by rank,
+    ``circles.capacity`` the free places."""
+    return form_circles(members, circles, config)
 
 
 # --- Choices ---------------------------------------------------------------------------------

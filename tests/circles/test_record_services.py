@@ -380,3 +380,19 @@ def test_when_a_circle_ends_its_meetings_to_come_are_cancelled_in_everyones_cale
     assert "because the circle has ended" in mail.outbox[0].body
     meeting.refresh_from_db()
     assert meeting.cancelled_at is not None
+
+
+def test_a_coordinator_ending_a_circle_cancels_its_meetings_to_come(
+    world, coordinator_a, django_capture_on_commit_callbacks
+):
+    from circles.services.circles import circle_end
+
+    meeting = _schedule(world)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True), scope(organization=world.circle.organization):
+        circle_end(actor=coordinator_a, circle=world.circle)
+    meeting.refresh_from_db()
+    assert meeting.cancelled_at is not None
+    calendar, _event_ = _event(mail.outbox[0])
+    assert str(calendar["method"]) == "CANCEL"
+    assert len(mail.outbox) == 1 + len(world.members)
