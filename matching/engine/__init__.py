@@ -20,6 +20,16 @@ Objectives, stated once here and repeated in ``MatchResult.objective``:
   other side themselves (``lists="shortlist"``: their list first, then the program's score;
   ``"complete"``: only those listed); everyone else ranks by the exact score, ties to the
   lower index. It does *not* maximise the number of matches or the total score.
+* :func:`speed_schedule` (speed mentoring: N mentors at N tables, M mentees, K rounds; a pair
+  meets at most once, one mentee per table and one table per mentee in each round) — **the
+  most meetings in total**, then meetings shared as evenly as possible (most mentees with at
+  least 1, then at least 2, …; everyone gets floor or ceil of min(N·K, M·min(K,N))/M when all
+  pairs are allowed), then the highest total score. Exact: a certified min-cost flow chooses
+  the meetings, a König edge colouring seats them in K rounds (``matching.engine.speed``).
+* :func:`form_circles` (members into group circles with free places) — ``mode="hub"`` exactly,
+  circle c being hub c: **the most members placed** in a circle they ranked, then the most 1st
+  choices, then the most 2nd, then the highest total score; 3rd and later choices count alike
+  (``matching.engine.circles``).
 
 Exactness: the scores optimised, priced and reported are one thing, the exact float64 pair
 score ``Scorer.score`` (the sum of the explained contributions). The float32 block path
@@ -38,3 +48,8 @@ one blocked pass gives each proposer the part of its list that is certain, and a
 that runs out fetches its next partners from an exact row, skipping receivers that would
 refuse it now. ``stats.optimality`` records the certificate. Nothing recurses with instance size.
 """
+
+from matching.engine.circles import form_circles as form_circles
+from matching.engine.speed import SpeedSchedule as SpeedSchedule
+from matching.engine.speed import speed_schedule as speed_schedule
+from matching.engine.speed import speed_schedule_from_scores as speed_schedule_from_scores

@@ -69,3 +69,37 @@ def default_config(**kw) -> MatchConfig:
     kw.setdefault("related_specialties", [(0, 1), (2, 3), (4, 5)])
     kw.setdefault("conflict_rules", ("same_institution",))
     return MatchConfig(**kw)
+
+
+def speed_pool(n_mentees: int, n_mentors: int, seed: int = 0) -> tuple[Participants, Participants]:
+    """A speed-mentoring pool: ``random_pool`` people (about 2% ineligible on each side)."""
+    return random_pool(n_mentees, n_mentors, seed=seed)
+
+
+def circle_pool(
+    n_members: int,
+    n_circles: int,
+    seed: int = 0,
+    n_choices: int = 3,
+    capacity: tuple[int, int] = (8, 12),
+    skew: float = 1.0,
+    share_ranking_none: float = 0.0,
+) -> tuple[Participants, Participants]:
+    """Members and circles for circle formation. Each member ranks ``n_choices`` distinct
+    circles (``hub_choices`` = circle indices, -1 past the end), drawn with a popularity skew
+    (circle c's weight is 1 / (c + 1) ** skew); ``share_ranking_none`` of them rank none.
+    Circles' capacities are uniform in ``capacity`` (inclusive); their attributes are drawn like
+    mentors' (a facilitator's profile; ``areas`` the theme)."""
+    rng = np.random.default_rng(seed)
+    members, circles = random_pool(n_members, n_circles, seed=seed)
+    k = min(n_choices, n_circles)
+    p = 1.0 / (np.arange(n_circles) + 1.0) ** skew
+    p /= p.sum()
+    hc = np.full((n_members, max(n_choices, 1)), -1, np.int64)
+    for i in range(n_members):
+        if k and rng.random() >= share_ranking_none:
+            hc[i, :k] = rng.choice(n_circles, k, replace=False, p=p)
+    members.hub_choices = hc
+    circles.capacity = rng.integers(capacity[0], capacity[1] + 1, n_circles)
+    circles.person_id = np.arange(n_circles, dtype=np.int64)
+    return members, circles
