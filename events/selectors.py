@@ -49,9 +49,7 @@ def schedules(event: SpeedEvent, only: SpeedParticipant | None = None) -> list[t
     if only is not None:
         people = people.filter(pk=only.pk)
     people = list(people.order_by("role", "table_number", "membership__user__full_name", "pk"))
-    slots = SpeedSlot.objects.filter(event=event).select_related(
-        "mentor__membership__user", "mentee__membership__user"
-    )
+    slots = SpeedSlot.objects.filter(event=event).select_related("mentor__membership__user", "mentee__membership__user")
     if only is not None:
         slots = slots.filter(Q(mentor=only) | Q(mentee=only))
     by_person: dict[int, dict[int, SpeedSlot]] = {}

@@ -7,124 +7,300 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('programs', '0017_program_models_peer_circles_speed'),
+        ("programs", "0017_program_models_peer_circles_speed"),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='SpeedEvent',
+            name="SpeedEvent",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(help_text='For example, “Speed mentoring at the annual meeting”.', max_length=200)),
-                ('starts_at', models.DateTimeField(help_text='When the first round begins.', verbose_name='starts at')),
-                ('location', models.CharField(blank=True, help_text='Where the tables are, for example “Hall B, annual meeting”.', max_length=200)),
-                ('rounds', models.PositiveSmallIntegerField(default=6, help_text='How many short rounds each mentee rotates through (1 to 20).', validators=[django.core.validators.MinValueValidator(1), django.core.validators.MaxValueValidator(20)])),
-                ('round_minutes', models.PositiveSmallIntegerField(default=10, help_text='The length of one conversation at a table (3 to 60 minutes).', validators=[django.core.validators.MinValueValidator(3), django.core.validators.MaxValueValidator(60)], verbose_name='minutes per round')),
-                ('changeover_minutes', models.PositiveSmallIntegerField(default=2, help_text='Time for mentees to move to their next table (0 to 15 minutes).', validators=[django.core.validators.MinValueValidator(0), django.core.validators.MaxValueValidator(15)], verbose_name='minutes between rounds')),
-                ('status', models.CharField(choices=[('planned', 'Planned'), ('scheduled', 'Scheduled'), ('held', 'Held: picks open'), ('closed', 'Closed')], default='planned', max_length=20)),
-                ('picks_close_at', models.DateTimeField(blank=True, help_text='After the event, people say whom they would like to continue with until this time.', null=True, verbose_name='picks close at')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('scheduled_at', models.DateTimeField(blank=True, null=True)),
-                ('stats', models.JSONField(blank=True, default=dict, help_text="The schedule's numbers from the engine.")),
-                ('offer_results', models.JSONField(blank=True, default=list, help_text='Mutual picks offered or skipped: [{mentor, mentee, proposal, reason}].')),
-                ('created_by', models.ForeignKey(null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='speed_events_held', to='programs.program')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "name",
+                    models.CharField(help_text="For example, “Speed mentoring at the annual meeting”.", max_length=200),
+                ),
+                ("starts_at", models.DateTimeField(help_text="When the first round begins.", verbose_name="starts at")),
+                (
+                    "location",
+                    models.CharField(
+                        blank=True,
+                        help_text="Where the tables are, for example “Hall B, annual meeting”.",
+                        max_length=200,
+                    ),
+                ),
+                (
+                    "rounds",
+                    models.PositiveSmallIntegerField(
+                        default=6,
+                        help_text="How many short rounds each mentee rotates through (1 to 20).",
+                        validators=[
+                            django.core.validators.MinValueValidator(1),
+                            django.core.validators.MaxValueValidator(20),
+                        ],
+                    ),
+                ),
+                (
+                    "round_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=10,
+                        help_text="The length of one conversation at a table (3 to 60 minutes).",
+                        validators=[
+                            django.core.validators.MinValueValidator(3),
+                            django.core.validators.MaxValueValidator(60),
+                        ],
+                        verbose_name="minutes per round",
+                    ),
+                ),
+                (
+                    "changeover_minutes",
+                    models.PositiveSmallIntegerField(
+                        default=2,
+                        help_text="Time for mentees to move to their next table (0 to 15 minutes).",
+                        validators=[
+                            django.core.validators.MinValueValidator(0),
+                            django.core.validators.MaxValueValidator(15),
+                        ],
+                        verbose_name="minutes between rounds",
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planned", "Planned"),
+                            ("scheduled", "Scheduled"),
+                            ("held", "Held: picks open"),
+                            ("closed", "Closed"),
+                        ],
+                        default="planned",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "picks_close_at",
+                    models.DateTimeField(
+                        blank=True,
+                        help_text="After the event, people say whom they would like to continue with until this time.",
+                        null=True,
+                        verbose_name="picks close at",
+                    ),
+                ),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("scheduled_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "stats",
+                    models.JSONField(blank=True, default=dict, help_text="The schedule's numbers from the engine."),
+                ),
+                (
+                    "offer_results",
+                    models.JSONField(
+                        blank=True,
+                        default=list,
+                        help_text="Mutual picks offered or skipped: [{mentor, mentee, proposal, reason}].",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="speed_events_held",
+                        to="programs.program",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-starts_at', '-pk'],
+                "ordering": ["-starts_at", "-pk"],
             },
         ),
         migrations.CreateModel(
-            name='SpeedParticipant',
+            name="SpeedParticipant",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('mentor', 'Mentor'), ('mentee', 'Mentee')], max_length=10)),
-                ('table_number', models.PositiveSmallIntegerField(blank=True, help_text='Mentors only.', null=True)),
-                ('checked_in_at', models.DateTimeField(blank=True, null=True)),
-                ('added_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='participants', to='events.speedevent')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='speed_participations', to='programs.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("role", models.CharField(choices=[("mentor", "Mentor"), ("mentee", "Mentee")], max_length=10)),
+                ("table_number", models.PositiveSmallIntegerField(blank=True, help_text="Mentors only.", null=True)),
+                ("checked_in_at", models.DateTimeField(blank=True, null=True)),
+                ("added_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="participants", to="events.speedevent"
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="speed_participations",
+                        to="programs.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['role', 'table_number', 'pk'],
+                "ordering": ["role", "table_number", "pk"],
             },
         ),
         migrations.CreateModel(
-            name='SpeedPick',
+            name="SpeedPick",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('chooser', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='picks_made', to='events.speedparticipant')),
-                ('chosen', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='picks_received', to='events.speedparticipant')),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='picks', to='events.speedevent')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                (
+                    "chooser",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="picks_made",
+                        to="events.speedparticipant",
+                    ),
+                ),
+                (
+                    "chosen",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="picks_received",
+                        to="events.speedparticipant",
+                    ),
+                ),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="picks", to="events.speedevent"
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['pk'],
+                "ordering": ["pk"],
             },
         ),
         migrations.CreateModel(
-            name='SpeedSlot',
+            name="SpeedSlot",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('round_number', models.PositiveSmallIntegerField()),
-                ('event', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='slots', to='events.speedevent')),
-                ('mentee', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentee_slots', to='events.speedparticipant')),
-                ('mentor', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='mentor_slots', to='events.speedparticipant')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("round_number", models.PositiveSmallIntegerField()),
+                (
+                    "event",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="slots", to="events.speedevent"
+                    ),
+                ),
+                (
+                    "mentee",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentee_slots",
+                        to="events.speedparticipant",
+                    ),
+                ),
+                (
+                    "mentor",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="mentor_slots",
+                        to="events.speedparticipant",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['round_number', 'mentor__table_number', 'pk'],
+                "ordering": ["round_number", "mentor__table_number", "pk"],
             },
         ),
         migrations.AddConstraint(
-            model_name='speedevent',
-            constraint=models.CheckConstraint(condition=models.Q(('rounds__gte', 1), ('rounds__lte', 20)), name='speed_event_rounds_range'),
+            model_name="speedevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("rounds__gte", 1), ("rounds__lte", 20)), name="speed_event_rounds_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speedevent',
-            constraint=models.CheckConstraint(condition=models.Q(('round_minutes__gte', 3), ('round_minutes__lte', 60)), name='speed_event_round_minutes_range'),
+            model_name="speedevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("round_minutes__gte", 3), ("round_minutes__lte", 60)),
+                name="speed_event_round_minutes_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speedevent',
-            constraint=models.CheckConstraint(condition=models.Q(('changeover_minutes__lte', 15)), name='speed_event_changeover_range'),
+            model_name="speedevent",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("changeover_minutes__lte", 15)), name="speed_event_changeover_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speedparticipant',
-            constraint=models.UniqueConstraint(fields=('event', 'membership'), name='speed_participant_once'),
+            model_name="speedparticipant",
+            constraint=models.UniqueConstraint(fields=("event", "membership"), name="speed_participant_once"),
         ),
         migrations.AddConstraint(
-            model_name='speedparticipant',
-            constraint=models.UniqueConstraint(condition=models.Q(('table_number__isnull', False)), fields=('event', 'table_number'), name='speed_table_once'),
+            model_name="speedparticipant",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("table_number__isnull", False)),
+                fields=("event", "table_number"),
+                name="speed_table_once",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speedparticipant',
-            constraint=models.CheckConstraint(condition=models.Q(('role', 'mentor'), ('table_number__isnull', True), _connector='OR'), name='speed_table_mentors_only'),
+            model_name="speedparticipant",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role", "mentor"), ("table_number__isnull", True), _connector="OR"),
+                name="speed_table_mentors_only",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speedpick',
-            constraint=models.UniqueConstraint(fields=('chooser', 'chosen'), name='speed_pick_once'),
+            model_name="speedpick",
+            constraint=models.UniqueConstraint(fields=("chooser", "chosen"), name="speed_pick_once"),
         ),
         migrations.AddConstraint(
-            model_name='speedpick',
-            constraint=models.CheckConstraint(condition=models.Q(('chooser', models.F('chosen')), _negated=True), name='speed_pick_not_self'),
+            model_name="speedpick",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("chooser", models.F("chosen")), _negated=True), name="speed_pick_not_self"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speedslot',
-            constraint=models.UniqueConstraint(fields=('event', 'round_number', 'mentor'), name='speed_slot_table_once'),
+            model_name="speedslot",
+            constraint=models.UniqueConstraint(
+                fields=("event", "round_number", "mentor"), name="speed_slot_table_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speedslot',
-            constraint=models.UniqueConstraint(fields=('event', 'round_number', 'mentee'), name='speed_slot_mentee_once'),
+            model_name="speedslot",
+            constraint=models.UniqueConstraint(
+                fields=("event", "round_number", "mentee"), name="speed_slot_mentee_once"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='speedslot',
-            constraint=models.UniqueConstraint(fields=('event', 'mentor', 'mentee'), name='speed_slot_pair_once'),
+            model_name="speedslot",
+            constraint=models.UniqueConstraint(fields=("event", "mentor", "mentee"), name="speed_slot_pair_once"),
         ),
     ]

@@ -95,7 +95,9 @@ class SpeedEvent(models.Model):
     @property
     def picks_closed(self) -> bool:
         return self.status == EventStatus.CLOSED or (
-            self.status == EventStatus.HELD and self.picks_close_at is not None and timezone.now() >= self.picks_close_at
+            self.status == EventStatus.HELD
+            and self.picks_close_at is not None
+            and timezone.now() >= self.picks_close_at
         )
 
 

@@ -63,9 +63,7 @@ def event_create(*, actor: Membership, program: Program, **values) -> SpeedEvent
     values = {k: values.get(k) for k in EVENT_FIELDS}
     values["location"] = values["location"] or ""
     check_values(values)
-    event = SpeedEvent.objects.create(
-        organization=program.organization, program=program, created_by=actor, **values
-    )
+    event = SpeedEvent.objects.create(organization=program.organization, program=program, created_by=actor, **values)
     audit(
         organization=program.organization,
         actor=actor.user,
@@ -85,7 +83,9 @@ def event_update(*, actor: Membership, event: SpeedEvent, **values) -> SpeedEven
     values["location"] = values["location"] or ""
     check_values(values)
     if event.status not in (EventStatus.PLANNED, EventStatus.SCHEDULED):
-        changed = [k for k in ("starts_at", "rounds", "round_minutes", "changeover_minutes") if values[k] != getattr(event, k)]
+        changed = [
+            k for k in ("starts_at", "rounds", "round_minutes", "changeover_minutes") if values[k] != getattr(event, k)
+        ]
         if changed:
             raise ServiceError("The event has been held; its time and rounds no longer change.")
     rounds_changed = values["rounds"] != event.rounds

@@ -61,9 +61,7 @@ def speed_event_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpRespon
 def addable_people(event: SpeedEvent) -> list[tuple[int, str]]:
     present = SpeedParticipant.objects.filter(event=event).values("membership_id")
     rows = (
-        Application.objects.filter(
-            program=event.program, status=ApplicationStatus.ACCEPTED, membership__is_active=True
-        )
+        Application.objects.filter(program=event.program, status=ApplicationStatus.ACCEPTED, membership__is_active=True)
         .exclude(membership_id__in=present)
         .select_related("membership__user")
         .order_by("membership__user__full_name", "pk")
@@ -191,7 +189,9 @@ def speed_event_offer(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     return act(
         request,
         event,
-        lambda: sum(1 for row in pick_services.picks_close_and_offer(actor=request.membership, event=event) if row["proposal"]),
+        lambda: sum(
+            1 for row in pick_services.picks_close_and_offer(actor=request.membership, event=event) if row["proposal"]
+        ),
         "Picks closed: {result} mutual picks offered through the program's consent flow.",
     )
 
@@ -201,7 +201,9 @@ def speed_event_offer(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
 def speed_event_grid(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     event = event_or_404(pk)
     mentors, rows = grid(event)
-    return render(request, "events/event_grid.html", {"event": event, "program": event.program, "mentors": mentors, "rows": rows})
+    return render(
+        request, "events/event_grid.html", {"event": event, "program": event.program, "mentors": mentors, "rows": rows}
+    )
 
 
 def pdf_response(data: bytes, filename: str) -> HttpResponse:

@@ -37,11 +37,16 @@ def speed_event_picks(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     form = PicksForm(request.POST or None, met=people, initial={"chosen": sorted(chosen)})
     if request.method == "POST" and form.is_valid():
         try:
-            count = pick_services.picks_save(actor=request.membership, event=event, chosen_ids=form.cleaned_data["chosen"])
+            count = pick_services.picks_save(
+                actor=request.membership, event=event, chosen_ids=form.cleaned_data["chosen"]
+            )
         except ServiceError as error:
             form_error(form, error)
         else:
-            flash.success(request, f"Saved: {count} {'person' if count == 1 else 'people'} chosen. You can change this until picks close.")
+            flash.success(
+                request,
+                f"Saved: {count} {'person' if count == 1 else 'people'} chosen. You can change this until picks close.",
+            )
             return redirect("speed_event_picks", org_slug=org_slug, pk=event.pk)
     mutual = mutual_of(me) if event.picks_closed else set()
     return render(
