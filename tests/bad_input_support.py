@@ -41,6 +41,7 @@ from surveys.models import Feedback, QuarterlyReport, Question, Survey, SurveyIn
 from surveys.periods import quarter_of
 from surveys.services.reminders import unsubscribe_token
 from tests import isolation_rules as rules
+from tests.events.support import speed_world
 from tests.factories import (
     AffinityGroupFactory,
     HubFactory,
@@ -186,6 +187,8 @@ def _pairing(org, programs, *, mentor, mentee, coordinator, wave) -> dict:
         "alumni_mentor": mentor.pk,
         "survey_token": invitation.token,
         "notification": notification.pk,
+        # Scheduled, starting tomorrow: the coordinator's add, remove, build and held forms show.
+        **speed_world(org, society, mentor=mentor, mentee=mentee, marker="", status="scheduled"),
     }
 
 

@@ -65,6 +65,7 @@ from surveys.models import Feedback, QuarterlyReport, Survey, SurveyInvitation, 
 from surveys.periods import previous_quarter, quarter_of
 from surveys.services.reminders import unsubscribe_token
 from tests import isolation_rules as rules
+from tests.events.support import speed_world
 from tests.factories import (
     AffinityGroupFactory,
     HubFactory,
@@ -118,6 +119,8 @@ MUST_SEE = {
     ("PAIR2-SHARED-REPORT", rules.COORDINATOR),
     ("PAIR1-SHARED-REQUEST", rules.MENTOR),
     ("ORGB-SECRET-ORGANIZATION", rules.OTHER_COORDINATOR),
+    ("PAIR1-SHARED-SPEED-EVENT", rules.MENTEE),
+    ("PAIR2-SHARED-SPEED-EVENT", rules.COORDINATOR),
 }
 # Writes an answer may make whoever asks: the session (timeouts, messages).
 HARMLESS_WRITES = ("django_session",)
@@ -306,6 +309,7 @@ def _pairing(org, programs, *, marker: str, mentor, mentee, coordinator, invitee
         "alumni_mentor": mentor.pk,
         "survey_token": survey_invitation.token,
         "notification": notification.pk,
+        **speed_world(org, society, mentor=mentor, mentee=mentee, marker=marker),
     }
 
 

@@ -143,6 +143,11 @@ CLEAR_TEXT_ALLOWLIST = {
     "surveys.SurveyInvitation.token": "a random token",
     "surveys.SurveyResponse.role": "a role code (for the aggregates)",
     "surveys.SurveyAnswer.choices": "choices picked among the coordinator's options (shown only as aggregates)",
+    # Speed-mentoring events (issue 19): written by coordinators for the participants; generated numbers.
+    "events.SpeedEvent.name": "event configuration, shown to its participants and printed on their schedules",
+    "events.SpeedEvent.location": "event configuration: where the tables are",
+    "events.SpeedEvent.stats": "the engine's numbers (counts, score, ids of mentees not seated), generated",
+    "events.SpeedEvent.offer_results": "membership and proposal ids with generated reasons; no one-sided pick",
 }
 
 # Files deliberately kept in clear.

@@ -74,6 +74,7 @@ def addable_people(event: SpeedEvent) -> list[tuple[int, str]]:
     return people
 
 
+@require_safe
 @coordinator_required
 def speed_event_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     event = event_or_404(pk)

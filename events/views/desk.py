@@ -7,7 +7,7 @@ from django.contrib import messages as flash
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from events.forms.events import CheckInSearchForm
 from events.models import SpeedParticipant
@@ -18,6 +18,7 @@ from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required
 
 
+@require_safe
 @coordinator_required
 def speed_checkin(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     event = event_or_404(pk)

@@ -4,6 +4,7 @@ continue with. Picks are private; whether one was mutual shows only once picks c
 from django.contrib import messages as flash
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.http import require_safe
 
 from events.forms.events import PicksForm
 from events.selectors import met, mutual_of, participation, picks_of, schedules
@@ -22,6 +23,7 @@ def my_participation(request: HttpRequest, pk: int):
     return event, me
 
 
+@require_safe
 @member_required
 def speed_event_mine(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     event, me = my_participation(request, pk)

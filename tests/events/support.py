@@ -47,3 +47,40 @@ def event(program, coordinator, *, days: int = 5, rounds: int = 3, **kwargs) -> 
             changeover_minutes=kwargs.pop("changeover_minutes", 2),
             picks_close_at=None,
         )
+
+
+def speed_world(org, program, *, mentor, mentee, marker: str, status: str = "held") -> dict:
+    """For the isolation matrix and the bad-input test: an event of ``program`` where the
+    pairing's mentor (table 1) and mentee take part and met in round 1, plus a second
+    mentee; ``status`` "held" opens the picks, "scheduled" starts tomorrow. Unscoped: call it
+    inside ``scopes_disabled()``. Returns the ids the URLs need."""
+    from datetime import timedelta
+
+    from events.models import SpeedParticipant, SpeedSlot
+
+    now = timezone.now()
+    program.speed_events = True
+    program.save(update_fields=["speed_events"])
+    the_event = SpeedEvent.objects.create(
+        organization=org,
+        program=program,
+        name=f"{marker}SHARED-SPEED-EVENT",
+        starts_at=now - timedelta(days=1) if status == "held" else now + timedelta(days=1),
+        location="Hall B",
+        rounds=2,
+        round_minutes=8,
+        changeover_minutes=2,
+        status=status,
+        picks_close_at=now + timedelta(days=6),
+        stats={"slots": 2, "min_meetings": 1, "max_meetings": 1, "unmet": []},
+    )
+    table = SpeedParticipant.objects.create(
+        organization=org, event=the_event, membership=mentor, role="mentor", table_number=1
+    )
+    seat = SpeedParticipant.objects.create(organization=org, event=the_event, membership=mentee, role="mentee")
+    other = SpeedParticipant.objects.create(
+        organization=org, event=the_event, membership=MembershipFactory(organization=org), role="mentee"
+    )
+    SpeedSlot.objects.create(organization=org, event=the_event, round_number=0, mentor=table, mentee=seat)
+    SpeedSlot.objects.create(organization=org, event=the_event, round_number=1, mentor=table, mentee=other)
+    return {"speed_event": the_event.pk, "speed_participant": seat.pk}
