@@ -12,6 +12,16 @@ same-institution rule. Each solve runs in its own subprocess: time = wall time o
 
 Beside the engine, a greedy baseline: members in index order take their best-ranked circle
 with a free place (first come, first served), as a sign-up sheet would.
+
+Measured here (2 shared cores, 2026-12-05; times vary with the machine's load):
+
+| members × circles | skew | solver | time s | peak MB | places | placed | 1st / 2nd / 3rd | unplaced: why |
+|---|---|---|---|---|---|---|---|---|
+| 2,000 × 200 | 1.0 | engine | 0.20–0.29 | 59 | 1,948 | 1,505 | 727 / 472 / 306 | 453 full, 42 ineligible |
+| 2,000 × 200 | 1.0 | greedy | 0.01 | 38 | 1,948 | 1,369 | 668 / 432 / 269 | |
+| 2,000 × 200 | 0.5 | engine | 0.10–0.30 | 59 | 1,967 | 1,955 | 1,274 / 368 / 313 | 3 full, 42 ineligible |
+| 2,000 × 200 | 0.5 | greedy | 0.01 | 38 | 1,967 | 1,740 | 1,244 / 338 / 158 | |
+| 20,000 × 2,000 | 0.5 | engine | 0.59 | 93 | 19,608 | 19,489 | 12,554 / 3,666 / 3,269 | 130 full, 380 inel., 1 excl. |
 """
 
 from __future__ import annotations

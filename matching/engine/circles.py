@@ -11,7 +11,7 @@ most 2nd choices, then the highest total score**. Hub mode weighs ranks 1 and 2 
 decides, and the ``hub_rank`` factor when its weight is not zero). A circle ranked twice by
 one member counts at its best rank.
 
-The circles' ``person_id`` are replaced by negative numbers inside, so that a circle never
+The circles' ``person_id`` are replaced inside by numbers below every member's, so that a circle never
 clashes with a member of the same id (hub mode forbids a person matched with themselves).
 """
 
@@ -54,7 +54,8 @@ def form_circles(
     choices = members.hub_choices
     if choices.size and ((choices < -1) | (choices >= n_c)).any():
         raise ValueError(f"hub_choices must be circle indices 0..{n_c - 1} or -1")
-    inner = dataclasses.replace(circles, hub=np.arange(n_c), person_id=-1 - np.arange(n_c, dtype=np.int64))
+    below = min(int(members.person_id.min(initial=0)), 0) - 1  # ids no member has
+    inner = dataclasses.replace(circles, hub=np.arange(n_c), person_id=below - np.arange(n_c, dtype=np.int64))
     res = match(members, inner, config, mode="hub", backend=backend)
 
     ranked_any = (choices >= 0).any(axis=1) if choices.shape[1] else np.zeros(len(members), bool)

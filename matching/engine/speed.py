@@ -2,8 +2,8 @@
 
 :func:`speed_schedule_from_scores` is the exact solver; :func:`speed_schedule` builds its
 inputs from the dyad :class:`Scorer` (exact float64 pair scores; excluded pairs, conflict
-rules and ineligible people are not allowed; a mentor's capacity is ignored: a table takes
-one mentee per round).
+rules and ineligible people are not allowed; a mentor's capacity and ``config.locked_pairs``
+are ignored: a table takes one mentee per round). It holds the M×N score matrix (float64).
 
 Constraints: a mentee meets a given mentor at most once, a table seats one mentee per round,
 a mentee sits at one table per round.
@@ -211,11 +211,11 @@ def _solve(m: int, n: int, k: int, rows: np.ndarray, cols: np.ndarray, s: np.nda
     if status != f.OPTIMAL:
         raise RuntimeError(f"min-cost flow failed: {status}")
     flows = f.flows(np.arange(len(tails))).astype(np.int64)
-    certificate = _certify(n_nodes, src, snk, tails.astype(np.int64), heads.astype(np.int64), capa, cost, flows)
+    certificate = certify_flow(n_nodes, src, snk, tails.astype(np.int64), heads.astype(np.int64), capa, cost, flows)
     return {"used": flows[units : units + e] > 0, "resolution": 1.0 / scale, "certificate": certificate}
 
 
-def _certify(n_nodes, src, snk, tails, heads, capa, cost, flows) -> str:
+def certify_flow(n_nodes, src, snk, tails, heads, capa, cost, flows) -> str:
     """Proof of optimality of an integer flow: the sink is unreachable from the source in the
     residual graph (maximum flow) and the residual graph has no negative cycle (minimum cost
     among maximum flows): Bellman-Ford from a virtual root reaches a fixed point."""
@@ -243,23 +243,26 @@ def _certify(n_nodes, src, snk, tails, heads, capa, cost, flows) -> str:
         frontier = nxt
     if seen[snk]:
         raise RuntimeError("flow is not maximum: an augmenting path exists")
-    # 2. no negative cycle: integer Bellman-Ford (distances from a virtual root, all 0)
-    order = np.argsort(rh, kind="stable")
+    # 2. no negative cycle: integer Bellman-Ford from a virtual root (all distances 0), each
+    # pass relaxing only the arcs out of the nodes whose distance changed in the pass before
+    order = np.argsort(rt, kind="stable")
     rt, rh, rc = rt[order], rh[order], rc[order]
-    starts = np.searchsorted(rh, np.arange(n_nodes))
-    has = np.searchsorted(rh, np.arange(n_nodes), side="right") > starts
+    ptr = np.searchsorted(rt, np.arange(n_nodes + 1))
     d = np.zeros(n_nodes, np.int64)
-    huge = np.iinfo(np.int64).max // 4
+    changed = np.arange(n_nodes)
     for it in range(n_nodes + 1):
-        cand = np.append(d[rt] + rc, huge)
-        best = np.minimum.reduceat(cand, np.minimum(starts, len(cand) - 1))
-        nd = np.minimum(d, np.where(has, best, huge))
-        if np.array_equal(nd, d):
+        lo, hi = ptr[changed], ptr[changed + 1]
+        cnt = hi - lo
+        idx = np.repeat(lo - np.cumsum(cnt) + cnt, cnt) + np.arange(int(cnt.sum()))
+        nd = d.copy()
+        np.minimum.at(nd, rh[idx], d[rt[idx]] + rc[idx])
+        changed = np.nonzero(nd < d)[0]
+        d = nd
+        if not len(changed):
             return (
                 "proven on the scores rounded to score_resolution: no augmenting path and no negative"
-                f" residual cycle (Bellman-Ford fixed point after {it} passes)"
+                f" residual cycle (Bellman-Ford fixed point after {it + 1} passes)"
             )
-        d = nd
     raise RuntimeError("negative residual cycle: the flow is not of minimum cost")
 
 
@@ -330,6 +333,7 @@ def _balance(pr: np.ndarray, pc: np.ndarray, colour: np.ndarray, m: int, n: int,
         for y in sel:
             for v in ends[y]:
                 at.setdefault(v, []).append(y)
+        need = (int(size[a]) - int(size[b])) // 2  # paths to swap in this pass
         seen: set[int] = set()
         for y0 in sel:
             if y0 in seen:
@@ -348,9 +352,12 @@ def _balance(pr: np.ndarray, pc: np.ndarray, colour: np.ndarray, m: int, n: int,
             if na == len(comp) - na + 1:
                 for y in comp:
                     colour[y] = b if colour[y] == a else a
-                break
+                need -= 1
+                if need == 0:
+                    break
         else:
-            raise RuntimeError("balancing found no alternating path (not a proper colouring)")
+            if need == (int(size[a]) - int(size[b])) // 2:
+                raise RuntimeError("balancing found no alternating path (not a proper colouring)")
     return colour
 
 

@@ -29,6 +29,9 @@ MODEL_ONLY_FIELDS = {
     "rankings_open": (ProgramModel.COMMITTEE,),
     "shortlist_length": (ProgramModel.COMMITTEE,),
     "rankings_deadline": (ProgramModel.COMMITTEE,),
+    # How many mentees a mentor takes: peers and circles have no mentor sides.
+    "default_mentees_per_mentor": DYAD_MODELS,
+    "max_mentees_per_mentor": DYAD_MODELS,
     # Speed-mentoring events feed pairings of a mentor and a mentee.
     "speed_events": DYAD_MODELS,
 }
@@ -97,6 +100,10 @@ class ProgramForm(ModelForm):
             "applications_open": "In your time zone. Leave empty to open as soon as the program is published.",
             "applications_close": "In your time zone. Leave empty to keep applications open.",
             "in_person_cadence": "Where the program asks pairs to meet in person at least this often.",
+            "model": "Seed 004's mentoring models: a dyad pairs a mentee with a more senior or more experienced "
+            "mentor (the most common; chosen by a committee, through hubs or by the mentee); peer mentoring pairs "
+            "people at the same level; group circles (group and facilitated peer mentoring) gather members around "
+            "a theme with one or two facilitators. Fixed once anyone has applied.",
         }
 
     def __init__(self, *args, rules=None, **kwargs):

@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from mentorship.exceptions import ServiceError, raise_if_errors
 from programs.models import (
     DEFAULT_GOAL_AREAS,
+    DYAD_MODELS,
     Application,
     EligibilityRule,
     GoalArea,
@@ -63,6 +64,10 @@ RESERVED_SLUGS = {"new"}
 
 
 def _validate(values: dict) -> None:
+    # Speed-mentoring events pair a mentor with a mentee: a peer or circles program has none. The form
+    # hides the box for those models and a hidden box keeps its value, so it is turned off here.
+    if values.get("model") and values["model"] not in DYAD_MODELS:
+        values["speed_events"] = False
     errors: dict[str, str] = {}
     if values.get("slug") in RESERVED_SLUGS:
         errors["slug"] = "That address is reserved; choose another."

@@ -149,6 +149,16 @@ def test_equals_cp_sat_reference(seed):
     assert res.stats["total_score"] == pytest.approx(total, rel=1e-9, abs=1e-6 * max(placed, 1))
 
 
+@pytest.mark.parametrize("seed", range(5))
+def test_scipy_backend_gives_the_same_profile(seed):
+    members, circles, cfg = random_instance(200 + seed)
+    a = form_circles(members, circles, cfg, backend="scipy")
+    b = form_circles(members, circles, cfg, backend="ortools")
+    check_result(a, members, circles)
+    assert sorted(x.hub_rank for x in a.assignments) == sorted(x.hub_rank for x in b.assignments)
+    assert a.stats["total_score"] == pytest.approx(b.stats["total_score"], rel=1e-9, abs=1e-6)
+
+
 def test_ranks_beyond_two_count_alike():
     """Hub mode weighs 1st and 2nd choices only: with a 3rd and a 4th choice left, the higher
     score wins, not the better rank (hub_rank weight 0)."""
@@ -164,6 +174,9 @@ def test_person_ids_do_not_clash():
     circles = Participants(person_id=[0, 1], capacity=[1, 1])  # the web layer may pass circle ids
     res = form_circles(members, circles, MatchConfig())
     assert len(res.assignments) == 2
+    members = Participants(person_id=[-1, -2], hub_choices=[[0], [1]])
+    circles = Participants(person_id=[-1, -2], capacity=[1, 1])
+    assert len(form_circles(members, circles, MatchConfig()).assignments) == 2
 
 
 def test_explanations():

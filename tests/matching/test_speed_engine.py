@@ -21,6 +21,7 @@ from matching.engine.speed import (
     REASON_NO_ALLOWED,
     REASON_TABLES_FULL,
     SPEED_OBJECTIVE,
+    certify_flow,
     fair_share,
 )
 from matching.engine.synth import default_config, random_pool, speed_pool
@@ -97,13 +98,13 @@ def random_instance(seed: int):
     rng = np.random.default_rng(seed)
     m, n, k = int(rng.integers(1, 9)), int(rng.integers(1, 6)), int(rng.integers(1, 5))
     scores_int = rng.integers(0, 25, (m, n)) if seed % 2 else rng.integers(0, 10**6, (m, n))
-    allowed = rng.random((m, n)) > rng.choice([0.0, 0.2, 0.5])
+    allowed = rng.random((m, n)) > rng.choice([0.0, 0.2, 0.5, 0.75])
     if seed % 5 == 0 and m > 1:
         allowed[0] = False  # someone may meet nobody
     return scores_int, allowed, k
 
 
-@pytest.mark.parametrize("seed", range(40))
+@pytest.mark.parametrize("seed", range(80))
 def test_equals_cp_sat_reference(seed):
     scores_int, allowed, k = random_instance(seed)
     sched = speed_schedule_from_scores(scores_int / SCORE_SCALE, k, allowed)
@@ -252,3 +253,48 @@ def test_scale_target_is_fast():
     sched = speed_schedule(mentees, mentors, default_config(), rounds=8)
     assert sched.stats["timings"]["total"] < 10
     assert sched.meetings.sum() == sched.stats["meetings"] <= 480
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_every_graph_of_degree_at_most_k_is_seated_in_k_rounds(seed):
+    """König: when no one may meet more than K people, every allowed pair meets, so the
+    rounds are an edge colouring of an arbitrary bipartite graph of maximum degree <= K."""
+    rng = np.random.default_rng(500 + seed)
+    m, n, k = int(rng.integers(5, 60)), int(rng.integers(5, 40)), int(rng.integers(1, 7))
+    allowed = np.zeros((m, n), bool)
+    deg_a, deg_b = np.zeros(m, int), np.zeros(n, int)
+    for i, j in zip(rng.integers(0, m, 20 * m * k), rng.integers(0, n, 20 * m * k), strict=True):
+        if not allowed[i, j] and deg_a[i] < k and deg_b[j] < k:
+            allowed[i, j] = True
+            deg_a[i] += 1
+            deg_b[j] += 1
+    sched = speed_schedule_from_scores(rng.random((m, n)), k, allowed)
+    assert_valid(sched, allowed, k)
+    assert len(sched.slots) == int(allowed.sum())
+
+
+def test_larger_event_is_valid_and_fair():
+    rng = np.random.default_rng(9)
+    m, n, k = 1500, 300, 12
+    allowed = rng.random((m, n)) > 0.1
+    sched = speed_schedule_from_scores(rng.random((m, n)), k, allowed)
+    assert_valid(sched, allowed, k)
+    lo, hi = fair_share(m, n, k)
+    assert sched.meetings.sum() == n * k
+    assert set(sched.meetings.tolist()) <= {lo, hi}
+
+
+def test_certificate_refuses_a_flow_that_is_not_optimal():
+    # mentees 0, 1; mentors 2, 3; source 4; sink 5; the pairs (0,2) and (1,3) are worth 5, the others 1
+    tails = np.array([4, 4, 0, 0, 1, 1, 2, 3])
+    heads = np.array([0, 1, 2, 3, 2, 3, 5, 5])
+    caps = np.ones(8, np.int64)
+    costs = np.array([0, 0, -5, -1, -1, -5, 0, 0])
+    best = np.array([1, 1, 1, 0, 0, 1, 1, 1])
+    assert certify_flow(6, 4, 5, tails, heads, caps, costs, best).startswith("proven")
+    with pytest.raises(RuntimeError, match="negative residual cycle"):
+        certify_flow(6, 4, 5, tails, heads, caps, costs, np.array([1, 1, 0, 1, 1, 0, 1, 1]))
+    with pytest.raises(RuntimeError, match="augmenting path"):
+        certify_flow(6, 4, 5, tails, heads, caps, costs, np.array([1, 0, 1, 0, 0, 0, 1, 0]))
+    with pytest.raises(RuntimeError, match="not conserved"):
+        certify_flow(6, 4, 5, tails, heads, caps, costs, np.array([1, 1, 1, 0, 0, 0, 1, 1]))
