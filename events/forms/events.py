@@ -46,7 +46,12 @@ class AddPersonForm(Form):
 
 
 class CheckInSearchForm(Form):
-    q = forms.CharField(label="Find a person", required=False, max_length=100)
+    q = forms.CharField(
+        label="Name or email",
+        required=False,
+        max_length=100,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Type a name", "autocomplete": "off"}),
+    )
 
 
 class PicksForm(Form):
