@@ -132,3 +132,40 @@ def test_the_grid_and_the_desk_run_the_same_queries_for_a_small_and_a_large_even
     _p, large = scheduled(org_a, coordinator_a, 8, 20, rounds=6)
     with django_assert_max_num_queries(len(small_run.captured_queries)):
         assert client.get(f"/o/{org_a.slug}/events/{large.pk}/{page}").status_code == 200
+
+
+def test_every_events_page_keeps_the_html_rules(client, org_a, coordinator_a):
+    from django_scopes import scopes_disabled as unscoped
+
+    from events.services import picks as pick_services
+    from tests import html_rules
+
+    program, the_event = scheduled(org_a, coordinator_a, 2, 3, rounds=2)
+    base = f"/o/{org_a.slug}"
+    with unscoped():
+        mentee = SpeedParticipant.objects.filter(event=the_event, role="mentee").select_related("membership").first()
+    client.force_login(coordinator_a.user)
+    pages = [
+        f"{base}/programs/{program.slug}/events/",
+        f"{base}/events/{the_event.pk}/",
+        f"{base}/events/{the_event.pk}/edit/",
+        f"{base}/events/{the_event.pk}/grid/",
+        f"{base}/events/{the_event.pk}/desk/",
+        f"{base}/events/{the_event.pk}/desk/?q=%00",
+    ]
+    for url in pages:
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert html_rules.problems(response.content.decode()) == [], url
+    with scope(organization=org_a):
+        event_services.event_mark_held(actor=coordinator_a, event=the_event)
+    client.force_login(mentee.membership.user)
+    for url in (f"{base}/events/{the_event.pk}/my-schedule/", f"{base}/events/{the_event.pk}/picks/"):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert html_rules.problems(response.content.decode()) == [], url
+    with scope(organization=org_a):
+        pick_services.picks_close_and_offer(actor=coordinator_a, event=the_event)
+    assert html_rules.problems(client.get(f"{base}/events/{the_event.pk}/picks/").content.decode()) == []
+    client.force_login(coordinator_a.user)
+    assert html_rules.problems(client.get(f"{base}/events/{the_event.pk}/").content.decode()) == []
