@@ -4,6 +4,7 @@ program's usual consent flow (committee review when the program uses it, then bo
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils import timezone
 
 from events.models import EventStatus, SpeedEvent, SpeedParticipant, SpeedPick, SpeedRole, SpeedSlot
 from events.services.schedule import lock_event
@@ -121,3 +122,25 @@ def picks_close_and_offer(*, actor: Membership, event: SpeedEvent) -> list[dict]
         speed_event=event.pk,
     )
     return results
+
+
+def picks_close_due() -> int:
+    """Close the picks of every held event whose picks_close_at has passed, offering the
+    mutual picks as the coordinator's click would (``events.close_due_picks``, hourly). The
+    event's creator acts, or another active coordinator; returns the events closed."""
+    closed = 0
+    for event in SpeedEvent.objects.filter(status=EventStatus.HELD, picks_close_at__lte=timezone.now()).select_related(
+        "created_by"
+    ):
+        coordinators = Membership.objects.filter(
+            organization=event.organization_id, is_coordinator=True, is_active=True
+        ).order_by("pk")
+        actor = coordinators.filter(pk=event.created_by_id).first() or coordinators.first()
+        if actor is None:
+            continue
+        try:
+            picks_close_and_offer(actor=actor, event=event)
+        except (ServiceError, PermissionDenied):
+            continue
+        closed += 1
+    return closed

@@ -303,3 +303,20 @@ def test_a_pick_is_private_until_picks_close(org_a, coordinator_a, client):
     client.force_login(coordinator_a.user)
     detail = client.get(f"/o/{org_a.slug}/events/{the_event.pk}/").content.decode()
     assert "offered through the program" in detail
+
+
+def test_picks_close_on_their_own_when_their_time_has_passed(org_a, coordinator_a, time_machine):
+    from events.tasks import close_due_picks
+
+    program = speed_program(org_a, model=ProgramModel.SELF_SELECT)
+    the_event, (m1,), (e1,) = held(program, coordinator_a, mentors=1, mentees=1, rounds=1)
+    pick(the_event, m1, [e1])
+    pick(the_event, e1, [m1])
+    assert close_due_picks() == 0  # still open
+    time_machine.move_to(the_event.picks_close_at + timedelta(minutes=1))
+    assert close_due_picks() == 1
+    assert close_due_picks() == 0  # closed once
+    with scopes_disabled():
+        the_event.refresh_from_db()
+        assert the_event.status == EventStatus.CLOSED
+        assert Proposal.objects.get().status == ProposalStatus.OFFERED
