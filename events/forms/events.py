@@ -33,6 +33,13 @@ class EventForm(ModelForm):
         fields = ["name", "starts_at", "location", "rounds", "round_minutes", "changeover_minutes", "picks_close_at"]
         labels = {"name": "Name", "location": "Location", "rounds": "Rounds"}
 
+    LIMITS = {"rounds": (1, 20), "round_minutes": (3, 60), "changeover_minutes": (0, 15)}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, (low, high) in self.LIMITS.items():
+            self.fields[name].widget.attrs.update(min=low, max=high)
+
 
 class AddPersonForm(Form):
     membership = forms.TypedChoiceField(label="Person", coerce=int, choices=())
