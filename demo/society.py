@@ -27,6 +27,7 @@ from demo.common import (
     this_year,
     weighted,
 )
+from demo.speed import seed_speed_event
 from matching.models import Ranking
 from matching.selectors.rankings import ranking_page
 from matching.services.rounds import pool_people
@@ -722,6 +723,7 @@ def seed_society(spec: DemoOrganization, organization: Organization, created: di
 def seed_rankings(program: Program) -> None:
     """The society's stable-mode rankings (issue 16): open for two more weeks of the demo's
     clock, with a couple of mentees' saved shortlists. Left as they are when already there."""
+    seed_speed_event(program)  # issue 19: the past speed-mentoring event (demo/speed.py)
     if not program.rankings_open:
         program.rankings_open = True
         program.shortlist_length = 5

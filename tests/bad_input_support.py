@@ -43,6 +43,7 @@ from surveys.services.reminders import unsubscribe_token
 from tests import isolation_rules as rules
 from tests.circles.record_world import circle_record_ids
 from tests.circles.world import circle_ids, formation_round_id
+from tests.events.support import speed_world
 from tests.factories import (
     AffinityGroupFactory,
     HubFactory,
@@ -191,6 +192,8 @@ def _pairing(org, programs, *, mentor, mentee, coordinator, wave) -> dict:
         "alumni_mentor": mentor.pk,
         "survey_token": invitation.token,
         "notification": notification.pk,
+        # Scheduled, starting tomorrow: the coordinator's add, remove, build and held forms show.
+        **speed_world(org, society, mentor=mentor, mentee=mentee, marker="", status="scheduled"),
     }
 
 

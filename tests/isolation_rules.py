@@ -74,6 +74,9 @@ PERSONAL_KINDS = frozenset(
         # The circle's record: its meeting (the circle's people) and one person's private note.
         "circle_meeting",
         "circle_note",
+        # A speed-mentoring event (issue 19): its participants' schedules and private picks.
+        "speed_event",
+        "speed_participant",
     }
 )
 
@@ -99,6 +102,7 @@ MEETING_IDS = {"pk": "mentorship", "meeting_pk": "meeting"}
 MESSAGE_IDS = {"pk": "mentorship", "message_pk": "message"}
 CIRCLE_MEETING_IDS = {"pk": "circle", "meeting_pk": "circle_meeting"}
 CIRCLE_NOTE_IDS = {"pk": "circle", "note_pk": "circle_note"}
+SPEED_IDS = {"pk": "speed_event"}
 
 RULES: dict[str, Rule] = {
     # --- Outside any organization ---------------------------------------------------------
@@ -390,6 +394,29 @@ RULES: dict[str, Rule] = {
     "redcap_export": Rule(COORDINATORS, methods=GET),
     "redcap_records": Rule(COORDINATORS, methods=GET),
     "redcap_dictionary": Rule(COORDINATORS, methods=GET),
+    # --- Speed-mentoring events (issue 19) ---------------------------------------------------------
+    "speed_events": Rule(COORDINATORS),
+    "speed_event_detail": Rule(COORDINATORS, ids=SPEED_IDS, methods=GET),
+    "speed_event_edit": Rule(COORDINATORS, ids=SPEED_IDS),
+    "speed_participant_add": Rule(COORDINATORS, ids=SPEED_IDS, methods=POST),
+    "speed_participants_add_approved": Rule(COORDINATORS, ids=SPEED_IDS, methods=POST),
+    "speed_participant_remove": Rule(
+        COORDINATORS, ids={"pk": "speed_event", "participant_pk": "speed_participant"}, methods=POST
+    ),
+    "speed_schedule_build": Rule(COORDINATORS, ids=SPEED_IDS, methods=POST),
+    "speed_event_grid": Rule(COORDINATORS, ids=SPEED_IDS, methods=GET),
+    "speed_schedules_pdf": Rule(COORDINATORS, ids=SPEED_IDS, methods=GET),
+    "speed_table_cards_pdf": Rule(COORDINATORS, ids=SPEED_IDS, methods=GET),
+    "speed_event_held": Rule(COORDINATORS, ids=SPEED_IDS, methods=POST),
+    "speed_event_offer": Rule(COORDINATORS, ids=SPEED_IDS, methods=POST),
+    "speed_checkin": Rule(COORDINATORS, ids=SPEED_IDS, methods=GET, note="the desk: coordinators at the event"),
+    "speed_checkin_toggle": Rule(
+        COORDINATORS, ids={"pk": "speed_event", "participant_pk": "speed_participant"}, methods=POST
+    ),
+    # A participant's own schedule and picks: the event's participants only (P1's pair takes
+    # part in P1's event); coordinators see the grid and counts instead.
+    "speed_event_mine": Rule(PAIR, ids=SPEED_IDS, methods=GET),
+    "speed_event_picks": Rule(PAIR, ids=SPEED_IDS, note="picks are private to the chooser"),
 }
 
 # URL prefixes the matrix does not walk, with the reason.

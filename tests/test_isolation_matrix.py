@@ -67,6 +67,7 @@ from surveys.services.reminders import unsubscribe_token
 from tests import isolation_rules as rules
 from tests.circles.record_world import circle_record_ids
 from tests.circles.world import circle_ids, formation_round_id
+from tests.events.support import speed_world
 from tests.factories import (
     AffinityGroupFactory,
     HubFactory,
@@ -125,6 +126,8 @@ MUST_SEE = {
     ("PAIR1-SECRET-CIRCLESUMMARY", rules.MENTEE),
     ("PAIR1-MENTEENOTE-CIRCLENOTE", rules.MENTEE),
     ("PAIR1-MENTORNOTE-CIRCLENOTE", rules.MENTOR),
+    ("PAIR1-SHARED-SPEED-EVENT", rules.MENTEE),
+    ("PAIR2-SHARED-SPEED-EVENT", rules.COORDINATOR),
 }
 # Writes an answer may make whoever asks: the session (timeouts, messages).
 HARMLESS_WRITES = ("django_session",)
@@ -316,6 +319,7 @@ def _pairing(org, programs, *, marker: str, mentor, mentee, coordinator, invitee
         "alumni_mentor": mentor.pk,
         "survey_token": survey_invitation.token,
         "notification": notification.pk,
+        **speed_world(org, society, mentor=mentor, mentee=mentee, marker=marker),
     }
 
 

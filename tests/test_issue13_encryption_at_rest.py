@@ -157,6 +157,11 @@ CLEAR_TEXT_ALLOWLIST = {
     "circles.FormationRound.objective": "generated description of the objective",
     "circles.FormationRound.stats": "numbers",
     "circles.FormationPlacement.contributions": "scores by factor",
+    # Speed-mentoring events (issue 19): written by coordinators for the participants; generated numbers.
+    "events.SpeedEvent.name": "event configuration, shown to its participants and printed on their schedules",
+    "events.SpeedEvent.location": "event configuration: where the tables are",
+    "events.SpeedEvent.stats": "the engine's numbers (counts, score, ids of mentees not seated), generated",
+    "events.SpeedEvent.offer_results": "membership and proposal ids with generated reasons; no one-sided pick",
 }
 
 # Files deliberately kept in clear.

@@ -1,2 +1,3 @@
-"""Speed-mentoring events (seed 004's speed model): tables, rounds, check-in and picks.
-Every model is re-exported here."""
+from events.models.events import EventStatus, SpeedEvent, SpeedParticipant, SpeedPick, SpeedRole, SpeedSlot
+
+__all__ = ["EventStatus", "SpeedEvent", "SpeedParticipant", "SpeedPick", "SpeedRole", "SpeedSlot"]
