@@ -297,6 +297,8 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-digests": {"task": "programs.sweep_digests", "schedule": 10 * 60},
     # Circles past their end date end, forming circles whose start date came become active.
     "circles-end-due": {"task": "circles.end_due", "schedule": crontab(minute=30, hour=0)},
+    # Speed-mentoring events whose picks have closed: mutual picks are offered (events/tasks.py).
+    "close-speed-picks": {"task": "events.close_due_picks", "schedule": 60 * 60},
 }
 # A worker's claim on a reminder lapses after this long (it died); the row is sent again.
 REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 15 * 60)
