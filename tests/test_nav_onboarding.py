@@ -157,8 +157,9 @@ def test_the_navigation_costs_other_pages_nothing_and_its_counts_are_bounded(
     with django_assert_max_num_queries(7):  # the list page's own, and the committee's programs
         response = client.get(reverse("program_list", kwargs={"org_slug": "alpha"}))
     assert response.status_code == 200
-    # session, user, membership; the to-do list (with rankings); the bell's unread count
-    with django_assert_max_num_queries(4 + 8 + 1):
+    # session, user, membership; the to-do list (with rankings, circle agreements and speed
+    # events: one query each); the bell's unread count
+    with django_assert_max_num_queries(4 + 10 + 1):
         response = client.get(reverse("nav_badges", kwargs={"org_slug": "alpha"}))
     # votes and applications, and the surveys the survey list shows (ten at most)
     assert response.json()["todos"]["count"] == size + size + min(size, 10)
@@ -235,7 +236,8 @@ def test_the_home_page_costs_the_same_queries_whatever_the_number_of_organizatio
         with scopes_disabled():
             survey_for(other)
     client.force_login(me.user)
-    with django_assert_max_num_queries(7 + HOME_SUMMARIES * 8):
+    # each summarized organization: its to-do list (one query per app that adds to it)
+    with django_assert_max_num_queries(7 + HOME_SUMMARIES * 10):
         response = client.get("/")
     assert response.status_code == 200
     html = response.content.decode()
