@@ -5,10 +5,7 @@ The engine (the ``matching/engine/`` package) knows nothing of Django; this modu
 place that translates between model rows and its arrays.
 """
 
-import re
-import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 from django.core.exceptions import PermissionDenied
@@ -33,6 +30,7 @@ from matching.engine.solve import match
 from matching.engine.stable import stable_match
 from matching.models import MatchRound, Proposal, ProposalStatus, Ranking, RoundStatus
 from matching.services.pairs import check_pair, live_mentorship_count, offer, refuse_own_pairing
+from matching.services.pool_values import ProfileCoder, modes
 from mentorship.celery import registered_task
 from mentorship.exceptions import ServiceError
 from programs.models import (
@@ -40,9 +38,7 @@ from programs.models import (
     ApplicationStatus,
     HubChoice,
     HubMentor,
-    MeetingMode,
     Membership,
-    PracticeSetting,
     Program,
     ProgramModel,
     Role,
@@ -69,9 +65,7 @@ REASON_LABELS = {
     REASON_ONLY_EXCLUDED: "Only excluded pairs (declined or ended before, or a conflict rule)",
     REASON_CAPACITY: "Every suitable mentor's places are used",
 }
-MODE_BITS = {MeetingMode.IN_PERSON: 1, MeetingMode.PHONE: 2, MeetingMode.VIDEO: 4}
 OPEN_PROPOSALS = (ProposalStatus.PROPOSED, ProposalStatus.OFFERED)
-_WORD = re.compile(r"[a-z][a-z\-]{3,}")
 
 
 def default_weights(program: Program) -> dict[str, float]:
@@ -82,27 +76,6 @@ def default_weights(program: Program) -> dict[str, float]:
     weights["hub_rank"] = 3.0 if program.model == ProgramModel.HUBS else 0.0
     weights["area_coverage"] = 2.0
     return weights
-
-
-class _Codes:
-    """Stable small integers for strings (specialties, institutions, regions, words)."""
-
-    def __init__(self):
-        self.codes: dict[str, int] = {}
-
-    def __call__(self, value: str | None) -> int:
-        key = (value or "").strip().lower()
-        if not key:
-            return -1
-        return self.codes.setdefault(key, len(self.codes))
-
-
-def _utc_offset(tz_name: str) -> float:
-    try:
-        now = datetime.now(zoneinfo.ZoneInfo(tz_name)) if tz_name else None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        now = None
-    return now.utcoffset().total_seconds() / 3600 if now else np.nan
 
 
 @dataclass
@@ -180,53 +153,23 @@ def build_pool(program: Program) -> Pool:
             capacity = app.capacity or program.default_mentees_per_mentor
             mentor_rows.append((app.membership, capacity, -1, [a.pk for a in app.goal_areas.all()]))
 
-    specialty, institution, region, words, areas = _Codes(), _Codes(), _Codes(), _Codes(), _Codes()
-    settings_codes = {value: i for i, value in enumerate(PracticeSetting.values)}
-
-    def profile_values(membership):
-        try:
-            profile = membership.profile
-        except Exception:  # no profile yet
-            profile = None
-        if profile is None:
-            return {
-                "specialty": -1,
-                "setting": -1,
-                "years": np.nan,
-                "institution": -1,
-                "region": -1,
-                "utc": np.nan,
-                "words": set(),
-            }
-        text = f"{profile.clinical_interests} {profile.research_interests}".lower()
-        return {
-            "specialty": specialty(profile.specialty),
-            "setting": settings_codes.get(profile.practice_setting, -1),
-            "years": float(profile.years_in_practice) if profile.years_in_practice is not None else np.nan,
-            "institution": institution(profile.institution),
-            "region": region(f"{profile.country}/{profile.region}" if profile.country else ""),
-            "utc": _utc_offset(membership.user.time_zone),  # the one zone, on the account
-            "words": {words(w) for w in set(_WORD.findall(text))},
-        }
-
-    def modes(values) -> int:
-        return sum(MODE_BITS.get(v, 0) for v in values or [])
+    coder = ProfileCoder()
+    areas = coder.areas
 
     hub_choices = {}
     for choice in HubChoice.objects.filter(application__in=mentee_apps).values("application_id", "hub_id", "rank"):
         hub_choices.setdefault(choice["application_id"], {})[choice["rank"]] = choice["hub_id"]
 
-    mentee_values = [profile_values(a.membership) for a in mentee_apps]
+    mentee_values = [coder(a.membership) for a in mentee_apps]
     mentee_areas = [[areas(str(g.pk)) for g in a.goal_areas.all()] for a in mentee_apps]
-    mentor_values = [profile_values(m) for m, *_ in mentor_rows]
+    mentor_values = [coder(m) for m, *_ in mentor_rows]
     mentor_areas = [[areas(str(pk)) for pk in mentor_area_ids] for *_, mentor_area_ids in mentor_rows]
     # Mentors' meeting modes come from their application; hub mentors did not write one.
     mentor_modes = {
         a.membership_id: modes(a.meeting_modes)
         for a in Application.objects.filter(program=program, role=Role.MENTOR).only("membership_id", "meeting_modes")
     }
-    n_words = max(1, len(words.codes))
-    n_areas = max(1, len(areas.codes))
+    n_words, n_areas = coder.n_words, coder.n_areas
 
     mentees = Participants(
         person_id=[a.membership_id for a in mentee_apps],

@@ -38,6 +38,7 @@ from programs.models.profiles import PROFILE_IMPORT_FIELDS, PracticeSetting, Pro
 from programs.models.programs import (
     DEFAULT_GOAL_AREAS,
     DEFAULT_PRINCIPLES,
+    COMMITTEE_REVIEWED_MODELS,
     DYAD_MODELS,
     Cadence,
     CommitteeRule,
@@ -91,6 +92,7 @@ __all__ = [
     "Profile",
     "Program",
     "ProgramModel",
+    "COMMITTEE_REVIEWED_MODELS",
     "DYAD_MODELS",
     "Role",
     "RosterImport",
