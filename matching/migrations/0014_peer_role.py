@@ -4,15 +4,18 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('matching', '0013_ranking'),
+        ("matching", "0013_ranking"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='ranking',
-            name='role',
-            field=models.CharField(choices=[('mentor', 'Mentor'), ('mentee', 'Mentee'), ('peer', 'Peer')], help_text='The side the person ranks from: a mentee ranks mentors.', max_length=10),
+            model_name="ranking",
+            name="role",
+            field=models.CharField(
+                choices=[("mentor", "Mentor"), ("mentee", "Mentee"), ("peer", "Peer")],
+                help_text="The side the person ranks from: a mentee ranks mentors.",
+                max_length=10,
+            ),
         ),
     ]

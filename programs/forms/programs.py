@@ -18,7 +18,13 @@ class DateTimeLocalInput(forms.DateTimeInput):
 
 
 SIDED_MODELS = tuple(m for m in ProgramModel.values if m != ProgramModel.PEER)
-SIDED_RULE_FIELDS = ("mentor_statuses", "mentor_min_years", "mentor_attestations", "mentee_statuses", "mentee_attestations")
+SIDED_RULE_FIELDS = (
+    "mentor_statuses",
+    "mentor_min_years",
+    "mentor_attestations",
+    "mentee_statuses",
+    "mentee_attestations",
+)
 PEER_RULE_FIELDS = ("peer_statuses", "peer_min_years", "peer_attestations")
 
 # Settings that only one matching model uses: the form marks them (data-program-models) and
@@ -36,8 +42,8 @@ MODEL_ONLY_FIELDS = {
     # Speed-mentoring events feed pairings of a mentor and a mentee.
     "speed_events": DYAD_MODELS,
     # A peer program has one rule, for peers; the others one for each side.
-    **{name: SIDED_MODELS for name in SIDED_RULE_FIELDS},
-    **{name: (ProgramModel.PEER,) for name in PEER_RULE_FIELDS},
+    **dict.fromkeys(SIDED_RULE_FIELDS, SIDED_MODELS),
+    **dict.fromkeys(PEER_RULE_FIELDS, (ProgramModel.PEER,)),
 }
 
 

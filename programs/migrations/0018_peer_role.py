@@ -4,20 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('programs', '0017_program_models_peer_circles_speed'),
+        ("programs", "0017_program_models_peer_circles_speed"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='application',
-            name='role',
-            field=models.CharField(choices=[('mentor', 'Mentor'), ('mentee', 'Mentee'), ('peer', 'Peer')], max_length=10),
+            model_name="application",
+            name="role",
+            field=models.CharField(
+                choices=[("mentor", "Mentor"), ("mentee", "Mentee"), ("peer", "Peer")], max_length=10
+            ),
         ),
         migrations.AlterField(
-            model_name='eligibilityrule',
-            name='role',
-            field=models.CharField(choices=[('mentor', 'Mentor'), ('mentee', 'Mentee'), ('peer', 'Peer')], max_length=10),
+            model_name="eligibilityrule",
+            name="role",
+            field=models.CharField(
+                choices=[("mentor", "Mentor"), ("mentee", "Mentee"), ("peer", "Peer")], max_length=10
+            ),
         ),
     ]

@@ -36,9 +36,9 @@ from programs.models.organizations import (
 )
 from programs.models.profiles import PROFILE_IMPORT_FIELDS, PracticeSetting, Profile
 from programs.models.programs import (
+    COMMITTEE_REVIEWED_MODELS,
     DEFAULT_GOAL_AREAS,
     DEFAULT_PRINCIPLES,
-    COMMITTEE_REVIEWED_MODELS,
     DYAD_MODELS,
     Cadence,
     CommitteeRule,
