@@ -29,11 +29,19 @@ from matching.engine.scoring import explain
 from matching.engine.solve import match
 from matching.engine.stable import stable_match
 from matching.models import MatchRound, Proposal, ProposalStatus, Ranking, RoundStatus
-from matching.services.pairs import check_pair, live_mentorship_count, offer, refuse_own_pairing
+from matching.services.pairs import (
+    check_pair,
+    live_mentorship_count,
+    offer,
+    open_proposal_of_either,
+    refuse_own_pairing,
+)
+from matching.services.peer_rounds import PEER_MODE, run_peer_round
 from matching.services.pool_values import ProfileCoder, modes
 from mentorship.celery import registered_task
 from mentorship.exceptions import ServiceError
 from programs.models import (
+    COMMITTEE_REVIEWED_MODELS,
     Application,
     ApplicationStatus,
     HubChoice,
@@ -252,6 +260,8 @@ def round_create(
     clean = {f: max(0.0, min(10.0, float(weights.get(f, 0.0)))) for f in FACTORS}
     if program.model == ProgramModel.HUBS:
         mode = "hub"
+    elif program.is_peer:
+        mode = PEER_MODE  # one pool: the exact general-graph matching (no stable or hub mode)
     elif mode not in ROUND_MODES:
         raise ServiceError("Choose how the engine should pair people.", field="mode")
     match_round = MatchRound.objects.create(
@@ -288,6 +298,9 @@ def run_round(match_round_id: int) -> MatchRound:
         return match_round
     program = match_round.program
     try:
+        if program.is_peer:
+            run_peer_round(match_round, _progress)
+            return match_round
         locked, dropped = _valid_locked_drafts(program)
         pool = build_pool(program)
         # Locked drafts keep their pair: their mentees leave the pool, their mentors' places are used.
@@ -505,6 +518,8 @@ def proposal_override(*, actor: Membership, proposal: Proposal, mentor: Membersh
     if proposal.status != ProposalStatus.DRAFT:
         raise ServiceError("Only draft proposals in a round can be changed.")
     program = proposal.program
+    if program.is_peer:
+        raise ServiceError("In a peer round, lock the pairs to keep and run the round again.")
     if mentor.pk == proposal.mentee_id:
         raise ServiceError("A person cannot mentor themselves.")
     if PairExclusion.objects.filter(program=program, mentor=mentor, mentee=proposal.mentee).exists():
@@ -570,24 +585,32 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
     withheld = []
     for proposal in candidates:
         # Each pair is checked again: people may have been removed or paired since the run.
-        if program.model != ProgramModel.COMMITTEE and actor.pk in (proposal.mentor_id, proposal.mentee_id):
+        if program.model not in COMMITTEE_REVIEWED_MODELS and actor.pk in (proposal.mentor_id, proposal.mentee_id):
             proposal.status = ProposalStatus.WITHDRAWN
             proposal.save(update_fields=["status"])
             withheld.append(proposal)
             continue
         try:
-            capacity = check_pair(program, proposal.mentor, proposal.mentee)
-            open_ones = Proposal.objects.filter(
-                program=program, mentor=proposal.mentor, status__in=OPEN_PROPOSALS
-            ).count()
-
-            if (
-                live_mentorship_count(program, proposal.mentor) + open_ones + used.get(proposal.mentor_id, 0)
-                >= capacity
-            ):
-                raise ServiceError("no place left")
-            if Proposal.objects.filter(program=program, mentee=proposal.mentee, status__in=OPEN_PROPOSALS).exists():
-                raise ServiceError("already has a pairing waiting")
+            if program.is_peer:
+                check_pair(program, proposal.mentor, proposal.mentee)
+                if open_proposal_of_either(program, proposal, OPEN_PROPOSALS) or {
+                    proposal.mentor_id,
+                    proposal.mentee_id,
+                } & set(used):
+                    raise ServiceError("already has a pairing waiting")
+                used[proposal.mentee_id] = 1
+            else:
+                capacity = check_pair(program, proposal.mentor, proposal.mentee)
+                open_ones = Proposal.objects.filter(
+                    program=program, mentor=proposal.mentor, status__in=OPEN_PROPOSALS
+                ).count()
+                if (
+                    live_mentorship_count(program, proposal.mentor) + open_ones + used.get(proposal.mentor_id, 0)
+                    >= capacity
+                ):
+                    raise ServiceError("no place left")
+                if Proposal.objects.filter(program=program, mentee=proposal.mentee, status__in=OPEN_PROPOSALS).exists():
+                    raise ServiceError("already has a pairing waiting")
         except ServiceError:
             proposal.status = ProposalStatus.WITHDRAWN
             proposal.save(update_fields=["status"])
@@ -596,7 +619,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
         used[proposal.mentor_id] = used.get(proposal.mentor_id, 0) + 1
         drafts.append(proposal)
     for proposal in drafts:
-        if program.model == ProgramModel.COMMITTEE:
+        if program.model in COMMITTEE_REVIEWED_MODELS:
             proposal.status = ProposalStatus.PROPOSED
             proposal.save(update_fields=["status"])
         else:
@@ -604,7 +627,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
     match_round.stats = {**match_round.stats, "dropped_at_send": len(dropped), "withheld_own": len(withheld)}
     match_round.status = RoundStatus.SENT
     match_round.save(update_fields=["status", "stats"])
-    if drafts and program.model == ProgramModel.COMMITTEE:
+    if drafts and program.model in COMMITTEE_REVIEWED_MODELS:
         committee = list(
             Membership.objects.filter(organization=program.organization, is_committee=True, is_active=True)
             .select_related("user")
@@ -628,7 +651,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
         actor=actor.user,
         action="match_round.sent",
         summary=f"Sent {len(drafts)} proposed pairings of {program.name} "
-        f"{'to the committee' if program.model == ProgramModel.COMMITTEE else 'to the people concerned'}",
+        f"{'to the committee' if program.model in COMMITTEE_REVIEWED_MODELS else 'to the people concerned'}",
         match_round=match_round.pk,
     )
     return len(drafts)
