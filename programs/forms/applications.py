@@ -39,7 +39,7 @@ class ApplicationForm(Form):
             # Seed 004's peer model: people at the same level, paired with each other; no sides.
             f["goals_statement"].label = "Your goals"
             f["goals_statement"].help_text = (
-                "Peer mentoring pairs you with someone at your own level: you support each other as equals. "
+                "Peer mentoring pairs you with someone at the same level as you: you support each other as equals. "
                 "What you hope to achieve, and what you can share with a peer."
             )
             f["goal_areas"].label = "Areas you would like to work on with a peer"
