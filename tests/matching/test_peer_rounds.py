@@ -9,9 +9,8 @@ from django.urls import reverse
 from django_scopes import scope, scopes_disabled
 
 from matching.models import MatchRound, Proposal, ProposalStatus, RoundStatus
-from matching.services import peer_rounds
+from matching.services import peer_rounds, rounds
 from matching.services import proposals as proposal_services
-from matching.services import rounds
 from mentorship.exceptions import ServiceError
 from programs.models import ApplicationStatus, ProgramModel, Role
 from programs.services import applications as application_services
@@ -179,7 +178,7 @@ def test_the_round_form_offers_only_the_peer_mode_and_the_page_says_peer(client,
     assert "3</strong> accepted peers without a peer" in page
     assert 'value="peer"' in page and "stable_mentee" not in page and "stable_mentor" not in page
     # A stable mode sent anyway is not a choice.
-    weights = {k: "1" for k in rounds.FACTOR_LABELS}
+    weights = dict.fromkeys(rounds.FACTOR_LABELS, "1")
     response = client.post(url, {**weights, "mode": "stable_mentee"})
     assert response.status_code == 200 and "Select a valid choice" in response.content.decode()
     with scopes_disabled():
