@@ -203,3 +203,57 @@ def test_applying_to_a_peer_program_asks_no_role(client, org_a, coordinator_a):
     assert "Your peer application" in text and "Preferences about your peer" in text
     assert "same level" in text
     assert "mentees can you take" not in text.lower()
+
+
+def offered_pair(org, coordinator):
+    program = peer_program(org, name="Resident peers")
+    ana = peer(program, "Ana Ruiz", specialty="Surgery", year_started_practice=2023)
+    ben = peer(program, "Ben Okafor", specialty="Surgery", year_started_practice=2022)
+    match_round = run(coordinator, program, specialty=5)
+    (draft,) = drafts_of(match_round)
+    with scope(organization=org):
+        rounds.round_send(actor=coordinator, match_round=match_round)
+        proposal_services.proposal_finalize(actor=coordinator, proposal=draft, approve=True)
+    return program, ana, ben, draft
+
+
+@pytest.mark.django_db
+def test_the_offer_card_says_peer_and_explains_the_pair(client, org_a, coordinator_a):
+    _program, ana, ben, _draft = offered_pair(org_a, coordinator_a)
+    for person, other in ((ana, "Ben Okafor"), (ben, "Ana Ruiz")):
+        client.force_login(person.user)
+        html = client.get(reverse("offer_list", kwargs={"org_slug": org_a.slug})).content.decode()
+        text = re.sub(r"\s+", " ", visible_text(html))
+        assert f"Peer mentoring with {other}" in text
+        assert "Peer in Resident peers" in text
+        assert "Why you were matched" in text and "Surgery" in text
+        words = [m.group(0) for m in ROLE_WORD.finditer(text.replace("Peer mentoring", ""))]
+        assert words == [], text
+
+
+@pytest.mark.django_db
+def test_the_round_page_shows_peer_pairs_in_a_bounded_number_of_queries(
+    client, org_a, coordinator_a, django_assert_max_num_queries
+):
+    program = peer_program(org_a)
+    client.force_login(coordinator_a.user)
+
+    def page_for(count):
+        for i in range(count):
+            peer(program, f"Peer {count}-{i}", specialty="Surgery" if i % 2 else "Medicine")
+        match_round = run(coordinator_a, program)
+        url = reverse(
+            "match_round_detail", kwargs={"org_slug": org_a.slug, "program_slug": program.slug, "pk": match_round.pk}
+        )
+        client.get(url)  # warm the per-request caches (navigation)
+        return url
+
+    small = page_for(4)
+    with django_assert_max_num_queries(30) as small_queries:
+        html = client.get(small).content.decode()
+    assert " and " in html and "→" not in html  # a peer pair has no direction
+    assert "Next best mentors" not in html and "Use instead" not in html
+    large = page_for(16)
+    with django_assert_max_num_queries(30) as large_queries:
+        client.get(large)
+    assert len(large_queries.captured_queries) == len(small_queries.captured_queries)
