@@ -10,24 +10,19 @@ second; the two fields carry no roles in a peer program, and every page says "pe
 
 from dataclasses import dataclass
 
-import numpy as np
 from django.db import transaction
 from django.utils import timezone
 
-from matching.engine.inputs import (
-    OBJECTIVES,
-    REASON_CAPACITY,
-    REASON_INELIGIBLE,
-    REASON_NO_ELIGIBLE_MENTOR,
-    REASON_NOT_ACCEPTABLE,
-    REASON_ONLY_EXCLUDED,
-    Assignment,
-    MatchConfig,
-    MatchResult,
-    Participants,
-    bitset,
+from matching.engine.inputs import MatchConfig, MatchResult, Participants, bitset
+from matching.engine.peer import (
+    PEER_OBJECTIVE,
+    REASON_NO_PARTNER,
+    REASON_ODD_ONE_OUT,
+    REASON_PARTNERS_TAKEN,
+    REASON_PEER_EXCLUDED,
+    REASON_PEER_INELIGIBLE,
+    peer_match,
 )
-from matching.engine.scoring import explain, score_matrix
 from matching.models import MatchRound, Proposal, ProposalStatus, RoundStatus
 from matching.services.pairs import check_pair
 from matching.services.pool_values import ProfileCoder, modes
@@ -39,64 +34,18 @@ PEER_MODE = "peer"
 PEER_MODES = {PEER_MODE: "Most pairs, then the best total score (every peer can be paired with any other)"}
 OPEN_PROPOSALS = (ProposalStatus.PROPOSED, ProposalStatus.OFFERED)
 PEER_REASON_LABELS = {
-    REASON_INELIGIBLE: "Not eligible for this round",
-    REASON_NO_ELIGIBLE_MENTOR: "No other peer in the pool",
-    REASON_ONLY_EXCLUDED: "Only excluded pairs (declined or ended before, or a conflict rule)",
-    REASON_CAPACITY: "Every suitable peer is paired (an odd number, or better pairs elsewhere)",
-    REASON_NOT_ACCEPTABLE: "No acceptable peer",
+    REASON_PEER_INELIGIBLE: "Not eligible for this round",
+    REASON_NO_PARTNER: "No other peer in the pool to pair with",
+    REASON_PEER_EXCLUDED: "Only excluded pairs (declined or ended before, or a conflict rule)",
+    REASON_ODD_ONE_OUT: "The odd one out: everyone else who could pair is paired",
+    REASON_PARTNERS_TAKEN: "Every possible peer is paired with someone else",
 }
 
 
 def peer_engine(peers: Participants, config: MatchConfig) -> MatchResult:
-    """The engine's peer matching. Switch to the exact general-graph matching in one line
-    once ``matching.engine.peer`` lands: ``return peer_match(peers, config)``."""
-    return standin_peer_match(peers, config)
-
-
-def standin_peer_match(peers: Participants, config: MatchConfig) -> MatchResult:
-    """A stand-in for ``matching.engine.peer.peer_match``, with its interface: greedy by
-    descending score over the allowed unordered pairs (not optimal)."""
-    n = len(peers)
-    forbidden = {tuple(sorted(pair)) for pair in config.excluded_pairs}
-    plain = MatchConfig(weights=config.weights, conflict_rules=config.conflict_rules)
-    scores = score_matrix(peers, peers, plain) if n else np.zeros((0, 0))
-    edges = [
-        (float(scores[i, j] + scores[j, i]) / 2, i, j)
-        for i in range(n)
-        for j in range(i + 1, n)
-        if (i, j) not in forbidden and np.isfinite(scores[i, j]) and np.isfinite(scores[j, i])
-    ]
-    edges.sort(key=lambda e: (-e[0], e[1], e[2]))
-    taken: set[int] = set()
-    assignments = []
-    for locked in config.locked_pairs:
-        i, j = sorted(locked)
-        taken.update((i, j))
-    for _score, i, j in edges:
-        if i in taken or j in taken:
-            continue
-        taken.update((i, j))
-        contributions = explain(peers, peers, plain, i, j)
-        assignments.append(Assignment(i, j, float(sum(contributions.values())), contributions))
-    alternatives: dict[int, list[tuple[int, float]]] = {}
-    for score, i, j in edges:
-        for a, b in ((i, j), (j, i)):
-            if len(alternatives.setdefault(a, [])) < config.n_alternatives:
-                alternatives[a].append((b, score))
-    allowed = {i for _s, i, j in edges} | {j for _s, i, j in edges}
-    unmatched = [
-        (i, REASON_CAPACITY if i in allowed else (REASON_NO_ELIGIBLE_MENTOR if n < 2 else REASON_ONLY_EXCLUDED))
-        for i in range(n)
-        if i not in taken
-    ]
-    return MatchResult(
-        objective="greedy stand-in for the peer matching (not optimal)",
-        mode=PEER_MODE,
-        assignments=assignments,
-        unmatched=unmatched,
-        alternatives=alternatives,
-        stats={"matched": len(assignments), "unmatched": len(unmatched), "peers": n},
-    )
+    """The engine's exact peer matching (``matching.engine.peer``): the most people paired,
+    then the best total score, on the general graph of allowed pairs."""
+    return peer_match(peers, config)
 
 
 def pool_peer_applications(program: Program):
@@ -190,10 +139,10 @@ def run_peer_round(match_round: MatchRound, progress) -> None:
     )
     if len(apps) < 2:
         result = MatchResult(
-            OBJECTIVES.get("optimal", ""),
+            PEER_OBJECTIVE,
             PEER_MODE,
             [],
-            [(i, REASON_NO_ELIGIBLE_MENTOR) for i in range(len(apps))],
+            [(i, REASON_NO_PARTNER) for i in range(len(apps))],
             {},
             {"matched": 0, "unmatched": len(apps)},
         )
