@@ -42,6 +42,7 @@ def committee_review(request: HttpRequest, org_slug: str, program_slug: str) -> 
         "matching/committee_review.html",
         {
             "program": program,
+            "is_peer": program.is_peer,
             "needs_me": needs_me,
             "proposals": committee_selectors.review_queue(program, me, needs_me=needs_me, limit=PER_PAGE),
             "waiting_count": committee_selectors.awaiting_the_committee(program).count(),
