@@ -55,6 +55,8 @@ def test_a_peer_pairings_pages_say_peer_for_both(client, org_a):
         reverse("meeting_detail", kwargs={**kwargs, "meeting_pk": meeting.pk}),
         reverse("goal_list", kwargs=kwargs),
         reverse("conversation", kwargs=kwargs),
+        reverse("agreement_detail", kwargs=kwargs),
+        reverse("mentorship_review", kwargs=kwargs),
     ]
     dashboard = reverse("organization_dashboard", kwargs={"org_slug": org_a.slug})
     for person, other in ((mentorship.mentor, "Ben Okafor"), (mentorship.mentee, "Ana Ruiz")):
