@@ -257,3 +257,27 @@ def test_the_round_page_shows_peer_pairs_in_a_bounded_number_of_queries(
     with django_assert_max_num_queries(30) as large_queries:
         client.get(large)
     assert len(large_queries.captured_queries) == len(small_queries.captured_queries)
+
+
+@pytest.mark.django_db
+def test_the_coordinator_pairs_two_peers_by_hand_and_the_list_says_peer(client, org_a, coordinator_a):
+    program = peer_program(org_a)
+    ana, ben = peer(program, "Ana Ruiz"), peer(program, "Ben Okafor")
+    client.force_login(coordinator_a.user)
+    applications = client.get(
+        reverse("application_list", kwargs={"org_slug": org_a.slug, "program_slug": program.slug})
+    ).content.decode()
+    text = visible_text(applications)
+    assert "Peer" in text and "Both roles" not in text and "Mentee" not in text
+    url = reverse("program_pairings", kwargs={"org_slug": org_a.slug, "program_slug": program.slug})
+    page = visible_text(client.get(url).content.decode())
+    assert "First peer" in page and "Second peer" in page and "Choose a mentor" not in page
+    response = client.post(url, {"mentor": str(ben.pk), "mentee": str(ana.pk), "note": "Same year."})
+    assert response.status_code == 302
+    with scopes_disabled():
+        proposal = Proposal.objects.get(program=program)
+    assert proposal.status == ProposalStatus.PROPOSED  # a peer program's pairs go to the committee
+    # Neither peer can be proposed again while it waits, in either position.
+    cleo = peer(program, "Cleo Park")
+    with scope(organization=org_a), pytest.raises(ServiceError, match="already has a pairing waiting"):
+        proposal_services.proposal_offer(actor=coordinator_a, program=program, mentor=cleo, mentee=ben)
