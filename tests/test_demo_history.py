@@ -21,7 +21,7 @@ from django_scopes import scopes_disabled
 from agreements.models import Agreement, AgreementStatus, Signature, SigningConsent
 from agreements.pdf import verify_pdf
 from demo.common import DEMO_PASSWORD
-from demo.seed import ROLE_SIGN_INS
+from demo.seed import PROGRAM_SLUGS, ROLE_SIGN_INS
 from matching.models import MatchRound, MentorshipRequest, Proposal, ProposalStatus, RequestStatus, RoundStatus, Vote
 from mentorship.models import User
 from programs.models import Application, Membership, Program, ProgramModel
@@ -54,7 +54,12 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def _programs():
-    return {p.organization.slug: p for p in Program.objects.select_related("organization")}
+    """Each organization's seed program (the department also runs a resident peer program)."""
+    return {
+        p.organization.slug: p
+        for p in Program.objects.select_related("organization")
+        if PROGRAM_SLUGS.get(p.organization.slug) == p.slug
+    }
 
 
 def _counts() -> dict[str, int]:
