@@ -27,6 +27,7 @@ from demo.common import (
     this_year,
     weighted,
 )
+from demo.peer import seed_peer_program
 from programs.models import (
     DEFAULT_GOAL_AREAS,
     AffinityGroup,
@@ -565,3 +566,4 @@ def seed_department(spec: DemoOrganization, organization: Organization, created:
     plans = list(zip(mentee_emails, DEPARTMENT_MENTEES, strict=True))
     created["applications"] += ensure_applications(program, memberships, plans, memberships[coordinator])
     seed_circles(organization, coordinator, created)
+    seed_peer_program(organization, created)  # the residents' peer mentoring (demo/peer.py)

@@ -9,7 +9,7 @@ from matching.models import MentorshipRequest, Proposal, ProposalStatus, Request
 from matching.selectors.rankings import open_rankings_for
 from mentorship import timezones
 from programs.dashboard import Todo, plural
-from programs.models import ProgramModel
+from programs.models import COMMITTEE_REVIEWED_MODELS
 
 
 def todos(membership) -> list[Todo]:
@@ -56,7 +56,7 @@ def todos(membership) -> list[Todo]:
         # Pairings that include the member are for the others to review.
         to_vote = (
             Proposal.objects.filter(
-                organization_id=org, status=ProposalStatus.PROPOSED, program__model=ProgramModel.COMMITTEE
+                organization_id=org, status=ProposalStatus.PROPOSED, program__model__in=COMMITTEE_REVIEWED_MODELS
             )
             .exclude(mentor=membership)
             .exclude(mentee=membership)

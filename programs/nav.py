@@ -15,7 +15,7 @@ from django_scopes import scope
 
 from mentorship.freshness import cached_for
 from programs.dashboard import Todo, todos_for
-from programs.models import Program, ProgramModel
+from programs.models import COMMITTEE_REVIEWED_MODELS, Program
 from programs.services.notifications import unread_count, unread_text
 
 REQUEST_CACHE = "todo_list_for_this_request"
@@ -80,7 +80,7 @@ def committee_links(membership, todos: list[Todo] | None = None) -> list[Committ
     slug = membership.organization.slug
     votes = votes_waiting(todos or [])
     links = []
-    programs = Program.objects.filter(organization_id=membership.organization_id, model=ProgramModel.COMMITTEE)
+    programs = Program.objects.filter(organization_id=membership.organization_id, model__in=COMMITTEE_REVIEWED_MODELS)
     for program in programs.order_by("name").values("slug", "name"):
         url = reverse("committee_review", kwargs={"org_slug": slug, "program_slug": program["slug"]})
         links.append(CommitteeLink(name=program["name"], url=f"{url}?needs=me", waiting=votes.get(url, 0)))

@@ -20,6 +20,7 @@ def mentorships_of(*, membership) -> list:
             "status",
             "started_on",
             "program__name",
+            "program__model",  # a peer pairing says "Your peer ..." (no sides)
             "mentor__user__full_name",
             "mentee__user__full_name",
         )

@@ -68,8 +68,16 @@ def applications(organization: Organization, program: Program | None = None) -> 
     rows = []
     for status, label in ApplicationStatus.choices:
         mentees, mentors = counts.get((status, Role.MENTEE), 0), counts.get((status, Role.MENTOR), 0)
+        peers = counts.get((status, Role.PEER), 0)  # a peer program's applicants have no side
         rows.append(
-            {"status": status, "label": label, "mentees": mentees, "mentors": mentors, "total": mentees + mentors}
+            {
+                "status": status,
+                "label": label,
+                "mentees": mentees,
+                "mentors": mentors,
+                "peers": peers,
+                "total": mentees + mentors + peers,
+            }
         )
     applicants = queryset.exclude(status=ApplicationStatus.DRAFT).aggregate(n=Count("membership", distinct=True))["n"]
     return {

@@ -21,7 +21,7 @@ from django_scopes import scopes_disabled
 from agreements.models import Agreement, AgreementStatus, Signature, SigningConsent
 from agreements.pdf import verify_pdf
 from demo.common import DEMO_PASSWORD
-from demo.seed import ROLE_SIGN_INS
+from demo.seed import PROGRAM_SLUGS, ROLE_SIGN_INS
 from matching.models import MatchRound, MentorshipRequest, Proposal, ProposalStatus, RequestStatus, RoundStatus, Vote
 from mentorship.models import User
 from programs.models import Application, Membership, Program, ProgramModel
@@ -54,7 +54,12 @@ def demo(django_db_setup, django_db_blocker):
 
 
 def _programs():
-    return {p.organization.slug: p for p in Program.objects.select_related("organization")}
+    """Each organization's seed program (the department also runs a resident peer program)."""
+    return {
+        p.organization.slug: p
+        for p in Program.objects.select_related("organization")
+        if PROGRAM_SLUGS.get(p.organization.slug) == p.slug
+    }
 
 
 def _counts() -> dict[str, int]:
@@ -285,3 +290,27 @@ def test_the_society_asks_for_shortlists_and_two_mentees_ranked(demo):
     for ranking in rankings:
         assert ranking.membership_id in mentees
         assert len(ranking.chosen) == 3 and set(ranking.chosen) <= mentors
+
+
+@scopes_disabled()
+def test_the_department_runs_resident_peer_mentoring(demo, client):
+    """demo/peer.py: the residents' peer program, a round by the real engine, two live peer
+    pairs with a meeting held, one pair waiting for the second peer's answer."""
+    program = Program.objects.get(organization__slug="lakeshore-anesthesiology", slug="resident-peers")
+    assert program.model == ProgramModel.PEER and program.is_published
+    applications = Application.objects.filter(program=program)
+    assert set(applications.values_list("role", flat=True)) == {"peer"}
+    assert applications.filter(status="accepted").count() >= 6 and applications.filter(status="eligible").exists()
+    (match_round,) = MatchRound.objects.filter(program=program)
+    assert match_round.status == RoundStatus.SENT and match_round.mode == "peer"
+    live = Mentorship.objects.filter(program=program, status=MentorshipStatus.ACTIVE)
+    assert live.count() == 2
+    assert Meeting.objects.filter(mentorship__in=live, status=MeetingStatus.HELD).count() == 2
+    waiting = Proposal.objects.get(program=program, status=ProposalStatus.OFFERED, mentor_response="accepted")
+    assert waiting.mentee_response == "pending"
+    # A resident of a live pair signs in with the demo password and sees "peer".
+    pair = live.select_related("mentor__user", "mentee__user").first()
+    response = client.post("/accounts/login/", {"login": pair.mentor.user.email, "password": DEMO_PASSWORD})
+    assert response.status_code == 302
+    page = client.get(f"/o/lakeshore-anesthesiology/mentorships/{pair.pk}/").content.decode()
+    assert "Peer mentoring:" in page and pair.mentee.user.full_name in page

@@ -7,7 +7,7 @@ from django.db.models import Count, F
 from django_scopes import scopes_disabled
 
 from demo.common import DEMO_PASSWORD, MULTI_ORG_EMAIL
-from demo.seed import seed_demo
+from demo.seed import PROGRAM_SLUGS, seed_demo
 from mentorship.models import User
 from programs.models import (
     AffinityGroup,
@@ -106,7 +106,8 @@ def test_a_second_run_creates_nothing(seeded):
 
 
 def _program(slug: str) -> Program:
-    return Program.objects.select_related("organization").get(organization__slug=slug)
+    """The organization's seed program (the department also runs a resident peer program)."""
+    return Program.objects.select_related("organization").get(organization__slug=slug, slug=PROGRAM_SLUGS[slug])
 
 
 def _rule(program: Program, role: str) -> EligibilityRule:

@@ -15,8 +15,14 @@ class OfferForm(Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
 
-    def __init__(self, *args, mentors, mentees, **kwargs):
+    def __init__(self, *args, mentors, mentees, peer: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        if peer:  # a peer program: two peers, no sides
+            people = [(str(a.membership_id), a.membership.user.full_name) for a in mentors]
+            self.fields["mentor"].label, self.fields["mentee"].label = "First peer", "Second peer"
+            self.fields["mentor"].choices = [("", "Choose a peer")] + people
+            self.fields["mentee"].choices = [("", "Choose a peer")] + people
+            return
         self.fields["mentor"].choices = [("", "Choose a mentor")] + [
             (str(a.membership_id), f"{a.membership.user.full_name} ({a.open_places} open)") for a in mentors
         ]

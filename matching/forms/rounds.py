@@ -2,6 +2,7 @@
 
 from django import forms
 
+from matching.services.peer_rounds import PEER_MODE, PEER_MODES
 from matching.services.rounds import FACTOR_LABELS, ROUND_MODES
 from mentorship.forms import Form
 from programs.models import Program, ProgramModel
@@ -10,7 +11,12 @@ from programs.models import Program, ProgramModel
 class WeightsForm(Form):
     def __init__(self, *args, initial_weights: dict, program: Program, **kwargs):
         super().__init__(*args, **kwargs)
-        if program.model != ProgramModel.HUBS:
+        if program.is_peer:
+            # One pool, no sides: only the exact peer matching (no stable or hub mode).
+            self.fields["mode"] = forms.ChoiceField(
+                label="How to pair", choices=list(PEER_MODES.items()), initial=PEER_MODE
+            )
+        elif program.model != ProgramModel.HUBS:
             self.fields["mode"] = forms.ChoiceField(
                 label="How to pair",
                 choices=list(ROUND_MODES.items()),

@@ -138,9 +138,10 @@ def pairing_cards(items, *, viewer: Membership) -> None:
     for item in items:
         viewer_is_mentor = item.mentor_id == viewer.pk
         other = item.mentee if viewer_is_mentor else item.mentor
-        other_role = Role.MENTEE if viewer_is_mentor else Role.MENTOR
-        mentor = facts(item, item.mentor, Role.MENTOR)
-        mentee = facts(item, item.mentee, Role.MENTEE)
+        peer = item.program.model == ProgramModel.PEER  # no sides: both applied as peers
+        other_role = Role.PEER if peer else (Role.MENTEE if viewer_is_mentor else Role.MENTOR)
+        mentor = facts(item, item.mentor, Role.PEER if peer else Role.MENTOR)
+        mentee = facts(item, item.mentee, Role.PEER if peer else Role.MENTEE)
         mine, theirs = (mentor, mentee) if viewer_is_mentor else (mentee, mentor)
         hub_name, hub_rank = pairing_hub(item.program, mentor, mentee)
         contributions = getattr(item, "contributions", None) or {}
@@ -151,6 +152,7 @@ def pairing_cards(items, *, viewer: Membership) -> None:
             viewer_is_mentor=viewer_is_mentor,
             contributions=contributions,
             hub=(hub_name, hub_rank),
+            peer=peer,
         )
         item.reasons_heading = "Why you were matched" if contributions else "What you have in common"
 
@@ -166,7 +168,9 @@ def _card(item, other: Membership, role: str, theirs: Facts, hub_name: str, shar
         program_name=item.program.name,
         hub=hub_name or "",
         goals_label="What they offer" if is_mentor else "Their goals",
-        goal_areas_label="Mentors in" if is_mentor else "Wants help with",
+        goal_areas_label="Mentors in"
+        if is_mentor
+        else ("Wants to work on" if role == Role.PEER else "Wants help with"),
     )
     if profile is not None:
         card.specialty = profile.specialty

@@ -64,8 +64,12 @@ def review_queue(program: Program, me: Membership, *, needs_me: bool, limit: int
         _annotate_votes(p, me)
         p.alternative_rows = [(names.get(pk, "—"), score) for pk, score in p.next_best]
         p.factor_rows = [(FACTOR_LABELS.get(k, k), v) for k, v in p.contributions.items() if v]
-        p.mentor_application = applications.get((p.mentor_id, "mentor"))
-        p.mentee_application = applications.get((p.mentee_id, "mentee"))
+        if program.model == "peer":  # no sides: both applied as peers
+            p.mentor_application = applications.get((p.mentor_id, "peer"))
+            p.mentee_application = applications.get((p.mentee_id, "peer"))
+        else:
+            p.mentor_application = applications.get((p.mentor_id, "mentor"))
+            p.mentee_application = applications.get((p.mentee_id, "mentee"))
         for side in ("mentor", "mentee"):
             try:
                 setattr(p, f"{side}_profile", getattr(p, side).profile)

@@ -118,11 +118,25 @@ def _experience(mine: Facts, theirs: Facts, viewer_is_mentor: bool) -> str:
     return f"You have {more} than {theirs.name}." if viewer_is_mentor else f"{theirs.name} has {more} than you."
 
 
-def _areas(mine: Facts, theirs: Facts, viewer_is_mentor: bool) -> str:
+def _peer_experience(mine: Facts, theirs: Facts) -> str:
+    """Peers are at the same level: how close their years in practice are."""
+    a = getattr(mine.profile, "years_in_practice", None)
+    b = getattr(theirs.profile, "years_in_practice", None)
+    if a is None or b is None:
+        return ""
+    gap = abs(a - b)
+    if gap == 0:
+        return f"You and {theirs.name} have the same years in practice."
+    return f"You and {theirs.name} are {gap} year{pluralize(gap)} apart in practice."
+
+
+def _areas(mine: Facts, theirs: Facts, viewer_is_mentor: bool, peer: bool = False) -> str:
     shared = [name for pk, name in mine.goal_areas.items() if pk in theirs.goal_areas]
     if not shared:
         return ""
     areas = join_words(shared)
+    if peer:
+        return f"You both want to work on: {areas}."
     if viewer_is_mentor:
         return f"{theirs.name} wants help with what you mentor in: {areas}."
     return f"{theirs.name} mentors in what you asked for help with: {areas}."
@@ -178,10 +192,12 @@ def match_reasons(
     viewer_is_mentor: bool,
     contributions: dict[str, float] | None,
     hub: tuple[str, int | None] = ("", None),
+    peer: bool = False,
 ) -> list[str]:
     """Sentences for the viewer (``mine``) about the match with ``theirs``. With the
     engine's ``contributions``, one sentence per factor that added to the score, the
-    largest first; without them, what the two have in common."""
+    largest first; without them, what the two have in common. ``peer``: a peer pair (no
+    sides: nobody mentors the other)."""
     explained = bool(contributions)
     if explained:
         factors = [f for f in FACTORS if (contributions.get(f) or 0) > 1e-6]
@@ -195,9 +211,9 @@ def match_reasons(
         elif factor == "practice_setting":
             sentence = _practice_setting(mine, theirs)
         elif factor == "experience":
-            sentence = _experience(mine, theirs, viewer_is_mentor)
+            sentence = _peer_experience(mine, theirs) if peer else _experience(mine, theirs, viewer_is_mentor)
         elif factor == "area_coverage":
-            sentence = _areas(mine, theirs, viewer_is_mentor)
+            sentence = _areas(mine, theirs, viewer_is_mentor, peer)
         elif factor == "interests":
             sentence = _interests(mine, theirs, explained)
         elif factor == "geography":

@@ -109,4 +109,6 @@ def round_cards(match_round: MatchRound, org_slug: str) -> dict:
         "scale": score_scale(weights),
         "weights": [(FACTOR_LABELS[k], v) for k, v in weights.items() if v],
         "uses_hubs": program.model == ProgramModel.HUBS,
+        # A peer pair has no sides: "Ana and Ben", next best peers, no mentor to swap by hand.
+        "is_peer": program.is_peer,
     }

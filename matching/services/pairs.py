@@ -3,6 +3,7 @@ or mentee, a mentor's capacity, the rules a proposed pair must meet (``check_pai
 offering a pairing (``offer``). The helpers every app uses on a pair (the party check,
 membership locks, notifying people) live in ``relationships.services.pairs``."""
 
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -80,10 +81,48 @@ def accepted_application(program: Program, membership: Membership, role: str) ->
     ).first()
 
 
+def check_peer_pair(program: Program, first: Membership, second: Membership) -> int:
+    """A peer program's rules for a pair (no sides: each rule holds in both orders): two
+    accepted peers, never excluded, neither already in a live pairing of the program.
+    Returns 1, a peer's one place."""
+    if first.pk == second.pk:
+        raise ServiceError("A person cannot be paired with themselves.")
+    for person in (first, second):
+        if accepted_application(program, person, Role.PEER) is None:
+            raise ServiceError(f"{person.user} is not an accepted peer in {program.name}.")
+    if (
+        PairExclusion.objects.filter(program=program)
+        .filter(Q(mentor=first, mentee=second) | Q(mentor=second, mentee=first))
+        .exists()
+    ):
+        raise ServiceError("This pair declined or ended a pairing before; it is never proposed again.")
+    live = Mentorship.objects.filter(program=program, status__in=LIVE_STATUSES)
+    for person in (first, second):
+        if live.filter(Q(mentor=person) | Q(mentee=person)).exists():
+            raise ServiceError(f"{person.user} already has a peer in this program.")
+    return 1
+
+
+def open_proposal_of_either(program: Program, proposal, statuses) -> bool:
+    """Another proposal of the program in ``statuses`` involves either person of
+    ``proposal``, on either side (peer pairs have no sides)."""
+    from matching.models import Proposal
+
+    people = [proposal.mentor_id, proposal.mentee_id]
+    return (
+        Proposal.objects.filter(program=program, status__in=statuses)
+        .filter(Q(mentor_id__in=people) | Q(mentee_id__in=people))
+        .exclude(pk=proposal.pk)
+        .exists()
+    )
+
+
 def check_pair(program: Program, mentor: Membership, mentee: Membership, *, use_place: bool = True) -> int:
     """The rules every proposed pair must meet, checked again at each step (people can
     be removed, declined or paired meanwhile). Returns the mentor's capacity. The caller
-    holds the locks on both memberships."""
+    holds the locks on both memberships. In a peer program, ``check_peer_pair``."""
+    if program.is_peer:
+        return check_peer_pair(program, mentor, mentee)
     if mentor.pk == mentee.pk:
         raise ServiceError("A person cannot mentor themselves.")
     capacity = mentor_capacity(program, mentor)
@@ -112,6 +151,10 @@ def offer(proposal) -> None:
     program = proposal.program
     lock_memberships(proposal.mentor, proposal.mentee)
     check_pair(program, proposal.mentor, proposal.mentee)
+    if program.is_peer and open_proposal_of_either(program, proposal, [ProposalStatus.OFFERED]):
+        raise ServiceError(
+            f"{proposal.mentor.user} or {proposal.mentee.user} already has a pairing waiting for answers."
+        )
     if (
         Proposal.objects.filter(program=program, mentee=proposal.mentee, status=ProposalStatus.OFFERED)
         .exclude(pk=proposal.pk)

@@ -7,10 +7,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from matching.services.pairs import check_pair, offer, offer_key, refuse_own_pairing
+from matching.services.pairs import check_pair, offer, offer_key, open_proposal_of_either, refuse_own_pairing
 from mentorship.db import retry_on_deadlock
 from mentorship.exceptions import ServiceError
-from programs.models import Membership, Program, ProgramModel
+from programs.models import COMMITTEE_REVIEWED_MODELS, Membership, Program
 from programs.services import notifications
 from programs.services.access import require_coordinator
 from programs.services.audit import audit
@@ -35,9 +35,12 @@ def proposal_offer(*, actor: Membership, program: Program, mentor: Membership, m
     require_coordinator(actor, actor.organization)
     refuse_own_pairing(actor, mentor, mentee, doing="propose")
     check_pair(program, mentor, mentee)
-    if Proposal.objects.filter(
-        program=program, mentee=mentee, status__in=[ProposalStatus.PROPOSED, ProposalStatus.OFFERED]
-    ).exists():
+    waiting = [ProposalStatus.PROPOSED, ProposalStatus.OFFERED]
+    if program.is_peer and open_proposal_of_either(program, Proposal(mentor=mentor, mentee=mentee), waiting):
+        raise ServiceError(
+            f"{mentor.user} or {mentee.user} already has a pairing waiting for answers; withdraw it first."
+        )
+    if Proposal.objects.filter(program=program, mentee=mentee, status__in=waiting).exists():
         raise ServiceError(
             f"{mentee.user} already has a pairing waiting for answers; withdraw it first.", field="mentee"
         )
@@ -50,7 +53,9 @@ def proposal_offer(*, actor: Membership, program: Program, mentor: Membership, m
                 mentee=mentee,
                 note=note.strip()[:2000],
                 created_by=actor,
-                status=ProposalStatus.PROPOSED if program.model == ProgramModel.COMMITTEE else ProposalStatus.OFFERED,
+                status=ProposalStatus.PROPOSED
+                if program.model in COMMITTEE_REVIEWED_MODELS
+                else ProposalStatus.OFFERED,
             )
     except IntegrityError:
         raise ServiceError("This pairing is already waiting for answers.") from None
@@ -58,7 +63,9 @@ def proposal_offer(*, actor: Membership, program: Program, mentor: Membership, m
         organization=program.organization,
         actor=actor.user,
         action="proposal.created",
-        summary=f"Proposed {mentor.user} as mentor to {mentee.user} in {program.name}",
+        summary=f"Proposed {mentor.user} and {mentee.user} as peers in {program.name}"
+        if program.is_peer
+        else f"Proposed {mentor.user} as mentor to {mentee.user} in {program.name}",
         proposal=proposal.pk,
     )
     if proposal.status == ProposalStatus.OFFERED:
@@ -200,8 +207,8 @@ def proposals_finalize_approved(*, actor: Membership, program: Program, proposal
 
     if program.organization_id != actor.organization_id:
         raise PermissionDenied("That program belongs to another organization.")
-    if program.model != ProgramModel.COMMITTEE:
-        raise ServiceError("Only pairings of a committee-model program wait for the committee.")
+    if program.model not in COMMITTEE_REVIEWED_MODELS:
+        raise ServiceError("Only pairings of a committee-model or peer program wait for the committee.")
     if program.committee_rule != CommitteeRule.COORDINATOR:
         raise ServiceError("In this program a majority of the committee decides each pairing itself.")
     candidates = Proposal.objects.filter(program=program)

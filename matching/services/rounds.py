@@ -5,10 +5,7 @@ The engine (the ``matching/engine/`` package) knows nothing of Django; this modu
 place that translates between model rows and its arrays.
 """
 
-import re
-import zoneinfo
 from dataclasses import dataclass
-from datetime import datetime
 
 import numpy as np
 from django.core.exceptions import PermissionDenied
@@ -32,17 +29,24 @@ from matching.engine.scoring import explain
 from matching.engine.solve import match
 from matching.engine.stable import stable_match
 from matching.models import MatchRound, Proposal, ProposalStatus, Ranking, RoundStatus
-from matching.services.pairs import check_pair, live_mentorship_count, offer, refuse_own_pairing
+from matching.services.pairs import (
+    check_pair,
+    live_mentorship_count,
+    offer,
+    open_proposal_of_either,
+    refuse_own_pairing,
+)
+from matching.services.peer_rounds import PEER_MODE, run_peer_round
+from matching.services.pool_values import ProfileCoder, modes
 from mentorship.celery import registered_task
 from mentorship.exceptions import ServiceError
 from programs.models import (
+    COMMITTEE_REVIEWED_MODELS,
     Application,
     ApplicationStatus,
     HubChoice,
     HubMentor,
-    MeetingMode,
     Membership,
-    PracticeSetting,
     Program,
     ProgramModel,
     Role,
@@ -69,9 +73,7 @@ REASON_LABELS = {
     REASON_ONLY_EXCLUDED: "Only excluded pairs (declined or ended before, or a conflict rule)",
     REASON_CAPACITY: "Every suitable mentor's places are used",
 }
-MODE_BITS = {MeetingMode.IN_PERSON: 1, MeetingMode.PHONE: 2, MeetingMode.VIDEO: 4}
 OPEN_PROPOSALS = (ProposalStatus.PROPOSED, ProposalStatus.OFFERED)
-_WORD = re.compile(r"[a-z][a-z\-]{3,}")
 
 
 def default_weights(program: Program) -> dict[str, float]:
@@ -82,27 +84,6 @@ def default_weights(program: Program) -> dict[str, float]:
     weights["hub_rank"] = 3.0 if program.model == ProgramModel.HUBS else 0.0
     weights["area_coverage"] = 2.0
     return weights
-
-
-class _Codes:
-    """Stable small integers for strings (specialties, institutions, regions, words)."""
-
-    def __init__(self):
-        self.codes: dict[str, int] = {}
-
-    def __call__(self, value: str | None) -> int:
-        key = (value or "").strip().lower()
-        if not key:
-            return -1
-        return self.codes.setdefault(key, len(self.codes))
-
-
-def _utc_offset(tz_name: str) -> float:
-    try:
-        now = datetime.now(zoneinfo.ZoneInfo(tz_name)) if tz_name else None
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        now = None
-    return now.utcoffset().total_seconds() / 3600 if now else np.nan
 
 
 @dataclass
@@ -180,53 +161,23 @@ def build_pool(program: Program) -> Pool:
             capacity = app.capacity or program.default_mentees_per_mentor
             mentor_rows.append((app.membership, capacity, -1, [a.pk for a in app.goal_areas.all()]))
 
-    specialty, institution, region, words, areas = _Codes(), _Codes(), _Codes(), _Codes(), _Codes()
-    settings_codes = {value: i for i, value in enumerate(PracticeSetting.values)}
-
-    def profile_values(membership):
-        try:
-            profile = membership.profile
-        except Exception:  # no profile yet
-            profile = None
-        if profile is None:
-            return {
-                "specialty": -1,
-                "setting": -1,
-                "years": np.nan,
-                "institution": -1,
-                "region": -1,
-                "utc": np.nan,
-                "words": set(),
-            }
-        text = f"{profile.clinical_interests} {profile.research_interests}".lower()
-        return {
-            "specialty": specialty(profile.specialty),
-            "setting": settings_codes.get(profile.practice_setting, -1),
-            "years": float(profile.years_in_practice) if profile.years_in_practice is not None else np.nan,
-            "institution": institution(profile.institution),
-            "region": region(f"{profile.country}/{profile.region}" if profile.country else ""),
-            "utc": _utc_offset(membership.user.time_zone),  # the one zone, on the account
-            "words": {words(w) for w in set(_WORD.findall(text))},
-        }
-
-    def modes(values) -> int:
-        return sum(MODE_BITS.get(v, 0) for v in values or [])
+    coder = ProfileCoder()
+    areas = coder.areas
 
     hub_choices = {}
     for choice in HubChoice.objects.filter(application__in=mentee_apps).values("application_id", "hub_id", "rank"):
         hub_choices.setdefault(choice["application_id"], {})[choice["rank"]] = choice["hub_id"]
 
-    mentee_values = [profile_values(a.membership) for a in mentee_apps]
+    mentee_values = [coder(a.membership) for a in mentee_apps]
     mentee_areas = [[areas(str(g.pk)) for g in a.goal_areas.all()] for a in mentee_apps]
-    mentor_values = [profile_values(m) for m, *_ in mentor_rows]
+    mentor_values = [coder(m) for m, *_ in mentor_rows]
     mentor_areas = [[areas(str(pk)) for pk in mentor_area_ids] for *_, mentor_area_ids in mentor_rows]
     # Mentors' meeting modes come from their application; hub mentors did not write one.
     mentor_modes = {
         a.membership_id: modes(a.meeting_modes)
         for a in Application.objects.filter(program=program, role=Role.MENTOR).only("membership_id", "meeting_modes")
     }
-    n_words = max(1, len(words.codes))
-    n_areas = max(1, len(areas.codes))
+    n_words, n_areas = coder.n_words, coder.n_areas
 
     mentees = Participants(
         person_id=[a.membership_id for a in mentee_apps],
@@ -309,6 +260,8 @@ def round_create(
     clean = {f: max(0.0, min(10.0, float(weights.get(f, 0.0)))) for f in FACTORS}
     if program.model == ProgramModel.HUBS:
         mode = "hub"
+    elif program.is_peer:
+        mode = PEER_MODE  # one pool: the exact general-graph matching (no stable or hub mode)
     elif mode not in ROUND_MODES:
         raise ServiceError("Choose how the engine should pair people.", field="mode")
     match_round = MatchRound.objects.create(
@@ -345,6 +298,9 @@ def run_round(match_round_id: int) -> MatchRound:
         return match_round
     program = match_round.program
     try:
+        if program.is_peer:
+            run_peer_round(match_round, _progress)
+            return match_round
         locked, dropped = _valid_locked_drafts(program)
         pool = build_pool(program)
         # Locked drafts keep their pair: their mentees leave the pool, their mentors' places are used.
@@ -562,6 +518,8 @@ def proposal_override(*, actor: Membership, proposal: Proposal, mentor: Membersh
     if proposal.status != ProposalStatus.DRAFT:
         raise ServiceError("Only draft proposals in a round can be changed.")
     program = proposal.program
+    if program.is_peer:
+        raise ServiceError("In a peer round, lock the pairs to keep and run the round again.")
     if mentor.pk == proposal.mentee_id:
         raise ServiceError("A person cannot mentor themselves.")
     if PairExclusion.objects.filter(program=program, mentor=mentor, mentee=proposal.mentee).exists():
@@ -627,24 +585,32 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
     withheld = []
     for proposal in candidates:
         # Each pair is checked again: people may have been removed or paired since the run.
-        if program.model != ProgramModel.COMMITTEE and actor.pk in (proposal.mentor_id, proposal.mentee_id):
+        if program.model not in COMMITTEE_REVIEWED_MODELS and actor.pk in (proposal.mentor_id, proposal.mentee_id):
             proposal.status = ProposalStatus.WITHDRAWN
             proposal.save(update_fields=["status"])
             withheld.append(proposal)
             continue
         try:
-            capacity = check_pair(program, proposal.mentor, proposal.mentee)
-            open_ones = Proposal.objects.filter(
-                program=program, mentor=proposal.mentor, status__in=OPEN_PROPOSALS
-            ).count()
-
-            if (
-                live_mentorship_count(program, proposal.mentor) + open_ones + used.get(proposal.mentor_id, 0)
-                >= capacity
-            ):
-                raise ServiceError("no place left")
-            if Proposal.objects.filter(program=program, mentee=proposal.mentee, status__in=OPEN_PROPOSALS).exists():
-                raise ServiceError("already has a pairing waiting")
+            if program.is_peer:
+                check_pair(program, proposal.mentor, proposal.mentee)
+                if open_proposal_of_either(program, proposal, OPEN_PROPOSALS) or {
+                    proposal.mentor_id,
+                    proposal.mentee_id,
+                } & set(used):
+                    raise ServiceError("already has a pairing waiting")
+                used[proposal.mentee_id] = 1
+            else:
+                capacity = check_pair(program, proposal.mentor, proposal.mentee)
+                open_ones = Proposal.objects.filter(
+                    program=program, mentor=proposal.mentor, status__in=OPEN_PROPOSALS
+                ).count()
+                if (
+                    live_mentorship_count(program, proposal.mentor) + open_ones + used.get(proposal.mentor_id, 0)
+                    >= capacity
+                ):
+                    raise ServiceError("no place left")
+                if Proposal.objects.filter(program=program, mentee=proposal.mentee, status__in=OPEN_PROPOSALS).exists():
+                    raise ServiceError("already has a pairing waiting")
         except ServiceError:
             proposal.status = ProposalStatus.WITHDRAWN
             proposal.save(update_fields=["status"])
@@ -653,7 +619,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
         used[proposal.mentor_id] = used.get(proposal.mentor_id, 0) + 1
         drafts.append(proposal)
     for proposal in drafts:
-        if program.model == ProgramModel.COMMITTEE:
+        if program.model in COMMITTEE_REVIEWED_MODELS:
             proposal.status = ProposalStatus.PROPOSED
             proposal.save(update_fields=["status"])
         else:
@@ -661,7 +627,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
     match_round.stats = {**match_round.stats, "dropped_at_send": len(dropped), "withheld_own": len(withheld)}
     match_round.status = RoundStatus.SENT
     match_round.save(update_fields=["status", "stats"])
-    if drafts and program.model == ProgramModel.COMMITTEE:
+    if drafts and program.model in COMMITTEE_REVIEWED_MODELS:
         committee = list(
             Membership.objects.filter(organization=program.organization, is_committee=True, is_active=True)
             .select_related("user")
@@ -685,7 +651,7 @@ def round_send(*, actor: Membership, match_round: MatchRound) -> int:
         actor=actor.user,
         action="match_round.sent",
         summary=f"Sent {len(drafts)} proposed pairings of {program.name} "
-        f"{'to the committee' if program.model == ProgramModel.COMMITTEE else 'to the people concerned'}",
+        f"{'to the committee' if program.model in COMMITTEE_REVIEWED_MODELS else 'to the people concerned'}",
         match_round=match_round.pk,
     )
     return len(drafts)

@@ -16,14 +16,14 @@ from matching.services import proposals as proposal_services
 from matching.views.common import PER_PAGE
 from mentorship.exceptions import ServiceError
 from mentorship.tenancy import coordinator_required, member_required
-from programs.models import CommitteeRule, Program, ProgramModel
+from programs.models import COMMITTEE_REVIEWED_MODELS, CommitteeRule, Program
 
 
 def _committee_program(request: HttpRequest, program_slug: str) -> Program:
     me = request.membership
     if not (me.is_committee or me.is_coordinator):
         raise PermissionDenied("Committee review is for committee members and coordinators.")
-    return get_object_or_404(Program, slug=program_slug, model=ProgramModel.COMMITTEE)
+    return get_object_or_404(Program, slug=program_slug, model__in=COMMITTEE_REVIEWED_MODELS)
 
 
 def _review_url(org_slug: str, program: Program, needs: str = "") -> str:
@@ -42,6 +42,7 @@ def committee_review(request: HttpRequest, org_slug: str, program_slug: str) -> 
         "matching/committee_review.html",
         {
             "program": program,
+            "is_peer": program.is_peer,
             "needs_me": needs_me,
             "proposals": committee_selectors.review_queue(program, me, needs_me=needs_me, limit=PER_PAGE),
             "waiting_count": committee_selectors.awaiting_the_committee(program).count(),
@@ -79,7 +80,7 @@ def proposal_vote(request: HttpRequest, org_slug: str, program_slug: str, pk: in
 @require_POST
 @coordinator_required
 def proposal_finalize(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
-    program = get_object_or_404(Program, slug=program_slug, model=ProgramModel.COMMITTEE)
+    program = get_object_or_404(Program, slug=program_slug, model__in=COMMITTEE_REVIEWED_MODELS)
     proposal = get_object_or_404(Proposal, pk=pk, program=program)
     approve = request.POST.get("decision") == "approve"
     try:
@@ -97,7 +98,7 @@ def proposal_finalize(request: HttpRequest, org_slug: str, program_slug: str, pk
 def finalize_approved(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     """GET: the pairings the committee approved, to confirm. POST: approve and offer the
     ones confirmed, and say which were finalized and which were skipped, and why."""
-    program = get_object_or_404(Program, slug=program_slug, model=ProgramModel.COMMITTEE)
+    program = get_object_or_404(Program, slug=program_slug, model__in=COMMITTEE_REVIEWED_MODELS)
     form = FinalizeApprovedForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:

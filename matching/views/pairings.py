@@ -13,6 +13,7 @@ from matching.forms.pairings import OfferForm, RespondForm
 from matching.models import Proposal, ProposalStatus
 from matching.selectors.cards import pairing_cards
 from matching.services import proposals as proposal_services
+from matching.services.peer_rounds import pool_peer_applications
 from matching.views.common import PER_PAGE
 from mentorship import listing
 from mentorship.exceptions import ServiceError
@@ -31,7 +32,15 @@ PAIRING_SORTS = {
 
 
 def _pairing_candidates(program):
-    """Accepted mentors with an open place and accepted mentees without a mentor."""
+    """Accepted mentors with an open place and accepted mentees without a mentor; in a peer
+    program, the round's pool (accepted peers without a peer) on both sides."""
+    if program.is_peer:
+        peers = list(
+            pool_peer_applications(program).select_related("membership__user").order_by("membership__user__full_name")
+        )
+        for application in peers:
+            application.open_places = 1
+        return peers, peers
     accepted = Application.objects.filter(
         program=program, status=ApplicationStatus.ACCEPTED, membership__is_active=True
     ).select_related("membership__user")
@@ -64,7 +73,7 @@ def _pairing_candidates(program):
 def program_pairings(request: HttpRequest, org_slug: str, program_slug: str) -> HttpResponse:
     program = get_object_or_404(Program, slug=program_slug)
     mentors, mentees = _pairing_candidates(program)
-    form = OfferForm(request.POST or None, mentors=mentors, mentees=mentees)
+    form = OfferForm(request.POST or None, mentors=mentors, mentees=mentees, peer=program.is_peer)
     if request.method == "POST" and form.is_valid():
         people = {
             m.pk: m

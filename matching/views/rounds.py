@@ -10,6 +10,7 @@ from matching.forms.rounds import WeightsForm
 from matching.models import MatchRound, Proposal, ProposalStatus
 from matching.selectors.rankings import round_rankings
 from matching.selectors.round_cards import round_cards
+from matching.services.peer_rounds import pool_peer_applications
 from matching.services.rounds import (
     build_pool,
     default_weights,
@@ -22,7 +23,7 @@ from matching.views.common import post_id
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required
-from programs.models import Membership, Program, ProgramModel
+from programs.models import COMMITTEE_REVIEWED_MODELS, Membership, Program, ProgramModel
 
 
 def _round_program(program_slug: str) -> Program:
@@ -46,7 +47,15 @@ def match_rounds(request: HttpRequest, org_slug: str, program_slug: str) -> Http
             form_error(form, error)
         else:
             return redirect("match_round_detail", org_slug=org_slug, program_slug=program.slug, pk=match_round.pk)
-    pool = build_pool(program)
+    if program.is_peer:  # one pool, no sides
+        counts = {"pool_mentees": pool_peer_applications(program).count(), "pool_mentors": 0, "pool_places": 0}
+    else:
+        pool = build_pool(program)
+        counts = {
+            "pool_mentees": len(pool.mentee_apps),
+            "pool_mentors": len({m.pk for m in pool.mentor_members}),
+            "pool_places": int(pool.mentors.capacity.sum()) if len(pool.mentor_members) else 0,
+        }
     return render(
         request,
         "matching/match_rounds.html",
@@ -54,9 +63,7 @@ def match_rounds(request: HttpRequest, org_slug: str, program_slug: str) -> Http
             "program": program,
             "form": form,
             "rounds": MatchRound.objects.filter(program=program).select_related("created_by__user")[:20],
-            "pool_mentees": len(pool.mentee_apps),
-            "pool_mentors": len({m.pk for m in pool.mentor_members}),
-            "pool_places": int(pool.mentors.capacity.sum()) if len(pool.mentor_members) else 0,
+            **counts,
         },
     )
 
@@ -92,7 +99,7 @@ def match_round_action(request: HttpRequest, org_slug: str, program_slug: str, p
             messages.success(
                 request,
                 f"{sent} pairing{'s' if sent != 1 else ''} sent "
-                f"{'to the committee' if program.model == ProgramModel.COMMITTEE else 'to the people concerned'}.",
+                f"{'to the committee' if program.model in COMMITTEE_REVIEWED_MODELS else 'to the people concerned'}.",
             )
             match_round.refresh_from_db(fields=["stats"])
             withheld = match_round.stats.get("withheld_own", 0)

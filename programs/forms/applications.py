@@ -33,18 +33,28 @@ class ApplicationForm(Form):
         is_mentor = application.role == Role.MENTOR
         super().__init__(*args, **kwargs)
         f = self.fields
-        f["goals_statement"].label = "What can you offer as a mentor?" if is_mentor else "Your goals"
-        f["goals_statement"].help_text = (
-            "Your experience, and what you enjoy helping others with."
-            if is_mentor
-            else "What you hope to achieve in the program, and the most pressing questions you have."
-        )
-        f["goal_areas"].label = (
-            "Areas you are comfortable mentoring in" if is_mentor else "Areas where you would like help"
-        )
         f["goal_areas"].choices = [(str(a.pk), a.name) for a in program.goal_areas.all()]
-        f["preferences"].label = "Preferences about your mentee" if is_mentor else "Preferences about your mentor"
         f["preferences"].help_text = "Optional: practice setting, specialty, location, anything that matters to you."
+        if application.role == Role.PEER:
+            # Seed 004's peer model: people at the same level, paired with each other; no sides.
+            f["goals_statement"].label = "Your goals"
+            f["goals_statement"].help_text = (
+                "Peer mentoring pairs you with someone at the same level as you: you support each other as equals. "
+                "What you hope to achieve, and what you can share with a peer."
+            )
+            f["goal_areas"].label = "Areas you would like to work on with a peer"
+            f["preferences"].label = "Preferences about your peer"
+        else:
+            f["goals_statement"].label = "What can you offer as a mentor?" if is_mentor else "Your goals"
+            f["goals_statement"].help_text = (
+                "Your experience, and what you enjoy helping others with."
+                if is_mentor
+                else "What you hope to achieve in the program, and the most pressing questions you have."
+            )
+            f["goal_areas"].label = (
+                "Areas you are comfortable mentoring in" if is_mentor else "Areas where you would like help"
+            )
+            f["preferences"].label = "Preferences about your mentee" if is_mentor else "Preferences about your mentor"
 
         if is_mentor:
             f["capacity"] = forms.IntegerField(
@@ -54,7 +64,7 @@ class ApplicationForm(Form):
                 required=False,
                 help_text=f"At most {program.max_mentees_per_mentor} in this program.",
             )
-        if program.model == ProgramModel.HUBS and not is_mentor:
+        if program.model == ProgramModel.HUBS and application.role == Role.MENTEE:
             choices = [("", "Choose a hub")]
             groups: dict[str, list] = {}
             for hub in hubs if hubs is not None else []:
@@ -172,7 +182,9 @@ class BulkDecisionForm(Form):
 
 
 class ApplicationFilterForm(FilterForm):
-    role = forms.ChoiceField(label="Role", choices=[("", "Both roles"), *Role.choices], required=False)
+    role = forms.ChoiceField(
+        label="Role", choices=[("", "Both roles"), (Role.MENTEE, "Mentee"), (Role.MENTOR, "Mentor")], required=False
+    )
     status = forms.ChoiceField(label="Status", choices=[("", "Any status"), *ApplicationStatus.choices], required=False)
     eligibility = forms.ChoiceField(
         label="Eligibility",
@@ -182,8 +194,10 @@ class ApplicationFilterForm(FilterForm):
     hub = forms.ChoiceField(label="Hub", required=False)
     q = SearchField(label="Name or email")
 
-    def __init__(self, *args, hubs=None, **kwargs):
+    def __init__(self, *args, hubs=None, peer=False, **kwargs):
         super().__init__(*args, **kwargs)
+        if peer:  # a peer program's applicants are all peers: nothing to filter by
+            del self.fields["role"]
         if hubs:
             self.fields["hub"].choices = [("", "Any hub")] + [(str(h.pk), h.name) for h in hubs]
         else:

@@ -17,6 +17,16 @@ class DateTimeLocalInput(forms.DateTimeInput):
         super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
 
 
+SIDED_MODELS = tuple(m for m in ProgramModel.values if m != ProgramModel.PEER)
+SIDED_RULE_FIELDS = (
+    "mentor_statuses",
+    "mentor_min_years",
+    "mentor_attestations",
+    "mentee_statuses",
+    "mentee_attestations",
+)
+PEER_RULE_FIELDS = ("peer_statuses", "peer_min_years", "peer_attestations")
+
 # Settings that only one matching model uses: the form marks them (data-program-models) and
 # static/js/program_form.js shows them only while that model is chosen. Without JavaScript
 # every field shows; a hidden field keeps its value and is saved as it is.
@@ -34,6 +44,9 @@ MODEL_ONLY_FIELDS = {
     "max_mentees_per_mentor": DYAD_MODELS,
     # Speed-mentoring events feed pairings of a mentor and a mentee.
     "speed_events": DYAD_MODELS,
+    # A peer program has one rule, for peers; the others one for each side.
+    **dict.fromkeys(SIDED_RULE_FIELDS, SIDED_MODELS),
+    **dict.fromkeys(PEER_RULE_FIELDS, (ProgramModel.PEER,)),
 }
 
 
@@ -84,6 +97,28 @@ class ProgramForm(ModelForm):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text="Optional, one per line.",
     )
+    # Peer programs (seed 004): everyone applies as a peer, under this one rule.
+    peer_statuses = forms.MultipleChoiceField(
+        label="Who may apply as a peer",
+        choices=MemberStatus.choices,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Peer programs: people at the same level (for example residents, or new faculty). "
+        "Leave all unticked to accept any member status.",
+    )
+    peer_min_years = forms.IntegerField(
+        label="Minimum years of experience for peers",
+        required=False,
+        min_value=0,
+        max_value=60,
+        help_text="Peer programs. Leave empty for no minimum.",
+    )
+    peer_attestations = forms.CharField(
+        label="Statements peers must confirm",
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="Peer programs. Optional, one per line.",
+    )
 
     class Meta:
         model = Program
@@ -126,8 +161,8 @@ class ProgramForm(ModelForm):
         for role, rule in (rules or {}).items():
             self.fields[f"{role}_statuses"].initial = rule.allowed_statuses
             self.fields[f"{role}_attestations"].initial = "\n".join(rule.attestations)
-            if role == Role.MENTOR:
-                self.fields["mentor_min_years"].initial = rule.min_years_experience
+            if role in (Role.MENTOR, Role.PEER):
+                self.fields[f"{role}_min_years"].initial = rule.min_years_experience
 
     def clean_shortlist_length(self):
         value = self.cleaned_data.get("shortlist_length")
@@ -153,6 +188,9 @@ class ProgramForm(ModelForm):
 
     def clean_mentee_attestations(self):
         return self._clean_lines("mentee_attestations")
+
+    def clean_peer_attestations(self):
+        return self._clean_lines("peer_attestations")
 
     def clean_goal_areas(self):
         return self._clean_lines("goal_areas", limit=120)
@@ -181,6 +219,11 @@ class ProgramForm(ModelForm):
                 Role.MENTEE: RuleSettings(
                     allowed_statuses=data["mentee_statuses"],
                     attestations=data["mentee_attestations"].splitlines(),
+                ),
+                Role.PEER: RuleSettings(
+                    allowed_statuses=data["peer_statuses"],
+                    min_years_experience=data["peer_min_years"],
+                    attestations=data["peer_attestations"].splitlines(),
                 ),
             },
             "guide": data.get("guide_file"),

@@ -36,6 +36,7 @@ from programs.models.organizations import (
 )
 from programs.models.profiles import PROFILE_IMPORT_FIELDS, PracticeSetting, Profile
 from programs.models.programs import (
+    COMMITTEE_REVIEWED_MODELS,
     DEFAULT_GOAL_AREAS,
     DEFAULT_PRINCIPLES,
     DYAD_MODELS,
@@ -91,6 +92,7 @@ __all__ = [
     "Profile",
     "Program",
     "ProgramModel",
+    "COMMITTEE_REVIEWED_MODELS",
     "DYAD_MODELS",
     "Role",
     "RosterImport",

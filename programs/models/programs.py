@@ -56,6 +56,9 @@ class ProgramModel(models.TextChoices):
 
 # The models that pair a mentor with a mentee (a dyad, seed 004's most common model).
 DYAD_MODELS = (ProgramModel.COMMITTEE, ProgramModel.HUBS, ProgramModel.SELF_SELECT)
+# The models whose proposed pairings wait for the committee (the program's committee
+# decision rule applies) before they are offered: committee pairs, and peer pairs.
+COMMITTEE_REVIEWED_MODELS = (ProgramModel.COMMITTEE, ProgramModel.PEER)
 
 
 class Cadence(models.TextChoices):
@@ -80,6 +83,9 @@ class CommitteeRule(models.TextChoices):
 class Role(models.TextChoices):
     MENTOR = "mentor", "Mentor"
     MENTEE = "mentee", "Mentee"
+    # Peer programs (seed 004's "peer" model): one pool, no sides. A peer program's
+    # applications and its eligibility rule have this role, and only this one.
+    PEER = "peer", "Peer"
 
 
 def _private_storage():
@@ -194,6 +200,16 @@ class Program(models.Model):
     @property
     def principle_list(self) -> list[str]:
         return [line.strip() for line in self.principles.splitlines() if line.strip()]
+
+    @property
+    def is_peer(self) -> bool:
+        return self.model == ProgramModel.PEER
+
+    @property
+    def application_roles(self) -> tuple[str, ...]:
+        """The roles people apply for in this program: peers in a peer program, otherwise
+        mentee and mentor."""
+        return (Role.PEER,) if self.is_peer else (Role.MENTEE, Role.MENTOR)
 
     def rankings_are_open(self, at=None) -> bool:
         """Participants may still change their shortlist (the program asks for one and its

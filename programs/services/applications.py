@@ -91,8 +91,12 @@ def application_start(*, actor: Membership, program: Program, role: str) -> Appl
     """Open (or return) the person's own application for a role while applications are open."""
     if program.organization_id != actor.organization_id:
         raise PermissionDenied("That program belongs to another organization.")
-    if role not in Role.values:
-        raise ServiceError("Choose to apply as a mentor or as a mentee.")
+    if role not in program.application_roles:
+        raise ServiceError(
+            f"In {program.name} everyone applies as a peer."
+            if program.is_peer
+            else "Choose to apply as a mentor or as a mentee."
+        )
     existing = (
         Application.objects.filter(program=program, membership=actor, role=role).exclude(status=S.WITHDRAWN).first()
     )
@@ -121,9 +125,9 @@ def _validate_for_submit(application: Application, data: ApplicationData) -> dic
     errors: dict[str, str] = {}
     if not data.goals_statement.strip():
         errors["goals_statement"] = (
-            "Describe what you hope to get from the program."
-            if application.role == Role.MENTEE
-            else "Describe what you can offer as a mentor."
+            "Describe what you can offer as a mentor."
+            if application.role == Role.MENTOR
+            else "Describe what you hope to get from the program."
         )
     if not data.goal_area_ids:
         errors["goal_areas"] = "Choose at least one area."

@@ -181,7 +181,7 @@ def find_override(organization, key: str, context: dict) -> tuple[str, str] | No
 # --- Announcements -----------------------------------------------------------------------------
 
 AUDIENCE_ROLES = {
-    AnnouncementAudience.ALL: (Role.MENTOR, Role.MENTEE),
+    AnnouncementAudience.ALL: (Role.MENTOR, Role.MENTEE, Role.PEER),  # a peer program's participants are peers
     AnnouncementAudience.MENTORS: (Role.MENTOR,),
     AnnouncementAudience.MENTEES: (Role.MENTEE,),
 }

@@ -132,7 +132,10 @@ def _save_catalogue(program: Program, goal_areas: list[str]) -> None:
 
 
 def _save_rules(program: Program, rules: dict[str, RuleSettings]) -> None:
-    for role in (Role.MENTOR, Role.MENTEE):
+    # A peer program's applicants are peers, under the peer rule (the two sides' rules are
+    # kept too, so switching the model back loses nothing).
+    roles = (Role.MENTOR, Role.MENTEE, Role.PEER) if program.is_peer else (Role.MENTOR, Role.MENTEE)
+    for role in roles:
         settings = rules.get(role, RuleSettings())
         bad = [s for s in settings.allowed_statuses if s not in MemberStatus.values]
         if bad:

@@ -38,7 +38,7 @@ APPLICATIONS_PER_PAGE = 50
 def _not_eligible_before_the_form(request: HttpRequest, program: Program, role: str) -> list[str]:
     """Why the person could not be eligible for this role, whatever they answer on the form;
     empty when they could be, or when they already have an application for it."""
-    if role not in Role.values or not program.applications_are_open():
+    if role not in program.application_roles or not program.applications_are_open():
         return []  # the service says what is wrong
     mine = Application.objects.filter(program=program, membership=request.membership, role=role)
     if mine.exclude(status=ApplicationStatus.WITHDRAWN).exists():
@@ -257,7 +257,7 @@ APPLICATION_CSV_HEADER = ["Name", "Email", "Role", "Status", "Eligibility", "Ove
 def _applications(request: HttpRequest, program: Program):
     """The program's submitted applications as filtered and sorted by the query string."""
     hubs = list(Hub.objects.filter(program=program).order_by("name")) if program.model == ProgramModel.HUBS else None
-    filters = ApplicationFilterForm(request.GET, hubs=hubs)
+    filters = ApplicationFilterForm(request.GET, hubs=hubs, peer=program.is_peer)
     applications = (
         Application.objects.filter(program=program)
         .exclude(status=ApplicationStatus.DRAFT)

@@ -53,7 +53,7 @@ def program_list(request: HttpRequest, org_slug: str) -> HttpResponse:
         (a.program_id, a.role): a
         for a in Application.objects.filter(membership=request.membership).exclude(status=ApplicationStatus.WITHDRAWN)
     }
-    rows = [(p, [mine.get((p.pk, role)) for role in (Role.MENTEE, Role.MENTOR)]) for p in programs]
+    rows = [(p, [mine.get((p.pk, role)) for role in p.application_roles]) for p in programs]
     return render(request, "programs/program_list.html", {"rows": rows})
 
 
@@ -115,6 +115,7 @@ def program_detail(request: HttpRequest, org_slug: str, program_slug: str) -> Ht
         "rules": {r.role: r for r in EligibilityRule.objects.filter(program=program)},
         "my_mentee_application": my_roles.get(Role.MENTEE),
         "my_mentor_application": my_roles.get(Role.MENTOR),
+        "my_peer_application": my_roles.get(Role.PEER),
         "is_open": program.applications_are_open(),
         "opens_later": bool(program.applications_open and program.applications_open > timezone.now()),
         "can_browse_mentors": can_read_biosketches(membership=request.membership, program=program),

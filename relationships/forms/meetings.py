@@ -87,6 +87,14 @@ class AgendaForm(Form):
         "background your mentor should know. Your mentor reads it; the program office does not.",
     )
 
+    def __init__(self, *args, peer: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if peer:  # a peer pairing's agenda is shared: either peer writes it
+            self.fields["agenda"].help_text = (
+                "Your plan for this meeting: what you want from it, your most pressing issues, and any background "
+                "your peer should know. You both write and read it; the program office does not."
+            )
+
 
 class LogForm(Form):
     held = forms.ChoiceField(
@@ -126,9 +134,10 @@ class TaskForm(Form):
 
     def __init__(self, *args, mentorship: Mentorship, **kwargs):
         super().__init__(*args, **kwargs)
+        mentee_word, mentor_word = ("peer", "peer") if mentorship.is_peer else ("mentee", "mentor")
         self.fields["owner"].choices = [
-            (mentorship.mentee_id, f"{mentorship.mentee.user.full_name} (mentee)"),
-            (mentorship.mentor_id, f"{mentorship.mentor.user.full_name} (mentor)"),
+            (mentorship.mentee_id, f"{mentorship.mentee.user.full_name} ({mentee_word})"),
+            (mentorship.mentor_id, f"{mentorship.mentor.user.full_name} ({mentor_word})"),
         ]
 
 

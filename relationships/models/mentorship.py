@@ -7,7 +7,7 @@ from django.utils import timezone
 from django_scopes import ScopedManager
 
 from mentorship.fields import EncryptedTextField
-from programs.models import Membership, Organization, Program
+from programs.models import Membership, Organization, Program, ProgramModel
 
 
 class MentorshipStatus(models.TextChoices):
@@ -78,6 +78,21 @@ class Mentorship(models.Model):
     @property
     def is_live(self) -> bool:
         return self.status in LIVE_STATUSES
+
+    @property
+    def is_peer(self) -> bool:
+        """A pairing of a peer program (seed 004's "peer" model): two people at the same
+        level. ``mentor`` and ``mentee`` are then only its first and second peer: every
+        page says "peer", and both can do the same things."""
+        return self.program.model == ProgramModel.PEER
+
+    def other_of(self, membership: Membership) -> Membership | None:
+        """The other person of the pair, for one of them."""
+        if membership.pk == self.mentor_id:
+            return self.mentee
+        if membership.pk == self.mentee_id:
+            return self.mentor
+        return None
 
     def party(self, membership: Membership) -> str | None:
         if membership.pk == self.mentor_id:

@@ -275,7 +275,7 @@ def cancel_upcoming(*, mentorship: Mentorship, actor: Membership | None) -> int:
 def agenda_save(*, actor: Membership, meeting: Meeting, agenda: str) -> Meeting:
     mentorship = meeting.mentorship
     party = require_party(actor, mentorship)
-    if party != "mentee":
+    if party != "mentee" and not mentorship.is_peer:  # peers: either writes it
         raise PermissionDenied("Only the mentee writes the agenda.")
     meeting = _lock(mentorship, meeting)
     _require_live(mentorship)

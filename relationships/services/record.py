@@ -42,8 +42,20 @@ STAGE_PURPOSES = {
 }
 
 
-def stage_rows() -> list[dict]:
-    return [{"value": s.value, "label": s.label, "purpose": STAGE_PURPOSES[s]} for s in STAGE_ORDER]
+# A peer pairing has no sides: both bring the issues and needs.
+PEER_STAGE_PURPOSES = {
+    **STAGE_PURPOSES,
+    Stage.EXPLORATION: "Exploring the issues and needs of both of you — usually the first 1 to 2 meetings.",
+}
+
+
+def stage_purposes(peer: bool = False) -> dict:
+    return PEER_STAGE_PURPOSES if peer else STAGE_PURPOSES
+
+
+def stage_rows(peer: bool = False) -> list[dict]:
+    purposes = stage_purposes(peer)
+    return [{"value": s.value, "label": s.label, "purpose": purposes[s]} for s in STAGE_ORDER]
 
 
 def _stage_index(stage: str) -> int:
@@ -376,8 +388,8 @@ def record_summary(mentorship: Mentorship, meetings: list | None = None) -> dict
     return {
         "stage": mentorship.stage,
         "stage_label": mentorship.get_stage_display(),
-        "stage_purpose": STAGE_PURPOSES.get(mentorship.stage, ""),
-        "stages": stage_rows(),
+        "stage_purpose": stage_purposes(mentorship.is_peer).get(mentorship.stage, ""),
+        "stages": stage_rows(mentorship.is_peer),
         "suggested_stage": Stage(suggest_stage(mentorship, held)).label,
         "cadence": cadence_status(mentorship, meetings=meetings),
         "goals_total": goals_total,

@@ -116,7 +116,9 @@ def _render_detail(request: HttpRequest, mentorship: Mentorship, party: str, mee
     # Reading what the other person wrote goes into the pair's access log.
     tasks = list(meeting.tasks.select_related("owner__user", "created_by__user"))
     read = [("task", task.pk, task.created_by_id) for task in tasks]
-    if meeting.agenda and party == "mentor":
+    if meeting.agenda and mentorship.is_peer:  # both peers write the agenda: a read of the other's
+        read.append(("agenda", meeting.pk, mentorship.other_of(me).pk))
+    elif meeting.agenda and party == "mentor":
         read.append(("agenda", meeting.pk, mentorship.mentee_id))
     if meeting.summary:
         read.append(("summary", meeting.pk, meeting.logged_by_id))
@@ -132,8 +134,8 @@ def _render_detail(request: HttpRequest, mentorship: Mentorship, party: str, mee
         "can_log": can_log,
         "agenda_form": forms.get("agenda_form")
         or (
-            AgendaForm(initial={"agenda": meeting.agenda})
-            if party == "mentee" and live and meeting.status != MeetingStatus.CANCELLED
+            AgendaForm(initial={"agenda": meeting.agenda}, peer=mentorship.is_peer)
+            if (party == "mentee" or mentorship.is_peer) and live and meeting.status != MeetingStatus.CANCELLED
             else None
         ),
         "reschedule_form": forms.get("reschedule_form")
@@ -198,7 +200,7 @@ def _post_action(request, org_slug, pk, meeting_pk, *, form_class, form_key, act
                 return redirect("meeting_detail", org_slug=org_slug, pk=pk, meeting_pk=meeting_pk)
             raise Http404("No such meeting.") from None
         else:
-            messages.success(request, success)
+            messages.success(request, success(mentorship) if callable(success) else success)
             return redirect("meeting_detail", org_slug=org_slug, pk=pk, meeting_pk=meeting_pk)
     return _render_detail(request, mentorship, party, meeting, **{form_key: form})
 
@@ -242,10 +244,11 @@ def meeting_agenda(request: HttpRequest, org_slug: str, pk: int, meeting_pk: int
         meeting_pk,
         form_class=AgendaForm,
         form_key="agenda_form",
+        form_kwargs=lambda mentorship: {"peer": mentorship.is_peer},
         action=lambda actor, meeting, data: meeting_services.agenda_save(
             actor=actor, meeting=meeting, agenda=data["agenda"]
         ),
-        success="Agenda saved. Your mentor can read it.",
+        success=lambda mentorship: f"Agenda saved. Your {'peer' if mentorship.is_peer else 'mentor'} can read it.",
     )
 
 
