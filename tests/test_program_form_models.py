@@ -14,11 +14,15 @@ pytestmark = pytest.mark.django_db
 
 def test_the_form_marks_the_model_only_fields():
     form = ProgramForm()
-    assert form.fields["committee_rule"].widget.attrs["data-program-models"] == "committee"
+    # Peer pairs and circle formation rounds go to the committee too (issue 19).
+    assert form.fields["committee_rule"].widget.attrs["data-program-models"] == "committee peer circles"
+    # Speed-mentoring events and mentees per mentor: the dyad models only.
+    for name in ("speed_events", "default_mentees_per_mentor", "max_mentees_per_mentor"):
+        assert form.fields[name].widget.attrs["data-program-models"] == "committee hubs self_select"
     assert form.fields["max_open_requests"].widget.attrs["data-program-models"] == "self_select"
     assert form.fields["request_response_days"].widget.attrs["data-program-models"] == "self_select"
     assert "data-program-model-choice" in form.fields["model"].widget.attrs
-    for name in ("name", "meeting_cadence", "default_mentees_per_mentor", "principles"):
+    for name in ("name", "meeting_cadence", "principles"):
         assert "data-program-models" not in form.fields[name].widget.attrs
     assert set(MODEL_ONLY_FIELDS) <= set(form.fields)
 

@@ -14,7 +14,8 @@ from django.utils import timezone
 from events.models import EventStatus, SpeedEvent, SpeedParticipant, SpeedRole, SpeedSlot
 from events.services.engine import speed_schedule
 from matching.engine.inputs import MatchConfig, Participants, bitset
-from matching.services.rounds import MODE_BITS, default_weights
+from matching.services.pool_values import MODE_BITS
+from matching.services.rounds import default_weights
 from mentorship.db import retry_on_deadlock
 from mentorship.exceptions import ServiceError
 from programs.models import (
