@@ -76,7 +76,12 @@ def seed_demo() -> dict:
 ROLE_SIGN_INS = (
     ("western-surgical", "mentor", "mentor@western-surgical.example.org", "Catherine Moreau"),
     ("western-surgical", "mentee", "mentee@western-surgical.example.org", "Diego Alvarez"),
-    ("western-surgical", "mentee with an offer", "yusuf.gupta@western-surgical.example.org", "Yusuf Gupta"),
+    (
+        "western-surgical",
+        "mentee with an offer, at the past speed-mentoring event",
+        "yusuf.gupta@western-surgical.example.org",
+        "Yusuf Gupta",
+    ),
     ("lakeshore-anesthesiology", "hub mentor", "chloe.agarwal@lakeshore-anesthesiology.example.org", "Chloe Agarwal"),
     ("lakeshore-anesthesiology", "mentee", "mentee@lakeshore-anesthesiology.example.org", "Aisha Rahman"),
     (
@@ -84,6 +89,24 @@ ROLE_SIGN_INS = (
         "mentee with an offer",
         "new.mentee@lakeshore-anesthesiology.example.org",
         "Owen Fairbanks",
+    ),
+    (
+        "lakeshore-anesthesiology",
+        "circle facilitator (Early Career Circles)",
+        "farid.hashemi@lakeshore-anesthesiology.example.org",
+        "Farid Hashemi",
+    ),
+    (
+        "lakeshore-anesthesiology",
+        "circle member (Early Career Circles)",
+        "isla.chen@lakeshore-anesthesiology.example.org",
+        "Isla Chen",
+    ),
+    (
+        "lakeshore-anesthesiology",
+        "resident in a peer pairing (Resident Peer Mentoring)",
+        "priya.nair@lakeshore-anesthesiology.example.org",
+        "Priya Nair",
     ),
     ("radonc-alumni", "mentor", "mentor@radonc-alumni.example.org", "Margaret Lindholm"),
     ("radonc-alumni", "mentee", "mentee@radonc-alumni.example.org", "Tomasz Nowak"),
