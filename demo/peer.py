@@ -223,6 +223,7 @@ def _history(program, coordinator: Membership, created: dict) -> None:
                 status=MeetingStatus.HELD,
                 agenda="How we each study for the in-training exam; what is hardest about nights right now.",
                 agenda_updated_at=held - timedelta(days=2),
+                agenda_by=proposal.mentee,
                 summary="Swapped question banks and set up a weekly study hour. Agreed to check in after nights.",
                 held_minutes=45,
                 logged_by=proposal.mentor,

@@ -90,12 +90,31 @@ def counts(event: SpeedEvent) -> dict:
     )
 
 
-def met(participant: SpeedParticipant) -> list[SpeedParticipant]:
-    """The people this participant sat with, in round order."""
+def met_ids(participant: SpeedParticipant) -> set[int]:
+    """The participants this one sat with (ids). Once the desk checked anyone in, only people
+    who came: a no-show met nobody, and nobody met them."""
+    event_checked_in = SpeedParticipant.objects.filter(event_id=participant.event_id, checked_in_at__isnull=False)
+    if event_checked_in.exists():
+        if participant.checked_in_at is None:
+            return set()
+        came = event_checked_in
+    else:
+        came = SpeedParticipant.objects.filter(event_id=participant.event_id)
     if participant.role == SpeedRole.MENTOR:
-        slots = SpeedSlot.objects.filter(mentor=participant).select_related("mentee__membership__user")
+        slots = SpeedSlot.objects.filter(mentor=participant, mentee__in=came)
+        return set(slots.values_list("mentee_id", flat=True))
+    return set(SpeedSlot.objects.filter(mentee=participant, mentor__in=came).values_list("mentor_id", flat=True))
+
+
+def met(participant: SpeedParticipant) -> list[SpeedParticipant]:
+    """The people this participant sat with and may pick (``met_ids``), in round order."""
+    ids = met_ids(participant)
+    if participant.role == SpeedRole.MENTOR:
+        slots = SpeedSlot.objects.filter(mentor=participant, mentee_id__in=ids).select_related(
+            "mentee__membership__user"
+        )
         return [s.mentee for s in slots.order_by("round_number")]
-    slots = SpeedSlot.objects.filter(mentee=participant).select_related("mentor__membership__user")
+    slots = SpeedSlot.objects.filter(mentee=participant, mentor_id__in=ids).select_related("mentor__membership__user")
     return [s.mentor for s in slots.order_by("round_number")]
 
 

@@ -133,6 +133,8 @@ def circle_update(*, actor: Membership, circle: Circle, **values) -> Circle:
         setattr(circle, name, value)
     if circle.status == CircleStatus.FORMING and circle.starts_on <= timezone.localdate():
         circle.status = CircleStatus.ACTIVE
+    elif circle.status == CircleStatus.ACTIVE and circle.starts_on > timezone.localdate():
+        circle.status = CircleStatus.FORMING  # its start moved later: forming until then
     circle.save()
     promote_waitlist(circle)
     audit(
@@ -160,7 +162,7 @@ def _notify_place(place: CircleMember, title: str) -> None:
     )
 
 
-def _notify_to_sign(place: CircleMember) -> None:
+def notify_to_sign(place: CircleMember) -> None:
     notify(
         recipient=place.membership,
         kind="agreement",
@@ -209,7 +211,7 @@ def promote_waitlist(circle: Circle) -> list[CircleMember]:
         place.save(update_fields=["status", "joined_at"])
         place.circle = circle
         _notify_place(place, f"A place opened in the circle {circle.name}: you are in")
-        _notify_to_sign(place)
+        notify_to_sign(place)
     return promoted
 
 
@@ -238,7 +240,7 @@ def member_add(*, actor: Membership, circle: Circle, membership: Membership, rol
     place = _create_place(circle, membership, role=role, origin=CircleOrigin.COORDINATOR)
     place.circle = circle
     _notify_place(place, f"You were added to the circle {circle.name}")
-    _notify_to_sign(place)
+    notify_to_sign(place)
     audit(
         organization=circle.organization,
         actor=actor.user,
@@ -260,6 +262,8 @@ def _end_place(place: CircleMember, status: str) -> None:
 def member_remove(*, actor: Membership, place: CircleMember) -> CircleMember:
     require_coordinator(actor, place.circle.organization)
     circle = lock_circle(place.circle)
+    # An ended circle's people keep its record, as its agreement says.
+    _require_open(circle)
     place = CircleMember.objects.select_for_update().select_related("membership__user").get(pk=place.pk)
     if place.status not in LIVE_MEMBER_STATUSES:
         raise ServiceError("This person is no longer in the circle.")
@@ -294,7 +298,7 @@ def facilitator_replace(*, actor: Membership, place: CircleMember, membership: M
     new = _create_place(circle, membership, role=CircleRole.FACILITATOR, origin=CircleOrigin.COORDINATOR)
     new.circle = circle
     _notify_place(new, f"You now facilitate the circle {circle.name}")
-    _notify_to_sign(new)
+    notify_to_sign(new)
     audit(
         organization=circle.organization,
         actor=actor.user,

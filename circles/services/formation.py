@@ -31,7 +31,7 @@ from circles.models import (
     FormationVote,
 )
 from circles.selectors import is_program_member
-from circles.services.circles import circle_path, lock_circle
+from circles.services.circles import lock_circle, notify_to_sign
 from matching.engine.circles import form_circles
 from matching.engine.inputs import FACTORS, MatchConfig, Participants, bitset
 from matching.selectors.reasons import RANKS, join_words
@@ -396,7 +396,9 @@ def formation_apply(*, actor: Membership, formation: FormationRound) -> dict:
             membership_id=placement.membership_id,
             status=CircleMemberStatus.ACTIVE,
         ).exists()
-        if circle.status == CircleStatus.ENDED or taken >= circle.capacity or already:
+        # Checked again: the round may have run days ago, and people withdraw or leave since.
+        still_in = placement.membership.is_active and is_program_member(program, placement.membership)
+        if circle.status == CircleStatus.ENDED or taken >= circle.capacity or already or not still_in:
             skipped += 1
             continue
         waiting = (
@@ -417,14 +419,8 @@ def formation_apply(*, actor: Membership, formation: FormationRound) -> dict:
                 joined_at=now,
             )
         applied += 1
-        notify(
-            recipient=placement.membership,
-            kind="agreement",
-            category="obligation",
-            title=f"You are in the circle {circle.name}: sign its agreement",
-            path=circle_path(circle),
-            key=f"circle:{circle.pk}",
-        )
+        # The same notification as any other way in, marked read when they sign.
+        notify_to_sign(CircleMember(circle=circle, membership=placement.membership))
     formation.status = FormationStatus.APPLIED
     formation.applied_at = now
     formation.applied_by = actor

@@ -30,7 +30,7 @@ from datetime import date, datetime, timedelta
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -171,9 +171,12 @@ def meeting_key(meeting: CircleMeeting) -> str:
 
 
 def active_places(circle: Circle) -> list[CircleMember]:
-    """Everyone invited to the circle's meetings: its active facilitators and members."""
+    """Everyone invited to the circle's meetings: the active facilitators and members who signed
+    its agreement (the same people as ``record_place``: a meeting's place and guest list are
+    circle text)."""
     return list(
-        CircleMember.objects.filter(circle=circle, status=CircleMemberStatus.ACTIVE)
+        CircleMember.objects.filter(circle=circle, status=CircleMemberStatus.ACTIVE, membership__is_active=True)
+        .filter(Exists(CircleAgreementSignature.objects.filter(member=OuterRef("pk"))))
         .select_related("membership__user")
         .order_by("role", "joined_at", "pk")
     )
@@ -513,9 +516,9 @@ def _rows(meetings: list[CircleMeeting], place: CircleMember) -> list[MeetingRow
         for row in CircleRsvp.objects.filter(meeting__in=meetings)
         .values("meeting_id")
         .annotate(
-            n_yes=Count("pk", filter=Q(response=RsvpResponse.YES)),
-            n_no=Count("pk", filter=Q(response=RsvpResponse.NO)),
-            n_maybe=Count("pk", filter=Q(response=RsvpResponse.MAYBE)),
+            n_yes=Count("pk", filter=Q(response=RsvpResponse.YES, member__status=CircleMemberStatus.ACTIVE)),
+            n_no=Count("pk", filter=Q(response=RsvpResponse.NO, member__status=CircleMemberStatus.ACTIVE)),
+            n_maybe=Count("pk", filter=Q(response=RsvpResponse.MAYBE, member__status=CircleMemberStatus.ACTIVE)),
             n_attended=Count("pk", filter=Q(attended=True)),
             n_taken=Count("pk", filter=Q(attended__isnull=False)),
         )
@@ -631,9 +634,15 @@ def circle_metadata(circle: Circle) -> CircleMetadata:
         .order_by("starts_at", "pk")
         .values("pk", "starts_at", "duration_minutes", "cancelled_at")
         .annotate(
-            yes=Count("rsvps", filter=Q(rsvps__response=RsvpResponse.YES)),
-            no=Count("rsvps", filter=Q(rsvps__response=RsvpResponse.NO)),
-            maybe=Count("rsvps", filter=Q(rsvps__response=RsvpResponse.MAYBE)),
+            yes=Count(
+                "rsvps", filter=Q(rsvps__response=RsvpResponse.YES, rsvps__member__status=CircleMemberStatus.ACTIVE)
+            ),
+            no=Count(
+                "rsvps", filter=Q(rsvps__response=RsvpResponse.NO, rsvps__member__status=CircleMemberStatus.ACTIVE)
+            ),
+            maybe=Count(
+                "rsvps", filter=Q(rsvps__response=RsvpResponse.MAYBE, rsvps__member__status=CircleMemberStatus.ACTIVE)
+            ),
             attended=Count("rsvps", filter=Q(rsvps__attended=True)),
             absent=Count("rsvps", filter=Q(rsvps__attended=False)),
         )

@@ -58,7 +58,7 @@ def circle_rounds(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
         {
             "program": program,
             "error": error,
-            "rounds": FormationRound.objects.filter(program=program).select_related("created_by__user")[:20],
+            "rounds": rounds_for(program, request.membership).select_related("created_by__user")[:20],
             "pool_members": len(applications),
             "pool_circles": len(circles),
             "pool_places": int(circle_side.capacity.sum()) if len(circles) else 0,
@@ -66,10 +66,19 @@ def circle_rounds(request: HttpRequest, org_slug: str, program_slug: str) -> Htt
     )
 
 
-def _round(program, pk: int) -> FormationRound:
+# What a committee member who is not a coordinator sees: the rounds sent to the committee,
+# never a draft the coordinator is still working on (nor one they discarded).
+COMMITTEE_SEES = (FormationStatus.IN_REVIEW, FormationStatus.APPROVED, FormationStatus.APPLIED)
+
+
+def rounds_for(program, membership):
+    rounds = FormationRound.objects.filter(program=program)
+    return rounds if membership.is_coordinator else rounds.filter(status__in=COMMITTEE_SEES)
+
+
+def _round(program, pk: int, membership) -> FormationRound:
     return get_object_or_404(
-        FormationRound.objects.filter(program=program).select_related("program__organization", "created_by__user"),
-        pk=pk,
+        rounds_for(program, membership).select_related("program__organization", "created_by__user"), pk=pk
     )
 
 
@@ -77,7 +86,7 @@ def _round(program, pk: int) -> FormationRound:
 @coordinator_or_committee_required
 def circle_round_detail(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
     program = circles_program(program_slug)
-    formation = _round(program, pk)
+    formation = _round(program, pk, request.membership)
     placements = list(formation.placements.select_related("membership__user", "circle").order_by("circle__name", "pk"))
     groups: dict[int, dict] = {}
     for placement in placements:
@@ -122,7 +131,7 @@ ACTIONS = {
 @coordinator_required
 def circle_round_action(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
     program = circles_program(program_slug)
-    formation = _round(program, pk)
+    formation = _round(program, pk, request.membership)
     action = ACTIONS.get(request.POST.get("action", ""))
     if action is None:
         flash.error(request, "Choose what to do with the round.")
@@ -141,7 +150,7 @@ def circle_round_action(request: HttpRequest, org_slug: str, program_slug: str, 
 @coordinator_or_committee_required
 def circle_round_vote(request: HttpRequest, org_slug: str, program_slug: str, pk: int) -> HttpResponse:
     program = circles_program(program_slug)
-    formation = _round(program, pk)
+    formation = _round(program, pk, request.membership)
     if not request.membership.is_committee:
         raise PermissionDenied("Only committee members vote on a round.")
     form = VoteForm(request.POST)

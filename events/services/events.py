@@ -88,6 +88,9 @@ def event_update(*, actor: Membership, event: SpeedEvent, **values) -> SpeedEven
         ]
         if changed:
             raise ServiceError("The event has been held; its time and rounds no longer change.")
+    # Once picks have closed, people may have seen which picks were mutual: they never reopen.
+    if values["picks_close_at"] != event.picks_close_at and event.picks_closed:
+        raise ServiceError("Picks for this event have closed; they cannot open again.", field="picks_close_at")
     rounds_changed = values["rounds"] != event.rounds
     for key, value in values.items():
         setattr(event, key, value)
@@ -239,6 +242,8 @@ def event_mark_held(*, actor: Membership, event: SpeedEvent) -> SpeedEvent:
     if event.status != EventStatus.SCHEDULED:
         raise ServiceError("Only a scheduled event can be marked held.")
     now = timezone.now()
+    if now < event.starts_at:
+        raise ServiceError("The event has not started yet; mark it held once it has taken place.")
     event.status = EventStatus.HELD
     if event.picks_close_at is None or event.picks_close_at <= now:
         event.picks_close_at = now + timedelta(days=PICKS_OPEN_DAYS)

@@ -2,11 +2,14 @@
 people they met. Picks are private; only mutual ones are offered, as proposals in the
 program's usual consent flow (committee review when the program uses it, then both answer)."""
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from events.models import EventStatus, SpeedEvent, SpeedParticipant, SpeedPick, SpeedRole, SpeedSlot
+from events.models import EventStatus, SpeedEvent, SpeedParticipant, SpeedPick, SpeedRole
+from events.selectors import met_ids
 from events.services.schedule import lock_event
 from matching.models import Proposal, ProposalStatus
 from matching.services.proposals import proposal_offer
@@ -17,20 +20,16 @@ from programs.services.access import require_coordinator
 from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, Mentorship, PairExclusion
 
-
-def met_ids(participant: SpeedParticipant) -> set[int]:
-    """The participants this one sat with (ids)."""
-    if participant.role == SpeedRole.MENTOR:
-        return set(SpeedSlot.objects.filter(mentor=participant).values_list("mentee_id", flat=True))
-    return set(SpeedSlot.objects.filter(mentee=participant).values_list("mentor_id", flat=True))
+logger = logging.getLogger(__name__)
 
 
 @retry_on_deadlock
 @transaction.atomic
 def picks_save(*, actor: Membership, event: SpeedEvent, chosen_ids) -> int:
     """The participant's whole list of picks, replacing the one they saved before."""
-    if event.organization_id != actor.organization_id:
-        raise PermissionDenied("That event belongs to another organization.")
+    # The event first, in the order closing the picks takes it: a save and a close never overlap,
+    # so no pick lands after the mutual pairs were worked out.
+    event = lock_event(event, actor)
     me = (
         SpeedParticipant.objects.select_for_update(of=("self",))
         .select_related("event")
@@ -39,7 +38,8 @@ def picks_save(*, actor: Membership, event: SpeedEvent, chosen_ids) -> int:
     )
     if me is None:
         raise PermissionDenied("Only the event's participants say whom they would like to continue with.")
-    if not me.event.picks_open:
+    me.event = event
+    if not event.picks_open:
         raise ServiceError("Picks for this event are not open.")
     chosen = {int(pk) for pk in chosen_ids}
     met = met_ids(me)
@@ -141,6 +141,9 @@ def picks_close_due() -> int:
         try:
             picks_close_and_offer(actor=actor, event=event)
         except (ServiceError, PermissionDenied):
+            continue
+        except Exception:  # one event's failure never stops the others' close
+            logger.exception("closing the picks of speed event %s failed", event.pk)
             continue
         closed += 1
     return closed

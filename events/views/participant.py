@@ -36,6 +36,10 @@ def speed_event_picks(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     event, me = my_participation(request, pk)
     people = met(me)
     chosen = picks_of(me)
+    if request.method == "POST" and not event.picks_open:
+        # Picks closed while the page was open: say so, rather than a form that is not shown.
+        flash.error(request, "Picks for this event have closed; your earlier picks stand.")
+        return redirect("speed_event_picks", org_slug=org_slug, pk=event.pk)
     form = PicksForm(request.POST or None, met=people, initial={"chosen": sorted(chosen)})
     if request.method == "POST" and form.is_valid():
         try:
@@ -51,6 +55,13 @@ def speed_event_picks(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
             )
             return redirect("speed_event_picks", org_slug=org_slug, pk=event.pk)
     mutual = mutual_of(me) if event.picks_closed else set()
+    # Mutual picks the program offered as a pair (the others were skipped: already paired,
+    # excluded, or waiting), known once the picks are closed and offered.
+    offered = {
+        row["mentee"] if me.membership_id == row["mentor"] else row["mentor"]
+        for row in (event.offer_results or [])
+        if row.get("proposal") and me.membership_id in (row["mentor"], row["mentee"])
+    }
     return render(
         request,
         "events/picks.html",
@@ -61,6 +72,7 @@ def speed_event_picks(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
             "people": people,
             "chosen": chosen,
             "mutual": mutual,
+            "offered": offered,
             "show_mutual": event.picks_closed,
         },
     )

@@ -45,6 +45,8 @@ class Meeting(models.Model):
     sequence = models.PositiveIntegerField(default=0)
     agenda = EncryptedTextField(blank=True, help_text="The mentee's plan for this meeting.")
     agenda_updated_at = models.DateTimeField(null=True, blank=True)
+    # Who wrote the agenda last (peers both write it): a read of it is logged only for the other.
+    agenda_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
     summary = EncryptedTextField(blank=True, help_text="What was discussed; both can read it.")
     held_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
     logged_by = models.ForeignKey(Membership, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")

@@ -283,7 +283,8 @@ def agenda_save(*, actor: Membership, meeting: Meeting, agenda: str) -> Meeting:
         raise ServiceError("This meeting was cancelled.")
     meeting.agenda = _clean_text(agenda, field="agenda", label="agenda")
     meeting.agenda_updated_at = timezone.now()
-    meeting.save(update_fields=["agenda", "agenda_updated_at", "updated_at"])
+    meeting.agenda_by = actor
+    meeting.save(update_fields=["agenda", "agenda_updated_at", "agenda_by", "updated_at"])
     meeting.mentorship = mentorship
     return meeting
 

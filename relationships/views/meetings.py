@@ -116,8 +116,8 @@ def _render_detail(request: HttpRequest, mentorship: Mentorship, party: str, mee
     # Reading what the other person wrote goes into the pair's access log.
     tasks = list(meeting.tasks.select_related("owner__user", "created_by__user"))
     read = [("task", task.pk, task.created_by_id) for task in tasks]
-    if meeting.agenda and mentorship.is_peer:  # both peers write the agenda: a read of the other's
-        read.append(("agenda", meeting.pk, mentorship.other_of(me).pk))
+    if meeting.agenda and mentorship.is_peer:  # both peers write it: logged when the other wrote it last
+        read.append(("agenda", meeting.pk, meeting.agenda_by_id))
     elif meeting.agenda and party == "mentor":
         read.append(("agenda", meeting.pk, mentorship.mentee_id))
     if meeting.summary:

@@ -137,8 +137,10 @@ def create_program(
     page.locator("#id_model").select_option(value=model)
     page.locator("#id_is_published").check()
     page.locator("#id_min_commitment_months").fill(str(min_commitment_months))
-    page.locator("#id_default_mentees_per_mentor").fill(str(default_mentees))
-    page.locator("#id_max_mentees_per_mentor").fill(str(max_mentees))
+    # Mentees per mentor: shown for the dyad models only (peers and circles have no mentors' sides).
+    if page.locator("#id_default_mentees_per_mentor").is_visible():
+        page.locator("#id_default_mentees_per_mentor").fill(str(default_mentees))
+        page.locator("#id_max_mentees_per_mentor").fill(str(max_mentees))
     page.locator("#id_meeting_cadence").select_option(value=meeting_cadence)
     page.locator("#id_in_person_cadence").select_option(value=in_person_cadence)
     page.locator("#id_first_meeting_days").fill(str(first_meeting_days))

@@ -16,6 +16,7 @@ from circles.models import (
     CircleNote,
     CircleRsvp,
     FormationRound,
+    FormationStatus,
 )
 from programs.models import Application, ApplicationStatus, Role
 
@@ -79,4 +80,6 @@ def circle_ids(org, program, *, mentor, mentee, marker: str = "") -> dict:
 
 
 def formation_round_id(org, program, coordinator) -> int:
-    return FormationRound.objects.create(organization=org, program=program, created_by=coordinator).pk
+    return FormationRound.objects.create(
+        organization=org, program=program, created_by=coordinator, status=FormationStatus.IN_REVIEW
+    ).pk

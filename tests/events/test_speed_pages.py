@@ -11,7 +11,7 @@ from events.models import EventStatus, SpeedEvent, SpeedParticipant
 from events.services import events as event_services
 from events.services import schedule as schedule_services
 from programs.models import Role
-from tests.events.support import approved, event, people, speed_program
+from tests.events.support import approved, event, people, speed_program, took_place
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-03-02 09:00")]
 
@@ -158,6 +158,7 @@ def test_every_events_page_keeps_the_html_rules(client, org_a, coordinator_a):
         assert response.status_code == 200, url
         assert html_rules.problems(response.content.decode()) == [], url
     with scope(organization=org_a):
+        took_place(the_event)
         event_services.event_mark_held(actor=coordinator_a, event=the_event)
     client.force_login(mentee.membership.user)
     for url in (f"{base}/events/{the_event.pk}/my-schedule/", f"{base}/events/{the_event.pk}/picks/"):

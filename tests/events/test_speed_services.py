@@ -16,7 +16,7 @@ from matching.models import Proposal, ProposalStatus
 from mentorship.exceptions import ServiceError
 from programs.models import Notification, ProgramModel, Role
 from relationships.models import PairExclusion
-from tests.events.support import approved, event, people, speed_program
+from tests.events.support import approved, event, people, speed_program, took_place
 from tests.factories import MembershipFactory, MentorshipFactory, ProgramFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-03-02 09:00")]
@@ -199,6 +199,7 @@ def test_check_in_is_for_coordinators_and_keeps_the_first_time(org_a, coordinato
 def held(program, coordinator, **kwargs):
     the_event, mentors, mentees = built(program, coordinator, **kwargs)
     with scope(organization=program.organization):
+        took_place(the_event)
         event_services.event_mark_held(actor=coordinator, event=the_event)
         the_event.refresh_from_db()
     return the_event, mentors, mentees
@@ -223,6 +224,7 @@ def test_picks_only_among_people_met_only_by_participants_only_while_open(org_a,
     with pytest.raises(ServiceError, match="not open"):
         pick(the_event, mentor, [slot.mentee.membership])
     with scope(organization=org_a):
+        took_place(the_event)
         event_services.event_mark_held(actor=coordinator_a, event=the_event)
         the_event.refresh_from_db()
     with pytest.raises(PermissionDenied):
