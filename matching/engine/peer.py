@@ -546,86 +546,210 @@ class _Ctx:
         return pairs, 2 * len(pick), int(g[pick].sum())
 
 
-PERFECT_MAX_ROUNDS = 10
+PERFECT_MAX_ROUNDS = 400  # cut / re-solve rounds on the candidates (a safety cap; each is a warm start)
+# the cutting stops once CUT_STALL_ROUNDS rounds lowered the bound by less than CUT_STALL_SCORE
+# (the blossom window then covers the rest of the gap)
+CUT_STALL_ROUNDS, CUT_STALL_SCORE = 10, 0.05
+_CUT_THRESHOLDS = (1e-6, 0.1, 0.2, 0.3, 0.4)
+
+
+class _CutLP:
+    """The perfect-matching LP with odd-set cuts, kept in one HiGHS model: edge columns and
+    cut rows are added as they come and every re-solve starts from the previous basis (dual
+    simplex after new cuts). Maximises ``sum g_e x_e`` with ``x(delta(v)) = 1`` per vertex and
+    ``x(E(S)) <= (|S| - 1) / 2`` per cut."""
+
+    def __init__(self, verts: np.ndarray, n_nodes: int, unit: float):
+        import highspy
+
+        self.hs = highspy
+        self.h = h = highspy.Highs()
+        h.setOptionValue("output_flag", False)
+        h.setOptionValue("log_to_console", False)
+        h.changeObjectiveSense(highspy.ObjSense.kMaximize)
+        self.nv, self.unit, self.n_nodes = len(verts), unit, n_nodes
+        self.pos = np.full(n_nodes, -1, np.int64)
+        self.pos[verts] = np.arange(self.nv)
+        one = np.ones(self.nv)
+        h.addRows(self.nv, one, one, 0, np.zeros(self.nv, np.int32), np.zeros(0, np.int32), np.zeros(0))
+        self.a = self.b = self.g = np.zeros(0, np.int64)
+        self.s = np.zeros(0)
+        self.cut_sets: list[np.ndarray] = []
+        self.cut_cols: list[np.ndarray] = []  # the columns inside each cut
+        self.keys: set[tuple[int, ...]] = set()
+        self._mem = None
+
+    def add_edges(self, a, b, g, s):
+        """New columns: their two degree rows and every cut containing both ends."""
+        m = len(a)
+        if not m:
+            return
+        ra, rb = self.pos[a], self.pos[b]
+        if self.cut_sets:
+            mem = self.membership()
+            both = (mem[a].multiply(mem[b])).tocoo()
+            ec, cr = both.row.astype(np.int64), both.col.astype(np.int64)
+        else:
+            ec = cr = np.zeros(0, np.int64)
+        col = np.concatenate([np.arange(m), np.arange(m), ec])
+        row = np.concatenate([ra, rb, self.nv + cr])
+        order = np.argsort(col, kind="stable")
+        col, row = col[order], row[order]
+        starts = np.searchsorted(col, np.arange(m)).astype(np.int32)
+        inf = self.hs.kHighsInf
+        nnz = len(row)
+        self.h.addCols(m, g * self.unit, np.zeros(m), np.full(m, inf), nnz, starts, row.astype(np.int32), np.ones(nnz))
+        base = len(self.a)
+        for c, e in zip(cr.tolist(), ec.tolist(), strict=True):
+            self.cut_cols[c] = np.append(self.cut_cols[c], base + e)
+        self.a, self.b = np.concatenate([self.a, a]), np.concatenate([self.b, b])
+        self.g, self.s = np.concatenate([self.g, g]), np.concatenate([self.s, s])
+
+    def membership(self):
+        """Sparse (nodes x cuts) 0/1."""
+        import scipy.sparse as sp
+
+        if self._mem is None or self._mem.shape[1] != len(self.cut_sets):
+            rows = np.concatenate(self.cut_sets)
+            cols = np.repeat(np.arange(len(self.cut_sets)), [len(S) for S in self.cut_sets])
+            self._mem = sp.csr_matrix((np.ones(len(rows), np.int8), (rows, cols)), (self.n_nodes, len(self.cut_sets)))
+        return self._mem
+
+    def new_sets(self, batches):
+        """The sets not already cut (each batch: disjoint sets)."""
+        out = []
+        for batch in batches:
+            keep = []
+            for S in batch:
+                key = tuple(S.tolist())
+                if key not in self.keys:
+                    self.keys.add(key)
+                    keep.append(S)
+            if keep:
+                out.append(keep)
+        return out
+
+    def add_cuts(self, batches):
+        """Rows for the cuts (their inside pairs must already be columns)."""
+        for batch in batches:
+            lab = np.full(self.n_nodes, -1, np.int64)
+            for r, S in enumerate(batch):
+                lab[S] = r
+            la, lb = lab[self.a], lab[self.b]
+            inside = np.nonzero((la == lb) & (la >= 0))[0]
+            order = np.argsort(la[inside], kind="stable")
+            cols = inside[order]
+            cnt = np.bincount(la[cols], minlength=len(batch))
+            starts = np.concatenate([[0], np.cumsum(cnt)[:-1]]).astype(np.int32)
+            rhs = np.array([(len(S) - 1) // 2 for S in batch], np.float64)
+            nr = len(batch)
+            self.h.addRows(
+                nr, np.full(nr, -self.hs.kHighsInf), rhs, len(cols), starts, cols.astype(np.int32), np.ones(len(cols))
+            )
+            for r, S in enumerate(batch):
+                self.cut_sets.append(S)
+                self.cut_cols.append(cols[starts[r] : starts[r] + cnt[r]])
+
+    def solve(self):
+        """(x, y, z) in score units, or None when infeasible."""
+        self.h.run()
+        if self.h.getModelStatus() != self.hs.HighsModelStatus.kOptimal:
+            return None
+        sol = self.h.getSolution()
+        x = np.asarray(sol.col_value)
+        d = np.asarray(sol.row_dual) / self.unit
+        return x, d[: self.nv], d[self.nv :]
+
+    def zsum(self, z_int):
+        """Per column, the sum of z over the cuts containing it (exact integers)."""
+        out = np.zeros(len(self.a), np.int64)
+        if self.cut_cols:
+            cols = np.concatenate(self.cut_cols)
+            zz = np.repeat(z_int, [len(c) for c in self.cut_cols])
+            np.add.at(out, cols, zz)
+        return out
 
 
 def _solve_perfect(ctx: _Ctx):
     """The people in play (plus the dummy when odd) all paired: prove the best score with the
     perfect-matching LP (degree = 1, free duals y) plus odd-set cuts x(E(S)) <= (|S|-1)/2
-    (duals z >= 0), solved by HiGHS on the candidates, its duals made exactly feasible in
-    integers, every other pair priced. Any perfect matching M' then has
-    g(M') <= UB + rc_e for each of its edges e (rc_e <= 0), so a blossom matching M on the
+    (duals z >= 0), kept in one warm-started HiGHS model on the candidates and cut until no
+    violated odd set is found; its duals made exactly feasible in integers, then every other
+    pair priced (the violated ones join and the cutting goes on). Any perfect matching M' then
+    has g(M') <= UB + rc_e for each of its edges e (rc_e <= 0), so a blossom matching M on the
     pairs with rc >= -T, perfect, with UB - g(M) <= T, is optimal. None when the candidates
     have no fractional perfect matching or the window would grow too large."""
-    import scipy.sparse as sp
-    from scipy.optimize import linprog
-
     verts = ctx.active if ctx.dummy < 0 else np.append(ctx.active, ctx.dummy)
     nv = len(verts)
-    pos = np.full(ctx.n_nodes, -1, np.int64)
-    pos[verts] = np.arange(nv)
-    cuts: list[np.ndarray] = []
+    t = time.perf_counter()
+    lp = _CutLP(verts, ctx.n_nodes, 1.0 / ctx.scale)
+    lp.add_edges(ctx.ea, ctx.eb, ctx.g(ctx.es), ctx.es)
+    lp.add_edges(ctx.da, ctx.db, np.zeros(len(ctx.da), np.int64), np.zeros(len(ctx.da)))
+    ctx.t_lp += time.perf_counter() - t
+    T0 = max(1, int(0.02 * ctx.scale))  # the first window: 0.02 score; x4 until it holds a perfect matching
+    collect = 4 * T0
     y_int = np.zeros(ctx.n_nodes, np.int64)
     z_int = np.zeros(0, np.int64)
-    for round_ in range(PERFECT_MAX_ROUNDS + 50):
+    cut_rounds = 0
+    cutting = False
+    obj: list[float] = []  # the LP bound per cut round
+    while True:
         ctx.rounds += 1
         t = time.perf_counter()
-        a = np.concatenate([ctx.ea, ctx.da])
-        b = np.concatenate([ctx.eb, ctx.db])
-        g = np.concatenate([ctx.g(ctx.es), np.zeros(len(ctx.da), np.int64)])
-        m = len(a)
-        cols = np.arange(m)
-        a_eq = sp.csr_matrix(
-            (np.ones(2 * m), (np.concatenate([pos[a], pos[b]]), np.concatenate([cols, cols]))), (nv, m)
-        )
-        inside = _inside(cuts, a, b, ctx.n_nodes)
-        if cuts:
-            r_, c_ = inside.nonzero()
-            a_ub = sp.csr_matrix((np.ones(len(r_)), (r_, c_)), (len(cuts), m))
-            b_ub = np.array([(len(S) - 1) // 2 for S in cuts], np.float64)
-        else:
-            a_ub, b_ub = None, None
-        unit = 1.0 / ctx.scale
-        res = linprog(-g * unit, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(nv), bounds=(0, None), method="highs")
-        ctx.t_lp += time.perf_counter() - t
-        if res.status != 0:
+        sol = lp.solve()
+        if sol is None:
+            ctx.t_lp += time.perf_counter() - t
             return None
-        x = res.x
-        y = -res.eqlin.marginals / unit
-        z = -res.ineqlin.marginals / unit if cuts else np.zeros(0)
-        # odd-set cuts from the fractional part
-        new = _odd_sets(a, b, x, ctx.n_nodes) if round_ < PERFECT_MAX_ROUNDS else []
-        if new:  # (after PERFECT_MAX_ROUNDS the cuts so far stand: the bound stays valid, the window wider)
-            cuts.extend(new)
-            ctx.n_cuts = len(cuts)
-            _add_inside_pairs(ctx, new)
-            continue
+        x, y, z = sol
         # exact integer duals: round, then raise y where a candidate edge is violated
         y_int = np.zeros(ctx.n_nodes, np.int64)
         y_int[verts] = np.rint(y).astype(np.int64)
         z_int = np.maximum(np.rint(z), 0).astype(np.int64)
-        zsum = inside.T @ z_int if cuts else np.zeros(m, np.int64)
-        viol = g - y_int[a] - y_int[b] - zsum
+        viol = lp.g - y_int[lp.a] - y_int[lp.b] - lp.zsum(z_int)
         bump = np.zeros(ctx.n_nodes, np.int64)
-        np.maximum.at(bump, a, np.maximum(viol, 0))
+        np.maximum.at(bump, lp.a, np.maximum(viol, 0))
         y_int += bump
-        found = ctx.price(lambda ia, jb, sv, y=y_int: ctx.g(sv) - y[ia] - y[jb], collect_t=0)
-        if found is None:
+        # cut until the bound is within T0 of a matching on the candidates (or no cut is found)
+        new = []
+        obj.append(float(lp.s @ x))
+        stalled = len(obj) > CUT_STALL_ROUNDS and obj[-1 - CUT_STALL_ROUNDS] - obj[-1] < CUT_STALL_SCORE
+        if cutting and cut_rounds < PERFECT_MAX_ROUNDS and not stalled:
+            new = lp.new_sets(_odd_sets(lp.a, lp.b, x, ctx.n_nodes))
+        if new:  # (past PERFECT_MAX_ROUNDS the cuts so far stand: the bound stays valid, the window wider)
+            cut_rounds += 1
+            lp.add_cuts(new)
+            ctx.n_cuts = len(lp.cut_sets)
+            ctx.t_lp += time.perf_counter() - t
+            continue
+        ctx.t_lp += time.perf_counter() - t
+        found = ctx.price(lambda ia, jb, sv, y=y_int: ctx.g(sv) - y[ia] - y[jb], collect_t=collect)
+        if found is None and cutting:
             break
-        ctx.add(*found)
-    else:
-        return None
+        # the violated pairs and the near ones (rc >= -collect) join the candidates: the cuts
+        # then work on a graph that holds the pairs an optimal matching may use
+        if found is not None:
+            ctx.add(*found)
+            lp.add_edges(found[0], found[1], ctx.g(found[2]), found[2])
+            obj.clear()  # new pairs: the cutting may go on
+        near = ctx.near_a, ctx.near_b, ctx.near_s
+        ctx.set_candidates(
+            np.concatenate([ctx.ea, near[0]]), np.concatenate([ctx.eb, near[1]]), np.concatenate([ctx.es, near[2]])
+        )
+        lp.add_edges(near[0], near[1], ctx.g(near[2]), near[2])
+        ctx.near_a = ctx.near_b = ctx.near_rc = np.zeros(0, np.int64)
+        ctx.near_s = np.zeros(0)
+        cutting = cutting or found is None  # the degree LP is priced out: now the odd-set cuts
     # the certificate bound, exact
-    ub = int(y_int[verts].sum()) + sum(
-        int(zv) * ((len(S) - 1) // 2) for zv, S in zip(z_int.tolist(), cuts, strict=True)
-    )
-    a, b, s = ctx.ea, ctx.eb, ctx.es
-    inside = _inside(cuts, a, b, ctx.n_nodes)
-    zsum = inside.T @ z_int if cuts else np.zeros(len(a), np.int64)
-    rc_c = ctx.g(s) - y_int[a] - y_int[b] - zsum
-    rc_d = 0 - y_int[ctx.da] - y_int[ctx.db]
-    T = max(1, int(0.02 * ctx.scale))  # start: 0.02 score; x4 until the window holds a perfect matching
-    collect = 0
+    ub = _ub(lp, verts, y_int, z_int)
+    rc = lp.g - y_int[lp.a] - y_int[lp.b] - lp.zsum(z_int)
+    if (rc > 0).any():
+        raise RuntimeError("integer duals infeasible on the candidates")
+    dummy_col = lp.b == ctx.dummy if ctx.dummy >= 0 else np.zeros(len(lp.a), bool)
+    a, b, s, rc_c = lp.a[~dummy_col], lp.b[~dummy_col], lp.s[~dummy_col], rc[~dummy_col]
+    da, db, rc_d = lp.a[dummy_col], lp.b[dummy_col], rc[dummy_col]
+    if len(da) != len(ctx.da) or (len(da) and not (np.array_equal(da, ctx.da) and np.array_equal(db, ctx.db))):
+        raise RuntimeError("dummy edges out of order")
+    T = T0
     limit = int(50 * ctx.scale * max(ctx.sc.smax, 1.0))
     while limit >= T:
         if collect < T:
@@ -647,76 +771,61 @@ def _solve_perfect(ctx: _Ctx):
                 "gap": gap,
                 "method": (
                     "proven on the full graph of allowed pairs (scores rounded to score_resolution): everyone in"
-                    f" play is paired; the perfect-matching LP with {len(cuts)} odd-set cuts (integer duals, every"
-                    f" pair priced) bounds the total score {gap:.6g} above the blossom matching, which is optimal"
-                    f" on every pair within that reduced-cost window ({ctx.r_edges} edges)"
+                    f" play is paired; the perfect-matching LP with {len(lp.cut_sets)} odd-set cuts (integer duals,"
+                    f" every pair priced) bounds the total score {gap:.6g} above the blossom matching, which is"
+                    f" optimal on every pair within that reduced-cost window ({ctx.r_edges} edges)"
                 ),
             }
         T = 4 * T if covered < nv else max(2 * T, ub - g_m)
     return None
 
 
-def _inside(cuts, a, b, n_nodes):
-    """Sparse (cuts x edges) 0/1: edge inside the cut's vertex set."""
-    import scipy.sparse as sp
-
-    if not cuts:
-        return sp.csr_matrix((0, len(a)), dtype=np.int64)
-    rows, cols = [], []
-    member = np.zeros(n_nodes, bool)
-    for r, S in enumerate(cuts):
-        member[S] = True
-        idx = np.nonzero(member[a] & member[b])[0]
-        member[S] = False
-        rows.append(np.full(len(idx), r))
-        cols.append(idx)
-    r, c = np.concatenate(rows), np.concatenate(cols)
-    return sp.csr_matrix((np.ones(len(r), np.int64), (r, c)), (len(cuts), len(a)))
+def _ub(lp: _CutLP, verts, y_int, z_int) -> int:
+    return int(y_int[verts].sum()) + sum(
+        int(zv) * ((len(S) - 1) // 2) for zv, S in zip(z_int.tolist(), lp.cut_sets, strict=True)
+    )
 
 
 def _odd_sets(a, b, x, n_nodes):
-    """Odd vertex sets of the fractional part's connected components whose blossom
-    inequality the LP solution violates."""
+    """Odd vertex sets whose blossom inequality the LP solution violates: the odd connected
+    components of the fractional support, and of its edges above a few thresholds (an odd
+    component S of those is violated when x(delta(S)) < 1). One batch of disjoint sets per
+    threshold."""
     from scipy.sparse import coo_matrix
     from scipy.sparse.csgraph import connected_components
 
     frac = (x > 1e-6) & (x < 1 - 1e-6)
     if not frac.any():
         return []
-    fa, fb = a[frac], b[frac]
-    g = coo_matrix((np.ones(len(fa)), (fa, fb)), (n_nodes, n_nodes))
-    _, lab = connected_components(g, directed=False)
-    touched = np.unique(np.concatenate([fa, fb]))
     out = []
-    for comp in np.unique(lab[touched]):
-        S = touched[lab[touched] == comp]
-        if len(S) % 2 == 1 and len(S) >= 3:
-            member = np.zeros(n_nodes, bool)
-            member[S] = True
-            inside = member[a] & member[b]
-            if x[inside].sum() > (len(S) - 1) / 2 + 1e-6:
-                out.append(S)
+    for thr in _CUT_THRESHOLDS:
+        sel = frac & (x > thr)
+        if not sel.any():
+            break
+        fa, fb = a[sel], b[sel]
+        g = coo_matrix((np.ones(len(fa)), (fa, fb)), (n_nodes, n_nodes))
+        _, lab = connected_components(g, directed=False)
+        touched = np.unique(np.concatenate([fa, fb]))
+        tl = lab[touched]
+        order = np.argsort(tl, kind="stable")
+        tl, ts = tl[order], touched[order]
+        cut = np.flatnonzero(np.diff(tl)) + 1
+        groups = np.split(ts, cut)
+        sizes = np.array([len(S) for S in groups])
+        odd = [S for S, k in zip(groups, sizes, strict=True) if k % 2 == 1 and k >= 3]
+        if not odd:
+            continue
+        # x(E(S)) per odd component, vectorised
+        clab = np.full(n_nodes, -1, np.int64)
+        for r, S in enumerate(odd):
+            clab[S] = r
+        la, lb = clab[a], clab[b]
+        ins = (la == lb) & (la >= 0)
+        xin = np.bincount(la[ins], weights=x[ins], minlength=len(odd))
+        batch = [S for r, S in enumerate(odd) if xin[r] > (len(S) - 1) / 2 + 1e-6]
+        if batch:
+            out.append(batch)
     return out
-
-
-def _add_inside_pairs(ctx: _Ctx, sets):
-    """Every allowed pair inside a cut's set becomes a candidate (so a pair outside the
-    candidates is never inside a cut, and its reduced cost needs no z)."""
-    parts_a, parts_b = [], []
-    for S in sets:
-        S = S[ctx.dummy != S]
-        ia, jb = np.triu_indices(len(S), 1)
-        parts_a.append(S[ia])
-        parts_b.append(S[jb])
-    if not parts_a:
-        return
-    ia, jb = np.concatenate(parts_a), np.concatenate(parts_b)
-    ok = ctx.sc.feasible(ia, jb)
-    ia, jb = ia[ok], jb[ok]
-    if len(ia):
-        ctx.set_candidates(
-            np.concatenate([ctx.ea, ia]), np.concatenate([ctx.eb, jb]), np.concatenate([ctx.es, ctx.sc.score(ia, jb)])
-        )
 
 
 def _solve_degree(ctx: _Ctx):
