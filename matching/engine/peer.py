@@ -241,7 +241,7 @@ def peer_match(peers: Participants, config: MatchConfig, backend: str = "auto") 
 
     # ---- candidate graph: each person's top k partners (full rows, exact float64)
     t1 = time.perf_counter()
-    block_elements = cfg.block_elements
+    block_elements = min(cfg.block_elements, 500_000)  # smaller row blocks: a lower peak (many temporaries each)
 
     def candidates(rows):
         s, base, ok = sc.block(rows, pool)
