@@ -8,6 +8,18 @@ same-institution conflict rule on, ``default_config()`` weights). Each size runs
 subprocess; time is the wall time of ``peer_match`` inside it, memory the peak RSS of that
 process (VmHWM: interpreter, imports and pool included). Prints pairs, total score and the
 optimality certificate (LP bound gap, odd-set cuts, pricing passes, blossom window).
+
+Seed 42, on a loaded 2-core machine (other jobs running), after the warm-started cut LP:
+
+| peers | pairs | total score | time s | peak MB | LP gap | cuts | LP rounds | pricing passes | blossom edges |
+|---|---|---|---|---|---|---|---|---|---|
+| 1,500 | 736 | 7193.1458 | 6.6 | 260 | 0.0023 | 389 | 109 | 4 | 1,697 |
+| 5,000 | 2,441 | 24882.5414 | 31.7 | 432 | 1.199 | 372 | 50 | 5 | 74,542 |
+
+5,000 split (s): candidates 4.1, LP 6.1, pricing 8.7, blossom 12.7, explanations 0.06. Before
+(linprog from scratch per round, cuts capped at 10 rounds, pricing every round after that):
+1,500 peers 43.6 s; 5,000 peers 678 s and 2.2 GB (candidates 19, LP 196 in 27 solves, pricing
+144 in 20 passes, blossom 265 on 392k edges, explanations 51).
 """
 
 from __future__ import annotations

@@ -29,17 +29,31 @@ matching, so cardinality comes first; ``stats["score_resolution"]`` is the score
 the number of people in play is odd a dummy person joins everyone at weight ``BIG / 2``, so
 the parity does not loosen the bound below (it adds the same constant to every pairing).
 
-1. Fractional matching LP (degree constraints only) by column generation: its bipartite
-   double cover is solved by an integer min-cost flow (OR-Tools) on the candidate edges and
-   exact integer duals ``y`` are rebuilt from the flow; every allowed pair of the full graph is
-   priced against ``y`` in row blocks and the violated ones are added, until none is. Then
-   ``UB = sum(y)`` bounds every matching of the full graph, and for every matching ``M'`` and
-   each of its edges ``e``: ``W(M') <= UB + rc_e`` (``rc_e = W_e - y_u - y_v <= 0``).
+1. When everyone in play can be paired (the usual case): the perfect-matching LP (degree = 1
+   per person, free duals ``y``) with odd-set cuts ``x(E(S)) <= (|S| - 1) / 2`` (duals
+   ``z >= 0``), kept in one HiGHS model (``highspy``): candidate pairs enter as columns and
+   cuts as rows, each re-solve starts from the previous basis (dual simplex after new cuts).
+   First the degree LP is priced out (every allowed pair of the full graph priced against
+   ``y`` in row blocks; the violated pairs and the near ones join), then violated odd sets
+   (odd components of the fractional support and of its edges above a few thresholds) are
+   cut, round after round, until no cut is found or ten rounds lowered the bound by less than
+   ``CUT_STALL_SCORE``; then a full pricing pass, and the cutting resumes when pairs entered.
+   The duals are rounded to integers and ``y`` raised wherever a candidate pair is violated,
+   so ``rc_e = g_e - y_u - y_v - sum(z_S: e inside S) <= 0`` on every candidate, and every
+   other pair is priced with ``g_e - y_u - y_v`` (``>= rc_e`` since ``z >= 0``): none is
+   positive. Then ``UB = sum(y) + sum(z_S (|S| - 1) / 2)`` bounds every perfect matching, and
+   for every perfect matching ``M'`` and each of its edges ``e``: ``g(M') <= UB + rc_e``.
+   Otherwise (some person in play cannot be paired): the degree LP with cardinality weights
+   ``W`` on the bipartite double cover, by an integer min-cost flow (OR-Tools) with exact
+   integer duals, and the same pricing (``W(M') <= UB + rc_e``).
 2. A matching ``M`` from Edmonds' blossom algorithm (``rustworkx.max_weight_matching``, exact
-   integers), run per connected component on ``R(T)``: the pairs with ``rc_e >= -T``. If
-   ``UB - W(M) <= T``, no pair outside ``R(T)`` can be in a matching as good as ``M``, so ``M``
-   is optimal for the full graph; otherwise ``T`` grows (doubling, then ``UB - W(M)``) and
-   the pairs it admits are collected by another blocked pass.
+   integers), run per connected component on ``R(T)``: the pairs with ``rc_e >= -T`` (for the
+   pairs outside the candidates, the upper estimate ``g_e - y_u - y_v``, so ``R(T)`` holds
+   every pair of true reduced cost ``>= -T``). If ``UB - W(M) <= T`` (and ``M`` is perfect in
+   the first case), no pair outside ``R(T)`` can be in a matching as good as ``M``, so ``M`` is
+   optimal for the full graph; otherwise ``T`` grows (x4 until the window holds a perfect
+   matching, then to ``UB - W(M)``) and the pairs it admits are collected by another blocked
+   pass.
 
 All the arithmetic of the certificate is in int64 / Python integers; floats only produce the
 pair scores, which are rounded once to integers.
@@ -53,6 +67,7 @@ from collections.abc import Mapping
 import numpy as np
 
 from matching.engine.inputs import REASON_ONLY_EXCLUDED, Assignment, MatchConfig, MatchResult, Participants
+from matching.engine.peer_lp import CutLP, blossom, lp_duals, odd_sets
 from matching.engine.scoring import Scorer, map_blocks, row_blocks, top_k
 
 PEER_OBJECTIVE = "max paired people, then max total score (exact)"
@@ -195,110 +210,6 @@ def peer_explain(peers: Participants, config: MatchConfig, i: int, j: int) -> di
     return {f: float(x) for f, x in sc.terms(np.int64(i), np.int64(j)).items()}
 
 
-# --------------------------------------------------------------------------- LP on the double cover
-
-
-def _lp_duals(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray):
-    """Fractional matching LP (degree <= 1) on the edges (a, b) with integer weights w, through
-    its bipartite double cover: an integer min-cost flow, then exact integer duals of the
-    cover rebuilt from it (Bellman-Ford style fixed point) and checked. Returns y (int64,
-    y_u + y_v >= 2 w_e on every given edge, y >= 0; sum(y) = 2 * LP optimum) and the
-    fractional solution x in halves (0, 1 or 2 per edge)."""
-    from ortools.graph.python import min_cost_flow
-
-    n = n_nodes
-    rows = np.concatenate([a, b]).astype(np.int64)
-    cols = np.concatenate([b, a]).astype(np.int64)
-    ww = np.concatenate([w, w]).astype(np.int64)
-    e = len(rows)
-    f = min_cost_flow.SimpleMinCostFlow()
-    src, snk = 2 * n, 2 * n + 1
-    # max weight (not max flow first: the dummy's edges weigh half): a free bypass arc
-    tails = np.concatenate([np.full(n, src), rows, n + np.arange(n), [src]]).astype(np.int32)
-    heads = np.concatenate([np.arange(n), n + cols, np.full(n, snk), [snk]]).astype(np.int32)
-    capa = np.ones(2 * n + e + 1, np.int64)
-    capa[-1] = n
-    cost = np.concatenate([np.zeros(n, np.int64), -ww, np.zeros(n + 1, np.int64)])
-    f.add_arcs_with_capacity_and_unit_cost(tails, heads, capa, cost)
-    f.set_node_supply(src, n)
-    f.set_node_supply(snk, -n)
-    status = f.solve()
-    if status != f.OPTIMAL:
-        raise RuntimeError(f"min-cost flow failed: {status}")
-    used = f.flows(np.arange(n, n + e)) > 0
-    # duals u (left copies), v (right copies)
-    matched = np.zeros(n, bool)
-    match_w = np.zeros(n, np.int64)
-    match_col = np.zeros(n, np.int64)
-    matched[rows[used]] = True
-    match_w[rows[used]] = ww[used]
-    match_col[rows[used]] = cols[used]
-    sat = np.bincount(cols[used], minlength=n) >= 1
-    order = np.argsort(cols, kind="stable")
-    c_sorted = cols[order]
-    starts = np.searchsorted(c_sorted, np.arange(n))
-    has = np.searchsorted(c_sorted, np.arange(n), side="right") > starts
-    neg = np.iinfo(np.int64).min // 4
-    free_edge = ~used[order]
-    r_sorted, w_sorted = rows[order], ww[order]
-    v = np.zeros(n, np.int64)
-    for _ in range(2 * n + 2):
-        u = np.where(matched, match_w - v[match_col], 0)
-        red = np.append(np.where(free_edge, w_sorted - u[r_sorted], neg), neg)
-        mx = np.maximum.reduceat(red, starts)
-        mx = np.where(has, mx, neg)
-        nv = np.where(sat, np.maximum(mx, 0), 0)
-        if np.array_equal(nv, v):
-            break
-        v = nv
-    else:
-        raise RuntimeError("dual reconstruction did not converge")
-    u = np.where(matched, match_w - v[match_col], 0)
-    if (u < 0).any() or (v < 0).any() or (ww - u[rows] - v[cols] > 0).any():
-        raise RuntimeError("LP dual certificate failed on the candidate graph")
-    if (u[rows[used]] + v[cols[used]] != ww[used]).any() or (v[~sat] != 0).any():
-        raise RuntimeError("LP complementary slackness failed")
-    half = used[: len(a)].astype(np.int64) + used[len(a) :]
-    return u + v, half
-
-
-# --------------------------------------------------------------------------- blossom on R(T)
-
-
-def _blossom(n_nodes: int, a: np.ndarray, b: np.ndarray, w: np.ndarray):
-    """Exact max-weight matching (Edmonds' blossom, rustworkx), one connected component at a
-    time. Returns the chosen edge indices."""
-    import rustworkx as rx
-    import scipy.sparse as sp
-    from scipy.sparse.csgraph import connected_components
-
-    if not len(a):
-        return np.zeros(0, np.int64)
-    g = sp.coo_matrix((np.ones(len(a)), (a, b)), shape=(n_nodes, n_nodes))
-    _, label = connected_components(g, directed=False)
-    comp = label[a]
-    order = np.argsort(comp, kind="stable")
-    bounds = np.searchsorted(comp[order], np.unique(comp))
-    bounds = np.append(bounds, len(order))
-    chosen = []
-    wl = w.tolist()
-    for s, t in zip(bounds[:-1], bounds[1:], strict=True):
-        idx = order[s:t]
-        if len(idx) == 1:
-            if wl[idx[0]] > 0:
-                chosen.append(int(idx[0]))
-            continue
-        nodes, local = np.unique(np.concatenate([a[idx], b[idx]]), return_inverse=True)
-        la, lb = local[: len(idx)], local[len(idx) :]
-        graph = rx.PyGraph(multigraph=False)
-        graph.add_nodes_from(range(len(nodes)))
-        graph.add_edges_from(list(zip(la.tolist(), lb.tolist(), idx.tolist(), strict=True)))
-        mate = rx.max_weight_matching(graph, max_cardinality=False, weight_fn=lambda e: wl[e])
-        for x, y in mate:
-            chosen.append(int(graph.get_edge_data(x, y)))
-    return np.array(sorted(chosen), np.int64)
-
-
 # --------------------------------------------------------------------------- main entry
 
 
@@ -330,7 +241,7 @@ def peer_match(peers: Participants, config: MatchConfig, backend: str = "auto") 
 
     # ---- candidate graph: each person's top k partners (full rows, exact float64)
     t1 = time.perf_counter()
-    block_elements = cfg.block_elements
+    block_elements = min(cfg.block_elements, 500_000)  # smaller row blocks: a lower peak (many temporaries each)
 
     def candidates(rows):
         s, base, ok = sc.block(rows, pool)
@@ -539,93 +450,99 @@ class _Ctx:
         g = np.concatenate([self.g(s), np.zeros(len(da), np.int64)])
         W = np.concatenate([self.big + g[: len(a)], np.full(len(da), self.half_big, np.int64)])
         self.r_edges = len(A)
-        pick = _blossom(self.n_nodes, A, B, W)
+        pick = blossom(self.n_nodes, A, B, W)
         real = B[pick] != self.dummy
         pairs = np.stack([A[pick][real], B[pick][real]], axis=1)
         self.t_blossom += time.perf_counter() - t
         return pairs, 2 * len(pick), int(g[pick].sum())
 
 
-PERFECT_MAX_ROUNDS = 10
+PERFECT_MAX_ROUNDS = 400  # cut / re-solve rounds on the candidates (a safety cap; each is a warm start)
+# the cutting stops once CUT_STALL_ROUNDS rounds lowered the bound by less than CUT_STALL_SCORE
+# (the blossom window then covers the rest of the gap)
+CUT_STALL_ROUNDS, CUT_STALL_SCORE = 10, 0.05
 
 
 def _solve_perfect(ctx: _Ctx):
     """The people in play (plus the dummy when odd) all paired: prove the best score with the
     perfect-matching LP (degree = 1, free duals y) plus odd-set cuts x(E(S)) <= (|S|-1)/2
-    (duals z >= 0), solved by HiGHS on the candidates, its duals made exactly feasible in
-    integers, every other pair priced. Any perfect matching M' then has
-    g(M') <= UB + rc_e for each of its edges e (rc_e <= 0), so a blossom matching M on the
+    (duals z >= 0), kept in one warm-started HiGHS model on the candidates and cut until no
+    violated odd set is found; its duals made exactly feasible in integers, then every other
+    pair priced (the violated ones join and the cutting goes on). Any perfect matching M' then
+    has g(M') <= UB + rc_e for each of its edges e (rc_e <= 0), so a blossom matching M on the
     pairs with rc >= -T, perfect, with UB - g(M) <= T, is optimal. None when the candidates
     have no fractional perfect matching or the window would grow too large."""
-    import scipy.sparse as sp
-    from scipy.optimize import linprog
-
     verts = ctx.active if ctx.dummy < 0 else np.append(ctx.active, ctx.dummy)
     nv = len(verts)
-    pos = np.full(ctx.n_nodes, -1, np.int64)
-    pos[verts] = np.arange(nv)
-    cuts: list[np.ndarray] = []
+    t = time.perf_counter()
+    lp = CutLP(verts, ctx.n_nodes, 1.0 / ctx.scale)
+    lp.add_edges(ctx.ea, ctx.eb, ctx.g(ctx.es), ctx.es)
+    lp.add_edges(ctx.da, ctx.db, np.zeros(len(ctx.da), np.int64), np.zeros(len(ctx.da)))
+    ctx.t_lp += time.perf_counter() - t
+    T0 = max(1, int(0.02 * ctx.scale))  # the first window: 0.02 score; x4 until it holds a perfect matching
+    collect = 4 * T0
     y_int = np.zeros(ctx.n_nodes, np.int64)
     z_int = np.zeros(0, np.int64)
-    for round_ in range(PERFECT_MAX_ROUNDS + 50):
+    cut_rounds = 0
+    cutting = False
+    obj: list[float] = []  # the LP bound per cut round
+    while True:
         ctx.rounds += 1
         t = time.perf_counter()
-        a = np.concatenate([ctx.ea, ctx.da])
-        b = np.concatenate([ctx.eb, ctx.db])
-        g = np.concatenate([ctx.g(ctx.es), np.zeros(len(ctx.da), np.int64)])
-        m = len(a)
-        cols = np.arange(m)
-        a_eq = sp.csr_matrix(
-            (np.ones(2 * m), (np.concatenate([pos[a], pos[b]]), np.concatenate([cols, cols]))), (nv, m)
-        )
-        inside = _inside(cuts, a, b, ctx.n_nodes)
-        if cuts:
-            r_, c_ = inside.nonzero()
-            a_ub = sp.csr_matrix((np.ones(len(r_)), (r_, c_)), (len(cuts), m))
-            b_ub = np.array([(len(S) - 1) // 2 for S in cuts], np.float64)
-        else:
-            a_ub, b_ub = None, None
-        unit = 1.0 / ctx.scale
-        res = linprog(-g * unit, A_ub=a_ub, b_ub=b_ub, A_eq=a_eq, b_eq=np.ones(nv), bounds=(0, None), method="highs")
-        ctx.t_lp += time.perf_counter() - t
-        if res.status != 0:
+        sol = lp.solve()
+        if sol is None:
+            ctx.t_lp += time.perf_counter() - t
             return None
-        x = res.x
-        y = -res.eqlin.marginals / unit
-        z = -res.ineqlin.marginals / unit if cuts else np.zeros(0)
-        # odd-set cuts from the fractional part
-        new = _odd_sets(a, b, x, ctx.n_nodes) if round_ < PERFECT_MAX_ROUNDS else []
-        if new:  # (after PERFECT_MAX_ROUNDS the cuts so far stand: the bound stays valid, the window wider)
-            cuts.extend(new)
-            ctx.n_cuts = len(cuts)
-            _add_inside_pairs(ctx, new)
-            continue
+        x, y, z = sol
         # exact integer duals: round, then raise y where a candidate edge is violated
         y_int = np.zeros(ctx.n_nodes, np.int64)
         y_int[verts] = np.rint(y).astype(np.int64)
         z_int = np.maximum(np.rint(z), 0).astype(np.int64)
-        zsum = inside.T @ z_int if cuts else np.zeros(m, np.int64)
-        viol = g - y_int[a] - y_int[b] - zsum
+        viol = lp.g - y_int[lp.a] - y_int[lp.b] - lp.zsum(z_int)
         bump = np.zeros(ctx.n_nodes, np.int64)
-        np.maximum.at(bump, a, np.maximum(viol, 0))
+        np.maximum.at(bump, lp.a, np.maximum(viol, 0))
         y_int += bump
-        found = ctx.price(lambda ia, jb, sv, y=y_int: ctx.g(sv) - y[ia] - y[jb], collect_t=0)
-        if found is None:
+        # cut until the bound is within T0 of a matching on the candidates (or no cut is found)
+        new = []
+        obj.append(float(lp.s @ x))
+        stalled = len(obj) > CUT_STALL_ROUNDS and obj[-1 - CUT_STALL_ROUNDS] - obj[-1] < CUT_STALL_SCORE
+        if cutting and cut_rounds < PERFECT_MAX_ROUNDS and not stalled:
+            new = lp.new_sets(odd_sets(lp.a, lp.b, x, ctx.n_nodes))
+        if new:  # (past PERFECT_MAX_ROUNDS the cuts so far stand: the bound stays valid, the window wider)
+            cut_rounds += 1
+            lp.add_cuts(new)
+            ctx.n_cuts = len(lp.cut_sets)
+            ctx.t_lp += time.perf_counter() - t
+            continue
+        ctx.t_lp += time.perf_counter() - t
+        found = ctx.price(lambda ia, jb, sv, y=y_int: ctx.g(sv) - y[ia] - y[jb], collect_t=collect)
+        if found is None and cutting:
             break
-        ctx.add(*found)
-    else:
-        return None
+        # the violated pairs and the near ones (rc >= -collect) join the candidates: the cuts
+        # then work on a graph that holds the pairs an optimal matching may use
+        if found is not None:
+            ctx.add(*found)
+            lp.add_edges(found[0], found[1], ctx.g(found[2]), found[2])
+            obj.clear()  # new pairs: the cutting may go on
+        near = ctx.near_a, ctx.near_b, ctx.near_s
+        ctx.set_candidates(
+            np.concatenate([ctx.ea, near[0]]), np.concatenate([ctx.eb, near[1]]), np.concatenate([ctx.es, near[2]])
+        )
+        lp.add_edges(near[0], near[1], ctx.g(near[2]), near[2])
+        ctx.near_a = ctx.near_b = ctx.near_rc = np.zeros(0, np.int64)
+        ctx.near_s = np.zeros(0)
+        cutting = cutting or found is None  # the degree LP is priced out: now the odd-set cuts
     # the certificate bound, exact
-    ub = int(y_int[verts].sum()) + sum(
-        int(zv) * ((len(S) - 1) // 2) for zv, S in zip(z_int.tolist(), cuts, strict=True)
-    )
-    a, b, s = ctx.ea, ctx.eb, ctx.es
-    inside = _inside(cuts, a, b, ctx.n_nodes)
-    zsum = inside.T @ z_int if cuts else np.zeros(len(a), np.int64)
-    rc_c = ctx.g(s) - y_int[a] - y_int[b] - zsum
-    rc_d = 0 - y_int[ctx.da] - y_int[ctx.db]
-    T = max(1, int(0.02 * ctx.scale))  # start: 0.02 score; x4 until the window holds a perfect matching
-    collect = 0
+    ub = _ub(lp, verts, y_int, z_int)
+    rc = lp.g - y_int[lp.a] - y_int[lp.b] - lp.zsum(z_int)
+    if (rc > 0).any():
+        raise RuntimeError("integer duals infeasible on the candidates")
+    dummy_col = lp.b == ctx.dummy if ctx.dummy >= 0 else np.zeros(len(lp.a), bool)
+    a, b, s, rc_c = lp.a[~dummy_col], lp.b[~dummy_col], lp.s[~dummy_col], rc[~dummy_col]
+    da, db, rc_d = lp.a[dummy_col], lp.b[dummy_col], rc[dummy_col]
+    if len(da) != len(ctx.da) or (len(da) and not (np.array_equal(da, ctx.da) and np.array_equal(db, ctx.db))):
+        raise RuntimeError("dummy edges out of order")
+    T = T0
     limit = int(50 * ctx.scale * max(ctx.sc.smax, 1.0))
     while limit >= T:
         if collect < T:
@@ -647,76 +564,19 @@ def _solve_perfect(ctx: _Ctx):
                 "gap": gap,
                 "method": (
                     "proven on the full graph of allowed pairs (scores rounded to score_resolution): everyone in"
-                    f" play is paired; the perfect-matching LP with {len(cuts)} odd-set cuts (integer duals, every"
-                    f" pair priced) bounds the total score {gap:.6g} above the blossom matching, which is optimal"
-                    f" on every pair within that reduced-cost window ({ctx.r_edges} edges)"
+                    f" play is paired; the perfect-matching LP with {len(lp.cut_sets)} odd-set cuts (integer duals,"
+                    f" every pair priced) bounds the total score {gap:.6g} above the blossom matching, which is"
+                    f" optimal on every pair within that reduced-cost window ({ctx.r_edges} edges)"
                 ),
             }
         T = 4 * T if covered < nv else max(2 * T, ub - g_m)
     return None
 
 
-def _inside(cuts, a, b, n_nodes):
-    """Sparse (cuts x edges) 0/1: edge inside the cut's vertex set."""
-    import scipy.sparse as sp
-
-    if not cuts:
-        return sp.csr_matrix((0, len(a)), dtype=np.int64)
-    rows, cols = [], []
-    member = np.zeros(n_nodes, bool)
-    for r, S in enumerate(cuts):
-        member[S] = True
-        idx = np.nonzero(member[a] & member[b])[0]
-        member[S] = False
-        rows.append(np.full(len(idx), r))
-        cols.append(idx)
-    r, c = np.concatenate(rows), np.concatenate(cols)
-    return sp.csr_matrix((np.ones(len(r), np.int64), (r, c)), (len(cuts), len(a)))
-
-
-def _odd_sets(a, b, x, n_nodes):
-    """Odd vertex sets of the fractional part's connected components whose blossom
-    inequality the LP solution violates."""
-    from scipy.sparse import coo_matrix
-    from scipy.sparse.csgraph import connected_components
-
-    frac = (x > 1e-6) & (x < 1 - 1e-6)
-    if not frac.any():
-        return []
-    fa, fb = a[frac], b[frac]
-    g = coo_matrix((np.ones(len(fa)), (fa, fb)), (n_nodes, n_nodes))
-    _, lab = connected_components(g, directed=False)
-    touched = np.unique(np.concatenate([fa, fb]))
-    out = []
-    for comp in np.unique(lab[touched]):
-        S = touched[lab[touched] == comp]
-        if len(S) % 2 == 1 and len(S) >= 3:
-            member = np.zeros(n_nodes, bool)
-            member[S] = True
-            inside = member[a] & member[b]
-            if x[inside].sum() > (len(S) - 1) / 2 + 1e-6:
-                out.append(S)
-    return out
-
-
-def _add_inside_pairs(ctx: _Ctx, sets):
-    """Every allowed pair inside a cut's set becomes a candidate (so a pair outside the
-    candidates is never inside a cut, and its reduced cost needs no z)."""
-    parts_a, parts_b = [], []
-    for S in sets:
-        S = S[ctx.dummy != S]
-        ia, jb = np.triu_indices(len(S), 1)
-        parts_a.append(S[ia])
-        parts_b.append(S[jb])
-    if not parts_a:
-        return
-    ia, jb = np.concatenate(parts_a), np.concatenate(parts_b)
-    ok = ctx.sc.feasible(ia, jb)
-    ia, jb = ia[ok], jb[ok]
-    if len(ia):
-        ctx.set_candidates(
-            np.concatenate([ctx.ea, ia]), np.concatenate([ctx.eb, jb]), np.concatenate([ctx.es, ctx.sc.score(ia, jb)])
-        )
+def _ub(lp: CutLP, verts, y_int, z_int) -> int:
+    return int(y_int[verts].sum()) + sum(
+        int(zv) * ((len(S) - 1) // 2) for zv, S in zip(z_int.tolist(), lp.cut_sets, strict=True)
+    )
 
 
 def _solve_degree(ctx: _Ctx):
@@ -731,7 +591,7 @@ def _solve_degree(ctx: _Ctx):
         a = np.concatenate([ctx.ea, ctx.da])
         b = np.concatenate([ctx.eb, ctx.db])
         w = np.concatenate([ctx.big + ctx.g(ctx.es), np.full(len(ctx.da), ctx.half_big, np.int64)])
-        y, _ = _lp_duals(ctx.n_nodes, a, b, w)
+        y, _ = lp_duals(ctx.n_nodes, a, b, w)
         ctx.t_lp += time.perf_counter() - t
         found = ctx.price(lambda ia, jb, sv, y=y: 2 * (ctx.big + ctx.g(sv)) - y[ia] - y[jb], collect_t=0)
         if found is None:
