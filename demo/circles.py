@@ -140,7 +140,9 @@ def _sign(place: CircleMember, when) -> None:
     signature.save(update_fields=["pdf", "pdf_sha256"])
 
 
-def seed_circles(organization: Organization, coordinator_email: str, created: dict) -> None:
+def seed_circles(
+    organization: Organization, coordinator_email: str, created: dict, candidates: set[str] | None = None
+) -> None:
     """The program, its circles, people, signatures and meetings (the people are the
     department's faculty who are in no other role of the demo's circles yet)."""
     today = timezone.localdate()
@@ -168,7 +170,17 @@ def seed_circles(organization: Organization, coordinator_email: str, created: di
     created["programs"] += program_created
     memberships = memberships_by_email(organization)
     coordinator = memberships[coordinator_email]
-    people = sorted((m for e, m in memberships.items() if e != coordinator_email), key=lambda m: m.user.email)
+    # The department's faculty (the program admits them) among ``candidates``, the organization's own
+    # demo people: not the history's cohort or the peer program's residents, added later in a first
+    # seed and already there in a second, so that every seed chooses the same people.
+    people = sorted(
+        (
+            m
+            for e, m in memberships.items()
+            if e != coordinator_email and m.status == MemberStatus.FACULTY and (candidates is None or e in candidates)
+        ),
+        key=lambda m: m.user.email,
+    )
     random.Random(1919).shuffle(people)
     areas = {a.name: a for a in GoalArea.objects.filter(program=program)}
     start = today - timedelta(days=75)

@@ -565,5 +565,5 @@ def seed_department(spec: DemoOrganization, organization: Organization, created:
 
     plans = list(zip(mentee_emails, DEPARTMENT_MENTEES, strict=True))
     created["applications"] += ensure_applications(program, memberships, plans, memberships[coordinator])
-    seed_circles(organization, coordinator, created)
+    seed_circles(organization, coordinator, created, {p.email for p in (*spec.named_people, *generated)})
     seed_peer_program(organization, created)  # the residents' peer mentoring (demo/peer.py)

@@ -23,6 +23,7 @@ from django.utils import timezone
 from django_scopes import scope, scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus
+from circles.models import Circle
 from mentorship.models import User
 from programs import roster
 from programs.models import Application, Membership, Profile, Program, ProgramModel, Role
@@ -133,6 +134,9 @@ def world():
         "mentees": [],
         "waves": [],
         "specialties": ["Surgery"],
+        # Issue 19: the circles to rank, the people to add to a circle or an event.
+        "circles": Circle.objects.none(),
+        "people": Membership.objects.none(),
     }
 
 

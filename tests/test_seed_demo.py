@@ -298,11 +298,39 @@ def test_the_seed_is_the_same_every_time(seeded):
     first = snapshot()
     with scopes_disabled():
         from agreements.models import Agreement, Signature
+        from circles.models import (
+            Circle,
+            CircleAgreementSignature,
+            CircleChoice,
+            CircleMeeting,
+            CircleMember,
+            CircleNote,
+            CircleRsvp,
+            FormationPlacement,
+            FormationRound,
+            FormationVote,
+        )
+        from events.models import SpeedEvent, SpeedParticipant, SpeedPick, SpeedSlot
         from matching.models import MatchRound, MentorshipRequest, Proposal
         from relationships.models import Meeting, Mentorship, PairExclusion
         from surveys.models import QuarterlyReport, Reminder, Survey
 
         for model in (
+            # Issue 19's models stand on programs and memberships: they go first.
+            SpeedPick,
+            SpeedSlot,
+            SpeedParticipant,
+            SpeedEvent,
+            CircleNote,
+            CircleRsvp,
+            CircleMeeting,
+            CircleAgreementSignature,
+            FormationVote,
+            FormationPlacement,
+            FormationRound,
+            CircleChoice,
+            CircleMember,
+            Circle,
             Survey,
             Reminder,
             QuarterlyReport,

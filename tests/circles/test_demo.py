@@ -7,6 +7,7 @@ from django_scopes import scopes_disabled
 from agreements.pdf import verify_pdf
 from circles.models import Circle, CircleAgreementSignature, CircleMeeting, CircleMember
 from demo.circles import seed_circles
+from programs.models import MemberStatus
 from tests.factories import MembershipFactory
 
 pytestmark = [pytest.mark.django_db, pytest.mark.clock("2026-03-02 09:00")]
@@ -16,7 +17,7 @@ def test_the_demo_circles(org_a, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     coordinator = MembershipFactory(organization=org_a, is_coordinator=True, user__email="office@example.org")
     for i in range(40):
-        MembershipFactory(organization=org_a, user__email=f"faculty{i:02d}@example.org")
+        MembershipFactory(organization=org_a, user__email=f"faculty{i:02d}@example.org", status=MemberStatus.FACULTY)
     created = {"programs": 0}
     with scopes_disabled():
         seed_circles(org_a, coordinator.user.email, created)
