@@ -140,7 +140,13 @@ def test_the_last_page_runs_the_same_queries_as_the_first(office):
         office.get(f"{LIST}?sort=applicant")
     with CaptureQueriesContext(connection) as last:
         html = office.get(f"{LIST}?sort=applicant&last=1").content.decode()
-    assert len(last) == len(first)
+
+    def page_queries(captured):
+        # The session's own reads and writes (its activity stamp is renewed once a minute, so a
+        # slow run may write it in one request and not the other) are not the page's work.
+        return [q for q in captured.captured_queries if "django_session" not in q["sql"]]
+
+    assert len(page_queries(last)) == len(page_queries(first))
     assert not any("OFFSET" in q["sql"] for q in last.captured_queries)
     assert _link(html, "next") is None and _link(html, "prev")
 
