@@ -17,6 +17,8 @@ from programs.services import applications as application_services
 from relationships.models import Mentorship, PairExclusion
 from tests.factories import ApplicationFactory, MembershipFactory, ProfileFactory, ProgramFactory
 
+pytestmark = pytest.mark.clock("2026-03-02 09:00")
+
 ACCEPTED = ApplicationStatus.ACCEPTED
 ROLE_WORD = re.compile(r"\b(mentors?|mentees?|mentoring)\b", re.IGNORECASE)
 
