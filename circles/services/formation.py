@@ -6,7 +6,7 @@ placements are kept with their reasons in plain words. With a committee, the rou
 review and its members vote; a coordinator then applies it (directly when there is no
 committee), which gives each placed member their place and tells them.
 
-The engine is called in one place, ``place_members``."""
+The engine (``matching.engine.circles.form_circles``) is called in one place, ``formation_run``."""
 
 import re
 
@@ -44,13 +44,6 @@ from programs.services.notifications import notify
 WORD = re.compile(r"[a-z][a-z\-]{3,}")
 WEIGHTS = {**dict.fromkeys(FACTORS, 0.0), "specialty": 1.0, "area_coverage": 2.0, "interests": 1.0, "hub_rank": 3.0}
 OBJECTIVE = "Most members placed, then the most first choices, then second choices, then the best fit"
-
-
-def place_members(members: Participants, circles: Participants, config: MatchConfig):
-    """The engine's circle formation (``matching.engine.circles.form_circles``, the hub mode
-    with circle c as hub c): ``members.hub_choices`` hold circle indices by rank,
-    ``circles.capacity`` the free places."""
-    return form_circles(members, circles, config)
 
 
 # --- Choices ---------------------------------------------------------------------------------
@@ -242,7 +235,7 @@ def formation_run(*, actor: Membership, program: Program) -> FormationRound:
         raise ServiceError("Create the program's circles first; members then rank them.")
     if not applications:
         raise ServiceError("No member waiting for a circle has ranked one yet. Ask members to choose their circles.")
-    result = place_members(members, circle_side, MatchConfig(weights=WEIGHTS))
+    result = form_circles(members, circle_side, MatchConfig(weights=WEIGHTS))
     formation = FormationRound.objects.create(
         organization=program.organization,
         program=program,

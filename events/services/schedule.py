@@ -12,8 +12,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from events.models import EventStatus, SpeedEvent, SpeedParticipant, SpeedRole, SpeedSlot
-from events.services.engine import speed_schedule
 from matching.engine.inputs import MatchConfig, Participants, bitset
+from matching.engine.speed import speed_schedule
 from matching.services.pool_values import MODE_BITS
 from matching.services.rounds import default_weights
 from mentorship.db import retry_on_deadlock

@@ -13,6 +13,7 @@ from circles.models import (
 )
 from circles.services import circles as circle_services
 from circles.services import formation as services
+from matching.engine.circles import form_circles
 from matching.engine.inputs import MatchConfig
 from mentorship.exceptions import ServiceError
 from programs.models import Notification, Role
@@ -58,7 +59,7 @@ def test_the_round_stores_what_the_engine_returns(org_a, coordinator_a):
             services.choices_save(actor=member, program=program, circles=[a, b if i % 2 else c])
         members[0].applications.get().goal_areas.add(area)
         applications, circles, _f, pool_members, pool_circles = services.formation_pool(program)
-        expected = services.place_members(pool_members, pool_circles, MatchConfig(weights=services.WEIGHTS))
+        expected = form_circles(pool_members, pool_circles, MatchConfig(weights=services.WEIGHTS))
         formation = services.formation_run(actor=coordinator_a, program=program)
         stored = {(p.membership_id, p.circle_id, p.rank): p for p in FormationPlacement.objects.filter(round=formation)}
     want = {(applications[x.mentee].membership_id, circles[x.mentor].pk, x.hub_rank or 0) for x in expected.assignments}
