@@ -120,7 +120,11 @@ INSTALLED_APPS = [
     "agreements",
     "circles",
     "events",
+    "sso",
     "surveys",
+    "privacy",
+    "integrations",
+    "api",
     "demo",
 ]
 

@@ -9,7 +9,19 @@ from django.urls import include, path
 from mentorship import devmail, views
 
 # The apps with pages, floor by floor (ARCHITECTURE.md).
-PAGE_APPS = ("programs", "relationships", "matching", "agreements", "circles", "events", "surveys")
+PAGE_APPS = (
+    "programs",
+    "sso",
+    "relationships",
+    "matching",
+    "agreements",
+    "circles",
+    "events",
+    "surveys",
+    "privacy",
+    "integrations",
+    "api",
+)
 
 # The admin signs in through the site's own sign-in (allauth): its rate limits, its
 # enumeration resistance and the session timeouts apply; the admin's own login form,

@@ -17,7 +17,21 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-FLOORS = ["mentorship", "programs", "relationships", "matching", "agreements", "circles", "events", "surveys", "demo"]
+FLOORS = [
+    "mentorship",
+    "programs",
+    "sso",
+    "relationships",
+    "matching",
+    "agreements",
+    "circles",
+    "events",
+    "surveys",
+    "privacy",
+    "integrations",
+    "api",
+    "demo",
+]
 MAX_LINES = 800
 
 
