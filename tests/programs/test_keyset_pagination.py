@@ -136,18 +136,23 @@ def test_the_filters_travel_with_the_cursor(office):
 
 def test_the_last_page_runs_the_same_queries_as_the_first(office):
     office.get(LIST)  # warm: the first request of a test reads what later ones keep
-    with CaptureQueriesContext(connection) as first:
-        office.get(f"{LIST}?sort=applicant")
-    with CaptureQueriesContext(connection) as last:
-        html = office.get(f"{LIST}?sort=applicant&last=1").content.decode()
 
-    def page_queries(captured):
+    def page_queries(url: str) -> tuple[list, str]:
+        with CaptureQueriesContext(connection) as captured:
+            html = office.get(url).content.decode()
         # The session's own reads and writes (its activity stamp is renewed once a minute, so a
         # slow run may write it in one request and not the other) are not the page's work.
-        return [q for q in captured.captured_queries if "django_session" not in q["sql"]]
+        return [q["sql"] for q in captured.captured_queries if "django_session" not in q["sql"]], html
 
-    assert len(page_queries(last)) == len(page_queries(first))
-    assert not any("OFFSET" in q["sql"] for q in last.captured_queries)
+    def fewest(url: str) -> tuple[list, str]:
+        # A read kept in the cache for a while may expire between two requests on a slow run
+        # and cost one query more; the fewer of two measurements is the page's own work.
+        return min((page_queries(url) for _ in range(2)), key=lambda measured: len(measured[0]))
+
+    first, _html = fewest(f"{LIST}?sort=applicant")
+    last, html = fewest(f"{LIST}?sort=applicant&last=1")
+    assert len(last) == len(first), "\n".join(sorted(set(last) ^ set(first)))
+    assert not any("OFFSET" in sql for sql in last)
     assert _link(html, "next") is None and _link(html, "prev")
 
 
