@@ -1,5 +1,6 @@
 from django import forms
 
+from integrations import urlguard
 from integrations.models.webhooks import EVENT_CHOICES
 from mentorship.forms import Form
 
@@ -17,3 +18,10 @@ class WebhookForm(Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"required": "Choose at least one event to send."},
     )
+
+    def clean_url(self) -> str:
+        url = self.cleaned_data["url"].strip()
+        problem = urlguard.refusal(url)  # the service checks again; here it shows with the other errors
+        if problem:
+            raise forms.ValidationError(problem)
+        return url
