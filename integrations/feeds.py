@@ -49,7 +49,9 @@ def pair_meetings(memberships: list[int], start, end) -> list[Event]:
     meetings = (
         Meeting.objects.filter(Q(mentorship__mentor_id__in=memberships) | Q(mentorship__mentee_id__in=memberships))
         .filter(starts_at__gte=start, starts_at__lt=end)
-        .select_related("mentorship__program__organization", "mentorship__mentor__user", "mentorship__mentee__user")
+        .select_related(
+            "mentorship__program", "mentorship__organization", "mentorship__mentor__user", "mentorship__mentee__user"
+        )
         .order_by("starts_at", "pk")
     )
     return [
