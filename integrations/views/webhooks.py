@@ -50,7 +50,8 @@ def webhook_add(request: HttpRequest, org_slug: str) -> HttpResponse:
 @coordinator_required
 def webhook_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     webhook = get_object_or_404(Webhook, pk=pk)
-    form = WebhookForm(request.POST if request.method == "POST" else None, initial={"url": webhook.url, "events": webhook.events})
+    initial = {"url": webhook.url, "events": webhook.events}
+    form = WebhookForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             services.webhook_update(actor=request.membership, webhook=webhook, **form.cleaned_data)

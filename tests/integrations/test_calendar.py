@@ -192,4 +192,3 @@ def test_the_feed_runs_a_bounded_number_of_queries(client, person, django_assert
     with django_assert_max_num_queries(10):
         response = fetch(client, token)
     assert len(events_of(response)) == 46
-
