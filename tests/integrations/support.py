@@ -54,3 +54,30 @@ class Receiver:
     def __exit__(self, *exc):
         self.server.shutdown()
         self.server.server_close()
+
+
+def world_ids(organization, coordinator, marker: str) -> dict:
+    """The isolation matrix's and the bad-input world's objects of one organization: a webhook
+    with one delivery, and the coordinator's calendar link (its token)."""
+    from django_scopes import scopes_disabled
+
+    from integrations.models import Webhook, WebhookDelivery
+    from integrations.services.calendar import feed_create
+
+    with scopes_disabled():
+        webhook = Webhook.objects.create(
+            organization=organization,
+            url=f"https://hooks.example.org/{marker}HOOK",
+            events=["relationship.started"],
+            secret=signing.new_secret(),
+            created_by=coordinator,
+        )
+        delivery = WebhookDelivery.objects.create(
+            organization=organization,
+            webhook=webhook,
+            event="ping",
+            payload={"event": "ping"},
+            response_body=f"{marker}ANSWER",
+        )
+    _feed, token = feed_create(user=coordinator.user)
+    return {"webhook": webhook.pk, "webhook_delivery": delivery.pk, "calendar_token": token}
