@@ -18,8 +18,8 @@ def feed_url(request: HttpRequest, token: str) -> str:
     return request.build_absolute_uri(reverse("calendar_feed", kwargs={"token": token}))
 
 
-@require_GET
 @login_required
+@require_GET
 def calendar_settings(request: HttpRequest) -> HttpResponse:
     token = request.session.pop(TOKEN_KEY, None)
     feed = services.live_feed(request.user)
@@ -27,8 +27,8 @@ def calendar_settings(request: HttpRequest) -> HttpResponse:
     return render(request, "integrations/calendar.html", {"feed": feed, "url": url})
 
 
-@require_POST
 @login_required
+@require_POST
 def calendar_create(request: HttpRequest) -> HttpResponse:
     """Make the link, or reset it (the old one stops working)."""
     had = services.live_feed(request.user) is not None
@@ -40,8 +40,8 @@ def calendar_create(request: HttpRequest) -> HttpResponse:
     return redirect("calendar_settings")
 
 
-@require_POST
 @login_required
+@require_POST
 def calendar_turn_off(request: HttpRequest) -> HttpResponse:
     if services.feed_turn_off(user=request.user):
         messages.success(request, "Calendar link turned off: calendars subscribed to it get nothing more.")
