@@ -35,28 +35,35 @@ def resolve(host: str, port: int) -> list[str]:
     return sorted({info[4][0] for info in infos})
 
 
-def refusal(url: str) -> str | None:
-    """Why a webhook may not be sent to ``url`` now, or None when it may."""
+def check(url: str) -> tuple[str | None, str | None]:
+    """``(why the URL is refused or None, the address to connect to or None)``. The address
+    is one the check passed, so the delivery connects to what was checked (no second DNS
+    answer in between); None with no refusal means "resolve as usual" (private URLs allowed)."""
     try:
         parts = urlsplit(url)
         port = parts.port
     except ValueError:
-        return "Enter a valid URL."
+        return "Enter a valid URL.", None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        return "Enter an http:// or https:// URL."
+        return "Enter an http:// or https:// URL.", None
     if parts.scheme != "https" and settings.WEBHOOKS_REQUIRE_HTTPS:
-        return "Use an https:// URL: webhooks are only sent over an encrypted connection."
+        return "Use an https:// URL: webhooks are only sent over an encrypted connection.", None
     if parts.username or parts.password:
-        return "Leave the user name and password out of the URL: the signature proves who sends."
+        return "Leave the user name and password out of the URL: the signature proves who sends.", None
     if settings.WEBHOOKS_ALLOW_PRIVATE_URLS:
-        return None
+        return None, None
     try:
         addresses = resolve(parts.hostname, port or (443 if parts.scheme == "https" else 80))
     except (OSError, UnicodeError):
-        return f"The host {parts.hostname} could not be found."
+        return f"The host {parts.hostname} could not be found.", None
     if not addresses or any(address_refused(address) for address in addresses):
         return (
             f"The host {parts.hostname} is a private, loopback or reserved address: "
             "webhooks go only to addresses on the public internet."
-        )
-    return None
+        ), None
+    return None, addresses[0]
+
+
+def refusal(url: str) -> str | None:
+    """Why a webhook may not be sent to ``url`` now, or None when it may."""
+    return check(url)[0]

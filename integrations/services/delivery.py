@@ -7,13 +7,15 @@ is retried after ``WEBHOOK_RETRY_DELAYS`` (a ping is tried once); after the last
 delivery failed, and ``WEBHOOK_DISABLE_AFTER_FAILURES`` failed deliveries in a row turn the
 webhook off and tell the organization's coordinators."""
 
+import http.client
 import json
 import logging
+import socket
+import ssl
 import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from datetime import timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
@@ -48,12 +50,28 @@ class Outcome:
         return self.status is not None and 200 <= self.status < 300
 
 
-class NoRedirects(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, req, fp, code, msg, headers, newurl):
-        return None  # urllib then raises HTTPError with the 3xx: a failure, never followed
+class PinnedHTTPConnection(http.client.HTTPConnection):
+    """Connects to the address the SSRF guard checked, whatever DNS answers now."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float):
+        super().__init__(host, port, timeout=timeout)
+        self.address = address
+
+    def connect(self) -> None:
+        self.sock = socket.create_connection((self.address, self.port), self.timeout)
 
 
-OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}), NoRedirects)
+class PinnedHTTPSConnection(http.client.HTTPSConnection):
+    """As above over TLS: the certificate is checked against the URL's host name (SNI)."""
+
+    def __init__(self, host: str, port: int, *, address: str, timeout: float):
+        self.tls = ssl.create_default_context()
+        super().__init__(host, port, timeout=timeout, context=self.tls)
+        self.address = address
+
+    def connect(self) -> None:
+        sock = socket.create_connection((self.address, self.port), self.timeout)
+        self.sock = self.tls.wrap_socket(sock, server_hostname=self.host)
 
 
 def body_of(delivery: WebhookDelivery) -> bytes:
@@ -61,18 +79,30 @@ def body_of(delivery: WebhookDelivery) -> bytes:
 
 
 def send(url: str, body: bytes, headers: dict) -> Outcome:
-    problem = urlguard.refusal(url)
+    """POST once, without following a redirect (http.client never does: a 3xx is an answer)."""
+    problem, address = urlguard.check(url)
     if problem:
         return Outcome(error=f"Refused: {problem}")
-    request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310 (http(s) only: refusal)
+    parts = urlsplit(url)
+    https = parts.scheme == "https"
+    connection_class = PinnedHTTPSConnection if https else PinnedHTTPConnection
+    connection = connection_class(
+        parts.hostname,
+        parts.port or (443 if https else 80),
+        address=address or parts.hostname,
+        timeout=settings.WEBHOOK_TIMEOUT_SECONDS,
+    )
+    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
     started = time.monotonic()
     try:
-        with OPENER.open(request, timeout=settings.WEBHOOK_TIMEOUT_SECONDS) as response:
-            status, raw = response.status, response.read(BODY_LIMIT)
-    except urllib.error.HTTPError as error:
-        status, raw = error.code, error.read(BODY_LIMIT) if error.fp else b""
-    except (OSError, ValueError) as error:  # refused, timed out, TLS, a bad URL
-        return Outcome(ms=int((time.monotonic() - started) * 1000), error=str(error)[:500] or type(error).__name__)
+        connection.request("POST", target, body=body, headers=headers)
+        response = connection.getresponse()
+        status, raw = response.status, response.read(BODY_LIMIT)
+    except (OSError, http.client.HTTPException, ValueError) as error:  # refused, timed out, TLS, a bad answer
+        elapsed = int((time.monotonic() - started) * 1000)
+        return Outcome(ms=elapsed, error=str(error)[:500] or type(error).__name__)
+    finally:
+        connection.close()
     ms = int((time.monotonic() - started) * 1000)
     return Outcome(status=status, body=raw.decode("utf-8", "replace")[:BODY_LIMIT], ms=ms)
 

@@ -398,3 +398,24 @@ def test_the_delivery_log_runs_a_bounded_number_of_queries(
     with django_assert_max_num_queries(20):
         page = client.get(f"/o/alpha/settings/webhooks/{webhook.pk}/deliveries/?page=2")
     assert page.status_code == 200 and page.content.decode().count("data-delivery=") == 25
+
+
+def test_a_delivery_connects_to_the_address_that_was_checked(settings, monkeypatch, receiver):
+    """DNS rebinding: the host name is resolved once, checked, and that address is used."""
+    from integrations.services import delivery as delivery_service
+
+    settings.WEBHOOKS_ALLOW_PRIVATE_URLS = False
+    monkeypatch.setattr(urlguard, "resolve", lambda host, port: ["127.0.0.1"])
+    monkeypatch.setattr(urlguard, "address_refused", lambda address: False)  # pretend it is public
+    port = receiver.server.server_address[1]
+    outcome = delivery_service.send(f"http://hooks.example.invalid:{port}/hook", b"{}", {"X-Test": "1"})
+    assert outcome.status == 401  # it arrived (unsigned, so the receiver refused it)
+    assert receiver.requests[0]["headers"]["host"] == f"hooks.example.invalid:{port}"
+
+
+def test_tls_to_a_plain_receiver_is_an_error_on_the_log_not_a_crash(receiver):
+    from integrations.services import delivery as delivery_service
+
+    port = receiver.server.server_address[1]
+    outcome = delivery_service.send(f"https://127.0.0.1:{port}/hook", b"{}", {})
+    assert not outcome.ok and outcome.error and outcome.status is None
