@@ -629,3 +629,5 @@ WEBHOOK_RETRY_DELAYS = [int(s) for s in env_list("WEBHOOK_RETRY_DELAYS", ["60", 
 WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 # A webhook whose deliveries failed (every attempt) this many times in a row is turned off.
 WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 5)
+# Deliveries whose queued attempt was lost (a broker restart, a worker that died) are queued again.
+CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {"task": "integrations.sweep_webhook_deliveries", "schedule": 600}

@@ -20,7 +20,7 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -196,3 +196,24 @@ def count_outcome(webhook_id: int, *, failed: bool) -> None:
             key=f"webhook-disabled:{webhook.pk}",
         )
     logger.warning("Webhook %s turned off after %s failed deliveries", webhook.pk, webhook.failure_count)
+
+
+def sweep(*, overdue_seconds: int = 15 * 60, limit: int = 500) -> int:
+    """Queue again the deliveries whose next attempt is long overdue: the message was lost
+    (the broker restarted, or a worker died in the middle of an attempt). The attempt number
+    makes a message that was only late harmless: the first of the two to run makes it."""
+    cutoff = timezone.now() - timedelta(seconds=overdue_seconds)
+    with scopes_disabled():
+        stale = list(
+            WebhookDelivery.objects.filter(status__in=(DeliveryStatus.PENDING, DeliveryStatus.RETRYING))
+            .filter(Q(next_attempt_at__lt=cutoff) | Q(next_attempt_at__isnull=True, created_at__lt=cutoff))
+            .order_by("pk")[:limit]
+        )
+        for delivery in stale:
+            if delivery.attempts >= attempts_allowed(delivery):
+                WebhookDelivery.objects.filter(pk=delivery.pk, attempts=delivery.attempts).update(
+                    status=DeliveryStatus.FAILED, error="The last attempt never reported back.", next_attempt_at=None
+                )
+            else:
+                queue_delivery(delivery, attempt=delivery.attempts + 1)
+    return len(stale)

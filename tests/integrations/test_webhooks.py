@@ -419,3 +419,31 @@ def test_tls_to_a_plain_receiver_is_an_error_on_the_log_not_a_crash(receiver):
     port = receiver.server.server_address[1]
     outcome = delivery_service.send(f"https://127.0.0.1:{port}/hook", b"{}", {})
     assert not outcome.ok and outcome.error and outcome.status is None
+
+
+def test_the_sweep_queues_again_a_delivery_whose_message_was_lost(
+    org_a, coordinator_a, receiver, django_capture_on_commit_callbacks, time_machine
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from integrations.services import delivery as delivery_service
+
+    webhook = register(coordinator_a, receiver)
+    with scopes_disabled():
+        lost = WebhookDelivery.objects.create(organization=org_a, webhook=webhook, event="ping", payload={"id": "x"})
+        crashed = WebhookDelivery.objects.create(
+            organization=org_a, webhook=webhook, event="ping", payload={"id": "y"}, attempts=1
+        )
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delivery_service.sweep() == 0  # not overdue yet
+    time_machine.move_to(timezone.now() + timedelta(minutes=20))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert delivery_service.sweep() == 2
+    with scopes_disabled():
+        lost.refresh_from_db()
+        crashed.refresh_from_db()
+    assert lost.status == DeliveryStatus.SUCCEEDED and lost.attempts == 1
+    assert crashed.status == DeliveryStatus.FAILED and "never reported back" in crashed.error  # a ping: one attempt
+    assert len(receiver.requests) == 1
