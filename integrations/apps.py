@@ -4,3 +4,9 @@ from django.apps import AppConfig
 class IntegrationsConfig(AppConfig):
     name = "integrations"
     verbose_name = "Webhooks and calendar feeds"
+
+    def ready(self) -> None:
+        from integrations.services.webhooks import on_domain_event
+        from mentorship.domain_events import register_listener
+
+        register_listener(on_domain_event)

@@ -617,3 +617,17 @@ if METRICS_TOKEN and not DEBUG and is_placeholder(METRICS_TOKEN):
     )
 # django-prometheus: no migration gauges (they query the database at every start).
 PROMETHEUS_EXPORT_MIGRATIONS = False
+
+# --- Webhooks and calendar feeds (issue 20, integrations/) -----------------------------------
+# A webhook URL that resolves to a private, loopback, link-local, multicast or reserved address
+# is refused (when saved and again at every delivery) unless this is on: development only.
+WEBHOOKS_ALLOW_PRIVATE_URLS = env_bool("WEBHOOKS_ALLOW_PRIVATE_URLS", DEBUG)
+# https:// only, outside development.
+WEBHOOKS_REQUIRE_HTTPS = env_bool("WEBHOOKS_REQUIRE_HTTPS", not DEBUG)
+# Seconds before each retry of a failed delivery (1 min, 5 min, 30 min, 2 h, 6 h): six attempts.
+WEBHOOK_RETRY_DELAYS = [int(s) for s in env_list("WEBHOOK_RETRY_DELAYS", ["60", "300", "1800", "7200", "21600"])]
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
+# A webhook whose deliveries failed (every attempt) this many times in a row is turned off.
+WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 5)
+# Deliveries whose queued attempt was lost (a broker restart, a worker that died) are queued again.
+CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {"task": "integrations.sweep_webhook_deliveries", "schedule": 600}

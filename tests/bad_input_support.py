@@ -52,6 +52,7 @@ from tests.factories import (
     MembershipFactory,
     ProgramFactory,
 )
+from tests.integrations.support import world_ids as integrations_world_ids
 from tests.project import PROJECT_APPS
 
 # --- The world ------------------------------------------------------------------------------
@@ -253,6 +254,8 @@ def build_organization(org, *, prefix: str) -> tuple[dict, dict, dict]:
     ids |= _pairing(
         org, programs, mentor=roles[rules.MENTOR], mentee=roles[rules.MENTEE], coordinator=coordinator, wave=wave
     )
+    # Issue 20, webhooks and calendar feeds: a webhook with a delivery, the coordinator's calendar link.
+    ids |= integrations_world_ids(org, coordinator, "")
     return roles, ids, {kind: p.slug for kind, p in programs.items()}
 
 

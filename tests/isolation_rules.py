@@ -417,6 +417,25 @@ RULES: dict[str, Rule] = {
     # part in P1's event); coordinators see the grid and counts instead.
     "speed_event_mine": Rule(PAIR, ids=SPEED_IDS, methods=GET),
     "speed_event_picks": Rule(PAIR, ids=SPEED_IDS, note="picks are private to the chooser"),
+    # --- Issue 20: webhooks (coordinators of the organization) and calendar feeds (one's own) ---
+    "webhook_list": Rule(COORDINATORS, methods=GET),
+    "webhook_add": Rule(COORDINATORS),
+    "webhook_edit": Rule(COORDINATORS, ids={"pk": "webhook"}),
+    "webhook_rotate": Rule(COORDINATORS, ids={"pk": "webhook"}, methods=POST),
+    "webhook_toggle": Rule(COORDINATORS, ids={"pk": "webhook"}, methods=POST),
+    "webhook_delete": Rule(COORDINATORS, ids={"pk": "webhook"}, methods=POST),
+    "webhook_ping": Rule(COORDINATORS, ids={"pk": "webhook"}, methods=POST),
+    "webhook_deliveries": Rule(COORDINATORS, ids={"pk": "webhook"}, methods=GET),
+    "webhook_redeliver": Rule(COORDINATORS, ids={"pk": "webhook", "delivery_pk": "webhook_delivery"}, methods=POST),
+    "calendar_settings": Rule(SIGNED_IN, methods=GET, note="the signed-in person's own link"),
+    "calendar_create": Rule(SIGNED_IN, methods=POST, note="makes or resets the signed-in person's own link"),
+    "calendar_turn_off": Rule(SIGNED_IN, methods=POST, note="revokes the signed-in person's own link"),
+    "calendar_feed": Rule(
+        EVERYONE,
+        ids={"token": "calendar_token"},
+        methods=GET,
+        note="the private token in the URL is the credential (calendar programs fetch it without a session)",
+    ),
 }
 
 # URL prefixes the matrix does not walk, with the reason.

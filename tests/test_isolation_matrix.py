@@ -77,6 +77,7 @@ from tests.factories import (
     OrganizationFactory,
     ProgramFactory,
 )
+from tests.integrations.support import world_ids as integrations_world_ids
 from tests.test_tenancy import _org_url_templates
 
 pytestmark = pytest.mark.django_db
@@ -370,6 +371,8 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
         "email_kind": "application_decision",
         "mail_message": "20260101T000000-" + "0" * 32,
     }
+    # Issue 20, webhooks and calendar feeds: a webhook with a delivery, the coordinator's calendar link.
+    ids.update(integrations_world_ids(org, coordinator, marker))
     return programs, {**ids, "_survey": survey}
 
 

@@ -162,6 +162,14 @@ CLEAR_TEXT_ALLOWLIST = {
     "events.SpeedEvent.location": "event configuration: where the tables are",
     "events.SpeedEvent.stats": "the engine's numbers (counts, score, ids of mentees not seated), generated",
     "events.SpeedEvent.offer_results": "membership and proposal ids with generated reasons; no one-sided pick",
+    # Issue 20, webhooks and calendar feeds (integrations/): addresses, ids and hashes, no one's text.
+    "integrations.Webhook.events": "a list of event names",
+    "integrations.WebhookDelivery.event": "an event name",
+    "integrations.WebhookDelivery.payload": "ids and metadata only (mentorship.domain_events), never people's text",
+    "integrations.WebhookDelivery.response_body": "the first 2 KB of the receiver's answer, shown in the log",
+    "integrations.WebhookDelivery.error": "why an attempt failed (a connection error or the SSRF refusal)",
+    "integrations.CalendarFeed.token_hash": "the SHA-256 of the feed's token",
+    "integrations.CalendarFeed.prefix": "the token's first characters, to tell links apart",
 }
 
 # Files deliberately kept in clear.

@@ -29,6 +29,7 @@ from agreements.models import (
     Signature,
     SigningConsent,
 )
+from mentorship.domain_events import emit
 from mentorship.exceptions import ServiceError
 from mentorship.mail import join_names
 from mentorship.validators import multi_line_error, single_line_error
@@ -513,6 +514,8 @@ def agreement_sign(
             f"{agreement.version} of their agreement",
             agreement=agreement.pk,
         )
+        data = {"agreement": agreement.pk, "mentorship": mentorship.pk, "program": mentorship.program.slug}
+        emit(agreement.organization_id, "agreement.signed", {**data, "version": agreement.version, "signed_at": now})
         from agreements.tasks import render_agreement_pdf_task
 
         def build_pdf() -> None:

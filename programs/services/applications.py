@@ -13,6 +13,7 @@ from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from mentorship.domain_events import emit
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
 from programs import eligibility
@@ -217,6 +218,9 @@ def application_save(
             f"to {program.name}",
             application=application.pk,
         )
+        if first:  # issue 20: webhooks hear of it (ids and metadata only, none of the answers)
+            data = {"application": application.pk, "program": program.slug, "membership": application.membership_id}
+            emit(application.organization_id, "application.submitted", {**data, "status": application.status})
     return application
 
 

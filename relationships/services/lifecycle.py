@@ -8,6 +8,7 @@ from datetime import datetime
 from django.utils import timezone
 
 from mentorship.dates import add_months
+from mentorship.domain_events import emit
 from programs.models import Membership, Program
 from relationships.models import EndReason, Mentorship, MentorshipStatus
 from relationships.services.meetings import cancel_upcoming
@@ -18,7 +19,7 @@ def mentorship_start(
 ) -> Mentorship:
     """A new live relationship from today, planned for the program's minimum commitment."""
     today = timezone.localdate()
-    return Mentorship.objects.create(
+    mentorship = Mentorship.objects.create(
         organization=program.organization,
         program=program,
         mentor_id=getattr(mentor, "pk", mentor),
@@ -27,6 +28,8 @@ def mentorship_start(
         started_on=today,
         planned_end_on=add_months(today, program.min_commitment_months),
     )
+    emit(program.organization_id, "relationship.started", event_data(mentorship, program.slug))  # issue 20
+    return mentorship
 
 
 def mentorship_close(
@@ -47,4 +50,11 @@ def mentorship_close(
     mentorship.ended_by = ended_by
     mentorship.save(update_fields=["status", "end_reason", "ended_at", "ended_by"])
     cancel_upcoming(mentorship=mentorship, actor=cancelled_by)
+    emit(mentorship.organization_id, "relationship.ended", event_data(mentorship, mentorship.program.slug))  # issue 20
     return mentorship
+
+
+def event_data(mentorship: Mentorship, program_slug: str) -> dict:
+    """A relationship's domain event (issue 20): ids and metadata, never what the pair wrote."""
+    fields = ("mentor_id", "mentee_id", "origin", "status", "started_on", "planned_end_on", "end_reason", "ended_at")
+    return {"mentorship": mentorship.pk, "program": program_slug, **{f: getattr(mentorship, f) for f in fields}}

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
+from mentorship.domain_events import emit
 from mentorship.exceptions import ServiceError
 from programs.models import Membership, Program
 from programs.services.audit import audit
@@ -265,6 +266,8 @@ def report_confirm(
                 mentorship=mentorship.pk,
                 report=report.pk,
             )
+            data = {"report": report.pk, "mentorship": mentorship.pk, "program": mentorship.program.slug}  # issue 20
+            emit(mentorship.organization_id, "report.submitted", {**data, "quarter": report.label})
             reply_to = mentorship.organization.contact_email
             notify(
                 "email/quarterly_report_submitted",
