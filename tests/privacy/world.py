@@ -17,7 +17,14 @@ from circles.models import Circle, CircleMember, CircleNote
 from programs.models import Membership
 from relationships.models import Conversation, Goal, GoalNote, Meeting, Mentorship, Message, PrivateNote
 from surveys.models import Question, Survey, SurveyAnswer, SurveyResponse, SurveyWave
-from tests.factories import ApplicationFactory, MembershipFactory, ProfileFactory, dana_and_nia
+from tests.factories import (
+    ApplicationFactory,
+    MembershipFactory,
+    MentorshipFactory,
+    ProfileFactory,
+    ProgramFactory,
+    dana_and_nia,
+)
 
 NIA_NOTE = "NIA-PRIVATE-MARKER about my career"
 DANA_NOTE = "DANA-PRIVATE-MARKER about Nia"
@@ -95,11 +102,11 @@ def build(org_a, org_b) -> World:
         CircleMember.objects.create(organization=org_a, circle=circle, membership=nia)
         CircleNote.objects.create(organization=org_a, circle=circle, author=nia, text="NIA-CIRCLE-MARKER")
         olga = MembershipFactory(organization=org_b, user__full_name="Olga Other", user__email="olga@example.org")
-        other_pair = dana_and_nia(org_b, mentee={"user__email": "olga-mentee@example.org"})
+        other_pair = MentorshipFactory(program=ProgramFactory(organization=org_b), mentor=olga)
         other_meeting = Meeting.objects.create(
             organization=org_b, mentorship=other_pair, starts_at=timezone.now() - timedelta(days=3)
         )
-        PrivateNote.objects.create(organization=org_b, meeting=other_meeting, author=other_pair.mentor, text=OLGA_NOTE)
+        PrivateNote.objects.create(organization=org_b, meeting=other_meeting, author=olga, text=OLGA_NOTE)
     return World(pair, nia, dana, olga, agreement, named, anonymous, circle)
 
 
