@@ -63,7 +63,13 @@ def programs_eraser(membership, placeholder: str) -> dict:
         application.decision_message = ""
         application.override_reason = ""
         application.save(
-            update_fields=["goals_statement", "preferences", "attestation_answers", "decision_message", "override_reason"]
+            update_fields=[
+                "goals_statement",
+                "preferences",
+                "attestation_answers",
+                "decision_message",
+                "override_reason",
+            ]
         )
     counts["applications"] = len(applications)
     counts["notifications"] = Notification.objects.filter(recipient=membership).delete()[0]
@@ -71,7 +77,9 @@ def programs_eraser(membership, placeholder: str) -> dict:
         email=f"erased-{user.pk}@invalid.example", message="", profile_data={}
     )
     # Others' notifications and the audit log name the person in their titles and summaries.
-    counts["notification_titles"] = _replace(Notification.objects.filter(organization_id=org), "title", user.full_name, placeholder)
+    counts["notification_titles"] = _replace(
+        Notification.objects.filter(organization_id=org), "title", user.full_name, placeholder
+    )
     audit = AuditEvent.objects.filter(organization_id=org)
     counts["audit_summaries"] = _replace(audit, "summary", user.full_name, placeholder) + _replace(
         audit, "summary", user.email, placeholder

@@ -300,8 +300,13 @@ def agreements_part(user, memberships) -> ExportPart:
         part.files.append((name, _reader(doc.file)))
         part.add(
             "documents",
-            {"organization": org, "relationship": doc.mentorship_id, "kind": doc.kind, "file": name,
-             "uploaded_at": _iso(doc.uploaded_at)},
+            {
+                "organization": org,
+                "relationship": doc.mentorship_id,
+                "kind": doc.kind,
+                "file": name,
+                "uploaded_at": _iso(doc.uploaded_at),
+            },
         )
     for review in YearlyReview.objects.filter(pair_filter).select_related("mentorship").order_by("pk"):
         role = "mentor" if review.mentorship.mentor_id in mine else "mentee"
@@ -339,8 +344,12 @@ def circles_part(user, memberships) -> ExportPart:
     for note in CircleNote.objects.filter(author__in=mine).select_related("circle").order_by("pk"):
         part.add(
             "circle_notes",
-            {"organization": mine[note.author_id], "circle": note.circle.name, "text": note.text,
-             "at": _iso(note.created_at)},
+            {
+                "organization": mine[note.author_id],
+                "circle": note.circle.name,
+                "text": note.text,
+                "at": _iso(note.created_at),
+            },
         )
     for sig in CircleAgreementSignature.objects.filter(member__membership__in=mine).select_related("member"):
         org = mine[sig.member.membership_id]
@@ -360,8 +369,13 @@ def events_part(user, memberships) -> ExportPart:
     for p in SpeedParticipant.objects.filter(membership__in=mine).select_related("event").order_by("pk"):
         part.add(
             "speed_events",
-            {"organization": mine[p.membership_id], "event": p.event.name, "role": p.role,
-             "starts_at": _iso(p.event.starts_at), "checked_in_at": _iso(p.checked_in_at)},
+            {
+                "organization": mine[p.membership_id],
+                "event": p.event.name,
+                "role": p.role,
+                "starts_at": _iso(p.event.starts_at),
+                "checked_in_at": _iso(p.checked_in_at),
+            },
         )
     picks = SpeedPick.objects.filter(chooser__membership__in=mine).select_related(
         "event", "chooser", "chosen__membership__user"
@@ -369,8 +383,12 @@ def events_part(user, memberships) -> ExportPart:
     for pick in picks.order_by("pk"):
         part.add(
             "speed_picks",
-            {"organization": mine[pick.chooser.membership_id], "event": pick.event.name,
-             "picked": pick.chosen.membership.user.full_name, "at": _iso(pick.created_at)},
+            {
+                "organization": mine[pick.chooser.membership_id],
+                "event": pick.event.name,
+                "picked": pick.chosen.membership.user.full_name,
+                "at": _iso(pick.created_at),
+            },
         )
     return part
 

@@ -77,6 +77,7 @@ from tests.factories import (
     OrganizationFactory,
     ProgramFactory,
 )
+from tests.privacy.isolation_support import privacy_ids  # issue 20
 from tests.test_tenancy import _org_url_templates
 
 pytestmark = pytest.mark.django_db
@@ -320,6 +321,7 @@ def _pairing(org, programs, *, marker: str, mentor, mentee, coordinator, invitee
         "survey_token": survey_invitation.token,
         "notification": notification.pk,
         **speed_world(org, society, mentor=mentor, mentee=mentee, marker=marker),
+        **privacy_ids(mentee),  # issue 20: the mentee's export and request to be erased
     }
 
 

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('agreements', '0009_record_moved_to_relationships'),
+        ("agreements", "0009_record_moved_to_relationships"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='agreement',
-            name='redacted_at',
+            model_name="agreement",
+            name="redacted_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
     ]

@@ -17,7 +17,10 @@ class ErasureDecisionForm(Form):
     decision = forms.ChoiceField(
         choices=[("confirm", "Confirm and erase"), ("refuse", "Refuse")],
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose to confirm or to refuse.", "invalid_choice": "Choose to confirm or to refuse."},
+        error_messages={
+            "required": "Choose to confirm or to refuse.",
+            "invalid_choice": "Choose to confirm or to refuse.",
+        },
     )
     reason = forms.CharField(
         label="Reason for refusing",

@@ -10,93 +10,217 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('programs', '0018_peer_role'),
+        ("programs", "0018_peer_role"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ErasureLog',
+            name="ErasureLog",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('organization_id_erased', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('membership_id_erased', models.PositiveBigIntegerField(blank=True, null=True)),
-                ('user_id_erased', models.PositiveBigIntegerField()),
-                ('cause', models.CharField(max_length=20)),
-                ('counts', models.JSONField(blank=True, default=dict)),
-                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("organization_id_erased", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("membership_id_erased", models.PositiveBigIntegerField(blank=True, null=True)),
+                ("user_id_erased", models.PositiveBigIntegerField()),
+                ("cause", models.CharField(max_length=20)),
+                ("counts", models.JSONField(blank=True, default=dict)),
+                ("at", models.DateTimeField(default=django.utils.timezone.now)),
             ],
             options={
-                'ordering': ['-at', '-id'],
+                "ordering": ["-at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='PrivacySettings',
+            name="PrivacySettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('retention_months', models.PositiveSmallIntegerField(blank=True, help_text='Members with no sign-in and no activity here for this long are anonymized. Empty: never.', null=True, verbose_name='retention period (months)')),
-                ('notice_days', models.PositiveSmallIntegerField(default=30, help_text='How long before anonymizing a member they are told by email.', verbose_name='notice (days)')),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('organization', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='privacy_settings', to='programs.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "retention_months",
+                    models.PositiveSmallIntegerField(
+                        blank=True,
+                        help_text="Members with no sign-in and no activity here for this long are anonymized. Empty: never.",
+                        null=True,
+                        verbose_name="retention period (months)",
+                    ),
+                ),
+                (
+                    "notice_days",
+                    models.PositiveSmallIntegerField(
+                        default=30,
+                        help_text="How long before anonymizing a member they are told by email.",
+                        verbose_name="notice (days)",
+                    ),
+                ),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "organization",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="privacy_settings",
+                        to="programs.organization",
+                    ),
+                ),
             ],
         ),
         migrations.CreateModel(
-            name='DataExport',
+            name="DataExport",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('queued', 'Queued'), ('running', 'Being built'), ('ready', 'Ready'), ('failed', 'Failed'), ('expired', 'Expired')], default='queued', max_length=20)),
-                ('progress', models.PositiveSmallIntegerField(default=0, help_text='0 to 100.')),
-                ('file', models.FileField(blank=True, max_length=300, storage=mentorship.storage.encrypted_storage, upload_to=privacy.models._export_path)),
-                ('size', models.PositiveBigIntegerField(default=0)),
-                ('created_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('ready_at', models.DateTimeField(blank=True, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('error', models.CharField(blank=True, max_length=300)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='data_exports', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("queued", "Queued"),
+                            ("running", "Being built"),
+                            ("ready", "Ready"),
+                            ("failed", "Failed"),
+                            ("expired", "Expired"),
+                        ],
+                        default="queued",
+                        max_length=20,
+                    ),
+                ),
+                ("progress", models.PositiveSmallIntegerField(default=0, help_text="0 to 100.")),
+                (
+                    "file",
+                    models.FileField(
+                        blank=True,
+                        max_length=300,
+                        storage=mentorship.storage.encrypted_storage,
+                        upload_to=privacy.models._export_path,
+                    ),
+                ),
+                ("size", models.PositiveBigIntegerField(default=0)),
+                ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("ready_at", models.DateTimeField(blank=True, null=True)),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("error", models.CharField(blank=True, max_length=300)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="data_exports",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-created_at', '-id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['queued', 'running'])), fields=('user',), name='privacy_one_export_in_progress')],
+                "ordering": ["-created_at", "-id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["queued", "running"])),
+                        fields=("user",),
+                        name="privacy_one_export_in_progress",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='ErasureRequest',
+            name="ErasureRequest",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('requested_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('due_by', models.DateTimeField()),
-                ('status', models.CharField(choices=[('pending', 'Waiting for a coordinator'), ('confirmed', 'Confirmed'), ('refused', 'Refused'), ('done', 'Erased')], default='pending', max_length=20)),
-                ('reason', mentorship.fields.EncryptedTextField(blank=True, max_length=2000, verbose_name='reason for refusing')),
-                ('decided_at', models.DateTimeField(blank=True, null=True)),
-                ('done_at', models.DateTimeField(blank=True, null=True)),
-                ('decided_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='programs.membership')),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='erasure_requests', to='programs.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='erasure_requests', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("requested_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("due_by", models.DateTimeField()),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("pending", "Waiting for a coordinator"),
+                            ("confirmed", "Confirmed"),
+                            ("refused", "Refused"),
+                            ("done", "Erased"),
+                        ],
+                        default="pending",
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "reason",
+                    mentorship.fields.EncryptedTextField(
+                        blank=True, max_length=2000, verbose_name="reason for refusing"
+                    ),
+                ),
+                ("decided_at", models.DateTimeField(blank=True, null=True)),
+                ("done_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "decided_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to="programs.membership",
+                    ),
+                ),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="erasure_requests",
+                        to="programs.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="erasure_requests",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['due_by', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('status__in', ['pending', 'confirmed'])), fields=('membership',), name='privacy_one_open_erasure_request')],
+                "ordering": ["due_by", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("status__in", ["pending", "confirmed"])),
+                        fields=("membership",),
+                        name="privacy_one_open_erasure_request",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='RetentionNotice',
+            name="RetentionNotice",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('sent_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('erase_on', models.DateField()),
-                ('cancelled_at', models.DateTimeField(blank=True, null=True)),
-                ('erased_at', models.DateTimeField(blank=True, null=True)),
-                ('membership', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='retention_notices', to='programs.membership')),
-                ('organization', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='programs.organization')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("sent_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("erase_on", models.DateField()),
+                ("cancelled_at", models.DateTimeField(blank=True, null=True)),
+                ("erased_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "membership",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="retention_notices",
+                        to="programs.membership",
+                    ),
+                ),
+                (
+                    "organization",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="+", to="programs.organization"
+                    ),
+                ),
             ],
             options={
-                'ordering': ['erase_on', 'id'],
-                'constraints': [models.UniqueConstraint(condition=models.Q(('cancelled_at__isnull', True), ('erased_at__isnull', True)), fields=('membership',), name='privacy_one_open_retention_notice')],
+                "ordering": ["erase_on", "id"],
+                "constraints": [
+                    models.UniqueConstraint(
+                        condition=models.Q(("cancelled_at__isnull", True), ("erased_at__isnull", True)),
+                        fields=("membership",),
+                        name="privacy_one_open_retention_notice",
+                    )
+                ],
             },
         ),
     ]

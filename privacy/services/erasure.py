@@ -85,7 +85,9 @@ def decide_erasure(*, actor: Membership, request: ErasureRequest, confirm: bool,
     """A coordinator confirms a pending request, which erases the person from the
     organization at once, or refuses it with a reason (e.g. a legal hold)."""
     require_coordinator(actor, request.organization)
-    locked = ErasureRequest.objects.select_for_update().select_related("membership__user", "organization").get(pk=request.pk)
+    locked = (
+        ErasureRequest.objects.select_for_update().select_related("membership__user", "organization").get(pk=request.pk)
+    )
     if locked.status != ErasureStatus.PENDING:
         raise ServiceError("This request has already been answered.")
     if locked.membership_id == actor.pk:

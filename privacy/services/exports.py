@@ -73,7 +73,9 @@ def check_token(export: DataExport, token: str) -> bool:
 
 
 def download_url(export: DataExport) -> str:
-    return settings.SITE_URL + reverse("privacy_export_download", kwargs={"pk": export.pk, "token": download_token(export)})
+    return settings.SITE_URL + reverse(
+        "privacy_export_download", kwargs={"pk": export.pk, "token": download_token(export)}
+    )
 
 
 def _set_progress(export: DataExport, percent: int, **fields) -> None:
@@ -94,7 +96,10 @@ def _csv_bytes(rows: list[dict]) -> bytes:
     writer.writerow(columns)
     for row in rows:
         writer.writerow(
-            [json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v for v in (row.get(c) for c in columns)]
+            [
+                json.dumps(v, ensure_ascii=False) if isinstance(v, dict | list) else v
+                for v in (row.get(c) for c in columns)
+            ]
         )
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 

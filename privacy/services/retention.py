@@ -39,7 +39,9 @@ def update_settings(*, actor: Membership, retention_months: int | None, notice_d
     organization = actor.organization
     require_coordinator(actor, organization)
     if retention_months is not None and not 1 <= retention_months <= RETENTION_MONTHS_MAX:
-        raise ServiceError(f"Choose between 1 and {RETENTION_MONTHS_MAX} months, or leave it empty.", field="retention_months")
+        raise ServiceError(
+            f"Choose between 1 and {RETENTION_MONTHS_MAX} months, or leave it empty.", field="retention_months"
+        )
     if not 1 <= notice_days <= NOTICE_DAYS_MAX:
         raise ServiceError(f"Choose between 1 and {NOTICE_DAYS_MAX} days.", field="notice_days")
     with scopes_disabled():

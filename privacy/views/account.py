@@ -24,7 +24,9 @@ def _page(request: HttpRequest, erasure_form=None, status=200) -> HttpResponse:
     exports = list(DataExport.objects.filter(user=request.user).defer("error")[:SHOWN_EXPORTS])
     with scopes_disabled():
         requests = list(
-            ErasureRequest.objects.filter(user=request.user).select_related("organization").order_by("-requested_at")[:20]
+            ErasureRequest.objects.filter(user=request.user)
+            .select_related("organization")
+            .order_by("-requested_at")[:20]
         )
     current = next((e for e in exports if e.in_progress), None)
     return render(
@@ -95,7 +97,9 @@ def erasure_request(request: HttpRequest) -> HttpResponse:
     form = ErasureRequestForm(request.POST)
     if form.is_valid():
         try:
-            created = erasure_services.request_erasure(user=request.user, confirm_email=form.cleaned_data["confirm_email"])
+            created = erasure_services.request_erasure(
+                user=request.user, confirm_email=form.cleaned_data["confirm_email"]
+            )
         except ServiceError as error:
             form_error(form, error)
         else:

@@ -45,7 +45,9 @@ def request_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
         except ServiceError as error:
             form_error(form, error)
         else:
-            messages.success(request, "The person was erased from this organization." if confirm else "The request was refused.")
+            messages.success(
+                request, "The person was erased from this organization." if confirm else "The request was refused."
+            )
             return redirect("privacy_requests", org_slug=org_slug)
     return render(
         request,

@@ -138,8 +138,14 @@ def test_confirming_erases_the_person_and_keeps_what_others_need(client, world, 
     assert (w.survey_numbers(world.anonymous_survey), w.survey_numbers(world.named_survey)) == numbers_before
 
     dump = _dump(
-        "mentorship_user", "programs_profile", "programs_auditevent", "programs_notification",
-        "agreements_agreement", "agreements_signature", "privacy_erasurelog", "privacy_erasurerequest",
+        "mentorship_user",
+        "programs_profile",
+        "programs_auditevent",
+        "programs_notification",
+        "agreements_agreement",
+        "agreements_signature",
+        "privacy_erasurelog",
+        "privacy_erasurerequest",
     )
     assert "Nia Mensah" not in dump and "nia@example.org" not in dump and w.NIA_BIO not in dump
     # The decrypted texts: none of hers left.
@@ -152,7 +158,14 @@ def test_confirming_erases_the_person_and_keeps_what_others_need(client, world, 
         texts += [m.agenda for m in Meeting.objects.all()] + [n.text for n in GoalNote.objects.all()]
         texts += [a.text for a in SurveyAnswer.objects.all()] + [n.text for n in CircleNote.objects.all()]
     joined = "\n".join(texts)
-    for marker in (w.NIA_NOTE, w.NIA_MESSAGE, w.NIA_AGENDA, w.NIA_SURVEY_TEXT, "NIA-GOALNOTE-MARKER", "NIA-CIRCLE-MARKER"):
+    for marker in (
+        w.NIA_NOTE,
+        w.NIA_MESSAGE,
+        w.NIA_AGENDA,
+        w.NIA_SURVEY_TEXT,
+        "NIA-GOALNOTE-MARKER",
+        "NIA-CIRCLE-MARKER",
+    ):
         assert marker not in joined
     assert w.ANON_SURVEY_TEXT in joined and w.DANA_NOTE in joined
     # The coordinator's pages no longer name her; the agreement page says redacted.

@@ -41,7 +41,9 @@ def test_the_coordinator_sets_the_period(client, org_a, coordinator_a, member_a)
     assert client.get(url).status_code in (403, 404)
 
 
-def test_notice_then_anonymization_and_a_sign_in_cancels(org_a, org_b, coordinator_a, django_capture_on_commit_callbacks):
+def test_notice_then_anonymization_and_a_sign_in_cancels(
+    org_a, org_b, coordinator_a, django_capture_on_commit_callbacks
+):
     with scopes_disabled():
         PrivacySettings.objects.create(organization=org_a, retention_months=12, notice_days=30)
     gone = _old_member(org_a, "Gone Member", "gone@example.org")

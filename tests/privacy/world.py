@@ -61,24 +61,38 @@ def build(org_a, org_b) -> World:
         Message.objects.create(organization=org_a, conversation=conversation, author=nia, body=NIA_MESSAGE)
         Message.objects.create(organization=org_a, conversation=conversation, author=dana, body=DANA_MESSAGE)
         attached = Message(
-            organization=org_a, conversation=conversation, author=nia, body="see attached",
-            attachment_name="my-plan.pdf", attachment_type="application/pdf", attachment_size=len(ATTACHMENT),
+            organization=org_a,
+            conversation=conversation,
+            author=nia,
+            body="see attached",
+            attachment_name="my-plan.pdf",
+            attachment_type="application/pdf",
+            attachment_size=len(ATTACHMENT),
         )
         attached.attachment.save("my-plan.pdf", ContentFile(ATTACHMENT), save=False)
         attached.save()
         meeting = Meeting.objects.create(
-            organization=org_a, mentorship=pair, scheduled_by=nia,
-            starts_at=timezone.now() - timedelta(days=7), agenda=NIA_AGENDA, agenda_by=nia,
+            organization=org_a,
+            mentorship=pair,
+            scheduled_by=nia,
+            starts_at=timezone.now() - timedelta(days=7),
+            agenda=NIA_AGENDA,
+            agenda_by=nia,
         )
         PrivateNote.objects.create(organization=org_a, meeting=meeting, author=nia, text=NIA_NOTE)
         PrivateNote.objects.create(organization=org_a, meeting=meeting, author=dana, text=DANA_NOTE)
         goal = Goal.objects.create(organization=org_a, mentorship=pair, title="Publish a paper", created_by=nia)
         GoalNote.objects.create(organization=org_a, goal=goal, author=nia, text="NIA-GOALNOTE-MARKER")
         agreement = Agreement(
-            organization=org_a, mentorship=pair, title="Mentoring Partnership Agreement",
-            status=AgreementStatus.SIGNED, program_name=pair.program.name,
-            mentor_name="Dana Whitfield", mentee_name="Nia Mensah",
-            sections=[{"key": "goals", "heading": "Goals", "editable": True}], content={"goals": "Grow"},
+            organization=org_a,
+            mentorship=pair,
+            title="Mentoring Partnership Agreement",
+            status=AgreementStatus.SIGNED,
+            program_name=pair.program.name,
+            mentor_name="Dana Whitfield",
+            mentee_name="Nia Mensah",
+            sections=[{"key": "goals", "heading": "Goals", "editable": True}],
+            content={"goals": "Grow"},
             signed_at=timezone.now(),
         )
         agreement.content_hash = agreement.compute_hash()
@@ -87,8 +101,13 @@ def build(org_a, org_b) -> World:
         agreement.save()
         for who, role, name in ((dana, "mentor", "Dana Whitfield"), (nia, "mentee", "Nia Mensah")):
             Signature.objects.create(
-                organization=org_a, agreement=agreement, signer=who, role=role, typed_name=name,
-                content_hash=agreement.content_hash, ip_address="203.0.113.9",
+                organization=org_a,
+                agreement=agreement,
+                signer=who,
+                role=role,
+                typed_name=name,
+                content_hash=agreement.content_hash,
+                ip_address="203.0.113.9",
             )
         named = _survey(org_a, "Named check-in", anonymous=False)
         anonymous = _survey(org_a, "Anonymous pulse", anonymous=True)
@@ -96,8 +115,12 @@ def build(org_a, org_b) -> World:
         _answer(named, dana, 3, "DANA-SURVEY")
         _answer(anonymous, None, 4, ANON_SURVEY_TEXT)
         circle = Circle.objects.create(
-            organization=org_a, program=pair.program, name="Surgeons circle", theme="Careers",
-            starts_on=timezone.localdate(), ends_on=timezone.localdate() + timedelta(days=300),
+            organization=org_a,
+            program=pair.program,
+            name="Surgeons circle",
+            theme="Careers",
+            starts_on=timezone.localdate(),
+            ends_on=timezone.localdate() + timedelta(days=300),
         )
         CircleMember.objects.create(organization=org_a, circle=circle, membership=nia)
         CircleNote.objects.create(organization=org_a, circle=circle, author=nia, text="NIA-CIRCLE-MARKER")
@@ -115,7 +138,10 @@ def _survey(org, title, *, anonymous):
     Question.objects.create(organization=org, survey=survey, position=1, kind="likert", text="How is it going?")
     Question.objects.create(organization=org, survey=survey, position=2, kind="text", text="Comments", required=False)
     SurveyWave.objects.create(
-        organization=org, survey=survey, opens_on=timezone.localdate(), closes_on=timezone.localdate() + timedelta(days=14)
+        organization=org,
+        survey=survey,
+        opens_on=timezone.localdate(),
+        closes_on=timezone.localdate() + timedelta(days=14),
     )
     return survey
 
@@ -123,8 +149,12 @@ def _survey(org, title, *, anonymous):
 def _answer(survey, membership, number, text):
     wave = survey.waves.get()
     response = SurveyResponse.objects.create(
-        organization=survey.organization, survey=survey, wave=wave, respondent=membership,
-        role="mentee", submitted_on=timezone.localdate().replace(day=1),
+        organization=survey.organization,
+        survey=survey,
+        wave=wave,
+        respondent=membership,
+        role="mentee",
+        submitted_on=timezone.localdate().replace(day=1),
     )
     likert, comment = survey.questions.order_by("position")
     SurveyAnswer.objects.create(organization=survey.organization, response=response, question=likert, number=number)
@@ -133,4 +163,6 @@ def _answer(survey, membership, number, text):
 
 def survey_numbers(survey) -> list:
     with scopes_disabled():
-        return sorted(SurveyAnswer.objects.filter(response__survey=survey, number__isnull=False).values_list("number", flat=True))
+        return sorted(
+            SurveyAnswer.objects.filter(response__survey=survey, number__isnull=False).values_list("number", flat=True)
+        )
