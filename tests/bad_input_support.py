@@ -52,6 +52,7 @@ from tests.factories import (
     MembershipFactory,
     ProgramFactory,
 )
+from tests.privacy.isolation_support import privacy_ids  # issue 20
 from tests.project import PROJECT_APPS
 
 # --- The world ------------------------------------------------------------------------------
@@ -194,6 +195,7 @@ def _pairing(org, programs, *, mentor, mentee, coordinator, wave) -> dict:
         "notification": notification.pk,
         # Scheduled, starting tomorrow: the coordinator's add, remove, build and held forms show.
         **speed_world(org, society, mentor=mentor, mentee=mentee, marker="", status="scheduled"),
+        **privacy_ids(mentee),  # issue 20: the mentee's export and request to be erased
     }
 
 

@@ -162,6 +162,10 @@ CLEAR_TEXT_ALLOWLIST = {
     "events.SpeedEvent.location": "event configuration: where the tables are",
     "events.SpeedEvent.stats": "the engine's numbers (counts, score, ids of mentees not seated), generated",
     "events.SpeedEvent.offer_results": "membership and proposal ids with generated reasons; no one-sided pick",
+    # Issue 20, personal data: an export's failure and an erasure's log hold no personal text.
+    "privacy.DataExport.error": "an exception's message from building the ZIP, never a person's text",
+    "privacy.ErasureLog.cause": "a code: request, retention or account",
+    "privacy.ErasureLog.counts": "counts by kind, no text (the log keeps ids and counts only)",
 }
 
 # Files deliberately kept in clear.

@@ -42,14 +42,14 @@ def _page(request: HttpRequest, erasure_form=None, status=200) -> HttpResponse:
     )
 
 
-@require_safe
 @login_required
+@require_safe
 def privacy_home(request: HttpRequest) -> HttpResponse:
     return _page(request)
 
 
-@require_POST
 @login_required
+@require_POST
 def export_request(request: HttpRequest) -> HttpResponse:
     try:
         export_services.request_export(user=request.user)
@@ -60,8 +60,8 @@ def export_request(request: HttpRequest) -> HttpResponse:
     return redirect("privacy_home")
 
 
-@require_safe
 @login_required
+@require_safe
 def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
     """The progress bar alone, polled by htmx while the export is built; once it has ended,
     htmx reloads the page to show the result."""
@@ -72,8 +72,8 @@ def export_progress(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-@require_safe
 @login_required
+@require_safe
 def export_download(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     """The emailed link: only for the person it was built for, signed in, before it expires."""
     export = DataExport.objects.filter(pk=pk, user=request.user).first()
@@ -91,8 +91,8 @@ def export_download(request: HttpRequest, pk: int, token: str) -> HttpResponse:
     return response
 
 
-@require_POST
 @login_required
+@require_POST
 def erasure_request(request: HttpRequest) -> HttpResponse:
     form = ErasureRequestForm(request.POST)
     if form.is_valid():
