@@ -205,3 +205,19 @@ def test_without_a_membership_the_account_is_erased_at_once(client):
     assert response.status_code == 200 and "Your account was erased" in response.content.decode()
     user.refresh_from_db()
     assert user.email == f"erased-{user.pk}@invalid.example" and not user.is_active
+
+
+@pytest.mark.parametrize("size", [2, 30])
+def test_the_request_list_runs_a_bounded_number_of_queries(
+    client, org_a, coordinator_a, size, django_assert_max_num_queries
+):
+    for i in range(size):
+        member = MembershipFactory(organization=org_a, user__full_name=f"Asker {i}")
+        with scopes_disabled():
+            ErasureRequest.objects.create(
+                organization=org_a, membership=member, user=member.user, due_by=timezone.now() + timedelta(days=i)
+            )
+    client.force_login(coordinator_a.user)
+    with django_assert_max_num_queries(12):
+        response = client.get(f"/o/{org_a.slug}/privacy/requests/")
+    assert response.status_code == 200 and response.content.decode().count("Asker ") == size
