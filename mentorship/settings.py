@@ -303,6 +303,10 @@ CELERY_BEAT_SCHEDULE = {
     "circles-end-due": {"task": "circles.end_due", "schedule": crontab(minute=30, hour=0)},
     # Speed-mentoring events whose picks have closed: mutual picks are offered (events/tasks.py).
     "close-speed-picks": {"task": "events.close_due_picks", "schedule": 60 * 60},
+    # Personal data (privacy/tasks.py): expired exports' files deleted; members inactive past
+    # their organization's retention period told, then anonymized.
+    "privacy-purge-exports": {"task": "privacy.purge_exports", "schedule": crontab(minute=15, hour="*/6")},
+    "privacy-retention-scan": {"task": "privacy.retention_scan", "schedule": crontab(minute=45, hour=2)},
 }
 # A worker's claim on a reminder lapses after this long (it died); the row is sent again.
 REMINDER_CLAIM_LEASE_SECONDS = env_int("REMINDER_CLAIM_LEASE_SECONDS", 15 * 60)

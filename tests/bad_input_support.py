@@ -53,6 +53,7 @@ from tests.factories import (
     ProgramFactory,
 )
 from tests.integrations.support import world_ids as integrations_world_ids
+from tests.privacy.isolation_support import privacy_ids  # issue 20
 from tests.project import PROJECT_APPS
 
 # --- The world ------------------------------------------------------------------------------
@@ -195,6 +196,7 @@ def _pairing(org, programs, *, mentor, mentee, coordinator, wave) -> dict:
         "notification": notification.pk,
         # Scheduled, starting tomorrow: the coordinator's add, remove, build and held forms show.
         **speed_world(org, society, mentor=mentor, mentee=mentee, marker="", status="scheduled"),
+        **privacy_ids(mentee),  # issue 20: the mentee's export and request to be erased
     }
 
 

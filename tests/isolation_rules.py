@@ -436,6 +436,20 @@ RULES: dict[str, Rule] = {
         methods=GET,
         note="the private token in the URL is the credential (calendar programs fetch it without a session)",
     ),
+    # --- Personal data: export, erasure, retention (issue 20) ------------------------------------
+    # A person's own privacy page and requests, outside any organization.
+    "privacy_home": Rule(SIGNED_IN, methods=GET),
+    "privacy_export_request": Rule(SIGNED_IN, methods=POST),
+    "privacy_erasure_request": Rule(SIGNED_IN, methods=POST),
+    # One person's export (the world's is P1's mentee's): only theirs, the link needs their session too.
+    "privacy_export_progress": Rule(ONLY_MENTEE, ids={"pk": "data_export"}, methods=GET),
+    "privacy_export_download": Rule(
+        ONLY_MENTEE, ids={"pk": "data_export", "token": "data_export_token"}, methods=GET, note="signed token + owner"
+    ),
+    # The organization's side: requests to be erased and the retention period.
+    "privacy_requests": Rule(COORDINATORS, methods=GET),
+    "privacy_request_detail": Rule(COORDINATORS, ids={"pk": "erasure_request"}),
+    "privacy_settings": Rule(COORDINATORS),
 }
 
 # URL prefixes the matrix does not walk, with the reason.

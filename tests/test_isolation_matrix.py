@@ -78,6 +78,7 @@ from tests.factories import (
     ProgramFactory,
 )
 from tests.integrations.support import world_ids as integrations_world_ids
+from tests.privacy.isolation_support import privacy_ids  # issue 20
 from tests.test_tenancy import _org_url_templates
 
 pytestmark = pytest.mark.django_db
@@ -321,6 +322,7 @@ def _pairing(org, programs, *, marker: str, mentor, mentee, coordinator, invitee
         "survey_token": survey_invitation.token,
         "notification": notification.pk,
         **speed_world(org, society, mentor=mentor, mentee=mentee, marker=marker),
+        **privacy_ids(mentee),  # issue 20: the mentee's export and request to be erased
     }
 
 

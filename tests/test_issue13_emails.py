@@ -458,6 +458,29 @@ TRIGGERS = {
 }
 
 
+# --- Issue 20, personal data: the export's link and the retention notice ------------------------
+
+
+def privacy_export_ready(w, monkeypatch):
+    from privacy.services import exports
+
+    exports.request_export(user=MembershipFactory(organization=w.org).user)
+
+
+def privacy_retention_notice(w, monkeypatch):
+    from privacy.models import PrivacySettings
+    from privacy.services import retention
+
+    PrivacySettings.objects.create(organization=w.org, retention_months=12, notice_days=30)
+    member = MembershipFactory(organization=w.org, joined_at=timezone.now() - timedelta(days=800))
+    member.user.last_login = timezone.now() - timedelta(days=800)
+    member.user.save()
+    assert retention.scan()["noticed"] >= 1
+
+
+TRIGGERS.update(privacy_export_ready=privacy_export_ready, privacy_retention_notice=privacy_retention_notice)
+
+
 def test_every_email_kind_has_a_trigger():
     assert len(APP_KINDS) >= 26
     assert sorted(TRIGGERS) == APP_KINDS

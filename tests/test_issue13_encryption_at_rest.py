@@ -170,6 +170,10 @@ CLEAR_TEXT_ALLOWLIST = {
     "integrations.WebhookDelivery.error": "why an attempt failed (a connection error or the SSRF refusal)",
     "integrations.CalendarFeed.token_hash": "the SHA-256 of the feed's token",
     "integrations.CalendarFeed.prefix": "the token's first characters, to tell links apart",
+    # Issue 20, personal data: an export's failure and an erasure's log hold no personal text.
+    "privacy.DataExport.error": "an exception's message from building the ZIP, never a person's text",
+    "privacy.ErasureLog.cause": "a code: request, retention or account",
+    "privacy.ErasureLog.counts": "counts by kind, no text (the log keeps ids and counts only)",
 }
 
 # Files deliberately kept in clear.

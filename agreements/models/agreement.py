@@ -130,6 +130,9 @@ class Agreement(models.Model):
     # The sealed PDF, encrypted at rest under a random name (pdf_sha256 is the plain file's).
     pdf = models.FileField(storage=encrypted_storage, upload_to=_pdf_path, blank=True, max_length=300)
     pdf_sha256 = models.CharField(max_length=64, blank=True)
+    # Set when one of the pair was erased at their request (privacy/): their frozen name
+    # reads "Redacted at the person's request"; content_hash and pdf_sha256 stay as signed.
+    redacted_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
