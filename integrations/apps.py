@@ -10,3 +10,9 @@ class IntegrationsConfig(AppConfig):
         from mentorship.domain_events import register_listener
 
         register_listener(on_domain_event)
+
+        from integrations.privacy import calendar_eraser, calendar_part
+        from privacy.registry import register_eraser, register_exporter
+
+        register_exporter("calendar", calendar_part)
+        register_eraser(calendar_eraser)
