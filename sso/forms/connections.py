@@ -113,9 +113,9 @@ class SAMLConnectionForm(ConnectionOptionsForm):
 
     def clean(self):
         data = super().clean()
-        if not data.get("metadata_url") and not (data.get("metadata_xml") or "").strip():
-            if "metadata_url" not in self.errors and "metadata_xml" not in self.errors:
-                self.add_error("metadata_url", "Enter the metadata URL or paste the metadata XML.")
+        missing = not data.get("metadata_url") and not (data.get("metadata_xml") or "").strip()
+        if missing and "metadata_url" not in self.errors and "metadata_xml" not in self.errors:
+            self.add_error("metadata_url", "Enter the metadata URL or paste the metadata XML.")
         return data
 
 
