@@ -77,6 +77,7 @@ from tests.factories import (
     OrganizationFactory,
     ProgramFactory,
 )
+from tests.sso.world import sso_world  # issue 20, single sign-on
 from tests.test_tenancy import _org_url_templates
 
 pytestmark = pytest.mark.django_db
@@ -369,6 +370,8 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
         "health_table": "applications",
         "email_kind": "application_decision",
         "mail_message": "20260101T000000-" + "0" * 32,
+        # Issue 20, single sign-on: the organization's connection.
+        **sso_world(org, marker=marker),
     }
     return programs, {**ids, "_survey": survey}
 

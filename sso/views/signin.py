@@ -4,7 +4,7 @@
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 from django_scopes import scopes_disabled
 
 from programs.models import Organization
@@ -40,6 +40,7 @@ def organization_sign_in(request: HttpRequest) -> HttpResponse:
     return render(request, "sso/sign_in.html", {"form": form, "matches": matches}, status=status)
 
 
+@require_GET
 def organization_start(request: HttpRequest, organization: str) -> HttpResponse:
     with scopes_disabled():
         org = Organization.objects.filter(slug=organization).first()

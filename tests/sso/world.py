@@ -1,0 +1,24 @@
+"""The single sign-on objects of an organization in the isolation matrix's and the bad-input
+tests' worlds: one OpenID Connect connection (no network: its SocialApp is written directly)."""
+
+from sso.models import IdentityProvider, Kind
+from sso.services.connections import sync_app
+
+
+def sso_world(org, *, marker: str = "") -> dict:
+    connection = IdentityProvider.objects.create(
+        organization=org,
+        kind=Kind.OIDC,
+        name=f"{marker}University login",
+        discovery_url=f"https://idp.{org.slug}.invalid/",
+        client_id=f"{marker}client",
+        client_secret=f"{marker}secret",
+        allowed_domains=[f"{org.slug}.invalid"],
+    )
+    sync_app(connection)
+    return {
+        "sso_connection": connection.pk,
+        "sso_kind": "oidc",
+        "sso_org": org.slug,
+        "sso_provider_id": "unknown-provider",
+    }
