@@ -53,6 +53,7 @@ from tests.factories import (
     ProgramFactory,
 )
 from tests.project import PROJECT_APPS
+from tests.sso.world import sso_world  # issue 20, single sign-on
 
 # --- The world ------------------------------------------------------------------------------
 
@@ -253,6 +254,7 @@ def build_organization(org, *, prefix: str) -> tuple[dict, dict, dict]:
     ids |= _pairing(
         org, programs, mentor=roles[rules.MENTOR], mentee=roles[rules.MENTEE], coordinator=coordinator, wave=wave
     )
+    ids |= sso_world(org)  # issue 20: the organization's single sign-on connection
     return roles, ids, {kind: p.slug for kind, p in programs.items()}
 
 

@@ -427,7 +427,13 @@ RULES: dict[str, Rule] = {
     # Signing in through an organization's provider happens before signing in: public pages.
     "sso_sign_in": Rule(EVERYONE),
     "sso_start": Rule(EVERYONE, ids={"organization": "sso_org"}, methods=GET, note="the organization's SSO buttons"),
-    "sso_go": Rule(EVERYONE, methods=POST, extra_ok=frozenset({404}), note="an unknown connection key: 404"),
+    "sso_go": Rule(
+        EVERYONE,
+        ids={"key": "sso_key"},
+        methods=POST,
+        extra_ok=frozenset({404}),
+        note="an unknown connection key: 404 (tests/sso drive the real flow)",
+    ),
     # allauth's social accounts: the provider's redirects (tests/sso drive them against real
     # providers; here the connection named in the address does not exist: 404).
     "openid_connect_login": Rule(EVERYONE, ids={"provider_id": "sso_provider_id"}, extra_ok=frozenset({404})),
@@ -447,7 +453,7 @@ RULES: dict[str, Rule] = {
     "accounts/social/connections/": Rule(EVERYONE, note="old address of socialaccount_connections"),
 }
 # Issue 20: values in single sign-on addresses that are not objects of an organization.
-NOT_OBJECTS = NOT_OBJECTS | {"sso_kind", "sso_org", "sso_provider_id"}
+NOT_OBJECTS = NOT_OBJECTS | {"sso_kind", "sso_org", "sso_provider_id", "sso_key"}
 
 # URL prefixes the matrix does not walk, with the reason.
 SKIPPED_PREFIXES = {

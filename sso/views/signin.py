@@ -1,6 +1,9 @@
 """Signing in through an organization's identity provider: by address (the sign-in page's
 "Sign in with your organization") or from the organization's own start page."""
 
+import requests
+from allauth.socialaccount.providers.oauth2.client import OAuth2Error
+from django.core.exceptions import ImproperlyConfigured
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,14 +17,23 @@ from sso.models import IdentityProvider
 
 
 def go_to_provider(request: HttpRequest, connection: IdentityProvider) -> HttpResponse:
-    """Send the browser to the provider's sign-in, back to the organization afterwards."""
+    """Send the browser on to the provider's sign-in, back to the organization afterwards."""
     app = connection.social_app
     app.secret = connection.client_secret
     provider = app.get_provider(request)
     next_url = None
     if connection.auto_join:
         next_url = reverse("organization_dashboard", kwargs={"org_slug": connection.organization.slug})
-    return provider.redirect(request, "login", next_url=next_url)
+    try:
+        response = provider.redirect(request, "login", next_url=next_url)
+    except (requests.RequestException, OAuth2Error, KeyError, ValueError, ImproperlyConfigured):
+        reason = f"{connection.name} cannot be reached just now. Try again later, or sign in with your password."
+        return render(request, "sso/refused.html", {"reason": reason, "connection": connection}, status=502)
+    # A page that goes on to the provider, not a redirect: the form that led here may only
+    # be sent to this site (Content-Security-Policy form-action 'self'), and browsers hold
+    # a form's redirect to another site to that rule.
+    context = {"connection": connection, "provider_url": response["Location"]}
+    return render(request, "sso/redirect.html", context)
 
 
 def organization_sign_in(request: HttpRequest) -> HttpResponse:

@@ -41,8 +41,8 @@ def connect(client, coordinator, idp, **options) -> IdentityProvider:
 
 def sso_sign_in(client, email: str, login: str):
     response = client.post(reverse("sso_sign_in"), {"email": email})
-    assert response.status_code == 302, response.content.decode()[:2000]
-    back = sign_in_at_oidc(response["Location"], login)
+    assert response.status_code == 200, response.content.decode()[:2000]
+    back = sign_in_at_oidc(response.context["provider_url"], login)
     parts = urlsplit(back)
     assert parts.netloc == "testserver"
     return client.get(f"{parts.path}?{parts.query}", secure=True)
@@ -102,7 +102,7 @@ def test_an_address_outside_the_allowed_domains_is_refused(client, coordinator_a
     connection = connect(client, coordinator_a, oidc_idp)
     # The address typed is in the domain; the provider answers for someone else.
     response = client.post(reverse("sso_sign_in"), {"email": "x@uni.example"})
-    back = urlsplit(sign_in_at_oidc(response["Location"], "eve"))
+    back = urlsplit(sign_in_at_oidc(response.context["provider_url"], "eve"))
     response = client.get(f"{back.path}?{back.query}")
     assert response.status_code == 403
     assert not User.objects.filter(email="eve@elsewhere.example").exists()
@@ -207,3 +207,10 @@ def test_a_member_already_there_keeps_roles(client, coordinator_a, oidc_idp):
     assert sso_sign_in(client, "ada@uni.example", "ada").status_code == 302
     member.refresh_from_db()
     assert member.is_committee and member.is_active
+
+
+def test_an_unreachable_provider_gets_a_page_not_an_error(client, coordinator_a, oidc_idp):
+    connection = connect(client, coordinator_a, oidc_idp)
+    oidc_idp.stop()
+    response = client.post(reverse("sso_go", kwargs={"key": connection.key}))
+    assert response.status_code == 502 and "cannot be reached" in response.content.decode()

@@ -21,4 +21,7 @@ def sso_world(org, *, marker: str = "") -> dict:
         "sso_kind": "oidc",
         "sso_org": org.slug,
         "sso_provider_id": "unknown-provider",
+        # Not the connection's key: going to the world's unreachable provider is a 502 page
+        # (tests/sso drive the real flow); an unknown key is a 404.
+        "sso_key": "ssounknown",
     }
