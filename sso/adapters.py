@@ -160,7 +160,8 @@ class SSOSocialAccountAdapter(DefaultSocialAccountAdapter):
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
         connection = selectors.connection_for_app(getattr(provider, "app", None))
         if connection is not None:
-            detail = str(exception or error or "unknown")[:120]
+            detail = (extra_context or {}).get("saml_last_error_reason") or exception or error or "unknown"
+            detail = str(detail)[:160]
             signin.record_refusal(
                 connection=connection, email="", reason=f"the provider's answer was refused ({detail})"
             )

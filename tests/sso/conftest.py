@@ -30,3 +30,20 @@ def oidc_idp(request, sso_settings):
 @pytest.fixture
 def oidc_idp_factory(request, sso_settings):
     return lambda **kwargs: _provider(request, **kwargs)
+
+
+@pytest.fixture
+def saml_idp_factory(request, sso_settings, tmp_path):
+    from tests.sso.idp_support import SAMLProvider
+
+    def make(**kwargs):
+        provider = SAMLProvider(folder=tmp_path, accounts=ACCOUNTS, **kwargs)
+        request.addfinalizer(provider.stop)
+        return provider
+
+    return make
+
+
+@pytest.fixture
+def saml_idp(saml_idp_factory):
+    return saml_idp_factory()

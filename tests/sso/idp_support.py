@@ -111,3 +111,87 @@ def sign_in_at_oidc(authorize_url: str, login: str) -> str:
         action, values = _form(response.text, response.url)
         response = session.post(action, data=values, allow_redirects=False, timeout=10)
     raise AssertionError("the provider never sent the browser back")
+
+
+def self_signed(folder: Path) -> tuple[Path, Path]:
+    """A throwaway RSA key and certificate for the SAML IdP's signatures."""
+    from datetime import UTC, datetime, timedelta
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+    from cryptography.x509.oid import NameOID
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "test-idp")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - timedelta(days=3650))
+        .not_valid_after(now + timedelta(days=3650))
+        .sign(key, hashes.SHA256())
+    )
+    key_path, cert_path = folder / "idp.key", folder / "idp.crt"
+    key_path.write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    return key_path, cert_path
+
+
+class SAMLProvider:
+    """pysaml2's IdP (tests/sso/idp/saml_idp.py) in a process of its own. It sends the
+    address, name and institution as mail, displayName and o under their URIs."""
+
+    NAME_ATTRIBUTE = "urn:oid:2.16.840.1.113730.3.1.241"
+    INSTITUTION_ATTRIBUTE = "urn:oid:2.5.4.10"
+
+    def __init__(self, *, folder: Path, accounts: dict, tamper: str = ""):
+        import shutil
+        import sys
+
+        if shutil.which("xmlsec1") is None:
+            pytest.fail("the SAML IdP signs with the xmlsec1 program (Debian: apt-get install xmlsec1)")
+        key, cert = self_signed(folder)
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.metadata_url = f"{self.base}/metadata"
+        env = {
+            **os.environ,
+            "SAML_IDP_KEY": str(key),
+            "SAML_IDP_CERT": str(cert),
+            "SAML_ACCOUNTS": json.dumps(accounts),
+            "SAML_TAMPER": tamper,
+        }
+        self.process = subprocess.Popen(
+            [sys.executable, "saml_idp.py", str(self.port)],
+            cwd=IDP_DIR,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        wait_for(self.metadata_url, self.process)
+
+    def metadata(self) -> str:
+        return requests.get(self.metadata_url, timeout=5).text
+
+    stop = OIDCProvider.stop
+
+
+def sign_in_at_saml(login_url_html_or_url: str, login: str) -> tuple[str, dict]:
+    """Sign in at the test IdP without a browser: the ACS address and the form it posts."""
+    session = requests.Session()
+    response = session.get(login_url_html_or_url, timeout=10)
+    action, values = _form(response.text, response.url)
+    response = session.post(action, data={**values, "username": login}, timeout=10)
+    action = unescape(re.search(r'<form[^>]*action="([^"]+)"', response.text).group(1))
+    fields = {
+        unescape(m.group(1)): unescape(m.group(2))
+        for m in re.finditer(r'<input[^>]*name="([^"]+)"[^>]*value="([^"]*)"', response.text)
+    }
+    return action, fields
