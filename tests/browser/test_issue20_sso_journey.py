@@ -15,7 +15,7 @@ from tests.browser.conftest import axe_violations
 from tests.browser.journey_support import sign_in
 from tests.factories import MembershipFactory, OrganizationFactory
 from tests.sso.conftest import ACCOUNTS, CLIENT
-from tests.sso.idp_support import OIDCProvider
+from tests.sso.idp_support import OIDCProvider, SAMLProvider
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -118,3 +118,47 @@ def test_coordinator_connects_oidc_and_a_new_person_signs_in_and_joins(make_page
     accessibility = axe_violations(context, ours)
     context.close()
     assert errors == [] and accessibility == []
+
+
+def test_coordinator_connects_saml_and_a_new_person_signs_in_and_joins(
+    make_page, browser, live_server, journey_settings, tmp_path
+):
+    idp = SAMLProvider(folder=tmp_path, accounts=ACCOUNTS)
+    try:
+        society = OrganizationFactory(name="Eastern Medical Society", slug="eastern")
+        coordinator = MembershipFactory(organization=society, is_coordinator=True, user__full_name="Sam Ortiz")
+
+        office = make_page()
+        sign_in(office, coordinator.user.email)
+        open_sso_settings(office, society)
+        office.get_by_role("link", name="Connect SAML 2.0").click()
+        office.locator("#id_name").fill("Campus SAML")
+        office.locator("#id_metadata_url").fill(idp.metadata_url)
+        office.locator("#id_allowed_domains").fill("uni.example")
+        office.locator("#id_name_attribute").fill(idp.NAME_ATTRIBUTE)
+        office.locator("#id_institution_attribute").fill(idp.INSTITUTION_ATTRIBUTE)
+        office.get_by_role("button", name="Connect").click()
+        expect(office.get_by_role("alert")).to_contain_text("Connected “Campus SAML”")
+        expect(office.locator("#sso-acs-url")).to_contain_text(f"{live_server.url}/accounts/saml/")
+        expect(office.locator("#sso-entity-id")).to_contain_text("/metadata/")
+
+        context, person, errors = person_context(browser, live_server)
+        person.goto("/sso/o/eastern/")
+        ours = [person.url]
+        person.get_by_role("button", name="Sign in with Campus SAML").click()
+        expect(person).to_have_url(re.compile(re.escape(idp.base)))
+        person.get_by_label("Username").fill("ada")
+        person.get_by_role("button", name="Sign in at the IdP").click()
+        expect(person.get_by_role("heading", level=1)).to_have_text("Eastern Medical Society")
+        ours.append(person.url)
+
+        user = User.objects.get(email="ada@uni.example")
+        assert user.full_name == ACCOUNTS["ada"]["name"]
+        with scopes_disabled():
+            membership = Membership.objects.get(organization=society, user=user)
+            assert Profile.objects.get(membership=membership).institution == "Uni Hospital"
+        accessibility = axe_violations(context, ours)
+        context.close()
+        assert errors == [] and accessibility == []
+    finally:
+        idp.stop()
