@@ -53,9 +53,17 @@ SAML_EMAIL_VERIFIED_ATTRIBUTES = ["email_verified", "http://schemas.auth0.com/em
 # --- Reading what the provider publishes -------------------------------------------------
 
 
+def discovery_document_url(url: str) -> str:
+    """The discovery document's address: the issuer's address typed is completed."""
+    if "/.well-known/" not in url:
+        url = url.rstrip("/") + "/.well-known/openid-configuration"
+    return url
+
+
 def read_discovery(url: str) -> dict:
-    """The OpenID Connect discovery document at ``url``, checked to be one."""
-    body = outbound.fetch(url, field="discovery_url", what="discovery URL")
+    """The OpenID Connect discovery document at ``url`` (the issuer's or the document's own
+    address), checked to be one."""
+    body = outbound.fetch(discovery_document_url(url), field="discovery_url", what="discovery URL")
     try:
         document = json.loads(body)
     except ValueError:
@@ -124,7 +132,7 @@ def check_domains(organization, values: dict, *, exclude_pk=None) -> None:
 
 def _provider_settings(connection: IdentityProvider, saml_idp: dict | None) -> dict:
     if connection.kind == Kind.OIDC:
-        return {"server_url": connection.discovery_url, "fetch_userinfo": True}
+        return {"server_url": discovery_document_url(connection.discovery_url), "fetch_userinfo": True}
     name_keys = [connection.name_attribute] if connection.name_attribute else []
     mapping = {
         "uid": ["urn:oasis:names:tc:SAML:attribute:subject-id"],

@@ -22,7 +22,7 @@ def connect(client, coordinator, idp, **options) -> IdentityProvider:
     client.force_login(coordinator.user)
     data = {
         "name": "University login",
-        "discovery_url": idp.discovery_url,
+        "discovery_url": idp.issuer + "/",  # the issuer's address: the document's is found from it
         "client_id": CLIENT["client_id"],
         "client_secret": CLIENT["client_secret"],
         "allowed_domains": "uni.example",
@@ -151,8 +151,11 @@ def test_the_discovery_url_is_checked_on_save(client, coordinator_a, oidc_idp):
         "allowed_domains": "uni.example",
         "name_attribute": "name",
     }
-    response = client.post(url, {**base, "discovery_url": f"{oidc_idp.issuer}/jwks"})
+    # JSON, but the key set, not a discovery document (the query keeps the address as typed).
+    response = client.post(url, {**base, "discovery_url": f"{oidc_idp.issuer}/jwks?/.well-known/"})
     assert response.status_code == 400 and "discovery document" in response.content.decode()
+    response = client.post(url, {**base, "discovery_url": f"{oidc_idp.issuer}/nothing-here/"})
+    assert response.status_code == 400 and "answered with HTTP 404" in response.content.decode()
     from tests.sso.idp_support import free_port
 
     response = client.post(url, {**base, "discovery_url": f"http://127.0.0.1:{free_port()}/"})
