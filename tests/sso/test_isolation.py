@@ -38,3 +38,21 @@ def test_a_member_who_is_not_a_coordinator_is_refused(client, coordinator_a):
     assert client.post(reverse("sso_connection_delete", kwargs={"org_slug": slug, "pk": pk})).status_code == 403
     with scopes_disabled():
         assert IdentityProvider.objects.filter(pk=pk).exists()
+
+
+def test_the_connection_list_costs_the_same_for_one_or_many(client, coordinator_a):
+    from django.db import connection as db
+    from django.test.utils import CaptureQueriesContext
+
+    url = reverse("sso_connection_list", kwargs={"org_slug": coordinator_a.organization.slug})
+    client.force_login(coordinator_a.user)
+    counts = []
+    for _ in range(2):
+        with scopes_disabled():
+            for n in range(3):
+                sso_world(coordinator_a.organization, marker=f"M{n}-{len(counts)}-")
+        client.get(url)  # warm the session and the per-person caches
+        with CaptureQueriesContext(db) as queries:
+            assert client.get(url).status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
