@@ -13,10 +13,10 @@ from django_scopes import scopes_disabled
 from programs.models import Organization
 from sso import selectors
 from sso.forms.connections import OrganizationSignInForm
-from sso.models import IdentityProvider
+from sso.models import IdentityProvider, Kind
 
 
-def go_to_provider(request: HttpRequest, connection: IdentityProvider) -> HttpResponse:
+def go_to_provider(request: HttpRequest, connection: IdentityProvider, email: str = "") -> HttpResponse:
     """Send the browser on to the provider's sign-in, back to the organization afterwards."""
     app = connection.social_app
     app.secret = connection.client_secret
@@ -25,7 +25,11 @@ def go_to_provider(request: HttpRequest, connection: IdentityProvider) -> HttpRe
     if connection.auto_join:
         next_url = reverse("organization_dashboard", kwargs={"org_slug": connection.organization.slug})
     try:
-        response = provider.redirect(request, "login", next_url=next_url)
+        kwargs = {}
+        if email and connection.kind == Kind.OIDC:
+            # The address typed here pre-fills the provider's sign-in (OpenID Connect login_hint).
+            kwargs["auth_params"] = {**provider.get_auth_params(), "login_hint": email}
+        response = provider.redirect(request, "login", next_url=next_url, **kwargs)
     except (requests.RequestException, OAuth2Error, KeyError, ValueError, ImproperlyConfigured):
         reason = f"{connection.name} cannot be reached just now. Try again later, or sign in with your password."
         return render(request, "sso/refused.html", {"reason": reason, "connection": connection}, status=502)
@@ -42,7 +46,7 @@ def organization_sign_in(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         matches = selectors.connections_for_email(form.cleaned_data["email"])
         if len(matches) == 1:
-            return go_to_provider(request, matches[0])
+            return go_to_provider(request, matches[0], form.cleaned_data["email"])
         if not matches:
             form.add_error(
                 "email",

@@ -50,6 +50,8 @@ def sso_sign_in(client, email: str, login: str):
 
 def test_a_new_person_signs_in_and_joins_with_mapped_name_and_institution(client, coordinator_a, oidc_idp):
     connection = connect(client, coordinator_a, oidc_idp)
+    hinted = client.post(reverse("sso_sign_in"), {"email": "ada@uni.example"}).context["provider_url"]
+    assert "login_hint=ada%40uni.example" in hinted
     assert connection.social_app.secret == ""  # the secret lives encrypted on the connection only
     assert connection.client_secret == CLIENT["client_secret"]
 
