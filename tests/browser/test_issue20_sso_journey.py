@@ -162,3 +162,30 @@ def test_coordinator_connects_saml_and_a_new_person_signs_in_and_joins(
         assert errors == [] and accessibility == []
     finally:
         idp.stop()
+
+
+def test_sso_only_sends_a_password_sign_in_to_the_organization_sign_in(page, journey_settings):
+    from sso.models import IdentityProvider, Kind
+    from sso.services.connections import sync_app
+
+    society = OrganizationFactory(name="Northern Society", slug="northern")
+    member = MembershipFactory(organization=society, user__email="ada@uni.example")
+    with scopes_disabled():
+        connection = IdentityProvider.objects.create(
+            organization=society,
+            kind=Kind.OIDC,
+            name="University login",
+            discovery_url="https://idp.uni.example/",
+            client_id="c",
+            client_secret="s",
+            allowed_domains=["uni.example"],
+            sso_only=True,
+        )
+        sync_app(connection)
+    page.goto("/accounts/login/")
+    page.get_by_label("Email").fill(member.user.email)
+    page.get_by_label("Password").fill("a-long-enough-password")
+    page.get_by_role("button", name="Sign In").click()
+    expect(page.get_by_text("sign in through Northern Society’s single sign-on (University login)")).to_be_visible()
+    page.get_by_role("link", name="Sign in with your organization").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Sign in with your organization")
