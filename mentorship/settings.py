@@ -419,6 +419,28 @@ ACCOUNT_RATE_LIMITS = {
     "verify_agreement": "30/10m/ip",
 }
 
+# --- Single sign-on per organization (issue 20, sso/) ----------------------------------------
+# allauth's social accounts with its OpenID Connect and SAML 2.0 providers; each organization's
+# connection (sso.models.IdentityProvider) keeps one SocialApp. The account adapter adds "SSO
+# only" domains to sign-up by invitation. An SSO identity links to an existing account only on
+# an address the provider verified, in the connection's allowed domains (sso/adapters.py).
+INSTALLED_APPS += [
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
+]
+ACCOUNT_ADAPTER = "sso.adapters.SSOAccountAdapter"  # programs' sign-up by invitation, plus "SSO only"
+SOCIALACCOUNT_ADAPTER = "sso.adapters.SSOSocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION_AUTO_CONNECT = True
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_STORE_TOKENS = False
+SOCIALACCOUNT_LOGIN_ON_GET = False
+SOCIALACCOUNT_REQUESTS_TIMEOUT = 5
+# Discovery documents and SAML metadata are fetched from the address a coordinator typed:
+# private, loopback and link-local addresses are refused unless this is on (DEBUG, the tests).
+SSO_ALLOW_PRIVATE_URLS = env_bool("SSO_ALLOW_PRIVATE_URLS", DEBUG)
+
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes,
 # and security keys / passkeys (WebAuthn) where the browser has them. Offered to everyone;
 # coordinators and site staff must set one up before they reach any data (production default).

@@ -55,6 +55,7 @@ from tests.factories import (
 from tests.integrations.support import world_ids as integrations_world_ids
 from tests.privacy.isolation_support import privacy_ids  # issue 20
 from tests.project import PROJECT_APPS
+from tests.sso.world import sso_world  # issue 20, single sign-on
 
 # --- The world ------------------------------------------------------------------------------
 
@@ -258,6 +259,7 @@ def build_organization(org, *, prefix: str) -> tuple[dict, dict, dict]:
     )
     # Issue 20, webhooks and calendar feeds: a webhook with a delivery, the coordinator's calendar link.
     ids |= integrations_world_ids(org, coordinator, "")
+    ids |= sso_world(org)  # issue 20: the organization's single sign-on connection
     return roles, ids, {kind: p.slug for kind, p in programs.items()}
 
 

@@ -79,6 +79,7 @@ from tests.factories import (
 )
 from tests.integrations.support import world_ids as integrations_world_ids
 from tests.privacy.isolation_support import privacy_ids  # issue 20
+from tests.sso.world import sso_world  # issue 20, single sign-on
 from tests.test_tenancy import _org_url_templates
 
 pytestmark = pytest.mark.django_db
@@ -372,6 +373,8 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
         "health_table": "applications",
         "email_kind": "application_decision",
         "mail_message": "20260101T000000-" + "0" * 32,
+        # Issue 20, single sign-on: the organization's connection.
+        **sso_world(org, marker=marker),
     }
     # Issue 20, webhooks and calendar feeds: a webhook with a delivery, the coordinator's calendar link.
     ids.update(integrations_world_ids(org, coordinator, marker))

@@ -174,6 +174,16 @@ CLEAR_TEXT_ALLOWLIST = {
     "privacy.DataExport.error": "an exception's message from building the ZIP, never a person's text",
     "privacy.ErasureLog.cause": "a code: request, retention or account",
     "privacy.ErasureLog.counts": "counts by kind, no text (the log keeps ids and counts only)",
+    # Single sign-on (issue 20): an organization's identity provider configuration (the secret is encrypted).
+    "sso.IdentityProvider.name": "the connection's name, shown on the sign-in button",
+    "sso.IdentityProvider.key": "a random identifier in the provider's callback addresses",
+    "sso.IdentityProvider.client_id": "the client ID the identity provider issued (public in its sign-in URLs)",
+    "sso.IdentityProvider.metadata_xml": "the identity provider's public SAML metadata",
+    "sso.IdentityProvider.idp_entity_id": "the identity provider's public entity ID",
+    "sso.IdentityProvider.allowed_domains": "email domains",
+    "sso.IdentityProvider.name_attribute": "an attribute name",
+    "sso.IdentityProvider.institution_attribute": "an attribute name",
+    "sso.IdentityProvider.last_test_result": "a generated outcome of the connection test",
 }
 
 # Files deliberately kept in clear.

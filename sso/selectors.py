@@ -1,0 +1,55 @@
+"""Reads across organizations for the sign-in pages (deliberately unscoped: signing in
+happens before any organization is chosen), and the connections of one organization."""
+
+from django_scopes import scopes_disabled
+
+from sso.models import IdentityProvider, email_domain
+
+
+def connections_for_email(email: str) -> list[IdentityProvider]:
+    """The enabled connections whose allowed domains include this address's domain."""
+    domain = email_domain(email)
+    if not domain:
+        return []
+    with scopes_disabled():
+        return list(
+            IdentityProvider.objects.filter(enabled=True, allowed_domains__contains=[domain])
+            .exclude(social_app=None)
+            .select_related("organization", "social_app")
+            .order_by("organization__name", "name")
+        )
+
+
+def sso_only_connection(email: str) -> IdentityProvider | None:
+    """The enabled SSO-only connection covering this address's domain, if any."""
+    return next((c for c in connections_for_email(email) if c.sso_only), None)
+
+
+def connection_for_app(app) -> IdentityProvider | None:
+    if app is None or app.pk is None:
+        return None
+    with scopes_disabled():
+        return IdentityProvider.objects.filter(social_app=app).select_related("organization").first()
+
+
+def connections_by_app_pk(app_pks) -> dict:
+    with scopes_disabled():
+        return {c.social_app_id: c for c in IdentityProvider.objects.filter(social_app_id__in=list(app_pks))}
+
+
+def organization_connections(organization) -> list[IdentityProvider]:
+    with scopes_disabled():
+        return list(
+            IdentityProvider.objects.filter(organization=organization, enabled=True)
+            .exclude(social_app=None)
+            .select_related("social_app")
+        )
+
+
+def connections_by_key(key: str) -> list[IdentityProvider]:
+    with scopes_disabled():
+        return list(
+            IdentityProvider.objects.filter(key=key[:20], enabled=True)
+            .exclude(social_app=None)
+            .select_related("organization", "social_app")
+        )
