@@ -113,6 +113,7 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "django_prometheus",  # /metrics (mentorship/observability.py); its database wrappers are not used
+    "ninja",  # the REST API (api/, issue 20): its docs' templates and Swagger UI files, served locally
     "mentorship",
     "programs",
     "relationships",
@@ -585,6 +586,10 @@ CONTENT_SECURITY_POLICY = {
         "object-src": [NONE],
     }
 }
+
+# --- The REST API (api/, issue 20) ----------------------------------------------------
+# Calls one API token may make per minute; past it the API answers 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
 
 # --- Observability (mentorship/observability.py) --------------------------------------
 # Logs: one JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off),
