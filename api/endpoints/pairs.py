@@ -11,7 +11,7 @@ from pydantic import Field
 from api.core import ERRORS, page, requires
 from api.endpoints.programs import PageQuery
 from api.models import READ
-from programs.models import Application, ApplicationStatus
+from programs.models import Application, ApplicationStatus, Program
 from relationships.models import Mentorship, MentorshipStatus
 
 router = Router()
@@ -60,6 +60,7 @@ def application_row(application: Application) -> dict:
 def list_applications(request, q: Query[ApplicationFilter]):
     applications = Application.objects.all()
     if q.program_id is not None:
+        get_object_or_404(Program, pk=q.program_id)  # another organization's program: 404
         applications = applications.filter(program_id=q.program_id)
     if q.status is not None:
         applications = applications.filter(status=q.status)
@@ -150,6 +151,7 @@ def relationships():
 def list_relationships(request, q: Query[RelationshipFilter]):
     rows = relationships()
     if q.program_id is not None:
+        get_object_or_404(Program, pk=q.program_id)  # another organization's program: 404
         rows = rows.filter(program_id=q.program_id)
     if q.status is not None:
         rows = rows.filter(status=q.status)

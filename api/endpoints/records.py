@@ -15,6 +15,7 @@ from api.endpoints.programs import PageQuery
 from api.models import READ
 from agreements.models import Agreement, AgreementStatus
 from programs.models import Program, Role
+from relationships.models import Mentorship
 from surveys import redcap
 from surveys.models import Survey
 from surveys.services.results import survey_results
@@ -69,6 +70,7 @@ def agreements():
 def list_agreements(request, q: Query[AgreementFilter]):
     rows = agreements()
     if q.relationship_id is not None:
+        get_object_or_404(Mentorship, pk=q.relationship_id)  # another organization's relationship: 404
         rows = rows.filter(mentorship_id=q.relationship_id)
     return page(rows, q.after, q.limit, agreement_row)
 

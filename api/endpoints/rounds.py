@@ -113,6 +113,7 @@ def results(match_round: MatchRound) -> dict:
 def list_rounds(request, q: Query[RoundFilter]):
     rounds = MatchRound.objects.all()
     if q.program_id is not None:
+        get_object_or_404(Program, pk=q.program_id)  # another organization's program: 404
         rounds = rounds.filter(program_id=q.program_id)
     return page(rounds, q.after, q.limit, round_row)
 
