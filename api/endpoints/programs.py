@@ -4,7 +4,7 @@ from datetime import datetime
 
 from django.core.files.base import ContentFile
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from api.core import DEFAULT_PAGE, ERRORS, MAX_PAGE, WRITE_ERRORS, page, requires
@@ -202,7 +202,7 @@ def create_import(request, body: RosterIn):
         summary=f"uploaded the roster {roster_import.filename}",
         roster_import=roster_import.pk,
     )
-    return 201, roster_row(roster_import)
+    return Status(201, roster_row(roster_import))
 
 
 @router.get(
@@ -233,4 +233,4 @@ def confirm_import(request, import_id: int):
         roster_import=roster_import.pk,
         outcome=result.outcome,
     )
-    return 202, roster_row(result.roster_import)
+    return Status(202, roster_row(result.roster_import))

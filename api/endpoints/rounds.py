@@ -3,7 +3,7 @@
 from datetime import datetime
 
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema
+from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from api.core import ERRORS, WRITE_ERRORS, page, requires
@@ -146,4 +146,4 @@ def start_round(request, body: RoundIn):
         summary=f"started a match round for program {program.pk}",
         match_round=match_round.pk,
     )
-    return 201, round_row(match_round)
+    return Status(201, round_row(match_round))
