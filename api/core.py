@@ -3,11 +3,12 @@ rate limit (429), the scope check (403) that also scopes the request to the toke
 organization, the error bodies, and keyset pagination."""
 
 from functools import wraps
+from typing import Annotated
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
 from django_scopes import scope
-from ninja import Schema
+from ninja import Path, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
@@ -16,8 +17,13 @@ from api.services.tokens import rate_limited, token_for_secret
 from mentorship import freshness
 from mentorship.exceptions import ServiceError
 
+MAX_ID = 2**62  # ids past PostgreSQL's bigint would fail in the database, not with a message
 MAX_PAGE = 200  # the most rows one page of a list returns
 DEFAULT_PAGE = 50
+
+
+# A path's object id: a positive integer the database can hold (else 422).
+ObjectId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 
 
 class RateLimited(Exception):

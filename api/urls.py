@@ -2,9 +2,9 @@
 middleware scopes them): the coordinators' token pages. ``public_urlpatterns`` stand outside
 any organization: the API itself, whose token names the organization."""
 
-from django.urls import path
+from django.urls import path, re_path
 
-from api.v1 import api
+from api.v1 import api, not_found
 from api.views import tokens
 from mentorship.tenancy import app_urlpatterns
 
@@ -13,6 +13,10 @@ org_urlpatterns = [
     path("settings/api/new/", tokens.token_create, name="api_token_create"),
     path("settings/api/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
 ]
-public_urlpatterns = [path("api/v1/", api.urls)]
+public_urlpatterns = [
+    path("api/v1/", api.urls),
+    # Any other address under the API: a JSON 404, as the API's own answers are.
+    re_path(r"^api/v1/.*$", not_found, name="api_not_found"),
+]
 
 urlpatterns = app_urlpatterns(org=org_urlpatterns, public=public_urlpatterns)

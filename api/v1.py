@@ -3,6 +3,7 @@ browsable docs at /api/v1/docs (Swagger UI served from the project's own static 
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
+from django.http import JsonResponse
 from ninja import NinjaAPI
 
 from api.core import TokenAuth, register_errors
@@ -33,3 +34,7 @@ api.add_router("", programs.router)
 api.add_router("", pairs.router)
 api.add_router("", rounds.router)
 api.add_router("", records.router)
+
+
+def not_found(request, *args, **kwargs) -> JsonResponse:
+    return JsonResponse({"detail": "Not found."}, status=404)

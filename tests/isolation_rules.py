@@ -417,10 +417,17 @@ RULES: dict[str, Rule] = {
     # part in P1's event); coordinators see the grid and counts instead.
     "speed_event_mine": Rule(PAIR, ids=SPEED_IDS, methods=GET),
     "speed_event_picks": Rule(PAIR, ids=SPEED_IDS, note="picks are private to the chooser"),
+    # --- The REST API's tokens (issue 20: api/) -----------------------------------------------------
+    "api_tokens": Rule(COORDINATORS, methods=GET),
+    "api_token_create": Rule(COORDINATORS),
+    "api_token_revoke": Rule(COORDINATORS, ids={"pk": "api_token"}, methods=POST),
 }
 
 # URL prefixes the matrix does not walk, with the reason.
 SKIPPED_PREFIXES = {
     "admin/": "the Django admin is for site staff (is_staff) only; none of the matrix's roles is staff, and the "
     "admin's own login is behind allauth (tests/test_session_security.py covers it)",
+    # Issue 20: the REST API answers bearer tokens only (a session is no credential: 401 for every
+    # role); tests/api/test_token_matrix.py walks every operation x scope x organization x token.
+    "api/v1/": "the REST API takes API tokens, not sessions; tests/api/ has its own token matrix",
 }

@@ -38,6 +38,7 @@ from django_scopes import scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus, Signature
 from agreements.models.review import MentorshipDocument, YearlyReview
+from api.services.tokens import token_create  # issue 20 (api)
 from matching.models import MatchRound, MentorshipRequest, Proposal
 from programs.models import (
     Application,
@@ -370,6 +371,8 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
         "email_kind": "application_decision",
         "mail_message": "20260101T000000-" + "0" * 32,
     }
+    # Issue 20 (api): an API token to revoke.
+    ids["api_token"] = token_create(actor=coordinator, name="Sync", scopes=["programs:read"]).token.pk
     return programs, {**ids, "_survey": survey}
 
 

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from pydantic import Field
 
-from api.core import ERRORS, page, requires
+from api.core import ERRORS, ObjectId, page, requires
 from api.endpoints.programs import PageQuery
 from api.models import READ
 from programs.models import Application, ApplicationStatus, Program
@@ -74,7 +74,7 @@ def list_applications(request, q: Query[ApplicationFilter]):
     tags=["applications"],
 )
 @requires("applications", READ)
-def get_application(request, application_id: int):
+def get_application(request, application_id: ObjectId):
     return application_row(get_object_or_404(Application, pk=application_id))
 
 
@@ -165,5 +165,5 @@ def list_relationships(request, q: Query[RelationshipFilter]):
     tags=["relationships"],
 )
 @requires("relationships", READ)
-def get_relationship(request, relationship_id: int):
+def get_relationship(request, relationship_id: ObjectId):
     return relationship_row(get_object_or_404(relationships(), pk=relationship_id))

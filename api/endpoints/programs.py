@@ -7,7 +7,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from api.core import DEFAULT_PAGE, ERRORS, MAX_PAGE, WRITE_ERRORS, page, requires
+from api.core import DEFAULT_PAGE, ERRORS, MAX_PAGE, WRITE_ERRORS, ObjectId, page, requires
 from api.models import READ, WRITE
 from api.services.tokens import audit_call
 from programs.models import Membership, MemberStatus, Program, RosterImport, RosterImportRow
@@ -62,7 +62,7 @@ def list_programs(request, q: Query[PageQuery]):
 
 @router.get("/programs/{program_id}", response={200: ProgramOut, **ERRORS}, summary="A program", tags=["programs"])
 @requires("programs", READ)
-def get_program(request, program_id: int):
+def get_program(request, program_id: ObjectId):
     return program_row(get_object_or_404(Program, pk=program_id))
 
 
@@ -113,7 +113,7 @@ def list_members(request, q: Query[PageQuery]):
 
 @router.get("/members/{member_id}", response={200: MemberOut, **ERRORS}, summary="A member", tags=["members"])
 @requires("members", READ)
-def get_member(request, member_id: int):
+def get_member(request, member_id: ObjectId):
     return member_row(get_object_or_404(Membership.objects.select_related("user"), pk=member_id))
 
 
@@ -124,7 +124,7 @@ def get_member(request, member_id: int):
     tags=["members"],
 )
 @requires("members", WRITE)
-def update_member(request, member_id: int, body: MemberUpdate):
+def update_member(request, member_id: ObjectId, body: MemberUpdate):
     membership = get_object_or_404(Membership.objects.select_related("user"), pk=member_id)
     updated = membership_update(
         actor=request.auth.created_by,
@@ -212,7 +212,7 @@ def create_import(request, body: RosterIn):
     tags=["members"],
 )
 @requires("members", READ)
-def get_import(request, import_id: int):
+def get_import(request, import_id: ObjectId):
     return roster_row(get_object_or_404(RosterImport, pk=import_id))
 
 
@@ -223,7 +223,7 @@ def get_import(request, import_id: int):
     tags=["members"],
 )
 @requires("members", WRITE)
-def confirm_import(request, import_id: int):
+def confirm_import(request, import_id: ObjectId):
     roster_import = get_object_or_404(RosterImport, pk=import_id)
     result = roster_confirm(actor=request.auth.created_by, roster_import=roster_import)
     audit_call(

@@ -10,10 +10,10 @@ from ninja import Query, Router, Schema
 from ninja.errors import HttpError
 from pydantic import Field
 
-from api.core import ERRORS, Error, page, requires
+from agreements.models import Agreement, AgreementStatus
+from api.core import ERRORS, Error, ObjectId, page, requires
 from api.endpoints.programs import PageQuery
 from api.models import READ
-from agreements.models import Agreement, AgreementStatus
 from programs.models import Program, Role
 from relationships.models import Mentorship
 from surveys import redcap
@@ -79,7 +79,7 @@ def list_agreements(request, q: Query[AgreementFilter]):
     "/agreements/{agreement_id}", response={200: AgreementOut, **ERRORS}, summary="An agreement", tags=["agreements"]
 )
 @requires("agreements", READ)
-def get_agreement(request, agreement_id: int):
+def get_agreement(request, agreement_id: ObjectId):
     return agreement_row(get_object_or_404(agreements(), pk=agreement_id))
 
 
@@ -91,7 +91,7 @@ def get_agreement(request, agreement_id: int):
     openapi_extra={"responses": {200: {"description": "The sealed PDF/A", "content": {"application/pdf": {}}}}},
 )
 @requires("agreements", READ)
-def agreement_pdf(request, agreement_id: int):
+def agreement_pdf(request, agreement_id: ObjectId):
     agreement = get_object_or_404(agreements(), pk=agreement_id, status__in=SIGNED)
     if not agreement.pdf:
         raise HttpError(409, "The sealed PDF is being prepared; try again in a minute.")
@@ -173,7 +173,7 @@ def list_surveys(request, q: Query[PageQuery]):
     tags=["surveys"],
 )
 @requires("surveys", READ)
-def get_survey_results(request, survey_id: int, q: Query[ResultsQuery]):
+def get_survey_results(request, survey_id: ObjectId, q: Query[ResultsQuery]):
     survey = get_object_or_404(Survey, pk=survey_id)
     result = survey_results(survey, wave_id=q.wave_id, role=q.role or "")
     hidden = bool(result.hidden)

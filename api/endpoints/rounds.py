@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from api.core import ERRORS, WRITE_ERRORS, page, requires
+from api.core import ERRORS, WRITE_ERRORS, ObjectId, page, requires
 from api.endpoints.programs import PageQuery
 from api.models import READ, WRITE
 from api.services.tokens import audit_call
@@ -125,7 +125,7 @@ def list_rounds(request, q: Query[RoundFilter]):
     tags=["rounds"],
 )
 @requires("rounds", READ)
-def get_round(request, round_id: int):
+def get_round(request, round_id: ObjectId):
     return results(get_object_or_404(MatchRound, pk=round_id))
 
 

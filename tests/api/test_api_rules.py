@@ -29,9 +29,7 @@ def test_no_answer_carries_the_text_of_a_relationships_record(client, api_world)
     for text in SECRET_TEXTS:
         assert text.encode() not in bodies, text
     # The metadata is there: the meeting is counted.
-    pair = client.get(
-        f"/api/v1/relationships/{own.ids['relationship']}", HTTP_AUTHORIZATION=f"Bearer {secret}"
-    ).json()
+    pair = client.get(f"/api/v1/relationships/{own.ids['relationship']}", HTTP_AUTHORIZATION=f"Bearer {secret}").json()
     assert pair["meeting_count"] == 1 and pair["status"] == "active"
 
 
@@ -63,11 +61,18 @@ def test_writes_are_audited_with_the_tokens_name(client, api_world):
         new = AuditEvent.objects.exclude(pk__in=before)
         api_rows = list(new.filter(action__startswith="api.").values_list("action", "summary", "actor_id"))
         actions = sorted(action for action, _s, _a in api_rows)
-        assert actions == ["api.match_round.started", "api.member.updated", "api.roster.confirmed", "api.roster.previewed"]
+        assert actions == [
+            "api.match_round.started",
+            "api.member.updated",
+            "api.roster.confirmed",
+            "api.roster.previewed",
+        ]
         assert all(summary.startswith("API token “Warehouse sync”") for _a, summary, _u in api_rows)
         assert {actor for _a, _s, actor in api_rows} == {own.coordinator.user_id}
         # The services' own audit rows are there too (reads write none).
-        assert {"membership.updated", "roster.previewed", "match_round.started"} <= set(new.values_list("action", flat=True))
+        assert {"membership.updated", "roster.previewed", "match_round.started"} <= set(
+            new.values_list("action", flat=True)
+        )
         # The writes went through the services: a queued round, a preview, the member's new roles.
         member = Membership.objects.get(pk=own.ids["member"])
         assert member.is_committee and member.status == "faculty"
@@ -85,14 +90,19 @@ def test_a_write_is_refused_with_a_message_when_the_service_refuses(client, api_
     )
     assert response.status_code == 400 and "coordinator" in response.json()["detail"]
     bad = client.post(
-        "/api/v1/roster-imports", '{"filename": "roster.txt", "content": "x"}', content_type="application/json", **headers
+        "/api/v1/roster-imports",
+        '{"filename": "roster.txt", "content": "x"}',
+        content_type="application/json",
+        **headers,
     )
     assert bad.status_code == 400 and "CSV" in bad.json()["detail"]
     # A token whose coordinator is no longer one: writes are refused (403), reads still work.
     with scopes_disabled():
         MembershipFactory(organization=own.organization, is_coordinator=True)
         Membership.objects.filter(pk=own.coordinator.pk).update(is_coordinator=False)
-    response = client.post("/api/v1/rounds", f'{{"program_id": {own.ids["program"]}}}', content_type="application/json", **headers)
+    response = client.post(
+        "/api/v1/rounds", f'{{"program_id": {own.ids["program"]}}}', content_type="application/json", **headers
+    )
     assert response.status_code == 403
 
 

@@ -30,7 +30,9 @@ def test_no_valid_token_gets_401(client, api_world, method, path):
     with scopes_disabled():
         token_revoke(actor=own.coordinator, token=revoked)
     expired, expired_secret = make_token(own.coordinator, name="Expired")
-    ApiToken.objects.with_scopes_disabled().filter(pk=expired.pk).update(expires_at=timezone.now() - timedelta(seconds=1))
+    ApiToken.objects.with_scopes_disabled().filter(pk=expired.pk).update(
+        expires_at=timezone.now() - timedelta(seconds=1)
+    )
     _valid, valid_secret = make_token(own.coordinator)
     for secret in (None, "", "mtk_" + "x" * 43, valid_secret[:-1], valid_secret + "x", revoked_secret, expired_secret):
         response = support.call(client, method, path, own.ids, secret)
@@ -65,9 +67,13 @@ def test_another_organizations_ids_get_404(client, api_world, method, path):
     case = support.CASES[(method, path)]
     mixed = {**own.ids, **other.ids}  # every id (path, query, body) of organization B
     with scopes_disabled():
-        before = sorted(Membership.objects.filter(organization=other.organization).values_list("pk", "status", "is_committee"))
+        before = sorted(
+            Membership.objects.filter(organization=other.organization).values_list("pk", "status", "is_committee")
+        )
     response = support.call(client, method, path, mixed, secret)
-    uses_ids = "{" in path or any(support.PATH_KINDS.get(k) or v in support.PATH_KINDS.values() for k, v in case.query.items())
+    uses_ids = "{" in path or any(
+        support.PATH_KINDS.get(k) or v in support.PATH_KINDS.values() for k, v in case.query.items()
+    )
     uses_ids = uses_ids or (case.body is not None and any(k.endswith("_id") for k in case.body(mixed)))
     if uses_ids:
         assert response.status_code == 404, response.content[:300]
@@ -76,7 +82,9 @@ def test_another_organizations_ids_get_404(client, api_world, method, path):
         assert response.status_code == case.status
     assert b"ORGB-" not in response.content
     with scopes_disabled():
-        after = sorted(Membership.objects.filter(organization=other.organization).values_list("pk", "status", "is_committee"))
+        after = sorted(
+            Membership.objects.filter(organization=other.organization).values_list("pk", "status", "is_committee")
+        )
     assert before == after
 
 
