@@ -4,7 +4,7 @@ any organization: the API itself, whose token names the organization."""
 
 from django.urls import path, re_path
 
-from api.v1 import api, not_found
+from api.v1 import api, docs, not_found
 from api.views import tokens
 from mentorship.tenancy import app_urlpatterns
 
@@ -14,6 +14,7 @@ org_urlpatterns = [
     path("settings/api/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
 ]
 public_urlpatterns = [
+    path("api/v1/docs", docs, name="api_docs"),
     path("api/v1/", api.urls),
     # Any other address under the API: a JSON 404, as the API's own answers are.
     re_path(r"^api/v1/.*$", not_found, name="api_not_found"),

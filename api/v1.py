@@ -1,12 +1,11 @@
 """The REST API, version 1, at /api/v1/: its OpenAPI 3 schema at /api/v1/openapi.json and
-browsable docs at /api/v1/docs (Swagger UI served from the project's own static files)."""
+browsable docs at /api/v1/docs (``api/docs.py``: the document as one page of the site)."""
 
-from csp.constants import UNSAFE_INLINE
-from csp.decorators import csp_update
 from django.http import JsonResponse
 from ninja import NinjaAPI
 
 from api.core import TokenAuth, register_errors
+from api.docs import docs as api_docs
 from api.endpoints import pairs, programs, records, rounds
 
 DESCRIPTION = """A coordinator makes a token for one organization on the organization's
@@ -16,18 +15,14 @@ organization answer 404. Lists are pages ordered by id: pass `after` (the previo
 `next_after`) and `limit` (at most 200). Relationships carry metadata only: never the text of
 meetings, agendas, messages or notes."""
 
-# Swagger UI sets style attributes as it draws: allowed on the docs page only.
-docs_csp = csp_update({"style-src": [UNSAFE_INLINE]})
-
 api = NinjaAPI(
     title="Mentorship API",
     version="1",
     description=DESCRIPTION,
     auth=TokenAuth(),
     urls_namespace="api-v1",
-    docs_url="/docs",
+    docs_url=None,  # the docs are the site's own page (api/docs.py): no third-party script
     openapi_url="/openapi.json",
-    docs_decorator=docs_csp,
 )
 register_errors(api)
 api.add_router("", programs.router)
@@ -38,3 +33,7 @@ api.add_router("", records.router)
 
 def not_found(request, *args, **kwargs) -> JsonResponse:
     return JsonResponse({"detail": "Not found."}, status=404)
+
+
+def docs(request):
+    return api_docs(request, api)

@@ -113,7 +113,6 @@ INSTALLED_APPS = [
     "django_celery_beat",
     "csp",
     "django_prometheus",  # /metrics (mentorship/observability.py); its database wrappers are not used
-    "ninja",  # the REST API (api/, issue 20): its docs' templates and Swagger UI files, served locally
     "mentorship",
     "programs",
     "relationships",

@@ -45,9 +45,8 @@ def token_create(request: HttpRequest, org_slug: str) -> HttpResponse:
             form_error(form, error)
         else:
             # The secret is in this answer only: it is stored hashed and never shown again.
-            response = render(request, "api/token_created.html", {"token": new.token, "secret": new.secret})
-            response["Cache-Control"] = "no-store"
-            return response
+            # never_cache: no copy of this page is kept (Cache-Control: no-store).
+            return render(request, "api/token_created.html", {"token": new.token, "secret": new.secret})
     return render(request, "api/token_form.html", {"form": form})
 
 
