@@ -14,10 +14,10 @@ org_urlpatterns = [
     path("settings/api/<int:pk>/revoke/", tokens.token_revoke, name="api_token_revoke"),
 ]
 public_urlpatterns = [
-    path("api/v1/docs", docs, name="api_docs"),
+    path("api/v1/docs", docs),  # unnamed, as the API's own addresses: tests/api/ covers them
     path("api/v1/", api.urls),
     # Any other address under the API: a JSON 404, as the API's own answers are.
-    re_path(r"^api/v1/.*$", not_found, name="api_not_found"),
+    re_path(r"^api/v1/.*$", not_found),
 ]
 
 urlpatterns = app_urlpatterns(org=org_urlpatterns, public=public_urlpatterns)
