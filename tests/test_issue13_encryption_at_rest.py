@@ -162,6 +162,11 @@ CLEAR_TEXT_ALLOWLIST = {
     "events.SpeedEvent.location": "event configuration: where the tables are",
     "events.SpeedEvent.stats": "the engine's numbers (counts, score, ids of mentees not seated), generated",
     "events.SpeedEvent.offer_results": "membership and proposal ids with generated reasons; no one-sided pick",
+    # API tokens (issue 20): a coordinator's label, the secret's first characters, a hash, scope codes.
+    "api.ApiToken.name": "a coordinator's label for a token (what system uses it)",
+    "api.ApiToken.prefix": "the token's first characters, for recognising it (the secret is only hashed)",
+    "api.ApiToken.secret_hash": "a SHA-256 hash",
+    "api.ApiToken.scopes": "scope codes",
 }
 
 # Files deliberately kept in clear.
