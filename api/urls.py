@@ -2,7 +2,7 @@
 middleware scopes them): the coordinators' token pages. ``public_urlpatterns`` stand outside
 any organization: the API itself, whose token names the organization."""
 
-from django.urls import path, re_path
+from django.urls import path
 
 from api.v1 import api, docs, not_found
 from api.views import tokens
@@ -17,7 +17,7 @@ public_urlpatterns = [
     path("api/v1/docs", docs),  # unnamed, as the API's own addresses: tests/api/ covers them
     path("api/v1/", api.urls),
     # Any other address under the API: a JSON 404, as the API's own answers are.
-    re_path(r"^api/v1/.*$", not_found),
+    path("api/v1/<path:rest>", not_found),
 ]
 
 urlpatterns = app_urlpatterns(org=org_urlpatterns, public=public_urlpatterns)

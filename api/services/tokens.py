@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from api.models import ALL_SCOPES, ApiToken
+from mentorship import freshness
 from mentorship.exceptions import ServiceError
 from programs.models import Membership
 from programs.services.access import require_coordinator
@@ -101,7 +102,10 @@ def token_for_secret(secret: str) -> ApiToken | None:
     if token.created_by is not None:
         token.created_by.organization = token.organization  # the services read it: no second query
     if cache.add(f"api-token-used:{token.pk}", 1, LAST_USED_EVERY):
-        ApiToken.objects.with_scopes_disabled().filter(pk=token.pk).update(last_used_at=timezone.now())
+        # A write of this organization's (mentorship.freshness): not the site's, which every
+        # organization's cached reads hang on.
+        with freshness.writes_of(token.organization_id):
+            ApiToken.objects.with_scopes_disabled().filter(pk=token.pk).update(last_used_at=timezone.now())
     return token
 
 
