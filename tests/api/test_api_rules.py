@@ -129,3 +129,57 @@ def test_the_members_list_runs_a_bounded_number_of_queries(client, api_world, si
     with django_assert_max_num_queries(2):  # the token, the page
         response = client.get("/api/v1/members", {"limit": 200}, **headers)
     assert len(response.json()["items"]) == size + 3
+
+
+@pytest.mark.clock("2026-06-15 10:00")
+def test_survey_results_release_only_what_the_anonymity_rules_release(client, api_world):
+    """Fewer than 5 answers to the anonymous survey: the API says they are hidden and shows no
+    figure and no written answer; with 5 or more in a month that is over, it shows them."""
+    from datetime import date
+
+    from surveys.models import Question, SurveyAnswer, SurveyResponse, SurveyWave
+    from surveys.services.results import survey_results
+
+    own, _ = api_world
+    _token, secret = make_token(own.coordinator, scopes=["surveys:read"])
+    with scopes_disabled():
+        survey_id = own.ids["survey"]
+        wave = SurveyWave.objects.filter(survey_id=survey_id).get()
+        question = Question.objects.create(
+            organization=own.organization, survey_id=survey_id, kind="text", text="Anything else?"
+        )
+
+        def answer(n: int) -> None:
+            response = SurveyResponse.objects.create(
+                organization=own.organization,
+                survey_id=survey_id,
+                wave=wave,
+                role="mentee",
+                submitted_on=date(2026, 5, 1),
+            )
+            SurveyAnswer.objects.create(
+                organization=own.organization, response=response, question=question, text=f"WRITTEN-ANSWER-{n}"
+            )
+
+        for n in range(2):
+            answer(n)
+    url = f"/api/v1/surveys/{survey_id}/results"
+    body = client.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    assert body["hidden"] and body["questions"] == [] and b"WRITTEN-ANSWER" not in json_bytes(body)
+    with scopes_disabled():
+        for n in range(2, 6):
+            answer(n)
+        expected = survey_results(SurveyResponse.objects.first().survey)
+    body = client.get(url, HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    assert body["hidden"] == "" and body["released"] == expected.released == 6
+    [shown] = [q for q in body["questions"] if q["id"] == question.pk]
+    assert sorted(shown["written_answers"]) == [f"WRITTEN-ANSWER-{n}" for n in range(6)]
+    # A breakdown by role is what the results page would show for it, no more.
+    by_role = client.get(url, {"role": "mentor"}, HTTP_AUTHORIZATION=f"Bearer {secret}").json()
+    assert b"WRITTEN-ANSWER" not in json_bytes(by_role)
+
+
+def json_bytes(body) -> bytes:
+    import json
+
+    return json.dumps(body).encode()
