@@ -1,11 +1,12 @@
 from django import forms
 
 from api.models import AREAS, READ, WRITE
+from mentorship.forms import Form
 
 EXPIRY_CHOICES = (("", "Never"), ("30", "In 30 days"), ("90", "In 90 days"), ("365", "In a year"))
 
 
-class TokenForm(forms.Form):
+class TokenForm(Form):
     """A name, the scopes (read / write per area) and an optional expiry."""
 
     name = forms.CharField(max_length=100, help_text="What will use it, e.g. “Data warehouse sync”.")
