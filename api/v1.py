@@ -2,6 +2,7 @@
 browsable docs at /api/v1/docs (``api/docs.py``: the document as one page of the site)."""
 
 from django.http import JsonResponse
+from django.views.decorators.http import require_safe
 from ninja import NinjaAPI
 
 from api.core import TokenAuth, register_errors
@@ -35,5 +36,6 @@ def not_found(request, *args, **kwargs) -> JsonResponse:
     return JsonResponse({"detail": "Not found."}, status=404)
 
 
+@require_safe
 def docs(request):
     return api_docs(request, api)
