@@ -2,19 +2,36 @@
 agendas, messages, private notes, goals) never leaves through the API: only its meeting count."""
 
 from datetime import date, datetime
+from typing import Literal
 
 from django.db.models import Count
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
-from pydantic import Field
+from pydantic import Field, field_validator
 
-from api.core import ERRORS, ObjectId, page, requires
+from api.core import ERRORS, WRITE_ERRORS, ObjectId, page, requires
 from api.endpoints.programs import PageQuery
-from api.models import READ
+from api.models import READ, WRITE
+from api.services.tokens import audit_call
+from mentorship.validators import multi_line_error
 from programs.models import Application, ApplicationStatus, Program
+from programs.services.applications import DECISION_MESSAGE_MAX_LENGTH, application_decide
 from relationships.models import Mentorship, MentorshipStatus
 
 router = Router()
+
+
+class DecisionIn(Schema):
+    decision: Literal["accepted", "waitlisted", "declined"]
+    message: str = Field("", max_length=DECISION_MESSAGE_MAX_LENGTH, description="Sent to the applicant by email.")
+
+    @field_validator("message")
+    @classmethod
+    def plain_text(cls, value: str) -> str:
+        error = multi_line_error(value)
+        if error:
+            raise ValueError(error)
+        return value
 
 
 class ApplicationFilter(PageQuery):
@@ -76,6 +93,29 @@ def list_applications(request, q: Query[ApplicationFilter]):
 @requires("applications", READ)
 def get_application(request, application_id: ObjectId):
     return application_row(get_object_or_404(Application, pk=application_id))
+
+
+@router.post(
+    "/applications/{application_id}/decision",
+    response={200: ApplicationOut, **WRITE_ERRORS},
+    summary="Accept, waitlist or decline an eligible application (the applicant is emailed)",
+    tags=["applications"],
+)
+@requires("applications", WRITE)
+def decide_application(request, application_id: ObjectId, body: DecisionIn):
+    application = get_object_or_404(
+        Application.objects.select_related("membership__user", "program"), pk=application_id
+    )
+    decided = application_decide(
+        actor=request.auth.created_by, application=application, decision=body.decision, message=body.message
+    )
+    audit_call(
+        request.auth,
+        action="application.decided",
+        summary=f"{body.decision} application {application.pk}",
+        application=application.pk,
+    )
+    return application_row(decided)
 
 
 class RelationshipFilter(PageQuery):

@@ -5,11 +5,12 @@ from datetime import datetime
 from django.core.files.base import ContentFile
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
-from pydantic import Field
+from pydantic import Field, field_validator
 
 from api.core import DEFAULT_PAGE, ERRORS, MAX_PAGE, WRITE_ERRORS, ObjectId, page, requires
 from api.models import READ, WRITE
 from api.services.tokens import audit_call
+from mentorship.validators import single_line_error
 from programs.models import Membership, MemberStatus, Program, RosterImport, RosterImportRow
 from programs.roster import roster_import_create
 from programs.services.organizations import membership_update
@@ -146,6 +147,14 @@ def update_member(request, member_id: ObjectId, body: MemberUpdate):
 class RosterIn(Schema):
     filename: str = Field("roster.csv", max_length=255, description="Its extension says the format: .csv")
     content: str = Field(..., max_length=2_100_000, description="The roster as CSV text (the template's columns).")
+
+    @field_validator("filename")
+    @classmethod
+    def one_line(cls, value: str) -> str:
+        error = single_line_error(value)
+        if error:
+            raise ValueError(error)
+        return value
 
 
 class RowErrors(Schema):

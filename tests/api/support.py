@@ -45,7 +45,10 @@ CASES: dict[tuple[str, str], Case] = {
     ("post", "/api/v1/roster-imports"): Case(201, body=lambda ids: {"filename": "roster.csv", "content": ROSTER_CSV}),
     ("get", "/api/v1/roster-imports/{import_id}"): Case(200),
     ("post", "/api/v1/roster-imports/{import_id}/confirm"): Case(202),
-    ("get", "/api/v1/applications"): Case(200, query={"program_id": "program", "status": "submitted"}),
+    ("get", "/api/v1/applications"): Case(200, query={"program_id": "program", "status": "eligible"}),
+    ("post", "/api/v1/applications/{application_id}/decision"): Case(
+        200, body=lambda ids: {"decision": "accepted", "message": "Welcome aboard."}
+    ),
     ("get", "/api/v1/applications/{application_id}"): Case(200),
     ("get", "/api/v1/relationships"): Case(200, query={"program_id": "program"}),
     ("get", "/api/v1/relationships/{relationship_id}"): Case(200),

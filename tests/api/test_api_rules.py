@@ -8,7 +8,7 @@ from django_scopes import scopes_disabled
 
 from api.models import ApiToken
 from matching.models import MatchRound
-from programs.models import AuditEvent, Membership, RosterImport
+from programs.models import Application, AuditEvent, Membership, RosterImport
 from tests.api import support
 from tests.api.world import SECRET_TEXTS, make_token
 from tests.factories import MembershipFactory
@@ -62,6 +62,7 @@ def test_writes_are_audited_with_the_tokens_name(client, api_world):
         api_rows = list(new.filter(action__startswith="api.").values_list("action", "summary", "actor_id"))
         actions = sorted(action for action, _s, _a in api_rows)
         assert actions == [
+            "api.application.decided",
             "api.match_round.started",
             "api.member.updated",
             "api.roster.confirmed",
@@ -78,6 +79,8 @@ def test_writes_are_audited_with_the_tokens_name(client, api_world):
         assert member.is_committee and member.status == "faculty"
         assert MatchRound.objects.filter(program_id=own.ids["program"], status="queued").exists()
         assert RosterImport.objects.get(pk=own.ids["import"]).status == "queued"
+        assert Application.objects.get(pk=own.ids["application"]).status == "accepted"
+        assert "application.accepted" in set(new.values_list("action", flat=True))
 
 
 def test_a_write_is_refused_with_a_message_when_the_service_refuses(client, api_world):

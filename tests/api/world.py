@@ -71,7 +71,7 @@ def build_org(slug: str, marker: str) -> Org:
             program=program,
             membership=mentee,
             role=Role.MENTEE,
-            status=ApplicationStatus.SUBMITTED,
+            status=ApplicationStatus.ELIGIBLE,
             submitted_at=timezone.now(),
         )
         mentorship = Mentorship.objects.create(
