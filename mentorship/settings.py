@@ -612,6 +612,10 @@ CONTENT_SECURITY_POLICY = {
     }
 }
 
+# --- The REST API (api/, issue 20) ----------------------------------------------------
+# Calls one API token may make per minute; past it the API answers 429 with Retry-After.
+API_RATE_LIMIT_PER_MINUTE = env_int("API_RATE_LIMIT_PER_MINUTE", 120)
+
 # --- Observability (mentorship/observability.py) --------------------------------------
 # Logs: one JSON object per line in production (LOG_FORMAT=json, the default with DEBUG off),
 # with the request id, the organization and membership as ids, and no personal text;

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 
 from agreements.models import Agreement, AgreementStatus
 from agreements.models.review import MentorshipDocument, YearlyReview
+from api.services.tokens import token_create  # issue 20 (api)
 from matching.models import MatchRound, MentorshipRequest, Proposal
 from programs.models import (
     Application,
@@ -260,6 +261,8 @@ def build_organization(org, *, prefix: str) -> tuple[dict, dict, dict]:
     # Issue 20, webhooks and calendar feeds: a webhook with a delivery, the coordinator's calendar link.
     ids |= integrations_world_ids(org, coordinator, "")
     ids |= sso_world(org)  # issue 20: the organization's single sign-on connection
+    # Issue 20 (api): an API token to revoke.
+    ids["api_token"] = token_create(actor=coordinator, name="Sync", scopes=["programs:read"]).token.pk
     return roles, ids, {kind: p.slug for kind, p in programs.items()}
 
 

@@ -484,6 +484,10 @@ RULES: dict[str, Rule] = {
     "accounts/social/login/cancelled/": Rule(EVERYONE, note="old address"),
     "accounts/social/login/error/": Rule(EVERYONE, note="old address"),
     "accounts/social/connections/": Rule(EVERYONE, note="old address of socialaccount_connections"),
+    # --- The REST API's tokens (issue 20: api/) -----------------------------------------------------
+    "api_tokens": Rule(COORDINATORS, methods=GET),
+    "api_token_create": Rule(COORDINATORS),
+    "api_token_revoke": Rule(COORDINATORS, ids={"pk": "api_token"}, methods=POST),
 }
 # Issue 20: values in single sign-on addresses that are not objects of an organization.
 NOT_OBJECTS = NOT_OBJECTS | {"sso_kind", "sso_org", "sso_provider_id", "sso_key"}
@@ -492,6 +496,9 @@ NOT_OBJECTS = NOT_OBJECTS | {"sso_kind", "sso_org", "sso_provider_id", "sso_key"
 SKIPPED_PREFIXES = {
     "admin/": "the Django admin is for site staff (is_staff) only; none of the matrix's roles is staff, and the "
     "admin's own login is behind allauth (tests/test_session_security.py covers it)",
+    # Issue 20: the REST API answers bearer tokens only (a session is no credential: 401 for every
+    # role); tests/api/test_token_matrix.py walks every operation x scope x organization x token.
+    "api/v1/": "the REST API takes API tokens, not sessions; tests/api/ has its own token matrix",
 }
 
 # Issue 20: allauth's sign-up form of a pending SSO sign-in. Without one it sends everyone,

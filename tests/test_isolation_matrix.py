@@ -38,6 +38,7 @@ from django_scopes import scopes_disabled
 
 from agreements.models import Agreement, AgreementStatus, Signature
 from agreements.models.review import MentorshipDocument, YearlyReview
+from api.services.tokens import token_create  # issue 20 (api)
 from matching.models import MatchRound, MentorshipRequest, Proposal
 from programs.models import (
     Application,
@@ -378,6 +379,8 @@ def _organization(org, coordinator, *, prefix: str, marker: str) -> tuple[dict, 
     }
     # Issue 20, webhooks and calendar feeds: a webhook with a delivery, the coordinator's calendar link.
     ids.update(integrations_world_ids(org, coordinator, marker))
+    # Issue 20 (api): an API token to revoke.
+    ids["api_token"] = token_create(actor=coordinator, name="Sync", scopes=["programs:read"]).token.pk
     return programs, {**ids, "_survey": survey}
 
 

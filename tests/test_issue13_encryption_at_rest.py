@@ -184,6 +184,11 @@ CLEAR_TEXT_ALLOWLIST = {
     "sso.IdentityProvider.name_attribute": "an attribute name",
     "sso.IdentityProvider.institution_attribute": "an attribute name",
     "sso.IdentityProvider.last_test_result": "a generated outcome of the connection test",
+    # API tokens (issue 20): a coordinator's label, the secret's first characters, a hash, scope codes.
+    "api.ApiToken.name": "a coordinator's label for a token (what system uses it)",
+    "api.ApiToken.prefix": "the token's first characters, for recognising it (the secret is only hashed)",
+    "api.ApiToken.secret_hash": "a SHA-256 hash",
+    "api.ApiToken.scopes": "scope codes",
 }
 
 # Files deliberately kept in clear.
