@@ -7,7 +7,8 @@ from django_scopes import ScopedManager
 
 from programs.models import Membership, Organization
 
-# The areas of the API; a token holds "<area>:read" and/or "<area>:write" for each.
+# The areas of the API; a token holds "<area>:read" for each it may read and "<area>:write"
+# for each it may change. Only the areas with write operations offer a write scope.
 AREAS = (
     ("programs", "Programs"),
     ("members", "Members"),
@@ -20,7 +21,10 @@ AREAS = (
 )
 AREA_NAMES = tuple(name for name, _ in AREAS)
 READ, WRITE = "read", "write"
-ALL_SCOPES = tuple(f"{area}:{level}" for area in AREA_NAMES for level in (READ, WRITE))
+WRITABLE_AREAS = ("members", "applications", "rounds")
+ALL_SCOPES = tuple(
+    f"{area}:{level}" for area in AREA_NAMES for level in (READ, WRITE) if level == READ or area in WRITABLE_AREAS
+)
 
 
 class ApiToken(models.Model):
