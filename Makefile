@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 PY     := $(BIN)/python
 
-.PHONY: run test test-deploy lint format migrations-check seed shell clean help
+.PHONY: run test sso-idp test-deploy lint format migrations-check seed shell clean help
 
 help:
 	@echo "make run    - install, migrate, seed demo data, serve http://127.0.0.1:8000 with a Celery worker and beat"
@@ -33,8 +33,15 @@ run: $(VENV)/.installed-run
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho -f Procfile.dev start
 
 # PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set, SQLite otherwise.
-test: $(VENV)/.installed-test
+test: $(VENV)/.installed-test sso-idp
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# The single sign-on tests' OpenID Connect provider is npm's oidc-provider (tests/sso/idp, pinned by
+# its package-lock.json). Without npm those tests are skipped, with the reason.
+IDP := tests/sso/idp
+sso-idp:
+	@if command -v npm >/dev/null 2>&1 && [ ! $(IDP)/node_modules/.package-lock.json -nt $(IDP)/package-lock.json ]; then \
+		cd $(IDP) && npm ci --no-audit --no-fund --silent; fi
 
 # docker-compose.yml's services started as processes behind nginx (deploy/topology.py) and
 # driven through https:// (tests/deploy). Needs nginx, and PostgreSQL and Redis on 127.0.0.1
