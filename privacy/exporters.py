@@ -11,6 +11,7 @@ import os
 from django.db.models import Q
 
 from privacy.registry import ExportPart
+from programs.services.profiles import EDITABLE_FIELDS as PROFILE_FIELDS
 
 
 def _iso(value):
@@ -62,20 +63,7 @@ def account_part(user, memberships) -> ExportPart:
     for p in Profile.objects.filter(membership__in=slugs):
         org = slugs[p.membership_id]
         row = {"organization": org}
-        for name in (
-            "specialty",
-            "practice_setting",
-            "year_started_practice",
-            "graduation_year",
-            "institution",
-            "city",
-            "region",
-            "country",
-            "clinical_interests",
-            "research_interests",
-            "languages",
-            "bio",
-        ):
+        for name in PROFILE_FIELDS:
             row[name] = getattr(p, name)
         row["cv"] = f"files/{org}/profile/cv-{p.pk}.pdf" if p.cv else ""
         part.add("profile", row)
