@@ -5,29 +5,81 @@ What others need stays: the other party's notes and messages, the pair's shared 
 (meetings, goals, quarterly reports), signed agreements with their hashes (marked redacted),
 and anonymous survey responses (not linked to the person, so never looked for)."""
 
-from django.db.models import F, Func, Q, Value
+import re
+
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 REMOVED = "[removed at the person's request]"
 REDACTED = "Redacted at the person's request"
+# A name shorter than this is never searched for in others' text ("Jo" is in "John", "Joan",
+# "Jordan"...): the person's own rows have their text blanked instead.
+NAME_MIN_LENGTH = 4
+
+
+def delete_file_on_commit(fieldfile) -> bool:
+    """Delete a stored file once the erasure's transaction commits: a later failure rolls the
+    rows back and the file they name must still be there. True if there was a file."""
+    if not fieldfile:
+        return False
+    storage, name = fieldfile.storage, fieldfile.name
+    transaction.on_commit(lambda: storage.delete(name))
+    return True
 
 
 def _delete_files(rows, field: str) -> int:
-    count = 0
-    for row in rows:
-        fieldfile = getattr(row, field)
-        if fieldfile:
-            fieldfile.delete(save=False)
-            count += 1
+    return sum(1 for row in rows if delete_file_on_commit(getattr(row, field)))
+
+
+def name_pattern(name: str) -> re.Pattern | None:
+    """Whole-word occurrences of a full name (case as written), or None for a name too short
+    to tell apart from parts of other words and names."""
+    name = " ".join((name or "").split())
+    if len(name) < NAME_MIN_LENGTH:
+        return None
+    return re.compile(rf"(?<!\w){re.escape(name)}(?!\w)")
+
+
+def email_pattern(email: str) -> re.Pattern | None:
+    """An email address in any case, not as the tail of a longer address nor followed by more
+    of a domain (``alice@x.edu`` is not in ``malice@x.edu`` nor in ``alice@x.edu.au``)."""
+    email = (email or "").strip()
+    if "@" not in email:
+        return None
+    return re.compile(rf"(?<![\w.+-]){re.escape(email)}(?!\.?[\w-])", re.IGNORECASE)
+
+
+def replace_person(text: str, patterns, placeholder: str) -> str:
+    for pattern in patterns:
+        text = pattern.sub(placeholder, text)
+    return text
+
+
+def _rewrite(queryset, field: str, user, placeholder: str, own: Q | None = None) -> int:
+    """Replace the person's whole name and address in ``field`` of the rows that contain them
+    (the database narrows the rows, Python does the word-bounded replacement). With a name too
+    short to search for, the rows matched by ``own`` (the person's own) have ``field`` blanked."""
+    by_email = email_pattern(user.email)
+    by_name = name_pattern(user.full_name)
+    patterns = [p for p in (by_email, by_name) if p is not None]
+    candidates = Q(pk__in=[])
+    if by_email is not None:
+        candidates |= Q(**{f"{field}__icontains": user.email.strip()})
+    if by_name is not None:
+        candidates |= Q(**{f"{field}__contains": " ".join(user.full_name.split())})
+    changed = []
+    for row in queryset.filter(candidates).only("pk", field):
+        new = replace_person(getattr(row, field), patterns, placeholder)
+        if new != getattr(row, field):
+            setattr(row, field, new)
+            changed.append(row)
+    if changed:
+        queryset.model.objects.bulk_update(changed, [field], batch_size=500)
+    count = len(changed)
+    if by_name is None and own is not None:
+        count += queryset.filter(own).exclude(**{field: ""}).update(**{field: ""})
     return count
-
-
-def _replace(queryset, field: str, old: str, new: str) -> int:
-    if not old:
-        return 0
-    return queryset.filter(**{f"{field}__contains": old}).update(
-        **{field: Func(F(field), Value(old), Value(new), function="REPLACE")}
-    )
 
 
 def programs_eraser(membership, placeholder: str) -> dict:
@@ -77,14 +129,48 @@ def programs_eraser(membership, placeholder: str) -> dict:
         email=f"erased-{user.pk}@invalid.example", message="", profile_data={}
     )
     # Others' notifications and the audit log name the person in their titles and summaries.
-    counts["notification_titles"] = _replace(
-        Notification.objects.filter(organization_id=org), "title", user.full_name, placeholder
+    counts["notification_titles"] = _rewrite(
+        Notification.objects.filter(organization_id=org), "title", user, placeholder
     )
-    audit = AuditEvent.objects.filter(organization_id=org)
-    counts["audit_summaries"] = _replace(audit, "summary", user.full_name, placeholder) + _replace(
-        audit, "summary", user.email, placeholder
+    own_events = Q(actor=user) | Q(data__membership=membership.pk)
+    counts["audit_summaries"] = _rewrite(
+        AuditEvent.objects.filter(organization_id=org), "summary", user, placeholder, own=own_events
     )
+    counts["roster_rows"] = _erase_roster_rows(membership, user)
     return counts
+
+
+def _erase_roster_rows(membership, user) -> int:
+    """The person's rows in the organization's uploaded rosters (encrypted, so read here): the
+    row naming their membership or their address keeps its number, nothing else. The other rows
+    of the same upload are other people's and stay; the uploaded file itself is not kept."""
+    from programs.models import RosterImportRow
+
+    email = (user.email or "").strip().lower()
+    changed = []
+    for row in RosterImportRow.objects.filter(organization_id=membership.organization_id).only("pk", "number", "data"):
+        data = row.data or {}
+        values = data.get("values") or {}
+        emails = {str(data.get("email") or "").strip().lower(), str(values.get("email") or "").strip().lower()}
+        if data.get("membership") != membership.pk and (not email or email not in emails):
+            continue
+        row.data = {
+            "row": data.get("row", row.number),
+            "values": dict.fromkeys(values, ""),
+            "email": "",
+            "name": "",
+            "member_status": "",
+            "profile": {},
+            "membership": None,
+            "action": "error",
+            "errors": ["Erased at the person's request."],
+            "notices": [],
+            "changes": [],
+        }
+        row.action, row.has_error = "error", True
+        changed.append(row)
+    RosterImportRow.objects.bulk_update(changed, ["data", "action", "has_error"], batch_size=500)
+    return len(changed)
 
 
 def relationships_eraser(membership, placeholder: str) -> dict:
