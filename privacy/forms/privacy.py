@@ -31,6 +31,18 @@ class ErasureDecisionForm(Form):
         error_messages={"max_length": f"Keep the reason under {REFUSAL_MAX} characters."},
     )
 
+    confirm_email = forms.CharField(
+        label="Type your email address to confirm",
+        required=False,
+        max_length=254,
+        help_text="You are the only coordinator here, so you confirm your own request yourself.",
+    )
+
+    def __init__(self, *args, own_request: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        if not own_request:
+            del self.fields["confirm_email"]
+
     def clean(self):
         data = super().clean()
         if data.get("decision") == "refuse" and not (data.get("reason") or "").strip():

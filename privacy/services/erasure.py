@@ -12,7 +12,7 @@ from django.utils import timezone
 from django_scopes import scopes_disabled
 
 from mentorship.exceptions import ServiceError
-from privacy.models import ERASURE_DEADLINE, ErasureLog, ErasureRequest, ErasureStatus
+from privacy.models import ERASURE_DEADLINE, DataExport, ErasureLog, ErasureRequest, ErasureStatus
 from privacy.registry import ERASERS
 from programs.models import Membership
 from programs.services.access import require_coordinator
@@ -80,10 +80,29 @@ def request_erasure(*, user, confirm_email: str) -> list[ErasureRequest]:
     return created
 
 
+def other_coordinators(membership: Membership):
+    """The organization's other active coordinators (with an active account), who answer
+    this coordinator's own request."""
+    with scopes_disabled():
+        return Membership.objects.filter(
+            organization_id=membership.organization_id, is_coordinator=True, is_active=True, user__is_active=True
+        ).exclude(pk=membership.pk)
+
+
+def answers_own_request(actor: Membership, request: ErasureRequest) -> bool:
+    """True when ``actor`` may answer their own request: no other coordinator can."""
+    return request.membership_id == actor.pk and not other_coordinators(actor).exists()
+
+
 @transaction.atomic
-def decide_erasure(*, actor: Membership, request: ErasureRequest, confirm: bool, reason: str = "") -> ErasureRequest:
+def decide_erasure(
+    *, actor: Membership, request: ErasureRequest, confirm: bool, reason: str = "", confirm_email: str = ""
+) -> ErasureRequest:
     """A coordinator confirms a pending request, which erases the person from the
-    organization at once, or refuses it with a reason (e.g. a legal hold)."""
+    organization at once, or refuses it with a reason (e.g. a legal hold).
+
+    Nobody answers their own request while another coordinator can; a sole coordinator may
+    confirm (never refuse) their own, after typing their email address again."""
     require_coordinator(actor, request.organization)
     locked = (
         ErasureRequest.objects.select_for_update().select_related("membership__user", "organization").get(pk=request.pk)
@@ -91,7 +110,15 @@ def decide_erasure(*, actor: Membership, request: ErasureRequest, confirm: bool,
     if locked.status != ErasureStatus.PENDING:
         raise ServiceError("This request has already been answered.")
     if locked.membership_id == actor.pk:
-        raise PermissionDenied("Another coordinator must answer your own request.")
+        if other_coordinators(actor).exists():
+            raise PermissionDenied("Another coordinator must answer your own request.")
+        if not confirm:
+            raise ServiceError("You cannot refuse your own request; ask another coordinator.", field="decision")
+        if (confirm_email or "").strip().lower() != actor.user.email.lower():
+            raise ServiceError(
+                "You are the only coordinator: type your email address exactly to confirm your own request.",
+                field="confirm_email",
+            )
     now = timezone.now()
     locked.decided_by = actor
     locked.decided_at = now
@@ -168,6 +195,9 @@ def erase_account(user) -> None:
     changed and the account is inactive)."""
     from allauth.account.models import EmailAddress
     from allauth.mfa.models import Authenticator
+    from allauth.socialaccount.models import SocialAccount
+
+    from privacy.erasers import delete_file_on_commit
 
     User = get_user_model()
     user = User.objects.select_for_update().get(pk=user.pk)
@@ -181,4 +211,17 @@ def erase_account(user) -> None:
     user.save()
     EmailAddress.objects.filter(user=user).delete()
     Authenticator.objects.filter(user=user).delete()
-    ErasureLog.objects.create(user_id_erased=user.pk, cause="account", counts={})
+    # The identity provider's link: its extra_data keeps the provider's email, name and claims,
+    # and the (provider, uid) pair would keep signing in to this account. Its tokens go with it.
+    social = SocialAccount.objects.filter(user=user).delete()[1].get("socialaccount.SocialAccount", 0)
+    # A ready export is a copy of everything erased: its file goes once this commits.
+    exports = list(DataExport.objects.select_for_update().filter(user=user))
+    files = sum(1 for export in exports if delete_file_on_commit(export.file))
+    DataExport.objects.filter(pk__in=[e.pk for e in exports]).delete()
+    ErasureLog.objects.create(
+        user_id_erased=user.pk,
+        cause="account",
+        counts={
+            k: v for k, v in {"social_accounts": social, "exports": len(exports), "export_files": files}.items() if v
+        },
+    )

@@ -2,6 +2,8 @@
 organization's retention period."""
 
 from django.contrib import messages
+from django.contrib.auth import logout
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -35,16 +37,32 @@ def request_list(request: HttpRequest, org_slug: str) -> HttpResponse:
 @coordinator_required
 def request_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse:
     erasure = get_object_or_404(ErasureRequest.objects.select_related("membership__user", "decided_by__user"), pk=pk)
-    form = ErasureDecisionForm(request.POST or None)
+    own = erasure.membership_id == request.membership.pk
+    sole = own and erasure_services.answers_own_request(request.membership, erasure)
+    form = ErasureDecisionForm(request.POST or None, own_request=sole)
     if request.method == "POST" and form.is_valid():
         confirm = form.cleaned_data["decision"] == "confirm"
         try:
             erasure_services.decide_erasure(
-                actor=request.membership, request=erasure, confirm=confirm, reason=form.cleaned_data["reason"]
+                actor=request.membership,
+                request=erasure,
+                confirm=confirm,
+                reason=form.cleaned_data["reason"],
+                confirm_email=form.cleaned_data.get("confirm_email", ""),
             )
         except ServiceError as error:
             form_error(form, error)
+        except PermissionDenied as error:
+            form.add_error(None, str(error) or "You cannot answer this request.")
         else:
+            if own and confirm:
+                # They erased themselves from this organization: no longer a coordinator here.
+                request.user.refresh_from_db()
+                if erasure_services.is_erased(request.user):
+                    logout(request)
+                    return render(request, "privacy/erased.html", {"own_request": True})
+                messages.success(request, f"You were erased from {request.organization.name}.")
+                return redirect("privacy_home")
             messages.success(
                 request, "The person was erased from this organization." if confirm else "The request was refused."
             )
@@ -52,7 +70,7 @@ def request_detail(request: HttpRequest, org_slug: str, pk: int) -> HttpResponse
     return render(
         request,
         "privacy/request_detail.html",
-        {"erasure": erasure, "form": form},
+        {"erasure": erasure, "form": form, "own": own, "sole": sole},
         status=400 if request.method == "POST" else 200,
     )
 
