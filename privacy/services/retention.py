@@ -6,6 +6,7 @@ come, and they are still inactive, anonymizes their membership as a confirmed er
 A sign-in or any activity in between cancels the notice. Idempotent; a few queries per
 organization whatever its size, plus the work of each erasure that falls due."""
 
+import logging
 from datetime import datetime, time, timedelta
 
 from django.db import transaction
@@ -23,6 +24,8 @@ from programs.services.access import require_coordinator
 from programs.services.audit import audit
 from relationships.models import LIVE_STATUSES, Meeting, Mentorship, Message
 from relationships.services.pairs import absolute_url
+
+logger = logging.getLogger(__name__)
 
 NOTICE_DAYS_MAX = 365
 RETENTION_MONTHS_MAX = 240
@@ -91,7 +94,11 @@ def scan(today=None) -> dict:
     totals = {"noticed": 0, "cancelled": 0, "erased": 0}
     with scopes_disabled():
         for settings in PrivacySettings.objects.filter(retention_months__isnull=False).select_related("organization"):
-            result = scan_organization(settings, today)
+            try:
+                result = scan_organization(settings, today)
+            except Exception:
+                logger.exception("Retention scan failed for organization %s", settings.organization_id)
+                continue
             for key in totals:
                 totals[key] += result[key]
     return totals
@@ -146,14 +153,30 @@ def scan_organization(settings: PrivacySettings, today) -> dict:
             ).values_list("pk", "membership_id")
         )
         for notice_pk, member_pk in due:
-            with transaction.atomic():
-                notice = RetentionNotice.objects.select_for_update().get(pk=notice_pk)
-                if notice.erased_at or notice.cancelled_at:
-                    continue
-                member = Membership.objects.select_related("user").get(pk=member_pk)
-                erase_membership(member, cause="retention")
-                notice.erased_at = timezone.now()
-                notice.save(update_fields=["erased_at"])
-                finish_account_if_done(member.user)
-            result["erased"] += 1
+            # One member's failure rolls back that member's erasure only, and the scan goes on
+            # (the next run tries them again: the notice stays open).
+            try:
+                erased = _erase_due(notice_pk, member_pk)
+            except Exception:
+                logger.exception(
+                    "Retention erasure failed for membership %s (notice %s) in organization %s",
+                    member_pk,
+                    notice_pk,
+                    organization.pk,
+                )
+                continue
+            result["erased"] += erased
     return result
+
+
+def _erase_due(notice_pk: int, member_pk: int) -> int:
+    with transaction.atomic():
+        notice = RetentionNotice.objects.select_for_update().get(pk=notice_pk)
+        if notice.erased_at or notice.cancelled_at:
+            return 0
+        member = Membership.objects.select_related("user").get(pk=member_pk)
+        erase_membership(member, cause="retention")
+        notice.erased_at = timezone.now()
+        notice.save(update_fields=["erased_at"])
+        finish_account_if_done(member.user)
+    return 1
