@@ -4,7 +4,9 @@ person's organizations) a bounded number of queries, whatever the history's size
 
 What is left out on purpose: the other party's private notes; anonymous survey responses
 (nothing links them to the person, and the export does not try); coordinators' notes
-about the person (proposals' notes, removal reasons), which are the program office's."""
+about the person (proposals' notes, removal reasons), which are the program office's; the
+summaries of the audit events the person acted in (they name the members acted on: only the
+action's code, organization and time are exported)."""
 
 import os
 
@@ -19,9 +21,11 @@ def _iso(value):
 
 
 def _reader(fieldfile):
-    def read() -> bytes:
-        with fieldfile.open("rb") as handle:
-            return handle.read()
+    """Opens the stored file when the ZIP gets to it (the ZIP copies it in chunks)."""
+    storage, name = fieldfile.storage, fieldfile.name
+
+    def read():
+        return storage.open(name, "rb")
 
     return read
 
@@ -99,15 +103,12 @@ def account_part(user, memberships) -> ExportPart:
             },
         )
     org_slugs = {m.organization_id: m.organization.slug for m in memberships}
-    for e in AuditEvent.objects.filter(actor=user).order_by("pk"):
+    # What they did, not whom to: a summary (and the data) names the other members a
+    # coordinator acted on, and those are not the person's data.
+    for e in AuditEvent.objects.filter(actor=user).only("organization_id", "action", "created_at").order_by("pk"):
         part.add(
             "audit_events",
-            {
-                "organization": org_slugs.get(e.organization_id),
-                "action": e.action,
-                "summary": e.summary,
-                "at": _iso(e.created_at),
-            },
+            {"organization": org_slugs.get(e.organization_id), "action": e.action, "at": _iso(e.created_at)},
         )
     return part
 

@@ -6,7 +6,8 @@ registers its own parts here in ``PrivacyConfig.ready``); an app on a higher flo
 
 - ``register_exporter(name, fn)``: ``fn(user, memberships)`` returns an ``ExportPart``:
   rows by kind (each row a dict naming its ``organization`` by slug, or None for the
-  account) and files to copy into the ZIP (path inside the ZIP, a callable returning the bytes).
+  account) and files to copy into the ZIP (path inside the ZIP, a callable returning the bytes
+  or an open binary file, which the ZIP copies in chunks and closes).
 - ``register_eraser(fn)``: ``fn(membership, placeholder)`` anonymizes what that membership
   holds in that app (in the erasure's transaction) and returns counts by kind.
 """
