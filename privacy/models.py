@@ -16,6 +16,9 @@ from mentorship.storage import encrypted_storage, random_name
 from programs.models import Membership, Organization
 
 EXPORT_LIFETIME = timedelta(days=7)
+# A running export whose worker has not reported progress for this long has died (or its
+# task was redelivered while it ran): it counts as failed and the person may ask again.
+EXPORT_STALE_AFTER = timedelta(minutes=30)
 # GDPR art. 12(3): one month to answer a request.
 ERASURE_DEADLINE = timedelta(days=30)
 
@@ -44,6 +47,9 @@ class DataExport(models.Model):
     ready_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField(null=True, blank=True)
     error = models.CharField(max_length=300, blank=True)
+    heartbeat_at = models.DateTimeField(
+        null=True, blank=True, help_text="When the worker building it last reported progress."
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -60,7 +66,13 @@ class DataExport(models.Model):
 
     @property
     def in_progress(self) -> bool:
-        return self.status in (ExportStatus.QUEUED, ExportStatus.RUNNING)
+        return self.status == ExportStatus.QUEUED or (self.status == ExportStatus.RUNNING and not self.is_stale)
+
+    @property
+    def is_stale(self) -> bool:
+        """Running, but its worker stopped reporting (``EXPORT_STALE_AFTER``): it failed."""
+        seen = self.heartbeat_at or self.created_at
+        return self.status == ExportStatus.RUNNING and seen < timezone.now() - EXPORT_STALE_AFTER
 
     @property
     def is_expired(self) -> bool:

@@ -5,17 +5,21 @@
 writes the ZIP (README.txt, data.json nested by organization, one CSV per kind, the person's
 uploaded files and the sealed PDFs of the agreements they signed), stores it encrypted in
 private storage and emails a link that expires. Progress is written to the row as it goes
-(outside any long transaction), so the page polling it sees it move."""
+(outside any long transaction), so the page polling it sees it move. The ZIP is written to a
+temporary file (spooled to disk past ``SPOOL_BYTES``), each file streamed into it."""
 
 import io
 import json
+import shutil
+import tempfile
 import zipfile
 from datetime import timedelta
 
 from django.conf import settings
 from django.core import signing
-from django.core.files.base import ContentFile
+from django.core.files import File
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 from django_scopes import scopes_disabled
@@ -24,11 +28,14 @@ from mentorship import csvexport
 from mentorship.celery import registered_task
 from mentorship.exceptions import ServiceError
 from mentorship.mail import queue_email, render_email
-from privacy.models import EXPORT_LIFETIME, DataExport, ExportStatus
+from privacy.models import EXPORT_LIFETIME, EXPORT_STALE_AFTER, DataExport, ExportStatus
 from privacy.registry import EXPORTERS
 from programs.models import Membership
 
 TOKEN_SALT = "privacy.export-download"
+# The ZIP stays in memory up to this size, then goes to a temporary file on disk.
+SPOOL_BYTES = 8 * 1024 * 1024
+CHUNK = 1024 * 1024
 README = """Your data from {site}
 ================================
 
@@ -53,6 +60,7 @@ def request_export(*, user) -> DataExport:
         raise ServiceError("Sign in to download your data.")
     try:
         with transaction.atomic():
+            _mark_stale_failed(DataExport.objects.filter(user=user))
             export = DataExport.objects.create(user=user)
     except IntegrityError:
         raise ServiceError("Your data is already being prepared. Wait for it to finish.") from None
@@ -82,7 +90,7 @@ def _set_progress(export: DataExport, percent: int, **fields) -> None:
     export.progress = percent
     for name, value in fields.items():
         setattr(export, name, value)
-    DataExport.objects.filter(pk=export.pk).update(progress=percent, **fields)
+    DataExport.objects.filter(pk=export.pk).update(progress=percent, heartbeat_at=timezone.now(), **fields)
 
 
 def _csv_bytes(rows: list[dict]) -> bytes:
@@ -104,9 +112,10 @@ def _csv_bytes(rows: list[dict]) -> bytes:
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
-def build_zip(user, progress=None) -> bytes:
-    """The ZIP's bytes: every registered exporter's rows and files. ``progress(percent)``
-    hears how far it got (the exporters take the first 80%, the files the rest)."""
+def write_zip(user, out, progress=None) -> None:
+    """Write the ZIP to the binary file ``out``: every registered exporter's rows and files,
+    each file streamed in (never the whole archive in memory). ``progress(percent)`` hears
+    how far it got (the exporters take the first 80%, the files the rest)."""
     progress = progress or (lambda percent: None)
     with scopes_disabled():
         memberships = list(Membership.objects.filter(user=user).select_related("organization").order_by("pk"))
@@ -127,8 +136,7 @@ def build_zip(user, progress=None) -> bytes:
                     nested["account"].setdefault(kind, []).append(row)
                 else:
                     nested["organizations"].setdefault(org, {}).setdefault(kind, []).append(row)
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
             archive.writestr(
                 "README.txt",
                 README.format(
@@ -140,48 +148,82 @@ def build_zip(user, progress=None) -> bytes:
                 ),
             )
             archive.writestr("data.json", json.dumps(nested, ensure_ascii=False, indent=2, default=str))
+            del nested
             for kind in sorted(rows):
                 archive.writestr(f"{kind}.csv", _csv_bytes(rows[kind]))
             for index, (arcname, read) in enumerate(files, 1):
                 try:
-                    data = read()
+                    _copy_into(archive, arcname, read)
                 except OSError:
                     continue  # a file missing from storage: the row still names it
-                archive.writestr(arcname, data, compress_type=zipfile.ZIP_STORED)
                 if index % 10 == 0:
                     progress(80 + 15 * index // len(files))
-        return buffer.getvalue()
+
+
+def _copy_into(archive: zipfile.ZipFile, arcname: str, read) -> None:
+    """One file into the archive, stored as is. ``read()`` returns bytes or an open binary
+    file (copied in chunks, then closed)."""
+    data = read()
+    info = zipfile.ZipInfo(arcname, date_time=timezone.now().timetuple()[:6])
+    info.compress_type = zipfile.ZIP_STORED
+    if isinstance(data, bytes | bytearray):
+        archive.writestr(info, data)
+        return
+    with data, archive.open(info, "w", force_zip64=True) as target:
+        shutil.copyfileobj(data, target, CHUNK)
+
+
+def build_zip(user, progress=None) -> bytes:
+    """The ZIP's bytes (for tests and the benchmark; the task writes to a temporary file)."""
+    buffer = io.BytesIO()
+    write_zip(user, buffer, progress)
+    return buffer.getvalue()
+
+
+def _mark_stale_failed(queryset) -> int:
+    """Exports queued or being built whose worker stopped reporting (it died, or the task was
+    redelivered while it ran): failed, so the person can ask again."""
+    now = timezone.now()
+    stale = Q(status=ExportStatus.RUNNING) & (
+        Q(heartbeat_at__lt=now - EXPORT_STALE_AFTER)
+        | Q(heartbeat_at__isnull=True, created_at__lt=now - EXPORT_STALE_AFTER)
+    )
+    stale |= Q(status=ExportStatus.QUEUED, created_at__lte=now - timedelta(days=1))
+    return queryset.filter(stale).update(status=ExportStatus.FAILED, error="Timed out.")
 
 
 def run_export(export_id: int) -> DataExport | None:
     """The ``privacy.build_export`` task's work: claim the queued export, build, store, email."""
     claimed = DataExport.objects.filter(pk=export_id, status=ExportStatus.QUEUED).update(
-        status=ExportStatus.RUNNING, progress=1
+        status=ExportStatus.RUNNING, progress=1, heartbeat_at=timezone.now()
     )
     if not claimed:
         return None
     export = DataExport.objects.select_related("user").get(pk=export_id)
     try:
-        data = build_zip(export.user, progress=lambda percent: _set_progress(export, percent))
-        with transaction.atomic():
-            locked = DataExport.objects.select_for_update().get(pk=export_id)
-            locked.file.save("export.zip", ContentFile(data), save=False)
-            now = timezone.now()
-            locked.size = len(data)
-            locked.status = ExportStatus.READY
-            locked.progress = 100
-            locked.ready_at = now
-            locked.expires_at = now + EXPORT_LIFETIME
-            locked.save()
-            user = locked.user
-            queue_email(
-                render_email(
-                    "email/privacy_export_ready",
-                    {"url": download_url(locked), "expires_at": locked.expires_at, "size": locked.size},
-                    to=[user.email],
-                    recipient_name=user.full_name,
+        with tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES, suffix=".zip") as handle:
+            write_zip(export.user, handle, progress=lambda percent: _set_progress(export, percent))
+            size = handle.tell()
+            handle.seek(0)
+            with transaction.atomic():
+                locked = DataExport.objects.select_for_update().get(pk=export_id)
+                locked.file.save("export.zip", File(handle, name="export.zip"), save=False)
+                now = timezone.now()
+                locked.size = size
+                locked.status = ExportStatus.READY
+                locked.progress = 100
+                locked.ready_at = now
+                locked.expires_at = now + EXPORT_LIFETIME
+                locked.save()
+                user = locked.user
+                queue_email(
+                    render_email(
+                        "email/privacy_export_ready",
+                        {"url": download_url(locked), "expires_at": locked.expires_at, "size": locked.size},
+                        to=[user.email],
+                        recipient_name=user.full_name,
+                    )
                 )
-            )
         return locked
     except Exception as exc:
         DataExport.objects.filter(pk=export_id).update(status=ExportStatus.FAILED, error=str(exc)[:300])
@@ -193,10 +235,7 @@ def purge_expired() -> int:
     count = 0
     now = timezone.now()
     stale = DataExport.objects.filter(status=ExportStatus.READY, expires_at__lte=now)
-    stale_failed = DataExport.objects.filter(
-        status__in=[ExportStatus.QUEUED, ExportStatus.RUNNING], created_at__lte=now - timedelta(days=1)
-    )
-    stale_failed.update(status=ExportStatus.FAILED, error="Timed out.")
+    _mark_stale_failed(DataExport.objects.all())
     for export in stale.only("pk", "file")[:500]:
         if export.file:
             export.file.delete(save=False)
