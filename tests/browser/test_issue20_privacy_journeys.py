@@ -99,3 +99,29 @@ def test_a_member_is_erased_after_the_coordinator_confirms(make_page):
 
     page.goto("/profile/privacy/")  # the member's session has ended
     expect(page).to_have_url(re.compile(r"/accounts/login/"))
+
+
+def test_a_sole_coordinator_confirms_their_own_request(make_page):
+    org = OrganizationFactory(name="Western Surgical Society", slug="western")
+    solo = MembershipFactory(
+        organization=org, is_coordinator=True, user__full_name="Dana Whitfield", user__email="dana@example.org"
+    )
+
+    page = make_page()
+    sign_in(page, solo.user.email, PASSWORD)
+    page.goto("/profile/privacy/")
+    page.get_by_label("Type your email address to confirm").fill("dana@example.org")
+    page.get_by_role("button", name="Ask to be erased").click()
+    expect(page.get_by_text("Your request was sent to 1 organization.")).to_be_visible()
+    page.goto("/o/western/privacy/requests/")
+    page.get_by_role("link", name="Dana Whitfield").click()
+    expect(page.locator("#own-request")).to_contain_text("you are the only coordinator")
+    page.get_by_label("Confirm and erase").check()
+    page.get_by_role("button", name="Send the answer").click()
+    expect(page.get_by_text("type your email address exactly")).to_be_visible()
+    page.get_by_label("Confirm and erase").check()
+    page.get_by_label("Type your email address to confirm").fill("dana@example.org")
+    page.get_by_role("button", name="Send the answer").click()
+    expect(page.get_by_role("heading", name="Your account was erased")).to_be_visible()
+    solo.user.refresh_from_db()
+    assert solo.user.email == f"erased-{solo.user_id}@invalid.example" and not solo.user.is_active
