@@ -18,7 +18,9 @@ pytestmark = pytest.mark.django_db
 
 def _webhook(coordinator):
     with scope(organization=coordinator.organization):
-        return services.webhook_create(actor=coordinator, url="https://hooks.example.org/in", events=["relationship.started"])
+        return services.webhook_create(
+            actor=coordinator, url="https://hooks.example.org/in", events=["relationship.started"]
+        )
 
 
 def _delivery(webhook, status, days_ago, marker):
