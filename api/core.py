@@ -12,7 +12,7 @@ from ninja import Path, Schema
 from ninja.errors import HttpError
 from ninja.security import HttpBearer
 
-from api.models import WRITE, ApiToken
+from api.models import ApiToken
 from api.services.tokens import rate_limited, token_for_secret
 from mentorship import freshness
 from mentorship.exceptions import ServiceError
@@ -32,13 +32,23 @@ class RateLimited(Exception):
         self.retry_after = retry_after
 
 
+MAKER_GONE = (
+    "The coordinator who made this token is no longer a coordinator of the organization: "
+    "a coordinator must make a new token."
+)
+
+
 class TokenAuth(HttpBearer):
-    """``Authorization: Bearer mtk_…``: an unknown, revoked or expired token gets 401."""
+    """``Authorization: Bearer mtk_…``: an unknown, revoked or expired token gets 401, and
+    so does one whose maker is no longer an active coordinator (demoted, deactivated,
+    removed): a token acts with its maker's authority, reads included."""
 
     def authenticate(self, request, token: str) -> ApiToken | None:
         api_token = token_for_secret(token)
         if api_token is None:
             return None
+        if not api_token.maker_is_coordinator:
+            raise HttpError(401, MAKER_GONE)
         wait = rate_limited(api_token)
         if wait:
             raise RateLimited(wait)
@@ -73,8 +83,6 @@ def requires(area: str, level: str):
             token: ApiToken = request.auth
             if not token.allows(area, level):
                 raise HttpError(403, f"This token does not have the {area}:{level} scope.")
-            if level == WRITE and token.created_by is None:
-                raise HttpError(403, "The coordinator who made this token is no longer a member: make a new one.")
             with freshness.writes_of(token.organization_id), scope(organization=token.organization):
                 return view(request, *args, **kwargs)
 

@@ -54,6 +54,20 @@ class ApiToken(models.Model):
     def is_active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > timezone.now())
 
+    @property
+    def maker_is_coordinator(self) -> bool:
+        """Is the coordinator who made the token still an active coordinator of its
+        organization? A token works only while they are (read ``created_by__user`` with the
+        token: no further query)."""
+        maker = self.created_by
+        return (
+            maker is not None
+            and maker.is_active
+            and maker.is_coordinator
+            and maker.organization_id == self.organization_id
+            and maker.user.is_active
+        )
+
     def allows(self, area: str, level: str) -> bool:
         """Write implies read: a token that may change an area may read it."""
         if level == READ:

@@ -16,3 +16,9 @@ def deliver_webhook(delivery_id: int, attempt: int = 1) -> None:
 def sweep_webhook_deliveries() -> None:
     """Deliveries whose queued attempt was lost are queued again (every ten minutes)."""
     delivery.sweep()
+
+
+@shared_task(name="integrations.purge_webhook_deliveries", ignore_result=True)
+def purge_webhook_deliveries() -> None:
+    """Finished deliveries older than ``WEBHOOK_DELIVERY_RETENTION_DAYS`` are deleted (daily)."""
+    delivery.purge_finished()

@@ -661,3 +661,10 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 5)
 WEBHOOK_DISABLE_AFTER_FAILURES = env_int("WEBHOOK_DISABLE_AFTER_FAILURES", 5)
 # Deliveries whose queued attempt was lost (a broker restart, a worker that died) are queued again.
 CELERY_BEAT_SCHEDULE["sweep-webhook-deliveries"] = {"task": "integrations.sweep_webhook_deliveries", "schedule": 600}
+# Finished webhook deliveries (payloads, the receivers' answers) are kept this many days, then
+# deleted by a daily task (security review of issue 20).
+WEBHOOK_DELIVERY_RETENTION_DAYS = env_int("WEBHOOK_DELIVERY_RETENTION_DAYS", 90)
+CELERY_BEAT_SCHEDULE["purge-webhook-deliveries"] = {
+    "task": "integrations.purge_webhook_deliveries",
+    "schedule": crontab(minute=45, hour=3),
+}

@@ -14,6 +14,8 @@ from agreements.models import Agreement, AgreementStatus
 from api.core import ERRORS, Error, ObjectId, page, requires
 from api.endpoints.programs import PageQuery
 from api.models import READ
+from api.services.downloads import record_pdf_download
+from mentorship.clientaddr import client_ip
 from programs.models import Program, Role
 from relationships.models import Mentorship
 from surveys import redcap
@@ -95,9 +97,18 @@ def agreement_pdf(request, agreement_id: ObjectId):
     agreement = get_object_or_404(agreements(), pk=agreement_id, status__in=SIGNED)
     if not agreement.pdf:
         raise HttpError(409, "The sealed PDF is being prepared; try again in a minute.")
-    return FileResponse(
-        agreement.pdf.open("rb"), content_type="application/pdf", filename=f"agreement-{agreement.pk}.pdf"
+    try:
+        handle = agreement.pdf.open("rb")
+    except FileNotFoundError:
+        raise HttpError(409, "The sealed PDF's file is missing; the program office can help.") from None
+    # Logged as the web page logs it: who (the token's maker, the token named), when, from where.
+    record_pdf_download(
+        token=request.auth,
+        agreement=agreement,
+        ip_address=client_ip(request),
+        user_agent=request.META.get("HTTP_USER_AGENT", ""),
     )
+    return FileResponse(handle, content_type="application/pdf", filename=f"agreement-{agreement.pk}.pdf")
 
 
 # --- Surveys -----------------------------------------------------------------------------

@@ -217,3 +217,29 @@ def sweep(*, overdue_seconds: int = 15 * 60, limit: int = 500) -> int:
             else:
                 queue_delivery(delivery, attempt=delivery.attempts + 1)
     return len(stale)
+
+
+PURGE_BATCH = 1000
+
+
+def purge_finished(*, batch: int = PURGE_BATCH) -> int:
+    """Delete the finished deliveries (succeeded or failed) made more than
+    ``WEBHOOK_DELIVERY_RETENTION_DAYS`` ago, with their payloads and the receivers' answers,
+    ``batch`` rows per statement so no long lock is held; pending and retrying ones stay
+    whatever their age. Returns how many went."""
+    cutoff = timezone.now() - timedelta(days=settings.WEBHOOK_DELIVERY_RETENTION_DAYS)
+    finished = (DeliveryStatus.SUCCEEDED, DeliveryStatus.FAILED)
+    purged = 0
+    with scopes_disabled():
+        while True:
+            ids = list(
+                WebhookDelivery.objects.filter(status__in=finished, created_at__lt=cutoff)
+                .order_by("pk")
+                .values_list("pk", flat=True)[:batch]
+            )
+            if not ids:
+                return purged
+            deleted, _ = WebhookDelivery.objects.filter(pk__in=ids, status__in=finished, created_at__lt=cutoff).delete()
+            purged += deleted
+            if len(ids) < batch:
+                return purged

@@ -99,14 +99,14 @@ def test_a_write_is_refused_with_a_message_when_the_service_refuses(client, api_
         **headers,
     )
     assert bad.status_code == 400 and "CSV" in bad.json()["detail"]
-    # A token whose coordinator is no longer one: writes are refused (403), reads still work.
+    # A token whose coordinator is no longer one is refused (401; tests/api/test_api_security.py).
     with scopes_disabled():
         MembershipFactory(organization=own.organization, is_coordinator=True)
         Membership.objects.filter(pk=own.coordinator.pk).update(is_coordinator=False)
     response = client.post(
         "/api/v1/rounds", f'{{"program_id": {own.ids["program"]}}}', content_type="application/json", **headers
     )
-    assert response.status_code == 403
+    assert response.status_code == 401
 
 
 def test_last_used_is_kept_at_most_once_a_minute(client, api_world, django_assert_max_num_queries):
