@@ -440,6 +440,9 @@ SOCIALACCOUNT_REQUESTS_TIMEOUT = 5
 # Discovery documents and SAML metadata are fetched from the address a coordinator typed:
 # private, loopback and link-local addresses are refused unless this is on (DEBUG, the tests).
 SSO_ALLOW_PRIVATE_URLS = env_bool("SSO_ALLOW_PRIVATE_URLS", DEBUG)
+# The DNS servers asked for a domain's verification TXT record (sso.services.domains), as
+# "address" or "address:port", comma separated; empty: the system's resolver.
+SSO_DNS_NAMESERVERS = env_list("SSO_DNS_NAMESERVERS", [])
 
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes,
 # and security keys / passkeys (WebAuthn) where the browser has them. Offered to everyone;

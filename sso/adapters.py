@@ -25,7 +25,7 @@ from django.dispatch import receiver
 from django.shortcuts import render
 
 from programs.adapters import InvitationAccountAdapter
-from sso import selectors
+from sso import outbound, selectors
 from sso.services import signin
 
 # Pages where a password is chosen, used or reset: "SSO only" addresses are refused there.
@@ -127,6 +127,15 @@ class SSOSocialAccountAdapter(DefaultSocialAccountAdapter):
             )
         if sociallogin.is_existing:
             return
+        if selectors.account_exists(email):
+            # Not linked by address (``can_authenticate_by_email`` said no): never a second account.
+            _refuse(
+                request,
+                connection,
+                email,
+                f"An account with {email} already exists and this provider may not sign in to it. Sign in with "
+                "your password, or ask your program office.",
+            )
         if not self._verified(sociallogin, email):
             _refuse(
                 request,
@@ -156,6 +165,27 @@ class SSOSocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def is_auto_signup_allowed(self, request, sociallogin):
         return True
+
+    def get_requests_session(self):
+        # allauth's requests at sign-in (discovery, token, userinfo, key set) follow addresses
+        # the provider's discovery document names: checked and pinned, no redirects (sso.outbound).
+        from allauth.socialaccount import app_settings
+
+        return outbound.pinned_session(timeout=app_settings.REQUESTS_TIMEOUT)
+
+    def can_authenticate_by_email(self, login, email: str) -> bool:
+        """Link an identity to an EXISTING account by its address only when that account is
+        already an active member of the connection's organization, or the address's domain is
+        verified for the connection. Otherwise a provider that says "verified" about someone
+        else's address would sign in as them (``pre_social_login`` then refuses with a message)."""
+        connection = selectors.connection_for_app(login.provider.app)
+        if connection is None or not connection.enabled:
+            return False
+        if connection.covers(email):
+            return super().can_authenticate_by_email(login, email)
+        if selectors.is_active_member_by_email(connection.organization, email):
+            return super().can_authenticate_by_email(login, email)
+        return False
 
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
         connection = selectors.connection_for_app(getattr(provider, "app", None))
