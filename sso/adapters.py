@@ -26,6 +26,7 @@ from django.shortcuts import render
 
 from programs.adapters import InvitationAccountAdapter
 from sso import outbound, selectors
+from sso.models import email_domain
 from sso.services import signin
 
 # Pages where a password is chosen, used or reset: "SSO only" addresses are refused there.
@@ -118,6 +119,14 @@ class SSOSocialAccountAdapter(DefaultSocialAccountAdapter):
             _refuse(request, connection, email, "This sign-in is turned off.")
         if not email:
             _refuse(request, connection, email, "The identity provider did not send an email address.")
+        if not connection.covers(email) and email_domain(email) in connection.allowed_domains:
+            _refuse(
+                request,
+                connection,
+                email,
+                f"{connection.organization.name} has not proved that it owns {email_domain(email)} yet, so nobody "
+                "signs in with such an address through its provider. Sign in with your password.",
+            )
         if not connection.covers(email):
             _refuse(
                 request,
@@ -127,6 +136,14 @@ class SSOSocialAccountAdapter(DefaultSocialAccountAdapter):
             )
         if sociallogin.is_existing:
             return
+        if not self._verified(sociallogin, email):
+            _refuse(
+                request,
+                connection,
+                email,
+                f"The identity provider did not confirm that {email} is verified, so it cannot be linked to an "
+                "account or make one. Sign in with your password, or ask your program office.",
+            )
         if selectors.account_exists(email):
             # Not linked by address (``can_authenticate_by_email`` said no): never a second account.
             _refuse(
@@ -135,14 +152,6 @@ class SSOSocialAccountAdapter(DefaultSocialAccountAdapter):
                 email,
                 f"An account with {email} already exists and this provider may not sign in to it. Sign in with "
                 "your password, or ask your program office.",
-            )
-        if not self._verified(sociallogin, email):
-            _refuse(
-                request,
-                connection,
-                email,
-                f"The identity provider did not confirm that {email} is verified, so it cannot be linked to an "
-                "account or make one. Sign in with your password, or ask your program office.",
             )
         if not connection.auto_join:
             _refuse(

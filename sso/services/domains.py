@@ -48,12 +48,14 @@ def resolver() -> dns.resolver.Resolver:
         result = dns.resolver.Resolver()
     else:
         result = dns.resolver.Resolver(configure=False)
-        result.nameservers = []
+        addresses, ports = [], {}
         for server in servers:
             address, _, port = server.rpartition(":") if server.count(":") == 1 else (server, "", "")
-            result.nameservers.append(address)
+            addresses.append(address)
             if port:
-                result.nameserver_ports[address] = int(port)
+                ports[address] = int(port)
+        result.nameserver_ports = ports  # before the addresses: dnspython reads the ports then
+        result.nameservers = addresses
     result.timeout = result.lifetime = DNS_TIMEOUT_SECONDS
     return result
 
