@@ -100,13 +100,15 @@ def _mark(claim: DomainClaim, *, user, how: str) -> DomainClaim:
 
 def claim_verify(*, actor: Membership, claim: DomainClaim) -> DomainClaim:
     """Look for the claim's TXT record and, found, mark the domain verified."""
-    require_coordinator(actor, actor.organization)
+    with transaction.atomic():
+        require_coordinator(actor, actor.organization)
     if claim.organization_id != actor.organization_id:
         raise ServiceError("This domain is not your organization's.")
     if claim.verified_at:
         return claim
     found = dns_proves(claim)  # before the transaction: a slow DNS holds no lock
     with transaction.atomic():
+        require_coordinator(actor, actor.organization)
         with scopes_disabled():
             locked = DomainClaim.objects.select_for_update().filter(pk=claim.pk, organization=actor.organization)
             locked = locked.select_related("organization").first()
