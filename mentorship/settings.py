@@ -423,7 +423,8 @@ ACCOUNT_RATE_LIMITS = {
 # allauth's social accounts with its OpenID Connect and SAML 2.0 providers; each organization's
 # connection (sso.models.IdentityProvider) keeps one SocialApp. The account adapter adds "SSO
 # only" domains to sign-up by invitation. An SSO identity links to an existing account only on
-# an address the provider verified, in the connection's allowed domains (sso/adapters.py).
+# an address the provider verified, in the connection's allowed domains that the organization
+# proved it owns (a DNS TXT record or site staff: sso.services.domains; sso/adapters.py).
 INSTALLED_APPS += [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",

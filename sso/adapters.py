@@ -7,7 +7,11 @@ connection, pointing to the organization's sign-in instead.
 ``SSOSocialAccountAdapter`` (settings.SOCIALACCOUNT_ADAPTER) runs allauth's OpenID Connect
 and SAML providers with the organizations' connections (``sso.models.IdentityProvider``):
 - only enabled connections exist for allauth, with their secret decrypted in memory;
-- an address outside the connection's allowed domains never signs in through it;
+- an address outside the connection's allowed domains, or in one its organization has not
+  proved it owns (``sso.models.DomainClaim``), never signs in through it;
+- an identity links to an EXISTING account by address only if that account is an active member
+  of the organization or the domain is verified (``can_authenticate_by_email``);
+- allauth's requests at sign-in go through ``sso.outbound``'s checked, pinned session;
 - an address counts as verified only if the provider says so (OIDC ``email_verified``, a
   SAML ``email_verified`` attribute) or the coordinator marked the provider as verifying
   its domains; only a verified address is linked to an existing account
