@@ -21,14 +21,6 @@ class DomainClaimAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    def changelist_view(self, request, extra_context=None):
-        with scopes_disabled():
-            return super().changelist_view(request, extra_context)
-
-    def change_view(self, request, object_id, form_url="", extra_context=None):
-        with scopes_disabled():
-            return super().change_view(request, object_id, form_url, extra_context)
-
     @admin.action(description="Mark the selected domains verified (the organization owns them)")
     def mark_verified(self, request, queryset):
         with scopes_disabled():
