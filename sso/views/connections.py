@@ -43,6 +43,9 @@ def provider_urls(request: HttpRequest, connection: IdentityProvider) -> dict:
 @coordinator_required
 def connection_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     connections = list(IdentityProvider.objects.all())
+    verified = {c.domain for c in DomainClaim.objects.exclude(verified_at=None)}  # one query, any number of rows
+    for connection in connections:
+        connection.domain_states = [(domain, domain in verified) for domain in connection.allowed_domains]
     start_url = request.build_absolute_uri(reverse("sso_start", kwargs={"organization": org_slug}))
     return render(request, "sso/connection_list.html", {"connections": connections, "start_url": start_url})
 

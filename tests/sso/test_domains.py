@@ -51,6 +51,8 @@ def test_the_page_shows_the_record_and_verify_checks_dns(client, coordinator_a, 
     edit = reverse("sso_connection_edit", kwargs={"org_slug": coordinator_a.organization.slug, "pk": connection.pk})
     page = client.get(edit).content.decode()
     assert claim.record in page and "Not verified" in page
+    listing = reverse("sso_connection_list", kwargs={"org_slug": coordinator_a.organization.slug})
+    assert 'uni.example <span class="badge text-bg-warning">not verified</span>' in client.get(listing).content.decode()
 
     # No record at all.
     response = client.post(verify_url(coordinator_a, connection, claim), follow=True)
@@ -72,6 +74,8 @@ def test_the_page_shows_the_record_and_verify_checks_dns(client, coordinator_a, 
     with scopes_disabled():
         assert AuditEvent.objects.filter(action="sso.domain_verified", organization=claim.organization).exists()
     assert "Verified" in client.get(edit).content.decode()
+    listing = reverse("sso_connection_list", kwargs={"org_slug": coordinator_a.organization.slug})
+    assert "not verified" not in client.get(listing).content.decode()
 
 
 def test_the_record_on_the_domain_itself_proves_it(client, coordinator_a, oidc_idp):
