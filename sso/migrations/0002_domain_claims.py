@@ -7,6 +7,18 @@ from django.conf import settings
 from django.db import migrations, models
 
 
+def claims_for_existing_connections(apps, schema_editor):
+    """Connections made before domains were proven get an unverified claim per domain, so their
+    pages show the record to add (they cover nobody until it is verified)."""
+    IdentityProvider = apps.get_model("sso", "IdentityProvider")
+    DomainClaim = apps.get_model("sso", "DomainClaim")
+    for connection in IdentityProvider.objects.all():
+        for domain in connection.allowed_domains or []:
+            DomainClaim.objects.get_or_create(
+                organization_id=connection.organization_id, domain=domain, defaults={"token": sso.models.new_token()}
+            )
+
+
 class Migration(migrations.Migration):
     dependencies = [
         ("programs", "0018_peer_role"),
@@ -53,4 +65,5 @@ class Migration(migrations.Migration):
                 ],
             },
         ),
+        migrations.RunPython(claims_for_existing_connections, migrations.RunPython.noop),
     ]
