@@ -423,7 +423,8 @@ ACCOUNT_RATE_LIMITS = {
 # allauth's social accounts with its OpenID Connect and SAML 2.0 providers; each organization's
 # connection (sso.models.IdentityProvider) keeps one SocialApp. The account adapter adds "SSO
 # only" domains to sign-up by invitation. An SSO identity links to an existing account only on
-# an address the provider verified, in the connection's allowed domains (sso/adapters.py).
+# an address the provider verified, in the connection's allowed domains that the organization
+# proved it owns (a DNS TXT record or site staff: sso.services.domains; sso/adapters.py).
 INSTALLED_APPS += [
     "allauth.socialaccount",
     "allauth.socialaccount.providers.openid_connect",
@@ -440,6 +441,9 @@ SOCIALACCOUNT_REQUESTS_TIMEOUT = 5
 # Discovery documents and SAML metadata are fetched from the address a coordinator typed:
 # private, loopback and link-local addresses are refused unless this is on (DEBUG, the tests).
 SSO_ALLOW_PRIVATE_URLS = env_bool("SSO_ALLOW_PRIVATE_URLS", DEBUG)
+# The DNS servers asked for a domain's verification TXT record (sso.services.domains), as
+# "address" or "address:port", comma separated; empty: the system's resolver.
+SSO_DNS_NAMESERVERS = env_list("SSO_DNS_NAMESERVERS", [])
 
 # Two-factor authentication (allauth.mfa): an authenticator app (TOTP) with recovery codes,
 # and security keys / passkeys (WebAuthn) where the browser has them. Offered to everyone;

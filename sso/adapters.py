@@ -7,7 +7,11 @@ connection, pointing to the organization's sign-in instead.
 ``SSOSocialAccountAdapter`` (settings.SOCIALACCOUNT_ADAPTER) runs allauth's OpenID Connect
 and SAML providers with the organizations' connections (``sso.models.IdentityProvider``):
 - only enabled connections exist for allauth, with their secret decrypted in memory;
-- an address outside the connection's allowed domains never signs in through it;
+- an address outside the connection's allowed domains, or in one its organization has not
+  proved it owns (``sso.models.DomainClaim``), never signs in through it;
+- an identity links to an EXISTING account by address only if that account is an active member
+  of the organization or the domain is verified (``can_authenticate_by_email``);
+- allauth's requests at sign-in go through ``sso.outbound``'s checked, pinned session;
 - an address counts as verified only if the provider says so (OIDC ``email_verified``, a
   SAML ``email_verified`` attribute) or the coordinator marked the provider as verifying
   its domains; only a verified address is linked to an existing account
@@ -25,7 +29,8 @@ from django.dispatch import receiver
 from django.shortcuts import render
 
 from programs.adapters import InvitationAccountAdapter
-from sso import selectors
+from sso import outbound, selectors
+from sso.models import email_domain
 from sso.services import signin
 
 # Pages where a password is chosen, used or reset: "SSO only" addresses are refused there.
@@ -118,6 +123,14 @@ class SSOSocialAccountAdapter(DefaultSocialAccountAdapter):
             _refuse(request, connection, email, "This sign-in is turned off.")
         if not email:
             _refuse(request, connection, email, "The identity provider did not send an email address.")
+        if not connection.covers(email) and email_domain(email) in connection.allowed_domains:
+            _refuse(
+                request,
+                connection,
+                email,
+                f"{connection.organization.name} has not proved that it owns {email_domain(email)} yet, so nobody "
+                "signs in with such an address through its provider. Sign in with your password.",
+            )
         if not connection.covers(email):
             _refuse(
                 request,
@@ -134,6 +147,15 @@ class SSOSocialAccountAdapter(DefaultSocialAccountAdapter):
                 email,
                 f"The identity provider did not confirm that {email} is verified, so it cannot be linked to an "
                 "account or make one. Sign in with your password, or ask your program office.",
+            )
+        if selectors.account_exists(email):
+            # Not linked by address (``can_authenticate_by_email`` said no): never a second account.
+            _refuse(
+                request,
+                connection,
+                email,
+                f"An account with {email} already exists and this provider may not sign in to it. Sign in with "
+                "your password, or ask your program office.",
             )
         if not connection.auto_join:
             _refuse(
@@ -156,6 +178,27 @@ class SSOSocialAccountAdapter(DefaultSocialAccountAdapter):
 
     def is_auto_signup_allowed(self, request, sociallogin):
         return True
+
+    def get_requests_session(self):
+        # allauth's requests at sign-in (discovery, token, userinfo, key set) follow addresses
+        # the provider's discovery document names: checked and pinned, no redirects (sso.outbound).
+        from allauth.socialaccount import app_settings
+
+        return outbound.pinned_session(timeout=app_settings.REQUESTS_TIMEOUT)
+
+    def can_authenticate_by_email(self, login, email: str) -> bool:
+        """Link an identity to an EXISTING account by its address only when that account is
+        already an active member of the connection's organization, or the address's domain is
+        verified for the connection. Otherwise a provider that says "verified" about someone
+        else's address would sign in as them (``pre_social_login`` then refuses with a message)."""
+        connection = selectors.connection_for_app(login.provider.app)
+        if connection is None or not connection.enabled:
+            return False
+        if connection.covers(email):
+            return super().can_authenticate_by_email(login, email)
+        if selectors.is_active_member_by_email(connection.organization, email):
+            return super().can_authenticate_by_email(login, email)
+        return False
 
     def on_authentication_error(self, request, provider, error=None, exception=None, extra_context=None):
         connection = selectors.connection_for_app(getattr(provider, "app", None))

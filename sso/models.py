@@ -9,9 +9,11 @@ social account adapter hands it to allauth in memory, ``sso.adapters``).
 import secrets
 
 from allauth.socialaccount.models import SocialApp
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
-from django_scopes import ScopedManager
+from django.utils.functional import cached_property
+from django_scopes import ScopedManager, scopes_disabled
 
 from mentorship.fields import EncryptedTextField
 from programs.models import Organization
@@ -82,8 +84,59 @@ class IdentityProvider(models.Model):
         return ", ".join(self.allowed_domains)
 
     def covers(self, email: str) -> bool:
-        return email_domain(email) in self.allowed_domains
+        """The address is in an allowed domain this organization proved it owns (``DomainClaim``):
+        an unverified domain covers nobody."""
+        domain = email_domain(email)
+        return domain in self.allowed_domains and domain in self.verified_domains
+
+    @cached_property
+    def verified_domains(self) -> frozenset:
+        with scopes_disabled():
+            claims = DomainClaim.objects.filter(organization_id=self.organization_id, verified_at__isnull=False)
+            return frozenset(claims.values_list("domain", flat=True))
 
 
 def email_domain(email: str) -> str:
     return (email or "").rpartition("@")[2].strip().lower()
+
+
+def new_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+VERIFICATION_PREFIX = "mentorship-domain-verification="
+
+
+class DomainClaim(models.Model):
+    """An organization's claim to an email domain. A connection covers a domain only once the
+    claim is verified: by the DNS TXT record ``mentorship-domain-verification=<token>`` on the
+    domain (or on ``_mentorship.<domain>``), or by site staff in the admin. A verified domain
+    belongs to one organization only."""
+
+    organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="+")
+    domain = models.CharField(max_length=253)
+    token = models.CharField(max_length=64, default=new_token, editable=False)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    verified_at = models.DateTimeField(null=True, blank=True)
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    verified_how = models.CharField(max_length=10, blank=True)  # "dns" or "staff"
+
+    objects = ScopedManager(organization="organization")
+
+    class Meta:
+        ordering = ["domain", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["organization", "domain"], name="sso_domain_claim_once_per_org"),
+            models.UniqueConstraint(
+                fields=["domain"], condition=models.Q(verified_at__isnull=False), name="sso_verified_domain_one_org"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.domain} ({'verified' if self.verified_at else 'not verified'})"
+
+    @property
+    def record(self) -> str:
+        return VERIFICATION_PREFIX + self.token

@@ -1,19 +1,27 @@
 """Reads across organizations for the sign-in pages (deliberately unscoped: signing in
 happens before any organization is chosen), and the connections of one organization."""
 
+from django.contrib.auth import get_user_model
+from django.db.models import Exists, OuterRef
 from django_scopes import scopes_disabled
 
-from sso.models import IdentityProvider, email_domain
+from programs.models import Membership
+from sso.models import DomainClaim, IdentityProvider, email_domain
 
 
 def connections_for_email(email: str) -> list[IdentityProvider]:
-    """The enabled connections whose allowed domains include this address's domain."""
+    """The enabled connections whose allowed domains include this address's domain, verified
+    for their organization (an unverified domain routes nobody)."""
     domain = email_domain(email)
     if not domain:
         return []
     with scopes_disabled():
+        verified = DomainClaim.objects.filter(
+            organization=OuterRef("organization"), domain=domain, verified_at__isnull=False
+        )
         return list(
             IdentityProvider.objects.filter(enabled=True, allowed_domains__contains=[domain])
+            .filter(Exists(verified))
             .exclude(social_app=None)
             .select_related("organization", "social_app")
             .order_by("organization__name", "name")
@@ -53,3 +61,19 @@ def connections_by_key(key: str) -> list[IdentityProvider]:
             .exclude(social_app=None)
             .select_related("organization", "social_app")
         )
+
+
+def account_exists(email: str) -> bool:
+    return bool(email) and get_user_model().objects.filter(email__iexact=email).exists()
+
+
+def is_active_member_by_email(organization, email: str) -> bool:
+    if not email:
+        return False
+    with scopes_disabled():
+        return Membership.objects.filter(organization=organization, user__email__iexact=email, is_active=True).exists()
+
+
+def claims_for_domains(organization, domains) -> list[DomainClaim]:
+    with scopes_disabled():
+        return list(DomainClaim.objects.filter(organization=organization, domain__in=list(domains)))

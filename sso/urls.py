@@ -13,6 +13,7 @@ org_urlpatterns = [
     path("settings/sso/<int:pk>/test/", connections.connection_test, name="sso_connection_test"),
     path("settings/sso/<int:pk>/enabled/", connections.connection_enabled, name="sso_connection_enabled"),
     path("settings/sso/<int:pk>/delete/", connections.connection_delete, name="sso_connection_delete"),
+    path("settings/sso/<int:pk>/domains/<int:claim>/verify/", connections.domain_verify, name="sso_domain_verify"),
 ]
 # Outside any organization (the person is not signed in yet). The organization's slug is
 # named ``organization`` here: ``org_slug`` would make the tenancy middleware ask for a member.

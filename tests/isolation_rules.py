@@ -488,6 +488,9 @@ RULES: dict[str, Rule] = {
     "api_tokens": Rule(COORDINATORS, methods=GET),
     "api_token_create": Rule(COORDINATORS),
     "api_token_revoke": Rule(COORDINATORS, ids={"pk": "api_token"}, methods=POST),
+    # --- SSO domain verification (issue 20 review, sso/): the world's claim is already verified,
+    # so no DNS question is asked here (tests/sso/test_domains.py asks a loopback DNS server).
+    "sso_domain_verify": Rule(COORDINATORS, ids={"pk": "sso_connection", "claim": "sso_domain_claim"}, methods=POST),
 }
 # Issue 20: values in single sign-on addresses that are not objects of an organization.
 NOT_OBJECTS = NOT_OBJECTS | {"sso_kind", "sso_org", "sso_provider_id", "sso_key"}

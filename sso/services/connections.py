@@ -6,7 +6,6 @@ import json
 from allauth.socialaccount.models import SocialAccount, SocialApp
 from django.db import transaction
 from django.utils import timezone
-from django_scopes import scopes_disabled
 from onelogin.saml2.idp_metadata_parser import OneLogin_Saml2_IdPMetadataParser
 
 from mentorship.exceptions import ServiceError
@@ -15,6 +14,7 @@ from programs.services.access import require_coordinator
 from programs.services.audit import audit
 from sso import outbound
 from sso.models import IdentityProvider, Kind
+from sso.services import domains as domain_services
 
 # Addresses anyone can get: no organization may turn password sign-in off for them.
 PUBLIC_EMAIL_DOMAINS = frozenset(
@@ -40,6 +40,8 @@ PUBLIC_EMAIL_DOMAINS = frozenset(
     ]
 )
 DISCOVERY_KEYS = ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri")
+# The endpoints a discovery document names: each is checked like the discovery URL (sso.outbound).
+ENDPOINT_KEYS = ("authorization_endpoint", "token_endpoint", "userinfo_endpoint", "jwks_uri")
 # Where a SAML IdP usually puts the address and whether it checked it.
 SAML_EMAIL_ATTRIBUTES = [
     "email",
@@ -74,6 +76,16 @@ def read_discovery(url: str) -> dict:
             "(it ends in /.well-known/openid-configuration).",
             field="discovery_url",
         )
+    for key in ENDPOINT_KEYS:
+        endpoint = document.get(key)
+        if endpoint is None and key == "userinfo_endpoint":
+            continue
+        if not isinstance(endpoint, str):
+            raise ServiceError(f"The discovery document's {key} is not an address.", field="discovery_url")
+        try:
+            outbound.check_url(endpoint, field="discovery_url")
+        except ServiceError as error:
+            raise ServiceError(f"The discovery document's {key}: {error.message}", field="discovery_url") from None
     return document
 
 
@@ -106,28 +118,25 @@ def read_saml_metadata(*, url: str = "", xml: str = "") -> dict:
 
 
 def check_domains(organization, values: dict, *, exclude_pk=None) -> None:
+    """Public mail domains are refused for every connection (anyone can get an address there);
+    a domain another organization has verified is its alone."""
     domains = values.get("allowed_domains") or []
     if not domains:
         raise ServiceError("Enter at least one email domain, e.g. example.edu.", field="allowed_domains")
-    if values.get("sso_only"):
-        public = sorted(set(domains) & PUBLIC_EMAIL_DOMAINS)
-        if public:
-            raise ServiceError(
-                f"{', '.join(public)} is a public email service: password sign-in cannot be turned off for it.",
-                field="sso_only",
-            )
-        with scopes_disabled():
-            taken = (
-                IdentityProvider.objects.filter(enabled=True, sso_only=True)
-                .exclude(organization=organization)
-                .filter(allowed_domains__has_any_keys=domains)
-            )
-            clash = sorted({d for other in taken for d in other.allowed_domains} & set(domains))
-        if clash:
-            raise ServiceError(
-                f"Another organization already signs {', '.join(clash)} in only through its own provider.",
-                field="sso_only",
-            )
+    public = sorted(set(domains) & PUBLIC_EMAIL_DOMAINS)
+    if public:
+        raise ServiceError(
+            f"{', '.join(public)} is a public email service: anyone can have an address there, so it cannot "
+            "sign in through an organization's provider.",
+            field="allowed_domains",
+        )
+    taken = domain_services.verified_elsewhere(organization, domains)
+    if taken:
+        raise ServiceError(
+            f"{', '.join(taken)} is verified by another organization: it signs in through that organization's "
+            "provider only.",
+            field="allowed_domains",
+        )
 
 
 def _provider_settings(connection: IdentityProvider, saml_idp: dict | None) -> dict:
@@ -221,6 +230,7 @@ def connection_create(*, actor: Membership, kind: str, values: dict) -> Identity
         else:
             connection.idp_entity_id = read["entity_id"]
         connection.save()
+        domain_services.ensure_claims(organization, connection.allowed_domains)
         sync_app(connection, read if kind == Kind.SAML else None)
         audit(
             organization=organization,
@@ -257,6 +267,7 @@ def connection_update(*, actor: Membership, connection: IdentityProvider, values
         if connection.kind == Kind.SAML:
             connection.idp_entity_id = read["entity_id"]
         connection.save()
+        domain_services.ensure_claims(actor.organization, connection.allowed_domains)
         sync_app(connection, read if connection.kind == Kind.SAML else None)
         audit(
             organization=actor.organization,
@@ -272,8 +283,8 @@ def connection_update(*, actor: Membership, connection: IdentityProvider, values
 def connection_set_enabled(*, actor: Membership, connection: IdentityProvider, enabled: bool) -> IdentityProvider:
     with transaction.atomic():
         connection = _locked(actor, connection)
-        if enabled and connection.sso_only:
-            check_domains(actor.organization, {"allowed_domains": connection.allowed_domains, "sso_only": True})
+        if enabled:
+            check_domains(actor.organization, {"allowed_domains": connection.allowed_domains})
         connection.enabled = enabled
         connection.save(update_fields=["enabled", "updated_at"])
         verb = "Turned on" if enabled else "Turned off"

@@ -9,9 +9,11 @@ from django.views.decorators.http import require_GET, require_POST
 from mentorship.exceptions import ServiceError
 from mentorship.forms import form_error
 from mentorship.tenancy import coordinator_required
+from sso import selectors
 from sso.forms.connections import OIDCConnectionEditForm, OIDCConnectionForm, SAMLConnectionForm
-from sso.models import IdentityProvider, Kind
+from sso.models import DomainClaim, IdentityProvider, Kind
 from sso.services import connections as services
+from sso.services import domains as domain_services
 
 FORMS = {Kind.OIDC: (OIDCConnectionForm, OIDCConnectionEditForm), Kind.SAML: (SAMLConnectionForm, SAMLConnectionForm)}
 INITIAL_FIELDS = [f for f in services.FIELDS if f != "allowed_domains"]
@@ -41,6 +43,9 @@ def provider_urls(request: HttpRequest, connection: IdentityProvider) -> dict:
 @coordinator_required
 def connection_list(request: HttpRequest, org_slug: str) -> HttpResponse:
     connections = list(IdentityProvider.objects.all())
+    verified = {c.domain for c in DomainClaim.objects.exclude(verified_at=None)}  # one query, any number of rows
+    for connection in connections:
+        connection.domain_states = [(domain, domain in verified) for domain in connection.allowed_domains]
     start_url = request.build_absolute_uri(reverse("sso_start", kwargs={"organization": org_slug}))
     return render(request, "sso/connection_list.html", {"connections": connections, "start_url": start_url})
 
@@ -88,6 +93,7 @@ def connection_edit(request: HttpRequest, org_slug: str, pk: int) -> HttpRespons
         "kind": Kind(connection.kind),
         "connection": connection,
         "provider_urls": provider_urls(request, connection),
+        "claims": selectors.claims_for_domains(connection.organization, connection.allowed_domains),
     }
     return render(request, "sso/connection_form.html", context, status=400 if form.errors else 200)
 
@@ -126,3 +132,18 @@ def connection_delete(request: HttpRequest, org_slug: str, pk: int) -> HttpRespo
     except ServiceError as error:
         messages.error(request, error.message)
     return redirect("sso_connection_list", org_slug=org_slug)
+
+
+@require_POST
+@coordinator_required
+def domain_verify(request: HttpRequest, org_slug: str, pk: int, claim: int) -> HttpResponse:
+    connection = _connection(pk)
+    found = DomainClaim.objects.filter(pk=claim, domain__in=connection.allowed_domains).first()
+    if found is None:
+        raise Http404("There is no such domain.")
+    try:
+        domain_services.claim_verify(actor=request.membership, claim=found)
+        messages.success(request, f"{found.domain} is verified: addresses there sign in through your provider.")
+    except ServiceError as error:
+        messages.error(request, error.message)
+    return redirect("sso_connection_edit", org_slug=org_slug, pk=connection.pk)

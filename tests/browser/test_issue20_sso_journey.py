@@ -21,7 +21,29 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def journey_settings(settings, live_server):
+def loopback_dns(settings):
+    """The DNS server the domain verification asks: it answers the TXT records the coordinator
+    is told to add (tests/sso/dns_support.py)."""
+    from tests.sso.dns_support import LoopbackDNS
+
+    server = LoopbackDNS()
+    settings.SSO_DNS_NAMESERVERS = [server.nameserver]
+    yield server
+    server.stop()
+
+
+def verify_domain(office, dns) -> None:
+    """Add the TXT record the connection page shows, and press Verify."""
+    record = office.locator(".sso-txt-record").first.inner_text().strip()
+    assert record.startswith("mentorship-domain-verification=")
+    dns.publish("uni.example", record)
+    office.get_by_role("button", name="Verify uni.example").click()
+    expect(office.get_by_role("alert")).to_contain_text("uni.example is verified")
+    expect(office.locator("#sso-domains")).to_contain_text("Verified")
+
+
+@pytest.fixture
+def journey_settings(settings, live_server, loopback_dns):
     settings.SITE_URL = live_server.url
     settings.SSO_ALLOW_PRIVATE_URLS = True
     settings.ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"  # the live server's callback address
@@ -54,7 +76,9 @@ def person_context(browser, live_server):
     return context, page, errors
 
 
-def test_coordinator_connects_oidc_and_a_new_person_signs_in_and_joins(make_page, browser, live_server, oidc_provider):
+def test_coordinator_connects_oidc_and_a_new_person_signs_in_and_joins(
+    make_page, browser, live_server, oidc_provider, loopback_dns
+):
     society = OrganizationFactory(name="Western Surgical Society", slug="western")
     coordinator = MembershipFactory(organization=society, is_coordinator=True, user__full_name="Dana Whitfield")
 
@@ -72,6 +96,8 @@ def test_coordinator_connects_oidc_and_a_new_person_signs_in_and_joins(make_page
     expect(office.get_by_role("alert")).to_contain_text("Connected “University login”")
     expect(office.locator("#sso-redirect-uri")).to_contain_text(f"{live_server.url}/accounts/oidc/")
     expect(office.locator("#id_client_secret")).to_have_value("")  # never shown back
+    expect(office.locator("#sso-domains")).to_contain_text("Not verified")
+    verify_domain(office, loopback_dns)
     office.get_by_role("button", name="Test the connection").click()
     expect(office.get_by_role("alert")).to_contain_text("OK: the discovery document")
 
@@ -121,7 +147,7 @@ def test_coordinator_connects_oidc_and_a_new_person_signs_in_and_joins(make_page
 
 
 def test_coordinator_connects_saml_and_a_new_person_signs_in_and_joins(
-    make_page, browser, live_server, journey_settings, tmp_path
+    make_page, browser, live_server, journey_settings, tmp_path, loopback_dns
 ):
     idp = SAMLProvider(folder=tmp_path, accounts=ACCOUNTS)
     try:
@@ -141,6 +167,7 @@ def test_coordinator_connects_saml_and_a_new_person_signs_in_and_joins(
         expect(office.get_by_role("alert")).to_contain_text("Connected “Campus SAML”")
         expect(office.locator("#sso-acs-url")).to_contain_text(f"{live_server.url}/accounts/saml/")
         expect(office.locator("#sso-entity-id")).to_contain_text("/metadata/")
+        verify_domain(office, loopback_dns)
 
         context, person, errors = person_context(browser, live_server)
         person.goto("/sso/o/eastern/")
@@ -167,6 +194,7 @@ def test_coordinator_connects_saml_and_a_new_person_signs_in_and_joins(
 def test_sso_only_sends_a_password_sign_in_to_the_organization_sign_in(page, journey_settings):
     from sso.models import IdentityProvider, Kind
     from sso.services.connections import sync_app
+    from tests.sso.world import verified_domain
 
     society = OrganizationFactory(name="Northern Society", slug="northern")
     member = MembershipFactory(organization=society, user__email="ada@uni.example")
@@ -182,6 +210,7 @@ def test_sso_only_sends_a_password_sign_in_to_the_organization_sign_in(page, jou
             sso_only=True,
         )
         sync_app(connection)
+        verified_domain(society, "uni.example")
     page.goto("/accounts/login/")
     page.get_by_label("Email").fill(member.user.email)
     page.get_by_label("Password").fill("a-long-enough-password")

@@ -13,12 +13,13 @@ from programs.models import AuditEvent, Membership, Profile
 from sso.models import IdentityProvider
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
 from tests.sso.conftest import CLIENT
+from tests.sso.dns_support import verify_by_dns
 from tests.sso.idp_support import sign_in_at_oidc
 
 pytestmark = pytest.mark.django_db
 
 
-def connect(client, coordinator, idp, **options) -> IdentityProvider:
+def connect(client, coordinator, idp, *, verify: bool = True, **options) -> IdentityProvider:
     client.force_login(coordinator.user)
     data = {
         "name": "University login",
@@ -34,9 +35,12 @@ def connect(client, coordinator, idp, **options) -> IdentityProvider:
     url = reverse("sso_connection_add", kwargs={"org_slug": coordinator.organization.slug, "kind": "oidc"})
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    client.logout()
     with scopes_disabled():
-        return IdentityProvider.objects.get(organization=coordinator.organization, name=data["name"])
+        connection = IdentityProvider.objects.get(organization=coordinator.organization, name=data["name"])
+    if verify:
+        verify_by_dns(client, coordinator, connection, idp.dns)
+    client.logout()
+    return connection
 
 
 def sso_sign_in(client, email: str, login: str):

@@ -11,12 +11,13 @@ from mentorship.models import User
 from programs.models import AuditEvent, Membership, Profile
 from sso.models import IdentityProvider
 from tests.factories import UserFactory
+from tests.sso.dns_support import verify_by_dns
 from tests.sso.idp_support import sign_in_at_saml
 
 pytestmark = pytest.mark.django_db
 
 
-def connect(client, coordinator, idp, **options) -> IdentityProvider:
+def connect(client, coordinator, idp, *, verify: bool = True, **options) -> IdentityProvider:
     client.force_login(coordinator.user)
     data = {
         "name": "Campus SAML",
@@ -30,9 +31,12 @@ def connect(client, coordinator, idp, **options) -> IdentityProvider:
     url = reverse("sso_connection_add", kwargs={"org_slug": coordinator.organization.slug, "kind": "saml"})
     response = client.post(url, data)
     assert response.status_code == 302, response.content.decode()[:3000]
-    client.logout()
     with scopes_disabled():
-        return IdentityProvider.objects.get(organization=coordinator.organization, name=data["name"])
+        connection = IdentityProvider.objects.get(organization=coordinator.organization, name=data["name"])
+    if verify:
+        verify_by_dns(client, coordinator, connection, idp.dns)
+    client.logout()
+    return connection
 
 
 def saml_sign_in(client, email: str, login: str):

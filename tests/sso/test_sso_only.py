@@ -9,6 +9,7 @@ from django_scopes import scope, scopes_disabled
 from sso.models import IdentityProvider, Kind
 from sso.services import connections
 from tests.factories import PASSWORD, MembershipFactory, UserFactory
+from tests.sso.world import verified_domain
 
 pytestmark = pytest.mark.django_db
 
@@ -27,6 +28,7 @@ def sso_only(org_a):
             sso_only=True,
         )
         connections.sync_app(connection)
+        verified_domain(org_a, "uni.example")
     return connection
 
 
@@ -71,12 +73,40 @@ def test_turned_off_the_domain_signs_in_with_passwords_again(client, sso_only, c
     assert response.status_code == 302
 
 
-def test_a_public_email_domain_cannot_be_sso_only(coordinator_a):
-    with pytest.raises(connections.ServiceError, match="public email service"):
-        connections.check_domains(coordinator_a.organization, {"allowed_domains": ["gmail.com"], "sso_only": True})
+def test_a_public_email_domain_is_refused_for_every_connection(coordinator_a):
+    for sso_only in (True, False):
+        with pytest.raises(connections.ServiceError, match="public email service"):
+            connections.check_domains(
+                coordinator_a.organization, {"allowed_domains": ["gmail.com"], "sso_only": sso_only}
+            )
 
 
-def test_one_domain_is_sso_only_in_one_organization_only(sso_only, coordinator_b):
-    with pytest.raises(connections.ServiceError, match="Another organization"):
-        connections.check_domains(coordinator_b.organization, {"allowed_domains": ["uni.example"], "sso_only": True})
-    connections.check_domains(coordinator_b.organization, {"allowed_domains": ["uni.example"], "sso_only": False})
+def test_a_domain_verified_by_one_organization_is_refused_to_another(sso_only, coordinator_b):
+    for sso_only_option in (True, False):
+        with pytest.raises(connections.ServiceError, match="verified by another organization"):
+            connections.check_domains(
+                coordinator_b.organization, {"allowed_domains": ["uni.example"], "sso_only": sso_only_option}
+            )
+    connections.check_domains(coordinator_b.organization, {"allowed_domains": ["other.example"], "sso_only": True})
+
+
+def test_sso_only_on_an_unverified_domain_restricts_nobody(client, org_b):
+    """A coordinator naming someone else's domain SSO-only cannot lock its people out of their
+    passwords: the domain is not verified, so it counts for nothing."""
+    victim = UserFactory(email="dean@victim.example")
+    with scopes_disabled():
+        connection = IdentityProvider.objects.create(
+            organization=org_b,
+            kind=Kind.OIDC,
+            name="Attacker login",
+            discovery_url="https://idp.attacker.example/",
+            client_id="c",
+            client_secret="s",
+            allowed_domains=["victim.example"],
+            sso_only=True,
+        )
+        connections.sync_app(connection)
+    response = client.post(reverse("account_login"), {"login": victim.email, "password": PASSWORD})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(victim.pk)
+    assert client.post(reverse("sso_sign_in"), {"email": victim.email}).status_code == 400  # not routed there

@@ -5,9 +5,18 @@ from importlib import import_module
 
 from allauth.socialaccount import sessions as allauth_sessions
 from django.conf import settings
+from django.utils import timezone
 
-from sso.models import IdentityProvider, Kind
+from sso.models import DomainClaim, IdentityProvider, Kind
 from sso.services.connections import sync_app
+
+
+def verified_domain(org, domain: str) -> DomainClaim:
+    """The organization's claim to ``domain``, verified (as site staff would in the admin)."""
+    claim, _ = DomainClaim.objects.get_or_create(organization=org, domain=domain)
+    claim.verified_at, claim.verified_how = timezone.now(), "staff"
+    claim.save()
+    return claim
 
 
 def sso_world(org, *, marker: str = "") -> dict:
@@ -25,8 +34,10 @@ def sso_world(org, *, marker: str = "") -> dict:
         allowed_domains=[f"{org.slug}.invalid"],
     )
     sync_app(connection)
+    claim = verified_domain(org, f"{org.slug}.invalid")
     return {
         "sso_connection": connection.pk,
+        "sso_domain_claim": claim.pk,
         "sso_kind": "oidc",
         "sso_org": org.slug,
         "sso_provider_id": "unknown-provider",
