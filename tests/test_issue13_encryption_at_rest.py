@@ -175,6 +175,9 @@ CLEAR_TEXT_ALLOWLIST = {
     "privacy.ErasureLog.cause": "a code: request, retention or account",
     "privacy.ErasureLog.counts": "counts by kind, no text (the log keeps ids and counts only)",
     # Single sign-on (issue 20): an organization's identity provider configuration (the secret is encrypted).
+    "sso.DomainClaim.domain": "an email domain an organization claims, published in DNS by its owner",
+    "sso.DomainClaim.token": "the value of the public DNS TXT record that proves the claim",
+    "sso.DomainClaim.verified_how": "a code: dns or staff",
     "sso.IdentityProvider.name": "the connection's name, shown on the sign-in button",
     "sso.IdentityProvider.key": "a random identifier in the provider's callback addresses",
     "sso.IdentityProvider.client_id": "the client ID the identity provider issued (public in its sign-in URLs)",
