@@ -15,6 +15,8 @@ from urllib.parse import urljoin
 import pytest
 import requests
 
+from tests.clock import subprocess_env
+
 IDP_DIR = Path(__file__).parent / "idp"
 
 
@@ -48,7 +50,7 @@ class OIDCProvider:
         self.issuer = f"http://127.0.0.1:{self.port}"
         self.discovery_url = f"{self.issuer}/.well-known/openid-configuration"
         env = {
-            **os.environ,
+            **subprocess_env(),  # the provider starts at this test's moment (tests/clock.py)
             "OIDC_CLIENTS": json.dumps(
                 [
                     {
@@ -161,7 +163,7 @@ class SAMLProvider:
         self.base = f"http://127.0.0.1:{self.port}"
         self.metadata_url = f"{self.base}/metadata"
         env = {
-            **os.environ,
+            **subprocess_env(),
             "SAML_IDP_KEY": str(key),
             "SAML_IDP_CERT": str(cert),
             "SAML_ACCOUNTS": json.dumps(accounts),

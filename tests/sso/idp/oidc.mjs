@@ -7,6 +7,7 @@
 //   OIDC_TAMPER   "aud" or "iss": the ID token the token endpoint returns is re-signed with
 //                 that claim changed (a misbehaving or hostile provider).
 // oidc-provider's development login form takes any password for a login listed in OIDC_ACCOUNTS.
+import "./clock.mjs"; // first: the provider dates things on the test's clock
 import Provider from "oidc-provider";
 import { SignJWT, decodeJwt, exportJWK, generateKeyPair, importJWK } from "jose";
 

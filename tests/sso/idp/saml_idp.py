@@ -115,5 +115,11 @@ class QuietHandler(WSGIRequestHandler):
 
 
 if __name__ == "__main__":
+    if os.environ.get("TEST_CLOCK_AT"):  # the test's clock (tests/clock.py): assertions dated on its day
+        from datetime import datetime
+
+        import time_machine
+
+        time_machine.travel(datetime.fromisoformat(os.environ["TEST_CLOCK_AT"]), tick=True).start()
     print(f"saml idp listening on {BASE}", flush=True)
     make_server("127.0.0.1", PORT, app, handler_class=QuietHandler).serve_forever()
