@@ -7,6 +7,7 @@ from typing import Annotated
 
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django_scopes import scope
 from ninja import Path, Schema
 from ninja.errors import HttpError
@@ -16,6 +17,7 @@ from api.models import ApiToken
 from api.services.tokens import rate_limited, token_for_secret
 from mentorship import freshness
 from mentorship.exceptions import ServiceError
+from programs.models import Program
 
 MAX_ID = 2**62  # ids past PostgreSQL's bigint would fail in the database, not with a message
 MAX_PAGE = 200  # the most rows one page of a list returns
@@ -89,6 +91,15 @@ def requires(area: str, level: str):
         return wrapped
 
     return decorator
+
+
+def in_program(queryset, program_id: int | None):
+    """``queryset`` narrowed to one program when a filter names it; a program of another
+    organization (outside the token's scope) answers 404, as its id would anywhere else."""
+    if program_id is None:
+        return queryset
+    get_object_or_404(Program, pk=program_id)
+    return queryset.filter(program_id=program_id)
 
 
 def page(queryset, after: int, limit: int, row) -> dict:

@@ -9,12 +9,12 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema
 from pydantic import Field, field_validator
 
-from api.core import ERRORS, WRITE_ERRORS, ObjectId, page, requires
+from api.core import ERRORS, WRITE_ERRORS, ObjectId, in_program, page, requires
 from api.endpoints.programs import PageQuery
 from api.models import READ, WRITE
 from api.services.tokens import audit_call
 from mentorship.validators import multi_line_error
-from programs.models import Application, ApplicationStatus, Program
+from programs.models import Application, ApplicationStatus
 from programs.services.applications import DECISION_MESSAGE_MAX_LENGTH, application_decide
 from relationships.models import Mentorship, MentorshipStatus
 
@@ -76,9 +76,7 @@ def application_row(application: Application) -> dict:
 @requires("applications", READ)
 def list_applications(request, q: Query[ApplicationFilter]):
     applications = Application.objects.all()
-    if q.program_id is not None:
-        get_object_or_404(Program, pk=q.program_id)  # another organization's program: 404
-        applications = applications.filter(program_id=q.program_id)
+    applications = in_program(applications, q.program_id)
     if q.status is not None:
         applications = applications.filter(status=q.status)
     return page(applications, q.after, q.limit, application_row)
@@ -190,9 +188,7 @@ def relationships():
 @requires("relationships", READ)
 def list_relationships(request, q: Query[RelationshipFilter]):
     rows = relationships()
-    if q.program_id is not None:
-        get_object_or_404(Program, pk=q.program_id)  # another organization's program: 404
-        rows = rows.filter(program_id=q.program_id)
+    rows = in_program(rows, q.program_id)
     if q.status is not None:
         rows = rows.filter(status=q.status)
     return page(rows, q.after, q.limit, relationship_row)

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
-from api.core import ERRORS, WRITE_ERRORS, ObjectId, page, requires
+from api.core import ERRORS, WRITE_ERRORS, ObjectId, in_program, page, requires
 from api.endpoints.programs import PageQuery
 from api.models import READ, WRITE
 from api.services.tokens import audit_call
@@ -112,9 +112,7 @@ def results(match_round: MatchRound) -> dict:
 @requires("rounds", READ)
 def list_rounds(request, q: Query[RoundFilter]):
     rounds = MatchRound.objects.all()
-    if q.program_id is not None:
-        get_object_or_404(Program, pk=q.program_id)  # another organization's program: 404
-        rounds = rounds.filter(program_id=q.program_id)
+    rounds = in_program(rounds, q.program_id)
     return page(rounds, q.after, q.limit, round_row)
 
 
