@@ -1,18 +1,21 @@
 """Journeys (issue 20): a member downloads their data from the emailed link after watching
 it being prepared; a member asks to be erased, the coordinator confirms, and the member's
-name is gone from the coordinator's pages."""
+name is gone from the coordinator's pages; a coordinator sets a retention period and an
+inactive member is given notice first."""
 
 import json
 import re
 import zipfile
+from datetime import timedelta
 
 import pytest
 from django.core import mail
+from django.utils import timezone
 from django_scopes import scopes_disabled
 from playwright.sync_api import expect
 
-from privacy.models import DataExport
-from privacy.services import exports
+from privacy.models import DataExport, PrivacySettings, RetentionNotice
+from privacy.services import exports, retention
 from tests.browser.journey_support import sign_in
 from tests.factories import PASSWORD, MembershipFactory, OrganizationFactory, ProfileFactory
 
@@ -125,3 +128,35 @@ def test_a_sole_coordinator_confirms_their_own_request(make_page):
     expect(page.get_by_role("heading", name="Your account was erased")).to_be_visible()
     solo.user.refresh_from_db()
     assert solo.user.email == f"erased-{solo.user_id}@invalid.example" and not solo.user.is_active
+
+
+def test_a_coordinator_sets_a_retention_period_and_an_inactive_member_gets_notice_first(
+    make_page, django_capture_on_commit_callbacks
+):
+    org = OrganizationFactory(name="Western Surgical Society", slug="western")
+    coordinator = MembershipFactory(organization=org, is_coordinator=True)
+    joined = timezone.now() - timedelta(days=800)  # relative to today: browser tests keep the real clock
+    quiet = MembershipFactory(organization=org, user__email="quiet@example.org", joined_at=joined)
+    quiet.user.last_login = joined
+    quiet.user.save()
+
+    office = make_page()
+    sign_in(office, coordinator.user.email, PASSWORD)
+    office.goto("/o/western/settings/")
+    office.get_by_role("link", name="Retention period").click()
+    office.get_by_label("Retention period (months)").fill("12")
+    office.get_by_label("Notice (days)").fill("30")
+    office.get_by_role("button", name="Save").click()
+    with scopes_disabled():
+        kept = PrivacySettings.objects.get(organization=org)
+    assert (kept.retention_months, kept.notice_days) == (12, 30)
+
+    # The nightly scan (privacy.retention_scan) gives notice before anything is anonymized.
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        assert retention.scan()["noticed"] == 1
+    assert [m.to for m in mail.outbox] == [["quiet@example.org"]]
+    with scopes_disabled():
+        assert RetentionNotice.objects.get(membership=quiet).erased_at is None
+    quiet.user.refresh_from_db()
+    assert quiet.user.is_active
