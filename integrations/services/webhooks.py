@@ -152,11 +152,15 @@ def on_domain_event(organization_id: int, event: str, data: dict) -> None:
     """The ``mentorship.domain_events`` listener: one delivery per active webhook that
     subscribed to ``event``, each queued once this commits."""
     with scopes_disabled(), transaction.atomic():
-        webhooks = list(
-            Webhook.objects.filter(organization_id=organization_id, is_active=True, events__contains=[event])
+        # An organization has a handful of webhooks: chosen here rather than with a JSON
+        # ``contains`` lookup, which SQLite (``make run``) does not have.
+        webhooks = [
+            webhook
+            for webhook in Webhook.objects.filter(organization_id=organization_id, is_active=True)
             .select_related("organization")
             .order_by("pk")
-        )
+            if event in webhook.events
+        ]
         if not webhooks:
             return
         event_id = uuid.uuid4()
