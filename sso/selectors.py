@@ -19,13 +19,17 @@ def connections_for_email(email: str) -> list[IdentityProvider]:
         verified = DomainClaim.objects.filter(
             organization=OuterRef("organization"), domain=domain, verified_at__isnull=False
         )
-        return list(
-            IdentityProvider.objects.filter(enabled=True, allowed_domains__contains=[domain])
+        # The verified claim narrows this to one organization's few connections; the domain list
+        # is then read in Python (SQLite, ``make run``, has no JSON ``contains`` lookup).
+        return [
+            connection
+            for connection in IdentityProvider.objects.filter(enabled=True)
             .filter(Exists(verified))
             .exclude(social_app=None)
             .select_related("organization", "social_app")
             .order_by("organization__name", "name")
-        )
+            if domain in connection.allowed_domains
+        ]
 
 
 def sso_only_connection(email: str) -> IdentityProvider | None:
