@@ -38,8 +38,8 @@ def _dump(*tables) -> str:
     with connection.cursor() as cursor:
         out = []
         for table in tables:
-            cursor.execute(f"SELECT t::text FROM {table} t")  # noqa: S608 (fixed table names)
-            out.extend(row[0] for row in cursor.fetchall())
+            cursor.execute(f"SELECT * FROM {table}")  # noqa: S608 (fixed table names)
+            out.extend(" ".join(str(value) for value in row) for row in cursor.fetchall())
     return "\n".join(out)
 
 
